@@ -1,0 +1,122 @@
+# xbar — one entry point: build, test, bench, demo, deps.
+#
+#   make              build build/xbar and build/libxbar.a
+#   make test         install what is missing, build, run every test
+#   make bench        performance ratios measured in one run
+#   make demo         the main job (xbar mvm study over devices and ADC bits)
+#   make deps         install the Debian packages xbar needs (root), or print the command
+#   make SANITIZE=address,undefined test    the same under ASan + UBSan (build-san/)
+#   make OPENMP=0     a build without OpenMP
+
+CC       ?= gcc
+SANITIZE ?=
+OPENMP   ?= 1
+WERROR   ?= 1
+
+DEB_PACKAGES := gcc make pkg-config libgsl-dev libhdf5-dev libopenblas-openmp-dev \
+                librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox
+
+ifeq ($(SANITIZE),)
+BUILD := build
+else
+BUILD := build-san
+endif
+
+# Debian's OpenMP build of OpenBLAS, so BLAS and our loops share one OpenMP
+# thread pool (DESIGN.md §7, thread oversubscription).
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+OPENBLAS_LIB := /usr/lib/$(MULTIARCH)/openblas-openmp
+OPENBLAS_INC := /usr/include/$(MULTIARCH)/openblas-openmp
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wdouble-promotion
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags hdf5 gsl libconfig 2>/dev/null)
+CPPFLAGS := -D_GNU_SOURCE -Inoise -Idevices -Imodels -Isim -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
+CFLAGS   := -std=c11 -O2 -g $(WARN)
+LDFLAGS  := -L$(OPENBLAS_LIB) -Wl,-rpath,$(OPENBLAS_LIB) $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
+# -lopenblas before -lgsl, and never -lgslcblas (DESIGN.md §7, header clash).
+LDLIBS   := -lopenblas -lgsl -lhdf5 -lconfig -lz -lmvec -lm
+
+ifeq ($(OPENMP),1)
+CFLAGS  += -fopenmp
+LDFLAGS += -fopenmp
+endif
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC  := $(wildcard noise/*.c devices/*.c models/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libxbar.a
+BIN      := $(BUILD)/xbar
+TEST_SRC := $(wildcard tests/test_*.c)
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH    := $(BUILD)/tests/bench/bench
+
+.PHONY: all test check bench demo deps clean
+all: $(BIN)
+
+# The Gaussian kernel alone gets -O3 -ffast-math: see noise/xb_gauss.c.
+$(BUILD)/noise/xb_gauss.o: CFLAGS += -O3 -ffast-math -fopenmp-simd
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/sim/main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
+
+$(BENCH): $(BUILD)/tests/bench/bench.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Every test binary runs; the suite fails if any does. Criterion prints a
+# "Synthesis: Tested: N | Passing: N | Failing: N" line per binary.
+check: $(BIN) $(TESTS)
+	@fail=0; for t in $(TESTS); do \
+	  echo "== $$t"; XBAR=$(abspath $(BIN)) $$t --jobs 1 || fail=1; \
+	done; \
+	XBAR=$(abspath $(BIN)) sh tests/cli.sh || fail=1; \
+	exit $$fail
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH) $(BIN)
+	$(BENCH)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	sh configs/demo.sh $(BIN)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "xbar needs:$$missing"; \
+	    echo "run: sudo apt-get install -y --no-install-recommends$$missing"; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d)

@@ -1,0 +1,96 @@
+#include "xb_noise.h"
+
+#include <math.h>
+#include <string.h>
+
+void xb_noise_apply(enum xb_noise_kind kind, float sigma, const struct xb_stream *base,
+                    const struct xb_rows *rows, size_t r0, size_t r1, size_t cols,
+                    float *y, size_t ld, float *eps)
+{
+    if (kind == XB_NOISE_NONE || sigma == 0.0f)
+        return;
+    for (size_t r = r0; r < r1; r++) {
+        struct xb_stream s = xb_stream_row(*base, xb_rows_sample(rows, r),
+                                           xb_rows_vote(rows, r));
+        xb_normal_fill(&s, 0, cols, eps);
+        float *yr = y + r * ld;
+        if (kind == XB_NOISE_ADD) {
+            for (size_t j = 0; j < cols; j++)
+                yr[j] += sigma * eps[j];
+        } else {
+            for (size_t j = 0; j < cols; j++)
+                yr[j] += yr[j] * (sigma * eps[j]);
+        }
+    }
+}
+
+int xb_noise_kind_parse(const char *s)
+{
+    if (!strcmp(s, "none"))
+        return XB_NOISE_NONE;
+    if (!strcmp(s, "add"))
+        return XB_NOISE_ADD;
+    if (!strcmp(s, "mult"))
+        return XB_NOISE_MULT;
+    return -1;
+}
+
+const char *xb_noise_kind_name(enum xb_noise_kind kind)
+{
+    switch (kind) {
+    case XB_NOISE_NONE:
+        return "none";
+    case XB_NOISE_ADD:
+        return "add";
+    case XB_NOISE_MULT:
+        return "mult";
+    }
+    return "?";
+}
+
+double xb_snr_db_mult(double sigma) { return -20.0 * log10(sigma); }
+double xb_sigma_mult(double snr_db) { return pow(10.0, -snr_db / 20.0); }
+
+double xb_snr_db_add(double sigma, double signal_power)
+{
+    return 10.0 * log10(signal_power / (sigma * sigma));
+}
+
+double xb_sigma_add(double snr_db, double signal_power)
+{
+    return sqrt(signal_power / pow(10.0, snr_db / 10.0));
+}
+
+double xb_signal_power(const float *x, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * x[i];
+    return n ? s / (double)n : 0.0;
+}
+
+double xb_snr_db_measured(const float *ideal, const float *noisy, size_t n)
+{
+    double ps = 0.0, pn = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)noisy[i] - ideal[i];
+        ps += (double)ideal[i] * ideal[i];
+        pn += d * d;
+    }
+    return 10.0 * log10(ps / pn);
+}
+
+double xb_rel_error_std(const float *ideal, const float *noisy, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    double rms = sqrt(xb_signal_power(ideal, n));
+    double m = 0.0, m2 = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = ((double)noisy[i] - ideal[i]) / rms;
+        m += d;
+        m2 += d * d;
+    }
+    m /= (double)n;
+    return sqrt(fmax(m2 / (double)n - m * m, 0.0));
+}

@@ -1,0 +1,87 @@
+/*
+ * xb_rng.h — counter-based random streams (DESIGN.md §3).
+ *
+ * Every random number in xbar is Philox4x32-10 (Salmon et al., SC'11, via
+ * Random123) of a counter that *names what the number is for*:
+ *
+ *   key     = the 64-bit master seed
+ *   counter = { element / 4,
+ *               sample index,
+ *               vote (low 16 bits) | time step (high 16 bits),
+ *               purpose (8 bits) | layer (12 bits) | instance (12 bits) }
+ *
+ * so a draw never depends on which thread made it, on the batch split, or on
+ * what was drawn before. "instance" is the chip instance for programming
+ * draws and 0 elsewhere. Each counter gives four 32-bit words, hence four
+ * uniforms or four normals; element e of a stream uses word e % 4 of
+ * block e / 4.
+ *
+ * All functions here are pure and thread-safe.
+ */
+#ifndef XB_RNG_H
+#define XB_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a draw is for. Append only: the numbers are part of the addresses
+ * and so of every stored result. */
+enum xb_purpose {
+    XB_PURPOSE_TEST = 0,      /* tests and benchmarks */
+    XB_PURPOSE_NOISE = 1,     /* abstract additive / multiplicative noise */
+    XB_PURPOSE_READ = 2,      /* per-read device noise */
+    XB_PURPOSE_PROG = 3,      /* programming error, once per chip */
+    XB_PURPOSE_DRIFT = 4,     /* drift exponent nu, once per chip */
+    XB_PURPOSE_FAULT = 5,     /* stuck-at faults, once per chip */
+    XB_PURPOSE_D2D = 6,       /* device-to-device variation, once per chip */
+    XB_PURPOSE_RELAX = 7,     /* conductance relaxation, once per chip */
+    XB_PURPOSE_WEIGHTS = 8,   /* random weight matrices and initialisation */
+    XB_PURPOSE_INPUTS = 9,    /* random input batches */
+    XB_PURPOSE_DATA = 10,     /* data set shuffles and splits */
+    XB_PURPOSE_COUNT
+};
+
+#define XB_RNG_MAX_LAYER 4095u
+#define XB_RNG_MAX_INSTANCE 4095u
+#define XB_RNG_MAX_VOTE 65535u
+#define XB_RNG_MAX_STEP 65535u
+
+/* A stream: everything of a counter but the element. Plain data; copy it. */
+struct xb_stream {
+    uint32_t key[2];
+    uint32_t ctr[3]; /* counter words 1..3 */
+};
+
+struct xb_addr {
+    enum xb_purpose purpose;
+    uint32_t layer;    /* <= XB_RNG_MAX_LAYER */
+    uint32_t instance; /* <= XB_RNG_MAX_INSTANCE */
+    uint32_t sample;
+    uint32_t vote;     /* <= XB_RNG_MAX_VOTE */
+    uint32_t step;     /* <= XB_RNG_MAX_STEP */
+};
+
+/* The stream addressed by seed and addr. Fields beyond their maxima are a
+ * programmer error (XB_ASSERT). */
+struct xb_stream xb_stream_at(uint64_t seed, const struct xb_addr *addr);
+
+/* The same stream with another sample / vote, for per-row loops. */
+struct xb_stream xb_stream_row(struct xb_stream s, uint32_t sample, uint32_t vote);
+
+/* out[i] = N(0,1) draw of element first + i, for i < n. Box–Muller on
+ * 24-bit uniforms in (0,1): |z| <= 5.9 (the tail beyond has probability
+ * 3.6e-9 and is not produced). Vectorised; see xb_gauss.c. */
+void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out);
+
+/* out[i] = uniform in (0,1) of element first + i (24-bit resolution,
+ * centred cells: (k + 0.5) / 2^24). */
+void xb_uniform_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out);
+
+/* Double-precision uniform in (0,1) with 53 bits, from words 2e and
+ * 2e+1 of the stream, for draws where 2^-24 is too coarse (fault rates). */
+double xb_uniform53(const struct xb_stream *s, uint64_t element);
+
+/* The raw Philox4x32-10 block: four words for counter {c0, ctr...}. */
+void xb_philox_block(const struct xb_stream *s, uint32_t c0, uint32_t out[4]);
+
+#endif
