@@ -16,7 +16,8 @@ static size_t total(size_t n, size_t size, const char *file, int line)
 {
     if (size != 0 && n > SIZE_MAX / size)
         oom(n, size, file, line);
-    return n * size ? n * size : 1;
+    size_t bytes = n * size;
+    return bytes != 0 ? bytes : 1;
 }
 
 void *xb_malloc_at(size_t n, size_t size, const char *file, int line)

@@ -65,7 +65,7 @@ double xb_signal_power(const float *x, size_t n)
 {
     double s = 0.0;
     for (size_t i = 0; i < n; i++)
-        s += (double)x[i] * x[i];
+        s += (double)x[i] * (double)x[i];
     return n ? s / (double)n : 0.0;
 }
 
@@ -73,8 +73,8 @@ double xb_snr_db_measured(const float *ideal, const float *noisy, size_t n)
 {
     double ps = 0.0, pn = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double d = (double)noisy[i] - ideal[i];
-        ps += (double)ideal[i] * ideal[i];
+        double d = (double)noisy[i] - (double)ideal[i];
+        ps += (double)ideal[i] * (double)ideal[i];
         pn += d * d;
     }
     return 10.0 * log10(ps / pn);
@@ -87,7 +87,7 @@ double xb_rel_error_std(const float *ideal, const float *noisy, size_t n)
     double rms = sqrt(xb_signal_power(ideal, n));
     double m = 0.0, m2 = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double d = ((double)noisy[i] - ideal[i]) / rms;
+        double d = ((double)noisy[i] - (double)ideal[i]) / rms;
         m += d;
         m2 += d * d;
     }
