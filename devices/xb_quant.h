@@ -2,12 +2,15 @@
  * xb_quant.h — the data converters: DAC at the crossbar rows, ADC at its
  * columns. One uniform quantiser, two codings:
  *
- *   signed   (two's complement, mid-tread): step = range / 2^(bits-1),
- *            codes -2^(bits-1) .. 2^(bits-1) - 1, so 0 maps to 0 and a
- *            full-scale uniform input on [-range, range) gives the textbook
- *            SNR of 6.02 * bits dB;
- *   unsigned (for non-negative signals): step = range / (2^bits - 1),
- *            codes 0 .. 2^bits - 1.
+ *   signed   (bipolar, mid-rise): 2^bits levels (k + 1/2) * step for
+ *            k = -2^(bits-1) .. 2^(bits-1) - 1, step = 2 range / 2^bits, so
+ *            the levels span [-range, range] symmetrically, the mean error
+ *            of a symmetric signal is 0, and a full-scale uniform input on
+ *            [-range, range] gives the textbook 6.02 * bits dB. Inputs at
+ *            or beyond +-range saturate;
+ *   unsigned (unipolar, mid-tread, for non-negative signals such as ReLU
+ *            outputs and spikes): levels k * step, k = 0 .. 2^bits - 1,
+ *            step = range / (2^bits - 1), so 0 and range are exact.
  *
  * Values beyond the end codes are clipped and counted as saturated.
  * bits = 0 means an ideal converter (no quantisation, no clipping).

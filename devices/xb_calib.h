@@ -1,0 +1,17 @@
+/*
+ * xb_calib.h — order statistics for converter calibration.
+ *
+ * Kept in its own translation unit because it uses GSL's sorting and
+ * statistics, whose headers must not meet OpenBLAS's cblas.h (DESIGN.md §7).
+ */
+#ifndef XB_CALIB_H
+#define XB_CALIB_H
+
+#include <stddef.h>
+
+/* The pct-th percentile (0 < pct <= 100) of |v[0..n)|, by GSL's linear
+ * interpolation between order statistics. Sorts v in place (it becomes
+ * |v| sorted). pct = 100 is the maximum. Returns 0 for n = 0. */
+double xb_calib_abs_percentile(float *v, size_t n, double pct);
+
+#endif

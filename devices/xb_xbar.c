@@ -1,0 +1,629 @@
+/*
+ * The analog MVM engine: plan (create, age, calibrate) and execute.
+ * See xb_xbar.h for the contract and units.
+ */
+#include "xb_xbar.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_calib.h"
+#include "xb_tile.h"
+
+/* Rows per work item of execute. Fixed, so that the arithmetic of a row
+ * never depends on the thread count; small enough that a chunk's inputs
+ * stay in L2 for every tile GEMM. */
+#define XB_CHUNK_ROWS 64
+
+struct xb_xbar {
+    struct xb_xbar_params p;
+    uint64_t seed;
+    size_t out, in;
+    size_t n_ti, n_to;         /* tiles along inputs, along outputs */
+    struct xb_tile *tiles;     /* [n_to][n_ti] */
+    float *W;                  /* copy of the weights [out × in] */
+    float *w_scale;            /* [out]: weight units per normalised unit */
+    float *adc_range;          /* [n_to × n_ti], normalised units */
+    double dac_range;          /* input full scale in use (0: no scaling) */
+    double t;                  /* read time, s after programming */
+    double drift_scale;        /* digital output scale of drift compensation */
+    double ref_abs_sum;        /* sum |G+ − G−| at programming (uS) */
+    int plain;                 /* ideal everything: one GEMM */
+};
+
+void xb_xbar_params_default(struct xb_xbar_params *p)
+{
+    memset(p, 0, sizeof *p);
+    enum xb_status st = xb_device_init(NULL, &p->device, "ideal");
+    XB_ASSERT(st == XB_OK);
+    p->tile_rows = 256;
+    p->tile_cols = 256;
+    p->scaling = XB_SCALE_LAYER;
+    p->dac_signed = 1;
+    p->adc_calib = XB_ADC_FIXED;
+    p->noise = XB_NOISE_NONE;
+}
+
+enum xb_status xb_xbar_params_validate(struct xb_ctx *ctx, const struct xb_xbar_params *p)
+{
+    if (!p->device.type)
+        return xb_error(ctx, XB_EINVAL, "no device type set");
+    enum xb_status st = xb_device_validate(ctx, &p->device);
+    if (st)
+        return st;
+    if (p->device.p[XB_DP_LEVELS] == 1.0)
+        return xb_error(ctx, XB_ERANGE, "levels = 1: a device needs 0 (continuous) or >= 2 levels");
+    if (p->tile_rows < 1 || p->tile_rows > 65536)
+        return xb_error(ctx, XB_ERANGE, "tile_rows = %d: expected an integer in [1, 65536]",
+                        p->tile_rows);
+    if (p->tile_cols < 1 || p->tile_cols > 65536)
+        return xb_error(ctx, XB_ERANGE, "tile_cols = %d: expected an integer in [1, 65536]",
+                        p->tile_cols);
+    if (p->dac_bits < 0 || p->dac_bits > XB_QUANT_MAX_BITS)
+        return xb_error(ctx, XB_ERANGE, "dac_bits = %d: expected an integer in [0, %d]",
+                        p->dac_bits, XB_QUANT_MAX_BITS);
+    if (p->adc_bits < 0 || p->adc_bits > XB_QUANT_MAX_BITS)
+        return xb_error(ctx, XB_ERANGE, "adc_bits = %d: expected an integer in [0, %d]",
+                        p->adc_bits, XB_QUANT_MAX_BITS);
+    if (!(p->dac_range >= 0.0) || !isfinite(p->dac_range))
+        return xb_error(ctx, XB_ERANGE, "dac_range = %g: expected a finite value >= 0 "
+                        "(0 = calibrate from data)", p->dac_range);
+    if (p->adc_calib == XB_ADC_FIXED && p->adc_bits > 0 &&
+        !(p->adc_value > 0.0 && isfinite(p->adc_value)))
+        return xb_error(ctx, XB_ERANGE, "adc_range = %g: a fixed ADC range must be a "
+                        "finite value > 0 (normalised units)", p->adc_value);
+    if (p->adc_calib == XB_ADC_PERCENTILE && !(p->adc_value > 0.0 && p->adc_value <= 100.0))
+        return xb_error(ctx, XB_ERANGE, "adc_range = p%g: the percentile must be in (0, 100]",
+                        p->adc_value);
+    if (!(p->sigma >= 0.0) || !isfinite(p->sigma))
+        return xb_error(ctx, XB_ERANGE, "sigma = %g: expected a finite value >= 0", p->sigma);
+    if (p->layer > XB_RNG_MAX_LAYER)
+        return xb_error(ctx, XB_ERANGE, "layer = %u: expected at most %u", p->layer,
+                        XB_RNG_MAX_LAYER);
+    if (p->instance > XB_RNG_MAX_INSTANCE)
+        return xb_error(ctx, XB_ERANGE, "instance = %u: expected at most %u", p->instance,
+                        XB_RNG_MAX_INSTANCE);
+    return XB_OK;
+}
+
+enum xb_status xb_adc_range_parse(struct xb_ctx *ctx, const char *text, const char *where,
+                                  enum xb_adc_calib *calib, double *value)
+{
+    double v;
+    if (!strcmp(text, "max")) {
+        *calib = XB_ADC_MAX;
+        *value = 100.0;
+        return XB_OK;
+    }
+    if (text[0] == 'p' && xb_parse_double(text + 1, &v) && v > 0.0 && v <= 100.0) {
+        *calib = XB_ADC_PERCENTILE;
+        *value = v;
+        return XB_OK;
+    }
+    if (xb_parse_double(text, &v) && v > 0.0) {
+        *calib = XB_ADC_FIXED;
+        *value = v;
+        return XB_OK;
+    }
+    return xb_error(ctx, XB_EINVAL, "%s '%s': expected 'max', a percentile 'pNN' with "
+                    "0 < NN <= 100 (e.g. p99.9), or a fixed range > 0", where, text);
+}
+
+static int is_plain(const struct xb_xbar_params *p)
+{
+    const double *d = p->device.p;
+    return p->device.type == &xb_device_ideal && d[XB_DP_LEVELS] == 0.0 &&
+           d[XB_DP_D2D] == 0.0 && d[XB_DP_STUCK_MIN] == 0.0 && d[XB_DP_STUCK_MAX] == 0.0 &&
+           p->dac_bits == 0 && p->adc_bits == 0;
+}
+
+static struct xb_tile *tile_at(const struct xb_xbar *xb, size_t ti, size_t to)
+{
+    return &xb->tiles[to * xb->n_ti + ti];
+}
+
+static struct xb_tile_addr tile_addr(const struct xb_xbar *xb, size_t k)
+{
+    return (struct xb_tile_addr){.seed = xb->seed, .layer = xb->p.layer,
+                                 .instance = xb->p.instance, .index = (uint32_t)k};
+}
+
+static void compute_scales(struct xb_xbar *xb)
+{
+    float layer_max = 0.0f;
+    for (size_t o = 0; o < xb->out; o++) {
+        float m = 0.0f;
+        for (size_t i = 0; i < xb->in; i++)
+            m = fmaxf(m, fabsf(xb->W[o * xb->in + i]));
+        xb->w_scale[o] = m;
+        layer_max = fmaxf(layer_max, m);
+    }
+    for (size_t o = 0; o < xb->out; o++) {
+        if (xb->p.scaling == XB_SCALE_LAYER)
+            xb->w_scale[o] = layer_max;
+        if (xb->w_scale[o] == 0.0f) /* an all-zero row maps to idle pairs */
+            xb->w_scale[o] = 1.0f;
+    }
+}
+
+/* Normalised weights of tile (ti, to) into wn [cols × rows]. */
+static void tile_weights(const struct xb_xbar *xb, size_t ti, size_t to, float *wn)
+{
+    const struct xb_tile *t = tile_at(xb, ti, to);
+    size_t i0 = ti * (size_t)xb->p.tile_rows, o0 = to * (size_t)xb->p.tile_cols;
+    for (size_t o = 0; o < t->cols; o++)
+        for (size_t i = 0; i < t->rows; i++)
+            wn[o * t->rows + i] = xb->W[(o0 + o) * xb->in + i0 + i] / xb->w_scale[o0 + o];
+}
+
+enum xb_status xb_xbar_create(struct xb_ctx *ctx, const struct xb_xbar_params *params,
+                              const float *W, size_t out_dim, size_t in_dim,
+                              struct xb_xbar **out)
+{
+    *out = NULL;
+    enum xb_status st = xb_xbar_params_validate(ctx, params);
+    if (st)
+        return st;
+    if (out_dim == 0 || in_dim == 0)
+        return xb_error(ctx, XB_ESHAPE, "weight matrix %zu × %zu: both sizes must be >= 1",
+                        out_dim, in_dim);
+    for (size_t k = 0; k < out_dim * in_dim; k++)
+        if (!isfinite(W[k]))
+            return xb_error(ctx, XB_ENUMERIC, "weight [%zu, %zu] = %g is not finite",
+                            k / in_dim, k % in_dim, (double)W[k]);
+
+    struct xb_xbar *xb = xb_calloc(1, sizeof *xb);
+    xb->p = *params;
+    xb->seed = xb_ctx_seed(ctx);
+    xb->out = out_dim;
+    xb->in = in_dim;
+    xb->plain = is_plain(params);
+    xb->W = xb_aligned(out_dim * in_dim, sizeof(float));
+    memcpy(xb->W, W, out_dim * in_dim * sizeof(float));
+    xb->w_scale = xb_malloc(out_dim, sizeof(float));
+    compute_scales(xb);
+    xb->dac_range = params->dac_range;
+    xb->drift_scale = 1.0;
+    xb->n_ti = (in_dim + (size_t)params->tile_rows - 1) / (size_t)params->tile_rows;
+    xb->n_to = (out_dim + (size_t)params->tile_cols - 1) / (size_t)params->tile_cols;
+    size_t nt = xb->n_ti * xb->n_to;
+    xb->adc_range = xb_malloc(nt, sizeof(float));
+    for (size_t k = 0; k < nt; k++)
+        xb->adc_range[k] = (float)(params->adc_calib == XB_ADC_FIXED ? params->adc_value : 0.0);
+    if (!xb->plain) {
+        xb->tiles = xb_calloc(nt, sizeof *xb->tiles);
+        for (size_t to = 0; to < xb->n_to; to++) {
+            for (size_t ti = 0; ti < xb->n_ti; ti++) {
+                size_t r = in_dim - ti * (size_t)params->tile_rows;
+                size_t c = out_dim - to * (size_t)params->tile_cols;
+                xb_tile_alloc(tile_at(xb, ti, to),
+                              r < (size_t)params->tile_rows ? r : (size_t)params->tile_rows,
+                              c < (size_t)params->tile_cols ? c : (size_t)params->tile_cols);
+            }
+        }
+        const size_t tile_n = (size_t)params->tile_rows * (size_t)params->tile_cols;
+        /* Tiles are independent: each is programmed from its own streams. */
+#pragma omp parallel default(none) shared(xb, nt, tile_n)
+        {
+            float *wn = xb_aligned(tile_n, sizeof(float));
+            float *scratch = xb_aligned(2 * tile_n, sizeof(float));
+#pragma omp for schedule(static)
+            for (size_t k = 0; k < nt; k++) {
+                struct xb_tile_addr a = tile_addr(xb, k);
+                tile_weights(xb, k % xb->n_ti, k / xb->n_ti, wn);
+                xb_tile_program(&xb->tiles[k], &xb->p.device, wn, xb->tiles[k].rows, &a,
+                                scratch);
+            }
+            xb_free(wn);
+            xb_free(scratch);
+        }
+        for (size_t k = 0; k < nt; k++)
+            xb->ref_abs_sum += xb_tile_abs_sum_prog(&xb->tiles[k]);
+    }
+    st = xb_xbar_age(ctx, xb, 0.0);
+    if (st) {
+        xb_xbar_free(xb);
+        return st;
+    }
+    *out = xb;
+    return XB_OK;
+}
+
+void xb_xbar_free(struct xb_xbar *xb)
+{
+    if (!xb)
+        return;
+    if (xb->tiles)
+        for (size_t k = 0; k < xb->n_ti * xb->n_to; k++)
+            xb_tile_release(&xb->tiles[k]);
+    xb_free(xb->tiles);
+    xb_free(xb->W);
+    xb_free(xb->w_scale);
+    xb_free(xb->adc_range);
+    xb_free(xb);
+}
+
+enum xb_status xb_xbar_age(struct xb_ctx *ctx, struct xb_xbar *xb, double t)
+{
+    if (!(t >= 0.0) || !isfinite(t))
+        return xb_error(ctx, XB_ERANGE, "read time t = %g s: expected a finite value >= 0", t);
+    xb->t = t;
+    xb->drift_scale = 1.0;
+    if (xb->plain)
+        return XB_OK;
+    const size_t nt = xb->n_ti * xb->n_to;
+    const size_t tile_n = (size_t)xb->p.tile_rows * (size_t)xb->p.tile_cols;
+#pragma omp parallel default(none) shared(xb, nt, tile_n, t)
+    {
+        float *scratch = xb_aligned(2 * tile_n, sizeof(float));
+#pragma omp for schedule(static)
+        for (size_t k = 0; k < nt; k++) {
+            struct xb_tile_addr a = tile_addr(xb, k);
+            xb_tile_age(&xb->tiles[k], &xb->p.device, t, &a, scratch);
+        }
+        xb_free(scratch);
+    }
+    if (xb->p.drift_comp) {
+        /* A chip calibrates with a reference read (one-hot inputs): the
+         * mean |output| after programming over the mean |output| now. The
+         * expected read is used, i.e. read noise averages out. */
+        double now = 0.0;
+        for (size_t k = 0; k < nt; k++)
+            now += xb_tile_abs_sum_now(&xb->tiles[k]);
+        if (now > 0.0)
+            xb->drift_scale = xb->ref_abs_sum / now;
+    }
+    return XB_OK;
+}
+
+/* ---- execute ---------------------------------------------------------- */
+
+struct workspace {
+    float *xn, *xsq, *P, *V, *acc, *eps;
+};
+
+static void ws_alloc(struct workspace *w, const struct xb_xbar *xb)
+{
+    size_t tc = (size_t)xb->p.tile_cols;
+    size_t wide = xb->out > tc ? xb->out : tc;
+    w->xn = xb_aligned(XB_CHUNK_ROWS * xb->in, sizeof(float));
+    w->xsq = xb_aligned(XB_CHUNK_ROWS * xb->in, sizeof(float));
+    w->P = xb_aligned(XB_CHUNK_ROWS * tc, sizeof(float));
+    w->V = xb_aligned(XB_CHUNK_ROWS * tc, sizeof(float));
+    w->acc = xb_aligned(XB_CHUNK_ROWS * xb->out, sizeof(float));
+    w->eps = xb_aligned(wide, sizeof(float));
+}
+
+static void ws_free(struct workspace *w)
+{
+    xb_free(w->xn);
+    xb_free(w->xsq);
+    xb_free(w->P);
+    xb_free(w->V);
+    xb_free(w->acc);
+    xb_free(w->eps);
+}
+
+static struct xb_quant dac_of(const struct xb_xbar *xb)
+{
+    return (struct xb_quant){.bits = xb->p.dac_bits, .range = (float)xb->dac_range,
+                             .is_signed = xb->p.dac_signed};
+}
+
+/* DAC: quantise rows [r0, r0+m) of X and scale them to |x| <= 1. Returns
+ * the number of clipped inputs. */
+static uint64_t dac_rows(const struct xb_xbar *xb, const float *X, size_t r0, size_t m,
+                         float *xn)
+{
+    struct xb_quant q = dac_of(xb);
+    size_t n = m * xb->in;
+    uint64_t clipped = 0;
+    if (q.bits > 0 && q.range > 0.0f)
+        clipped = xb_quant_to(&q, X + r0 * xb->in, xn, n);
+    else
+        memcpy(xn, X + r0 * xb->in, n * sizeof(float));
+    if (xb->dac_range > 0.0) {
+        float inv = (float)(1.0 / xb->dac_range);
+        for (size_t k = 0; k < n; k++)
+            xn[k] *= inv;
+    }
+    return clipped;
+}
+
+static struct xb_stream read_stream(const struct xb_xbar *xb, const struct xb_rows *a)
+{
+    struct xb_addr addr = {.purpose = XB_PURPOSE_READ, .layer = xb->p.layer,
+                           .instance = xb->p.instance, .step = a->step};
+    return xb_stream_at(xb->seed, &addr);
+}
+
+static struct xb_stream noise_stream(const struct xb_xbar *xb, const struct xb_rows *a)
+{
+    struct xb_addr addr = {.purpose = XB_PURPOSE_NOISE, .layer = xb->p.layer,
+                           .instance = xb->p.instance, .step = a->step};
+    return xb_stream_at(xb->seed, &addr);
+}
+
+/* ADC on the tile output P[m × cols]; returns clipped count. */
+static uint64_t adc_tile(const struct xb_xbar *xb, size_t ti, size_t to, float *P, size_t n)
+{
+    if (xb->p.adc_bits == 0)
+        return 0;
+    struct xb_quant q = {.bits = xb->p.adc_bits, .range = xb->adc_range[to * xb->n_ti + ti],
+                         .is_signed = 1};
+    return xb_quant_apply(&q, P, n);
+}
+
+/* acc (normalised) -> Y rows in weight units, + bias, + abstract noise. */
+static void finish_rows(const struct xb_xbar *xb, const float *acc, size_t r0, size_t m,
+                        const float *bias, float *Y, const struct xb_rows *a, float *eps)
+{
+    const double xs = xb->dac_range > 0.0 ? xb->dac_range : 1.0;
+    for (size_t r = 0; r < m; r++) {
+        float *y = Y + (r0 + r) * xb->out;
+        const float *s = acc + r * xb->out;
+        for (size_t o = 0; o < xb->out; o++) {
+            float scale = (float)((double)xb->w_scale[o] * xs * xb->drift_scale);
+            y[o] = s[o] * scale + (bias ? bias[o] : 0.0f);
+        }
+    }
+    struct xb_stream ns = noise_stream(xb, a);
+    xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, r0, r0 + m, xb->out, Y,
+                   xb->out, eps);
+}
+
+static void plain_chunk(const struct xb_xbar *xb, const float *X, size_t r0, size_t m,
+                        const float *bias, float *Y, const struct xb_rows *a, float *eps)
+{
+    float *y = Y + r0 * xb->out;
+    for (size_t r = 0; r < m; r++)
+        for (size_t o = 0; o < xb->out; o++)
+            y[r * xb->out + o] = bias ? bias[o] : 0.0f;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)xb->out, (int)xb->in,
+                1.0f, X + r0 * xb->in, (int)xb->in, xb->W, (int)xb->in, 1.0f, y,
+                (int)xb->out);
+    struct xb_stream ns = noise_stream(xb, a);
+    xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, r0, r0 + m, xb->out, Y,
+                   xb->out, eps);
+}
+
+static void device_chunk(const struct xb_xbar *xb, const float *X, size_t r0, size_t m,
+                         const float *bias, float *Y, const struct xb_rows *a,
+                         struct workspace *w, struct xb_xbar_stats *st)
+{
+    const size_t in = xb->in, out = xb->out;
+    const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    st->dac_clipped += dac_rows(xb, X, r0, m, w->xn);
+    st->dac_values += m * in;
+    int any_read = 0;
+    for (size_t k = 0; k < xb->n_ti * xb->n_to; k++)
+        any_read |= xb->tiles[k].has_read;
+    if (any_read)
+        for (size_t k = 0; k < m * in; k++)
+            w->xsq[k] = w->xn[k] * w->xn[k];
+    memset(w->acc, 0, m * out * sizeof(float));
+    struct xb_stream rs = read_stream(xb, a);
+    for (size_t to = 0; to < xb->n_to; to++) {
+        for (size_t ti = 0; ti < xb->n_ti; ti++) {
+            const struct xb_tile *t = tile_at(xb, ti, to);
+            const int R = (int)t->rows, C = (int)t->cols;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, C, R, 1.0f,
+                        w->xn + ti * TR, (int)in, t->gd, R, 0.0f, w->P, C);
+            if (t->has_read) {
+                /* Exact aggregation: independent Gaussian cell noise of std
+                 * s_ij sums to N(0, sum_j s_ij² x_j²) per column output. */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, C, R, 1.0f,
+                            w->xsq + ti * TR, (int)in, t->s2, R, 0.0f, w->V, C);
+                for (size_t r = 0; r < m; r++) {
+                    struct xb_stream s = xb_stream_row(rs, xb_rows_sample(a, r0 + r),
+                                                       xb_rows_vote(a, r0 + r));
+                    /* Element (ti, global output) is unique within the row. */
+                    xb_normal_fill(&s, (uint64_t)ti * out + to * TC, (size_t)C, w->eps);
+                    float *p = w->P + r * (size_t)C;
+                    const float *v = w->V + r * (size_t)C;
+                    for (int c = 0; c < C; c++)
+                        p[c] += sqrtf(fmaxf(v[c], 0.0f)) * w->eps[c];
+                }
+            }
+            st->adc_clipped += adc_tile(xb, ti, to, w->P, m * (size_t)C);
+            st->adc_values += m * (size_t)C;
+            for (size_t r = 0; r < m; r++) {
+                float *dst = w->acc + r * out + to * TC;
+                const float *p = w->P + r * (size_t)C;
+                for (int c = 0; c < C; c++)
+                    dst[c] += p[c];
+            }
+        }
+    }
+    finish_rows(xb, w->acc, r0, m, bias, Y, a, w->eps);
+}
+
+void xb_xbar_execute(const struct xb_xbar *xb, const float *X, size_t rows,
+                     const float *bias, float *Y, const struct xb_rows *addr,
+                     struct xb_xbar_stats *stats)
+{
+    XB_ASSERT(addr->batch >= 1);
+    const size_t n_chunks = (rows + XB_CHUNK_ROWS - 1) / XB_CHUNK_ROWS;
+    uint64_t dv = 0, dc = 0, av = 0, ac = 0;
+#pragma omp parallel default(none) shared(xb, X, rows, bias, Y, addr, n_chunks) \
+    reduction(+ : dv, dc, av, ac)
+    {
+        struct workspace w;
+        struct xb_xbar_stats st = {0};
+        if (xb->plain)
+            w.eps = xb_aligned(xb->out, sizeof(float));
+        else
+            ws_alloc(&w, xb);
+#pragma omp for schedule(static)
+        for (size_t c = 0; c < n_chunks; c++) {
+            size_t r0 = c * XB_CHUNK_ROWS;
+            size_t m = rows - r0 < XB_CHUNK_ROWS ? rows - r0 : XB_CHUNK_ROWS;
+            if (xb->plain)
+                plain_chunk(xb, X, r0, m, bias, Y, addr, w.eps);
+            else
+                device_chunk(xb, X, r0, m, bias, Y, addr, &w, &st);
+        }
+        if (xb->plain)
+            xb_free(w.eps);
+        else
+            ws_free(&w);
+        dv += st.dac_values;
+        dc += st.dac_clipped;
+        av += st.adc_values;
+        ac += st.adc_clipped;
+    }
+    if (stats) {
+        stats->dac_values += dv;
+        stats->dac_clipped += dc;
+        stats->adc_values += av;
+        stats->adc_clipped += ac;
+    }
+}
+
+/* ---- reference path, calibration, inspection ---------------------------- */
+
+void xb_xbar_execute_naive(const struct xb_xbar *xb, const float *X, size_t rows,
+                           const float *bias, float *Y, const struct xb_rows *addr)
+{
+    if (xb->plain) {
+        xb_xbar_execute(xb, X, rows, bias, Y, addr, NULL);
+        return;
+    }
+    const size_t out = xb->out;
+    const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    struct workspace w;
+    ws_alloc(&w, xb);
+    struct xb_stream rs = read_stream(xb, addr);
+    /* Different elements from the aggregated path: the two agree in
+     * distribution, not draw by draw. Element space per row: above 2^40. */
+    const uint64_t base = (uint64_t)1 << 40;
+    size_t cell0;
+    float *cell_eps = xb_aligned(TR, sizeof(float));
+    for (size_t r = 0; r < rows; r++) {
+        dac_rows(xb, X, r, 1, w.xn);
+        memset(w.acc, 0, out * sizeof(float));
+        struct xb_stream s = xb_stream_row(rs, xb_rows_sample(addr, r), xb_rows_vote(addr, r));
+        cell0 = 0;
+        for (size_t to = 0; to < xb->n_to; to++) {
+            for (size_t ti = 0; ti < xb->n_ti; ti++) {
+                const struct xb_tile *t = tile_at(xb, ti, to);
+                for (size_t o = 0; o < t->cols; o++) {
+                    xb_normal_fill(&s, base + cell0, t->rows, cell_eps);
+                    cell0 += t->rows;
+                    double y = 0.0;
+                    for (size_t i = 0; i < t->rows; i++) {
+                        size_t c = o * t->rows + i;
+                        double g = (double)t->gd[c] +
+                                   sqrt((double)t->s2[c]) * (double)cell_eps[i];
+                        y += g * (double)w.xn[ti * TR + i];
+                    }
+                    w.P[o] = (float)y;
+                }
+                adc_tile(xb, ti, to, w.P, t->cols);
+                for (size_t o = 0; o < t->cols; o++)
+                    w.acc[to * TC + o] += w.P[o];
+            }
+        }
+        finish_rows(xb, w.acc, r, 1, bias, Y, addr, w.eps);
+    }
+    xb_free(cell_eps);
+    ws_free(&w);
+}
+
+enum xb_status xb_xbar_calibrate(struct xb_ctx *ctx, struct xb_xbar *xb, const float *X,
+                                 size_t batch)
+{
+    if (batch == 0)
+        return xb_error(ctx, XB_ESHAPE, "calibration batch is empty");
+    const size_t in = xb->in;
+    if (xb->p.dac_range == 0.0) {
+        float m = 0.0f;
+        for (size_t k = 0; k < batch * in; k++) {
+            if (!isfinite(X[k]))
+                return xb_error(ctx, XB_ENUMERIC, "calibration input [%zu, %zu] = %g is "
+                                "not finite", k / in, k % in, (double)X[k]);
+            m = fmaxf(m, fabsf(X[k]));
+        }
+        xb->dac_range = m > 0.0f ? (double)m : 1.0;
+    }
+    if (xb->p.adc_calib == XB_ADC_FIXED || xb->plain)
+        return XB_OK;
+    /* Each tile's range from its ideal column outputs: target weights, the
+     * DAC-quantised inputs, no device error. */
+    const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    float *xn = xb_aligned(batch * in, sizeof(float));
+    float *wn = xb_aligned(TR * TC, sizeof(float));
+    float *P = xb_aligned(batch * TC, sizeof(float));
+    dac_rows(xb, X, 0, batch, xn);
+    for (size_t to = 0; to < xb->n_to; to++) {
+        for (size_t ti = 0; ti < xb->n_ti; ti++) {
+            const struct xb_tile *t = tile_at(xb, ti, to);
+            tile_weights(xb, ti, to, wn);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)t->cols,
+                        (int)t->rows, 1.0f, xn + ti * TR, (int)in, wn, (int)t->rows, 0.0f,
+                        P, (int)t->cols);
+            double pct = xb->p.adc_calib == XB_ADC_MAX ? 100.0 : xb->p.adc_value;
+            double r = xb_calib_abs_percentile(P, batch * t->cols, pct);
+            xb->adc_range[to * xb->n_ti + ti] = r > 0.0 ? (float)r : 1.0f;
+        }
+    }
+    xb_free(xn);
+    xb_free(wn);
+    xb_free(P);
+    return XB_OK;
+}
+
+size_t xb_xbar_out(const struct xb_xbar *xb) { return xb->out; }
+size_t xb_xbar_in(const struct xb_xbar *xb) { return xb->in; }
+size_t xb_xbar_tiles(const struct xb_xbar *xb) { return xb->n_ti * xb->n_to; }
+double xb_xbar_time(const struct xb_xbar *xb) { return xb->t; }
+double xb_xbar_drift_scale(const struct xb_xbar *xb) { return xb->drift_scale; }
+double xb_xbar_dac_range(const struct xb_xbar *xb) { return xb->dac_range; }
+const struct xb_xbar_params *xb_xbar_params(const struct xb_xbar *xb) { return &xb->p; }
+
+double xb_xbar_adc_range(const struct xb_xbar *xb, size_t tile_in, size_t tile_out)
+{
+    XB_ASSERT(tile_in < xb->n_ti && tile_out < xb->n_to);
+    return xb->adc_range[tile_out * xb->n_ti + tile_in];
+}
+
+void xb_xbar_effective_weights(const struct xb_xbar *xb, float *W_out)
+{
+    if (xb->plain) {
+        memcpy(W_out, xb->W, xb->out * xb->in * sizeof(float));
+        return;
+    }
+    const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    for (size_t to = 0; to < xb->n_to; to++) {
+        for (size_t ti = 0; ti < xb->n_ti; ti++) {
+            const struct xb_tile *t = tile_at(xb, ti, to);
+            for (size_t o = 0; o < t->cols; o++) {
+                size_t og = to * TC + o;
+                double s = (double)xb->w_scale[og] * xb->drift_scale;
+                for (size_t i = 0; i < t->rows; i++)
+                    W_out[og * xb->in + ti * TR + i] = (float)((double)t->gd[o * t->rows + i] * s);
+            }
+        }
+    }
+}
+
+void xb_xbar_tile_view(const struct xb_xbar *xb, size_t k, struct xb_tile_view *v)
+{
+    memset(v, 0, sizeof *v);
+    if (xb->plain) {
+        XB_ASSERT(k < xb->n_ti * xb->n_to);
+        return;
+    }
+    XB_ASSERT(k < xb->n_ti * xb->n_to);
+    const struct xb_tile *t = &xb->tiles[k];
+    *v = (struct xb_tile_view){
+        .rows = t->rows, .cols = t->cols,
+        .g_target_p = t->gt_p, .g_target_m = t->gt_m,
+        .g_prog_p = t->gp_p, .g_prog_m = t->gp_m,
+        .g_now_p = t->gn_p, .g_now_m = t->gn_m,
+        .nu_p = t->nu_p, .nu_m = t->nu_m,
+        .stuck_p = t->st_p, .stuck_m = t->st_m,
+    };
+}

@@ -1,0 +1,330 @@
+/*
+ * The analog MVM engine against known answers: a plain GEMM for ideal
+ * devices at any tiling, bit-identity across batch splits and thread
+ * counts, SNR of the abstract noise models, the aggregated read noise
+ * against per-cell sampling, and converter calibration.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_noise.h"
+#include "xb_rng.h"
+#include "xb_xbar.h"
+
+static struct xb_ctx *ctx;
+
+static void setup(void)
+{
+    struct xb_ctx_params cp = {.seed = 20261122, .threads = 0, .log = XB_LOG_QUIET};
+    ctx = xb_ctx_create(&cp);
+}
+static void teardown(void) { xb_ctx_free(ctx); }
+
+TestSuite(engine, .init = setup, .fini = teardown);
+
+static void fill_normal(float *x, size_t n, uint32_t layer, float scale)
+{
+    struct xb_addr a = {.purpose = XB_PURPOSE_TEST, .layer = layer};
+    struct xb_stream s = xb_stream_at(7, &a);
+    xb_normal_fill(&s, 0, n, x);
+    for (size_t i = 0; i < n; i++)
+        x[i] *= scale;
+}
+
+/* Reference Y = X Wᵀ + b in double. */
+static void ref_gemm(const float *X, const float *W, const float *b, size_t rows, size_t out,
+                     size_t in, double *Y)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t o = 0; o < out; o++) {
+            double s = b ? (double)b[o] : 0.0;
+            for (size_t i = 0; i < in; i++)
+                s += (double)X[r * in + i] * (double)W[o * in + i];
+            Y[r * out + o] = s;
+        }
+}
+
+static struct xb_xbar *make(const char *device, const struct xb_xbar_params *base,
+                            const float *W, size_t out, size_t in)
+{
+    struct xb_xbar_params p = *base;
+    cr_assert_eq(xb_device_init(ctx, &p.device, device), XB_OK, "%s", xb_ctx_error(ctx));
+    struct xb_xbar *xb;
+    cr_assert_eq(xb_xbar_create(ctx, &p, W, out, in, &xb), XB_OK, "%s", xb_ctx_error(ctx));
+    return xb;
+}
+
+static struct xb_xbar *make_noiseless_generic(int tr, int tc, const float *W, size_t out,
+                                              size_t in)
+{
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    cr_assert_eq(xb_device_init(ctx, &p.device, "generic"), XB_OK);
+    cr_assert_eq(xb_device_set(ctx, &p.device, "prog_sigma", "0", "test"), XB_OK);
+    cr_assert_eq(xb_device_set(ctx, &p.device, "read_sigma", "0", "test"), XB_OK);
+    p.tile_rows = tr;
+    p.tile_cols = tc;
+    struct xb_xbar *xb;
+    cr_assert_eq(xb_xbar_create(ctx, &p, W, out, in, &xb), XB_OK, "%s", xb_ctx_error(ctx));
+    return xb;
+}
+
+static double max_rel_err(const float *y, const double *ref, size_t n)
+{
+    double scale = 0.0, err = 0.0;
+    for (size_t k = 0; k < n; k++)
+        scale = fmax(scale, fabs(ref[k]));
+    for (size_t k = 0; k < n; k++)
+        err = fmax(err, fabs((double)y[k] - ref[k]));
+    return err / scale;
+}
+
+Test(engine, ideal_equals_gemm_with_bias)
+{
+    enum { B = 70, O = 33, I = 301 };
+    float *X = xb_malloc(B * I, 4), *W = xb_malloc(O * I, 4), *Y = xb_malloc(B * O, 4);
+    float b[O];
+    double *R = xb_malloc(B * O, 8);
+    fill_normal(X, B * I, 1, 1.0f);
+    fill_normal(W, O * I, 2, 0.1f);
+    fill_normal(b, O, 3, 1.0f);
+    ref_gemm(X, W, b, B, O, I, R);
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    struct xb_xbar *xb = make("ideal", &p, W, O, I);
+    struct xb_rows a = {.batch = B};
+    xb_xbar_execute(xb, X, B, b, Y, &a, NULL);
+    cr_assert_lt(max_rel_err(Y, R, B * O), 1e-5);
+    xb_xbar_free(xb);
+    xb_free(X), xb_free(W), xb_free(Y), xb_free(R);
+}
+
+/* A noiseless device through the full tiled path equals the GEMM for any
+ * tile shape, including ragged edge tiles and a single-cell tile. */
+Test(engine, tiling_invariance)
+{
+    enum { B = 40, O = 70, I = 130 };
+    float *X = xb_malloc(B * I, 4), *W = xb_malloc(O * I, 4), *Y = xb_malloc(B * O, 4);
+    double *R = xb_malloc(B * O, 8);
+    fill_normal(X, B * I, 4, 1.0f);
+    fill_normal(W, O * I, 5, 0.3f);
+    ref_gemm(X, W, NULL, B, O, I, R);
+    int shapes[][2] = {{256, 256}, {64, 64}, {37, 53}, {130, 1}, {1, 70}, {16, 9}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        struct xb_xbar *xb = make_noiseless_generic(shapes[s][0], shapes[s][1], W, O, I);
+        struct xb_rows a = {.batch = B};
+        xb_xbar_execute(xb, X, B, NULL, Y, &a, NULL);
+        double e = max_rel_err(Y, R, B * O);
+        cr_assert_lt(e, 1e-5, "tile %dx%d: max relative error %g", shapes[s][0],
+                     shapes[s][1], e);
+        xb_xbar_free(xb);
+    }
+    xb_free(X), xb_free(W), xb_free(Y), xb_free(R);
+}
+
+/* The product of a row depends only on its address, not on the batch split
+ * or on which call computed it — with every noise source on. */
+static struct xb_xbar *make_noisy_pcm(const float *W, size_t out, size_t in, int tiles)
+{
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    p.tile_rows = tiles;
+    p.tile_cols = tiles;
+    p.adc_bits = 6;
+    p.adc_calib = XB_ADC_FIXED;
+    p.adc_value = 8.0;
+    p.dac_bits = 8;
+    p.dac_range = 3.0;
+    p.noise = XB_NOISE_MULT;
+    p.sigma = 0.1;
+    p.drift_comp = 1;
+    struct xb_xbar *xb = make("pcm", &p, W, out, in);
+    cr_assert_eq(xb_xbar_age(ctx, xb, 3600.0), XB_OK);
+    return xb;
+}
+
+Test(engine, batch_split_and_threads_bit_identical)
+{
+    enum { B = 200, O = 90, I = 300 };
+    float *X = xb_malloc(B * I, 4), *W = xb_malloc(O * I, 4);
+    float *Y1 = xb_malloc(B * O, 4), *Y2 = xb_malloc(B * O, 4), *Y3 = xb_malloc(B * O, 4);
+    fill_normal(X, B * I, 6, 1.0f);
+    fill_normal(W, O * I, 7, 0.2f);
+    struct xb_xbar *xb = make_noisy_pcm(W, O, I, 128);
+    /* 2 votes of a 100-sample batch. */
+    struct xb_rows a = {.sample0 = 0, .batch = 100, .vote0 = 0};
+    omp_set_num_threads(1);
+    xb_xbar_execute(xb, X, B, NULL, Y1, &a, NULL);
+    omp_set_num_threads(2);
+    xb_xbar_execute(xb, X, B, NULL, Y2, &a, NULL);
+    cr_assert(memcmp(Y1, Y2, B * O * 4) == 0, "1 vs 2 threads differ");
+    /* The same rows in three calls of odd sizes, each addressed alone. */
+    size_t cuts[] = {0, 37, 100, 171, 200};
+    for (int c = 0; c < 4; c++) {
+        for (size_t r = cuts[c]; r < cuts[c + 1]; r++) {
+            struct xb_rows one = {.sample0 = (uint32_t)(r % 100), .batch = 1,
+                                  .vote0 = (uint32_t)(r / 100)};
+            xb_xbar_execute(xb, X + r * I, 1, NULL, Y3 + r * O, &one, NULL);
+        }
+    }
+    cr_assert(memcmp(Y1, Y3, B * O * 4) == 0, "row-by-row differs from batched");
+    /* Noise really is on: different votes of the same input differ. */
+    struct xb_rows v = {.sample0 = 0, .batch = 1, .vote0 = 5};
+    xb_xbar_execute(xb, X, 1, NULL, Y3, &v, NULL);
+    cr_assert(memcmp(Y1, Y3, O * 4) != 0);
+    xb_xbar_free(xb);
+    xb_free(X), xb_free(W), xb_free(Y1), xb_free(Y2), xb_free(Y3);
+}
+
+static void snr_case(enum xb_noise_kind kind, double sigma, double *measured, double *power)
+{
+    enum { B = 256, N = 256 };
+    float *X = xb_malloc(B * N, 4), *W = xb_malloc(N * N, 4);
+    float *Y0 = xb_malloc(B * N, 4), *Y = xb_malloc(B * N, 4);
+    fill_normal(X, B * N, 8, 1.0f);
+    fill_normal(W, N * N, 9, 0.0625f);
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    struct xb_xbar *x0 = make("ideal", &p, W, N, N);
+    p.noise = kind;
+    p.sigma = sigma;
+    struct xb_xbar *x1 = make("ideal", &p, W, N, N);
+    struct xb_rows a = {.batch = B};
+    xb_xbar_execute(x0, X, B, NULL, Y0, &a, NULL);
+    xb_xbar_execute(x1, X, B, NULL, Y, &a, NULL);
+    *measured = xb_snr_db_measured(Y0, Y, B * N);
+    *power = xb_signal_power(Y0, B * N);
+    xb_xbar_free(x0), xb_xbar_free(x1);
+    xb_free(X), xb_free(W), xb_free(Y0), xb_free(Y);
+}
+
+Test(engine, multiplicative_snr_6db)
+{
+    double snr, power;
+    snr_case(XB_NOISE_MULT, 0.5, &snr, &power);
+    cr_assert(fabs(snr - 6.0206) < 0.1, "sigma 0.5: %.4f dB, want 6.02 +- 0.1", snr);
+    cr_assert(fabs(xb_snr_db_mult(0.5) - 6.0206) < 1e-3);
+}
+
+Test(engine, additive_snr_as_predicted)
+{
+    double snr, power;
+    snr_case(XB_NOISE_ADD, 0.3, &snr, &power);
+    double want = xb_snr_db_add(0.3, power);
+    cr_assert(fabs(snr - want) < 0.1, "additive: %.4f dB, predicted %.4f", snr, want);
+}
+
+/* Aggregated read noise (a GEMM on squares + one normal per output) and
+ * per-cell draws agree in mean and variance of every output. */
+Test(engine, aggregated_read_noise_matches_naive)
+{
+    enum { O = 12, I = 300, REP = 3000 };
+    float *W = xb_malloc(O * I, 4), *x = xb_malloc(I, 4);
+    float *X = xb_malloc((size_t)REP * I, 4);
+    float *Ya = xb_malloc((size_t)REP * O, 4), *Yn = xb_malloc((size_t)REP * O, 4);
+    fill_normal(W, O * I, 10, 1.0f);
+    fill_normal(x, I, 11, 1.0f);
+    for (int r = 0; r < REP; r++)
+        memcpy(X + (size_t)r * I, x, I * 4);
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    p.tile_rows = 128;
+    p.tile_cols = 8;
+    struct xb_xbar *xb = make("pcm", &p, W, O, I);
+    cr_assert_eq(xb_xbar_age(ctx, xb, 86400.0), XB_OK);
+    struct xb_rows a = {.batch = REP};
+    xb_xbar_execute(xb, X, REP, NULL, Ya, &a, NULL);
+    xb_xbar_execute_naive(xb, X, REP, NULL, Yn, &a);
+    for (int o = 0; o < O; o++) {
+        double ma = 0, mn = 0, va = 0, vn = 0;
+        for (int r = 0; r < REP; r++) {
+            ma += (double)Ya[r * O + o];
+            mn += (double)Yn[r * O + o];
+        }
+        ma /= REP, mn /= REP;
+        for (int r = 0; r < REP; r++) {
+            va += pow((double)Ya[r * O + o] - ma, 2);
+            vn += pow((double)Yn[r * O + o] - mn, 2);
+        }
+        va /= REP - 1, vn /= REP - 1;
+        cr_assert_gt(va, 0.0);
+        /* Means: difference of two sample means, 5 standard errors. */
+        double se = sqrt((va + vn) / REP);
+        cr_assert(fabs(ma - mn) < 5 * se, "output %d: means %g vs %g (se %g)", o, ma, mn, se);
+        /* Variances: log ratio has std ~ sqrt(2/(n-1) * 2). */
+        double lr = log(va / vn), sd = sqrt(4.0 / (REP - 1));
+        cr_assert(fabs(lr) < 5 * sd, "output %d: variances %g vs %g", o, va, vn);
+    }
+    xb_xbar_free(xb);
+    xb_free(W), xb_free(x), xb_free(X), xb_free(Ya), xb_free(Yn);
+}
+
+/* ADC ranges calibrated as the max of the ideal outputs clip nothing on
+ * the calibration batch; the 90th percentile clips about 10 %. */
+Test(engine, adc_calibration)
+{
+    enum { B = 128, O = 64, I = 200 };
+    float *X = xb_malloc(B * I, 4), *W = xb_malloc(O * I, 4), *Y = xb_malloc(B * O, 4);
+    fill_normal(X, B * I, 12, 1.0f);
+    fill_normal(W, O * I, 13, 1.0f);
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    p.adc_bits = 8;
+    p.adc_calib = XB_ADC_MAX;
+    p.tile_rows = 100;
+    p.tile_cols = 64;
+    struct xb_xbar *xb = make("ideal", &p, W, O, I);
+    cr_assert_eq(xb_xbar_calibrate(ctx, xb, X, B), XB_OK);
+    struct xb_xbar_stats st = {0};
+    struct xb_rows a = {.batch = B};
+    xb_xbar_execute(xb, X, B, NULL, Y, &a, &st);
+    cr_assert_eq(st.adc_values, (uint64_t)B * O * 2);
+    cr_assert_eq(st.adc_clipped, 0);
+    xb_xbar_free(xb);
+    p.adc_calib = XB_ADC_PERCENTILE;
+    p.adc_value = 90.0;
+    xb = make("ideal", &p, W, O, I);
+    cr_assert_eq(xb_xbar_calibrate(ctx, xb, X, B), XB_OK);
+    memset(&st, 0, sizeof st);
+    xb_xbar_execute(xb, X, B, NULL, Y, &a, &st);
+    double frac = (double)st.adc_clipped / (double)st.adc_values;
+    cr_assert(frac > 0.08 && frac < 0.12, "p90 clipped %.4f, want ~0.10", frac);
+    xb_xbar_free(xb);
+    xb_free(X), xb_free(W), xb_free(Y);
+}
+
+Test(engine, bad_params_are_named)
+{
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    p.adc_bits = 40;
+    cr_assert_eq(xb_xbar_params_validate(ctx, &p), XB_ERANGE);
+    cr_assert(strstr(xb_ctx_error(ctx), "adc_bits") != NULL);
+    xb_xbar_params_default(&p);
+    p.sigma = -1;
+    cr_assert_eq(xb_xbar_params_validate(ctx, &p), XB_ERANGE);
+    cr_assert(strstr(xb_ctx_error(ctx), "sigma") != NULL);
+    xb_xbar_params_default(&p);
+    p.adc_bits = 6; /* fixed range 0 */
+    cr_assert_eq(xb_xbar_params_validate(ctx, &p), XB_ERANGE);
+    enum xb_adc_calib c;
+    double v;
+    cr_assert_eq(xb_adc_range_parse(ctx, "p99.9", "--adc-range", &c, &v), XB_OK);
+    cr_assert(c == XB_ADC_PERCENTILE && v == 99.9);
+    cr_assert_eq(xb_adc_range_parse(ctx, "max", "--adc-range", &c, &v), XB_OK);
+    cr_assert_eq(c, XB_ADC_MAX);
+    cr_assert_eq(xb_adc_range_parse(ctx, "12.5", "--adc-range", &c, &v), XB_OK);
+    cr_assert(c == XB_ADC_FIXED && v == 12.5);
+    cr_assert_neq(xb_adc_range_parse(ctx, "p0", "--adc-range", &c, &v), XB_OK);
+    cr_assert_neq(xb_adc_range_parse(ctx, "-3", "--adc-range", &c, &v), XB_OK);
+    cr_assert_neq(xb_adc_range_parse(ctx, "big", "--adc-range", &c, &v), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "big") != NULL);
+    float W[4] = {1, NAN, 0, 0};
+    struct xb_xbar *xb;
+    xb_xbar_params_default(&p);
+    cr_assert_eq(xb_xbar_create(ctx, &p, W, 2, 2, &xb), XB_ENUMERIC);
+    cr_assert_null(xb);
+}
