@@ -36,7 +36,7 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags hdf5 gsl libconfig 2>/dev/null)
 CPPFLAGS := -D_GNU_SOURCE -Inoise -Idevices -Imodels -Isim -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
-CFLAGS   := -std=c11 -O2 -g $(WARN)
+CFLAGS   := -std=c11 -O2 -g -fno-math-errno $(WARN)
 LDFLAGS  := -L$(OPENBLAS_LIB) -Wl,-rpath,$(OPENBLAS_LIB) $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 # -lopenblas before -lgsl, and never -lgslcblas (DESIGN.md §7, header clash).
 LDLIBS   := -lopenblas -lgsl -lhdf5 -lconfig -lz -lmvec -lm

@@ -25,7 +25,8 @@ size_t xb_quant_to(const struct xb_quant *q, const float *x, float *y, size_t n)
         const float lo = -(float)(1L << (q->bits - 1)), hi = -lo - 1.0f;
         for (size_t i = 0; i < n; i++) {
             float c = floorf(x[i] * inv);
-            clipped += (c < lo) | (c > hi);
+            /* The end cells are closed: +-range itself is in range. */
+            clipped += (x[i] > q->range) | (x[i] < -q->range);
             c = fminf(fmaxf(c, lo), hi);
             y[i] = (c + 0.5f) * step;
         }

@@ -6,8 +6,8 @@
  *            k = -2^(bits-1) .. 2^(bits-1) - 1, step = 2 range / 2^bits, so
  *            the levels span [-range, range] symmetrically, the mean error
  *            of a symmetric signal is 0, and a full-scale uniform input on
- *            [-range, range] gives the textbook 6.02 * bits dB. Inputs at
- *            or beyond +-range saturate;
+ *            [-range, range] gives the textbook 6.02 * bits dB. Inputs
+ *            beyond +-range saturate;
  *   unsigned (unipolar, mid-tread, for non-negative signals such as ReLU
  *            outputs and spikes): levels k * step, k = 0 .. 2^bits - 1,
  *            step = range / (2^bits - 1), so 0 and range are exact.

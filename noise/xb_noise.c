@@ -4,16 +4,16 @@
 #include <string.h>
 
 void xb_noise_apply(enum xb_noise_kind kind, float sigma, const struct xb_stream *base,
-                    const struct xb_rows *rows, size_t r0, size_t r1, size_t cols,
-                    float *y, size_t ld, float *eps)
+                    const struct xb_rows *rows, size_t r0, size_t r1, size_t c0,
+                    size_t cols, float *y, size_t ld, float *eps)
 {
     if (kind == XB_NOISE_NONE || sigma == 0.0f)
         return;
     for (size_t r = r0; r < r1; r++) {
         struct xb_stream s = xb_stream_row(*base, xb_rows_sample(rows, r),
                                            xb_rows_vote(rows, r));
-        xb_normal_fill(&s, 0, cols, eps);
-        float *yr = y + r * ld;
+        xb_normal_fill(&s, c0, cols, eps);
+        float *yr = y + r * ld + c0;
         if (kind == XB_NOISE_ADD) {
             for (size_t j = 0; j < cols; j++)
                 yr[j] += sigma * eps[j];

@@ -44,12 +44,13 @@ static inline uint32_t xb_rows_vote(const struct xb_rows *a, size_t r)
 }
 
 /* Applies noise of kind and std sigma (dimensionless for MULT, output
- * units for ADD) in place to rows [r0, r1) of y (row stride ld).
+ * units for ADD) in place to rows [r0, r1) × columns [c0, c0 + cols) of the
+ * matrix y (row stride ld); column j draws element j of its row's stream.
  * base: the stream of this layer (purpose NOISE), sample/vote overwritten
  * per row. eps: scratch of cols floats. Thread-safe. */
 void xb_noise_apply(enum xb_noise_kind kind, float sigma, const struct xb_stream *base,
-                    const struct xb_rows *rows, size_t r0, size_t r1, size_t cols,
-                    float *y, size_t ld, float *eps);
+                    const struct xb_rows *rows, size_t r0, size_t r1, size_t c0,
+                    size_t cols, float *y, size_t ld, float *eps);
 
 /* Parses "none", "add", "mult". Returns -1 if unknown. */
 int xb_noise_kind_parse(const char *s);

@@ -13,8 +13,13 @@
  * so a draw never depends on which thread made it, on the batch split, or on
  * what was drawn before. "instance" is the chip instance for programming
  * draws and 0 elsewhere. Each counter gives four 32-bit words, hence four
- * uniforms or four normals; element e of a stream uses word e % 4 of
- * block e / 4.
+ * uniforms or four normals. Elements come in groups of 64 made from 16
+ * consecutive blocks (structure of arrays, so the kernel vectorises):
+ * element e of a stream lies in group g = e / 64 at j = e % 64, and
+ *   uniform e = word  j / 16      of block 16 g + j % 16;
+ *   normal  e = Box–Muller of the word pair (0, 1) for j < 32, (2, 3) else,
+ *               of block 16 g + j % 16: radius from the first word, angle
+ *               from the second, the cosine for (j / 16) even, sine if odd.
  *
  * All functions here are pure and thread-safe.
  */
@@ -70,7 +75,9 @@ struct xb_stream xb_stream_row(struct xb_stream s, uint32_t sample, uint32_t vot
 
 /* out[i] = N(0,1) draw of element first + i, for i < n. Box–Muller on
  * 24-bit uniforms in (0,1): |z| <= 5.9 (the tail beyond has probability
- * 3.6e-9 and is not produced). Vectorised; see xb_gauss.c. */
+ * 3.6e-9 and is not produced). Vectorised (AVX2 when available; see
+ * xb_gauss.c): on one machine an element's value never depends on the
+ * range it was requested in. */
 void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out);
 
 /* out[i] = uniform in (0,1) of element first + i (24-bit resolution,
