@@ -1,13 +1,13 @@
 /*
  * The Gaussian and uniform kernels: Philox4x32-10 and Box–Muller, written so
- * that GCC vectorises the block loop (8 blocks per AVX2 iteration).
+ * that the compiler vectorises them (built with -O3; see the Makefile).
  *
- * This is the one file built with -ffast-math (see the Makefile): it makes
- * glibc declare the SIMD variants of logf/sinf (libmvec), which is what the
- * vectoriser needs. Nothing here tests for NaN or Inf, and the inputs of
- * logf are confined to (0, 1), so the flag changes no result's meaning.
- * cos t is written sin(t + pi/2): GCC would fuse sinf and cosf of the same t
- * into sincosf, which has no vector variant (DESIGN.md §7).
+ * DESIGN.md §7 suggested glibc's vector logf/sinf, which need -ffast-math
+ * for their declarations. We do without: the logarithm and the sine and
+ * cosine are short polynomials here (the angle comes as a fraction of a
+ * turn, so its range reduction is exact), which vectorise under standard
+ * flags, are faster than the libmvec calls, and give the same numbers on
+ * every x86-64 machine.
  */
 #include <math.h>
 #include <string.h>
@@ -55,25 +55,64 @@ philox_group(const struct xb_stream *s, uint32_t c0, uint32_t *restrict w)
     }
 }
 
-/* Box–Muller on word pairs (0, 1) and (2, 3) of each block: radius from the
- * first, angle from the second. The trip count is a constant multiple of
- * every vector width, so each element goes through the same (vector) code
- * and its value never depends on where a requested range starts or ends. */
+/* The uniform of a word: its top 23 bits, centred in their cell,
+ * (k + 1/2) 2^-23, exact in float and strictly inside (0, 1). */
+static inline __attribute__((always_inline)) float word_uniform(uint32_t w)
+{
+    return (float)(w >> 9) * 0x1p-23f + 0x1p-24f;
+}
+
+/* ln u for u in (0, 1], normal floats: u = 2^k m with m in [sqrt(1/2),
+ * sqrt(2)), ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.172, by its
+ * series to s^9 (truncation below 1e-9). Written with plain integer and
+ * float operations so that GCC vectorises it; no libm call. (A division-free
+ * minimax polynomial measured no faster.) */
+static inline __attribute__((always_inline)) float log_unit(float u)
+{
+    uint32_t ix;
+    memcpy(&ix, &u, sizeof ix);
+    ix -= 0x3F3504F3u; /* the bits of sqrt(1/2) */
+    int32_t k = (int32_t)ix >> 23;
+    ix = (ix & 0x007FFFFFu) + 0x3F3504F3u;
+    float m;
+    memcpy(&m, &ix, sizeof m);
+    float t = (m - 1.0f) / (m + 1.0f), t2 = t * t;
+    float series = 1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7 + t2 * (1.0f / 9))));
+    return (float)k * 0.693147180559945309f + 2.0f * t * series;
+}
+
+/* Box–Muller on word pairs (0, 1) and (2, 3) of each block: radius
+ * sqrt(-2 ln u) from the first word, angle from the second. The angle's
+ * top two bits pick the quadrant and the next 22 its position inside, so
+ * the range reduction is exact and sin and cos are short Taylor series on
+ * [-pi/4, pi/4] (truncation below 2e-9). No libm, no fast-math: the normals
+ * are the same numbers on every x86-64 (ISO C mode contracts no FMAs).
+ * The trip count is a compile-time constant, so each element goes through
+ * the same code whatever range was requested. */
 static inline __attribute__((always_inline)) void
 box_muller(const uint32_t *restrict w, float *restrict z)
 {
-    const float scale = 1.0f / 16777216.0f, half = 0.5f / 16777216.0f;
-    const float two_pi = 6.28318530717958647692f, half_pi = 1.57079632679489661923f;
+    const float half_pi = 1.57079632679489661923f, rsqrt2 = 0.70710678118654752440f;
     for (int h = 0; h < 2; h++) {
         const uint32_t *wr = w + 2 * h * GROUP, *wt = wr + GROUP;
         float *zc = z + 2 * h * GROUP, *zs = zc + GROUP;
         for (int i = 0; i < GROUP; i++) {
-            float u1 = (float)(wr[i] >> 8) * scale + half;
-            float u2 = (float)(wt[i] >> 8) * scale;
-            float r = sqrtf(-2.0f * logf(u1));
-            float t = two_pi * u2;
-            zc[i] = r * sinf(t + half_pi);
-            zs[i] = r * sinf(t);
+            float r = sqrtf(-2.0f * log_unit(word_uniform(wr[i])));
+            uint32_t q = wt[i] >> 30;
+            float f = (float)((wt[i] >> 8) & 0x3FFFFFu) * 0x1p-22f + 0x1p-23f;
+            float x = (f - 0.5f) * half_pi, x2 = x * x;
+            float sn = x * (1.0f + x2 * (-1.0f / 6 + x2 * (1.0f / 120 + x2 * (-1.0f / 5040 +
+                                                                            x2 * (1.0f / 362880)))));
+            float cs = 1.0f + x2 * (-0.5f + x2 * (1.0f / 24 + x2 * (-1.0f / 720 +
+                                                                    x2 * (1.0f / 40320 +
+                                                                          x2 * (-1.0f / 3628800)))));
+            /* (cos, sin) of pi/4 + x, then turned by q quarter turns. */
+            float c0 = (cs - sn) * rsqrt2, s0 = (cs + sn) * rsqrt2;
+            float c = (q & 1) ? -s0 : c0, sv = (q & 1) ? c0 : s0;
+            c = (q & 2) ? -c : c;
+            sv = (q & 2) ? -sv : sv;
+            zc[i] = r * c;
+            zs[i] = r * sv;
         }
     }
 }
@@ -81,9 +120,8 @@ box_muller(const uint32_t *restrict w, float *restrict z)
 static inline __attribute__((always_inline)) void
 uniforms(const uint32_t *restrict w, float *restrict u)
 {
-    const float scale = 1.0f / 16777216.0f, half = 0.5f / 16777216.0f;
     for (int i = 0; i < 4 * GROUP; i++)
-        u[i] = (float)(w[i] >> 8) * scale + half;
+        u[i] = word_uniform(w[i]);
 }
 
 /* Elements are made in aligned groups of 4 * GROUP; whole groups go straight
@@ -114,6 +152,7 @@ fill(const struct xb_stream *s, uint64_t first, size_t n, float *out, int normal
 
 #ifdef XB_HAVE_AVX2_PATH
 #define XB_V3 __attribute__((target("arch=x86-64-v3")))
+#define XB_V4 __attribute__((target("arch=x86-64-v4")))
 
 /* High and low 32 bits of m * x in each of eight lanes. GCC's own
  * vectorisation of the 64-bit product shuffles between two 4-lane halves;
@@ -158,32 +197,70 @@ philox_group_avx2(const struct xb_stream *s, uint32_t c0, uint32_t *restrict w)
     }
 }
 
-/* The group loop again, compiled for x86-64-v3 so that the inlined
- * Box–Muller is vectorised with AVX2 and libmvec's AVX2 variants. (An
- * x86-64-v4 instance measured no faster on Zen 4.) */
-static XB_V3 void fill_v3(const struct xb_stream *s, uint64_t first, size_t n, float *out,
-                          int normal)
+/* The same for AVX-512: all 16 blocks of a group in one register set. */
+static inline __attribute__((always_inline)) XB_V4 void
+philox_group_avx512(const struct xb_stream *s, uint32_t c0, uint32_t *restrict w)
 {
-    uint32_t w[4 * GROUP];
-    float tmp[4 * GROUP];
-    const uint64_t per = 4 * GROUP;
-    while (n > 0) {
-        uint64_t g = first / per;
-        size_t off = (size_t)(first - g * per);
-        size_t take = per - off < n ? (size_t)(per - off) : n;
-        philox_group_avx2(s, (uint32_t)(g * GROUP), w);
-        float *dst = take == per ? out : tmp;
-        if (normal)
-            box_muller(w, dst);
-        else
-            uniforms(w, dst);
-        if (take != per)
-            memcpy(out, tmp + off, take * sizeof *out);
-        out += take;
-        first += take;
-        n -= take;
+    const __m512i m0 = _mm512_set1_epi32((int)PH_M0), m1 = _mm512_set1_epi32((int)PH_M1);
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32((int)c0), lane);
+    __m512i x1 = _mm512_set1_epi32((int)s->ctr[0]);
+    __m512i x2 = _mm512_set1_epi32((int)s->ctr[1]);
+    __m512i x3 = _mm512_set1_epi32((int)s->ctr[2]);
+    uint32_t a = s->key[0], b = s->key[1];
+    for (int r = 0; r < 10; r++) {
+        __m512i e0 = _mm512_mul_epu32(x0, m0);
+        __m512i o0 = _mm512_mul_epu32(_mm512_srli_epi64(x0, 32), m0);
+        __m512i e1 = _mm512_mul_epu32(x2, m1);
+        __m512i o1 = _mm512_mul_epu32(_mm512_srli_epi64(x2, 32), m1);
+        __m512i hi0 = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(e0, 32), o0);
+        __m512i lo0 = _mm512_mask_blend_epi32(0xAAAA, e0, _mm512_slli_epi64(o0, 32));
+        __m512i hi1 = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(e1, 32), o1);
+        __m512i lo1 = _mm512_mask_blend_epi32(0xAAAA, e1, _mm512_slli_epi64(o1, 32));
+        __m512i y0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32((int)a));
+        __m512i y2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32((int)b));
+        x1 = lo1;
+        x3 = lo0;
+        x0 = y0;
+        x2 = y2;
+        a += PH_W0;
+        b += PH_W1;
     }
+    _mm512_storeu_si512((void *)w, x0);
+    _mm512_storeu_si512((void *)(w + GROUP), x1);
+    _mm512_storeu_si512((void *)(w + 2 * GROUP), x2);
+    _mm512_storeu_si512((void *)(w + 3 * GROUP), x3);
 }
+
+/* The group loop, instantiated per instruction set so that the inlined
+ * Box–Muller is vectorised with that set too. */
+#define XB_DEFINE_FILL(NAME, ATTR, PHILOX)                                             \
+    static ATTR void NAME(const struct xb_stream *s, uint64_t first, size_t n,         \
+                          float *out, int normal)                                      \
+    {                                                                                  \
+        uint32_t w[4 * GROUP];                                                         \
+        float tmp[4 * GROUP];                                                          \
+        const uint64_t per = 4 * GROUP;                                                \
+        while (n > 0) {                                                                \
+            uint64_t g = first / per;                                                  \
+            size_t off = (size_t)(first - g * per);                                    \
+            size_t take = per - off < n ? (size_t)(per - off) : n;                     \
+            PHILOX(s, (uint32_t)(g * GROUP), w);                                       \
+            float *dst = take == per ? out : tmp;                                      \
+            if (normal)                                                                \
+                box_muller(w, dst);                                                    \
+            else                                                                       \
+                uniforms(w, dst);                                                      \
+            if (take != per)                                                           \
+                memcpy(out, tmp + off, take * sizeof *out);                            \
+            out += take;                                                               \
+            first += take;                                                             \
+            n -= take;                                                                 \
+        }                                                                              \
+    }
+
+XB_DEFINE_FILL(fill_v3, XB_V3, philox_group_avx2)
+XB_DEFINE_FILL(fill_v4, XB_V4, philox_group_avx512)
 
 /* AVX2 + FMA (x86-64-v3) when the processor has it, else the portable
  * loop. Numbers are bit-identical for any thread count or partition on one
@@ -194,10 +271,18 @@ static int use_v3(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+static int use_v4(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+}
+
 
 void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out)
 {
-    if (use_v3())
+    if (use_v4())
+        fill_v4(s, first, n, out, 1);
+    else if (use_v3())
         fill_v3(s, first, n, out, 1);
     else
         fill(s, first, n, out, 1);
@@ -205,7 +290,9 @@ void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *
 
 void xb_uniform_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out)
 {
-    if (use_v3())
+    if (use_v4())
+        fill_v4(s, first, n, out, 0);
+    else if (use_v3())
         fill_v3(s, first, n, out, 0);
     else
         fill(s, first, n, out, 0);

@@ -45,6 +45,7 @@ double xb_uniform53(const struct xb_stream *s, uint64_t element)
     uint32_t b[4];
     xb_philox_block(s, (uint32_t)(w >> 2), b);
     /* w is even, so words w%4 and w%4+1 sit in the same block. */
-    uint64_t hi = b[w & 3] >> 5, lo = b[(w & 3) + 1] >> 6; /* 27 + 26 bits */
-    return ((double)(hi * 67108864u + lo) + 0.5) * (1.0 / 9007199254740992.0);
+    /* 52 bits, so that k + 1/2 is exact and the result stays below 1. */
+    uint64_t hi = b[w & 3] >> 6, lo = b[(w & 3) + 1] >> 6;
+    return ((double)(hi * 67108864u + lo) + 0.5) * 0x1p-52;
 }

@@ -73,19 +73,22 @@ struct xb_stream xb_stream_at(uint64_t seed, const struct xb_addr *addr);
 /* The same stream with another sample / vote, for per-row loops. */
 struct xb_stream xb_stream_row(struct xb_stream s, uint32_t sample, uint32_t vote);
 
-/* out[i] = N(0,1) draw of element first + i, for i < n. Box–Muller on
- * 24-bit uniforms in (0,1): |z| <= 5.9 (the tail beyond has probability
- * 3.6e-9 and is not produced). Vectorised (AVX2 when available; see
+/* out[i] = N(0,1) draw of element first + i, for i < n. Box–Muller with
+ * the radius from a 23-bit uniform in (0,1), so |z| <= 5.77 (the tail
+ * beyond has probability 8e-9 and is not produced), and the angle from 24
+ * bits. The same numbers on every x86-64 machine. Vectorised (AVX2 when available; see
  * xb_gauss.c): on one machine an element's value never depends on the
  * range it was requested in. */
 void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out);
 
-/* out[i] = uniform in (0,1) of element first + i (24-bit resolution,
- * centred cells: (k + 0.5) / 2^24). */
+/* out[i] = uniform in (0,1) of element first + i: the word's top 23 bits
+ * k, as (k + 1/2) 2^-23, exact in float and never 0 or 1. */
 void xb_uniform_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out);
 
-/* Double-precision uniform in (0,1) with 53 bits, from words 2e and
- * 2e+1 of the stream, for draws where 2^-24 is too coarse (fault rates). */
+/* Double-precision uniform in (0,1) with 52 bits, (k + 1/2) 2^-52, from
+ * the top 26 bits of raw Philox words 2e and 2e+1 of the stream (word w is
+ * word w % 4 of block w / 4; a numbering of its own, apart from the element
+ * layout above), for draws where 2^-23 is too coarse (fault rates). */
 double xb_uniform53(const struct xb_stream *s, uint64_t element);
 
 /* The raw Philox4x32-10 block: four words for counter {c0, ctr...}. */

@@ -17,9 +17,8 @@ Test(quant, signed_edges)
     size_t clipped = xb_quant_apply(&q, x, 10);
     for (int i = 0; i < 10; i++)
         cr_assert_eq(x[i], want[i], "x[%d] = %g, want %g", i, (double)x[i], (double)want[i]);
-    /* -1.2 is below the range and 1.0 at its top edge: both saturate;
-     * -1.0 is the bottom edge, which the lowest cell includes. */
-    cr_assert_eq(clipped, 2);
+    /* Only -1.2 is beyond the range; +-1.0, its edges, are in it. */
+    cr_assert_eq(clipped, 1);
 }
 
 Test(quant, unsigned_edges)

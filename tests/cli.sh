@@ -1,0 +1,225 @@
+#!/bin/sh
+# tests/cli.sh — the xbar command line, end to end (run by `make check`).
+#
+#   XBAR=build/xbar sh tests/cli.sh
+#
+# Checks that `xbar mvm` prints bit-identical results for 1 and 2 threads,
+# that every bad input exits 2 with one line on stderr naming it and leaves
+# no file behind, and that -o writes a self-describing HDF5 file. Needs
+# h5ls and h5dump (Debian hdf5-tools, installed by make deps). The last
+# line is "cli: N passed, M failed"; the exit status is 1 if any failed.
+set -u
+
+XBAR=${XBAR:-build/xbar}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/xbar-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# run ARGS...: runs xbar, leaving rc, $tmp/out, $tmp/err.
+run() {
+    "$XBAR" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# expect_ok NAME ARGS...: exit 0 and something on stdout.
+expect_ok() {
+    name=$1
+    shift
+    run "$@"
+    if [ "$rc" -eq 0 ] && [ -s "$tmp/out" ]; then
+        ok "$name"
+    else
+        bad "$name: exit $rc, stderr: $(head -c 300 "$tmp/err")"
+    fi
+}
+
+# expect_usage NAME PATTERN ARGS...: exit 2, nothing on stdout, exactly one
+# line on stderr that contains PATTERN (a fixed string).
+expect_usage() {
+    name=$1
+    pattern=$2
+    shift 2
+    run "$@"
+    lines=$(wc -l <"$tmp/err")
+    if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && [ "$lines" -eq 1 ] &&
+        grep -qF -- "$pattern" "$tmp/err"; then
+        ok "$name: $(cat "$tmp/err")"
+    else
+        bad "$name: exit $rc (want 2), $lines stderr lines, want '$pattern' in: $(head -c 400 "$tmp/err")"
+    fi
+}
+
+# same_threads NAME ARGS...: stdout identical with OMP_NUM_THREADS=1 and 2.
+same_threads() {
+    name=$1
+    shift
+    OMP_NUM_THREADS=1 "$XBAR" "$@" >"$tmp/t1" 2>"$tmp/err1"
+    rc1=$?
+    OMP_NUM_THREADS=2 "$XBAR" "$@" >"$tmp/t2" 2>"$tmp/err2"
+    rc2=$?
+    if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -s "$tmp/t1" ] && cmp -s "$tmp/t1" "$tmp/t2"; then
+        ok "$name: 1 and 2 threads bit-identical ($(grep '^snr_db:' "$tmp/t1"))"
+    else
+        bad "$name: exit $rc1/$rc2; $(diff "$tmp/t1" "$tmp/t2" | head -5) $(head -c 200 "$tmp/err1")"
+    fi
+}
+
+# no_files NAME DIR: DIR holds no file at all (neither result nor temporary).
+no_files() {
+    if [ -z "$(ls -A "$2")" ]; then
+        ok "$1: no file left behind"
+    else
+        bad "$1: left behind: $(ls -A "$2")"
+    fi
+}
+
+if [ ! -x "$XBAR" ]; then
+    echo "cli: $XBAR is not an executable"
+    echo "cli: 0 passed, 1 failed"
+    exit 1
+fi
+
+# ---- the program and its help -------------------------------------------
+expect_ok "xbar --help" --help
+expect_ok "xbar --version" --version
+expect_ok "xbar help mvm" help mvm
+expect_ok "xbar mvm --help" mvm --help
+run
+[ "$rc" -eq 2 ] && ok "xbar without a subcommand exits 2" || bad "xbar alone: exit $rc"
+expect_usage "unknown subcommand" "frobnicate" frobnicate
+if "$XBAR" mvm --help | grep -q -- "--adc-bits N.*(default: 0)"; then
+    ok "mvm usage shows defaults"
+else
+    bad "mvm usage lacks '(default: ...)' for --adc-bits"
+fi
+
+# ---- xbar devices ---------------------------------------------------------
+expect_ok "xbar devices" devices
+for d in ideal generic reram pcm flash; do
+    grep -q "^$d " "$tmp/out" || bad "xbar devices does not list $d"
+done
+expect_ok "xbar devices pcm" devices pcm
+if grep -q "^g_max  *uS  *25 " "$tmp/out" && grep -q "^prog_scale " "$tmp/out" &&
+    grep -q "source:" "$tmp/out"; then
+    ok "xbar devices pcm lists parameters with unit, default and source"
+else
+    bad "xbar devices pcm: $(head -c 300 "$tmp/out")"
+fi
+expect_usage "devices: unknown device" "'nosuch'" devices nosuch
+
+# ---- bit-identical for any thread count -----------------------------------
+same_threads "mvm ideal" mvm --device ideal --batch 128
+same_threads "mvm pcm t=1h adc 6" mvm --device pcm --t 3600 --adc-bits 6 --dac-bits 8 \
+    --drift-comp --batch 256
+same_threads "mvm mult noise" mvm --noise mult --sigma 0.5 --batch 256
+same_threads "mvm reram tiled" mvm --device reram --rows 300 --cols 520 --tile 128x64 \
+    --adc-bits 8 --adc-range p99 --batch 100
+
+# Paper 001: multiplicative sigma = 0.5 is 6.02 dB.
+run mvm --noise mult --sigma 0.5 --batch 256
+snr=$(sed -n 's/^snr_db: //p' "$tmp/out")
+if awk -v s="$snr" 'BEGIN { exit !(s > 5.92 && s < 6.12) }'; then
+    ok "mult sigma 0.5 measures $snr dB (6.02 +- 0.1)"
+else
+    bad "mult sigma 0.5 measures '$snr' dB, want 6.02 +- 0.1"
+fi
+if grep -q "^device: ideal$" "$tmp/out" && grep -q "^tiles: 1$" "$tmp/out" &&
+    grep -q "^adc_saturation: " "$tmp/out" && grep -q "^rel_error_std: " "$tmp/out"; then
+    ok "mvm prints key: value figures"
+else
+    bad "mvm figures missing: $(head -c 300 "$tmp/out")"
+fi
+
+# ---- bad input: exit 2, one line naming it --------------------------------
+expect_usage "unknown device" "--device nosuch" mvm --device nosuch
+expect_usage "unknown option" "--frobnicate" mvm --frobnicate
+expect_usage "negative sigma" "--sigma -1" mvm --sigma -1
+expect_usage "adc bits out of range" "--adc-bits 40" mvm --adc-bits 40
+expect_usage "dac bits not a number" "--dac-bits eight" mvm --dac-bits eight
+expect_usage "rows 0" "--rows 0" mvm --rows 0
+expect_usage "tile 0" "--tile 0x256" mvm --tile 0x256
+expect_usage "unknown --set key" "nosuch_key" mvm --set nosuch_key=1
+expect_usage "--set without =" "--set g_max" mvm --set g_max
+expect_usage "--set out of range" "--set g_max=-3" mvm --device pcm --set g_max=-3
+expect_usage "bad --noise" "--noise loud" mvm --noise loud
+expect_usage "bad --adc-range" "--adc-range p200" mvm --adc-range p200
+expect_usage "missing option value" "--rows" mvm --rows
+expect_usage "stray argument" "stray" mvm stray
+expect_usage "bad --seed" "--seed -1" mvm --seed -1
+
+mkdir "$tmp/o"
+expect_usage "unwritable -o" "/nonexistent/dir" mvm -o /nonexistent/dir/x.h5
+[ ! -e /nonexistent/dir/x.h5 ] && ok "unwritable -o: no file" || bad "/nonexistent/dir/x.h5 exists"
+expect_usage "missing --weights" "$tmp/nosuch.h5" mvm --weights "$tmp/nosuch.h5" -o "$tmp/o/x.h5"
+no_files "missing --weights with -o" "$tmp/o"
+expect_usage "-o is a directory" "is a directory" mvm -o "$tmp/o"
+
+printf 'device = { type = "pcm"; };\nxbar = {\n  adc_bits = 6;\n  adc_bitz = 7;\n};\n' >"$tmp/bad.cfg"
+expect_usage "config: unknown key" "$tmp/bad.cfg:4: xbar.adc_bitz" mvm --config "$tmp/bad.cfg"
+printf 'device = { type = "pcm"; g_maxx = 3.0; };\n' >"$tmp/bad2.cfg"
+expect_usage "config: unknown device key" "$tmp/bad2.cfg:1: device.g_maxx" mvm --config "$tmp/bad2.cfg"
+printf 'xbar = { adc_bits = "six"; };\n' >"$tmp/bad3.cfg"
+expect_usage "config: wrong type" "$tmp/bad3.cfg:1: xbar.adc_bits" mvm --config "$tmp/bad3.cfg"
+printf 'xbar = { adc_bits = 40; };\n' >"$tmp/bad4.cfg"
+expect_usage "config: out of range" "$tmp/bad4.cfg:1: xbar.adc_bits = 40" mvm --config "$tmp/bad4.cfg"
+printf 'xbar = { adc_bits = 6 \n' >"$tmp/bad5.cfg"
+expect_usage "config: syntax error" "$tmp/bad5.cfg:" mvm --config "$tmp/bad5.cfg"
+expect_usage "config: missing file" "$tmp/nosuch.cfg" mvm --config "$tmp/nosuch.cfg"
+
+# ---- shipped configs run ---------------------------------------------------
+for cfg in "$root"/configs/*.cfg; do
+    expect_ok "config $(basename "$cfg")" mvm --config "$cfg" --batch 16
+done
+
+# ---- -o: a self-describing HDF5 file, written crash-safe -------------------
+run mvm --device pcm --t 3600 --adc-bits 6 --rows 64 --cols 96 --batch 8 --quiet -o "$tmp/o/r.h5"
+if [ "$rc" -eq 0 ] && [ -f "$tmp/o/r.h5" ] && [ "$(ls -A "$tmp/o")" = "r.h5" ]; then
+    ok "-o writes the file and nothing else"
+else
+    bad "-o: exit $rc, $(cat "$tmp/err"), dir: $(ls -A "$tmp/o")"
+fi
+if h5ls -r "$tmp/o/r.h5" >"$tmp/ls" 2>&1 && grep -q "^/W .*{64, 96}" "$tmp/ls" &&
+    grep -q "^/X .*{8, 96}" "$tmp/ls" && grep -q "^/Y .*{8, 64}" "$tmp/ls" &&
+    grep -q "^/Y_ideal " "$tmp/ls" && grep -q "^/mvm/snr_db " "$tmp/ls" &&
+    grep -q "^/config " "$tmp/ls"; then
+    ok "h5ls -r lists W, X, Y, Y_ideal, config, mvm/snr_db"
+else
+    bad "h5ls -r: $(head -c 400 "$tmp/ls")"
+fi
+missing=""
+for d in $(awk '$2 == "Dataset" { print $1 }' "$tmp/ls"); do
+    h5dump -a "$d/units" "$tmp/o/r.h5" >/dev/null 2>&1 || missing="$missing $d"
+    h5dump -a "$d/description" "$tmp/o/r.h5" >/dev/null 2>&1 || missing="$missing $d(description)"
+done
+[ -z "$missing" ] && ok "every dataset has units and description" || bad "no units:$missing"
+if h5dump -a /mvm/snr_db/units "$tmp/o/r.h5" | grep -q '"dB"' &&
+    h5dump -A "$tmp/o/r.h5" | grep -q 'ATTRIBUTE "git_commit"' &&
+    h5dump -a /seed "$tmp/o/r.h5" >/dev/null 2>&1 &&
+    h5dump -a /command_line "$tmp/o/r.h5" | grep -q "xbar mvm --device pcm"; then
+    ok "root attributes and units are right"
+else
+    bad "attributes: $(h5dump -A "$tmp/o/r.h5" | head -c 300)"
+fi
+
+# Round trip: the file's W and X as input give the same figures.
+run mvm --device pcm --t 3600 --adc-bits 6 --weights "$tmp/o/r.h5" --inputs "$tmp/o/r.h5:/X"
+grep -v -e '^weights:' -e '^inputs:' "$tmp/out" >"$tmp/rt2"
+run mvm --device pcm --t 3600 --adc-bits 6 --rows 64 --cols 96 --batch 8
+grep -v -e '^weights:' -e '^inputs:' "$tmp/out" >"$tmp/rt1"
+cmp -s "$tmp/rt1" "$tmp/rt2" && ok "--weights/--inputs round trip" || bad "round trip: $(diff "$tmp/rt1" "$tmp/rt2" | head -4)"
+expect_usage "weights: shape mismatch" "--inputs" mvm --weights "$tmp/o/r.h5" --inputs "$tmp/o/r.h5:/Y"
+expect_usage "weights: no such dataset" "/nope" mvm --weights "$tmp/o/r.h5:/nope"
+expect_usage "weights: not HDF5" "not an HDF5 file" mvm --weights "$tmp/bad.cfg"
+
+# A failing run does not touch an existing result.
+cp "$tmp/o/r.h5" "$tmp/o/keep.h5"
+expect_usage "bad run keeps old file" "--adc-bits 99" mvm --adc-bits 99 -o "$tmp/o/r.h5"
+cmp -s "$tmp/o/r.h5" "$tmp/o/keep.h5" && ok "old result untouched" || bad "old result changed"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
