@@ -44,6 +44,9 @@ LDLIBS   := -lopenblas -lgsl -lhdf5 -lconfig -lz -lm
 ifeq ($(OPENMP),1)
 CFLAGS  += -fopenmp
 LDFLAGS += -fopenmp
+else
+CFLAGS  += -Wno-unknown-pragmas
+LDLIBS  += -lgomp
 endif
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -63,6 +66,10 @@ all: $(BIN)
 
 # The Gaussian kernel is built with -O3 so that it vectorises: see noise/xb_gauss.c.
 $(BUILD)/noise/xb_gauss.o: CFLAGS += -O3
+
+# The commit a binary was built from, written into every result file.
+$(BUILD)/sim/xb_version.o: CPPFLAGS += -DXB_GIT_COMMIT='"$(shell git rev-parse --short=12 HEAD 2>/dev/null)"'
+$(BUILD)/sim/xb_version.o: $(wildcard .git/HEAD .git/index)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -402,6 +402,23 @@ static void plain_block(const struct xb_xbar *xb, const float *X, const struct b
                    Y, xb->out, eps);
 }
 
+/* P[r, c] += sqrt(V[r, c]) * N(0,1), the normals of each row's READ stream
+ * at elements first .. first + w. */
+static void add_read_noise(const struct xb_stream *rs, const struct xb_rows *a,
+                           const struct block *b, uint64_t first, const float *V, float *P,
+                           float *eps)
+{
+    for (size_t r = 0; r < b->m; r++) {
+        struct xb_stream s = xb_stream_row(*rs, xb_rows_sample(a, b->r0 + r),
+                                           xb_rows_vote(a, b->r0 + r));
+        xb_normal_fill(&s, first, b->w, eps);
+        float *p = P + r * b->w;
+        const float *v = V + r * b->w;
+        for (size_t c = 0; c < b->w; c++)
+            p[c] += (v[c] > 0.0f ? sqrtf(v[c]) : 0.0f) * eps[c];
+    }
+}
+
 static void device_block(const struct xb_xbar *xb, const float *X, const struct block *b,
                          const float *bias, float *Y, const struct xb_rows *a,
                          struct workspace *w, struct xb_xbar_stats *st)
@@ -424,33 +441,42 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
     memset(w->acc, 0, m * W * sizeof(float));
     struct xb_stream rs = read_stream(xb, a);
     const size_t c0 = b->o0 - b->to * TC; /* first column inside the tile */
+    /* With an ideal ADC nothing happens between tiles: the tile sums go
+     * straight into acc, and the read-noise variances of all tiles add up
+     * before one normal per output is drawn (exact: a sum of independent
+     * Gaussians). With an ADC each tile's output is noisy and quantised on
+     * its own. */
+    const int per_tile = xb->p.adc_bits > 0;
     for (size_t ti = 0; ti < xb->n_ti; ti++) {
         const struct xb_tile *t = tile_at(xb, ti, b->to);
         const int R = (int)t->rows;
+        float *mean = per_tile ? w->P : w->acc;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, R, 1.0f,
-                    w->xn + ti * TR, (int)in, t->gd + c0 * t->rows, R, 0.0f, w->P, (int)W);
+                    w->xn + ti * TR, (int)in, t->gd + c0 * t->rows, R, per_tile ? 0.0f : 1.0f,
+                    mean, (int)W);
         if (t->has_read) {
             /* Exact aggregation: independent Gaussian cell noise of std
              * s_ij sums to N(0, sum_j s_ij² x_j²) per column output. */
+            float beta = per_tile || ti == 0 ? 0.0f : 1.0f;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, R, 1.0f,
-                        w->xsq + ti * TR, (int)in, t->s2 + c0 * t->rows, R, 0.0f, w->V,
+                        w->xsq + ti * TR, (int)in, t->s2 + c0 * t->rows, R, beta, w->V,
                         (int)W);
-            for (size_t r = 0; r < m; r++) {
-                struct xb_stream s = xb_stream_row(rs, xb_rows_sample(a, b->r0 + r),
-                                                   xb_rows_vote(a, b->r0 + r));
-                /* Element ti * out + o is unique within the row. */
-                xb_normal_fill(&s, (uint64_t)ti * out + b->o0, W, w->eps);
-                float *p = w->P + r * W;
-                const float *v = w->V + r * W;
-                for (size_t c = 0; c < W; c++)
-                    p[c] += (v[c] > 0.0f ? sqrtf(v[c]) : 0.0f) * w->eps[c];
-            }
+            if (per_tile)
+                add_read_noise(&rs, a, b, (uint64_t)ti * out + b->o0, w->V, w->P, w->eps);
+        } else if (!per_tile && ti == 0 && any_read) {
+            memset(w->V, 0, m * W * sizeof(float));
         }
-        st->adc_clipped += adc_tile(xb, ti, b->to, w->P, m * W);
-        st->adc_values += m * W;
-        for (size_t k = 0; k < m * W; k++)
-            w->acc[k] += w->P[k];
+        if (per_tile) {
+            st->adc_clipped += adc_tile(xb, ti, b->to, w->P, m * W);
+            st->adc_values += m * W;
+            for (size_t k = 0; k < m * W; k++)
+                w->acc[k] += w->P[k];
+        }
     }
+    /* Element ti * out + o is tile ti's draw for output o; n_ti * out + o is
+     * the one draw of the summed variance. */
+    if (!per_tile && any_read)
+        add_read_noise(&rs, a, b, (uint64_t)xb->n_ti * out + b->o0, w->V, w->acc, w->eps);
     finish_block(xb, w->acc, b->r0, m, b->o0, W, bias, Y, a, w->eps);
 }
 

@@ -120,6 +120,10 @@ same_threads "mvm mult noise" mvm --noise mult --sigma 0.5 --batch 256
 same_threads "mvm reram tiled" mvm --device reram --rows 300 --cols 520 --tile 128x64 \
     --adc-bits 8 --adc-range p99 --batch 100
 
+"$XBAR" mvm --device pcm --t 86400 --adc-bits 5 --noise add --sigma 0.2 --threads 1 >"$tmp/t1" 2>&1
+"$XBAR" mvm --device pcm --t 86400 --adc-bits 5 --noise add --sigma 0.2 --threads 2 >"$tmp/t2" 2>&1
+cmp -s "$tmp/t1" "$tmp/t2" && ok "--threads 1 and 2 bit-identical" || bad "--threads 1 vs 2 differ"
+
 # Paper 001: multiplicative sigma = 0.5 is 6.02 dB.
 run mvm --noise mult --sigma 0.5 --batch 256
 snr=$(sed -n 's/^snr_db: //p' "$tmp/out")
@@ -150,6 +154,7 @@ expect_usage "bad --noise" "--noise loud" mvm --noise loud
 expect_usage "bad --adc-range" "--adc-range p200" mvm --adc-range p200
 expect_usage "missing option value" "--rows" mvm --rows
 expect_usage "stray argument" "stray" mvm stray
+expect_usage "sizes too large for memory" "--rows x --cols" mvm --rows 1048576 --cols 1048576
 expect_usage "bad --seed" "--seed -1" mvm --seed -1
 
 mkdir "$tmp/o"

@@ -18,15 +18,19 @@ Test(blas, sgemm_is_single_threaded_inside_a_parallel_region)
 {
     /* The engine calls sgemm inside its own parallel region; OpenBLAS must
      * then run it on the calling thread alone, which it does when it sees
-     * omp_in_parallel(). A product computed there equals the same product
-     * computed outside. */
-    enum { M = 64, N = 48, K = 300 };
+     * omp_in_parallel(). OpenBLAS's results depend on its thread count in
+     * the last bits, so a product computed there equals the product of a
+     * one-thread call outside, bit for bit. */
+    enum { M = 640, N = 256, K = 784 };
     static float A[M * K], B[N * K], C1[M * N], C2[M * N];
     for (int k = 0; k < M * K; k++)
         A[k] = (float)((k * 37) % 101 - 50) / 50.0f;
     for (int k = 0; k < N * K; k++)
         B[k] = (float)((k * 53) % 97 - 48) / 48.0f;
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, K, B, K, 0.0f, C1, N);
+    omp_set_num_threads(saved);
     int in_parallel = 0;
 #pragma omp parallel num_threads(2) default(none) shared(A, B, C2, in_parallel)
     {

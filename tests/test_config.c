@@ -56,12 +56,11 @@ Test(config, file_sets_device_and_engine)
 {
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_config c;
-    enum xb_status st = resolve_text(ctx,
-                                     "device = { type = \"pcm\"; g_max = 30.0; prog_scale = 2; };\n"
-                                     "xbar = { tile_rows = 128; adc_bits = 6; adc_range = \"p99.5\";\n"
-                                     "  drift_comp = true; t = 3600.0; noise = \"mult\"; sigma = 0.25;\n"
-                                     "  scaling = \"column\"; };\n",
-                                     &c, NULL);
+    const char *text = "device = { type = \"pcm\"; g_max = 30.0; prog_scale = 2; };\n"
+                       "xbar = { tile_rows = 128; adc_bits = 6; adc_range = \"p99.5\";\n"
+                       "  drift_comp = true; t = 3600.0; noise = \"mult\"; sigma = 0.25;\n"
+                       "  scaling = \"column\"; };\n";
+    enum xb_status st = resolve_text(ctx, text, &c, NULL);
     cr_assert_eq(st, XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert_str_eq(c.device.type->name, "pcm");
     cr_assert_eq(c.device.p[XB_DP_GMAX], 30.0);

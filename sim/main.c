@@ -1,0 +1,81 @@
+/*
+ * main.c — `xbar <subcommand> [options]`: the dispatch table and nothing
+ * else. Each subcommand parses its own options (xb_cli.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_cli.h"
+#include "xb_cmd.h"
+#include "xb_version.h"
+
+struct xb_subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct xb_subcommand subcommands[] = {
+    {"devices", xb_cmd_devices, "list the device presets, or every parameter of one"},
+    {"mvm", xb_cmd_mvm, "one crossbar matrix-vector product against the ideal GEMM"},
+};
+#define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: xbar <subcommand> [options]\n"
+               "       xbar help <subcommand> | xbar <subcommand> --help\n"
+               "       xbar --version\n\n"
+               "xbar simulates analog in-memory computing on memory-cell crossbars.\n\n"
+               "subcommands:\n");
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(f, "\nexit status: 0 success, 1 failure while running, 2 usage or bad input\n");
+}
+
+static const struct xb_subcommand *find(const char *name)
+{
+    for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+        if (!strcmp(subcommands[i].name, name))
+            return &subcommands[i];
+    return NULL;
+}
+
+static int unknown(const char *name)
+{
+    fprintf(stderr, "xbar: '%s' is not a subcommand; see 'xbar --help'\n", name);
+    return XB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return XB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return XB_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("xbar %s (commit %s)\n", xb_version(), xb_git_commit());
+        return XB_EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc == 2) {
+            usage(stdout);
+            return XB_EXIT_OK;
+        }
+        const struct xb_subcommand *s = find(argv[2]);
+        if (!s)
+            return unknown(argv[2]);
+        char help[] = "--help"; /* getopt may permute argv: writable */
+        char *help_argv[] = {argv[2], help, NULL};
+        return s->fn(2, help_argv);
+    }
+    const struct xb_subcommand *s = find(cmd);
+    if (!s)
+        return unknown(cmd);
+    return s->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,114 @@
+/*
+ * xb_cli.h — what every subcommand shares: option tables, getopt_long, the
+ * common options, usage texts and exit codes (STYLE.md "CLI").
+ *
+ * A subcommand describes its options in a table; the same table drives
+ * getopt_long and the usage text, so every option shows its default.
+ * Options that only set a configuration key (`--adc-bits N` is
+ * xbar.adc_bits) carry the key and are handled here; the others are handed
+ * back to the subcommand one at a time:
+ *
+ *   struct xb_cli cli;
+ *   xb_cli_init(&cli, &spec, argc, argv);
+ *   for (int i; (i = xb_cli_next(&cli)) >= 0;)
+ *       switch (i) { ... cli.arg is the value ... }
+ *   if (cli.state != XB_CLI_DONE)
+ *       return xb_cli_exit(&cli);           // --help: 0, an error: 2
+ *   ... cli.ctx, cli.settings (config file, then command line) ...
+ *   xb_cli_free(&cli);
+ *
+ * Common options, everywhere: --seed N, --threads N, --quiet, --config
+ * FILE, --set KEY=VALUE (repeatable), --help.
+ *
+ * Exit codes: 0 success, 2 usage or bad input (the input named in one line
+ * on stderr), 1 a failure while running. This module is part of the
+ * front end: xb_cli_usage and xb_cli_exit print, nothing else does.
+ */
+#ifndef XB_CLI_H
+#define XB_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xb_config.h"
+#include "xb_ctx.h"
+
+enum { XB_EXIT_OK = 0, XB_EXIT_FAIL = 1, XB_EXIT_USAGE = 2 };
+
+/* One option of a subcommand. */
+struct xb_cli_opt {
+    const char *name;  /* long name without "--" */
+    int short_name;    /* one-letter alias, or 0 */
+    const char *arg;   /* metavariable in usage ("N", "FILE"); NULL for a flag */
+    const char *key;   /* configuration key it sets ("xbar.adc_bits"), or NULL */
+    const char *def;   /* default shown in usage; NULL with a key: the key's default */
+    const char *help;  /* one line */
+};
+
+/* A subcommand, for usage texts. */
+struct xb_cli_spec {
+    const char *name;     /* "mvm" */
+    const char *args;     /* positional arguments in the synopsis ("[NAME]"), or "" */
+    const char *summary;  /* one line */
+    const char *details;  /* paragraphs after the options, or NULL */
+    const struct xb_cli_opt *opts;
+    size_t n_opts;
+    int config_keys;      /* 1: list the engine keys in the usage */
+};
+
+enum xb_cli_state { XB_CLI_PARSING, XB_CLI_DONE, XB_CLI_HELP, XB_CLI_ERROR };
+
+#define XB_CLI_MAX_OPTS 40
+
+struct xb_cli {
+    const struct xb_cli_spec *spec;
+    enum xb_cli_state state;
+    int argc;
+    char **argv;        /* argv[0] is the subcommand name */
+    int optind;         /* after XB_CLI_DONE: the first positional argument */
+    const char *arg;    /* value of the option xb_cli_next returned */
+    char origin[512];   /* "--rows 0": the option and value, for messages */
+
+    /* The context: a default one while parsing (for messages), then one
+     * with the parsed seed, threads and log level. */
+    struct xb_ctx *ctx;
+    uint64_t seed;       /* --seed, default 1, at most 2^63 - 1 */
+    int threads;         /* --threads, 0 = the OpenMP runtime's default */
+    int quiet;           /* --quiet */
+    const char *config;  /* --config FILE, or NULL */
+    struct xb_settings settings; /* config file first, then the command line */
+    char *command_line;  /* "xbar mvm --rows 64 ...", for result files */
+};
+
+void xb_cli_init(struct xb_cli *cli, const struct xb_cli_spec *spec, int argc, char **argv);
+void xb_cli_free(struct xb_cli *cli);
+
+/* The index of the next option of spec->opts for the subcommand to handle
+ * (cli->arg holds its value), or -1 when parsing has stopped: state is then
+ * DONE (options consumed, config file read, ctx ready, threads set), HELP
+ * or ERROR (message in cli->ctx). */
+int xb_cli_next(struct xb_cli *cli);
+
+/* Records an error of the current option, for the subcommand's own checks:
+ * "ORIGIN: expected ..." is already the caller's message; this just stops
+ * parsing. Returns -1 so that handlers can `return xb_cli_stop(cli)`. */
+int xb_cli_stop(struct xb_cli *cli);
+
+/* Parses "RxC" or "N" (--tile) into the keys xbar.tile_rows/tile_cols. */
+enum xb_status xb_cli_tile(struct xb_cli *cli, const char *text);
+
+/* Prints the usage of the subcommand to f. */
+void xb_cli_usage(const struct xb_cli *cli, FILE *f);
+
+/* Ends the subcommand after parsing stopped: --help prints the usage on
+ * stdout and returns 0; an error prints "xbar NAME: message" on stderr and
+ * returns 2. Frees cli. */
+int xb_cli_exit(struct xb_cli *cli);
+
+/* Prints "xbar NAME: <ctx error>" on stderr, frees cli, returns code. */
+int xb_cli_fail(struct xb_cli *cli, int code);
+
+/* The threads OpenMP will use. */
+int xb_cli_threads_in_use(void);
+
+#endif

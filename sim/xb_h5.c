@@ -1,0 +1,454 @@
+#include "xb_h5.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xb_alloc.h"
+#include "xb_version.h"
+
+/* Matrices beyond 2^31 elements are not something a MVM study reads; the
+ * limit keeps index arithmetic and allocation sizes far from overflow. */
+#define XB_H5_MAX_ELEMENTS ((size_t)1 << 31)
+
+struct xb_h5_file {
+    hid_t fid;
+    char *path; /* final */
+    char *tmp;  /* where the writes go */
+};
+
+/* HDF5 prints its error stack to stderr by default; a library must not. */
+static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* Splits "file.h5:/path" into file and dataset; a ':' followed by '/' marks
+ * the dataset, so file names with other colons still work. */
+static void split_spec(const char *spec, const char *default_dataset, char **file,
+                       char **dataset)
+{
+    const char *colon = strrchr(spec, ':');
+    if (colon && colon[1] == '/') {
+        size_t len = (size_t)(colon - spec);
+        *file = xb_malloc(len + 1, 1);
+        memcpy(*file, spec, len);
+        (*file)[len] = '\0';
+        *dataset = xb_strdup(colon + 1);
+    } else {
+        *file = xb_strdup(spec);
+        *dataset = xb_strdup(default_dataset);
+    }
+}
+
+enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
+                                 const char *default_dataset, const char *origin,
+                                 const char *shape, float **data, size_t *rows, size_t *cols)
+{
+    char *file, *dset;
+    hid_t fid = H5I_INVALID_HID, did = H5I_INVALID_HID, sid = H5I_INVALID_HID;
+    hid_t tid = H5I_INVALID_HID;
+    float *a = NULL;
+    enum xb_status st = XB_OK;
+
+    quiet_hdf5();
+    *data = NULL;
+    split_spec(spec, default_dataset, &file, &dset);
+
+    /* errno from open(2) says more than HDF5 would. */
+    FILE *probe = fopen(file, "rb");
+    if (!probe) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot open %s: %s", origin, file, strerror(errno));
+        goto done;
+    }
+    fclose(probe);
+    if (H5Fis_hdf5(file) <= 0) {
+        st = xb_error(ctx, XB_EFORMAT, "%s: %s is not an HDF5 file", origin, file);
+        goto done;
+    }
+    fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot open HDF5 file %s", origin, file);
+        goto done;
+    }
+    did = H5Dopen2(fid, dset, H5P_DEFAULT);
+    if (did < 0) {
+        st = xb_error(ctx, XB_ENOTFOUND,
+                      "%s: no dataset %s in %s (expected a 2-D float matrix %s; name another "
+                      "as %s:/path)",
+                      origin, dset, file, shape, file);
+        goto done;
+    }
+    sid = H5Dget_space(did);
+    tid = H5Dget_type(did);
+    int rank = sid >= 0 ? H5Sget_simple_extent_ndims(sid) : -1;
+    if (rank != 2) {
+        st = xb_error(ctx, XB_ESHAPE, "%s: %s:%s has rank %d; expected a 2-D matrix %s", origin,
+                      file, dset, rank, shape);
+        goto done;
+    }
+    if (tid < 0 || H5Tget_class(tid) != H5T_FLOAT) {
+        st = xb_error(ctx, XB_EFORMAT, "%s: %s:%s does not hold floating-point data; "
+                      "expected float or double", origin, file, dset);
+        goto done;
+    }
+    hsize_t dims[2];
+    H5Sget_simple_extent_dims(sid, dims, NULL);
+    if (dims[0] == 0 || dims[1] == 0 || dims[0] > XB_H5_MAX_ELEMENTS / dims[1]) {
+        st = xb_error(ctx, XB_ESHAPE,
+                      "%s: %s:%s has shape [%llu x %llu]; expected a non-empty matrix %s of "
+                      "at most 2^31 elements",
+                      origin, file, dset, (unsigned long long)dims[0],
+                      (unsigned long long)dims[1], shape);
+        goto done;
+    }
+    size_t n = (size_t)dims[0] * (size_t)dims[1];
+    a = xb_aligned(n, sizeof *a);
+    /* HDF5 converts double to float on the way (overflow becomes inf). */
+    if (H5Dread(did, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a) < 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot read %s:%s", origin, file, dset);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(a[i])) {
+            st = xb_error(ctx, XB_ENUMERIC, "%s: %s:%s[%zu, %zu] is %s; expected finite "
+                          "float32 values", origin, file, dset, i / (size_t)dims[1],
+                          i % (size_t)dims[1], isnan(a[i]) ? "nan" : "out of float range");
+            goto done;
+        }
+    }
+    *rows = (size_t)dims[0];
+    *cols = (size_t)dims[1];
+    *data = a;
+    a = NULL;
+done:
+    if (tid >= 0)
+        H5Tclose(tid);
+    if (sid >= 0)
+        H5Sclose(sid);
+    if (did >= 0)
+        H5Dclose(did);
+    if (fid >= 0)
+        H5Fclose(fid);
+    xb_free(a);
+    xb_free(file);
+    xb_free(dset);
+    return st;
+}
+
+/* ---- writing: where ----------------------------------------------------- */
+
+/* Directory part of path ("." if none) and base name. */
+static void split_path(const char *path, char **dir, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        *dir = xb_strdup(".");
+        *base = path;
+        return;
+    }
+    size_t len = slash == path ? 1 : (size_t)(slash - path);
+    *dir = xb_malloc(len + 1, 1);
+    memcpy(*dir, path, len);
+    (*dir)[len] = '\0';
+    *base = slash + 1;
+}
+
+enum xb_status xb_h5_check_writable(struct xb_ctx *ctx, const char *path, const char *origin)
+{
+    struct stat sb;
+    char *dir;
+    const char *base;
+    enum xb_status st = XB_OK;
+
+    split_path(path, &dir, &base);
+    if (!*base) {
+        st = xb_error(ctx, XB_EINVAL, "%s: expected a file name, not a directory", origin);
+        goto done;
+    }
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        st = xb_error(ctx, XB_EINVAL, "%s: %s is a directory; expected a file name", origin,
+                      path);
+        goto done;
+    }
+    if (stat(dir, &sb) != 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
+                      strerror(errno));
+        goto done;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        st = xb_error(ctx, XB_EIO, "%s: %s is not a directory", origin, dir);
+        goto done;
+    }
+    size_t len = strlen(dir) + 64;
+    char *probe = xb_malloc(len, 1);
+    snprintf(probe, len, "%s/.xbar-probe.%ld.tmp", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
+                      strerror(errno));
+    } else {
+        close(fd);
+        unlink(probe);
+    }
+    xb_free(probe);
+done:
+    xb_free(dir);
+    return st;
+}
+
+enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_file **out)
+{
+    char *dir;
+    const char *base;
+
+    quiet_hdf5();
+    *out = NULL;
+    split_path(path, &dir, &base);
+    size_t len = strlen(dir) + strlen(base) + 64;
+    struct xb_h5_file *f = xb_calloc(1, sizeof *f);
+    f->path = xb_strdup(path);
+    f->tmp = xb_malloc(len, 1);
+    snprintf(f->tmp, len, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
+    xb_free(dir);
+
+    /* EXCL: never write through someone else's file. */
+    f->fid = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    if (f->fid < 0) {
+        enum xb_status st = xb_error(ctx, XB_EIO, "%s: cannot create temporary file %s",
+                                     path, f->tmp);
+        xb_free(f->tmp);
+        xb_free(f->path);
+        xb_free(f);
+        return st;
+    }
+    *out = f;
+    return XB_OK;
+}
+
+void xb_h5_discard(struct xb_h5_file *f)
+{
+    if (!f)
+        return;
+    if (f->fid >= 0)
+        H5Fclose(f->fid);
+    unlink(f->tmp);
+    xb_free(f->tmp);
+    xb_free(f->path);
+    xb_free(f);
+}
+
+static enum xb_status fsync_path(struct xb_ctx *ctx, const char *path, int flags,
+                                 const char *what)
+{
+    int fd = open(path, flags);
+    if (fd < 0)
+        return xb_error(ctx, XB_EIO, "cannot open %s %s to sync it: %s", what, path,
+                        strerror(errno));
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    if (rc != 0)
+        return xb_error(ctx, XB_EIO, "cannot sync %s %s: %s", what, path, strerror(err));
+    return XB_OK;
+}
+
+enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f)
+{
+    enum xb_status st = XB_OK;
+    if (H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s", f->path, f->tmp);
+        goto fail;
+    }
+    /* Close before the fsync: HDF5 writes its last metadata on close. */
+    herr_t rc = H5Fclose(f->fid);
+    f->fid = H5I_INVALID_HID;
+    if (rc < 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s", f->path, f->tmp);
+        goto fail;
+    }
+    st = fsync_path(ctx, f->tmp, O_RDONLY, "file");
+    if (st != XB_OK)
+        goto fail;
+    if (rename(f->tmp, f->path) != 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot rename %s onto it: %s", f->path, f->tmp,
+                      strerror(errno));
+        goto fail;
+    }
+    /* The rename itself is durable only once the directory is synced. */
+    char *dir;
+    const char *base;
+    split_path(f->path, &dir, &base);
+    st = fsync_path(ctx, dir, O_RDONLY | O_DIRECTORY, "directory");
+    xb_free(dir);
+    xb_free(f->tmp);
+    xb_free(f->path);
+    xb_free(f);
+    return st;
+fail:
+    xb_h5_discard(f);
+    return st;
+}
+
+/* ---- writing: what ------------------------------------------------------ */
+
+/* Link creation that makes parent groups on the way ("mvm/snr_db"). */
+static hid_t lcpl_parents(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    if (lcpl >= 0)
+        H5Pset_create_intermediate_group(lcpl, 1);
+    return lcpl;
+}
+
+/* A variable-length UTF-8 string type: read back as str by h5py. */
+static hid_t string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0) {
+        H5Tset_size(t, H5T_VARIABLE);
+        H5Tset_cset(t, H5T_CSET_UTF8);
+    }
+    return t;
+}
+
+static herr_t attr_string(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a >= 0 ? H5Awrite(a, t, &value) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    H5Tclose(t);
+    return rc;
+}
+
+static herr_t attr_scalar(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
+                          const void *value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, file_type, s, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a >= 0 ? H5Awrite(a, mem_type, value) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(s);
+    return rc;
+}
+
+static herr_t describe(hid_t obj, const char *units, const char *description)
+{
+    if (attr_string(obj, "units", units) < 0)
+        return -1;
+    return attr_string(obj, "description", description);
+}
+
+enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
+                                const struct xb_h5_meta *meta)
+{
+    char created[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int threads = meta->threads;
+
+    hid_t root = H5Gopen2(f->fid, "/", H5P_DEFAULT);
+    herr_t rc = root < 0 ? -1 : 0;
+    if (rc >= 0)
+        rc = attr_string(root, "xbar_version", xb_version());
+    if (rc >= 0)
+        rc = attr_string(root, "git_commit", xb_git_commit());
+    if (rc >= 0)
+        rc = attr_string(root, "created", created);
+    if (rc >= 0)
+        rc = attr_scalar(root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &meta->seed);
+    if (rc >= 0)
+        rc = attr_scalar(root, "threads", H5T_STD_I32LE, H5T_NATIVE_INT, &threads);
+    if (rc >= 0)
+        rc = attr_string(root, "command_line", meta->command_line);
+    if (root >= 0)
+        H5Gclose(root);
+    if (rc < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot write the root attributes", f->path);
+    return XB_OK;
+}
+
+/* Creates dataset name of type/space, writes buf, describes it. */
+static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
+                                    const char *name, hid_t file_type, hid_t mem_type,
+                                    hid_t space, const void *buf, const char *units,
+                                    const char *description)
+{
+    hid_t lcpl = lcpl_parents();
+    hid_t d = H5Dcreate2(f->fid, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = d >= 0 ? H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
+    if (rc >= 0)
+        rc = describe(d, units, description);
+    if (d >= 0)
+        H5Dclose(d);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (rc < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s", f->path, name);
+    return XB_OK;
+}
+
+enum xb_status xb_h5_write_matrix(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
+                                  const float *a, size_t rows, size_t cols, const char *units,
+                                  const char *description)
+{
+    hsize_t dims[2] = {rows, cols};
+    hid_t s = H5Screate_simple(2, dims, NULL);
+    enum xb_status st = write_dataset(ctx, f, name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, s, a,
+                                      units, description);
+    H5Sclose(s);
+    return st;
+}
+
+enum xb_status xb_h5_write_text(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
+                                const char *text, const char *description)
+{
+    hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
+    enum xb_status st = write_dataset(ctx, f, name, t, t, s, &text, "", description);
+    H5Sclose(s);
+    H5Tclose(t);
+    return st;
+}
+
+enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
+                                   const char *group, const struct xb_figure *figs, size_t n)
+{
+    enum xb_status st = XB_OK;
+    hid_t s = H5Screate(H5S_SCALAR), str = string_type();
+    for (size_t i = 0; i < n && st == XB_OK; i++) {
+        const struct xb_figure *g = &figs[i];
+        size_t len = strlen(group) + strlen(g->name) + 2;
+        char *name = xb_malloc(len, 1);
+        snprintf(name, len, "%s/%s", group, g->name);
+        switch (g->kind) {
+        case XB_FIGURE_REAL:
+            st = write_dataset(ctx, f, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s, &g->real,
+                               g->units, g->description);
+            break;
+        case XB_FIGURE_INT:
+            st = write_dataset(ctx, f, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, s, &g->integer,
+                               g->units, g->description);
+            break;
+        case XB_FIGURE_TEXT: {
+            const char *text = g->text ? g->text : "";
+            st = write_dataset(ctx, f, name, str, str, s, &text, g->units, g->description);
+            break;
+        }
+        }
+        xb_free(name);
+    }
+    H5Tclose(str);
+    H5Sclose(s);
+    return st;
+}

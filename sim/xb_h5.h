@@ -1,0 +1,85 @@
+/*
+ * xb_h5.h — HDF5 in and out: input matrices, and result files that are
+ * never half-written.
+ *
+ * Reading: a 2-D float or double dataset named by "file.h5" (the default
+ * dataset) or "file.h5:/path/to/dataset", converted to float32, checked
+ * finite. Errors name the option, the file, the dataset and what was
+ * expected.
+ *
+ * Writing (DESIGN.md §6): xb_h5_create opens a temporary file
+ * ".NAME.PID.tmp" in the directory of the final path; the writes go there;
+ * xb_h5_commit flushes, fsyncs, closes and renames it onto the final path,
+ * then fsyncs the directory. A run killed before the rename leaves the
+ * final path untouched (and at worst a .tmp file beside it). Every dataset
+ * carries `units` and `description` attributes; the root carries what made
+ * the file (xb_h5_write_meta).
+ *
+ * HDF5 is not thread-safe in Debian's default build: call these from one
+ * thread, outside OpenMP regions. Nothing here prints: HDF5's own error
+ * stack printing is switched off and errors are recorded in the context.
+ */
+#ifndef XB_H5_H
+#define XB_H5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_ctx.h"
+#include "xb_figure.h"
+
+/* Reads the matrix named by spec ("file.h5" or "file.h5:/dataset"; a bare
+ * file means default_dataset). origin prefixes messages ("--weights w.h5");
+ * shape describes what is expected ("[out x in]"). On success *data is an
+ * xb_aligned array of *rows × *cols floats (free with xb_free). */
+enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
+                                 const char *default_dataset, const char *origin,
+                                 const char *shape, float **data, size_t *rows, size_t *cols);
+
+/* Checks, before any work is done, that a result can be written to path:
+ * it is not a directory and its directory accepts a new file (tested by
+ * creating and removing one, which also catches read-only file systems
+ * that access(2) does not). XB_EIO with "origin: ..." otherwise. */
+enum xb_status xb_h5_check_writable(struct xb_ctx *ctx, const char *path, const char *origin);
+
+struct xb_h5_file;
+
+/* Starts a result file for path (see above). */
+enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_file **out);
+
+/* What made the file, written as attributes of the root group. */
+struct xb_h5_meta {
+    const char *command_line; /* the argv that ran, joined */
+    uint64_t seed;            /* master seed */
+    int threads;              /* OpenMP threads that ran */
+};
+
+/* Root attributes: xbar_version, git_commit, created (UTC, ISO 8601),
+ * seed, threads, command_line. */
+enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
+                                const struct xb_h5_meta *meta);
+
+/* A float32 matrix a[rows × cols] as dataset name (parent groups are
+ * created as needed: "mvm/W"). */
+enum xb_status xb_h5_write_matrix(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
+                                  const float *a, size_t rows, size_t cols, const char *units,
+                                  const char *description);
+
+/* A text dataset (e.g. the resolved config). */
+enum xb_status xb_h5_write_text(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
+                                const char *text, const char *description);
+
+/* Each figure as a scalar dataset group/NAME (double, int64 or string). */
+enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
+                                   const char *group, const struct xb_figure *figs, size_t n);
+
+/* Makes the file durable at its final path and frees f, whatever the
+ * outcome; on failure the temporary file is removed and the final path is
+ * untouched. */
+enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f);
+
+/* Abandons the file: closes and removes the temporary file, frees f.
+ * Accepts NULL. */
+void xb_h5_discard(struct xb_h5_file *f);
+
+#endif
