@@ -8,14 +8,23 @@
 #include <math.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "xb_alloc.h"
 #include "xb_calib.h"
 #include "xb_tile.h"
 
 /* A work item of execute is up to XB_CHUNK_ROWS rows × XB_BLOCK_COLS
- * columns. Fixed sizes, so that the arithmetic of an output never depends
- * on the thread count. Measured on Zen 4 with OpenBLAS 0.3.21: sgemm of
- * 256 × 128 × 784 runs at ~105 GFLOP/s on one core, 64 × 256 × 784 at ~85. */
+ * columns, each run as one-thread sgemm calls. The sizes are fixed because
+ * OpenBLAS's sums depend in the last bits on the shape of the call and on
+ * its thread count (measured with 0.3.21: rows of a 17-row call differ from
+ * the same rows alone; splitting N into blocks changes small-M results), so
+ * a decomposition that followed the thread count would change the numbers.
+ * 256 × 128 keeps one call near full speed (~105 GFLOP/s on one SkylakeX
+ * core, against ~113 for 256 × 256 and ~85 for 64 × 256) while a batch of
+ * 256 still gives two threads work. */
 #define XB_CHUNK_ROWS 256
 #define XB_BLOCK_COLS 128
 
@@ -33,6 +42,22 @@ struct xb_xbar {
     double drift_scale;        /* digital output scale of drift compensation */
     double ref_abs_sum;        /* sum |G+ − G−| at programming (uS) */
     int plain;                 /* ideal everything: one GEMM */
+    /* With an ideal ADC nothing happens between tiles, so the tile sums are
+     * one GEMM over the whole input width: the tiles' normalised weights
+     * and read variances gathered into full [out × in] matrices at age(). */
+    float *gd_full, *s2_full;
+    int any_read;              /* some cell has read noise */
+    struct xb_xbar_ws *ws;     /* execute's own workspace, made on first use */
+};
+
+struct workspace {
+    float *xn, *xsq, *P, *V, *acc, *eps;
+};
+
+/* One workspace per OpenMP thread number. */
+struct xb_xbar_ws {
+    int slots;
+    struct workspace *w;
 };
 
 void xb_xbar_params_default(struct xb_xbar_params *p)
@@ -223,6 +248,10 @@ enum xb_status xb_xbar_create(struct xb_ctx *ctx, const struct xb_xbar_params *p
         }
         for (size_t k = 0; k < nt; k++)
             xb->ref_abs_sum += xb_tile_abs_sum_prog(&xb->tiles[k]);
+        if (params->adc_bits == 0) {
+            xb->gd_full = xb_aligned(out_dim * in_dim, sizeof(float));
+            xb->s2_full = xb_aligned(out_dim * in_dim, sizeof(float));
+        }
     }
     st = xb_xbar_age(ctx, xb, 0.0);
     if (st) {
@@ -244,7 +273,24 @@ void xb_xbar_free(struct xb_xbar *xb)
     xb_free(xb->W);
     xb_free(xb->w_scale);
     xb_free(xb->adc_range);
+    xb_xbar_ws_free(xb->ws);
+    xb_free(xb->gd_full);
+    xb_free(xb->s2_full);
     xb_free(xb);
+}
+
+static void gather_full(struct xb_xbar *xb)
+{
+    const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    for (size_t to = 0; to < xb->n_to; to++)
+        for (size_t ti = 0; ti < xb->n_ti; ti++) {
+            const struct xb_tile *t = tile_at(xb, ti, to);
+            for (size_t o = 0; o < t->cols; o++) {
+                size_t dst = (to * TC + o) * xb->in + ti * TR;
+                memcpy(xb->gd_full + dst, t->gd + o * t->rows, t->rows * sizeof(float));
+                memcpy(xb->s2_full + dst, t->s2 + o * t->rows, t->rows * sizeof(float));
+            }
+        }
 }
 
 enum xb_status xb_xbar_age(struct xb_ctx *ctx, struct xb_xbar *xb, double t)
@@ -267,6 +313,11 @@ enum xb_status xb_xbar_age(struct xb_ctx *ctx, struct xb_xbar *xb, double t)
         }
         xb_free(scratch);
     }
+    xb->any_read = 0;
+    for (size_t k = 0; k < nt; k++)
+        xb->any_read |= xb->tiles[k].has_read;
+    if (xb->gd_full)
+        gather_full(xb);
     if (xb->p.drift_comp) {
         /* A chip calibrates with a reference read (one-hot inputs): the
          * mean |output| after programming over the mean |output| now. The
@@ -281,10 +332,6 @@ enum xb_status xb_xbar_age(struct xb_ctx *ctx, struct xb_xbar *xb, double t)
 }
 
 /* ---- execute ---------------------------------------------------------- */
-
-struct workspace {
-    float *xn, *xsq, *P, *V, *acc, *eps;
-};
 
 /* Per-thread scratch of execute, sized for one work item. The plain path
  * needs only eps. */
@@ -309,6 +356,44 @@ static void ws_free(struct workspace *w)
     xb_free(w->V);
     xb_free(w->acc);
     xb_free(w->eps);
+}
+
+static int max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static int thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+struct xb_xbar_ws *xb_xbar_ws_create(const struct xb_xbar *xb, int threads)
+{
+    struct xb_xbar_ws *ws = xb_calloc(1, sizeof *ws);
+    ws->slots = threads > 0 ? threads : max_threads();
+    ws->w = xb_calloc((size_t)ws->slots, sizeof *ws->w);
+    for (int k = 0; k < ws->slots; k++)
+        ws_alloc(&ws->w[k], xb);
+    return ws;
+}
+
+void xb_xbar_ws_free(struct xb_xbar_ws *ws)
+{
+    if (!ws)
+        return;
+    for (int k = 0; k < ws->slots; k++)
+        ws_free(&ws->w[k]);
+    xb_free(ws->w);
+    xb_free(ws);
 }
 
 static struct xb_quant dac_of(const struct xb_xbar *xb)
@@ -368,13 +453,18 @@ static void finish_block(const struct xb_xbar *xb, const float *acc, size_t r0, 
                          const struct xb_rows *a, float *eps)
 {
     const double xs = xb->dac_range > 0.0 ? xb->dac_range : 1.0;
+    float *scale = eps; /* eps is free until the noise below */
+    for (size_t c = 0; c < w; c++)
+        scale[c] = (float)((double)xb->w_scale[o0 + c] * xs * xb->drift_scale);
     for (size_t r = 0; r < m; r++) {
         float *y = Y + (r0 + r) * xb->out + o0;
         const float *s = acc + r * w;
-        for (size_t c = 0; c < w; c++) {
-            float scale = (float)((double)xb->w_scale[o0 + c] * xs * xb->drift_scale);
-            y[c] = s[c] * scale + (bias ? bias[o0 + c] : 0.0f);
-        }
+        if (bias)
+            for (size_t c = 0; c < w; c++)
+                y[c] = s[c] * scale[c] + bias[o0 + c];
+        else
+            for (size_t c = 0; c < w; c++)
+                y[c] = s[c] * scale[c];
     }
     struct xb_stream ns = noise_stream(xb, a);
     xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, r0, r0 + m, o0, w, Y, xb->out,
@@ -391,12 +481,12 @@ struct block {
 static void plain_block(const struct xb_xbar *xb, const float *X, const struct block *b,
                         const float *bias, float *Y, const struct xb_rows *a, float *eps)
 {
-    for (size_t r = 0; r < b->m; r++)
-        for (size_t c = 0; c < b->w; c++)
-            Y[(b->r0 + r) * xb->out + b->o0 + c] = bias ? bias[b->o0 + c] : 0.0f;
+    if (bias)
+        for (size_t r = 0; r < b->m; r++)
+            memcpy(Y + (b->r0 + r) * xb->out + b->o0, bias + b->o0, b->w * sizeof(float));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b->m, (int)b->w, (int)xb->in,
                 1.0f, X + b->r0 * xb->in, (int)xb->in, xb->W + b->o0 * xb->in, (int)xb->in,
-                1.0f, Y + b->r0 * xb->out + b->o0, (int)xb->out);
+                bias ? 1.0f : 0.0f, Y + b->r0 * xb->out + b->o0, (int)xb->out);
     struct xb_stream ns = noise_stream(xb, a);
     xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, b->r0, b->r0 + b->m, b->o0, b->w,
                    Y, xb->out, eps);
@@ -427,56 +517,57 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
     const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
     /* The DAC runs once per row; its count is taken by the first column
      * block of the row chunk only. */
-    uint64_t clipped = dac_rows(xb, X, b->r0, m, w->xn);
-    if (b->o0 == 0) {
-        st->dac_clipped += clipped;
-        st->dac_values += m * in;
+    const float *xn = X + b->r0 * in; /* the inputs as the tiles see them */
+    if (xb->p.dac_bits > 0 || xb->dac_range > 0.0) {
+        uint64_t clipped = dac_rows(xb, X, b->r0, m, w->xn);
+        xn = w->xn;
+        if (b->o0 == 0)
+            st->dac_clipped += clipped;
     }
-    int any_read = 0;
-    for (size_t ti = 0; ti < xb->n_ti; ti++)
-        any_read |= tile_at(xb, ti, b->to)->has_read;
+    if (b->o0 == 0)
+        st->dac_values += m * in;
+    const int any_read = xb->any_read;
     if (any_read)
         for (size_t k = 0; k < m * in; k++)
-            w->xsq[k] = w->xn[k] * w->xn[k];
-    memset(w->acc, 0, m * W * sizeof(float));
+            w->xsq[k] = xn[k] * xn[k];
     struct xb_stream rs = read_stream(xb, a);
+    if (xb->gd_full) {
+        /* Ideal ADC: one GEMM over all input tiles for the sums, one for
+         * the read variances, one normal per output (exact: the tiles'
+         * noises are independent Gaussians). Element n_ti * out + o. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, (int)in, 1.0f, xn,
+                    (int)in, xb->gd_full + b->o0 * in, (int)in, 0.0f, w->acc, (int)W);
+        if (any_read) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, (int)in, 1.0f,
+                        w->xsq, (int)in, xb->s2_full + b->o0 * in, (int)in, 0.0f, w->V,
+                        (int)W);
+            add_read_noise(&rs, a, b, (uint64_t)xb->n_ti * out + b->o0, w->V, w->acc, w->eps);
+        }
+        finish_block(xb, w->acc, b->r0, m, b->o0, W, bias, Y, a, w->eps);
+        return;
+    }
+    /* With an ADC each tile's output is noisy and quantised on its own:
+     * tile ti's read-noise draw for output o is element ti * out + o. */
+    memset(w->acc, 0, m * W * sizeof(float));
     const size_t c0 = b->o0 - b->to * TC; /* first column inside the tile */
-    /* With an ideal ADC nothing happens between tiles: the tile sums go
-     * straight into acc, and the read-noise variances of all tiles add up
-     * before one normal per output is drawn (exact: a sum of independent
-     * Gaussians). With an ADC each tile's output is noisy and quantised on
-     * its own. */
-    const int per_tile = xb->p.adc_bits > 0;
     for (size_t ti = 0; ti < xb->n_ti; ti++) {
         const struct xb_tile *t = tile_at(xb, ti, b->to);
         const int R = (int)t->rows;
-        float *mean = per_tile ? w->P : w->acc;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, R, 1.0f,
-                    w->xn + ti * TR, (int)in, t->gd + c0 * t->rows, R, per_tile ? 0.0f : 1.0f,
-                    mean, (int)W);
+                    xn + ti * TR, (int)in, t->gd + c0 * t->rows, R, 0.0f, w->P, (int)W);
         if (t->has_read) {
             /* Exact aggregation: independent Gaussian cell noise of std
              * s_ij sums to N(0, sum_j s_ij² x_j²) per column output. */
-            float beta = per_tile || ti == 0 ? 0.0f : 1.0f;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, R, 1.0f,
-                        w->xsq + ti * TR, (int)in, t->s2 + c0 * t->rows, R, beta, w->V,
+                        w->xsq + ti * TR, (int)in, t->s2 + c0 * t->rows, R, 0.0f, w->V,
                         (int)W);
-            if (per_tile)
-                add_read_noise(&rs, a, b, (uint64_t)ti * out + b->o0, w->V, w->P, w->eps);
-        } else if (!per_tile && ti == 0 && any_read) {
-            memset(w->V, 0, m * W * sizeof(float));
+            add_read_noise(&rs, a, b, (uint64_t)ti * out + b->o0, w->V, w->P, w->eps);
         }
-        if (per_tile) {
-            st->adc_clipped += adc_tile(xb, ti, b->to, w->P, m * W);
-            st->adc_values += m * W;
-            for (size_t k = 0; k < m * W; k++)
-                w->acc[k] += w->P[k];
-        }
+        st->adc_clipped += adc_tile(xb, ti, b->to, w->P, m * W);
+        st->adc_values += m * W;
+        for (size_t k = 0; k < m * W; k++)
+            w->acc[k] += w->P[k];
     }
-    /* Element ti * out + o is tile ti's draw for output o; n_ti * out + o is
-     * the one draw of the summed variance. */
-    if (!per_tile && any_read)
-        add_read_noise(&rs, a, b, (uint64_t)xb->n_ti * out + b->o0, w->V, w->acc, w->eps);
     finish_block(xb, w->acc, b->r0, m, b->o0, W, bias, Y, a, w->eps);
 }
 
@@ -497,9 +588,9 @@ static size_t column_blocks(const struct xb_xbar *xb, struct block *cb)
     return n;
 }
 
-void xb_xbar_execute(const struct xb_xbar *xb, const float *X, size_t rows,
-                     const float *bias, float *Y, const struct xb_rows *addr,
-                     struct xb_xbar_stats *stats)
+void xb_xbar_execute_ws(const struct xb_xbar *xb, struct xb_xbar_ws *ws, const float *X,
+                        size_t rows, const float *bias, float *Y, const struct xb_rows *addr,
+                        struct xb_xbar_stats *stats)
 {
     XB_ASSERT(addr->batch >= 1);
     const size_t n_chunks = (rows + XB_CHUNK_ROWS - 1) / XB_CHUNK_ROWS;
@@ -508,23 +599,28 @@ void xb_xbar_execute(const struct xb_xbar *xb, const float *X, size_t rows,
     column_blocks(xb, cb);
     const size_t items = n_chunks * n_cb;
     uint64_t dv = 0, dc = 0, av = 0, ac = 0;
-#pragma omp parallel default(none) shared(xb, X, rows, bias, Y, addr, cb, n_cb, items) \
+#pragma omp parallel default(none) shared(xb, ws, X, rows, bias, Y, addr, cb, n_cb, items) \
     reduction(+ : dv, dc, av, ac)
     {
-        struct workspace w;
+        /* A thread beyond the workspace's slots (more threads than when it
+         * was made) brings its own. */
+        int t = thread_num();
+        struct workspace own, *w = t < ws->slots ? &ws->w[t] : &own;
+        if (w == &own)
+            ws_alloc(&own, xb);
         struct xb_xbar_stats st = {0};
-        ws_alloc(&w, xb);
 #pragma omp for schedule(static)
         for (size_t k = 0; k < items; k++) {
             struct block b = cb[k % n_cb];
             b.r0 = (k / n_cb) * XB_CHUNK_ROWS;
             b.m = rows - b.r0 < XB_CHUNK_ROWS ? rows - b.r0 : XB_CHUNK_ROWS;
             if (xb->plain)
-                plain_block(xb, X, &b, bias, Y, addr, w.eps);
+                plain_block(xb, X, &b, bias, Y, addr, w->eps);
             else
-                device_block(xb, X, &b, bias, Y, addr, &w, &st);
+                device_block(xb, X, &b, bias, Y, addr, w, &st);
         }
-        ws_free(&w);
+        if (w == &own)
+            ws_free(&own);
         dv += st.dac_values;
         dc += st.dac_clipped;
         av += st.adc_values;
@@ -539,13 +635,23 @@ void xb_xbar_execute(const struct xb_xbar *xb, const float *X, size_t rows,
     }
 }
 
+void xb_xbar_execute(struct xb_xbar *xb, const float *X, size_t rows, const float *bias,
+                     float *Y, const struct xb_rows *addr, struct xb_xbar_stats *stats)
+{
+    if (!xb->ws)
+        xb->ws = xb_xbar_ws_create(xb, 0);
+    xb_xbar_execute_ws(xb, xb->ws, X, rows, bias, Y, addr, stats);
+}
+
 /* ---- reference path, calibration, inspection ---------------------------- */
 
 void xb_xbar_execute_naive(const struct xb_xbar *xb, const float *X, size_t rows,
                            const float *bias, float *Y, const struct xb_rows *addr)
 {
     if (xb->plain) {
-        xb_xbar_execute(xb, X, rows, bias, Y, addr, NULL);
+        struct xb_xbar_ws *ws = xb_xbar_ws_create(xb, 0);
+        xb_xbar_execute_ws(xb, ws, X, rows, bias, Y, addr, NULL);
+        xb_xbar_ws_free(ws);
         return;
     }
     const size_t out = xb->out, in = xb->in;

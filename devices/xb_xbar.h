@@ -112,12 +112,25 @@ struct xb_xbar_stats {
     uint64_t adc_values, adc_clipped;
 };
 
+/* Scratch memory of execute for one plan: one slot per OpenMP thread
+ * (threads = 0: omp_get_max_threads()). Reusing it saves the allocation
+ * and page faults of megabyte buffers on every call. */
+struct xb_xbar_ws;
+struct xb_xbar_ws *xb_xbar_ws_create(const struct xb_xbar *xb, int threads);
+void xb_xbar_ws_free(struct xb_xbar_ws *ws);
+
 /* Y[rows × out] = the crossbar's product of X[rows × in] (+ bias[out] if not
  * NULL), rows addressed by addr (samples, votes, step). stats may be NULL.
- * Thread-safe for concurrent calls on the same plan; parallel inside. */
-void xb_xbar_execute(const struct xb_xbar *xb, const float *X, size_t rows,
-                     const float *bias, float *Y, const struct xb_rows *addr,
-                     struct xb_xbar_stats *stats);
+ * Parallel inside (OpenMP); read-only on the plan, so concurrent calls on
+ * one plan are safe when each brings its own workspace. */
+void xb_xbar_execute_ws(const struct xb_xbar *xb, struct xb_xbar_ws *ws, const float *X,
+                        size_t rows, const float *bias, float *Y, const struct xb_rows *addr,
+                        struct xb_xbar_stats *stats);
+
+/* The same with the plan's own workspace (made on the first call): not to
+ * be called concurrently on one plan. */
+void xb_xbar_execute(struct xb_xbar *xb, const float *X, size_t rows, const float *bias,
+                     float *Y, const struct xb_rows *addr, struct xb_xbar_stats *stats);
 
 /* The same product with read noise drawn per cell and per read (one normal
  * per device per row): slow, single-threaded, and the reference that the

@@ -244,8 +244,10 @@ Test(engine, additive_snr_as_predicted)
 }
 
 /* Aggregated read noise (a GEMM on squares + one normal per output) and
- * per-cell draws agree in mean and variance of every output. */
-Test(engine, aggregated_read_noise_matches_naive)
+ * per-cell draws agree in mean and variance of every output: with an ideal
+ * ADC (the variances of all tiles summed, one GEMM over the full width) and
+ * with a 12-bit ADC (per tile, each tile's output quantised). */
+static void aggregated_vs_naive(int adc_bits)
 {
     enum { O = 12, I = 300, REP = 3000 };
     float *W = xb_malloc(O * I, 4), *x = xb_malloc(I, 4);
@@ -259,6 +261,9 @@ Test(engine, aggregated_read_noise_matches_naive)
     xb_xbar_params_default(&p);
     p.tile_rows = 128;
     p.tile_cols = 8;
+    p.adc_bits = adc_bits;
+    p.adc_calib = XB_ADC_FIXED;
+    p.adc_value = 64.0;
     struct xb_xbar *xb = make("pcm", &p, W, O, I);
     cr_assert_eq(xb_xbar_age(ctx, xb, 86400.0), XB_OK);
     struct xb_rows a = {.batch = REP};
@@ -287,6 +292,9 @@ Test(engine, aggregated_read_noise_matches_naive)
     xb_xbar_free(xb);
     xb_free(W), xb_free(x), xb_free(X), xb_free(Ya), xb_free(Yn);
 }
+
+Test(engine, aggregated_read_noise_matches_naive) { aggregated_vs_naive(0); }
+Test(engine, aggregated_read_noise_matches_naive_with_adc) { aggregated_vs_naive(12); }
 
 /* ADC ranges calibrated as the max of the ideal outputs clip nothing on
  * the calibration batch; the 90th percentile clips about 10 %. */
