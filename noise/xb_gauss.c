@@ -124,31 +124,37 @@ uniforms(const uint32_t *restrict w, float *restrict u)
         u[i] = word_uniform(w[i]);
 }
 
-/* Elements are made in aligned groups of 4 * GROUP; whole groups go straight
- * to out, partial ones through a buffer. */
-static inline __attribute__((always_inline)) void
-fill(const struct xb_stream *s, uint64_t first, size_t n, float *out, int normal)
-{
-    uint32_t w[4 * GROUP];
-    float tmp[4 * GROUP];
-    const uint64_t per = 4 * GROUP;
-    while (n > 0) {
-        uint64_t g = first / per;
-        size_t off = (size_t)(first - g * per);
-        size_t take = per - off < n ? (size_t)(per - off) : n;
-        philox_group(s, (uint32_t)(g * GROUP), w);
-        float *dst = take == per ? out : tmp;
-        if (normal)
-            box_muller(w, dst);
-        else
-            uniforms(w, dst);
-        if (take != per)
-            memcpy(out, tmp + off, take * sizeof *out);
-        out += take;
-        first += take;
-        n -= take;
+/* The group loop, instantiated per instruction set so that the inlined
+ * Box–Muller is vectorised with that set too. Elements are made in aligned
+ * groups of 4 * GROUP; whole groups go straight to out, partial ones
+ * through a buffer. */
+#define XB_DEFINE_FILL(NAME, ATTR, PHILOX)                                             \
+    static ATTR void NAME(const struct xb_stream *s, uint64_t first, size_t n,         \
+                          float *out, int normal)                                      \
+    {                                                                                  \
+        uint32_t w[4 * GROUP];                                                         \
+        float tmp[4 * GROUP];                                                          \
+        const uint64_t per = 4 * GROUP;                                                \
+        while (n > 0) {                                                                \
+            uint64_t g = first / per;                                                  \
+            size_t off = (size_t)(first - g * per);                                    \
+            size_t take = per - off < n ? (size_t)(per - off) : n;                     \
+            PHILOX(s, (uint32_t)(g * GROUP), w);                                       \
+            float *dst = take == per ? out : tmp;                                      \
+            if (normal)                                                                \
+                box_muller(w, dst);                                                    \
+            else                                                                       \
+                uniforms(w, dst);                                                      \
+            if (take != per)                                                           \
+                memcpy(out, tmp + off, take * sizeof *out);                            \
+            out += take;                                                               \
+            first += take;                                                             \
+            n -= take;                                                                 \
+        }                                                                              \
     }
-}
+
+#define XB_NO_ATTR
+XB_DEFINE_FILL(fill, XB_NO_ATTR, philox_group)
 
 #ifdef XB_HAVE_AVX2_PATH
 #define XB_V3 __attribute__((target("arch=x86-64-v3")))
@@ -231,33 +237,6 @@ philox_group_avx512(const struct xb_stream *s, uint32_t c0, uint32_t *restrict w
     _mm512_storeu_si512((void *)(w + 2 * GROUP), x2);
     _mm512_storeu_si512((void *)(w + 3 * GROUP), x3);
 }
-
-/* The group loop, instantiated per instruction set so that the inlined
- * Box–Muller is vectorised with that set too. */
-#define XB_DEFINE_FILL(NAME, ATTR, PHILOX)                                             \
-    static ATTR void NAME(const struct xb_stream *s, uint64_t first, size_t n,         \
-                          float *out, int normal)                                      \
-    {                                                                                  \
-        uint32_t w[4 * GROUP];                                                         \
-        float tmp[4 * GROUP];                                                          \
-        const uint64_t per = 4 * GROUP;                                                \
-        while (n > 0) {                                                                \
-            uint64_t g = first / per;                                                  \
-            size_t off = (size_t)(first - g * per);                                    \
-            size_t take = per - off < n ? (size_t)(per - off) : n;                     \
-            PHILOX(s, (uint32_t)(g * GROUP), w);                                       \
-            float *dst = take == per ? out : tmp;                                      \
-            if (normal)                                                                \
-                box_muller(w, dst);                                                    \
-            else                                                                       \
-                uniforms(w, dst);                                                      \
-            if (take != per)                                                           \
-                memcpy(out, tmp + off, take * sizeof *out);                            \
-            out += take;                                                               \
-            first += take;                                                             \
-            n -= take;                                                                 \
-        }                                                                              \
-    }
 
 XB_DEFINE_FILL(fill_v3, XB_V3, philox_group_avx2)
 XB_DEFINE_FILL(fill_v4, XB_V4, philox_group_avx512)
