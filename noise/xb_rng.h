@@ -43,6 +43,7 @@ enum xb_purpose {
     XB_PURPOSE_WEIGHTS = 8,   /* random weight matrices and initialisation */
     XB_PURPOSE_INPUTS = 9,    /* random input batches */
     XB_PURPOSE_DATA = 10,     /* data set shuffles and splits */
+    XB_PURPOSE_DROPOUT = 11,  /* dropout masks */
     XB_PURPOSE_COUNT
 };
 

@@ -16,8 +16,12 @@ struct xb_subcommand {
 };
 
 static const struct xb_subcommand subcommands[] = {
+    {"run", xb_cmd_run, "an experiment file: the sweep, then its plots and summary"},
+    {"sweep", xb_cmd_sweep, "train per sigma_train, evaluate per sigma_test with votes, to HDF5"},
     {"devices", xb_cmd_devices, "list the device presets, or every parameter of one"},
     {"mvm", xb_cmd_mvm, "one crossbar matrix-vector product against the ideal GEMM"},
+    {"plot", xb_cmd_plot, "PNG and SVG figures of a sweep result file (gnuplot)"},
+    {"info", xb_cmd_info, "provenance and paper-001 tables of a sweep result file"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 

@@ -29,7 +29,7 @@ static const struct xb_cli_opt common_opts[] = {
     {"seed", 0, "N", NULL, "1", "master seed of every random stream"},
     {"threads", 0, "N", NULL, "OMP_NUM_THREADS, else all cores", "OpenMP threads"},
     {"quiet", 'q', NULL, NULL, NULL, "no notes on stderr (results still go to stdout)"},
-    {"config", 0, "FILE", NULL, "none", "device and engine config file (configs/*.cfg)"},
+    {"config", 0, "FILE", NULL, "none", "device and engine config file (configs/devices/*.cfg)"},
     {"set", 0, "KEY=VALUE", NULL, "none", "set a config key; repeatable, later wins"},
     {"help", 'h', NULL, NULL, NULL, "this text"},
 };

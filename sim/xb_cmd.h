@@ -13,4 +13,16 @@ int xb_cmd_devices(int argc, char **argv);
 /* `xbar mvm`: one crossbar MVM against the ideal product. */
 int xb_cmd_mvm(int argc, char **argv);
 
+/* `xbar plot FILE.h5`: the figures of a sweep result (xb_plot.h). */
+int xb_cmd_plot(int argc, char **argv);
+
+/* `xbar info FILE.h5`: provenance and summary tables (xb_summary.h). */
+int xb_cmd_info(int argc, char **argv);
+
+/* `xbar sweep CONFIG`: the sigma_train x sigma_test sweep (xb_sweep.h). */
+int xb_cmd_sweep(int argc, char **argv);
+
+/* `xbar run CONFIG`: the sweep, then its plots and summary. */
+int xb_cmd_run(int argc, char **argv);
+
 #endif

@@ -51,7 +51,7 @@ static const struct xb_cli_spec mvm_spec = {
                "Precedence: defaults < --config < command line (in order; later wins).\n"
                "Examples:\n"
                "  xbar mvm --device pcm --t 3600 --adc-bits 6 --drift-comp\n"
-               "  xbar mvm --config configs/pcm_1h.cfg -o results/pcm.h5\n"
+               "  xbar mvm --config configs/devices/pcm_1h.cfg -o results/pcm.h5\n"
                "  xbar mvm --weights results/pcm.h5 --inputs results/pcm.h5 --device reram\n",
     .opts = mvm_opts,
     .n_opts = sizeof mvm_opts / sizeof mvm_opts[0],

@@ -476,6 +476,17 @@ done:
     return st;
 }
 
+enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
+                                    const struct config_setting_t *group, struct xb_settings *s)
+{
+    const char *name = config_setting_name(group);
+    if (config_setting_type(group) != CONFIG_TYPE_GROUP)
+        return xb_error(ctx, XB_EFORMAT, "%s:%d: %s: expected a group { ... }, got %s", path,
+                        config_setting_source_line(group), name,
+                        type_name(config_setting_type(group)));
+    return read_group(ctx, path, group, s);
+}
+
 /* ---- resolution --------------------------------------------------------- */
 
 void xb_config_default(struct xb_config *c)

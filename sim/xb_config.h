@@ -64,6 +64,12 @@ enum xb_status xb_settings_add_assignment(struct xb_ctx *ctx, struct xb_settings
  * the device type. */
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s);
 
+/* The same for one `device` or `xbar` group of a file the caller parsed
+ * with libconfig (an experiment file with more groups). */
+struct config_setting_t;
+enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
+                                    const struct config_setting_t *group, struct xb_settings *s);
+
 /* The resolved configuration: a device and the engine settings. */
 struct xb_config {
     struct xb_device device;

@@ -452,3 +452,135 @@ enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
     H5Sclose(s);
     return st;
 }
+
+/* ---- n-dimensional arrays and attributes (sweep results) ------------------ */
+
+static void h5_types(enum xb_h5_type type, hid_t *file_type, hid_t *mem_type)
+{
+    switch (type) {
+    case XB_H5_F32:
+        *file_type = H5T_IEEE_F32LE, *mem_type = H5T_NATIVE_FLOAT;
+        return;
+    case XB_H5_F64:
+        *file_type = H5T_IEEE_F64LE, *mem_type = H5T_NATIVE_DOUBLE;
+        return;
+    case XB_H5_I32:
+        *file_type = H5T_STD_I32LE, *mem_type = H5T_NATIVE_INT32;
+        return;
+    case XB_H5_U8:
+        *file_type = H5T_STD_U8LE, *mem_type = H5T_NATIVE_UINT8;
+        return;
+    case XB_H5_U64:
+        *file_type = H5T_STD_U64LE, *mem_type = H5T_NATIVE_UINT64;
+        return;
+    }
+}
+
+static size_t h5_type_size(enum xb_h5_type type)
+{
+    static const size_t sizes[] = {4, 8, 4, 1, 8};
+    return sizes[type];
+}
+
+enum xb_status xb_h5_write_array(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
+                                 enum xb_h5_type type, const void *data, int rank,
+                                 const size_t *dims, const char *units, const char *description)
+{
+    hsize_t hd[8];
+    XB_ASSERT(rank >= 1 && rank <= 8);
+    for (int k = 0; k < rank; k++)
+        hd[k] = dims[k];
+    hid_t ft, mt;
+    h5_types(type, &ft, &mt);
+    hid_t s = H5Screate_simple(rank, hd, NULL);
+    enum xb_status st = write_dataset(ctx, f, name, ft, mt, s, data, units, description);
+    H5Sclose(s);
+    return st;
+}
+
+enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const char *object,
+                                const char *name, const char *value)
+{
+    hid_t lcpl = lcpl_parents();
+    hid_t g = H5Lexists(f->fid, object, H5P_DEFAULT) > 0
+                  ? H5Oopen(f->fid, object, H5P_DEFAULT)
+                  : H5Gcreate2(f->fid, object, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = g >= 0 ? attr_string(g, name, value) : -1;
+    if (g >= 0)
+        H5Oclose(g);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (rc < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot write attribute %s of %s", f->path, name,
+                        object);
+    return XB_OK;
+}
+
+enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
+                                enum xb_h5_type type, void **data, int *rank, size_t *dims)
+{
+    quiet_hdf5();
+    *data = NULL;
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot open as HDF5", path);
+    enum xb_status st = XB_OK;
+    hid_t d = H5Lexists(fid, name, H5P_DEFAULT) > 0 ? H5Dopen2(fid, name, H5P_DEFAULT) : -1;
+    if (d < 0) {
+        st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
+    } else {
+        hid_t s = H5Dget_space(d);
+        int r = H5Sget_simple_extent_ndims(s);
+        hsize_t hd[8];
+        if (r < 0 || r > 8) {
+            st = xb_error(ctx, XB_EFORMAT, "%s: %s: unexpected rank", path, name);
+        } else {
+            H5Sget_simple_extent_dims(s, hd, NULL);
+            size_t n = 1;
+            for (int k = 0; k < r; k++)
+                dims[k] = hd[k], n *= hd[k];
+            *rank = r;
+            hid_t ft, mt;
+            h5_types(type, &ft, &mt);
+            *data = xb_malloc(n ? n : 1, h5_type_size(type));
+            if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) < 0) {
+                xb_free(*data);
+                *data = NULL;
+                st = xb_error(ctx, XB_EFORMAT, "%s: %s: cannot be read as the expected type",
+                              path, name);
+            }
+        }
+        H5Sclose(s);
+        H5Dclose(d);
+    }
+    H5Fclose(fid);
+    return st;
+}
+
+enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,
+                               char **text)
+{
+    quiet_hdf5();
+    *text = NULL;
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot open as HDF5", path);
+    enum xb_status st = XB_OK;
+    hid_t d = H5Lexists(fid, name, H5P_DEFAULT) > 0 ? H5Dopen2(fid, name, H5P_DEFAULT) : -1;
+    if (d < 0) {
+        st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
+    } else {
+        hid_t t = string_type();
+        char *s = NULL;
+        if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0 || !s) {
+            st = xb_error(ctx, XB_EFORMAT, "%s: %s: expected a string", path, name);
+        } else {
+            *text = xb_strdup(s);
+            H5free_memory(s);
+        }
+        H5Tclose(t);
+        H5Dclose(d);
+    }
+    H5Fclose(fid);
+    return st;
+}

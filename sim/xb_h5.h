@@ -73,6 +73,29 @@ enum xb_status xb_h5_write_text(struct xb_ctx *ctx, struct xb_h5_file *f, const 
 enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
                                    const char *group, const struct xb_figure *figs, size_t n);
 
+/* Element types of n-dimensional arrays. */
+enum xb_h5_type { XB_H5_F32 = 0, XB_H5_F64, XB_H5_I32, XB_H5_U8, XB_H5_U64 };
+
+/* An array data[dims[0] × ... × dims[rank-1]] (rank 1..8) as dataset name,
+ * parents created, with units and description. */
+enum xb_status xb_h5_write_array(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
+                                 enum xb_h5_type type, const void *data, int rank,
+                                 const size_t *dims, const char *units, const char *description);
+
+/* A string attribute on a group or dataset (the group is made if missing). */
+enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const char *object,
+                                const char *name, const char *value);
+
+/* Reads dataset name of the file at path, converted to type: *data
+ * (xb_malloc, free with xb_free), *rank and dims[<= 8]. XB_ENOTFOUND if the
+ * dataset is missing. */
+enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
+                                enum xb_h5_type type, void **data, int *rank, size_t *dims);
+
+/* Reads a string dataset (e.g. /config); *text freed with xb_free. */
+enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,
+                               char **text);
+
 /* Makes the file durable at its final path and frees f, whatever the
  * outcome; on failure the temporary file is removed and the final path is
  * untouched. */

@@ -177,7 +177,7 @@ expect_usage "config: syntax error" "$tmp/bad5.cfg:" mvm --config "$tmp/bad5.cfg
 expect_usage "config: missing file" "$tmp/nosuch.cfg" mvm --config "$tmp/nosuch.cfg"
 
 # ---- shipped configs run ---------------------------------------------------
-for cfg in "$root"/configs/*.cfg; do
+for cfg in "$root"/configs/devices/*.cfg; do
     expect_ok "config $(basename "$cfg")" mvm --config "$cfg" --batch 16
 done
 
@@ -225,6 +225,26 @@ expect_usage "weights: not HDF5" "not an HDF5 file" mvm --weights "$tmp/bad.cfg"
 cp "$tmp/o/r.h5" "$tmp/o/keep.h5"
 expect_usage "bad run keeps old file" "--adc-bits 99" mvm --adc-bits 99 -o "$tmp/o/r.h5"
 cmp -s "$tmp/o/r.h5" "$tmp/o/keep.h5" && ok "old result untouched" || bad "old result changed"
+
+# ---- xbar info / xbar plot: bad input ----------------------------------------
+# (tests/test_plot.c writes synthetic sweep files and runs both on them.)
+expect_ok "xbar info --help" info --help
+expect_ok "xbar plot --help" plot --help
+if "$XBAR" plot --help | grep -q -- "-o, --output DIR.*(default: the directory of FILE.h5)"; then
+    ok "plot usage shows the -o default"
+else
+    bad "plot usage lacks '(default: ...)' for -o"
+fi
+expect_usage "info: no file" "expected a sweep result FILE.h5" info
+expect_usage "plot: no file" "expected a sweep result FILE.h5" plot
+expect_usage "info: two files" "unexpected argument" info "$tmp/a.h5" "$tmp/b.h5"
+expect_usage "info: missing file" "$tmp/nosuch.h5: cannot open" info "$tmp/nosuch.h5"
+expect_usage "plot: missing file" "$tmp/nosuch.h5: cannot open" plot "$tmp/nosuch.h5"
+expect_usage "info: not HDF5" "$tmp/bad.cfg: not an HDF5 file" info "$tmp/bad.cfg"
+expect_usage "info: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" info "$tmp/o/r.h5"
+expect_usage "plot: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" plot "$tmp/o/r.h5" \
+    -o "$tmp/figs"
+expect_usage "info: --set does not apply" "do not apply" info --set adc_bits=4 "$tmp/o/r.h5"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

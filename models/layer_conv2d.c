@@ -1,0 +1,405 @@
+/*
+ * conv2d — 2-D convolution by im2col onto the same product as dense.
+ *
+ * A sample is C × H × W; its P = OH·OW patches (k × k windows at stride s,
+ * zero padding pad on each side) become the rows of a patch matrix
+ * [P × C·k·k], and the output is patches · Wᵀ + b with
+ * W[units × C·k·k] laid out (out channel, in channel, ky, kx), then
+ * b[units]; the output sample is units × OH × OW.
+ *
+ * Off the device (training, abstract noise) a work item is one sample: its
+ * patches are laid out transposed, T_s[C·k·k × P] (Caffe's layout: each
+ * row a shifted copy of an input row, so im2col is branch-free copies), and
+ * one sgemm Y_s[units × P] = W · T_s writes straight into the output layout
+ * (OpenBLAS 0.3.21, one SkylakeX core, 32 × 800 weights, 784 patches:
+ * about 95 GFLOP/s against 67 for W · patchesᵀ), in an OpenMP loop over samples
+ * (fixed items, so bit-identical for any thread count). On the device, the
+ * patches of a few samples go to the crossbar as rows [P × C·k·k],
+ * addressed as samples (sample0 + s)·P + patch, so every patch of every
+ * (sample, vote) gets its own read-noise draw, as a chip reading its
+ * crossbar P times per image would.
+ *
+ * Backward per sample: dW_sᵀ = T_s dY_sᵀ (best of 5 on the same shapes:
+ * 86 GFLOP/s, where dY_s T_sᵀ gives 64), db_s = Σ_p dY_s,
+ * dT_s = Wᵀ dY_s scattered back onto the pixels by col2im. The per-sample
+ * partials of a round of XB_CONV_ROUND samples are summed into the gradient
+ * in sample order, so the reduction is the same whatever the thread count.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_layer_impl.h"
+
+/* Samples whose dW partials are held at once; fixed, not the thread count,
+ * so the order of the gradient sum is fixed. */
+#define XB_CONV_ROUND 16
+/* Patch rows per engine call on the device path (a whole number of
+ * samples, at least one). */
+#define XB_CONV_DEVICE_ROWS 4096
+
+struct conv {
+    int c, h, w, units, k, stride, pad, oh, ow;
+    size_t P, ckk;              /* patches per sample, patch length */
+    int slots;                  /* per-thread scratch made for this many threads */
+    float **cols, **dcols;      /* [slots][ckk × P]: T_s and dT_s */
+    float *partial;             /* [XB_CONV_ROUND][ckk × units (dWᵀ), then units (db)] */
+    /* device path, made by program() */
+    struct xb_xbar *xb;
+    struct xb_xbar_ws *ws;
+    size_t dev_samples;         /* samples per engine call */
+    float *dev_cols, *dev_out;  /* [dev_samples·P × ckk], [dev_samples·P × units] */
+};
+
+static enum xb_status conv_create(struct xb_ctx *ctx, struct xb_layer *l,
+                                  const struct xb_layer_config *cfg)
+{
+    enum xb_status st = xb_layer_check_unused(
+        ctx, l, cfg, XB_LCF_UNITS | XB_LCF_KERNEL | XB_LCF_STRIDE | XB_LCF_PAD);
+    if (st)
+        return st;
+    const int stride = cfg->stride ? cfg->stride : 1;
+    if (cfg->units < 1)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "units = %d: expected >= 1 (output "
+                              "channels)", cfg->units);
+    if (cfg->kernel < 1)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "kernel = %d: expected >= 1",
+                              cfg->kernel);
+    if (cfg->stride < 0)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "stride = %d: expected >= 1 (or 0 "
+                              "for 1)", cfg->stride);
+    if (cfg->pad < 0 || cfg->pad >= cfg->kernel)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "pad = %d: expected 0 <= pad < "
+                              "kernel = %d", cfg->pad, cfg->kernel);
+    const int ph = l->in.h + 2 * cfg->pad, pw = l->in.w + 2 * cfg->pad;
+    if (cfg->kernel > ph || cfg->kernel > pw)
+        return xb_layer_error(ctx, XB_ESHAPE, l, cfg, "kernel = %d: larger than the "
+                              "padded input %d × %d (input %d × %d × %d, pad %d)",
+                              cfg->kernel, ph, pw, l->in.c, l->in.h, l->in.w, cfg->pad);
+    struct conv *cv = xb_calloc(1, sizeof *cv);
+    cv->c = l->in.c, cv->h = l->in.h, cv->w = l->in.w;
+    cv->units = cfg->units, cv->k = cfg->kernel, cv->stride = stride, cv->pad = cfg->pad;
+    cv->oh = (ph - cv->k) / stride + 1;
+    cv->ow = (pw - cv->k) / stride + 1;
+    cv->P = (size_t)cv->oh * (size_t)cv->ow;
+    cv->ckk = (size_t)cv->c * (size_t)cv->k * (size_t)cv->k;
+    cv->slots = xb_omp_max_threads();
+    cv->cols = xb_calloc((size_t)cv->slots, sizeof *cv->cols);
+    cv->dcols = xb_calloc((size_t)cv->slots, sizeof *cv->dcols);
+    for (int t = 0; t < cv->slots; t++) {
+        cv->cols[t] = xb_aligned(cv->P * cv->ckk, sizeof(float));
+        cv->dcols[t] = xb_aligned(cv->P * cv->ckk, sizeof(float));
+    }
+    const size_t np = (size_t)cv->units * cv->ckk + (size_t)cv->units;
+    cv->partial = xb_aligned(XB_CONV_ROUND * np, sizeof(float));
+    l->out = (struct xb_shape){cv->units, cv->oh, cv->ow};
+    l->n_params = np;
+    l->state = cv;
+    return XB_OK;
+}
+
+/* He-uniform over the fan-in C·k·k; zero bias. */
+static void conv_init(struct xb_layer *l, uint64_t seed)
+{
+    const struct conv *cv = l->state;
+    const size_t nw = (size_t)cv->units * cv->ckk;
+    xb_layer_init_uniform(l->params, nw, sqrt(6.0 / (double)cv->ckk), seed, l->id);
+    for (int o = 0; o < cv->units; o++)
+        l->params[nw + (size_t)o] = 0.0f;
+}
+
+/* The patch matrix [P × ckk] of one sample x[C × H × W]: the rows the
+ * crossbar reads. */
+static void im2col(const struct conv *cv, const float *x, float *cols)
+{
+    for (int oy = 0; oy < cv->oh; oy++)
+        for (int ox = 0; ox < cv->ow; ox++) {
+            float *row = cols + ((size_t)oy * (size_t)cv->ow + (size_t)ox) * cv->ckk;
+            const int y0 = oy * cv->stride - cv->pad, x0 = ox * cv->stride - cv->pad;
+            for (int c = 0; c < cv->c; c++) {
+                const float *xc = x + (size_t)c * (size_t)cv->h * (size_t)cv->w;
+                for (int ky = 0; ky < cv->k; ky++) {
+                    const int iy = y0 + ky;
+                    float *dst = row + ((size_t)c * (size_t)cv->k + (size_t)ky) * (size_t)cv->k;
+                    if (iy < 0 || iy >= cv->h) {
+                        memset(dst, 0, (size_t)cv->k * sizeof(float));
+                        continue;
+                    }
+                    for (int kx = 0; kx < cv->k; kx++) {
+                        const int ix = x0 + kx;
+                        dst[kx] = ix >= 0 && ix < cv->w ? xc[(size_t)iy * (size_t)cv->w +
+                                                             (size_t)ix]
+                                                        : 0.0f;
+                    }
+                }
+            }
+        }
+}
+
+/* Output columns ox of a kernel column kx whose input column
+ * ix = ox·stride − pad + kx lies inside [0, W): [*lo, *hi). */
+static void valid_cols(const struct conv *cv, int kx, int *lo, int *hi)
+{
+    const int a = cv->pad - kx; /* ox·stride >= a */
+    int l = a <= 0 ? 0 : (a + cv->stride - 1) / cv->stride;
+    int h = (cv->w - 1 + cv->pad - kx) < 0 ? 0 : (cv->w - 1 + cv->pad - kx) / cv->stride + 1;
+    *lo = l < cv->ow ? l : cv->ow;
+    *hi = h < cv->ow ? h : cv->ow;
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+/* T[ckk × P] of one sample: row (c, ky, kx) holds, for every output
+ * position, the input pixel that kernel tap reads (0 in the padding). */
+static void im2col_t(const struct conv *cv, const float *x, float *T)
+{
+    const size_t ow = (size_t)cv->ow;
+    for (int c = 0; c < cv->c; c++)
+        for (int ky = 0; ky < cv->k; ky++)
+            for (int kx = 0; kx < cv->k; kx++) {
+                float *row = T + (((size_t)c * (size_t)cv->k + (size_t)ky) * (size_t)cv->k +
+                                  (size_t)kx) * cv->P;
+                int lo, hi;
+                valid_cols(cv, kx, &lo, &hi);
+                for (int oy = 0; oy < cv->oh; oy++) {
+                    float *d = row + (size_t)oy * ow;
+                    const int iy = oy * cv->stride - cv->pad + ky;
+                    if (iy < 0 || iy >= cv->h) {
+                        memset(d, 0, ow * sizeof(float));
+                        continue;
+                    }
+                    const float *src = x + ((size_t)c * (size_t)cv->h + (size_t)iy) *
+                                               (size_t)cv->w;
+                    for (int ox = 0; ox < lo; ox++)
+                        d[ox] = 0.0f;
+                    const int ix0 = lo * cv->stride - cv->pad + kx;
+                    if (cv->stride == 1)
+                        memcpy(d + lo, src + ix0, (size_t)(hi - lo) * sizeof(float));
+                    else
+                        for (int ox = lo; ox < hi; ox++)
+                            d[ox] = src[ix0 + (ox - lo) * cv->stride];
+                    for (int ox = hi; ox < cv->ow; ox++)
+                        d[ox] = 0.0f;
+                }
+            }
+}
+
+/* dx[C × H × W] = the transposed patch gradients dT[ckk × P] summed back
+ * onto the pixels they were read from. */
+static void col2im_t(const struct conv *cv, const float *dT, float *dx)
+{
+    const size_t ow = (size_t)cv->ow;
+    memset(dx, 0, (size_t)cv->c * (size_t)cv->h * (size_t)cv->w * sizeof(float));
+    for (int c = 0; c < cv->c; c++)
+        for (int ky = 0; ky < cv->k; ky++)
+            for (int kx = 0; kx < cv->k; kx++) {
+                const float *row = dT + (((size_t)c * (size_t)cv->k + (size_t)ky) *
+                                             (size_t)cv->k + (size_t)kx) * cv->P;
+                int lo, hi;
+                valid_cols(cv, kx, &lo, &hi);
+                for (int oy = 0; oy < cv->oh; oy++) {
+                    const int iy = oy * cv->stride - cv->pad + ky;
+                    if (iy < 0 || iy >= cv->h)
+                        continue;
+                    const float *d = row + (size_t)oy * ow;
+                    float *dst = dx + ((size_t)c * (size_t)cv->h + (size_t)iy) * (size_t)cv->w;
+                    const int ix0 = lo * cv->stride - cv->pad + kx;
+                    for (int ox = lo; ox < hi; ox++)
+                        dst[ix0 + (ox - lo) * cv->stride] += d[ox];
+                }
+            }
+}
+
+/* The crossbar path: rows [r0, r1) of the pass, all of one vote, as one
+ * engine call on their patches. */
+static void conv_device_chunk(struct conv *cv, const float *bias, const struct xb_pass *p,
+                              const float *x, float *y, size_t r0, size_t r1)
+{
+    const size_t n = r1 - r0, in_sz = (size_t)cv->c * (size_t)cv->h * (size_t)cv->w;
+    const size_t out_sz = (size_t)cv->units * cv->P;
+#pragma omp parallel for schedule(static) default(none) firstprivate(cv, x, r0, n, in_sz)
+    for (size_t j = 0; j < n; j++)
+        im2col(cv, x + (r0 + j) * in_sz, cv->dev_cols + j * cv->P * cv->ckk);
+    const struct xb_rows *a = &p->addr;
+    const uint64_t s0 = (uint64_t)xb_rows_sample(a, r0) * cv->P;
+    XB_ASSERT(s0 + n * cv->P <= UINT32_MAX); /* patch addresses fit the counter */
+    struct xb_rows pa = {.sample0 = (uint32_t)s0, .batch = (uint32_t)(n * cv->P),
+                         .vote0 = xb_rows_vote(a, r0), .step = a->step};
+    xb_xbar_execute_ws(cv->xb, cv->ws, cv->dev_cols, n * cv->P, bias, cv->dev_out, &pa, NULL);
+    /* [patch × channel] rows back to the channel-major sample layout. */
+#pragma omp parallel for schedule(static) default(none) firstprivate(cv, y, r0, n, out_sz)
+    for (size_t j = 0; j < n; j++) {
+        const float *src = cv->dev_out + j * cv->P * (size_t)cv->units;
+        float *dst = y + (r0 + j) * out_sz;
+        for (size_t q = 0; q < cv->P; q++)
+            for (int o = 0; o < cv->units; o++)
+                dst[(size_t)o * cv->P + q] = src[q * (size_t)cv->units + (size_t)o];
+    }
+}
+
+static void conv_forward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                         float *y)
+{
+    struct conv *cv = l->state;
+    const float *W = l->params, *b = l->params + (size_t)cv->units * cv->ckk;
+    const size_t rows = p->rows;
+    if (p->on_device) {
+        XB_ASSERT(cv->xb != NULL); /* xb_net_program first */
+        /* Chunks never cross a vote boundary, so each is one (sample, vote)
+         * address range. */
+        const size_t batch = p->addr.batch;
+        for (size_t r0 = 0; r0 < rows;) {
+            size_t r1 = r0 + cv->dev_samples;
+            const size_t vote_end = (r0 / batch + 1) * batch;
+            r1 = r1 < vote_end ? r1 : vote_end;
+            r1 = r1 < rows ? r1 : rows;
+            conv_device_chunk(cv, b, p, x, y, r0, r1);
+            r0 = r1;
+        }
+        return;
+    }
+    const size_t in_sz = (size_t)cv->c * (size_t)cv->h * (size_t)cv->w;
+    const size_t out_sz = (size_t)cv->units * cv->P;
+    const int nt = xb_omp_threads_for(cv->slots);
+    (void)nt; /* unused without OpenMP */
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) \
+    firstprivate(cv, W, b, x, y, rows, in_sz, out_sz)
+    for (size_t s = 0; s < rows; s++) {
+        float *T = cv->cols[xb_omp_thread_num()];
+        float *ys = y + s * out_sz;
+        im2col_t(cv, x + s * in_sz, T);
+        for (int o = 0; o < cv->units; o++)
+            for (size_t q = 0; q < cv->P; q++)
+                ys[(size_t)o * cv->P + q] = b[o];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->units, (int)cv->P,
+                    (int)cv->ckk, 1.0f, W, (int)cv->ckk, T, (int)cv->P, 1.0f, ys,
+                    (int)cv->P);
+    }
+}
+
+static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                          const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    struct conv *cv = l->state;
+    const float *W = l->params;
+    const size_t rows = p->rows, nw = (size_t)cv->units * cv->ckk, np = nw + (size_t)cv->units;
+    const size_t in_sz = (size_t)cv->c * (size_t)cv->h * (size_t)cv->w;
+    const size_t out_sz = (size_t)cv->units * cv->P;
+    const int nt = xb_omp_threads_for(cv->slots);
+    (void)nt; /* unused without OpenMP */
+    float *g = l->grads;
+    for (size_t s0 = 0; s0 < rows; s0 += XB_CONV_ROUND) {
+        const size_t n = rows - s0 < XB_CONV_ROUND ? rows - s0 : XB_CONV_ROUND;
+#pragma omp parallel for schedule(static) num_threads(nt) default(none) \
+    firstprivate(cv, W, x, dy, dx, s0, n, nw, np, in_sz, out_sz)
+        for (size_t j = 0; j < n; j++) {
+            const int t = xb_omp_thread_num();
+            const size_t s = s0 + j;
+            const float *dys = dy + s * out_sz;
+            float *part = cv->partial + j * np;
+            im2col_t(cv, x + s * in_sz, cv->cols[t]);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cv->ckk, cv->units,
+                        (int)cv->P, 1.0f, cv->cols[t], (int)cv->P, dys, (int)cv->P, 0.0f,
+                        part, cv->units);
+            for (int o = 0; o < cv->units; o++) {
+                double acc = 0.0;
+                for (size_t q = 0; q < cv->P; q++)
+                    acc += (double)dys[(size_t)o * cv->P + q];
+                part[nw + (size_t)o] = (float)acc;
+            }
+            if (dx) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cv->ckk, (int)cv->P,
+                            cv->units, 1.0f, W, (int)cv->ckk, dys, (int)cv->P, 0.0f,
+                            cv->dcols[t], (int)cv->P);
+                col2im_t(cv, cv->dcols[t], dx + s * in_sz);
+            }
+        }
+        /* Partials into the gradient in sample order, dWᵀ transposed
+         * back: gradient element e = (o, q) of W is partial element
+         * q·units + o, the bias follows at the same offsets. */
+        const size_t units = (size_t)cv->units, ckk = cv->ckk;
+#pragma omp parallel for schedule(static) default(none) \
+    firstprivate(cv, g, n, np, nw, units, ckk) if (np * n > XB_LAYER_PAR_MIN)
+        for (size_t e = 0; e < np; e++) {
+            const size_t src = e < nw ? (e % ckk) * units + e / ckk : e;
+            float acc = g[e];
+            for (size_t j = 0; j < n; j++)
+                acc += cv->partial[j * np + src];
+            g[e] = acc;
+        }
+    }
+}
+
+static void conv_unprogram(struct xb_layer *l)
+{
+    struct conv *cv = l->state;
+    xb_xbar_ws_free(cv->ws);
+    xb_xbar_free(cv->xb);
+    xb_free(cv->dev_cols);
+    xb_free(cv->dev_out);
+    cv->ws = NULL;
+    cv->xb = NULL;
+    cv->dev_cols = cv->dev_out = NULL;
+}
+
+static enum xb_status conv_program(struct xb_ctx *ctx, struct xb_layer *l,
+                                   const struct xb_xbar_params *params)
+{
+    struct conv *cv = l->state;
+    conv_unprogram(l);
+    struct xb_xbar_params xp = *params;
+    xp.layer = l->id;
+    enum xb_status st =
+        xb_xbar_create(ctx, &xp, l->params, (size_t)cv->units, cv->ckk, &cv->xb);
+    if (st)
+        return st;
+    cv->ws = xb_xbar_ws_create(cv->xb, 0);
+    cv->dev_samples = XB_CONV_DEVICE_ROWS / cv->P;
+    if (cv->dev_samples < 1)
+        cv->dev_samples = 1;
+    if (cv->dev_samples > l->max_rows)
+        cv->dev_samples = l->max_rows;
+    cv->dev_cols = xb_aligned(cv->dev_samples * cv->P * cv->ckk, sizeof(float));
+    cv->dev_out = xb_aligned(cv->dev_samples * cv->P * (size_t)cv->units, sizeof(float));
+    return XB_OK;
+}
+
+static enum xb_status conv_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
+{
+    struct conv *cv = l->state;
+    if (!cv->xb)
+        return xb_error(ctx, XB_EINVAL, "layer %u (conv2d): age before program",
+                        (unsigned)l->id);
+    return xb_xbar_age(ctx, cv->xb, t);
+}
+
+static void conv_destroy(struct xb_layer *l)
+{
+    struct conv *cv = l->state;
+    if (!cv)
+        return;
+    conv_unprogram(l);
+    for (int t = 0; t < cv->slots; t++) {
+        xb_free(cv->cols[t]);
+        xb_free(cv->dcols[t]);
+    }
+    xb_free(cv->cols);
+    xb_free(cv->dcols);
+    xb_free(cv->partial);
+    xb_free(cv);
+    l->state = NULL;
+}
+
+const struct xb_layer_type xb_layer_conv2d = {
+    .name = "conv2d",
+    .create = conv_create,
+    .init = conv_init,
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .program = conv_program,
+    .age = conv_age,
+    .unprogram = conv_unprogram,
+    .destroy = conv_destroy,
+};

@@ -1,0 +1,129 @@
+/*
+ * dense — y = x Wᵀ + b, the fully connected layer.
+ *
+ * Parameters: W[units × in] row-major, then b[units]. The input may have
+ * any shape: a sample's C × H × W values are its in = C·H·W features (the
+ * layout flatten produces), so flatten before dense is optional.
+ *
+ * Forward runs through the analog engine's two modes: off the device, the
+ * exact GEMM of the current weights (models/xb_gemm.h, bit-identical for any
+ * thread count and equal to the engine's ideal path); once programmed and
+ * asked for (p->on_device), the crossbar of the chip instance, its rows
+ * addressed by p->addr so each (sample, vote) gets its own read noise.
+ * Backward is digital and exact: dW = dyᵀ x, db = Σ dy, dx = dy W.
+ */
+#include <math.h>
+
+#include "xb_alloc.h"
+#include "xb_gemm.h"
+#include "xb_layer_impl.h"
+
+struct dense {
+    size_t in, units;
+    struct xb_xbar *xb;     /* programmed crossbar, or NULL */
+    struct xb_xbar_ws *ws;  /* its execute workspace */
+};
+
+static enum xb_status dense_create(struct xb_ctx *ctx, struct xb_layer *l,
+                                   const struct xb_layer_config *cfg)
+{
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, XB_LCF_UNITS);
+    if (st)
+        return st;
+    if (cfg->units < 1)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "units = %d: expected >= 1",
+                              cfg->units);
+    struct dense *d = xb_calloc(1, sizeof *d);
+    d->in = xb_shape_size(l->in);
+    d->units = (size_t)cfg->units;
+    l->out = (struct xb_shape){cfg->units, 1, 1};
+    l->n_params = d->units * d->in + d->units;
+    l->state = d;
+    return XB_OK;
+}
+
+/* He-uniform (He et al. 2015, the ReLU gain): U(±sqrt(6 / fan_in)). */
+static void dense_init(struct xb_layer *l, uint64_t seed)
+{
+    const struct dense *d = l->state;
+    xb_layer_init_uniform(l->params, d->units * d->in, sqrt(6.0 / (double)d->in), seed, l->id);
+    for (size_t o = 0; o < d->units; o++)
+        l->params[d->units * d->in + o] = 0.0f;
+}
+
+static void dense_forward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                          float *y)
+{
+    struct dense *d = l->state;
+    const float *W = l->params, *b = l->params + d->units * d->in;
+    if (p->on_device) {
+        XB_ASSERT(d->xb != NULL); /* xb_net_program first */
+        xb_xbar_execute_ws(d->xb, d->ws, x, p->rows, b, y, &p->addr, NULL);
+        return;
+    }
+    xb_gemm_xwt(x, W, b, y, p->rows, d->units, d->in);
+}
+
+static void dense_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                           const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    struct dense *d = l->state;
+    const size_t nw = d->units * d->in;
+    xb_gemm_dw(dy, x, l->grads, l->grads + nw, p->rows, d->units, d->in);
+    if (dx)
+        xb_gemm_dx(dy, l->params, dx, p->rows, d->units, d->in);
+}
+
+static void dense_unprogram(struct xb_layer *l)
+{
+    struct dense *d = l->state;
+    xb_xbar_ws_free(d->ws);
+    xb_xbar_free(d->xb);
+    d->ws = NULL;
+    d->xb = NULL;
+}
+
+static enum xb_status dense_program(struct xb_ctx *ctx, struct xb_layer *l,
+                                    const struct xb_xbar_params *params)
+{
+    struct dense *d = l->state;
+    dense_unprogram(l);
+    struct xb_xbar_params xp = *params;
+    xp.layer = l->id;
+    enum xb_status st = xb_xbar_create(ctx, &xp, l->params, d->units, d->in, &d->xb);
+    if (st)
+        return st;
+    d->ws = xb_xbar_ws_create(d->xb, 0);
+    return XB_OK;
+}
+
+static enum xb_status dense_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
+{
+    struct dense *d = l->state;
+    if (!d->xb)
+        return xb_error(ctx, XB_EINVAL, "layer %u (dense): age before program",
+                        (unsigned)l->id);
+    return xb_xbar_age(ctx, d->xb, t);
+}
+
+static void dense_destroy(struct xb_layer *l)
+{
+    if (!l->state)
+        return;
+    dense_unprogram(l);
+    xb_free(l->state);
+    l->state = NULL;
+}
+
+const struct xb_layer_type xb_layer_dense = {
+    .name = "dense",
+    .create = dense_create,
+    .init = dense_init,
+    .forward = dense_forward,
+    .backward = dense_backward,
+    .program = dense_program,
+    .age = dense_age,
+    .unprogram = dense_unprogram,
+    .destroy = dense_destroy,
+};

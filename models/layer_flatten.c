@@ -1,0 +1,46 @@
+/*
+ * flatten — C × H × W to a vector of C·H·W features. The memory layout of
+ * a sample does not change, so forward and backward are copies; the layer
+ * exists so a model config says where images become vectors.
+ */
+#include <string.h>
+
+#include "xb_layer_impl.h"
+
+static enum xb_status flatten_create(struct xb_ctx *ctx, struct xb_layer *l,
+                                     const struct xb_layer_config *cfg)
+{
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, 0);
+    if (st)
+        return st;
+    size_t n = xb_shape_size(l->in);
+    if (n > (size_t)0x7fffffff)
+        return xb_layer_error(ctx, XB_ESHAPE, l, cfg, "%zu features: too many", n);
+    l->out = (struct xb_shape){(int)n, 1, 1};
+    l->n_params = 0;
+    return XB_OK;
+}
+
+static void flatten_forward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                            float *y)
+{
+    memcpy(y, x, p->rows * xb_shape_size(l->in) * sizeof(float));
+}
+
+static void flatten_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                             const float *y, const float *dy, float *dx)
+{
+    (void)x, (void)y;
+    if (dx)
+        memcpy(dx, dy, p->rows * xb_shape_size(l->in) * sizeof(float));
+}
+
+static void flatten_destroy(struct xb_layer *l) { (void)l; }
+
+const struct xb_layer_type xb_layer_flatten = {
+    .name = "flatten",
+    .create = flatten_create,
+    .forward = flatten_forward,
+    .backward = flatten_backward,
+    .destroy = flatten_destroy,
+};

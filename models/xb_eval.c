@@ -1,0 +1,78 @@
+#include "xb_eval.h"
+
+#include <string.h>
+
+#include "xb_alloc.h"
+
+int xb_majority(const uint8_t *preds, int n_votes, int n_classes, int *counts)
+{
+    memset(counts, 0, (size_t)n_classes * sizeof *counts);
+    int best = preds[0], best_count = 0;
+    for (int k = 0; k < n_votes; k++)
+        counts[preds[k]]++;
+    for (int c = 0; c < n_classes; c++)
+        best_count = counts[c] > best_count ? counts[c] : best_count;
+    /* The earliest vote whose class has the top count. */
+    for (int k = 0; k < n_votes; k++)
+        if (counts[preds[k]] == best_count) {
+            best = preds[k];
+            break;
+        }
+    return best;
+}
+
+enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct xb_eval_params *p,
+                           const float *X, const uint8_t *y, size_t n, double *acc_repeat,
+                           double *acc_vote)
+{
+    if (p->repeats < 1 || p->votes < 1)
+        return xb_error(ctx, XB_ERANGE, "repeats = %d, votes = %d: both must be >= 1",
+                        p->repeats, p->votes);
+    if (n == 0)
+        return xb_error(ctx, XB_ESHAPE, "evaluation set is empty");
+    const int noisy = (p->noise != XB_NOISE_NONE && p->sigma > 0.0) || p->on_device;
+    const int V = noisy ? (p->repeats > p->votes ? p->repeats : p->votes) : 1;
+    const size_t max_rows = xb_net_max_rows(net);
+    if ((size_t)V > max_rows)
+        return xb_error(ctx, XB_ERANGE, "%d inferences per sample do not fit the net's %zu "
+                        "rows per pass", V, max_rows);
+    if ((uint64_t)p->vote0 + (uint64_t)V - 1 > XB_RNG_MAX_VOTE)
+        return xb_error(ctx, XB_ERANGE, "votes %u .. %u: at most %u are addressable", p->vote0,
+                        p->vote0 + (uint32_t)V - 1, XB_RNG_MAX_VOTE);
+    const size_t F = xb_shape_size(xb_net_layer(net, 0)->in);
+    const int C = xb_net_classes(net);
+    const size_t B = max_rows / (size_t)V;
+    float *xr = xb_aligned(max_rows * F, sizeof(float));
+    uint8_t *pred = xb_malloc(max_rows, 1), *pv = xb_malloc((size_t)V, 1);
+    int *counts = xb_malloc((size_t)C, sizeof(int));
+    uint64_t *hit_r = xb_calloc((size_t)p->repeats, sizeof(uint64_t));
+    uint64_t *hit_v = xb_calloc((size_t)p->votes, sizeof(uint64_t));
+    for (size_t b0 = 0; b0 < n; b0 += B) {
+        size_t m = n - b0 < B ? n - b0 : B;
+        /* Row v * m + s is inference v of sample b0 + s. */
+        for (int v = 0; v < V; v++)
+            memcpy(xr + (size_t)v * m * F, X + b0 * F, m * F * sizeof(float));
+        struct xb_pass pass = {.phase = XB_PHASE_EVAL, .rows = (size_t)V * m,
+                               .addr = {.sample0 = (uint32_t)b0, .batch = (uint32_t)m,
+                                        .vote0 = p->vote0},
+                               .seed = xb_ctx_seed(ctx), .noise = p->noise, .sigma = p->sigma,
+                               .instance = p->instance, .on_device = p->on_device};
+        const float *logits = xb_net_forward(net, &pass, xr);
+        xb_net_predict(logits, (size_t)V * m, C, pred);
+        for (size_t s = 0; s < m; s++) {
+            uint8_t label = y[b0 + s];
+            for (int v = 0; v < V; v++)
+                pv[v] = pred[(size_t)v * m + s];
+            for (int r = 0; r < p->repeats; r++)
+                hit_r[r] += pv[noisy ? r : 0] == label;
+            for (int k = 1; k <= p->votes; k++)
+                hit_v[k - 1] += xb_majority(pv, noisy ? k : 1, C, counts) == label;
+        }
+    }
+    for (int r = 0; r < p->repeats; r++)
+        acc_repeat[r] = (double)hit_r[r] / (double)n;
+    for (int k = 0; k < p->votes; k++)
+        acc_vote[k] = (double)hit_v[k] / (double)n;
+    xb_free(xr), xb_free(pred), xb_free(pv), xb_free(counts), xb_free(hit_r), xb_free(hit_v);
+    return XB_OK;
+}

@@ -1,0 +1,82 @@
+/*
+ * Deterministic digital products of the layers: see xb_gemm.h.
+ */
+#include "xb_gemm.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Item sizes. Forward mirrors the engine's 256 × 128 (a near-full-speed
+ * single-thread call that still gives two threads work at batch 256).
+ * dW items are 64 outputs × 256 inputs, so a 784 → 256 layer has 16 items
+ * even when the batch is small. */
+#define GEMM_ROWS 256
+#define GEMM_COLS 128
+#define DW_OUT 64
+#define DW_IN 256
+#define DB_COLS 64
+
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t n_blocks(size_t n, size_t b) { return (n + b - 1) / b; }
+
+void xb_gemm_xwt(const float *X, const float *W, const float *bias, float *Y, size_t rows,
+                 size_t out, size_t in)
+{
+    const size_t n_cb = n_blocks(out, GEMM_COLS), items = n_blocks(rows, GEMM_ROWS) * n_cb;
+#pragma omp parallel for schedule(static) default(none) \
+    firstprivate(X, W, bias, Y, rows, out, in, n_cb, items)
+    for (size_t k = 0; k < items; k++) {
+        const size_t r0 = (k / n_cb) * GEMM_ROWS, o0 = (k % n_cb) * GEMM_COLS;
+        const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(GEMM_COLS, out - o0);
+        if (bias)
+            for (size_t r = 0; r < m; r++)
+                memcpy(Y + (r0 + r) * out + o0, bias + o0, w * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)w, (int)in, 1.0f,
+                    X + r0 * in, (int)in, W + o0 * in, (int)in, bias ? 1.0f : 0.0f,
+                    Y + r0 * out + o0, (int)out);
+    }
+}
+
+void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t rows,
+                size_t out, size_t in)
+{
+    if (rows == 0)
+        return;
+    const size_t n_ib = n_blocks(in, DW_IN), n_w = n_blocks(out, DW_OUT) * n_ib;
+    const size_t n_db = db ? n_blocks(out, DB_COLS) : 0;
+    /* One region: the dW blocks first, then the bias columns. */
+#pragma omp parallel for schedule(static) default(none) \
+    firstprivate(dY, X, dW, db, rows, out, in, n_ib, n_w, n_db)
+    for (size_t k = 0; k < n_w + n_db; k++) {
+        if (k < n_w) {
+            const size_t o0 = (k / n_ib) * DW_OUT, i0 = (k % n_ib) * DW_IN;
+            const size_t wo = min_sz(DW_OUT, out - o0), wi = min_sz(DW_IN, in - i0);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)wo, (int)wi, (int)rows,
+                        1.0f, dY + o0, (int)out, X + i0, (int)in, 1.0f, dW + o0 * in + i0,
+                        (int)in);
+        } else {
+            const size_t c0 = (k - n_w) * DB_COLS, w = min_sz(DB_COLS, out - c0);
+            double acc[DB_COLS] = {0};
+            for (size_t r = 0; r < rows; r++)
+                for (size_t c = 0; c < w; c++)
+                    acc[c] += (double)dY[r * out + c0 + c];
+            for (size_t c = 0; c < w; c++)
+                db[c0 + c] += (float)acc[c];
+        }
+    }
+}
+
+void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t out,
+                size_t in)
+{
+    const size_t n_cb = n_blocks(in, GEMM_COLS), items = n_blocks(rows, GEMM_ROWS) * n_cb;
+#pragma omp parallel for schedule(static) default(none) \
+    firstprivate(dY, W, dX, rows, out, in, n_cb, items)
+    for (size_t k = 0; k < items; k++) {
+        const size_t r0 = (k / n_cb) * GEMM_ROWS, i0 = (k % n_cb) * GEMM_COLS;
+        const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(GEMM_COLS, in - i0);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)w, (int)out, 1.0f,
+                    dY + r0 * out, (int)out, W + i0, (int)in, 0.0f, dX + r0 * in + i0,
+                    (int)in);
+    }
+}

@@ -1,0 +1,74 @@
+/*
+ * The table of layer kinds and the helpers they share (xb_layer_impl.h).
+ */
+#include "xb_layer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_layer_impl.h"
+#include "xb_rng.h"
+
+/* Every kind, in the order the documentation lists them. Adding a kind is
+ * one file and one line here. */
+static const struct xb_layer_type *const layer_types[] = {
+    &xb_layer_dense,   &xb_layer_conv2d,  &xb_layer_batchnorm, &xb_layer_relu,
+    &xb_layer_maxpool, &xb_layer_flatten, &xb_layer_dropout,   &xb_layer_noise,
+};
+
+const struct xb_layer_type *xb_layer_type_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof layer_types / sizeof *layer_types; k++)
+        if (!strcmp(layer_types[k]->name, name))
+            return layer_types[k];
+    return NULL;
+}
+
+enum xb_status xb_layer_error(struct xb_ctx *ctx, enum xb_status status,
+                              const struct xb_layer *l, const struct xb_layer_config *cfg,
+                              const char *fmt, ...)
+{
+    char msg[384], where[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cfg->line > 0)
+        snprintf(where, sizeof where, "model line %d, layer %u (%s)", cfg->line,
+                 (unsigned)l->id, cfg->type);
+    else
+        snprintf(where, sizeof where, "model layer %u (%s)", (unsigned)l->id, cfg->type);
+    return xb_error(ctx, status, "%s: %s", where, msg);
+}
+
+enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
+                                     const struct xb_layer_config *cfg, unsigned used)
+{
+    const char *field = NULL;
+    if (!(used & XB_LCF_UNITS) && cfg->units)
+        field = "units";
+    else if (!(used & XB_LCF_KERNEL) && cfg->kernel)
+        field = "kernel";
+    else if (!(used & XB_LCF_STRIDE) && cfg->stride)
+        field = "stride";
+    else if (!(used & XB_LCF_PAD) && cfg->pad)
+        field = "pad";
+    else if (!(used & XB_LCF_RATE) && cfg->rate != 0.0)
+        field = "rate";
+    else if (!(used & XB_LCF_FIXED) && cfg->fixed)
+        field = "fixed";
+    if (field)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg,
+                              "field '%s' is set but a %s layer does not use it", field,
+                              cfg->type);
+    return XB_OK;
+}
+
+void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer)
+{
+    struct xb_addr a = {.purpose = XB_PURPOSE_WEIGHTS, .layer = layer};
+    struct xb_stream s = xb_stream_at(seed, &a);
+    xb_uniform_fill(&s, 0, n, w);
+    for (size_t i = 0; i < n; i++)
+        w[i] = (float)((2.0 * (double)w[i] - 1.0) * limit);
+}

@@ -1,0 +1,78 @@
+/*
+ * xb_layer_impl.h — helpers shared by the layer kinds (models/layer_*.c)
+ * and the network. Internal to models/: not part of the public API.
+ */
+#ifndef XB_LAYER_IMPL_H
+#define XB_LAYER_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_layer.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static inline int xb_omp_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static inline int xb_omp_thread_num(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Threads for a region whose threads index per-thread scratch made for
+ * `slots` threads: never more than the scratch has, so a runtime that grew
+ * its thread count after create() cannot run past it. Results never depend
+ * on this number (work items are fixed by the shapes). */
+static inline int xb_omp_threads_for(int slots)
+{
+    int n = xb_omp_max_threads();
+    return n < slots ? n : slots;
+}
+
+/* Below this many floats an element-wise loop runs in the caller's thread:
+ * a parallel region costs more than it saves. */
+#define XB_LAYER_PAR_MIN 32768
+
+/* Records an error about the layer described by cfg and returns status. The
+ * message is prefixed with where the layer was configured, e.g.
+ * "model line 12, layer 3 (conv2d): ", then fmt follows (it should name the
+ * field, its value and what is allowed). */
+enum xb_status xb_layer_error(struct xb_ctx *ctx, enum xb_status status,
+                              const struct xb_layer *l, const struct xb_layer_config *cfg,
+                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Fields of struct xb_layer_config, for xb_layer_check_unused. */
+enum {
+    XB_LCF_UNITS = 1 << 0,
+    XB_LCF_KERNEL = 1 << 1,
+    XB_LCF_STRIDE = 1 << 2,
+    XB_LCF_PAD = 1 << 3,
+    XB_LCF_RATE = 1 << 4,
+    XB_LCF_FIXED = 1 << 5
+};
+
+/* XB_EINVAL naming the first field that is set although the kind does not
+ * use it (used: a mask of XB_LCF_*), so a misplaced key in a model config
+ * is an error instead of being ignored. */
+enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
+                                     const struct xb_layer_config *cfg, unsigned used);
+
+/* w[i] uniform in (-limit, limit): element i of the WEIGHTS stream of
+ * layer (instance 0, sample 0), so a layer's initial weights depend on the
+ * seed and its position only. */
+void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * xb_net.h — a feed-forward network: a sequence of layers, one flat
+ * parameter array (and gradients beside it), softmax cross-entropy on top.
+ *
+ * Ownership: the net owns its layers, activations and parameter arrays.
+ * Not thread-safe: one pass at a time per net (a pass is parallel inside).
+ */
+#ifndef XB_NET_H
+#define XB_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_layer.h"
+
+#define XB_NET_MAX_LAYERS 64
+
+struct xb_net_config {
+    struct xb_shape input;      /* per-sample input, e.g. {1, 28, 28} */
+    int classes;                /* outputs of the last layer */
+    size_t n_layers;
+    struct xb_layer_config layers[XB_NET_MAX_LAYERS];
+};
+
+struct xb_net;
+
+/* Builds the layers for passes of up to max_rows rows. The last layer's
+ * output must have `classes` features. Parameters are left uninitialised:
+ * call xb_net_init or load them. */
+enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg,
+                             size_t max_rows, struct xb_net **out);
+void xb_net_free(struct xb_net *net);
+
+size_t xb_net_n_params(const struct xb_net *net);
+float *xb_net_params(struct xb_net *net);
+float *xb_net_grads(struct xb_net *net);
+size_t xb_net_n_layers(const struct xb_net *net);
+struct xb_layer *xb_net_layer(struct xb_net *net, size_t k);
+size_t xb_net_max_rows(const struct xb_net *net);
+int xb_net_classes(const struct xb_net *net);
+
+/* Initial parameters of every layer from the seed. */
+void xb_net_init(struct xb_net *net, uint64_t seed);
+
+/* logits[rows × classes] of x[rows × input size]; the pointer stays valid
+ * until the next pass. */
+const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const float *x);
+
+/* Mean softmax cross-entropy of the last forward's logits against labels
+ * (one per row), and its gradient, kept for backward. */
+double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows);
+
+/* Backpropagates the last loss through the last TRAIN forward: grads are
+ * zeroed first, then hold dL/dparams. */
+void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x);
+
+/* First layer and step at which an activation or gradient of the last
+ * pass is NaN or Inf: returns 1 and sets *layer, else 0. */
+int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer);
+
+/* Programs every weighted layer onto crossbars (device, converters, tiles
+ * and chip instance from params; layer ids from the net), ages them to t. */
+enum xb_status xb_net_program(struct xb_ctx *ctx, struct xb_net *net,
+                              const struct xb_xbar_params *params);
+enum xb_status xb_net_age(struct xb_ctx *ctx, struct xb_net *net, double t);
+void xb_net_unprogram(struct xb_net *net);
+
+/* Predicted class of each row (arg max of the logits, lowest index on ties). */
+void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred);
+
+#endif

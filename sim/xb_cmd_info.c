@@ -1,0 +1,81 @@
+/*
+ * xb_cmd_info.c — `xbar info FILE.h5`: what a sweep result file holds, as
+ * the tables of paper 001 (sim/xb_summary.c) after its provenance.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_cli.h"
+#include "xb_cmd.h"
+#include "xb_summary.h"
+#include "xb_sweep_layout.h"
+
+enum { OPT_SHOW_CONFIG };
+
+static const struct xb_cli_opt info_opts[] = {
+    [OPT_SHOW_CONFIG] = {"show-config", 0, NULL, NULL, NULL,
+                         "also print the resolved config the sweep ran (/config)"},
+};
+
+static const struct xb_cli_spec info_spec = {
+    .name = "info",
+    .args = "FILE.h5",
+    .summary = "Prints what a sweep result file holds: its provenance (version, commit, seed,\n"
+               "threads, command line), the grid, and the tables of paper 001 — accuracy\n"
+               "without voting (rows sigma_train = 0, best over sigma_train, the sigma_train\n"
+               "that gave it; Tables 2, 3) and with K_max votes (Table 7) — one column per\n"
+               "sigma_test, in percent.",
+    .details = "The accuracy of a point is the mean over its repeats; ties for best go to the\n"
+               "smaller sigma_train. A sigma_test marked '*' has sigma_train not done yet.\n"
+               "Exit status 2 if FILE.h5 is missing or not a sweep result (the file and the\n"
+               "dataset are named). Example:\n"
+               "  xbar info results/quickstart.h5\n",
+    .opts = info_opts,
+    .n_opts = sizeof info_opts / sizeof info_opts[0],
+    .config_keys = 0,
+};
+
+int xb_cmd_info(int argc, char **argv)
+{
+    struct xb_cli cli;
+    struct xb_sweep_result r;
+    int show_config = 0;
+
+    xb_cli_init(&cli, &info_spec, argc, argv);
+    for (int i; (i = xb_cli_next(&cli)) >= 0;)
+        if (i == OPT_SHOW_CONFIG)
+            show_config = 1;
+    if (cli.state != XB_CLI_DONE)
+        return xb_cli_exit(&cli);
+    if (cli.optind >= argc) {
+        xb_error(cli.ctx, XB_EINVAL, "expected a sweep result FILE.h5; see 'xbar info --help'");
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    if (argc - cli.optind > 1) {
+        xb_error(cli.ctx, XB_EINVAL, "%s: unexpected argument; expected one FILE.h5",
+                 argv[cli.optind + 1]);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    if (cli.settings.n > 0 || cli.config) {
+        xb_error(cli.ctx, XB_EINVAL, "%s: xbar info takes its settings from the file; --config "
+                 "and --set do not apply", cli.config ? cli.config : cli.settings.v[0].origin);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    if (xb_sweep_read(cli.ctx, argv[cli.optind], &r) != XB_OK)
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+
+    char *text = xb_summary_text(&r);
+    fputs(text, stdout);
+    xb_free(text);
+    if (show_config)
+        printf("\nconfig (%s)\n%s%s", XB_SWEEP_CONFIG, r.config,
+               r.config[0] && r.config[strlen(r.config) - 1] != '\n' ? "\n" : "");
+    xb_sweep_result_free(&r);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        xb_error(cli.ctx, XB_EIO, "cannot write the summary to stdout");
+        return xb_cli_fail(&cli, XB_EXIT_FAIL);
+    }
+    xb_cli_free(&cli);
+    return XB_EXIT_OK;
+}

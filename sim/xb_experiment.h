@@ -1,0 +1,63 @@
+/*
+ * xb_experiment.h — an experiment file: data set, model, training and the
+ * sigma_train × sigma_test sweep (paper 001 §3), in libconfig syntax:
+ *
+ *   data  = { set = "mnist"; dir = "data"; validation = 0.1; };
+ *   model = { name = "mlp"; input = [1, 28, 28]; classes = 10;
+ *             layers = ( { type = "flatten"; },
+ *                        { type = "dense"; units = 256; },
+ *                        { type = "noise"; }, { type = "relu"; }, ... ); };
+ *   train = { optimizer = "adam"; lr = 0.001; batch = 32; epochs = 10; };
+ *   sweep = { noise = "mult"; sigma_train = [0.0, 0.6, 1.0];
+ *             sigma_test = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
+ *             repeats = 5; votes = 20; eval_rows = 640;
+ *             output = "results/quickstart.h5"; };
+ *
+ * `@include "models/mlp.cfg"` pulls a shared model in (paths relative to
+ * the including file). Every key is checked: unknown keys, wrong types, out
+ * of range values and empty grids are errors naming file:line and the key,
+ * before any work. `--set group.key=value` overrides a scalar.
+ */
+#ifndef XB_EXPERIMENT_H
+#define XB_EXPERIMENT_H
+
+#include <stddef.h>
+
+#include "xb_ctx.h"
+#include "xb_net.h"
+#include "xb_train.h"
+
+#define XB_EXP_MAX_GRID 64
+
+struct xb_experiment {
+    char path[4096];
+    /* data */
+    char dataset[32];           /* mnist | fashion-mnist | cifar10 | synthetic */
+    char data_dir[4096];        /* "" = the default (XBAR_DATA or data/) */
+    double validation;          /* fraction of train held out, [0, 0.5] */
+    /* model */
+    char model_name[64];
+    struct xb_net_config model;
+    /* training */
+    struct xb_train_params train; /* noise kind set from the sweep; sigma per point */
+    int epochs;
+    /* sweep */
+    enum xb_noise_kind noise;   /* add | mult */
+    double sigma_train[XB_EXP_MAX_GRID];
+    size_t n_train;
+    double sigma_test[XB_EXP_MAX_GRID];
+    size_t n_test;
+    int repeats, votes;
+    size_t eval_rows;           /* rows per pass (votes × batch) */
+    char output[4096];
+};
+
+/* Reads path; settings are "group.key=value" overrides (may be NULL). */
+enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const char *const *sets,
+                                  size_t n_sets, struct xb_experiment *e);
+
+/* The resolved experiment as config text (stored in result files and
+ * compared on --resume); caller frees with xb_free. */
+char *xb_experiment_text(const struct xb_experiment *e);
+
+#endif

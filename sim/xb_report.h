@@ -1,0 +1,18 @@
+/*
+ * xb_report.h — what `xbar run` adds after its sweep: the figures of the
+ * result file (xb_plot.h) and the summary tables (xb_summary.h).
+ */
+#ifndef XB_REPORT_H
+#define XB_REPORT_H
+
+#include <stdio.h>
+
+#include "xb_ctx.h"
+
+/* Reads the sweep at path, draws its figures into out_dir (NULL: beside
+ * the file), prints the summary to out and the figure paths to stderr
+ * unless quiet. */
+enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_dir, int quiet,
+                         FILE *out);
+
+#endif

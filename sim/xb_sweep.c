@@ -1,0 +1,452 @@
+#include "xb_sweep.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "xb_alloc.h"
+#include "xb_eval.h"
+#include "xb_h5.h"
+
+/* The state of one sigma_train model, enough to continue it exactly. */
+struct point {
+    float *params, *m, *v; /* v NULL for SGD */
+    uint64_t steps;
+    int epochs;            /* trained so far */
+    int evals;             /* sigma_test points evaluated (in order) */
+    double *loss, *val_acc; /* [e->epochs] */
+};
+
+/* What one thread needs to work on a point. */
+struct slot {
+    struct xb_ctx *ctx;
+    struct xb_net *net;
+    struct xb_trainer *trainer;
+};
+
+struct xb_sweep {
+    const struct xb_experiment *e;
+    const struct xb_sweep_data *data;
+    char *command_line;
+    char *config_text;
+    uint64_t seed;
+    size_t n_params;
+    size_t NT, NS, R, K;
+    struct point *pt;
+    double *acc, *acc_vote, *snr_db;
+    uint8_t *done;
+    struct slot *slots;
+    int n_slots;
+};
+
+static int max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
+{
+    struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET};
+    sl->ctx = xb_ctx_create(&cp);
+    size_t rows = s->e->eval_rows > s->e->train.batch ? s->e->eval_rows : s->e->train.batch;
+    enum xb_status st = xb_net_create(ctx, &s->e->model, rows, &sl->net);
+    if (st)
+        return st;
+    struct xb_train_params tp = s->e->train;
+    tp.noise = s->e->noise;
+    return xb_trainer_create(ctx, sl->net, &tp, &sl->trainer);
+}
+
+static void free_slot(struct slot *sl)
+{
+    xb_trainer_free(sl->trainer);
+    xb_net_free(sl->net);
+    xb_ctx_free(sl->ctx);
+}
+
+/* ---- resume ----------------------------------------------------------- */
+
+static enum xb_status read_into(struct xb_ctx *ctx, const char *path, const char *name,
+                                enum xb_h5_type type, void *dst, size_t n, size_t elem)
+{
+    void *data;
+    int rank;
+    size_t dims[8], total = 1;
+    enum xb_status st = xb_h5_read_array(ctx, path, name, type, &data, &rank, dims);
+    if (st)
+        return st;
+    for (int k = 0; k < rank; k++)
+        total *= dims[k];
+    if (total != n) {
+        xb_free(data);
+        return xb_error(ctx, XB_ESHAPE, "%s: %s has %zu values, expected %zu (not made by this "
+                        "config?)", path, name, total, n);
+    }
+    memcpy(dst, data, n * elem);
+    xb_free(data);
+    return XB_OK;
+}
+
+static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
+{
+    const char *path = s->e->output;
+    if (access(path, F_OK) != 0)
+        return XB_OK; /* nothing to resume: start afresh */
+    char *text = NULL;
+    enum xb_status st = xb_h5_read_text(ctx, path, "/config", &text);
+    if (st)
+        return st;
+    int same = !strcmp(text, s->config_text);
+    xb_free(text);
+    if (!same)
+        return xb_error(ctx, XB_EINVAL, "--resume: %s was made by a different configuration; "
+                        "remove it or choose another sweep.output", path);
+    size_t cells = s->NT * s->NS;
+    st = read_into(ctx, path, "/sweep/accuracy", XB_H5_F64, s->acc, cells * s->R, 8);
+    if (!st)
+        st = read_into(ctx, path, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote, cells * s->K, 8);
+    if (!st)
+        st = read_into(ctx, path, "/sweep/done", XB_H5_U8, s->done, cells, 1);
+    for (size_t i = 0; i < s->NT && !st; i++) {
+        struct point *p = &s->pt[i];
+        char name[128];
+        int32_t ep;
+        snprintf(name, sizeof name, "/models/%zu/epochs_done", i);
+        st = read_into(ctx, path, name, XB_H5_I32, &ep, 1, 4);
+        if (st)
+            break;
+        p->epochs = ep;
+        if (ep == 0)
+            continue;
+        snprintf(name, sizeof name, "/models/%zu/steps", i);
+        st = read_into(ctx, path, name, XB_H5_U64, &p->steps, 1, 8);
+        snprintf(name, sizeof name, "/models/%zu/params", i);
+        if (!st)
+            st = read_into(ctx, path, name, XB_H5_F32, p->params, s->n_params, 4);
+        snprintf(name, sizeof name, "/models/%zu/optimizer_m", i);
+        if (!st)
+            st = read_into(ctx, path, name, XB_H5_F32, p->m, s->n_params, 4);
+        snprintf(name, sizeof name, "/models/%zu/optimizer_v", i);
+        if (!st && p->v)
+            st = read_into(ctx, path, name, XB_H5_F32, p->v, s->n_params, 4);
+        snprintf(name, sizeof name, "/train/%zu/loss", i);
+        if (!st)
+            st = read_into(ctx, path, name, XB_H5_F64, p->loss, (size_t)ep, 8);
+        snprintf(name, sizeof name, "/train/%zu/val_accuracy", i);
+        if (!st)
+            st = read_into(ctx, path, name, XB_H5_F64, p->val_acc, (size_t)ep, 8);
+        p->evals = 0;
+        while ((size_t)p->evals < s->NS && s->done[i * s->NS + (size_t)p->evals])
+            p->evals++;
+    }
+    return st;
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e,
+                               const struct xb_sweep_data *data, const char *command_line,
+                               int resume_flag, struct xb_sweep **out)
+{
+    *out = NULL;
+    enum xb_status st = xb_h5_check_writable(ctx, e->output, "sweep.output");
+    if (st)
+        return st;
+    if (data->train.n == 0 || data->test.n == 0)
+        return xb_error(ctx, XB_ESHAPE, "the data set has an empty train or test split");
+    struct xb_sweep *s = xb_calloc(1, sizeof *s);
+    s->e = e;
+    s->data = data;
+    s->command_line = xb_strdup(command_line ? command_line : "");
+    s->config_text = xb_experiment_text(e);
+    s->seed = xb_ctx_seed(ctx);
+    s->NT = e->n_train, s->NS = e->n_test, s->R = (size_t)e->repeats, s->K = (size_t)e->votes;
+    size_t cells = s->NT * s->NS;
+    s->acc = xb_malloc(cells * s->R, sizeof(double));
+    s->acc_vote = xb_malloc(cells * s->K, sizeof(double));
+    for (size_t k = 0; k < cells * s->R; k++)
+        s->acc[k] = NAN;
+    for (size_t k = 0; k < cells * s->K; k++)
+        s->acc_vote[k] = NAN;
+    s->done = xb_calloc(cells, 1);
+    s->snr_db = xb_malloc(s->NS, sizeof(double));
+    for (size_t j = 0; j < s->NS; j++)
+        s->snr_db[j] = e->noise == XB_NOISE_MULT ? xb_snr_db_mult(e->sigma_test[j]) : (double)NAN;
+    /* Slot 0 also tells the parameter count and initialises every point. */
+    s->n_slots = 1;
+    s->slots = xb_calloc(1, sizeof *s->slots);
+    st = make_slot(ctx, s, &s->slots[0]);
+    if (st) {
+        xb_sweep_free(s);
+        return st;
+    }
+    s->n_params = xb_net_n_params(s->slots[0].net);
+    s->pt = xb_calloc(s->NT, sizeof *s->pt);
+    for (size_t i = 0; i < s->NT; i++) {
+        struct point *p = &s->pt[i];
+        p->params = xb_aligned(s->n_params, sizeof(float));
+        p->m = xb_calloc(s->n_params, sizeof(float));
+        p->v = e->train.optim.kind == XB_OPTIM_ADAM ? xb_calloc(s->n_params, sizeof(float)) : NULL;
+        p->loss = xb_calloc((size_t)e->epochs + 1, sizeof(double));
+        p->val_acc = xb_calloc((size_t)e->epochs + 1, sizeof(double));
+        /* Every sigma_train starts from the same initial weights. */
+        xb_net_init(s->slots[0].net, s->seed);
+        memcpy(p->params, xb_net_params(s->slots[0].net), s->n_params * sizeof(float));
+    }
+    if (resume_flag) {
+        st = resume(ctx, s);
+        if (st) {
+            xb_sweep_free(s);
+            return st;
+        }
+    }
+    *out = s;
+    return XB_OK;
+}
+
+void xb_sweep_free(struct xb_sweep *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < s->n_slots; k++)
+        free_slot(&s->slots[k]);
+    xb_free(s->slots);
+    if (s->pt)
+        for (size_t i = 0; i < s->NT; i++) {
+            xb_free(s->pt[i].params), xb_free(s->pt[i].m), xb_free(s->pt[i].v);
+            xb_free(s->pt[i].loss), xb_free(s->pt[i].val_acc);
+        }
+    xb_free(s->pt);
+    xb_free(s->acc), xb_free(s->acc_vote), xb_free(s->snr_db), xb_free(s->done);
+    xb_free(s->command_line), xb_free(s->config_text);
+    xb_free(s);
+}
+
+/* ---- steps -------------------------------------------------------------- */
+
+static int point_pending(const struct xb_sweep *s, size_t i)
+{
+    return s->pt[i].epochs < s->e->epochs || (size_t)s->pt[i].evals < s->NS;
+}
+
+int xb_sweep_pending(const struct xb_sweep *s)
+{
+    for (size_t i = 0; i < s->NT; i++)
+        if (point_pending(s, i))
+            return 1;
+    return 0;
+}
+
+void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total)
+{
+    *done = 0;
+    *total = s->NT * ((size_t)s->e->epochs + s->NS);
+    for (size_t i = 0; i < s->NT; i++)
+        *done += (size_t)s->pt[i].epochs + (size_t)s->pt[i].evals;
+}
+
+/* One unit of point i on slot sl: an epoch, or the next sigma_test. */
+static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
+{
+    const struct xb_experiment *e = s->e;
+    struct point *p = &s->pt[i];
+    struct xb_ctx *ctx = sl->ctx;
+    memcpy(xb_net_params(sl->net), p->params, s->n_params * sizeof(float));
+    if (p->epochs < e->epochs) {
+        struct xb_trainer *t = sl->trainer;
+        struct xb_optim *o = xb_trainer_optim(t);
+        memcpy(xb_optim_m(o), p->m, s->n_params * sizeof(float));
+        if (p->v)
+            memcpy(xb_optim_v(o), p->v, s->n_params * sizeof(float));
+        xb_optim_set_steps(o, p->steps);
+        xb_trainer_set_epochs(t, p->epochs);
+        xb_trainer_set_sigma(t, e->sigma_train[i]);
+        double loss;
+        const struct xb_split *tr = &s->data->train;
+        enum xb_status st = xb_trainer_epoch(ctx, t, tr->X, tr->y, tr->n, &loss);
+        if (st) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+            return xb_error(ctx, st, "sigma_train = %g: %s", e->sigma_train[i], msg);
+        }
+        double val = NAN, vote;
+        if (s->data->val.n > 0) {
+            struct xb_eval_params ep = {.repeats = 1, .votes = 1, .noise = XB_NOISE_NONE};
+            st = xb_eval_run(ctx, sl->net, &ep, s->data->val.X, s->data->val.y, s->data->val.n,
+                             &val, &vote);
+            if (st)
+                return st;
+        }
+        memcpy(p->params, xb_net_params(sl->net), s->n_params * sizeof(float));
+        memcpy(p->m, xb_optim_m(o), s->n_params * sizeof(float));
+        if (p->v)
+            memcpy(p->v, xb_optim_v(o), s->n_params * sizeof(float));
+        p->steps = xb_optim_steps(o);
+        p->loss[p->epochs] = loss;
+        p->val_acc[p->epochs] = val;
+        p->epochs++;
+        return XB_OK;
+    }
+    size_t j = (size_t)p->evals;
+    struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes, .noise = e->noise,
+                                .sigma = e->sigma_test[j]};
+    const struct xb_split *te = &s->data->test;
+    enum xb_status st = xb_eval_run(ctx, sl->net, &ep, te->X, te->y, te->n,
+                                    s->acc + (i * s->NS + j) * s->R,
+                                    s->acc_vote + (i * s->NS + j) * s->K);
+    if (st)
+        return st;
+    s->done[i * s->NS + j] = 1;
+    p->evals++;
+    return XB_OK;
+}
+
+enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads)
+{
+    if (threads <= 0)
+        threads = max_threads();
+    size_t pick[64];
+    int n = 0;
+    for (size_t i = 0; i < s->NT && n < threads && n < 64; i++)
+        if (point_pending(s, i))
+            pick[n++] = i;
+    if (n == 0)
+        return XB_OK;
+    while (s->n_slots < n) {
+        struct slot *grown = xb_calloc((size_t)s->n_slots + 1, sizeof *grown);
+        memcpy(grown, s->slots, (size_t)s->n_slots * sizeof *grown);
+        xb_free(s->slots);
+        s->slots = grown;
+        enum xb_status st = make_slot(ctx, s, &s->slots[s->n_slots]);
+        s->n_slots++;
+        if (st)
+            return st;
+    }
+    enum xb_status status[64];
+    /* One point per thread; a single point keeps all threads for itself
+     * (the layers parallelise inside; nested regions run on one thread). */
+#pragma omp parallel for schedule(static) num_threads(n) if (n > 1) default(none) \
+    shared(s, pick, n, status)
+    for (int k = 0; k < n; k++)
+        status[k] = work(s, pick[k], &s->slots[k]);
+    for (int k = 0; k < n; k++)
+        if (status[k])
+            return xb_error(ctx, status[k], "%s", xb_ctx_error(s->slots[k].ctx));
+    return XB_OK;
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+const double *xb_sweep_accuracy(const struct xb_sweep *s) { return s->acc; }
+const double *xb_sweep_accuracy_vote(const struct xb_sweep *s) { return s->acc_vote; }
+
+enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
+{
+    const struct xb_experiment *e = s->e;
+    struct xb_h5_file *f;
+    enum xb_status st = xb_h5_create(ctx, e->output, &f);
+    if (st)
+        return st;
+    struct xb_h5_meta meta = {.command_line = s->command_line, .seed = s->seed,
+                              .threads = max_threads()};
+    int32_t *votes = xb_malloc(s->K, sizeof *votes);
+    for (size_t k = 0; k < s->K; k++)
+        votes[k] = (int32_t)(k + 1);
+    size_t d3r[3] = {s->NT, s->NS, s->R}, d3k[3] = {s->NT, s->NS, s->K}, d2[2] = {s->NT, s->NS};
+    const char *nm = xb_noise_kind_name(e->noise);
+    st = xb_h5_write_meta(ctx, f, &meta);
+    if (!st)
+        st = xb_h5_write_text(ctx, f, "/config", s->config_text,
+                              "the resolved experiment configuration (libconfig syntax)");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/sigma_train", XB_H5_F64, e->sigma_train, 1, &s->NT,
+                               nm[0] == 'm' ? "1" : "activation units",
+                               "noise std injected in training, one model each");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/sigma_test", XB_H5_F64, e->sigma_test, 1, &s->NS,
+                               nm[0] == 'm' ? "1" : "activation units",
+                               "noise std of inference");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/snr_db", XB_H5_F64, s->snr_db, 1, &s->NS, "dB",
+                               e->noise == XB_NOISE_MULT
+                                   ? "SNR of each sigma_test: -20 log10 sigma (paper 001 s. 2)"
+                                   : "SNR of each sigma_test: not measured for additive noise "
+                                     "(NaN)");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/votes", XB_H5_I32, votes, 1, &s->K, "1",
+                               "number of votes K of each column of accuracy_vote");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/accuracy", XB_H5_F64, s->acc, 3, d3r, "1",
+                               "test accuracy of single noisy inferences [sigma_train, "
+                               "sigma_test, repeat]; NaN where not done");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote, 3, d3k,
+                               "1", "test accuracy of the majority of the first K noisy "
+                               "inferences [sigma_train, sigma_test, K-1]; ties go to the "
+                               "class an earlier vote chose; NaN where not done");
+    if (!st)
+        st = xb_h5_write_array(ctx, f, "/sweep/done", XB_H5_U8, s->done, 2, d2, "1",
+                               "1 where the point is complete (--resume skips it)");
+    if (!st)
+        st = xb_h5_write_attr(ctx, f, "/sweep", "noise_model", nm);
+    if (!st)
+        st = xb_h5_write_attr(ctx, f, "/sweep", "dataset", e->dataset);
+    if (!st)
+        st = xb_h5_write_attr(ctx, f, "/sweep", "model", e->model_name);
+    for (size_t i = 0; i < s->NT && !st; i++) {
+        const struct point *p = &s->pt[i];
+        char name[128], desc[256];
+        size_t ne = (size_t)p->epochs, one = 1, np = s->n_params;
+        int32_t ep = p->epochs;
+        snprintf(name, sizeof name, "/models/%zu/epochs_done", i);
+        snprintf(desc, sizeof desc, "epochs trained of the sigma_train = %g model",
+                 e->sigma_train[i]);
+        st = xb_h5_write_array(ctx, f, name, XB_H5_I32, &ep, 1, &one, "1", desc);
+        if (st || ne == 0)
+            continue;
+        snprintf(name, sizeof name, "/models/%zu/steps", i);
+        if (!st)
+            st = xb_h5_write_array(ctx, f, name, XB_H5_U64, &p->steps, 1, &one, "1",
+                                   "optimiser steps taken");
+        snprintf(name, sizeof name, "/models/%zu/params", i);
+        snprintf(desc, sizeof desc, "all parameters of the sigma_train = %g model, flat, in "
+                 "layer order (see /config)", e->sigma_train[i]);
+        if (!st)
+            st = xb_h5_write_array(ctx, f, name, XB_H5_F32, p->params, 1, &np, "1", desc);
+        snprintf(name, sizeof name, "/models/%zu/optimizer_m", i);
+        if (!st)
+            st = xb_h5_write_array(ctx, f, name, XB_H5_F32, p->m, 1, &np, "1",
+                                   "optimiser first moment (momentum), for resuming");
+        snprintf(name, sizeof name, "/models/%zu/optimizer_v", i);
+        if (!st && p->v)
+            st = xb_h5_write_array(ctx, f, name, XB_H5_F32, p->v, 1, &np, "1",
+                                   "Adam second moment, for resuming");
+        snprintf(name, sizeof name, "/train/%zu/loss", i);
+        if (!st)
+            st = xb_h5_write_array(ctx, f, name, XB_H5_F64, p->loss, 1, &ne, "nats",
+                                   "mean training cross-entropy of each epoch");
+        snprintf(name, sizeof name, "/train/%zu/val_accuracy", i);
+        if (!st)
+            st = xb_h5_write_array(ctx, f, name, XB_H5_F64, p->val_acc, 1, &ne, "1",
+                                   "noiseless validation accuracy after each epoch");
+        snprintf(name, sizeof name, "/models/%zu", i);
+        snprintf(desc, sizeof desc, "%.17g", e->sigma_train[i]);
+        if (!st)
+            st = xb_h5_write_attr(ctx, f, name, "sigma_train", desc);
+    }
+    xb_free(votes);
+    if (st) {
+        xb_h5_discard(f);
+        return st;
+    }
+    return xb_h5_commit(ctx, f);
+}

@@ -1,0 +1,462 @@
+#include "xb_sweep_layout.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+
+/* A grid beyond 2^31 elements is not a sweep anyone ran; the limit keeps
+ * index arithmetic and allocation sizes far from overflow. */
+#define XB_SWEEP_MAX_ELEMENTS ((size_t)1 << 31)
+
+#define XB_SWEEP_MAX_RANK 3
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* Reads a scalar string of type ftype from attribute (is_attr) or dataset
+ * obj, fixed-length or variable-length, into a new string. */
+static int read_string(hid_t obj, int is_attr, char **out)
+{
+    hid_t ftype = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
+    hid_t space = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
+    int ok = 0;
+    *out = NULL;
+    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
+        H5Sget_simple_extent_npoints(space) != 1)
+        goto done;
+    hid_t mem = H5Tcopy(H5T_C_S1);
+    if (H5Tis_variable_str(ftype) > 0) {
+        char *value = NULL;
+        H5Tset_size(mem, H5T_VARIABLE);
+        H5Tset_cset(mem, H5Tget_cset(ftype));
+        herr_t rc = is_attr ? H5Aread(obj, mem, &value)
+                            : H5Dread(obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
+        if (rc >= 0) {
+            *out = xb_strdup(value ? value : "");
+            ok = 1;
+            /* The buffer HDF5 allocated goes back through HDF5. */
+#if H5_VERSION_GE(1, 12, 0)
+            H5Treclaim(mem, space, H5P_DEFAULT, &value);
+#else
+            H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &value);
+#endif
+        }
+    } else {
+        size_t size = H5Tget_size(ftype);
+        char *value = xb_calloc(size + 1, 1);
+        H5Tset_size(mem, size + 1); /* nul-terminated in memory */
+        H5Tset_cset(mem, H5Tget_cset(ftype));
+        herr_t rc = is_attr ? H5Aread(obj, mem, value)
+                            : H5Dread(obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, value);
+        if (rc >= 0) {
+            *out = value;
+            ok = 1;
+        } else {
+            xb_free(value);
+        }
+    }
+    H5Tclose(mem);
+done:
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    return ok;
+}
+
+/* The string attribute name of object objname. */
+static enum xb_status attr_string(struct xb_ctx *ctx, const char *path, hid_t fid,
+                                  const char *objname, const char *name, char **out)
+{
+    if (H5Aexists_by_name(fid, objname, name, H5P_DEFAULT) <= 0)
+        return xb_error(ctx, XB_ENOTFOUND, "%s: %s has no attribute '%s' (expected a string)",
+                        path, objname, name);
+    hid_t a = H5Aopen_by_name(fid, objname, name, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && read_string(a, 1, out);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok)
+        return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of %s is not a scalar string",
+                        path, name, objname);
+    return XB_OK;
+}
+
+/* An integer attribute of the root, converted to mem (a native type). */
+static enum xb_status attr_integer(struct xb_ctx *ctx, const char *path, hid_t fid,
+                                   const char *name, hid_t mem, void *out)
+{
+    if (H5Aexists_by_name(fid, "/", name, H5P_DEFAULT) <= 0)
+        return xb_error(ctx, XB_ENOTFOUND, "%s: / has no attribute '%s' (expected an integer)",
+                        path, name);
+    hid_t a = H5Aopen_by_name(fid, "/", name, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    int ok = t >= 0 && sp >= 0 && H5Tget_class(t) == H5T_INTEGER &&
+             H5Sget_simple_extent_npoints(sp) == 1 && H5Aread(a, mem, out) >= 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok)
+        return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of / is not a scalar integer",
+                        path, name);
+    return XB_OK;
+}
+
+/* ---- arrays ------------------------------------------------------------- */
+
+/* What one dataset must be. */
+struct array_spec {
+    const char *name;       /* XB_SWEEP_... */
+    const char *type;       /* for messages: "float64" */
+    H5T_class_t cls;        /* H5T_FLOAT or H5T_INTEGER */
+    hid_t mem;              /* native memory type */
+    size_t elem;            /* its size */
+    int rank;
+    const char *dims;       /* for messages: "[n_train x n_test x n_repeat]" */
+};
+
+/* "[3 x 6 x 5]" */
+static void format_dims(char *buf, size_t size, const hsize_t *dims, int rank)
+{
+    size_t len = 0;
+    snprintf(buf, size, "[");
+    for (int d = 0; d < rank; d++) {
+        len = strlen(buf);
+        snprintf(buf + len, size - len, "%s%llu", d ? " x " : "", (unsigned long long)dims[d]);
+    }
+    len = strlen(buf);
+    snprintf(buf + len, size - len, "]");
+}
+
+/* Reads dataset spec->name into a new array. want[d] is the expected size
+ * of dimension d, or (hsize_t)-1 for "any"; on success got[] holds the
+ * dimensions read. */
+static enum xb_status read_array(struct xb_ctx *ctx, const char *path, hid_t fid,
+                                 const struct array_spec *spec, const hsize_t *want,
+                                 hsize_t *got, void **out)
+{
+    enum xb_status st = XB_OK;
+    hid_t did = H5I_INVALID_HID, sid = H5I_INVALID_HID, tid = H5I_INVALID_HID;
+    char shape[128], expected[128];
+    *out = NULL;
+
+    /* The expected shape, with names where any size will do. */
+    size_t len = 0;
+    for (int d = 0; d < spec->rank; d++) {
+        int n = want[d] == (hsize_t)-1
+                    ? snprintf(expected + len, sizeof expected - len, "%sany", d ? " x " : "[")
+                    : snprintf(expected + len, sizeof expected - len, "%s%llu",
+                               d ? " x " : "[", (unsigned long long)want[d]);
+        if (n > 0 && (size_t)n < sizeof expected - len)
+            len += (size_t)n;
+    }
+    snprintf(expected + len, sizeof expected - len, "]");
+
+    if (H5Lexists(fid, spec->name, H5P_DEFAULT) <= 0) {
+        st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s (expected %s %s); is this a sweep "
+                      "result file?", path, spec->name, spec->type, spec->dims);
+        goto done;
+    }
+    did = H5Dopen2(fid, spec->name, H5P_DEFAULT);
+    if (did < 0) {
+        st = xb_error(ctx, XB_EFORMAT, "%s: %s is not a dataset (expected %s %s)", path,
+                      spec->name, spec->type, spec->dims);
+        goto done;
+    }
+    sid = H5Dget_space(did);
+    tid = H5Dget_type(did);
+    if (tid < 0 || H5Tget_class(tid) != spec->cls) {
+        st = xb_error(ctx, XB_EFORMAT, "%s: %s does not hold %s data (expected %s %s)", path,
+                      spec->name, spec->cls == H5T_FLOAT ? "floating-point" : "integer",
+                      spec->type, spec->dims);
+        goto done;
+    }
+    int rank = sid >= 0 ? H5Sget_simple_extent_ndims(sid) : -1;
+    hsize_t dims[XB_SWEEP_MAX_RANK] = {0};
+    if (rank == spec->rank)
+        H5Sget_simple_extent_dims(sid, dims, NULL);
+    if (rank != spec->rank) {
+        st = xb_error(ctx, XB_ESHAPE, "%s: %s has rank %d; expected rank %d: %s %s = %s", path,
+                      spec->name, rank, spec->rank, spec->type, spec->dims, expected);
+        goto done;
+    }
+    size_t n = 1;
+    for (int d = 0; d < rank; d++) {
+        if ((want[d] != (hsize_t)-1 && dims[d] != want[d]) ||
+            (dims[d] && n > XB_SWEEP_MAX_ELEMENTS / dims[d])) {
+            format_dims(shape, sizeof shape, dims, rank);
+            st = xb_error(ctx, XB_ESHAPE, "%s: %s has shape %s; expected %s %s = %s", path,
+                          spec->name, shape, spec->type, spec->dims, expected);
+            goto done;
+        }
+        n *= (size_t)dims[d];
+        got[d] = dims[d];
+    }
+    void *a = xb_malloc(n, spec->elem);
+    if (n > 0 && H5Dread(did, spec->mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, a) < 0) {
+        xb_free(a);
+        st = xb_error(ctx, XB_EIO, "%s: cannot read %s (expected %s %s)", path, spec->name,
+                      spec->type, spec->dims);
+        goto done;
+    }
+    *out = a;
+done:
+    if (tid >= 0)
+        H5Tclose(tid);
+    if (sid >= 0)
+        H5Sclose(sid);
+    if (did >= 0)
+        H5Dclose(did);
+    return st;
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static enum xb_status check_sigmas(struct xb_ctx *ctx, const char *path, const char *name,
+                                   const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]) || x[i] < 0)
+            return xb_error(ctx, isfinite(x[i]) ? XB_ERANGE : XB_ENUMERIC,
+                            "%s: %s[%zu] is %g; expected a finite sigma >= 0", path, name, i,
+                            x[i]);
+    return XB_OK;
+}
+
+/* Accuracies of done points are in [0, 1]; the others may be NaN (or a
+ * value in [0, 1] left from an earlier write). */
+static enum xb_status check_accuracy(struct xb_ctx *ctx, const struct xb_sweep_result *s,
+                                     const char *name, const double *a, size_t n_last)
+{
+    for (size_t i = 0; i < s->n_train; i++)
+        for (size_t j = 0; j < s->n_test; j++)
+            for (size_t k = 0; k < n_last; k++) {
+                double v = a[(i * s->n_test + j) * n_last + k];
+                int done = xb_sweep_result_done(s, i, j);
+                if (isnan(v) && !done)
+                    continue;
+                if (isnan(v))
+                    return xb_error(ctx, XB_ENUMERIC, "%s: %s[%zu, %zu, %zu] is NaN but "
+                                    "%s[%zu, %zu] = 1; expected a fraction in [0, 1] at a "
+                                    "done point", s->path, name, i, j, k, XB_SWEEP_DONE, i, j);
+                if (!(v >= 0 && v <= 1))
+                    return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu, %zu] is %g; expected a "
+                                    "fraction in [0, 1] (or NaN where not done)", s->path,
+                                    name, i, j, k, v);
+            }
+    return XB_OK;
+}
+
+static enum xb_status check_values(struct xb_ctx *ctx, const struct xb_sweep_result *s)
+{
+    enum xb_status st = check_sigmas(ctx, s->path, XB_SWEEP_SIGMA_TRAIN, s->sigma_train,
+                                     s->n_train);
+    if (st == XB_OK)
+        st = check_sigmas(ctx, s->path, XB_SWEEP_SIGMA_TEST, s->sigma_test, s->n_test);
+    if (st != XB_OK)
+        return st;
+    /* snr_db may be NaN (not measured) or +inf (sigma_test = 0). */
+    for (size_t k = 0; k < s->n_votes; k++)
+        if (s->votes[k] < 1 || (k > 0 && s->votes[k] <= s->votes[k - 1]))
+            return xb_error(ctx, XB_ERANGE, "%s: %s[%zu] is %d; expected increasing vote "
+                            "counts >= 1", s->path, XB_SWEEP_VOTES, k, (int)s->votes[k]);
+    for (size_t i = 0; i < s->n_train * s->n_test; i++)
+        if (s->done[i] > 1)
+            return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu] is %d; expected 0 or 1", s->path,
+                            XB_SWEEP_DONE, i / s->n_test, i % s->n_test, (int)s->done[i]);
+    st = check_accuracy(ctx, s, XB_SWEEP_ACCURACY, s->accuracy, s->n_repeat);
+    if (st == XB_OK && s->n_votes)
+        st = check_accuracy(ctx, s, XB_SWEEP_ACCURACY_VOTE, s->accuracy_vote, s->n_votes);
+    return st;
+}
+
+/* ---- the file ----------------------------------------------------------- */
+
+static const hsize_t ANY = (hsize_t)-1;
+
+static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_result *s)
+{
+    const struct array_spec f64 = {NULL, "float64", H5T_FLOAT, H5T_NATIVE_DOUBLE,
+                                   sizeof(double), 1, NULL};
+    struct array_spec a;
+    hsize_t want[XB_SWEEP_MAX_RANK], got[XB_SWEEP_MAX_RANK];
+    void *p;
+    enum xb_status st;
+    const char *path = s->path;
+
+    a = f64;
+    a.name = XB_SWEEP_SIGMA_TRAIN;
+    a.dims = "[n_train]";
+    want[0] = ANY;
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->sigma_train = p;
+    s->n_train = (size_t)got[0];
+
+    a.name = XB_SWEEP_SIGMA_TEST;
+    a.dims = "[n_test]";
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->sigma_test = p;
+    s->n_test = (size_t)got[0];
+    if (s->n_train == 0 || s->n_test == 0)
+        return xb_error(ctx, XB_ESHAPE, "%s: the grid is empty (%zu sigma_train x %zu "
+                        "sigma_test); expected at least one of each", path, s->n_train,
+                        s->n_test);
+
+    a.name = XB_SWEEP_SNR_DB;
+    a.dims = "[n_test]";
+    want[0] = s->n_test;
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->snr_db = p;
+
+    a = (struct array_spec){XB_SWEEP_VOTES, "int32", H5T_INTEGER, H5T_NATIVE_INT32,
+                            sizeof(int32_t), 1, "[n_votes]"};
+    want[0] = ANY;
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->votes = p;
+    s->n_votes = (size_t)got[0];
+
+    a = (struct array_spec){XB_SWEEP_DONE, "uint8", H5T_INTEGER, H5T_NATIVE_UINT8,
+                            sizeof(uint8_t), 2, "[n_train x n_test]"};
+    want[0] = s->n_train;
+    want[1] = s->n_test;
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->done = p;
+
+    a = f64;
+    a.name = XB_SWEEP_ACCURACY;
+    a.rank = 3;
+    a.dims = "[n_train x n_test x n_repeat]";
+    want[2] = ANY;
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->accuracy = p;
+    s->n_repeat = (size_t)got[2];
+    if (s->n_repeat == 0)
+        return xb_error(ctx, XB_ESHAPE, "%s: %s has no repeats; expected n_repeat >= 1", path,
+                        XB_SWEEP_ACCURACY);
+
+    a.name = XB_SWEEP_ACCURACY_VOTE;
+    a.dims = "[n_train x n_test x n_votes]";
+    want[2] = s->n_votes;
+    if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->accuracy_vote = p;
+    if (s->n_votes == 0) {
+        xb_free(s->votes);
+        xb_free(s->accuracy_vote);
+        s->votes = NULL;
+        s->accuracy_vote = NULL;
+    }
+    return XB_OK;
+}
+
+static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_result *s)
+{
+    const char *path = s->path;
+    enum xb_status st;
+    uint64_t seed;
+    int32_t threads;
+    if ((st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_XBAR_VERSION,
+                          &s->xbar_version)) != XB_OK ||
+        (st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_GIT_COMMIT, &s->git_commit)) !=
+            XB_OK ||
+        (st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_CREATED, &s->created)) != XB_OK ||
+        (st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_COMMAND_LINE,
+                          &s->command_line)) != XB_OK ||
+        (st = attr_integer(ctx, path, fid, XB_SWEEP_ATTR_SEED, H5T_NATIVE_UINT64, &seed)) !=
+            XB_OK ||
+        (st = attr_integer(ctx, path, fid, XB_SWEEP_ATTR_THREADS, H5T_NATIVE_INT32,
+                           &threads)) != XB_OK)
+        return st;
+    s->seed = seed;
+    s->threads = (int)threads;
+
+    if (H5Lexists(fid, XB_SWEEP_CONFIG, H5P_DEFAULT) <= 0)
+        return xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s (expected the resolved config "
+                        "as a scalar string)", path, XB_SWEEP_CONFIG);
+    hid_t d = H5Dopen2(fid, XB_SWEEP_CONFIG, H5P_DEFAULT);
+    int ok = d >= 0 && read_string(d, 0, &s->config);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!ok)
+        return xb_error(ctx, XB_EFORMAT, "%s: %s is not a scalar string dataset (expected the "
+                        "resolved config text)", path, XB_SWEEP_CONFIG);
+
+    hid_t g = H5Lexists(fid, XB_SWEEP_GROUP, H5P_DEFAULT) > 0
+                  ? H5Gopen2(fid, XB_SWEEP_GROUP, H5P_DEFAULT)
+                  : H5I_INVALID_HID;
+    if (g >= 0)
+        H5Gclose(g);
+    else
+        return xb_error(ctx, XB_ENOTFOUND, "%s: no group %s; expected a sweep result file "
+                        "(xbar sweep)", path, XB_SWEEP_GROUP);
+    if ((st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_NOISE_MODEL,
+                          &s->noise_model)) != XB_OK ||
+        (st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_DATASET,
+                          &s->dataset)) != XB_OK ||
+        (st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_MODEL, &s->model)) !=
+            XB_OK)
+        return st;
+    return XB_OK;
+}
+
+enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_sweep_result *s)
+{
+    enum xb_status st;
+    hid_t fid = H5I_INVALID_HID;
+
+    memset(s, 0, sizeof *s);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* a library does not print */
+    /* errno from open(2) says more than HDF5 would. */
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return xb_error(ctx, XB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    if (H5Fis_hdf5(path) <= 0)
+        return xb_error(ctx, XB_EFORMAT, "%s: not an HDF5 file; expected a sweep result "
+                        "(xbar sweep)", path);
+    fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot open the HDF5 file", path);
+
+    s->path = xb_strdup(path);
+    st = read_provenance(ctx, fid, s);
+    if (st == XB_OK)
+        st = read_grid(ctx, fid, s);
+    if (st == XB_OK)
+        st = check_values(ctx, s);
+    H5Fclose(fid);
+    if (st != XB_OK)
+        xb_sweep_result_free(s);
+    return st;
+}
+
+void xb_sweep_result_free(struct xb_sweep_result *s)
+{
+    if (!s)
+        return;
+    char **strings[] = {&s->path,         &s->xbar_version, &s->git_commit,
+                        &s->created,      &s->command_line, &s->config,
+                        &s->noise_model,  &s->dataset,      &s->model};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        xb_free(*strings[i]);
+    xb_free(s->sigma_train);
+    xb_free(s->sigma_test);
+    xb_free(s->snr_db);
+    xb_free(s->votes);
+    xb_free(s->accuracy);
+    xb_free(s->accuracy_vote);
+    xb_free(s->done);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,87 @@
+#include "xb_sweep_run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_data.h"
+#include "xb_experiment.h"
+#include "xb_progress.h"
+#include "xb_report.h"
+#include "xb_sweep.h"
+
+/* Validation carved from train with the experiment's seed: fixed per seed. */
+static enum xb_status load_data(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                struct xb_dataset **train, struct xb_dataset **val,
+                                struct xb_dataset **test)
+{
+    struct xb_dataset *all = NULL;
+    *train = *val = *test = NULL;
+    enum xb_status st = xb_dataset_load(ctx, e->dataset, e->data_dir[0] ? e->data_dir : NULL,
+                                        xb_ctx_seed(ctx), &all, test);
+    if (st)
+        return st;
+    st = xb_dataset_split(ctx, all, e->validation, xb_ctx_seed(ctx), train, val);
+    xb_dataset_free(all);
+    if (st)
+        return st;
+    const struct xb_shape in = e->model.input;
+    if ((*train)->c != in.c || (*train)->h != in.h || (*train)->w != in.w ||
+        (*train)->classes != e->model.classes)
+        return xb_error(ctx, XB_ESHAPE, "%s: model.input = [%d, %d, %d], classes = %d, but "
+                        "data set %s has images %d x %d x %d and %d classes", e->path, in.c,
+                        in.h, in.w, e->model.classes, e->dataset, (*train)->c, (*train)->h,
+                        (*train)->w, (*train)->classes);
+    return XB_OK;
+}
+
+int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
+{
+    struct xb_experiment *e = xb_malloc(1, sizeof *e);
+    struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
+    struct xb_sweep *sw = NULL;
+    int code = 2; /* bad input until the work starts */
+    double t0 = xb_now();
+    if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK)
+        goto done;
+    if (load_data(ctx, e, &train, &val, &test) != XB_OK)
+        goto done;
+    struct xb_sweep_data data = {
+        .train = {train->x, train->y, train->n},
+        .val = {val->x, val->y, val->n},
+        .test = {test->x, test->y, test->n},
+    };
+    if (xb_sweep_create(ctx, e, &data, o->command_line, o->resume, &sw) != XB_OK)
+        goto done;
+    code = 1;
+    size_t done_units, total;
+    xb_sweep_progress(sw, &done_units, &total);
+    struct xb_progress bar;
+    char label[64];
+    snprintf(label, sizeof label, "xbar %s", o->name);
+    xb_progress_start(&bar, label, done_units, o->quiet);
+    while (xb_sweep_pending(sw)) {
+        if (xb_sweep_step(ctx, sw, 0) != XB_OK || xb_sweep_save(ctx, sw) != XB_OK) {
+            xb_progress_end(&bar);
+            goto done;
+        }
+        xb_sweep_progress(sw, &done_units, &total);
+        xb_progress_update(&bar, done_units, total);
+    }
+    if (xb_sweep_save(ctx, sw) != XB_OK)
+        goto done;
+    xb_progress_end(&bar);
+    if (!o->quiet)
+        fprintf(stderr, "xbar %s: wrote %s (sweep %.1f s wall time)\n", o->name, e->output,
+                xb_now() - t0);
+    if (o->report && xb_report(ctx, e->output, NULL, o->quiet, stdout) != XB_OK)
+        goto done;
+    if (!o->quiet)
+        fprintf(stderr, "xbar %s: %.1f s wall time\n", o->name, xb_now() - t0);
+    code = 0;
+done:
+    xb_sweep_free(sw);
+    xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
+    xb_free(e);
+    return code;
+}

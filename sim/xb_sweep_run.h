@@ -1,0 +1,31 @@
+/*
+ * xb_sweep_run.h — what `xbar sweep` and `xbar run` do once the options are
+ * parsed: read the experiment, load and split the data, check the model
+ * against it, step the sweep to its end (progress on stderr), save after
+ * every step, and for `run` make the plots and print the summary.
+ */
+#ifndef XB_SWEEP_RUN_H
+#define XB_SWEEP_RUN_H
+
+#include <stddef.h>
+
+#include "xb_cli.h"
+#include "xb_ctx.h"
+
+struct xb_run_options {
+    const char *config;        /* experiment file */
+    const char *const *sets;   /* "group.key=value" overrides */
+    size_t n_sets;
+    int resume, quiet, report;
+    const char *command_line;
+    const char *name;          /* subcommand, for messages */
+};
+
+/* Returns an exit code (0, 1 failure while running, 2 bad input); the
+ * message is in ctx. Prints progress and the wall time on stderr. */
+int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o);
+
+/* The subcommand parser shared by sweep and run. */
+int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int then_report);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Experiment files: the shipped configs parse; bad ones fail before any
+ * work, naming the file, the line and the key.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xb_alloc.h"
+#include "xb_experiment.h"
+
+static struct xb_ctx *ctx;
+static struct xb_experiment e;
+static char dir[] = "/tmp/xbar-exp-XXXXXX";
+
+static void setup(void)
+{
+    ctx = xb_ctx_create(NULL);
+    cr_assert_not_null(mkdtemp(dir));
+}
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+    xb_ctx_free(ctx);
+}
+TestSuite(experiment, .init = setup, .fini = teardown);
+
+static const char *model =
+    "model = { name = \"t\"; input = [1, 8, 8]; classes = 10;\n"
+    "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 10; } ); };\n";
+
+/* Writes model + body into a file and reads it; returns the status. */
+static enum xb_status read_text(const char *body, const char *const *sets, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/e.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(model, f);
+    fputs(body, f);
+    fclose(f);
+    return xb_experiment_read(ctx, path, sets, n, &e);
+}
+
+static void expect(enum xb_status st, const char *a, const char *b)
+{
+    cr_assert_neq(st, XB_OK);
+    const char *m = xb_ctx_error(ctx);
+    cr_assert(strstr(m, a) != NULL, "message '%s' lacks '%s'", m, a);
+    if (b)
+        cr_assert(strstr(m, b) != NULL, "message '%s' lacks '%s'", m, b);
+}
+
+Test(experiment, shipped_configs_parse)
+{
+    const char *files[] = {"configs/quickstart.cfg", "configs/paper001/cnn6_mnist_mult.cfg",
+                           "configs/paper001/cnn6_mnist_add.cfg",
+                           "configs/paper001/mlp_fashion_mult.cfg"};
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++)
+        cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s: %s", files[k],
+                     xb_ctx_error(ctx));
+    cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
+    cr_assert_eq(e.n_train, 3);
+    cr_assert_eq(e.n_test, 6);
+    cr_assert_eq(e.votes, 20);
+    cr_assert_eq(e.noise, XB_NOISE_MULT);
+    cr_assert_eq(e.model.n_layers, 9);
+    cr_assert_str_eq(e.model_name, "mlp");
+    /* The resolved text reads back to the same experiment. */
+    char *text = xb_experiment_text(&e), path[256];
+    snprintf(path, sizeof path, "%s/round.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    struct xb_experiment e2;
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e2), XB_OK, "%s", xb_ctx_error(ctx));
+    char *text2 = xb_experiment_text(&e2);
+    cr_assert_str_eq(text, text2);
+    xb_free(text), xb_free(text2);
+}
+
+Test(experiment, unknown_key_names_line)
+{
+    expect(read_text("train = { epochs = 3;\n  learning_rate = 0.1; };\n", NULL, 0), ":4:",
+           "train.learning_rate");
+}
+
+Test(experiment, wrong_type)
+{
+    expect(read_text("train = { epochs = \"ten\"; };\n", NULL, 0), ":3:", "train.epochs");
+}
+
+Test(experiment, negative_sigma)
+{
+    expect(read_text("sweep = { sigma_test = [0.0, -0.5]; };\n", NULL, 0), ":3:",
+           "sweep.sigma_test");
+}
+
+Test(experiment, empty_grid)
+{
+    expect(read_text("sweep = { sigma_train = []; };\n", NULL, 0), "sweep.sigma_train", "empty");
+}
+
+Test(experiment, unknown_data_set)
+{
+    expect(read_text("data = { set = \"imagenet\"; };\n", NULL, 0), "data.set", "imagenet");
+}
+
+Test(experiment, unknown_layer_type)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/l.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs("model = { input = [1, 8, 8]; classes = 10;\n  layers = ( { type = \"dense\"; "
+          "units = 10; },\n    { type = \"softplus\"; } ); };\n", f);
+    fclose(f);
+    expect(xb_experiment_read(ctx, path, NULL, 0, &e), ":3:", "softplus");
+}
+
+Test(experiment, unknown_group_and_syntax)
+{
+    expect(read_text("optimiser = { lr = 1; };\n", NULL, 0), ":3:", "optimiser");
+    expect(read_text("train = { epochs = ; };\n", NULL, 0), "e.cfg:3", NULL);
+}
+
+Test(experiment, set_overrides_and_errors)
+{
+    const char *ok[] = {"train.epochs=2", "sweep.sigma_test=0,0.5"};
+    cr_assert_eq(read_text("", ok, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(e.epochs, 2);
+    cr_assert_eq(e.n_test, 2);
+    cr_assert(e.sigma_test[1] == 0.5);
+    const char *bad[] = {"train.epochs=-1"};
+    expect(read_text("", bad, 1), "--set train.epochs=-1", NULL);
+    const char *unknown[] = {"train.nope=1"};
+    expect(read_text("", unknown, 1), "--set train.nope=1", "unknown");
+}
+
+Test(experiment, missing_file)
+{
+    expect(xb_experiment_read(ctx, "/nonexistent/x.cfg", NULL, 0, &e), "/nonexistent/x.cfg",
+           NULL);
+}
