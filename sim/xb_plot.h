@@ -6,7 +6,8 @@
  *   STEM_acc_vs_sigma   accuracy (%) vs σ_test, one curve per σ_train,
  *                       mean over repeats with 95 % Student-t intervals
  *   STEM_err_vs_sigma   error rate 1 − accuracy (%) on a log axis vs
- *                       σ_test (paper 001 Fig. 2); exact zeros are left out
+ *                       σ_test (paper 001 Fig. 2); exact zeros are left out,
+ *                       and the figure is skipped if every point is 100 %
  *   STEM_acc_vs_snr     accuracy (%) vs SNR (dB), one curve per σ_train;
  *                       σ_test with an infinite or unknown SNR are left out
  *   STEM_heatmap        mean accuracy over σ_train × σ_test, cells labelled

@@ -12,6 +12,7 @@
 
 #include "xb_alloc.h"
 #include "xb_data.h"
+#include "xb_train.h"
 
 static char dir[64];
 
@@ -601,18 +602,18 @@ Test(split, permutation_is_a_reproducible_permutation)
     const size_t n = 5000;
     uint32_t *p = xb_malloc(n, 4), *q = xb_malloc(n, 4);
     unsigned char *seen = calloc(n, 1);
-    xb_dataset_permutation(9, 3, n, p);
+    xb_epoch_permutation(9, 3, n, p);
     for (size_t i = 0; i < n; i++) {
         cr_assert_lt(p[i], n);
         cr_assert_eq(seen[p[i]]++, 0);
     }
-    xb_dataset_permutation(9, 3, n, q);
+    xb_epoch_permutation(9, 3, n, q);
     cr_assert_eq(memcmp(p, q, n * 4), 0);
-    xb_dataset_permutation(9, 4, n, q); /* another epoch */
+    xb_epoch_permutation(9, 4, n, q); /* another epoch */
     cr_assert_neq(memcmp(p, q, n * 4), 0);
-    xb_dataset_permutation(10, 3, n, q); /* another seed */
+    xb_epoch_permutation(10, 3, n, q); /* another seed */
     cr_assert_neq(memcmp(p, q, n * 4), 0);
-    xb_dataset_permutation(9, 70000, n, q); /* epochs beyond 16 bits */
+    xb_epoch_permutation(9, 70000, n, q); /* epochs beyond 16 bits */
     cr_assert_neq(memcmp(p, q, n * 4), 0);
     /* Not the identity, and a prefix is not the permutation of a prefix. */
     size_t fixed = 0;
@@ -622,15 +623,15 @@ Test(split, permutation_is_a_reproducible_permutation)
     /* Uniform: every value lands in the first half about half the time. */
     size_t first_half[8] = {0};
     for (uint32_t e = 0; e < 400; e++) {
-        xb_dataset_permutation(9, e, 8, q);
+        xb_epoch_permutation(9, e, 8, q);
         for (int k = 0; k < 4; k++)
             first_half[q[k]]++;
     }
     for (int v = 0; v < 8; v++) /* binomial(400, 1/2): 5 sigma = 50 */
         cr_assert(first_half[v] > 150 && first_half[v] < 250, "value %d: %zu", v,
                   first_half[v]);
-    xb_dataset_permutation(9, 3, 0, q);
-    xb_dataset_permutation(9, 3, 1, q);
+    xb_epoch_permutation(9, 3, 0, q);
+    xb_epoch_permutation(9, 3, 1, q);
     cr_assert_eq(q[0], 0);
     free(seen);
     xb_free(p);

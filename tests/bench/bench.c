@@ -32,6 +32,7 @@
 #include "xb_ctx.h"
 #include "xb_device.h"
 #include "xb_noise.h"
+#include "bench_models.h"
 #include "xb_rng.h"
 #include "xb_xbar.h"
 
@@ -365,13 +366,22 @@ int main(void)
     }
     printf("threads_goal: mult_mvm_speedup_median >= sgemm_speedup_median\n");
 
+    /* ---- networks (issue 3) ---- */
+    struct bench_models_result bm;
+    bench_models(ctx, gflops(t_sg2), &bm);
+
     /* ---- summary ---- */
-    printf("\n[summary] goals of issue 2 (information: the bench does not fail on them)\n");
+    printf("\n[summary] goals of issues 2 and 3 (information: the bench does not fail on them)\n");
     const struct goal goals[] = {
         {"goal_normals", r_normals, GOAL_NORMALS, "normals/s vs GSL ziggurat taus2, one core"},
         {"goal_mult_mvm", r_mult, GOAL_MULT, "mult-noise MVM vs sgemm throughput, one thread"},
         {"goal_pcm_mvm", r_pcm, GOAL_PCM, "PCM read-noise MVM vs sgemm throughput, one thread"},
         {"goal_threads", med[1], med[0], "mult-noise MVM 2-thread speed-up vs sgemm's"},
+        {"goal_mlp_train", bm.mlp_train_frac, 0.5,
+         "mlp training GFLOP/s vs sgemm's, batch 128, all threads"},
+        {"goal_mlp_voted", bm.mlp_vote_frac, 0.7,
+         "mlp voted inference (K = 20) GFLOP/s vs sgemm's, all threads"},
+        {"goal_sweep_threads", bm.sweep_speedup, 1.8, "sweep 2 threads vs 1"},
     };
     int met = 0, n_goals = (int)(sizeof goals / sizeof goals[0]);
     for (int i = 0; i < n_goals; i++)

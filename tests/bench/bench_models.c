@@ -1,0 +1,155 @@
+/*
+ * Network throughput in images per second and as a fraction of the
+ * sgemm-limited rate: FLOPs are counted from the weighted layers (2 per
+ * multiply-accumulate; training as forward + two backward products, 3x).
+ */
+#include "bench_models.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xb_alloc.h"
+#include "xb_eval.h"
+#include "xb_experiment.h"
+#include "xb_rng.h"
+#include "xb_sweep.h"
+#include "xb_train.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void must(struct xb_ctx *ctx, enum xb_status st, const char *what)
+{
+    if (st != XB_OK) {
+        fprintf(stderr, "bench: %s: %s\n", what, xb_ctx_error(ctx));
+        exit(1);
+    }
+}
+
+/* Multiply-accumulates of one forward pass of one sample. */
+static double macs(struct xb_net *net)
+{
+    double m = 0.0;
+    for (size_t k = 0; k < xb_net_n_layers(net); k++) {
+        const struct xb_layer *l = xb_net_layer(net, k);
+        if (!strcmp(l->type->name, "dense") || !strcmp(l->type->name, "conv2d"))
+            m += (double)l->out.h * l->out.w * (double)(l->n_params - (size_t)l->out.c);
+    }
+    return m;
+}
+
+static void random_data(size_t n, size_t dim, float **X, uint8_t **y)
+{
+    *X = xb_aligned(n * dim, sizeof(float));
+    *y = xb_malloc(n, 1);
+    struct xb_addr a = {.purpose = XB_PURPOSE_INPUTS};
+    struct xb_stream s = xb_stream_at(3, &a);
+    xb_uniform_fill(&s, 0, n * dim, *X);
+    for (size_t i = 0; i < n; i++)
+        (*y)[i] = (uint8_t)(i % 10);
+}
+
+struct model_figures {
+    double train_ips, vote_ips, train_frac, vote_frac;
+};
+
+static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size_t n_train,
+                      size_t n_eval, double sgemm_gflops, struct model_figures *f)
+{
+    struct xb_experiment e;
+    char set_batch[64];
+    snprintf(set_batch, sizeof set_batch, "train.batch=%zu", batch);
+    const char *sets[] = {set_batch};
+    must(ctx, xb_experiment_read(ctx, config, sets, 1, &e), config);
+    struct xb_net *net;
+    must(ctx, xb_net_create(ctx, &e.model, 640, &net), "net");
+    xb_net_init(net, 1);
+    size_t dim = xb_shape_size(e.model.input);
+    float *X;
+    uint8_t *y;
+    random_data(n_train > n_eval ? n_train : n_eval, dim, &X, &y);
+    struct xb_train_params tp = e.train;
+    tp.noise = XB_NOISE_MULT;
+    tp.sigma = 0.5;
+    struct xb_trainer *t;
+    must(ctx, xb_trainer_create(ctx, net, &tp, &t), "trainer");
+    double loss;
+    must(ctx, xb_trainer_epoch(ctx, t, X, y, batch * 2, &loss), "warm-up"); /* warm-up */
+    double t0 = now();
+    must(ctx, xb_trainer_epoch(ctx, t, X, y, n_train, &loss), "epoch");
+    double tt = now() - t0;
+    struct xb_eval_params ep = {.repeats = 1, .votes = 20, .noise = XB_NOISE_MULT, .sigma = 0.5};
+    double acc_r[1], acc_v[20];
+    t0 = now();
+    must(ctx, xb_eval_run(ctx, net, &ep, X, y, n_eval, acc_r, acc_v), "eval");
+    double te = now() - t0;
+    double m = macs(net);
+    f->train_ips = (double)n_train / tt;
+    f->vote_ips = (double)n_eval * 20.0 / te; /* inferences per second */
+    f->train_frac = 3.0 * 2.0 * m * f->train_ips * 1e-9 / sgemm_gflops;
+    f->vote_frac = 2.0 * m * f->vote_ips * 1e-9 / sgemm_gflops;
+    printf("%s_macs_per_image: %.4g\n", e.model_name, m);
+    printf("%s_train_batch: %zu\n", e.model_name, batch);
+    printf("%s_train_images_per_s: %.1f\n", e.model_name, f->train_ips);
+    printf("%s_train_gflops: %.1f\n", e.model_name, 6.0 * m * f->train_ips * 1e-9);
+    printf("%s_train_fraction_of_sgemm: %.3f\n", e.model_name, f->train_frac);
+    printf("%s_voted_k20_samples_per_s: %.1f\n", e.model_name, f->vote_ips / 20.0);
+    printf("%s_voted_inferences_per_s: %.1f\n", e.model_name, f->vote_ips);
+    printf("%s_voted_gflops: %.1f\n", e.model_name, 2.0 * m * f->vote_ips * 1e-9);
+    printf("%s_voted_fraction_of_sgemm: %.3f\n", e.model_name, f->vote_frac);
+    xb_trainer_free(t);
+    xb_net_free(net);
+    xb_free(X), xb_free(y);
+}
+
+static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_sweep_data *d)
+{
+    struct xb_experiment e;
+    const char *sets[] = {"train.epochs=1", "sweep.sigma_train=0,0.5", "sweep.sigma_test=0.5",
+                          "sweep.votes=5", "sweep.repeats=2", "sweep.output=/tmp/xbar-bench.h5"};
+    must(ctx, xb_experiment_read(ctx, "configs/quickstart.cfg", sets, 6, &e), "sweep config");
+    omp_set_num_threads(threads);
+    struct xb_sweep *s;
+    must(ctx, xb_sweep_create(ctx, &e, d, "bench", 0, &s), "sweep");
+    double t0 = now();
+    while (xb_sweep_pending(s))
+        must(ctx, xb_sweep_step(ctx, s, 0), "sweep step");
+    double t = now() - t0;
+    xb_sweep_free(s);
+    return t;
+}
+
+void bench_models(struct xb_ctx *ctx, double sgemm_gflops, struct bench_models_result *out)
+{
+    struct model_figures mlp, cnn;
+    printf("\n[training and voted inference] all threads, multiplicative noise sigma 0.5, "
+           "random 28 x 28 inputs; fractions of the sgemm rate above (%.1f GFLOP/s)\n",
+           sgemm_gflops);
+    one_model(ctx, "configs/quickstart.cfg", 128, 128 * 40, 1000, sgemm_gflops, &mlp);
+    one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 12, 64, sgemm_gflops, &cnn);
+    out->mlp_train_frac = mlp.train_frac;
+    out->mlp_vote_frac = mlp.vote_frac;
+
+    float *X;
+    uint8_t *y;
+    random_data(3000, 784, &X, &y);
+    struct xb_sweep_data d = {.train = {X, y, 2000}, .val = {X, y, 0},
+                              .test = {X + 2000 * 784, y + 2000, 1000}};
+    int max = omp_get_max_threads();
+    double t1 = sweep_seconds(ctx, 1, &d), t2 = sweep_seconds(ctx, max, &d);
+    omp_set_num_threads(max);
+    out->sweep_speedup = t1 / t2;
+    printf("\n[sweep] mlp, 2 sigma_train points x 1 epoch of 2,000 + 1 sigma_test (5 votes)\n");
+    printf("sweep_1t_s: %.3f\n", t1);
+    printf("sweep_%dt_s: %.3f\n", max, t2);
+    printf("sweep_speedup: %.3f\n", out->sweep_speedup);
+    remove("/tmp/xbar-bench.h5");
+    xb_free(X), xb_free(y);
+}

@@ -1,0 +1,17 @@
+/* Training, voted inference and sweep throughput (issue 3's figures). */
+#ifndef BENCH_MODELS_H
+#define BENCH_MODELS_H
+
+#include "xb_ctx.h"
+
+struct bench_models_result {
+    double mlp_train_frac;  /* achieved / sgemm GFLOP/s, all threads, batch 128 */
+    double mlp_vote_frac;   /* voted inference (K = 20), same */
+    double sweep_speedup;   /* 2 threads vs 1 on a 2-point sweep */
+};
+
+/* Prints its sections; sgemm_gflops: the plain sgemm rate of this run on
+ * all threads. */
+void bench_models(struct xb_ctx *ctx, double sgemm_gflops, struct bench_models_result *out);
+
+#endif
