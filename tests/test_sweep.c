@@ -15,6 +15,8 @@
 #include "xb_experiment.h"
 #include "xb_h5.h"
 #include "xb_sweep.h"
+#include "xb_train.h"
+#include "xb_eval.h"
 
 static struct xb_ctx *ctx;
 static struct xb_dataset *train, *test;
@@ -145,4 +147,52 @@ Test(sweep, resume_refuses_another_config)
     struct xb_sweep *s;
     cr_assert_neq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_OK);
     cr_assert(strstr(xb_ctx_error(ctx), "different configuration") != NULL);
+}
+
+/* Hardware-aware training runs the forward pass on freshly programmed PCM
+ * crossbars each step, and a trained model programmed onto a chip and read
+ * an hour later keeps most of its accuracy. */
+Test(sweep, hardware_aware_training_and_device_evaluation, .timeout = 300)
+{
+    struct xb_experiment e;
+    experiment(&e, "hw.h5");
+    struct xb_net *net, *ref;
+    cr_assert_eq(xb_net_create(ctx, &e.model, 160, &net), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_net_create(ctx, &e.model, 160, &ref), XB_OK);
+    xb_net_init(net, 1);
+    xb_net_init(ref, 1);
+    struct xb_train_params tp = e.train, tr = e.train;
+    tp.hw_aware = 1;
+    xb_xbar_params_default(&tp.device);
+    cr_assert_eq(xb_device_init(ctx, &tp.device.device, "pcm"), XB_OK);
+    tp.device_t = 3600.0;
+    tp.device.drift_comp = 1;
+    struct xb_trainer *t, *u;
+    cr_assert_eq(xb_trainer_create(ctx, net, &tp, &t), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_trainer_create(ctx, ref, &tr, &u), XB_OK);
+    double loss_hw = 0, loss_ref = 0;
+    for (int ep = 0; ep < 4; ep++) {
+        cr_assert_eq(xb_trainer_epoch(ctx, t, data.train.X, data.train.y, data.train.n, &loss_hw),
+                     XB_OK, "%s", xb_ctx_error(ctx));
+        cr_assert_eq(xb_trainer_epoch(ctx, u, data.train.X, data.train.y, data.train.n,
+                                      &loss_ref), XB_OK);
+    }
+    cr_assert(isfinite(loss_hw) && loss_hw < 1.0, "hardware-aware loss %g", loss_hw);
+    /* The device's errors changed the trajectory. */
+    cr_assert(memcmp(xb_net_params(net), xb_net_params(ref), xb_net_n_params(net) * 4) != 0);
+    /* Evaluate on chip instance 2, read after one hour. */
+    struct xb_xbar_params dp = tp.device;
+    dp.instance = 2;
+    cr_assert_eq(xb_net_program(ctx, net, &dp), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_net_age(ctx, net, 3600.0), XB_OK);
+    struct xb_eval_params ep = {.repeats = 2, .votes = 5, .on_device = 1, .instance = 2};
+    double acc[2], vote[5];
+    cr_assert_eq(xb_eval_run(ctx, net, &ep, data.test.X, data.test.y, data.test.n, acc, vote),
+                 XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_gt(acc[0], 0.8, "on-device accuracy %g", acc[0]);
+    /* Read noise makes repeated reads differ. */
+    cr_assert(acc[0] != acc[1] || vote[0] != vote[4]);
+    xb_net_unprogram(net);
+    xb_trainer_free(t), xb_trainer_free(u);
+    xb_net_free(net), xb_net_free(ref);
 }
