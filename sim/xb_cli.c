@@ -430,3 +430,25 @@ int xb_cli_threads_in_use(void)
     return 1;
 #endif
 }
+
+const char *xb_cli_result_file(struct xb_cli *cli, int argc, char **argv)
+{
+    const char *name = cli->spec->name;
+    if (cli->optind >= argc) {
+        xb_error(cli->ctx, XB_EINVAL, "expected a sweep result FILE.h5; see 'xbar %s --help'",
+                 name);
+        return NULL;
+    }
+    if (argc - cli->optind > 1) {
+        xb_error(cli->ctx, XB_EINVAL, "%s: unexpected argument; expected one FILE.h5",
+                 argv[cli->optind + 1]);
+        return NULL;
+    }
+    if (cli->settings.n > 0 || cli->config) {
+        xb_error(cli->ctx, XB_EINVAL, "%s: xbar %s takes its settings from the file; --config "
+                 "and --set do not apply", cli->config ? cli->config : cli->settings.v[0].origin,
+                 name);
+        return NULL;
+    }
+    return argv[cli->optind];
+}

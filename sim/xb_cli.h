@@ -108,6 +108,11 @@ int xb_cli_exit(struct xb_cli *cli);
 /* Prints "xbar NAME: <ctx error>" on stderr, frees cli, returns code. */
 int xb_cli_fail(struct xb_cli *cli, int code);
 
+/* For subcommands that read one result file and nothing else (info,
+ * plot): the file argument, or NULL after recording a usage error (no
+ * file, extra arguments, or --config / --set given). */
+const char *xb_cli_result_file(struct xb_cli *cli, int argc, char **argv);
+
 /* The threads OpenMP will use. */
 int xb_cli_threads_in_use(void);
 

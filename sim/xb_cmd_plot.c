@@ -59,21 +59,10 @@ int xb_cmd_plot(int argc, char **argv)
     }
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
-    if (cli.optind >= argc) {
-        xb_error(cli.ctx, XB_EINVAL, "expected a sweep result FILE.h5; see 'xbar plot --help'");
+    const char *file = xb_cli_result_file(&cli, argc, argv);
+    if (!file)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
-    }
-    if (argc - cli.optind > 1) {
-        xb_error(cli.ctx, XB_EINVAL, "%s: unexpected argument; expected one FILE.h5",
-                 argv[cli.optind + 1]);
-        return xb_cli_fail(&cli, XB_EXIT_USAGE);
-    }
-    if (cli.settings.n > 0 || cli.config) {
-        xb_error(cli.ctx, XB_EINVAL, "%s: xbar plot takes its settings from the file; --config "
-                 "and --set do not apply", cli.config ? cli.config : cli.settings.v[0].origin);
-        return xb_cli_fail(&cli, XB_EXIT_USAGE);
-    }
-    const char *path = argv[cli.optind];
+    const char *path = file;
     if (!origin[0])
         snprintf(origin, sizeof origin, "%s", path);
 
