@@ -392,6 +392,23 @@ static void conv_destroy(struct xb_layer *l)
     l->state = NULL;
 }
 
+/* The crossbar sees patches, so the ranges come from the patches of the
+ * first samples (as many as one device chunk holds: the buffer exists and
+ * a few images give thousands of patches). */
+static enum xb_status conv_calibrate(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
+                                     size_t rows)
+{
+    struct conv *cv = l->state;
+    if (!cv->xb)
+        return xb_error(ctx, XB_EINVAL, "layer %u (conv2d): calibrate before program",
+                        (unsigned)l->id);
+    const size_t n = rows < cv->dev_samples ? rows : cv->dev_samples;
+    const size_t in_sz = (size_t)cv->c * (size_t)cv->h * (size_t)cv->w;
+    for (size_t j = 0; j < n; j++)
+        im2col(cv, x + j * in_sz, cv->dev_cols + j * cv->P * cv->ckk);
+    return xb_xbar_calibrate(ctx, cv->xb, cv->dev_cols, n * cv->P);
+}
+
 const struct xb_layer_type xb_layer_conv2d = {
     .name = "conv2d",
     .create = conv_create,
@@ -400,6 +417,7 @@ const struct xb_layer_type xb_layer_conv2d = {
     .backward = conv_backward,
     .program = conv_program,
     .age = conv_age,
+    .calibrate = conv_calibrate,
     .unprogram = conv_unprogram,
     .destroy = conv_destroy,
 };

@@ -107,6 +107,16 @@ static enum xb_status dense_age(struct xb_ctx *ctx, struct xb_layer *l, double t
     return xb_xbar_age(ctx, d->xb, t);
 }
 
+static enum xb_status dense_calibrate(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
+                                      size_t rows)
+{
+    struct dense *d = l->state;
+    if (!d->xb)
+        return xb_error(ctx, XB_EINVAL, "layer %u (dense): calibrate before program",
+                        (unsigned)l->id);
+    return xb_xbar_calibrate(ctx, d->xb, x, rows);
+}
+
 static void dense_destroy(struct xb_layer *l)
 {
     if (!l->state)
@@ -124,6 +134,7 @@ const struct xb_layer_type xb_layer_dense = {
     .backward = dense_backward,
     .program = dense_program,
     .age = dense_age,
+    .calibrate = dense_calibrate,
     .unprogram = dense_unprogram,
     .destroy = dense_destroy,
 };

@@ -97,6 +97,11 @@ struct xb_layer_type {
     enum xb_status (*program)(struct xb_ctx *ctx, struct xb_layer *l,
                               const struct xb_xbar_params *params);
     enum xb_status (*age)(struct xb_ctx *ctx, struct xb_layer *l, double t);
+    /* Sets the data-dependent converter ranges of the programmed crossbar
+     * from x[rows × in], this layer's inputs in an ideal pass (a chip
+     * calibrates on reference data). NULL if not weighted. */
+    enum xb_status (*calibrate)(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
+                                size_t rows);
     void (*unprogram)(struct xb_layer *l);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);

@@ -280,6 +280,27 @@ enum xb_status xb_net_age(struct xb_ctx *ctx, struct xb_net *net, double t)
     return XB_OK;
 }
 
+enum xb_status xb_net_calibrate(struct xb_ctx *ctx, struct xb_net *net, const float *X,
+                                size_t rows)
+{
+    if (rows == 0 || rows > net->max_rows)
+        return xb_error(ctx, XB_ERANGE, "calibration batch of %zu rows: expected 1 to %zu",
+                        rows, net->max_rows);
+    struct xb_pass p = {.phase = XB_PHASE_EVAL, .rows = rows,
+                        .addr = {.sample0 = 0, .batch = (uint32_t)rows, .vote0 = 0},
+                        .seed = 0, .noise = XB_NOISE_NONE, .sigma = 0.0, .on_device = 0};
+    xb_net_forward(net, &p, X);
+    for (size_t k = 0; k < net->n_layers; k++) {
+        struct xb_layer *l = &net->layers[k];
+        if (!l->type->calibrate)
+            continue;
+        enum xb_status st = l->type->calibrate(ctx, l, k ? net->act[k - 1] : X, rows);
+        if (st)
+            return st;
+    }
+    return XB_OK;
+}
+
 void xb_net_unprogram(struct xb_net *net)
 {
     for (size_t k = 0; k < net->n_layers; k++) {

@@ -63,6 +63,13 @@ int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer);
 enum xb_status xb_net_program(struct xb_ctx *ctx, struct xb_net *net,
                               const struct xb_xbar_params *params);
 enum xb_status xb_net_age(struct xb_ctx *ctx, struct xb_net *net, double t);
+/* Sets the data-dependent converter ranges (a DAC range of 0, an ADC range
+ * of "max" or "pNN") of every programmed layer from an ideal, noiseless
+ * pass of X[rows × features] (rows <= max_rows): each crossbar sees the
+ * inputs the ideal net gives its layer. Without it those ranges are unset
+ * (an ADC of range 0). Overwrites the activations of the last pass. */
+enum xb_status xb_net_calibrate(struct xb_ctx *ctx, struct xb_net *net, const float *X,
+                                size_t rows);
 void xb_net_unprogram(struct xb_net *net);
 
 /* Predicted class of each row (arg max of the logits, lowest index on ties). */

@@ -128,6 +128,9 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
             struct xb_xbar_params dp = t->p.device;
             dp.instance = (uint32_t)(xb_optim_steps(t->optim) % (XB_RNG_MAX_INSTANCE + 1));
             enum xb_status st = xb_net_program(ctx, t->net, &dp);
+            /* Converter ranges from this batch, as a chip calibrates on data. */
+            if (!st)
+                st = xb_net_calibrate(ctx, t->net, t->xb, m);
             if (!st)
                 st = xb_net_age(ctx, t->net, t->p.device_t);
             if (st)

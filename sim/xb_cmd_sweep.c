@@ -28,8 +28,12 @@ static const struct xb_cli_spec sweep_spec = {
     .summary = "Trains one model per sigma_train and evaluates it at every sigma_test with\n"
                "repeats and majority voting (paper 001), into one HDF5 file.",
     .details = "CONFIG is an experiment file (configs/quickstart.cfg, configs/paper001/).\n"
-               "--set GROUP.KEY=VALUE overrides its data.*, train.* and sweep.* keys, e.g.\n"
+               "--set GROUP.KEY=VALUE overrides its data.*, train.*, sweep.*, device.* and\n"
+               "xbar.* keys, e.g.\n"
                "  --set train.epochs=3 --set sweep.sigma_test=0,0.5,1\n"
+               "With sweep.test = \"device\" every model is programmed onto `repeats` chip\n"
+               "instances of the device group's preset and read at each sweep.t (s)\n"
+               "(configs/pcm_mlp_mnist.cfg).\n"
                "The file is rewritten crash-safely after every epoch and every evaluated\n"
                "point; an interrupted sweep continues with --resume and ends with the same\n"
                "numbers. Results do not depend on --threads.\n",

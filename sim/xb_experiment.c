@@ -14,7 +14,7 @@
 
 /* ---- the key table ------------------------------------------------------ */
 
-enum kind { K_STR, K_INT, K_REAL, K_REALS, K_NOISE, K_OPTIM };
+enum kind { K_STR, K_INT, K_REAL, K_REALS, K_NOISE, K_OPTIM, K_BOOL, K_TEST };
 
 struct key {
     const char *group, *name;
@@ -41,6 +41,8 @@ static const struct key keys[] = {
     {"train", "beta2", K_REAL, OFF(train.optim.beta2), 0, 0.0, 0.999999, "Adam beta2"},
     {"train", "batch", K_INT, OFF(train.batch), sizeof(size_t), 1, 65536, "samples per step"},
     {"train", "epochs", K_INT, OFF(epochs), sizeof(int), 0, 100000, "epochs per model"},
+    {"train", "hw_aware", K_BOOL, OFF(train.hw_aware), 0, 0, 0,
+     "forward passes on crossbars of the device group"},
     {"sweep", "noise", K_NOISE, OFF(noise), 0, 0, 0, "add or mult"},
     {"sweep", "sigma_train", K_REALS, OFF(sigma_train), OFF(n_train), 0.0, 1e6,
      "noise std of training"},
@@ -50,6 +52,9 @@ static const struct key keys[] = {
     {"sweep", "votes", K_INT, OFF(votes), sizeof(int), 1, 10000, "largest number of votes"},
     {"sweep", "eval_rows", K_INT, OFF(eval_rows), sizeof(size_t), 1, 1 << 20,
      "rows per evaluation pass (votes × batch)"},
+    {"sweep", "test", K_TEST, OFF(test_device), 0, 0, 0, "noise or device"},
+    {"sweep", "t", K_REALS, OFF(t_test), OFF(n_t), 0.0, 1e12,
+     "read times after programming [s] (device mode)"},
     {"sweep", "output", K_STR, OFF(output), sizeof(((struct xb_experiment *)0)->output), 0, 0,
      "result file"},
 };
@@ -95,6 +100,18 @@ static enum xb_status set_scalar(struct xb_ctx *ctx, const char *where, const st
         *(enum xb_noise_kind *)(base + k->offset) = (enum xb_noise_kind)kind;
         return XB_OK;
     }
+    case K_BOOL:
+        if (strcmp(text, "true") && strcmp(text, "false"))
+            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = %s: expected true or false", where,
+                            k->group, k->name, text);
+        *(int *)(base + k->offset) = !strcmp(text, "true");
+        return XB_OK;
+    case K_TEST:
+        if (strcmp(text, "noise") && strcmp(text, "device"))
+            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = \"%s\": expected \"noise\" or "
+                            "\"device\"", where, k->group, k->name, text);
+        *(int *)(base + k->offset) = !strcmp(text, "device");
+        return XB_OK;
     case K_OPTIM: {
         int kind = xb_optim_kind_parse(text);
         if (kind < 0)
@@ -154,7 +171,15 @@ static enum xb_status setting_to_text(struct xb_ctx *ctx, const char *where,
                                       char *buf, size_t size)
 {
     int t = config_setting_type(s);
-    int want_str = k->kind == K_STR || k->kind == K_NOISE || k->kind == K_OPTIM;
+    int want_str = k->kind == K_STR || k->kind == K_NOISE || k->kind == K_OPTIM ||
+                   k->kind == K_TEST;
+    if (k->kind == K_BOOL) {
+        if (t != CONFIG_TYPE_BOOL)
+            return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected true or false", where,
+                            k->group, k->name);
+        snprintf(buf, size, "%s", config_setting_get_bool(s) ? "true" : "false");
+        return XB_OK;
+    }
     if (want_str) {
         if (t != CONFIG_TYPE_STRING)
             return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected a string", where, k->group,
@@ -341,7 +366,8 @@ static void defaults(struct xb_experiment *e)
     snprintf(e->output, sizeof e->output, "results/sweep.h5");
 }
 
-static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_experiment *e)
+static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_experiment *e,
+                                struct xb_settings *dev)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -377,6 +403,10 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
         } else if (!strcmp(group, "model")) {
             st = read_model(ctx, file, g, e);
             have_model = 1;
+        } else if (!strcmp(group, "device") || !strcmp(group, "xbar")) {
+            /* The device config's own reader: same keys, types and origins. */
+            st = xb_config_read_group(ctx, file, g, dev);
+            e->have_device = 1;
         } else if (!strcmp(group, "data") || !strcmp(group, "train") || !strcmp(group, "sweep")) {
             for (int j = 0; j < config_setting_length(g) && !st; j++) {
                 const config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
@@ -395,7 +425,7 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
             }
         } else {
             st = xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s: unknown group; expected data, model, "
-                          "train and sweep", file, line, group);
+                          "train, sweep, device and xbar", file, line, group);
         }
     }
     if (!st && !have_model)
@@ -422,34 +452,64 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
                         e->path, e->train.batch, e->eval_rows);
     if (!e->output[0])
         return xb_error(ctx, XB_EINVAL, "%s: sweep.output is empty", e->path);
+    if (e->test_device && !e->have_device)
+        return xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\" needs a device = { ... } "
+                        "group (and optionally xbar = { ... })", e->path);
+    if (e->test_device && e->n_t == 0)
+        return xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\" needs sweep.t, the read "
+                        "times [s], e.g. t = [1.0, 3600.0]", e->path);
+    if (e->train.hw_aware && !e->have_device)
+        return xb_error(ctx, XB_EINVAL, "%s: train.hw_aware = true needs a device = { ... } "
+                        "group", e->path);
     return xb_optim_params_validate(ctx, &e->train.optim);
 }
 
 enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const char *const *sets,
                                   size_t n_sets, struct xb_experiment *e)
 {
+    struct xb_settings dev = {0};
     defaults(e);
     snprintf(e->path, sizeof e->path, "%s", path);
-    enum xb_status st = read_file(ctx, path, e);
+    enum xb_status st = read_file(ctx, path, e, &dev);
     for (size_t i = 0; i < n_sets && !st; i++) {
         char key[256], where[512];
         const char *eq = strchr(sets[i], '=');
         snprintf(where, sizeof where, "--set %s", sets[i]);
-        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key)
-            return xb_error(ctx, XB_EINVAL, "%s: expected group.key=value", where);
+        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key) {
+            st = xb_error(ctx, XB_EINVAL, "%s: expected group.key=value", where);
+            break;
+        }
         memcpy(key, sets[i], (size_t)(eq - sets[i]));
         key[eq - sets[i]] = '\0';
+        if (!strncmp(key, "device.", 7) || !strncmp(key, "xbar.", 5)) {
+            /* Checked with the file's device keys by xb_config_resolve. */
+            st = xb_settings_add_assignment(ctx, &dev, sets[i], where);
+            e->have_device = 1;
+            continue;
+        }
         char *dot = strchr(key, '.');
         const struct key *k = NULL;
         if (dot) {
             *dot = '\0';
             k = find_key(key, dot + 1);
         }
-        if (!k)
-            return xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, train.* or "
-                            "sweep.* (see xbar sweep --help)", where);
+        if (!k) {
+            st = xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, train.*, "
+                          "sweep.*, device.* or xbar.* (see xbar sweep --help)", where);
+            break;
+        }
         st = set_scalar(ctx, where, k, eq + 1, e);
     }
+    if (!st && e->have_device) {
+        xb_config_default(&e->device);
+        st = xb_config_resolve(ctx, &dev, &e->device);
+    }
+    if (!st && e->train.hw_aware) {
+        xb_config_xbar_params(&e->device, &e->train.device);
+        e->train.device.instance = 0;
+        e->train.device_t = e->device.t;
+    }
+    xb_settings_free(&dev);
     if (!st)
         st = validate(ctx, e);
     return st;
@@ -511,14 +571,28 @@ char *xb_experiment_text(const struct xb_experiment *e)
     real_text(r2, sizeof r2, o->lr);
     real_text(r3, sizeof r3, o->beta1);
     real_text(r4, sizeof r4, o->beta2);
+    /* Keys at their defaults are left out, so a noise sweep's text (compared
+     * on --resume) is what it was before device sweeps existed. */
     PUT("train = { optimizer = \"%s\"; lr = %s; beta1 = %s; beta2 = %s; batch = %zu; "
-        "epochs = %d; };\n", o->kind == XB_OPTIM_SGD ? "sgd" : "adam", r2, r3, r4,
-        e->train.batch, e->epochs);
+        "epochs = %d;%s };\n", o->kind == XB_OPTIM_SGD ? "sgd" : "adam", r2, r3, r4,
+        e->train.batch, e->epochs, e->train.hw_aware ? " hw_aware = true;" : "");
     reals(a, sizeof a, e->sigma_train, e->n_train);
     reals(b, sizeof b, e->sigma_test, e->n_test);
-    PUT("sweep = {\n  noise = \"%s\";\n  sigma_train = [%s];\n  sigma_test = [%s];\n"
-        "  repeats = %d;\n  votes = %d;\n  eval_rows = %zu;\n  output = \"%s\";\n};\n",
-        xb_noise_kind_name(e->noise), a, b, e->repeats, e->votes, e->eval_rows, e->output);
+    PUT("sweep = {\n  noise = \"%s\";\n  sigma_train = [%s];\n  sigma_test = [%s];\n",
+        xb_noise_kind_name(e->noise), a, b);
+    if (e->test_device)
+        PUT("  test = \"device\";\n");
+    if (e->n_t) {
+        reals(a, sizeof a, e->t_test, e->n_t);
+        PUT("  t = [%s];\n", a);
+    }
+    PUT("  repeats = %d;\n  votes = %d;\n  eval_rows = %zu;\n  output = \"%s\";\n};\n",
+        e->repeats, e->votes, e->eval_rows, e->output);
+    if (e->have_device) {
+        char *dev = xb_config_text(&e->device);
+        PUT("%s", dev);
+        xb_free(dev);
+    }
 #undef PUT
     return t;
 }

@@ -13,6 +13,22 @@
  *             repeats = 5; votes = 20; eval_rows = 640;
  *             output = "results/quickstart.h5"; };
  *
+ * Device-preset sweeps (issue 3 items 4-6) add the groups of a device
+ * config (configs/devices/NAME.cfg, same keys and checks, see xb_config.h)
+ * and three keys:
+ *
+ *   device = { type = "pcm"; };
+ *   xbar   = { tile_rows = 256; adc_bits = 8; adc_range = "max"; t = 3600.0; };
+ *   train  = { ...; hw_aware = true; };   forward passes of training on
+ *             crossbars of that device, read at xbar.t
+ *   sweep  = { ...; test = "device";      the test axis: "noise" (sigma_test,
+ *                                         the default) or "device"
+ *              t = [1.0, 3600.0, 86400.0]; };  read times [s] of device mode
+ *
+ * In device mode each sigma_train model (trained with sweep.noise at
+ * sigma_train) is programmed onto `repeats` chip instances and read at
+ * every t; sigma_test is not used.
+ *
  * `@include "models/mlp.cfg"` pulls a shared model in (paths relative to
  * the including file). Every key is checked: unknown keys, wrong types, out
  * of range values and empty grids are errors naming file:line and the key,
@@ -23,6 +39,7 @@
 
 #include <stddef.h>
 
+#include "xb_config.h"
 #include "xb_ctx.h"
 #include "xb_net.h"
 #include "xb_train.h"
@@ -50,9 +67,18 @@ struct xb_experiment {
     int repeats, votes;
     size_t eval_rows;           /* rows per pass (votes × batch) */
     char output[4096];
+    /* device presets */
+    int test_device;            /* sweep.test: 0 = "noise" (sigma_test), 1 = "device" (t) */
+    double t_test[XB_EXP_MAX_GRID]; /* sweep.t: read times [s], >= 0 */
+    size_t n_t;                 /* 0 when not given */
+    int have_device;            /* a device or xbar group (or --set device.* / xbar.*) */
+    struct xb_config device;    /* resolved device and engine (when have_device) */
 };
 
-/* Reads path; settings are "group.key=value" overrides (may be NULL). */
+/* Reads path; settings are "group.key=value" overrides (may be NULL;
+ * device.* and xbar.* keys go to the device config). train.hw_aware sets
+ * e->train.device from the device config (instance 0) and
+ * e->train.device_t = xbar.t. */
 enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const char *const *sets,
                                   size_t n_sets, struct xb_experiment *e);
 

@@ -304,8 +304,8 @@ static void skip(struct plotter *p, const char *why)
 static void title(struct plotter *p, FILE *f, const char *what)
 {
     const struct xb_sweep_result *r = p->r;
-    char *t = str_printf("%s: %s (%s, %s, %s noise)", p->stem, what, r->dataset, r->model,
-                         r->noise_model);
+    char *t = str_printf("%s: %s (%s, %s, %s %s)", p->stem, what, r->dataset, r->model,
+                         r->noise_model, r->test_is_t ? "device" : "noise");
     fputs("set title ", f);
     gp_quote(f, t);
     fputs(" noenhanced\n", f);
@@ -355,6 +355,42 @@ static void xrange(FILE *f, const double *x, size_t n)
     fprintf(f, "set xrange [%.10g:%.10g]\n", lo - pad, hi + pad);
 }
 
+/* Device mode: the test axis is the read time t, which spans decades. */
+static int test_is_t(const struct plotter *p) { return p->r->test_is_t; }
+
+/* The label of a test-axis value: "0.2" (σ_test) or "3600" (t in s). */
+static void format_test(const struct plotter *p, double v, char *buf, size_t size)
+{
+    if (test_is_t(p))
+        snprintf(buf, size, "%.6g", v);
+    else
+        xb_summary_format_sigma(v, buf, size);
+}
+
+/* The x axis of the test values: σ_test, or t on a log scale when every t
+ * is positive (t = 0, the moment of programming, has no place on one). */
+static void test_axis(const struct plotter *p, FILE *f)
+{
+    const struct xb_sweep_result *r = p->r;
+    if (!test_is_t(p)) {
+        fputs("set xlabel \"σ_{test}\"\n", f);
+        xrange(f, r->sigma_test, r->n_test);
+        return;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t j = 0; j < r->n_test; j++) {
+        lo = fmin(lo, r->sigma_test[j]);
+        hi = fmax(hi, r->sigma_test[j]);
+    }
+    fputs("set xlabel \"read time t (s)\"\n", f);
+    if (lo > 0) {
+        fputs("set logscale x\nset format x \"%g\"\n", f);
+        fprintf(f, "set xrange [%.10g:%.10g]\n", lo / 2, hi * 2);
+    } else {
+        xrange(f, r->sigma_test, r->n_test);
+    }
+}
+
 static int any_block(const int *block, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -369,37 +405,41 @@ static void fig_vs_sigma(struct plotter *p)
     int *block = xb_malloc(2 * p->r->n_train, sizeof *block), *err_block = block + p->r->n_train;
     blocks_vs_sigma(p, block, err_block);
     if (!any_block(block, p->r->n_train)) {
-        skip(p, "acc_vs_sigma, err_vs_sigma (no point done)");
+        skip(p, test_is_t(p) ? "acc_vs_t, err_vs_t (no point done)"
+                             : "acc_vs_sigma, err_vs_sigma (no point done)");
         xb_free(block);
         return;
     }
     char *body;
     size_t len;
     FILE *f = mem_open(&body, &len);
-    title(p, f, "accuracy vs inference noise");
+    title(p, f, test_is_t(p) ? "accuracy vs read time" : "accuracy vs inference noise");
     fputs(PALETTE "unset colorbox\nset grid\nset key bottom left\n"
-          "set xlabel \"σ_{test}\"\nset ylabel \"accuracy (%), mean and 95% CI\"\n"
+          "set ylabel \"accuracy (%), mean and 95% CI\"\n"
           "set yrange [0<*:*<100]\n", f);
-    xrange(f, p->r->sigma_test, p->r->n_test);
+    test_axis(p, f);
     plot_per_train(p, f, block, "1:2:3:4", "yerrorlines");
     fclose(f);
-    emit(p, "acc_vs_sigma", body, PLOT_W);
+    emit(p, test_is_t(p) ? "acc_vs_t" : "acc_vs_sigma", body, PLOT_W);
     free(body);
 
     if (!any_block(err_block, p->r->n_train)) {
-        skip(p, "err_vs_sigma (accuracy 100 % everywhere: no error rate for a log axis)");
+        skip(p, test_is_t(p) ? "err_vs_t (accuracy 100 % everywhere: no error rate for a log "
+                               "axis)"
+                             : "err_vs_sigma (accuracy 100 % everywhere: no error rate for a "
+                               "log axis)");
         xb_free(block);
         return;
     }
     f = mem_open(&body, &len);
-    title(p, f, "error rate vs inference noise");
+    title(p, f, test_is_t(p) ? "error rate vs read time" : "error rate vs inference noise");
     fputs(PALETTE "unset colorbox\nset grid\nset key top left\nset logscale y\n"
-          "set format y \"%g%%\"\nset xlabel \"σ_{test}\"\n"
+          "set format y \"%g%%\"\n"
           "set ylabel \"error rate 1 - accuracy (%, log scale)\"\nset yrange [*:*<100]\n", f);
-    xrange(f, p->r->sigma_test, p->r->n_test);
+    test_axis(p, f);
     plot_per_train(p, f, err_block, "1:($5 > 0 ? $5 : 1/0)", "linespoints");
     fclose(f);
-    emit(p, "err_vs_sigma", body, PLOT_W);
+    emit(p, test_is_t(p) ? "err_vs_t" : "err_vs_sigma", body, PLOT_W);
     free(body);
     xb_free(block);
 }
@@ -407,6 +447,10 @@ static void fig_vs_sigma(struct plotter *p)
 /* (c): accuracy vs SNR. */
 static void fig_vs_snr(struct plotter *p)
 {
+    if (test_is_t(p)) {
+        skip(p, "acc_vs_snr (device mode: no SNR is known for a device read)");
+        return;
+    }
     int *block = xb_malloc(p->r->n_train, sizeof *block);
     blocks_vs_snr(p, block);
     if (!any_block(block, p->r->n_train)) {
@@ -430,12 +474,16 @@ static void fig_vs_snr(struct plotter *p)
 }
 
 /* Tic labels "0.0" 0, "0.2" 1, ... for sorted grid values. */
-static void tics(FILE *f, const char *axis, const double *sigma, const size_t *order, size_t n)
+static void tics(FILE *f, const char *axis, const double *sigma, const size_t *order, size_t n,
+                 const struct plotter *as_test)
 {
     fprintf(f, "set %s (", axis);
     for (size_t c = 0; c < n; c++) {
         char s[32];
-        xb_summary_format_sigma(sigma[order[c]], s, sizeof s);
+        if (as_test)
+            format_test(as_test, sigma[order[c]], s, sizeof s);
+        else
+            xb_summary_format_sigma(sigma[order[c]], s, sizeof s);
         fprintf(f, "%s\"%s\" %zu", c ? ", " : "", s, c);
     }
     fputs(")\n", f);
@@ -469,12 +517,12 @@ static void fig_heatmap(struct plotter *p)
     FILE *f = mem_open(&body, &len);
     title(p, f, "mean accuracy (%)");
     fprintf(f, PALETTE "set cbrange [%.10g:%.10g]\nset cblabel \"mean accuracy (%%)\"\n"
-            "set xlabel \"σ_{test}\"\nset ylabel \"σ_{train}\"\n"
+            "set xlabel \"%s\"\nset ylabel \"σ_{train}\"\n"
             "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset tics out nomirror\n"
             "set style fill solid 1.0 noborder\nMID = %.10g\n",
-            lo, hi, (double)r->n_test - 0.5, (double)r->n_train - 0.5, lo + 0.45 * (hi - lo));
-    tics(f, "xtics", r->sigma_test, p->test, r->n_test);
-    tics(f, "ytics", r->sigma_train, p->train, r->n_train);
+            lo, hi, test_is_t(p) ? "read time t (s)" : "σ_{test}", (double)r->n_test - 0.5, (double)r->n_train - 0.5, lo + 0.45 * (hi - lo));
+    tics(f, "xtics", r->sigma_test, p->test, r->n_test, p);
+    tics(f, "ytics", r->sigma_train, p->train, r->n_train, NULL);
     const char *font = r->n_test > 8 ? " font \",8\"" : "";
     fprintf(f, "plot DATA index %d using 1:2:(0.5):(0.5):3 with boxxyerror lc palette "
             "notitle, \\\n"
@@ -544,10 +592,13 @@ static void plot_votes(struct plotter *p, FILE *f, size_t i, const int *block, i
         if (block[c] < 0)
             continue;
         char s[32];
-        xb_summary_format_sigma(r->sigma_test[p->test[c]], s, sizeof s);
+        format_test(p, r->sigma_test[p->test[c]], s, sizeof s);
         fprintf(f, "%sDATA index %d using 1:2 with linespoints ", sep, block[c]);
         curve_style(f, c, r->n_test);
-        fprintf(f, " title \"σ_{test} = %s\"", s);
+        if (test_is_t(p))
+            fprintf(f, " title \"t = %s s\"", s);
+        else
+            fprintf(f, " title \"σ_{test} = %s\"", s);
         sep = ", \\\n     ";
     }
     fputs("\n", f);
@@ -585,8 +636,8 @@ static void fig_votes(struct plotter *p)
             fmax(lo - pad, 0), fmin(hi + pad, 100), (double)r->votes[0] - 0.5,
             (double)r->votes[r->n_votes - 1] + 0.5);
     if (two) {
-        char *t = str_printf("%s: accuracy vs votes (%s, %s, %s noise)", p->stem, r->dataset,
-                             r->model, r->noise_model);
+        char *t = str_printf("%s: accuracy vs votes (%s, %s, %s %s)", p->stem, r->dataset,
+                             r->model, r->noise_model, r->test_is_t ? "device" : "noise");
         fputs("set multiplot layout 1,2 title ", f);
         gp_quote(f, t);
         fputs(" noenhanced\n", f);
@@ -597,8 +648,9 @@ static void fig_votes(struct plotter *p)
     } else {
         char sigma[32];
         xb_summary_format_sigma(r->sigma_train[best], sigma, sizeof sigma);
-        char *t = str_printf("%s: accuracy vs votes, best sigma_train = %s (%s, %s, %s noise)",
-                             p->stem, sigma, r->dataset, r->model, r->noise_model);
+        char *t = str_printf("%s: accuracy vs votes, best sigma_train = %s (%s, %s, %s %s)",
+                             p->stem, sigma, r->dataset, r->model, r->noise_model,
+                             r->test_is_t ? "device" : "noise");
         fputs("set title ", f);
         gp_quote(f, t);
         fputs(" noenhanced\n", f);

@@ -11,6 +11,13 @@
  * columns, not bytes: "σ" is two bytes and one column). */
 #define LABEL_WIDTH 14
 #define CELL_WIDTH 8
+/* Device mode: read times as "2.592e+06" need two more. */
+#define CELL_WIDTH_T 10
+
+static size_t cell_width(const struct xb_sweep_result *r)
+{
+    return r->test_is_t ? CELL_WIDTH_T : CELL_WIDTH;
+}
 
 /* ---- numbers ------------------------------------------------------------ */
 
@@ -174,18 +181,24 @@ static void cell_sigma(const struct xb_sweep_result *r, char *buf, size_t size, 
         xb_summary_format_sigma(r->sigma_train[i], buf, size);
 }
 
-/* The two header rows: σ_test ("*" where incomplete) and SNR (dB). */
+/* The two header rows: σ_test ("*" where incomplete) and SNR (dB); in
+ * device mode one, the read times t. */
 static void header(struct text *t, const struct xb_sweep_result *r, const struct xb_summary *s)
 {
     char cell[64];
-    pad(t, "σ_test", LABEL_WIDTH, 0);
+    pad(t, r->test_is_t ? "t (s)" : "σ_test", LABEL_WIDTH, 0);
     for (size_t c = 0; c < s->n_cols; c++) {
-        xb_summary_format_sigma(r->sigma_test[s->col[c].test], cell, sizeof cell - 1);
+        if (r->test_is_t) /* read times span decades: 1, 3600, 2.592e+06 */
+            snprintf(cell, sizeof cell - 1, "%.6g", r->sigma_test[s->col[c].test]);
+        else
+            xb_summary_format_sigma(r->sigma_test[s->col[c].test], cell, sizeof cell - 1);
         if (!s->col[c].complete)
             strcat(cell, "*");
-        pad(t, cell, CELL_WIDTH, 1);
+        pad(t, cell, cell_width(r), 1);
     }
     appendf(t, "\n");
+    if (r->test_is_t)
+        return; /* no SNR is known for a device read */
     pad(t, "SNR (dB)", LABEL_WIDTH, 0);
     for (size_t c = 0; c < s->n_cols; c++) {
         double snr = r->snr_db[s->col[c].test];
@@ -195,7 +208,7 @@ static void header(struct text *t, const struct xb_sweep_result *r, const struct
             snprintf(cell, sizeof cell, "%sinf", snr < 0 ? "-" : "");
         else /* no "-0.00" */
             snprintf(cell, sizeof cell, "%.2f", fabs(snr) < 0.005 ? 0.0 : snr);
-        pad(t, cell, CELL_WIDTH, 1);
+        pad(t, cell, cell_width(r), 1);
     }
     appendf(t, "\n");
 }
@@ -216,7 +229,7 @@ static void row(struct text *t, const struct xb_sweep_result *r, const struct xb
         case ROW_VOTE: cell_percent(cell, sizeof cell, col->vote_best); break;
         case ROW_VOTE_BY: cell_sigma(r, cell, sizeof cell, col->vote_by); break;
         }
-        pad(t, cell, CELL_WIDTH, 1);
+        pad(t, cell, cell_width(r), 1);
     }
     appendf(t, "\n");
 }
@@ -232,8 +245,12 @@ static void provenance(struct text *t, const struct xb_sweep_result *r,
     appendf(t, "threads       %d\n", r->threads);
     appendf(t, "sweep         data set %s, model %s, noise %s\n", r->dataset, r->model,
             r->noise_model);
-    appendf(t, "grid          %zu sigma_train x %zu sigma_test, %zu repeat%s, ", r->n_train,
-            r->n_test, r->n_repeat, r->n_repeat == 1 ? "" : "s");
+    if (r->test_is_t)
+        appendf(t, "grid          %zu sigma_train x %zu read times t, %zu chip instance%s, ",
+                r->n_train, r->n_test, r->n_repeat, r->n_repeat == 1 ? "" : "s");
+    else
+        appendf(t, "grid          %zu sigma_train x %zu sigma_test, %zu repeat%s, ", r->n_train,
+                r->n_test, r->n_repeat, r->n_repeat == 1 ? "" : "s");
     if (r->n_votes)
         appendf(t, "votes K = %d..%d\n", (int)r->votes[0], (int)s->k_max);
     else
@@ -249,8 +266,8 @@ char *xb_summary_text(const struct xb_sweep_result *r)
     int incomplete = s.n_done < s.n_points;
 
     provenance(&t, r, &s);
-    appendf(&t, "\nAccuracy without voting, mean of %zu repeat%s (paper 001 Tables 2, 3)\n",
-            r->n_repeat, r->n_repeat == 1 ? "" : "s");
+    appendf(&t, "\nAccuracy without voting, mean of %zu %s%s (paper 001 Tables 2, 3)\n",
+            r->n_repeat, r->test_is_t ? "chip instance" : "repeat", r->n_repeat == 1 ? "" : "s");
     header(&t, r, &s);
     if (s.train0 >= 0)
         row(&t, r, &s, "σ_train = 0", ROW_ZERO);
@@ -270,8 +287,8 @@ char *xb_summary_text(const struct xb_sweep_result *r)
         appendf(&t, "\n(no voting in this sweep: votes is empty)\n");
     }
     if (incomplete)
-        appendf(&t, "\n* not every sigma_train is done at this sigma_test; best is over those "
-                    "done\n");
+        appendf(&t, "\n* not every sigma_train is done at this %s; best is over those done\n",
+                r->test_is_t ? "read time" : "sigma_test");
     xb_summary_free(&s);
     return t.s;
 }

@@ -37,6 +37,7 @@ struct xb_sweep {
     uint64_t seed;
     size_t n_params;
     size_t NT, NS, R, K;
+    const double *test_x;   /* the test axis: sigma_test, or read times t [s] (device) */
     struct point *pt;
     double *acc, *acc_vote, *snr_db;
     uint8_t *done;
@@ -169,7 +170,16 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     s->command_line = xb_strdup(command_line ? command_line : "");
     s->config_text = xb_experiment_text(e);
     s->seed = xb_ctx_seed(ctx);
-    s->NT = e->n_train, s->NS = e->n_test, s->R = (size_t)e->repeats, s->K = (size_t)e->votes;
+    if (e->test_device && (e->repeats > (int)XB_RNG_MAX_INSTANCE + 1)) {
+        enum xb_status bad = xb_error(ctx, XB_ERANGE, "%s: sweep.repeats = %d: device mode "
+                                      "programs one chip instance per repeat, at most %d",
+                                      e->path, e->repeats, (int)XB_RNG_MAX_INSTANCE + 1);
+        xb_free(s->command_line), xb_free(s->config_text), xb_free(s);
+        return bad;
+    }
+    s->NT = e->n_train, s->R = (size_t)e->repeats, s->K = (size_t)e->votes;
+    s->NS = e->test_device ? e->n_t : e->n_test;
+    s->test_x = e->test_device ? e->t_test : e->sigma_test;
     size_t cells = s->NT * s->NS;
     s->acc = xb_malloc(cells * s->R, sizeof(double));
     s->acc_vote = xb_malloc(cells * s->K, sizeof(double));
@@ -180,7 +190,8 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     s->done = xb_calloc(cells, 1);
     s->snr_db = xb_malloc(s->NS, sizeof(double));
     for (size_t j = 0; j < s->NS; j++)
-        s->snr_db[j] = e->noise == XB_NOISE_MULT ? xb_snr_db_mult(e->sigma_test[j]) : (double)NAN;
+        s->snr_db[j] = e->noise == XB_NOISE_MULT && !e->test_device
+                           ? xb_snr_db_mult(e->sigma_test[j]) : (double)NAN;
     /* Slot 0 also tells the parameter count and initialises every point. */
     s->n_slots = 1;
     s->slots = xb_calloc(1, sizeof *s->slots);
@@ -254,7 +265,63 @@ void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total)
         *done += (size_t)s->pt[i].epochs + (size_t)s->pt[i].evals;
 }
 
-/* One unit of point i on slot sl: an epoch, or the next sigma_test. */
+/* Device mode, point (i, j): the model programmed onto chip instance r
+ * (r < R), its converter ranges calibrated on training data, aged to t_j,
+ * and read K times (read noise differs per vote; the abstract noise layers
+ * inject nothing). accuracy[i, j, r] is instance r's first read;
+ * accuracy_vote[i, j, k] the mean over instances of the majority of k+1
+ * reads. Programming is redone per t because a point is the unit of work
+ * (and of resuming); it costs far less than the K reads. */
+static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct slot *sl)
+{
+    const struct xb_experiment *e = s->e;
+    struct xb_ctx *ctx = sl->ctx;
+    struct xb_xbar_params xp;
+    xb_config_xbar_params(&e->device, &xp);
+    const struct xb_split *tr = &s->data->train, *te = &s->data->test;
+    size_t n_cal = xb_net_max_rows(sl->net);
+    n_cal = tr->n < n_cal ? tr->n : n_cal;
+    double *acc = s->acc + (i * s->NS + j) * s->R, *vote = s->acc_vote + (i * s->NS + j) * s->K;
+    double *kv = xb_malloc(s->K, sizeof *kv), a0;
+    for (size_t k = 0; k < s->K; k++)
+        vote[k] = 0.0;
+    enum xb_status st = XB_OK;
+    for (size_t r = 0; r < s->R && !st; r++) {
+        xp.instance = (uint32_t)r;
+        st = xb_net_program(ctx, sl->net, &xp);
+        if (!st)
+            st = xb_net_calibrate(ctx, sl->net, tr->X, n_cal);
+        if (!st)
+            st = xb_net_age(ctx, sl->net, s->test_x[j]);
+        struct xb_eval_params ep = {.repeats = 1, .votes = e->votes, .noise = XB_NOISE_NONE,
+                                    .on_device = 1, .instance = (uint32_t)r};
+        if (!st)
+            st = xb_eval_run(ctx, sl->net, &ep, te->X, te->y, te->n, &a0, kv);
+        if (st)
+            break;
+        acc[r] = a0;
+        /* Summed in instance order: the same for any thread count. */
+        for (size_t k = 0; k < s->K; k++)
+            vote[k] += kv[k];
+    }
+    xb_net_unprogram(sl->net);
+    xb_free(kv);
+    if (st) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+        for (size_t r = 0; r < s->R; r++)
+            acc[r] = NAN;
+        for (size_t k = 0; k < s->K; k++)
+            vote[k] = NAN;
+        return xb_error(ctx, st, "sigma_train = %g, t = %g s: %s", e->sigma_train[i],
+                        s->test_x[j], msg);
+    }
+    for (size_t k = 0; k < s->K; k++)
+        vote[k] /= (double)s->R;
+    return XB_OK;
+}
+
+/* One unit of point i on slot sl: an epoch, or the next sigma_test (or t). */
 static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
 {
     const struct xb_experiment *e = s->e;
@@ -297,6 +364,14 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
         return XB_OK;
     }
     size_t j = (size_t)p->evals;
+    if (e->test_device) {
+        enum xb_status st = eval_device(s, i, j, sl);
+        if (st)
+            return st;
+        s->done[i * s->NS + j] = 1;
+        p->evals++;
+        return XB_OK;
+    }
     struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes, .noise = e->noise,
                                 .sigma = e->sigma_test[j]};
     const struct xb_split *te = &s->data->test;
@@ -371,13 +446,19 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
         st = xb_h5_write_array(ctx, f, "/sweep/sigma_train", XB_H5_F64, e->sigma_train, 1, &s->NT,
                                nm[0] == 'm' ? "1" : "activation units",
                                "noise std injected in training, one model each");
-    if (!st)
+    if (!st && e->test_device)
+        st = xb_h5_write_array(ctx, f, "/sweep/t_test", XB_H5_F64, e->t_test, 1, &s->NS, "s",
+                               "read time after programming of each test point (device mode: "
+                               "the test axis)");
+    if (!st && !e->test_device)
         st = xb_h5_write_array(ctx, f, "/sweep/sigma_test", XB_H5_F64, e->sigma_test, 1, &s->NS,
                                nm[0] == 'm' ? "1" : "activation units",
                                "noise std of inference");
     if (!st)
         st = xb_h5_write_array(ctx, f, "/sweep/snr_db", XB_H5_F64, s->snr_db, 1, &s->NS, "dB",
-                               e->noise == XB_NOISE_MULT
+                               e->test_device
+                                   ? "SNR of each test point: not measured in device mode (NaN)"
+                                   : e->noise == XB_NOISE_MULT
                                    ? "SNR of each sigma_test: -20 log10 sigma (paper 001 s. 2)"
                                    : "SNR of each sigma_test: not measured for additive noise "
                                      "(NaN)");
@@ -386,18 +467,28 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
                                "number of votes K of each column of accuracy_vote");
     if (!st)
         st = xb_h5_write_array(ctx, f, "/sweep/accuracy", XB_H5_F64, s->acc, 3, d3r, "1",
-                               "test accuracy of single noisy inferences [sigma_train, "
-                               "sigma_test, repeat]; NaN where not done");
+                               e->test_device
+                                   ? "test accuracy of one read of chip instance r [sigma_train, "
+                                     "t_test, instance]; NaN where not done"
+                                   : "test accuracy of single noisy inferences [sigma_train, "
+                                     "sigma_test, repeat]; NaN where not done");
     if (!st)
         st = xb_h5_write_array(ctx, f, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote, 3, d3k,
-                               "1", "test accuracy of the majority of the first K noisy "
-                               "inferences [sigma_train, sigma_test, K-1]; ties go to the "
-                               "class an earlier vote chose; NaN where not done");
+                               "1", e->test_device
+                                   ? "mean over chip instances of the accuracy of the majority "
+                                     "of the first K reads [sigma_train, t_test, K-1]; ties go "
+                                     "to the class an earlier vote chose; NaN where not done"
+                                   : "test accuracy of the majority of the first K noisy "
+                                     "inferences [sigma_train, sigma_test, K-1]; ties go to the "
+                                     "class an earlier vote chose; NaN where not done");
     if (!st)
         st = xb_h5_write_array(ctx, f, "/sweep/done", XB_H5_U8, s->done, 2, d2, "1",
                                "1 where the point is complete (--resume skips it)");
     if (!st)
-        st = xb_h5_write_attr(ctx, f, "/sweep", "noise_model", nm);
+        st = xb_h5_write_attr(ctx, f, "/sweep", "noise_model",
+                              e->test_device ? e->device.device.type->name : nm);
+    if (!st)
+        st = xb_h5_write_attr(ctx, f, "/sweep", "test_axis", e->test_device ? "t" : "sigma_test");
     if (!st)
         st = xb_h5_write_attr(ctx, f, "/sweep", "dataset", e->dataset);
     if (!st)

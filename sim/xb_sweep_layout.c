@@ -221,11 +221,12 @@ done:
 static enum xb_status check_sigmas(struct xb_ctx *ctx, const char *path, const char *name,
                                    const double *x, size_t n)
 {
+    int is_t = !strcmp(name, XB_SWEEP_T_TEST);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]) || x[i] < 0)
             return xb_error(ctx, isfinite(x[i]) ? XB_ERANGE : XB_ENUMERIC,
-                            "%s: %s[%zu] is %g; expected a finite sigma >= 0", path, name, i,
-                            x[i]);
+                            "%s: %s[%zu] is %g; expected a finite %s >= 0", path, name, i,
+                            x[i], is_t ? "read time (s)" : "sigma");
     return XB_OK;
 }
 
@@ -258,7 +259,8 @@ static enum xb_status check_values(struct xb_ctx *ctx, const struct xb_sweep_res
     enum xb_status st = check_sigmas(ctx, s->path, XB_SWEEP_SIGMA_TRAIN, s->sigma_train,
                                      s->n_train);
     if (st == XB_OK)
-        st = check_sigmas(ctx, s->path, XB_SWEEP_SIGMA_TEST, s->sigma_test, s->n_test);
+        st = check_sigmas(ctx, s->path, s->test_is_t ? XB_SWEEP_T_TEST : XB_SWEEP_SIGMA_TEST,
+                          s->sigma_test, s->n_test);
     if (st != XB_OK)
         return st;
     /* snr_db may be NaN (not measured) or +inf (sigma_test = 0). */
@@ -299,7 +301,7 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     s->sigma_train = p;
     s->n_train = (size_t)got[0];
 
-    a.name = XB_SWEEP_SIGMA_TEST;
+    a.name = s->test_is_t ? XB_SWEEP_T_TEST : XB_SWEEP_SIGMA_TEST;
     a.dims = "[n_test]";
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
@@ -307,8 +309,8 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     s->n_test = (size_t)got[0];
     if (s->n_train == 0 || s->n_test == 0)
         return xb_error(ctx, XB_ESHAPE, "%s: the grid is empty (%zu sigma_train x %zu "
-                        "sigma_test); expected at least one of each", path, s->n_train,
-                        s->n_test);
+                        "%s); expected at least one of each", path, s->n_train, s->n_test,
+                        s->test_is_t ? "t_test" : "sigma_test");
 
     a.name = XB_SWEEP_SNR_DB;
     a.dims = "[n_test]";
@@ -408,6 +410,19 @@ static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_s
         (st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_MODEL, &s->model)) !=
             XB_OK)
         return st;
+    /* Files from before device sweeps have no test_axis: sigma_test. */
+    if (H5Aexists_by_name(fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_TEST_AXIS, H5P_DEFAULT) > 0) {
+        if ((st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_TEST_AXIS,
+                              &s->test_axis)) != XB_OK)
+            return st;
+        if (strcmp(s->test_axis, XB_SWEEP_AXIS_SIGMA) && strcmp(s->test_axis, XB_SWEEP_AXIS_T))
+            return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of %s is \"%s\"; expected "
+                            "\"%s\" or \"%s\"", path, XB_SWEEP_ATTR_TEST_AXIS, XB_SWEEP_GROUP,
+                            s->test_axis, XB_SWEEP_AXIS_SIGMA, XB_SWEEP_AXIS_T);
+    } else {
+        s->test_axis = xb_strdup(XB_SWEEP_AXIS_SIGMA);
+    }
+    s->test_is_t = !strcmp(s->test_axis, XB_SWEEP_AXIS_T);
     return XB_OK;
 }
 
@@ -448,7 +463,8 @@ void xb_sweep_result_free(struct xb_sweep_result *s)
         return;
     char **strings[] = {&s->path,         &s->xbar_version, &s->git_commit,
                         &s->created,      &s->command_line, &s->config,
-                        &s->noise_model,  &s->dataset,      &s->model};
+                        &s->noise_model,  &s->dataset,      &s->model,
+                        &s->test_axis};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         xb_free(*strings[i]);
     xb_free(s->sigma_train);

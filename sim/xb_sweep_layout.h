@@ -10,13 +10,21 @@
  *                           command_line (string) — xb_h5_write_meta
  *   /config                 scalar string: the resolved config text
  *   /sweep                  group; string attributes noise_model ("add" |
- *                           "mult" | a device preset name), dataset, model
+ *                           "mult" | a device preset name), dataset, model,
+ *                           test_axis ("sigma_test" | "t"; absent in files
+ *                           older than device sweeps: "sigma_test")
  *   /sweep/sigma_train      float64 [n_train]   σ of the noise injected in
  *                           training (relative to the signal for mult)
  *   /sweep/sigma_test       float64 [n_test]    σ of the inference noise
+ *                           (test_axis "sigma_test" only)
+ *   /sweep/t_test           float64 [n_test]    read times after programming,
+ *                           s (test_axis "t", device mode, instead of
+ *                           sigma_test: every model programmed onto
+ *                           n_repeat chip instances and read at each t)
  *   /sweep/snr_db           float64 [n_test]    SNR of each σ_test in dB:
  *                           mult -20 log10 σ_test (+inf at σ_test = 0),
  *                           add the measured SNR, NaN where not known
+ *                           (always NaN in device mode)
  *   /sweep/votes            int32   [n_votes]   K = 1..K_max, increasing
  *   /sweep/accuracy         float64 [n_train, n_test, n_repeat]  without
  *                           voting, each repeat an independent noisy
@@ -56,6 +64,7 @@
 #define XB_SWEEP_GROUP         "/sweep"
 #define XB_SWEEP_SIGMA_TRAIN   "/sweep/sigma_train"
 #define XB_SWEEP_SIGMA_TEST    "/sweep/sigma_test"
+#define XB_SWEEP_T_TEST        "/sweep/t_test"
 #define XB_SWEEP_SNR_DB        "/sweep/snr_db"
 #define XB_SWEEP_VOTES         "/sweep/votes"
 #define XB_SWEEP_ACCURACY      "/sweep/accuracy"
@@ -66,6 +75,9 @@
 #define XB_SWEEP_ATTR_NOISE_MODEL "noise_model"
 #define XB_SWEEP_ATTR_DATASET     "dataset"
 #define XB_SWEEP_ATTR_MODEL       "model"
+#define XB_SWEEP_ATTR_TEST_AXIS   "test_axis"
+#define XB_SWEEP_AXIS_SIGMA       "sigma_test"
+#define XB_SWEEP_AXIS_T           "t"
 
 /* Attributes of / (written by xb_h5_write_meta). */
 #define XB_SWEEP_ATTR_XBAR_VERSION "xbar_version"
@@ -126,10 +138,13 @@ struct xb_sweep_result {
     char *noise_model;    /* "add", "mult" or a device preset */
     char *dataset;
     char *model;
+    char *test_axis;      /* XB_SWEEP_AXIS_SIGMA or XB_SWEEP_AXIS_T */
+    int test_is_t;        /* 1: device mode, the test axis is read time t [s] */
     /* the grid */
     size_t n_train, n_test, n_repeat, n_votes;
     double *sigma_train;   /* [n_train] */
-    double *sigma_test;    /* [n_test] */
+    double *sigma_test;    /* [n_test]: the test axis, sigma_test, or the read times
+                              t [s] from /sweep/t_test when test_is_t */
     double *snr_db;        /* [n_test], dB; +inf at sigma 0, NaN if not known */
     int32_t *votes;        /* [n_votes] */
     double *accuracy;      /* [n_train][n_test][n_repeat], fraction */

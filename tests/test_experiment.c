@@ -58,7 +58,8 @@ Test(experiment, shipped_configs_parse)
 {
     const char *files[] = {"configs/quickstart.cfg", "configs/paper001/cnn6_mnist_mult.cfg",
                            "configs/paper001/cnn6_mnist_add.cfg",
-                           "configs/paper001/mlp_fashion_mult.cfg"};
+                           "configs/paper001/mlp_fashion_mult.cfg",
+                           "configs/pcm_mlp_mnist.cfg"};
     for (size_t k = 0; k < sizeof files / sizeof *files; k++)
         cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s: %s", files[k],
                      xb_ctx_error(ctx));
@@ -143,4 +144,96 @@ Test(experiment, missing_file)
 {
     expect(xb_experiment_read(ctx, "/nonexistent/x.cfg", NULL, 0, &e), "/nonexistent/x.cfg",
            NULL);
+}
+
+/* ---- device presets ------------------------------------------------------ */
+
+static const char *device_body =
+    "sweep = { sigma_train = [0.0, 0.3]; test = \"device\"; t = [1.0, 3600.0];\n"
+    "  repeats = 2; votes = 3; };\n"
+    "device = { type = \"pcm\"; g_max = 20.0; };\n"
+    "xbar = { tile_rows = 128; adc_bits = 8; adc_range = \"max\"; drift_comp = true;\n"
+    "  t = 60.0; };\n"
+    "train = { hw_aware = true; };\n";
+
+Test(experiment, shipped_device_config)
+{
+    cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", NULL, 0, &e), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert(e.test_device && e.have_device);
+    cr_assert_str_eq(e.device.device.type->name, "pcm");
+    cr_assert_eq(e.n_t, 4);
+    cr_assert(e.t_test[3] == 2592000.0);
+    cr_assert_eq(e.n_train, 3);
+    cr_assert_eq(e.repeats, 3);
+    cr_assert_eq(e.votes, 10);
+    cr_assert_eq(e.device.tile_rows, 256);
+    cr_assert_eq(e.device.dac_bits, 8);
+    cr_assert_eq(e.device.adc_bits, 8);
+    cr_assert(e.device.drift_comp);
+    cr_assert(!e.train.hw_aware);
+}
+
+Test(experiment, device_groups_round_trip)
+{
+    cr_assert_eq(read_text(device_body, NULL, 0), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(e.test_device && e.train.hw_aware);
+    cr_assert_eq(e.device.tile_rows, 128);
+    /* hw_aware trains on the group's device, read at xbar.t. */
+    cr_assert(e.train.device_t == 60.0);
+    cr_assert_eq(e.train.device.tile_rows, 128);
+    cr_assert_eq(e.train.device.adc_bits, 8);
+    cr_assert_str_eq(e.train.device.device.type->name, "pcm");
+    char *text = xb_experiment_text(&e), path[256];
+    cr_assert(strstr(text, "test = \"device\"") && strstr(text, "hw_aware = true") &&
+              strstr(text, "type = \"pcm\""), "%s", text);
+    snprintf(path, sizeof path, "%s/round_dev.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    static struct xb_experiment e2;
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e2), XB_OK, "%s", xb_ctx_error(ctx));
+    char *text2 = xb_experiment_text(&e2);
+    cr_assert_str_eq(text, text2);
+    xb_free(text), xb_free(text2);
+    /* --set reaches the device groups too. */
+    const char *sets[] = {"xbar.adc_bits=6", "device.g_max=25"};
+    cr_assert_eq(read_text(device_body, sets, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(e.device.adc_bits, 6);
+}
+
+Test(experiment, noise_text_unchanged_by_device_keys)
+{
+    /* A noise sweep's text (compared on --resume) mentions none of them. */
+    cr_assert_eq(read_text("", NULL, 0), XB_OK, "%s", xb_ctx_error(ctx));
+    char *text = xb_experiment_text(&e);
+    cr_assert(!strstr(text, " test =") && !strstr(text, " t =") && !strstr(text, "hw_aware") &&
+                  !strstr(text, "device = {") && !strstr(text, "xbar = {"),
+              "%s", text);
+    xb_free(text);
+}
+
+Test(experiment, bad_read_times)
+{
+    expect(read_text("sweep = { test = \"device\"; t = [1.0, -5.0]; };\n"
+                     "device = { type = \"pcm\"; };\n", NULL, 0), ":3:", "sweep.t");
+    expect(read_text("sweep = { test = \"device\"; t = []; };\n"
+                     "device = { type = \"pcm\"; };\n", NULL, 0), "sweep.t", "empty");
+    /* Device mode needs read times and a device. */
+    expect(read_text("sweep = { test = \"device\"; };\ndevice = { type = \"pcm\"; };\n",
+                     NULL, 0), "sweep.t", NULL);
+    expect(read_text("sweep = { test = \"device\"; t = [1.0]; };\n", NULL, 0), "device",
+           NULL);
+    expect(read_text("sweep = { test = \"chip\"; };\n", NULL, 0), ":3:", "sweep.test");
+    expect(read_text("train = { hw_aware = 1; };\n", NULL, 0), ":3:", "train.hw_aware");
+}
+
+Test(experiment, unknown_device_key_names_line)
+{
+    expect(read_text("sweep = { test = \"device\"; t = [1.0]; };\n"
+                     "device = { type = \"pcm\";\n  g_maxx = 3.0; };\n", NULL, 0), ":5:",
+           "g_maxx");
+    expect(read_text("xbar = { tile_rows = 64;\n  adc_bitz = 8; };\n", NULL, 0), ":4:",
+           "xbar.adc_bitz");
+    expect(read_text("xbar = { adc_bits = 99; };\n", NULL, 0), ":3:", "adc_bits");
 }

@@ -75,7 +75,11 @@ struct synth {
     double poke;          /* if not 0: accuracy[0, 0, 0] = poke */
     int done_nan;         /* a done point holds NaN */
     int bad_vote_shape;   /* accuracy_vote with n_votes + 1 columns */
+    int device;           /* device mode: test_axis "t", /sweep/t_test, pcm */
 };
+
+/* Device mode's read times [s], in place of SIGMA on the test axis. */
+static const double T_READ[3] = {1.0, 3600.0, 86400.0};
 
 static void synth_default(struct synth *s)
 {
@@ -157,7 +161,9 @@ static void write_sweep(const char *path, const struct synth *s)
     H5Sclose(sp);
 
     hid_t g = H5Gcreate2(fid, "/sweep", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    attr_str(g, "noise_model", "mult");
+    attr_str(g, "noise_model", s->device ? "pcm" : "mult");
+    if (s->device)
+        attr_str(g, "test_axis", "t");
     attr_str(g, "dataset", "mnist");
     attr_str(g, "model", "cnn6");
     H5Gclose(g);
@@ -166,8 +172,8 @@ static void write_sweep(const char *path, const struct synth *s)
     for (size_t i = 0; i < NT; i++)
         st[i] = s->skip_train0 && TRAIN_PERM[i] == 0 ? 0.25 : SIGMA[TRAIN_PERM[i]];
     for (size_t j = 0; j < NS; j++) {
-        ss[j] = SIGMA[TEST_PERM[j]];
-        snr[j] = ss[j] > 0 ? -20 * log10(ss[j]) : (double)INFINITY;
+        ss[j] = s->device ? T_READ[TEST_PERM[j]] : SIGMA[TEST_PERM[j]];
+        snr[j] = s->device ? (double)NAN : ss[j] > 0 ? -20 * log10(ss[j]) : (double)INFINITY;
     }
     size_t nk = (size_t)s->n_votes, nk_file = nk + (s->bad_vote_shape ? 1 : 0);
     int32_t votes[NK];
@@ -197,7 +203,8 @@ static void write_sweep(const char *path, const struct synth *s)
     hsize_t d1t[1] = {NT}, d1s[1] = {NS}, d1k[1] = {nk};
     hsize_t d2[2] = {NT, NS}, d3r[3] = {NT, NS, NR}, d3k[3] = {NT, NS, nk_file};
     dataset(fid, s, "/sweep/sigma_train", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1t, st, "1");
-    dataset(fid, s, "/sweep/sigma_test", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1s, ss, "1");
+    dataset(fid, s, s->device ? "/sweep/t_test" : "/sweep/sigma_test", H5T_IEEE_F64LE,
+            H5T_NATIVE_DOUBLE, 1, d1s, ss, s->device ? "s" : "1");
     dataset(fid, s, "/sweep/snr_db", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1s, snr, "dB");
     dataset(fid, s, "/sweep/votes", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, d1k, votes, "1");
     dataset(fid, s, "/sweep/accuracy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3r, acc, "1");
@@ -795,5 +802,86 @@ Test(cli, info_and_plot, .init = make_dir, .fini = remove_dir)
     xb_free(out);
     xb_free(err);
     xb_free(bad);
+    xb_free(path);
+}
+
+/* ---- device mode ---------------------------------------------------------- */
+
+Test(device_mode, reads_summarises_and_plots, .init = make_dir, .fini = remove_dir)
+{
+    struct synth s;
+    synth_default(&s);
+    s.device = 1;
+    char *path = path_in("pcm.h5");
+    write_sweep(path, &s);
+    struct xb_ctx *ctx = xb_ctx_create(NULL);
+    struct xb_sweep_result r;
+    cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(r.test_is_t);
+    cr_assert_str_eq(r.test_axis, "t");
+    cr_assert_str_eq(r.noise_model, "pcm");
+    for (size_t j = 0; j < NS; j++)
+        cr_assert_eq(r.sigma_test[j], T_READ[TEST_PERM[j]]);
+
+    char *text = xb_summary_text(&r);
+    has_line(text, "t (s)                  1      3600     86400");
+    has_line(text, "σ_train = 0        99.5%     93.5%     21.1%");
+    has_line(text, "grid          3 sigma_train x 3 read times t, 3 chip instances, votes K = "
+                   "1..5");
+    cr_assert(!strstr(text, "SNR (dB)"), "%s", text);
+    xb_free(text);
+
+    if (have_gnuplot()) {
+        char *out = path_in("figs");
+        struct xb_plot_params params = {out, NULL};
+        struct xb_plot_files files;
+        cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
+        /* acc and err vs t, heatmap, votes; no SNR figure. */
+        cr_assert_eq(files.n, 8);
+        cr_assert_eq(files.n_skipped, 1);
+        cr_assert(strstr(files.skipped[0], "acc_vs_snr"), "%s", files.skipped[0]);
+        static const char *const names[] = {"acc_vs_t", "err_vs_t", "heatmap", "acc_vs_votes"};
+        for (size_t k = 0; k < 4; k++) {
+            char want[256];
+            snprintf(want, sizeof want, "%s/pcm_%s.png", out, names[k]);
+            check_png(want);
+            snprintf(want, sizeof want, "%s/pcm_%s.svg", out, names[k]);
+            check_svg(want);
+        }
+        /* The x axis is the read time on a log scale. */
+        char svg[256];
+        snprintf(svg, sizeof svg, "%s/pcm_acc_vs_t.svg", out);
+        FILE *f = fopen(svg, "r");
+        cr_assert_not_null(f);
+        char *body = xb_calloc(1 << 20, 1);
+        size_t got = fread(body, 1, (1 << 20) - 1, f);
+        fclose(f);
+        body[got] = '\0';
+        cr_assert(strstr(body, "read time t (s)"), "no x label in %s", svg);
+        xb_free(body);
+        xb_plot_files_free(&files);
+        xb_free(out);
+    }
+    xb_sweep_result_free(&r);
+    xb_ctx_free(ctx);
+    xb_free(path);
+}
+
+Test(device_mode, missing_t_test, .init = make_dir, .fini = remove_dir)
+{
+    /* A device-mode file must hold /sweep/t_test, not sigma_test. */
+    struct synth s;
+    synth_default(&s);
+    s.device = 1;
+    s.omit = "/sweep/t_test";
+    char *path = path_in("bad.h5");
+    write_sweep(path, &s);
+    struct xb_ctx *ctx = xb_ctx_create(NULL);
+    struct xb_sweep_result r;
+    cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_ENOTFOUND);
+    cr_assert(strstr(xb_ctx_error(ctx), "/sweep/t_test"), "%s", xb_ctx_error(ctx));
+    xb_ctx_free(ctx);
     xb_free(path);
 }

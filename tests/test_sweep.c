@@ -15,6 +15,7 @@
 #include "xb_experiment.h"
 #include "xb_h5.h"
 #include "xb_sweep.h"
+#include "xb_sweep_layout.h"
 #include "xb_train.h"
 #include "xb_eval.h"
 
@@ -195,4 +196,83 @@ Test(sweep, hardware_aware_training_and_device_evaluation, .timeout = 300)
     xb_net_unprogram(net);
     xb_trainer_free(t), xb_trainer_free(u);
     xb_net_free(net), xb_net_free(ref);
+}
+
+/* A device-preset sweep: each sigma_train model programmed onto PCM chip
+ * instances and read at t = 1 s and 1 day. */
+static void device_experiment(struct xb_experiment *e, const char *out)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/d.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "model = { name = \"tiny\"; input = [1, 8, 8]; classes = 10;\n"
+            "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 32; },\n"
+            "    { type = \"noise\"; }, { type = \"relu\"; }, { type = \"dense\"; units = 10; },\n"
+            "    { type = \"noise\"; } ); };\n"
+            "data = { set = \"synthetic\"; };\n"
+            "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 8; };\n"
+            "sweep = { noise = \"mult\"; sigma_train = [0.0, 0.3]; test = \"device\";\n"
+            "  t = [1.0, 86400.0]; repeats = 2; votes = 3; eval_rows = 160;\n"
+            "  output = \"%s/%s\"; };\n"
+            "device = { type = \"pcm\"; };\n"
+            "xbar = { tile_rows = 256; tile_cols = 256; dac_bits = 8; adc_bits = 8;\n"
+            "  adc_range = \"max\"; drift_comp = true; };\n",
+            dir, out);
+    fclose(f);
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, e), XB_OK, "%s", xb_ctx_error(ctx));
+}
+
+Test(sweep, device_mode_reproducible_resumable_and_drifts, .timeout = 300)
+{
+    /* static: three experiments hold a device config each (large structs). */
+    static struct xb_experiment e1, e2, e3;
+    device_experiment(&e1, "d1.h5");
+    device_experiment(&e2, "d2.h5");
+    device_experiment(&e3, "d3.h5");
+    run(&e1, 1, 0, 0);
+    run(&e2, 2, 0, 0);
+    run(&e3, 2, 0, 9);  /* interrupted in the evaluations (8 epochs first) ... */
+    run(&e3, 1, 1, 0);  /* ... and resumed with another thread count */
+    const char *names[] = {"/sweep/accuracy", "/sweep/accuracy_vote", "/sweep/t_test"};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n1, n2, n3;
+        double *a = read_acc(e1.output, names[k], &n1);
+        double *b = read_acc(e2.output, names[k], &n2);
+        double *c = read_acc(e3.output, names[k], &n3);
+        cr_assert(n1 == n2 && n1 == n3);
+        cr_assert(memcmp(a, b, n1 * 8) == 0, "%s: 1 vs 2 threads differ", names[k]);
+        cr_assert(memcmp(a, c, n1 * 8) == 0, "%s: resumed run differs", names[k]);
+        for (size_t i = 0; i < n1; i++)
+            cr_assert(!isnan(a[i]), "%s[%zu] not done", names[k], i);
+        xb_free(a), xb_free(b), xb_free(c);
+    }
+    size_t n;
+    double *acc = read_acc(e1.output, "/sweep/accuracy", &n);   /* [2][2][2] */
+    double *vote = read_acc(e1.output, "/sweep/accuracy_vote", &n); /* [2][2][3] */
+    cr_assert_eq(n, 12);
+    for (size_t i = 0; i < 2; i++) {
+        double a1 = (acc[(i * 2 + 0) * 2] + acc[(i * 2 + 0) * 2 + 1]) / 2;
+        double aday = (acc[(i * 2 + 1) * 2] + acc[(i * 2 + 1) * 2 + 1]) / 2;
+        cr_log_info("sigma_train %zu: t = 1 s %.4f (instances %.4f %.4f), t = 1 day %.4f "
+                    "(%.4f %.4f), 3 votes %.4f / %.4f", i, a1, acc[(i * 2) * 2],
+                    acc[(i * 2) * 2 + 1], aday, acc[(i * 2 + 1) * 2], acc[(i * 2 + 1) * 2 + 1],
+                    vote[(i * 2 + 0) * 3 + 2], vote[(i * 2 + 1) * 3 + 2]);
+        cr_assert_gt(a1, 0.7, "sigma_train %zu: accuracy at t = 1 s %g", i, a1);
+        cr_assert_gt(aday, 0.5, "sigma_train %zu: accuracy after a day %g", i, aday);
+        cr_assert_leq(aday, a1 + 0.02, "sigma_train %zu: a day (%g) beats 1 s (%g)", i, aday, a1);
+        /* The single read of vote 0 is the first repeat's. */
+        cr_assert_eq(vote[(i * 2) * 3], a1);
+    }
+    /* The file names the device and the axis, and reads as a sweep. */
+    struct xb_sweep_result r;
+    cr_assert_eq(xb_sweep_read(ctx, e1.output, &r), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(r.test_axis, "t");
+    cr_assert(r.test_is_t);
+    cr_assert_str_eq(r.noise_model, "pcm");
+    cr_assert(r.sigma_test[0] == 1.0 && r.sigma_test[1] == 86400.0);
+    cr_assert(isnan(r.snr_db[0]) && isnan(r.snr_db[1]));
+    xb_sweep_result_free(&r);
+    xb_free(acc), xb_free(vote);
 }
