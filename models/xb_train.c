@@ -126,7 +126,8 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
         if (t->p.hw_aware) {
             /* A fresh chip instance per step, from the step count. */
             struct xb_xbar_params dp = t->p.device;
-            dp.instance = (uint32_t)(xb_optim_steps(t->optim) % (XB_RNG_MAX_INSTANCE + 1));
+            dp.instance = XB_TRAIN_INSTANCE0 +
+                          (uint32_t)(xb_optim_steps(t->optim) % XB_TRAIN_INSTANCES);
             enum xb_status st = xb_net_program(ctx, t->net, &dp);
             /* Converter ranges from this batch, as a chip calibrates on data. */
             if (!st)

@@ -11,6 +11,11 @@
  * instance per step), so the forward pass sees programming error, drift and
  * read noise; gradients are digital and exact.
  *
+ * Chip instances: hardware-aware training programs instance
+ * XB_TRAIN_INSTANCE0 + step % XB_TRAIN_INSTANCES, the upper half of the
+ * instance space, so evaluation (instances 0 .. 2047) never reads a chip
+ * the model was trained on.
+ *
  * Random addresses: sample = position in the epoch's order, vote = epoch
  * (in training the vote field carries the epoch, so every sample sees a
  * fresh draw each epoch). The epoch order is a permutation from stream
@@ -24,6 +29,9 @@
 
 #include "xb_net.h"
 #include "xb_optim.h"
+
+#define XB_TRAIN_INSTANCES 2048u
+#define XB_TRAIN_INSTANCE0 (XB_RNG_MAX_INSTANCE + 1u - XB_TRAIN_INSTANCES)
 
 struct xb_train_params {
     size_t batch;                  /* samples per step (paper 001: 32) */

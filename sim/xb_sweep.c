@@ -170,10 +170,11 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     s->command_line = xb_strdup(command_line ? command_line : "");
     s->config_text = xb_experiment_text(e);
     s->seed = xb_ctx_seed(ctx);
-    if (e->test_device && (e->repeats > (int)XB_RNG_MAX_INSTANCE + 1)) {
+    if (e->test_device && e->repeats > (int)XB_TRAIN_INSTANCE0) {
+        /* The upper instances are hardware-aware training's (xb_train.h). */
         enum xb_status bad = xb_error(ctx, XB_ERANGE, "%s: sweep.repeats = %d: device mode "
                                       "programs one chip instance per repeat, at most %d",
-                                      e->path, e->repeats, (int)XB_RNG_MAX_INSTANCE + 1);
+                                      e->path, e->repeats, (int)XB_TRAIN_INSTANCE0);
         xb_free(s->command_line), xb_free(s->config_text), xb_free(s);
         return bad;
     }
@@ -202,6 +203,8 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     }
     s->n_params = xb_net_n_params(s->slots[0].net);
     s->pt = xb_calloc(s->NT, sizeof *s->pt);
+    /* Every sigma_train starts from the same initial weights. */
+    xb_net_init(s->slots[0].net, s->seed);
     for (size_t i = 0; i < s->NT; i++) {
         struct point *p = &s->pt[i];
         p->params = xb_aligned(s->n_params, sizeof(float));
@@ -209,8 +212,6 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         p->v = e->train.optim.kind == XB_OPTIM_ADAM ? xb_calloc(s->n_params, sizeof(float)) : NULL;
         p->loss = xb_calloc((size_t)e->epochs + 1, sizeof(double));
         p->val_acc = xb_calloc((size_t)e->epochs + 1, sizeof(double));
-        /* Every sigma_train starts from the same initial weights. */
-        xb_net_init(s->slots[0].net, s->seed);
         memcpy(p->params, xb_net_params(s->slots[0].net), s->n_params * sizeof(float));
     }
     if (resume_flag) {
