@@ -276,3 +276,26 @@ Test(sweep, device_mode_reproducible_resumable_and_drifts, .timeout = 300)
     xb_sweep_result_free(&r);
     xb_free(acc), xb_free(vote);
 }
+
+/* A non-finite value stops training at once, naming epoch, step and layer. */
+Test(sweep, nan_guard_names_epoch_step_and_layer)
+{
+    struct xb_experiment e;
+    experiment(&e, "nan.h5");
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &e.model, 160, &net), XB_OK);
+    xb_net_init(net, 1);
+    /* Poison the first weight of the second dense layer (layer 4). */
+    struct xb_layer *l = xb_net_layer(net, 4);
+    cr_assert_str_eq(l->type->name, "dense");
+    l->params[0] = NAN;
+    struct xb_trainer *t;
+    cr_assert_eq(xb_trainer_create(ctx, net, &e.train, &t), XB_OK);
+    double loss;
+    cr_assert_eq(xb_trainer_epoch(ctx, t, data.train.X, data.train.y, data.train.n, &loss),
+                 XB_ENUMERIC);
+    const char *m = xb_ctx_error(ctx);
+    cr_assert(strstr(m, "epoch 1") && strstr(m, "step 1") && strstr(m, "layer 4"), "%s", m);
+    xb_trainer_free(t);
+    xb_net_free(net);
+}
