@@ -48,7 +48,8 @@ const char *xb_noise_kind_name(enum xb_noise_kind kind)
     return "?";
 }
 
-double xb_snr_db_mult(double sigma) { return -20.0 * log10(sigma); }
+/* + 0.0: sigma = 1 gives 0 dB, not -0 dB. */
+double xb_snr_db_mult(double sigma) { return -20.0 * log10(sigma) + 0.0; }
 double xb_sigma_mult(double snr_db) { return pow(10.0, -snr_db / 20.0); }
 
 double xb_snr_db_add(double sigma, double signal_power)

@@ -22,6 +22,12 @@ int xb_cmd_info(int argc, char **argv);
 /* `xbar sweep CONFIG`: the sigma_train x sigma_test sweep (xb_sweep.h). */
 int xb_cmd_sweep(int argc, char **argv);
 
+/* `xbar train CONFIG -o MODEL.h5`: one model, checkpointed each epoch. */
+int xb_cmd_train(int argc, char **argv);
+
+/* `xbar eval CONFIG --model MODEL.h5`: repeats and votes per sigma_test. */
+int xb_cmd_eval(int argc, char **argv);
+
 /* `xbar run CONFIG`: the sweep, then its plots and summary. */
 int xb_cmd_run(int argc, char **argv);
 

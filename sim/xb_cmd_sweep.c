@@ -57,30 +57,9 @@ int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int 
                  spec->name);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
-    /* --set pairs go to the experiment, as written. */
-    const char **sets = xb_malloc(cli.settings.n + 1, sizeof *sets);
-    size_t n_sets = 0;
-    char **owned = xb_malloc(cli.settings.n + 1, sizeof *owned);
-    for (size_t k = 0; k < cli.settings.n; k++) {
-        size_t len = strlen(cli.settings.v[k].key) + strlen(cli.settings.v[k].value) + 2;
-        owned[n_sets] = xb_malloc(len, 1);
-        snprintf(owned[n_sets], len, "%s=%s", cli.settings.v[k].key, cli.settings.v[k].value);
-        sets[n_sets] = owned[n_sets];
-        n_sets++;
-    }
-    struct xb_run_options ro = {.config = argv[cli.optind], .sets = sets, .n_sets = n_sets,
-                                .resume = resume, .quiet = cli.quiet,
-                                .command_line = cli.command_line, .report = then_report,
-                                .name = spec->name};
-    int code = xb_run_sweep(cli.ctx, &ro);
-    for (size_t k = 0; k < n_sets; k++)
-        xb_free(owned[k]);
-    xb_free(owned);
-    xb_free(sets);
-    if (code != XB_EXIT_OK)
-        return xb_cli_fail(&cli, code);
-    xb_cli_free(&cli);
-    return XB_EXIT_OK;
+    struct xb_run_options ro = {.config = argv[cli.optind], .resume = resume,
+                                .report = then_report, .name = spec->name};
+    return xb_run_with_settings(&cli, &ro);
 }
 
 int xb_cmd_sweep(int argc, char **argv) { return xb_sweep_command(argc, argv, &sweep_spec, 0); }

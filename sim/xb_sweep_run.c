@@ -11,7 +11,7 @@
 #include "xb_sweep.h"
 
 /* Validation carved from train with the experiment's seed: fixed per seed. */
-static enum xb_status load_data(struct xb_ctx *ctx, const struct xb_experiment *e,
+enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *e,
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test)
 {
@@ -44,7 +44,18 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
     double t0 = xb_now();
     if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK)
         goto done;
-    if (load_data(ctx, e, &train, &val, &test) != XB_OK)
+    if (o->output)
+        snprintf(e->output, sizeof e->output, "%s", o->output);
+    if (o->train_only) {
+        /* One model of the grid (or the sigma asked for) and no test axis:
+         * the result file holds its parameters, curves and checkpoint. */
+        if (o->has_sigma)
+            e->sigma_train[0] = o->sigma;
+        e->n_train = 1;
+        e->n_test = 0;
+        e->n_t = 0;
+    }
+    if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK)
         goto done;
     struct xb_sweep_data data = {
         .train = {train->x, train->y, train->n},
@@ -84,4 +95,28 @@ done:
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);
     return code;
+}
+
+int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
+{
+    /* --set pairs go to the experiment as written ("group.key=value"). */
+    size_t n = cli->settings.n;
+    char **owned = xb_malloc(n + 1, sizeof *owned);
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
+        owned[k] = xb_malloc(len, 1);
+        snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
+    }
+    ro->sets = (const char *const *)owned;
+    ro->n_sets = n;
+    ro->quiet = cli->quiet;
+    ro->command_line = cli->command_line;
+    int code = xb_run_sweep(cli->ctx, ro);
+    for (size_t k = 0; k < n; k++)
+        xb_free(owned[k]);
+    xb_free(owned);
+    if (code != XB_EXIT_OK)
+        return xb_cli_fail(cli, code);
+    xb_cli_free(cli);
+    return XB_EXIT_OK;
 }

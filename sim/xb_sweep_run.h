@@ -19,11 +19,28 @@ struct xb_run_options {
     int resume, quiet, report;
     const char *command_line;
     const char *name;          /* subcommand, for messages */
+    /* `xbar train`: one model, no evaluation. */
+    int train_only;
+    int has_sigma;             /* sigma_train given, else the first of the file's */
+    double sigma;
+    const char *output;        /* replaces sweep.output when not NULL */
 };
 
 /* Returns an exit code (0, 1 failure while running, 2 bad input); the
  * message is in ctx. Prints progress and the wall time on stderr. */
 int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o);
+
+/* The experiment's data: train less the validation share, validation,
+ * test; checked against the model's input shape and classes. */
+struct xb_experiment;
+struct xb_dataset;
+enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                struct xb_dataset **train, struct xb_dataset **val,
+                                struct xb_dataset **test);
+
+/* Hands the parsed --set pairs, --quiet and the command line of cli to
+ * ro, runs it, reports and frees cli; returns the exit code. */
+int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro);
 
 /* The subcommand parser shared by sweep and run. */
 int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int then_report);

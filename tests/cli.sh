@@ -246,5 +246,32 @@ expect_usage "plot: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep"
     -o "$tmp/figs"
 expect_usage "info: --set does not apply" "do not apply" info --set adc_bits=4 "$tmp/o/r.h5"
 
+# ---- xbar train / eval / sweep on the synthetic data set ----------------------
+cat >"$tmp/syn.cfg" <<EOT
+model = { name = "tiny"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "flatten"; }, { type = "dense"; units = 16; }, { type = "noise"; },
+             { type = "relu"; }, { type = "dense"; units = 10; }, { type = "noise"; } ); };
+data = { set = "synthetic"; validation = 0.1; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 2; };
+sweep = { noise = "mult"; sigma_train = [0.0, 0.5]; sigma_test = [0.0, 0.5]; repeats = 2;
+  votes = 3; eval_rows = 96; output = "$tmp/syn.h5"; };
+EOT
+run train "$tmp/syn.cfg" -o "$tmp/model.h5" --quiet --sigma 0.5
+[ "$rc" -eq 0 ] && h5ls -r "$tmp/model.h5" | grep -q "/models/0/params" && ok "xbar train writes the model" ||
+    bad "xbar train: exit $rc, $(head -c 300 "$tmp/err")"
+expect_ok "xbar eval" eval "$tmp/syn.cfg" --model "$tmp/model.h5"
+grep -q "^accuracy_vote_k3: 0\.[0-9]" "$tmp/out" && ok "eval prints the voted accuracy" ||
+    bad "eval output lacks accuracy_vote_k3"
+same_threads "xbar eval 1 vs 2 threads" eval "$tmp/syn.cfg" --model "$tmp/model.h5"
+run sweep "$tmp/syn.cfg" --quiet
+[ "$rc" -eq 0 ] && h5ls -r "$tmp/syn.h5" | grep -q "/sweep/accuracy_vote" && ok "xbar sweep writes the layout" ||
+    bad "xbar sweep: exit $rc, $(head -c 300 "$tmp/err")"
+expect_usage "train: no -o" "-o MODEL.h5" train "$tmp/syn.cfg"
+expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"
+expect_usage "sweep: unknown --set key" "train.nope" sweep "$tmp/syn.cfg" --set train.nope=1
+expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --set sweep.votes=0
+expect_usage "sweep: unwritable output" "sweep.output" sweep "$tmp/syn.cfg" \
+    --set sweep.output=/nonexistent/dir/x.h5
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
