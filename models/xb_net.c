@@ -184,6 +184,22 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const f
     return in;
 }
 
+double xb_net_noise_input_power(const struct xb_net *net)
+{
+    double sum = 0.0;
+    size_t count = 0;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        if (strcmp(net->layers[k].type->name, "noise"))
+            continue;
+        const size_t n = net->fwd_rows * xb_shape_size(net->layers[k].in);
+        const float *a = net->act[k - 1];
+        for (size_t i = 0; i < n; i++)
+            sum += (double)a[i] * (double)a[i];
+        count += n;
+    }
+    return count ? sum / (double)count : 0.0;
+}
+
 /* Per row: loss = log Σ exp z − z_label, computed as m + log Σ exp(z − m)
  * with m = max z so no exponential overflows; the gradient of the mean is
  * (softmax − onehot) / rows. The mean sums rows in order, in double. */

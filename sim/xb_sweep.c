@@ -41,6 +41,7 @@ struct xb_sweep {
     struct point *pt;
     double *acc, *acc_vote, *snr_db;
     uint8_t *done;
+    int snr_measured;      /* additive: snr_db filled from model 0 */
     struct slot *slots;
     int n_slots;
 };
@@ -425,8 +426,32 @@ enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads
 const double *xb_sweep_accuracy(const struct xb_sweep *s) { return s->acc; }
 const double *xb_sweep_accuracy_vote(const struct xb_sweep *s) { return s->acc_vote; }
 
+/* Additive noise has no SNR of its own: measure the signal power at the
+ * noise layers of the sigma_train[0] model, noise off, on the first
+ * eval_rows test samples, once it is trained. Serial and fixed by the
+ * model, so a resumed run measures the same. */
+static void measure_snr(struct xb_sweep *s)
+{
+    const struct xb_experiment *e = s->e;
+    if (e->noise != XB_NOISE_ADD || e->test_device || s->snr_measured || s->NS == 0 ||
+        s->pt[0].epochs < e->epochs)
+        return;
+    struct slot *sl = &s->slots[0];
+    memcpy(xb_net_params(sl->net), s->pt[0].params, s->n_params * sizeof(float));
+    size_t rows = s->data->test.n < e->eval_rows ? s->data->test.n : e->eval_rows;
+    struct xb_pass pass = {.phase = XB_PHASE_EVAL, .rows = rows,
+                           .addr = {.batch = (uint32_t)rows}, .seed = s->seed,
+                           .noise = XB_NOISE_NONE};
+    xb_net_forward(sl->net, &pass, s->data->test.X);
+    double power = xb_net_noise_input_power(sl->net);
+    for (size_t j = 0; j < s->NS; j++)
+        s->snr_db[j] = xb_snr_db_add(e->sigma_test[j], power);
+    s->snr_measured = 1;
+}
+
 enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
 {
+    measure_snr(s);
     const struct xb_experiment *e = s->e;
     struct xb_h5_file *f;
     enum xb_status st = xb_h5_create(ctx, e->output, &f);
@@ -461,8 +486,10 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
                                    ? "SNR of each test point: not measured in device mode (NaN)"
                                    : e->noise == XB_NOISE_MULT
                                    ? "SNR of each sigma_test: -20 log10 sigma (paper 001 s. 2)"
-                                   : "SNR of each sigma_test: not measured for additive noise "
-                                     "(NaN)");
+                                   : "SNR of each sigma_test: 10 log10(P / sigma^2), P the mean "
+                                     "square of the noise layers' inputs of the sigma_train[0] "
+                                     "model without noise on the first eval_rows test samples "
+                                     "(NaN until that model is trained)");
     if (!st)
         st = xb_h5_write_array(ctx, f, "/sweep/votes", XB_H5_I32, votes, 1, &s->K, "1",
                                "number of votes K of each column of accuracy_vote");

@@ -299,3 +299,22 @@ Test(sweep, nan_guard_names_epoch_step_and_layer)
     xb_trainer_free(t);
     xb_net_free(net);
 }
+
+/* Additive noise: the file's SNR is measured from the signal power at the
+ * noise layers, so sigma 0.5 vs 1.0 differ by exactly 20 log10 2 dB. */
+Test(sweep, additive_snr_is_measured)
+{
+    struct xb_experiment e;
+    experiment(&e, "add.h5");
+    e.noise = XB_NOISE_ADD;
+    e.epochs = 1;
+    e.n_test = 3;
+    e.sigma_test[0] = 0.0, e.sigma_test[1] = 0.5, e.sigma_test[2] = 1.0;
+    run(&e, 1, 0, 0);
+    size_t n;
+    double *snr = read_acc(e.output, "/sweep/snr_db", &n);
+    cr_assert_eq(n, 3);
+    cr_assert(isinf(snr[0]) && isfinite(snr[1]) && isfinite(snr[2]));
+    cr_assert(fabs(snr[1] - snr[2] - 20.0 * log10(2.0)) < 1e-9, "%g %g", snr[1], snr[2]);
+    xb_free(snr);
+}
