@@ -112,7 +112,7 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
 static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_sweep_data *d)
 {
     struct xb_experiment e;
-    const char *sets[] = {"train.epochs=1", "sweep.sigma_train=0,0.5", "sweep.sigma_test=0.5",
+    const char *sets[] = {"train.epochs=2", "sweep.sigma_train=0,0.5", "sweep.sigma_test=0,0.5",
                           "sweep.votes=5", "sweep.repeats=2", "sweep.output=/tmp/xbar-bench.h5"};
     must(ctx, xb_experiment_read(ctx, "configs/quickstart.cfg", sets, 6, &e), "sweep config");
     omp_set_num_threads(threads);
@@ -139,14 +139,15 @@ void bench_models(struct xb_ctx *ctx, double sgemm_gflops, struct bench_models_r
 
     float *X;
     uint8_t *y;
-    random_data(3000, 784, &X, &y);
-    struct xb_sweep_data d = {.train = {X, y, 2000}, .val = {X, y, 0},
-                              .test = {X + 2000 * 784, y + 2000, 1000}};
+    random_data(5000, 784, &X, &y);
+    struct xb_sweep_data d = {.train = {X, y, 4000}, .val = {X, y, 0},
+                              .test = {X + 4000 * 784, y + 4000, 1000}};
     int max = omp_get_max_threads();
     double t1 = sweep_seconds(ctx, 1, &d), t2 = sweep_seconds(ctx, max, &d);
     omp_set_num_threads(max);
     out->sweep_speedup = t1 / t2;
-    printf("\n[sweep] mlp, 2 sigma_train points x 1 epoch of 2,000 + 1 sigma_test (5 votes)\n");
+    printf("\n[sweep] mlp, 2 sigma_train points x 2 epochs of 4,000 + 2 sigma_test x 1,000 "
+           "(5 votes)\n");
     printf("sweep_1t_s: %.3f\n", t1);
     printf("sweep_%dt_s: %.3f\n", max, t2);
     printf("sweep_speedup: %.3f\n", out->sweep_speedup);
