@@ -409,6 +409,12 @@ static enum xb_status conv_calibrate(struct xb_ctx *ctx, struct xb_layer *l, con
     return xb_xbar_calibrate(ctx, cv->xb, cv->dev_cols, n * cv->P);
 }
 
+static int conv_deterministic(const struct xb_layer *l, const struct xb_pass *p)
+{
+    (void)l;
+    return !p->on_device;
+}
+
 const struct xb_layer_type xb_layer_conv2d = {
     .name = "conv2d",
     .create = conv_create,
@@ -419,5 +425,6 @@ const struct xb_layer_type xb_layer_conv2d = {
     .age = conv_age,
     .calibrate = conv_calibrate,
     .unprogram = conv_unprogram,
+    .deterministic = conv_deterministic,
     .destroy = conv_destroy,
 };

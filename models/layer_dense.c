@@ -126,6 +126,12 @@ static void dense_destroy(struct xb_layer *l)
     l->state = NULL;
 }
 
+static int dense_deterministic(const struct xb_layer *l, const struct xb_pass *p)
+{
+    (void)l;
+    return !p->on_device;
+}
+
 const struct xb_layer_type xb_layer_dense = {
     .name = "dense",
     .create = dense_create,
@@ -136,5 +142,6 @@ const struct xb_layer_type xb_layer_dense = {
     .age = dense_age,
     .calibrate = dense_calibrate,
     .unprogram = dense_unprogram,
+    .deterministic = dense_deterministic,
     .destroy = dense_destroy,
 };

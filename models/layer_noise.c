@@ -107,10 +107,17 @@ static void noise_destroy(struct xb_layer *l)
     l->state = NULL;
 }
 
+static int noise_deterministic(const struct xb_layer *l, const struct xb_pass *p)
+{
+    (void)l;
+    return p->noise == XB_NOISE_NONE || p->sigma == 0.0;
+}
+
 const struct xb_layer_type xb_layer_noise = {
     .name = "noise",
     .create = noise_create,
     .forward = noise_forward,
     .backward = noise_backward,
+    .deterministic = noise_deterministic,
     .destroy = noise_destroy,
 };

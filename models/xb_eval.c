@@ -56,7 +56,8 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
                                .addr = {.sample0 = (uint32_t)b0, .batch = (uint32_t)m,
                                         .vote0 = p->vote0},
                                .seed = xb_ctx_seed(ctx), .noise = p->noise, .sigma = p->sigma,
-                               .instance = p->instance, .on_device = p->on_device};
+                               .instance = p->instance, .on_device = p->on_device,
+                               .replicas = (uint32_t)V};
         const float *logits = xb_net_forward(net, &pass, xr);
         xb_net_predict(logits, (size_t)V * m, C, pred);
         for (size_t s = 0; s < m; s++) {

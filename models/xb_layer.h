@@ -46,6 +46,11 @@ struct xb_pass {
     double sigma;             /* its std: relative (MULT) or in activation units (ADD) */
     uint32_t instance;        /* chip instance of the noise streams */
     int on_device;            /* weighted layers run on their programmed crossbars */
+    /* EVAL only: the rows are `replicas` copies of the first rows / replicas
+     * (the votes of one batch). Layers that would compute the same thing for
+     * every copy run once; the first random layer ends the sharing. 0 or 1:
+     * no sharing. */
+    uint32_t replicas;
 };
 
 /* One layer as a model config describes it. Fields a kind does not use stay 0. */
@@ -103,6 +108,9 @@ struct xb_layer_type {
     enum xb_status (*calibrate)(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
                                 size_t rows);
     void (*unprogram)(struct xb_layer *l);
+    /* 1 if the forward of this pass draws nothing at random (equal inputs
+     * give equal outputs). NULL: always, in EVAL. */
+    int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };

@@ -175,9 +175,23 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const f
     XB_ASSERT(p->rows >= 1 && p->rows <= net->max_rows);
     XB_ASSERT(p->addr.batch >= 1);
     const float *in = x;
+    size_t rep = p->phase == XB_PHASE_EVAL && p->replicas > 1 ? p->replicas : 1;
+    XB_ASSERT(p->rows % rep == 0);
     for (size_t k = 0; k < net->n_layers; k++) {
         struct xb_layer *l = &net->layers[k];
-        l->type->forward(l, p, in, net->act[k]);
+        if (rep > 1 && l->type->deterministic && !l->type->deterministic(l, p))
+            rep = 1; /* from here on the copies differ */
+        if (rep > 1) {
+            /* Every copy would give the same output: compute the first, copy it. */
+            struct xb_pass q = *p;
+            q.rows = p->rows / rep;
+            l->type->forward(l, &q, in, net->act[k]);
+            size_t n = q.rows * xb_shape_size(l->out);
+            for (size_t c = 1; c < rep; c++)
+                memcpy(net->act[k] + c * n, net->act[k], n * sizeof(float));
+        } else {
+            l->type->forward(l, p, in, net->act[k]);
+        }
         in = net->act[k];
     }
     net->fwd_rows = p->rows;

@@ -318,3 +318,33 @@ Test(sweep, additive_snr_is_measured)
     cr_assert(fabs(snr[1] - snr[2] - 20.0 * log10(2.0)) < 1e-9, "%g %g", snr[1], snr[2]);
     xb_free(snr);
 }
+
+/* Votes share what is the same in every copy: the layers before the first
+ * noise layer run once per batch. The logits agree with the unshared pass
+ * to float rounding, and the noise draws are the same. */
+Test(sweep, shared_layers_of_votes_agree)
+{
+    struct xb_experiment e;
+    experiment(&e, "rep.h5");
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &e.model, 160, &net), XB_OK);
+    xb_net_init(net, 4);
+    enum { M = 40, V = 4 };
+    size_t dim = 64;
+    float *x = xb_malloc(M * V * dim, 4), *a = xb_malloc(M * V * 10, 4);
+    for (int v = 0; v < V; v++)
+        memcpy(x + (size_t)v * M * dim, data.test.X, M * dim * 4);
+    struct xb_pass p = {.phase = XB_PHASE_EVAL, .rows = M * V, .addr = {.batch = M},
+                        .seed = 11, .noise = XB_NOISE_MULT, .sigma = 0.5};
+    memcpy(a, xb_net_forward(net, &p, x), M * V * 10 * 4);
+    p.replicas = V;
+    const float *b = xb_net_forward(net, &p, x);
+    double worst = 0;
+    for (int k = 0; k < M * V * 10; k++)
+        worst = fmax(worst, fabs((double)a[k] - (double)b[k]));
+    cr_assert_lt(worst, 1e-4, "max difference %g", worst);
+    /* and the votes really differ (the noise is per copy) */
+    cr_assert(memcmp(b, b + M * 10, M * 10 * 4) != 0);
+    xb_free(x), xb_free(a);
+    xb_net_free(net);
+}
