@@ -67,13 +67,17 @@ void xb_optim_step(struct xb_optim *o, float *params, const float *grads)
 {
     o->t++;
     const size_t n = o->n;
-    float *m = o->m, *v = o->v;
+    /* restrict + simd: the arrays never overlap, and GCC's -O2 cost model
+     * would not vectorise with alias checks (measured 12 % of an mlp step). */
+    float *restrict m = o->m, *restrict v = o->v;
+    float *restrict w = params;
+    const float *restrict gr = grads;
     const float b1 = (float)o->p.beta1, lr = (float)o->p.lr;
     if (o->p.kind == XB_OPTIM_SGD) {
-#pragma omp parallel for schedule(static) default(none) shared(params, grads, m, n, b1, lr)
+#pragma omp parallel for simd schedule(static) default(none) shared(w, gr, m, n, b1, lr)
         for (size_t k = 0; k < n; k++) {
-            m[k] = b1 * m[k] + grads[k];
-            params[k] -= lr * m[k];
+            m[k] = b1 * m[k] + gr[k];
+            w[k] -= lr * m[k];
         }
         return;
     }
@@ -83,13 +87,13 @@ void xb_optim_step(struct xb_optim *o, float *params, const float *grads)
     const double c2 = 1.0 - pow(o->p.beta2, (double)o->t);
     const float alpha = (float)(o->p.lr * sqrt(c2) / c1);
     const float eps_hat = (float)(o->p.eps * sqrt(c2));
-#pragma omp parallel for schedule(static) default(none)                                   \
-    shared(params, grads, m, v, n, b1, b2, alpha, eps_hat)
+#pragma omp parallel for simd schedule(static) default(none)                              \
+    shared(w, gr, m, v, n, b1, b2, alpha, eps_hat)
     for (size_t k = 0; k < n; k++) {
-        float g = grads[k];
+        float g = gr[k];
         m[k] = b1 * m[k] + (1.0f - b1) * g;
         v[k] = b2 * v[k] + (1.0f - b2) * g * g;
-        params[k] -= alpha * m[k] / (sqrtf(v[k]) + eps_hat);
+        w[k] -= alpha * m[k] / (sqrtf(v[k]) + eps_hat);
     }
 }
 
