@@ -56,8 +56,8 @@ struct xb_pass {
 /* One layer as a model config describes it. Fields a kind does not use stay 0. */
 struct xb_layer_config {
     char type[32];     /* "dense", "conv2d", "batchnorm", "relu", "maxpool",
-                          "flatten", "dropout", "noise" */
-    int units;         /* dense: outputs; conv2d: output channels */
+                          "flatten", "dropout", "noise", "lstm" */
+    int units;         /* dense: outputs; conv2d: output channels; lstm: hidden size */
     int kernel;        /* conv2d: k × k kernel; maxpool: window */
     int stride;        /* conv2d, maxpool; 0 = 1 for conv2d, = kernel for maxpool */
     int pad;           /* conv2d: zero padding on each side */
@@ -126,5 +126,6 @@ extern const struct xb_layer_type xb_layer_maxpool;
 extern const struct xb_layer_type xb_layer_flatten;
 extern const struct xb_layer_type xb_layer_dropout;
 extern const struct xb_layer_type xb_layer_noise;
+extern const struct xb_layer_type xb_layer_lstm;
 
 #endif

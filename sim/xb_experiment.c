@@ -262,7 +262,7 @@ static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const con
             const char *v = config_setting_get_string(e);
             if (!xb_layer_type_find(v))
                 return xb_error(ctx, XB_ENOTFOUND, "%s: type = \"%s\": unknown layer; expected "
-                                "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout or "
+                                "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm or "
                                 "noise", where, v);
             snprintf(lc->type, sizeof lc->type, "%s", v);
         } else if (!strcmp(name, "units")) {
