@@ -46,8 +46,7 @@ struct conv {
     float **cols, **dcols;      /* [slots][ckk × P]: T_s and dT_s */
     float *partial;             /* [XB_CONV_ROUND][ckk × units (dWᵀ), then units (db)] */
     /* device path, made by program() */
-    struct xb_xbar *xb;
-    struct xb_xbar_ws *ws;
+    struct xb_layer_chip chip; /* programmed crossbar, or empty */
     size_t dev_samples;         /* samples per engine call */
     float *dev_cols, *dev_out;  /* [dev_samples·P × ckk], [dev_samples·P × units] */
 };
@@ -226,7 +225,7 @@ static void conv_device_chunk(struct conv *cv, const float *bias, const struct x
     XB_ASSERT(s0 + n * cv->P <= UINT32_MAX); /* patch addresses fit the counter */
     struct xb_rows pa = {.sample0 = (uint32_t)s0, .batch = (uint32_t)(n * cv->P),
                          .vote0 = xb_rows_vote(a, r0), .step = a->step};
-    xb_xbar_execute_ws(cv->xb, cv->ws, cv->dev_cols, n * cv->P, bias, cv->dev_out, &pa, NULL);
+    xb_xbar_execute_ws(cv->chip.xb, cv->chip.ws, cv->dev_cols, n * cv->P, bias, cv->dev_out, &pa, NULL);
     /* [patch × channel] rows back to the channel-major sample layout. */
 #pragma omp parallel for schedule(static) default(none) firstprivate(cv, y, r0, n, out_sz)
     for (size_t j = 0; j < n; j++) {
@@ -245,7 +244,7 @@ static void conv_forward(struct xb_layer *l, const struct xb_pass *p, const floa
     const float *W = l->params, *b = l->params + (size_t)cv->units * cv->ckk;
     const size_t rows = p->rows;
     if (p->on_device) {
-        XB_ASSERT(cv->xb != NULL); /* xb_net_program first */
+        XB_ASSERT(cv->chip.xb != NULL); /* xb_net_program first */
         /* Chunks never cross a vote boundary, so each is one (sample, vote)
          * address range. */
         const size_t batch = p->addr.batch;
@@ -335,12 +334,9 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
 static void conv_unprogram(struct xb_layer *l)
 {
     struct conv *cv = l->state;
-    xb_xbar_ws_free(cv->ws);
-    xb_xbar_free(cv->xb);
+    xb_layer_chip_drop(&cv->chip);
     xb_free(cv->dev_cols);
     xb_free(cv->dev_out);
-    cv->ws = NULL;
-    cv->xb = NULL;
     cv->dev_cols = cv->dev_out = NULL;
 }
 
@@ -349,13 +345,10 @@ static enum xb_status conv_program(struct xb_ctx *ctx, struct xb_layer *l,
 {
     struct conv *cv = l->state;
     conv_unprogram(l);
-    struct xb_xbar_params xp = *params;
-    xp.layer = l->id;
     enum xb_status st =
-        xb_xbar_create(ctx, &xp, l->params, (size_t)cv->units, cv->ckk, &cv->xb);
+        xb_layer_chip_program(ctx, &cv->chip, l, params, (size_t)cv->units, cv->ckk);
     if (st)
         return st;
-    cv->ws = xb_xbar_ws_create(cv->xb, 0);
     cv->dev_samples = XB_CONV_DEVICE_ROWS / cv->P;
     if (cv->dev_samples < 1)
         cv->dev_samples = 1;
@@ -369,10 +362,7 @@ static enum xb_status conv_program(struct xb_ctx *ctx, struct xb_layer *l,
 static enum xb_status conv_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
 {
     struct conv *cv = l->state;
-    if (!cv->xb)
-        return xb_error(ctx, XB_EINVAL, "layer %u (conv2d): age before program",
-                        (unsigned)l->id);
-    return xb_xbar_age(ctx, cv->xb, t);
+    return xb_layer_chip_age(ctx, &cv->chip, l, t);
 }
 
 static void conv_destroy(struct xb_layer *l)
@@ -399,14 +389,14 @@ static enum xb_status conv_calibrate(struct xb_ctx *ctx, struct xb_layer *l, con
                                      size_t rows)
 {
     struct conv *cv = l->state;
-    if (!cv->xb)
-        return xb_error(ctx, XB_EINVAL, "layer %u (conv2d): calibrate before program",
-                        (unsigned)l->id);
+    enum xb_status st = xb_layer_chip_ready(ctx, &cv->chip, l, "calibrate");
+    if (st)
+        return st;
     const size_t n = rows < cv->dev_samples ? rows : cv->dev_samples;
     const size_t in_sz = (size_t)cv->c * (size_t)cv->h * (size_t)cv->w;
     for (size_t j = 0; j < n; j++)
         im2col(cv, x + j * in_sz, cv->dev_cols + j * cv->P * cv->ckk);
-    return xb_xbar_calibrate(ctx, cv->xb, cv->dev_cols, n * cv->P);
+    return xb_xbar_calibrate(ctx, cv->chip.xb, cv->dev_cols, n * cv->P);
 }
 
 static int conv_deterministic(const struct xb_layer *l, const struct xb_pass *p)

@@ -20,8 +20,7 @@
 
 struct dense {
     size_t in, units;
-    struct xb_xbar *xb;     /* programmed crossbar, or NULL */
-    struct xb_xbar_ws *ws;  /* its execute workspace */
+    struct xb_layer_chip chip; /* programmed crossbar, or empty */
 };
 
 static enum xb_status dense_create(struct xb_ctx *ctx, struct xb_layer *l,
@@ -57,8 +56,8 @@ static void dense_forward(struct xb_layer *l, const struct xb_pass *p, const flo
     struct dense *d = l->state;
     const float *W = l->params, *b = l->params + d->units * d->in;
     if (p->on_device) {
-        XB_ASSERT(d->xb != NULL); /* xb_net_program first */
-        xb_xbar_execute_ws(d->xb, d->ws, x, p->rows, b, y, &p->addr, NULL);
+        XB_ASSERT(d->chip.xb != NULL); /* xb_net_program first */
+        xb_xbar_execute_ws(d->chip.xb, d->chip.ws, x, p->rows, b, y, &p->addr, NULL);
         return;
     }
     xb_gemm_xwt(x, W, b, y, p->rows, d->units, d->in);
@@ -78,43 +77,30 @@ static void dense_backward(struct xb_layer *l, const struct xb_pass *p, const fl
 static void dense_unprogram(struct xb_layer *l)
 {
     struct dense *d = l->state;
-    xb_xbar_ws_free(d->ws);
-    xb_xbar_free(d->xb);
-    d->ws = NULL;
-    d->xb = NULL;
+    xb_layer_chip_drop(&d->chip);
 }
 
 static enum xb_status dense_program(struct xb_ctx *ctx, struct xb_layer *l,
                                     const struct xb_xbar_params *params)
 {
     struct dense *d = l->state;
-    dense_unprogram(l);
-    struct xb_xbar_params xp = *params;
-    xp.layer = l->id;
-    enum xb_status st = xb_xbar_create(ctx, &xp, l->params, d->units, d->in, &d->xb);
-    if (st)
-        return st;
-    d->ws = xb_xbar_ws_create(d->xb, 0);
-    return XB_OK;
+    return xb_layer_chip_program(ctx, &d->chip, l, params, d->units, d->in);
 }
 
 static enum xb_status dense_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
 {
     struct dense *d = l->state;
-    if (!d->xb)
-        return xb_error(ctx, XB_EINVAL, "layer %u (dense): age before program",
-                        (unsigned)l->id);
-    return xb_xbar_age(ctx, d->xb, t);
+    return xb_layer_chip_age(ctx, &d->chip, l, t);
 }
 
 static enum xb_status dense_calibrate(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
                                       size_t rows)
 {
     struct dense *d = l->state;
-    if (!d->xb)
-        return xb_error(ctx, XB_EINVAL, "layer %u (dense): calibrate before program",
-                        (unsigned)l->id);
-    return xb_xbar_calibrate(ctx, d->xb, x, rows);
+    enum xb_status st = xb_layer_chip_ready(ctx, &d->chip, l, "calibrate");
+    if (st)
+        return st;
+    return xb_xbar_calibrate(ctx, d->chip.xb, x, rows);
 }
 
 static void dense_destroy(struct xb_layer *l)

@@ -62,8 +62,7 @@ struct lstm {
     /* one step's buffers (EVAL) and backward scratch, max_rows each */
     float *e_xh, *e_z, *e_c, *e_se;
     float *dh, *dc, *dxh;
-    struct xb_xbar *xb;      /* programmed crossbar, or NULL */
-    struct xb_xbar_ws *ws;   /* its execute workspace */
+    struct xb_layer_chip chip; /* programmed crossbar, or empty */
 };
 
 static void lstm_free_cache(struct lstm *s)
@@ -166,10 +165,10 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
                 memset(xh + r * K + F, 0, H * sizeof(float));
         }
         if (on_device) {
-            XB_ASSERT(s->xb != NULL); /* xb_net_program first */
+            XB_ASSERT(s->chip.xb != NULL); /* xb_net_program first */
             struct xb_rows a = p->addr;
             a.step = (uint32_t)t;
-            xb_xbar_execute_ws(s->xb, s->ws, xh, rows, b, z, &a, NULL);
+            xb_xbar_execute_ws(s->chip.xb, s->chip.ws, xh, rows, b, z, &a, NULL);
         } else {
             xb_gemm_xwt(xh, W, b, z, rows, G, K);
         }
@@ -291,33 +290,20 @@ static void lstm_backward(struct xb_layer *l, const struct xb_pass *p, const flo
 static void lstm_unprogram(struct xb_layer *l)
 {
     struct lstm *s = l->state;
-    xb_xbar_ws_free(s->ws);
-    xb_xbar_free(s->xb);
-    s->ws = NULL;
-    s->xb = NULL;
+    xb_layer_chip_drop(&s->chip);
 }
 
 static enum xb_status lstm_program(struct xb_ctx *ctx, struct xb_layer *l,
                                    const struct xb_xbar_params *params)
 {
     struct lstm *s = l->state;
-    lstm_unprogram(l);
-    struct xb_xbar_params xp = *params;
-    xp.layer = l->id;
-    enum xb_status st = xb_xbar_create(ctx, &xp, l->params, s->G, s->K, &s->xb);
-    if (st)
-        return st;
-    s->ws = xb_xbar_ws_create(s->xb, 0);
-    return XB_OK;
+    return xb_layer_chip_program(ctx, &s->chip, l, params, s->G, s->K);
 }
 
 static enum xb_status lstm_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
 {
     struct lstm *s = l->state;
-    if (!s->xb)
-        return xb_error(ctx, XB_EINVAL, "layer %u (lstm): age before program",
-                        (unsigned)l->id);
-    return xb_xbar_age(ctx, s->xb, t);
+    return xb_layer_chip_age(ctx, &s->chip, l, t);
 }
 
 /* The crossbar sees [x_t, h_{t-1}] at every step: an ideal, noiseless
@@ -327,11 +313,11 @@ static enum xb_status lstm_calibrate(struct xb_ctx *ctx, struct xb_layer *l, con
                                      size_t rows)
 {
     struct lstm *s = l->state;
-    if (!s->xb)
-        return xb_error(ctx, XB_EINVAL, "layer %u (lstm): calibrate before program",
-                        (unsigned)l->id);
+    enum xb_status cst = xb_layer_chip_ready(ctx, &s->chip, l, "calibrate");
+    if (cst)
+        return cst;
     if (rows == 0)
-        return xb_xbar_calibrate(ctx, s->xb, s->e_xh, 0);
+        return xb_xbar_calibrate(ctx, s->chip.xb, s->e_xh, 0);
     struct xb_pass q = {.phase = XB_PHASE_TRAIN, .rows = rows, .noise = XB_NOISE_NONE};
     q.addr.batch = (uint32_t)rows;
     lstm_ensure_cache(s, rows);
@@ -339,7 +325,7 @@ static enum xb_status lstm_calibrate(struct xb_ctx *ctx, struct xb_layer *l, con
     lstm_run(s, l->id, l->params, l->params + s->G * s->K, &q, XB_NOISE_NONE, 0, 1, x, y);
     xb_free(y);
     s->fwd_rows = 0;
-    return xb_xbar_calibrate(ctx, s->xb, s->xh, s->T * rows);
+    return xb_xbar_calibrate(ctx, s->chip.xb, s->xh, s->T * rows);
 }
 
 static int lstm_deterministic(const struct xb_layer *l, const struct xb_pass *p)

@@ -73,3 +73,41 @@ void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint
     for (size_t i = 0; i < n; i++)
         w[i] = (float)((2.0 * (double)w[i] - 1.0) * limit);
 }
+
+void xb_layer_chip_drop(struct xb_layer_chip *c)
+{
+    xb_xbar_ws_free(c->ws);
+    xb_xbar_free(c->xb);
+    c->ws = NULL;
+    c->xb = NULL;
+}
+
+enum xb_status xb_layer_chip_program(struct xb_ctx *ctx, struct xb_layer_chip *c,
+                                     const struct xb_layer *l,
+                                     const struct xb_xbar_params *params, size_t out, size_t in)
+{
+    xb_layer_chip_drop(c);
+    struct xb_xbar_params xp = *params;
+    xp.layer = l->id;
+    enum xb_status st = xb_xbar_create(ctx, &xp, l->params, out, in, &c->xb);
+    if (st)
+        return st;
+    c->ws = xb_xbar_ws_create(c->xb, 0);
+    return XB_OK;
+}
+
+enum xb_status xb_layer_chip_ready(struct xb_ctx *ctx, const struct xb_layer_chip *c,
+                                   const struct xb_layer *l, const char *what)
+{
+    if (c->xb)
+        return XB_OK;
+    return xb_error(ctx, XB_EINVAL, "layer %u (%s): %s before program", (unsigned)l->id,
+                    l->type->name, what);
+}
+
+enum xb_status xb_layer_chip_age(struct xb_ctx *ctx, struct xb_layer_chip *c,
+                                 const struct xb_layer *l, double t)
+{
+    enum xb_status st = xb_layer_chip_ready(ctx, c, l, "age");
+    return st ? st : xb_xbar_age(ctx, c->xb, t);
+}

@@ -75,4 +75,29 @@ enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *
  * seed and its position only. */
 void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer);
 
+/* A weighted layer's programmed crossbar and its execute workspace: what
+ * dense, conv2d and lstm share for program / age / calibrate. */
+struct xb_layer_chip {
+    struct xb_xbar *xb;    /* NULL until programmed */
+    struct xb_xbar_ws *ws;
+};
+
+/* Frees the crossbar (if any); the chip is empty afterwards. */
+void xb_layer_chip_drop(struct xb_layer_chip *c);
+
+/* Programs the layer's weights l->params [out × in] with params, the layer
+ * id in the random addresses. Drops a previous crossbar first. */
+enum xb_status xb_layer_chip_program(struct xb_ctx *ctx, struct xb_layer_chip *c,
+                                     const struct xb_layer *l,
+                                     const struct xb_xbar_params *params, size_t out, size_t in);
+
+/* XB_OK if programmed; else an error "layer N (kind): <what> before program". */
+enum xb_status xb_layer_chip_ready(struct xb_ctx *ctx, const struct xb_layer_chip *c,
+                                   const struct xb_layer *l, const char *what);
+
+/* Ages the programmed crossbar to t seconds after programming. */
+enum xb_status xb_layer_chip_age(struct xb_ctx *ctx, struct xb_layer_chip *c,
+                                 const struct xb_layer *l, double t);
+
+
 #endif
