@@ -38,7 +38,6 @@ struct xb_xbar {
     float *w_scale;            /* [out]: weight units per normalised unit */
     float *adc_range;          /* [n_to × n_ti], normalised units */
     double dac_range;          /* input full scale in use (0: no scaling) */
-    double t;                  /* read time, s after programming */
     double drift_scale;        /* digital output scale of drift compensation */
     double ref_abs_sum;        /* sum |G+ − G−| at programming (uS) */
     int plain;                 /* ideal everything: one GEMM */
@@ -297,7 +296,6 @@ enum xb_status xb_xbar_age(struct xb_ctx *ctx, struct xb_xbar *xb, double t)
 {
     if (!(t >= 0.0) || !isfinite(t))
         return xb_error(ctx, XB_ERANGE, "read time t = %g s: expected a finite value >= 0", t);
-    xb->t = t;
     xb->drift_scale = 1.0;
     if (xb->plain)
         return XB_OK;
@@ -739,7 +737,6 @@ enum xb_status xb_xbar_calibrate(struct xb_ctx *ctx, struct xb_xbar *xb, const f
 size_t xb_xbar_out(const struct xb_xbar *xb) { return xb->out; }
 size_t xb_xbar_in(const struct xb_xbar *xb) { return xb->in; }
 size_t xb_xbar_tiles(const struct xb_xbar *xb) { return xb->n_ti * xb->n_to; }
-double xb_xbar_time(const struct xb_xbar *xb) { return xb->t; }
 double xb_xbar_drift_scale(const struct xb_xbar *xb) { return xb->drift_scale; }
 double xb_xbar_dac_range(const struct xb_xbar *xb) { return xb->dac_range; }
 const struct xb_xbar_params *xb_xbar_params(const struct xb_xbar *xb) { return &xb->p; }

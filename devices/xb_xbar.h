@@ -141,7 +141,6 @@ void xb_xbar_execute_naive(const struct xb_xbar *xb, const float *X, size_t rows
 size_t xb_xbar_out(const struct xb_xbar *xb);
 size_t xb_xbar_in(const struct xb_xbar *xb);
 size_t xb_xbar_tiles(const struct xb_xbar *xb);
-double xb_xbar_time(const struct xb_xbar *xb);
 /* Drift compensation factor in use (1 if off). */
 double xb_xbar_drift_scale(const struct xb_xbar *xb);
 /* The DAC range in use, and the ADC range of tile (ti, to). */

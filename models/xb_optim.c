@@ -101,4 +101,3 @@ float *xb_optim_m(struct xb_optim *o) { return o->m; }
 float *xb_optim_v(struct xb_optim *o) { return o->v; }
 uint64_t xb_optim_steps(const struct xb_optim *o) { return o->t; }
 void xb_optim_set_steps(struct xb_optim *o, uint64_t steps) { o->t = steps; }
-size_t xb_optim_size(const struct xb_optim *o) { return o->n; }

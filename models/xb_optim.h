@@ -44,6 +44,5 @@ float *xb_optim_m(struct xb_optim *o);
 float *xb_optim_v(struct xb_optim *o);
 uint64_t xb_optim_steps(const struct xb_optim *o);
 void xb_optim_set_steps(struct xb_optim *o, uint64_t steps);
-size_t xb_optim_size(const struct xb_optim *o);
 
 #endif

@@ -423,8 +423,6 @@ enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads
 
 /* ---- results ------------------------------------------------------------ */
 
-const double *xb_sweep_accuracy(const struct xb_sweep *s) { return s->acc; }
-const double *xb_sweep_accuracy_vote(const struct xb_sweep *s) { return s->acc_vote; }
 
 /* Additive noise has no SNR of its own: measure the signal power at the
  * noise layers of the sigma_train[0] model, noise off, on the first

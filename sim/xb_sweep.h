@@ -59,9 +59,4 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s);
 
 void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total);
 
-/* Results so far, [n_train × n_test × repeats] and [n_train × n_test ×
- * votes]; NaN where not done. */
-const double *xb_sweep_accuracy(const struct xb_sweep *s);
-const double *xb_sweep_accuracy_vote(const struct xb_sweep *s);
-
 #endif

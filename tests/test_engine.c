@@ -9,6 +9,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "xb_test_util.h"
 #include "xb_alloc.h"
 #include "xb_noise.h"
 #include "xb_rng.h"
@@ -27,11 +28,7 @@ TestSuite(engine, .init = setup, .fini = teardown);
 
 static void fill_normal(float *x, size_t n, uint32_t layer, float scale)
 {
-    struct xb_addr a = {.purpose = XB_PURPOSE_TEST, .layer = layer};
-    struct xb_stream s = xb_stream_at(7, &a);
-    xb_normal_fill(&s, 0, n, x);
-    for (size_t i = 0; i < n; i++)
-        x[i] *= scale;
+    xb_test_fill_normal(x, n, 7, layer, scale);
 }
 
 /* Reference Y = X Wᵀ + b in double. */

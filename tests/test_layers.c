@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "xb_test_util.h"
 #include "xb_alloc.h"
 #include "xb_layer.h"
 #include "xb_net.h"
@@ -39,11 +40,7 @@ TestSuite(layers, .init = setup, .fini = teardown);
 
 static void fill_normal(float *x, size_t n, uint32_t layer, float scale)
 {
-    struct xb_addr a = {.purpose = XB_PURPOSE_TEST, .layer = layer};
-    struct xb_stream s = xb_stream_at(11, &a);
-    xb_normal_fill(&s, 0, n, x);
-    for (size_t i = 0; i < n; i++)
-        x[i] *= scale;
+    xb_test_fill_normal(x, n, 11, layer, scale);
 }
 
 /* Values of magnitude in [0.2, 1.2] with random sign: away from ReLU's

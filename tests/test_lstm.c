@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "xb_test_util.h"
 #include "xb_alloc.h"
 #include "xb_layer.h"
 #include "xb_net.h"
@@ -37,11 +38,7 @@ TestSuite(lstm, .init = setup, .fini = teardown);
 
 static void fill_normal(float *x, size_t n, uint32_t layer, float scale)
 {
-    struct xb_addr a = {.purpose = XB_PURPOSE_TEST, .layer = layer};
-    struct xb_stream s = xb_stream_at(11, &a);
-    xb_normal_fill(&s, 0, n, x);
-    for (size_t i = 0; i < n; i++)
-        x[i] *= scale;
+    xb_test_fill_normal(x, n, 11, layer, scale);
 }
 
 static void layer_make(struct xb_layer *l, struct xb_shape in, int units, size_t max_rows,

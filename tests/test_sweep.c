@@ -51,6 +51,15 @@ static void teardown(void)
 
 TestSuite(sweep, .init = setup, .fini = teardown);
 
+/* The model, data and training every sweep test shares. */
+#define TINY                                                                              \
+    "model = { name = \"tiny\"; input = [1, 8, 8]; classes = 10;\n"                       \
+    "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 32; },\n"          \
+    "    { type = \"noise\"; }, { type = \"relu\"; }, { type = \"dense\"; units = 10; },\n" \
+    "    { type = \"noise\"; } ); };\n"                                                      \
+    "data = { set = \"synthetic\"; };\n"                                                     \
+    "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 8; };\n"
+
 static void experiment(struct xb_experiment *e, const char *out)
 {
     char path[256];
@@ -58,12 +67,7 @@ static void experiment(struct xb_experiment *e, const char *out)
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fprintf(f,
-            "model = { name = \"tiny\"; input = [1, 8, 8]; classes = 10;\n"
-            "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 32; },\n"
-            "    { type = \"noise\"; }, { type = \"relu\"; }, { type = \"dense\"; units = 10; },\n"
-            "    { type = \"noise\"; } ); };\n"
-            "data = { set = \"synthetic\"; };\n"
-            "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 8; };\n"
+            TINY
             "sweep = { noise = \"mult\"; sigma_train = [0.0, 0.8]; sigma_test = [0.0, 0.8];\n"
             "  repeats = 3; votes = 5; eval_rows = 160; output = \"%s/%s\"; };\n",
             dir, out);
@@ -207,12 +211,7 @@ static void device_experiment(struct xb_experiment *e, const char *out)
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     fprintf(f,
-            "model = { name = \"tiny\"; input = [1, 8, 8]; classes = 10;\n"
-            "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 32; },\n"
-            "    { type = \"noise\"; }, { type = \"relu\"; }, { type = \"dense\"; units = 10; },\n"
-            "    { type = \"noise\"; } ); };\n"
-            "data = { set = \"synthetic\"; };\n"
-            "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 8; };\n"
+            TINY
             "sweep = { noise = \"mult\"; sigma_train = [0.0, 0.3]; test = \"device\";\n"
             "  t = [1.0, 86400.0]; repeats = 2; votes = 3; eval_rows = 160;\n"
             "  output = \"%s/%s\"; };\n"
