@@ -62,6 +62,12 @@ struct lstm {
     /* one step's buffers (EVAL) and backward scratch, max_rows each */
     float *e_xh, *e_z, *e_c, *e_se;
     float *dh, *dc, *dxh;
+    /* The signal the gate noise meets: Σ z² of the noise-free gate
+     * pre-activations of the last forward (all steps, rows, gates), summed
+     * per row then over rows in order, so thread counts agree. */
+    double *row_power;        /* max_rows */
+    double power;
+    size_t power_count;
     struct xb_layer_chip chip; /* programmed crossbar, or empty */
 };
 
@@ -113,6 +119,7 @@ static enum xb_status lstm_create(struct xb_ctx *ctx, struct xb_layer *l,
     s->e_z = xb_aligned(m * s->G, sizeof(float));
     s->e_c = xb_aligned(m * s->H, sizeof(float));
     s->e_se = xb_aligned(m * s->G, sizeof(float));
+    s->row_power = xb_malloc(m, sizeof(double));
     s->dh = xb_aligned(m * s->H, sizeof(float));
     s->dc = xb_aligned(m * s->H, sizeof(float));
     s->dxh = xb_aligned(m * s->K, sizeof(float));
@@ -145,6 +152,9 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
     float *xh0 = keep ? s->xh : s->e_xh, *z0 = keep ? s->z : s->e_z;
     float *c0 = keep ? s->c : s->e_c, *se0 = keep ? s->se : s->e_se;
     const size_t sl = keep ? 1 : 0; /* slot multiplier */
+    double *row_power = s->row_power;
+    s->power = 0.0;
+    s->power_count = T * rows * G;
     for (size_t t = 0; t < T; t++) {
         float *xh = xh0 + sl * t * rows * K, *z = z0 + sl * t * rows * G;
         float *se = se0 + sl * t * rows * G, *c = c0 + sl * t * rows * H;
@@ -179,11 +189,15 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
         ra.step = (uint32_t)t;
         const struct xb_rows *addr = &ra;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(z, se, c, cp, hn, hs, rows, H, G, kind, sigma, base, addr) \
+    firstprivate(z, se, c, cp, hn, hs, rows, H, G, kind, sigma, base, addr, row_power) \
     if (rows * G > XB_LAYER_PAR_MIN / 8)
         for (size_t r = 0; r < rows; r++) {
             float *zr = z + r * G, *sr = se + r * G, *cr = c + r * H, *hr = hn + r * hs;
             const float *cpr = cp ? cp + r * H : NULL;
+            double pw = 0.0;
+            for (size_t j = 0; j < G; j++)
+                pw += (double)zr[j] * (double)zr[j];
+            row_power[r] = pw;
             if (kind != XB_NOISE_NONE) {
                 /* sigma eps = additive noise on a zero row (as the noise
                  * layer), gate block by gate block (column j still draws
@@ -210,6 +224,8 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
                 hr[j] = o * tanhf(cv);
             }
         }
+        for (size_t r = 0; r < rows; r++)
+            s->power += row_power[r];
     }
 }
 
@@ -342,9 +358,17 @@ static void lstm_destroy(struct xb_layer *l)
     lstm_unprogram(l);
     lstm_free_cache(s);
     xb_free(s->e_xh), xb_free(s->e_z), xb_free(s->e_c), xb_free(s->e_se);
+    xb_free(s->row_power);
     xb_free(s->dh), xb_free(s->dc), xb_free(s->dxh);
     xb_free(s);
     l->state = NULL;
+}
+
+static void lstm_noise_power(const struct xb_layer *l, double *sum, size_t *count)
+{
+    const struct lstm *s = l->state;
+    *sum += s->power;
+    *count += s->power_count;
 }
 
 const struct xb_layer_type xb_layer_lstm = {
@@ -358,5 +382,6 @@ const struct xb_layer_type xb_layer_lstm = {
     .calibrate = lstm_calibrate,
     .unprogram = lstm_unprogram,
     .deterministic = lstm_deterministic,
+    .noise_power = lstm_noise_power,
     .destroy = lstm_destroy,
 };

@@ -111,6 +111,10 @@ struct xb_layer_type {
     /* 1 if the forward of this pass draws nothing at random (equal inputs
      * give equal outputs). NULL: always, in EVAL. */
     int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);
+    /* Layers that inject noise inside (lstm: on its gates): adds the sum of
+     * squares of the noise-free values their noise met in the last forward
+     * to *sum and their number to *count. NULL: none inside. */
+    void (*noise_power)(const struct xb_layer *l, double *sum, size_t *count);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };

@@ -202,8 +202,13 @@ double xb_net_noise_input_power(const struct xb_net *net)
 {
     double sum = 0.0;
     size_t count = 0;
-    for (size_t k = 1; k < net->n_layers; k++) {
-        if (strcmp(net->layers[k].type->name, "noise"))
+    for (size_t k = 0; k < net->n_layers; k++) {
+        const struct xb_layer *l = &net->layers[k];
+        if (l->type->noise_power) {
+            l->type->noise_power(l, &sum, &count);
+            continue;
+        }
+        if (k == 0 || strcmp(l->type->name, "noise"))
             continue;
         const size_t n = net->fwd_rows * xb_shape_size(net->layers[k].in);
         const float *a = net->act[k - 1];

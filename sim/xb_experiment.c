@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_data.h"
 #include "xb_params.h"
 
 /* ---- the key table ------------------------------------------------------ */
@@ -27,10 +28,14 @@ struct key {
 #define OFF(f) offsetof(struct xb_experiment, f)
 static const struct key keys[] = {
     {"data", "set", K_STR, OFF(dataset), sizeof(((struct xb_experiment *)0)->dataset), 0, 0,
-     "mnist, fashion-mnist, cifar10 or synthetic"},
+     "mnist, fashion-mnist, cifar10, mnist-strokes or synthetic"},
     {"data", "dir", K_STR, OFF(data_dir), sizeof(((struct xb_experiment *)0)->data_dir), 0, 0,
      "directory of the data files"},
     {"data", "validation", K_REAL, OFF(validation), 0, 0.0, 0.5, "fraction of train held out"},
+    {"data", "steps", K_INT, OFF(data_steps), sizeof(int), 1, XB_STROKES_MAX_STEPS,
+     "mnist-strokes: pen steps per sequence (padded / truncated)"},
+    {"data", "features", K_INT, OFF(data_features), sizeof(int), 2, 4,
+     "mnist-strokes: 2 (dx, dy) or 4 (dx, dy, eos, eod)"},
     {"model", "name", K_STR, OFF(model_name), sizeof(((struct xb_experiment *)0)->model_name),
      0, 0, "model name"},
     {"train", "optimizer", K_OPTIM, OFF(train.optim.kind), 0, 0, 0, "adam or sgd"},
@@ -355,6 +360,8 @@ static void defaults(struct xb_experiment *e)
     memset(e, 0, sizeof *e);
     snprintf(e->dataset, sizeof e->dataset, "mnist");
     e->validation = 0.1;
+    e->data_steps = 64;
+    e->data_features = 2;
     xb_train_params_default(&e->train);
     e->epochs = 10;
     e->noise = XB_NOISE_MULT;
@@ -437,13 +444,12 @@ done:
 
 static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e)
 {
-    static const char *const sets[] = {"mnist", "fashion-mnist", "cifar10", "synthetic"};
-    int known = 0;
-    for (size_t k = 0; k < sizeof sets / sizeof *sets; k++)
-        known |= !strcmp(e->dataset, sets[k]);
-    if (!known)
+    if (!xb_dataset_known(e->dataset))
         return xb_error(ctx, XB_ENOTFOUND, "%s: data.set = \"%s\": unknown data set; expected "
-                        "mnist, fashion-mnist, cifar10 or synthetic", e->path, e->dataset);
+                        "%s", e->path, e->dataset, xb_dataset_names());
+    if (e->data_features == 3)
+        return xb_error(ctx, XB_ERANGE, "%s: data.features = 3: expected 2 (dx, dy) or 4 (dx, "
+                        "dy, eos, eod)", e->path);
     if ((size_t)e->votes > e->eval_rows || (size_t)e->repeats > e->eval_rows)
         return xb_error(ctx, XB_ERANGE, "%s: sweep.eval_rows = %zu: must hold at least votes "
                         "(%d) and repeats (%d) rows", e->path, e->eval_rows, e->votes, e->repeats);
@@ -544,7 +550,12 @@ char *xb_experiment_text(const struct xb_experiment *e)
 #define PUT(...) len += (size_t)snprintf(t + len, size > len ? size - len : 0, __VA_ARGS__)
     char r1[64], r2[64], r3[64], r4[64];
     real_text(r1, sizeof r1, e->validation);
-    PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; };\n", e->dataset, e->data_dir, r1);
+    if (!strcmp(e->dataset, "mnist-strokes"))
+        PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; steps = %d; features = %d; "
+            "};\n", e->dataset, e->data_dir, r1, e->data_steps, e->data_features);
+    else
+        PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; };\n", e->dataset,
+            e->data_dir, r1);
     PUT("model = {\n  name = \"%s\";\n  input = [%d, %d, %d];\n  classes = %d;\n  layers = (\n",
         e->model_name, e->model.input.c, e->model.input.h, e->model.input.w, e->model.classes);
     for (size_t k = 0; k < e->model.n_layers; k++) {

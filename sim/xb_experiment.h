@@ -49,9 +49,11 @@
 struct xb_experiment {
     char path[4096];
     /* data */
-    char dataset[32];           /* mnist | fashion-mnist | cifar10 | synthetic */
+    char dataset[32];           /* a name xb_dataset_known accepts */
     char data_dir[4096];        /* "" = the default (XBAR_DATA or data/) */
     double validation;          /* fraction of train held out, [0, 0.5] */
+    int data_steps;             /* mnist-strokes: pen steps per sequence (64) */
+    int data_features;          /* mnist-strokes: 2 or 4 (2) */
     /* model */
     char model_name[64];
     struct xb_net_config model;

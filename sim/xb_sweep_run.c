@@ -17,8 +17,12 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
 {
     struct xb_dataset *all = NULL;
     *train = *val = *test = NULL;
-    enum xb_status st = xb_dataset_load(ctx, e->dataset, e->data_dir[0] ? e->data_dir : NULL,
-                                        xb_ctx_seed(ctx), &all, test);
+    const struct xb_data_spec spec = {.name = e->dataset,
+                                      .dir = e->data_dir[0] ? e->data_dir : NULL,
+                                      .seed = xb_ctx_seed(ctx),
+                                      .steps = e->data_steps,
+                                      .features = e->data_features};
+    enum xb_status st = xb_dataset_load(ctx, &spec, &all, test);
     if (st)
         return st;
     st = xb_dataset_split(ctx, all, e->validation, xb_ctx_seed(ctx), train, val);

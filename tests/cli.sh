@@ -273,5 +273,43 @@ expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --s
 expect_usage "sweep: unwritable output" "sweep.output" sweep "$tmp/syn.cfg" \
     --set sweep.output=/nonexistent/dir/x.h5
 
+# ---- mnist-strokes: de Jong's sequence files, generated here --------------------
+# Sequence i: (i mod 10) + 2 pen steps of (i mod 10, 1), eod on the last; label i mod 10.
+mkdir -p "$tmp/strokes"
+for split in trainimg:60 testimg:20; do
+    prefix=${split%%:*}
+    n=${split##*:}
+    i=0
+    while [ "$i" -lt "$n" ]; do
+        d=$((i % 10))
+        awk -v d="$d" 'BEGIN { n = d + 2; for (s = 1; s <= n; s++) print d, 1, (s == n), (s == n) }' \
+            >"$tmp/strokes/$prefix-$i-inputdata.txt"
+        awk -v d="$d" 'BEGIN { n = d + 2; for (s = 1; s <= n; s++) {
+            for (k = 0; k < 10; k++) printf "%d ", (k == d); print 0, 1, 0, (s == n) } }' \
+            >"$tmp/strokes/$prefix-$i-targetdata.txt"
+        i=$((i + 1))
+    done
+done
+cat >"$tmp/strokes.cfg" <<EOT
+model = { name = "tiny-lstm"; input = [1, 12, 2]; classes = 10;
+  layers = ( { type = "lstm"; units = 8; }, { type = "dense"; units = 10; }, { type = "noise"; } ); };
+data = { set = "mnist-strokes"; dir = "$tmp/strokes"; steps = 12; features = 2; validation = 0.1; };
+train = { optimizer = "adam"; lr = 0.01; batch = 16; epochs = 1; };
+sweep = { noise = "mult"; sigma_train = [0.0]; sigma_test = [0.0, 0.5]; repeats = 2;
+  votes = 3; eval_rows = 48; output = "$tmp/strokes.h5"; };
+EOT
+run train "$tmp/strokes.cfg" -o "$tmp/strokes-model.h5" --quiet
+[ "$rc" -eq 0 ] && h5ls -r "$tmp/strokes-model.h5" | grep -q "/models/0/params" &&
+    ok "xbar train on mnist-strokes files" || bad "train on mnist-strokes: exit $rc, $(head -c 300 "$tmp/err")"
+expect_usage "mnist-strokes: steps do not match the model" "model.input = [1, 12, 2]" \
+    train "$tmp/strokes.cfg" -o "$tmp/s2.h5" --set data.steps=10
+expect_usage "mnist-strokes: features 3" "data.features = 3" \
+    train "$tmp/strokes.cfg" -o "$tmp/s2.h5" --set data.features=3
+printf '1 1 0 0\n1 x 0 1\n' >"$tmp/strokes/testimg-7-inputdata.txt"
+expect_usage "mnist-strokes: a non-numeric entry" "testimg-7-inputdata.txt:2: column 2: \"x\"" \
+    train "$tmp/strokes.cfg" -o "$tmp/s2.h5"
+[ ! -e "$tmp/s2.h5" ] && ok "mnist-strokes: no result file after a bad input" ||
+    bad "mnist-strokes: $tmp/s2.h5 written despite the bad input"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -29,6 +29,14 @@ static void remove_dir(void)
     cr_assert_eq(system(cmd), 0);
 }
 
+/* xb_dataset_load by name, directory and seed. */
+static enum xb_status load(struct xb_ctx *ctx, const char *name, const char *d, uint64_t seed,
+                           struct xb_dataset **train, struct xb_dataset **test)
+{
+    const struct xb_data_spec spec = {.name = name, .dir = d, .seed = seed};
+    return xb_dataset_load(ctx, &spec, train, test);
+}
+
 /* dir/name in a buffer of the caller's. */
 static char *in_dir(char *buf, size_t size, const char *name)
 {
@@ -334,7 +342,7 @@ Test(cifar, directory_of_batches)
         write_cifar(f, names[f], records[f], 0);
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_dataset *train, *test;
-    cr_assert_eq(xb_dataset_load(ctx, "cifar10", dir, 1, &train, &test), XB_OK, "%s",
+    cr_assert_eq(load(ctx, "cifar10", dir, 1, &train, &test), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert_eq(train->n, 9);
     cr_assert_eq(test->n, 4);
@@ -351,7 +359,7 @@ Test(cifar, directory_of_batches)
     /* A missing batch is named, with where to get the files. */
     char p[128];
     cr_assert_eq(unlink(in_dir(p, sizeof p, "data_batch_3.bin")), 0);
-    cr_assert_eq(xb_dataset_load(ctx, "cifar10", dir, 1, &train, &test), XB_ENOTFOUND);
+    cr_assert_eq(load(ctx, "cifar10", dir, 1, &train, &test), XB_ENOTFOUND);
     cr_assert_null(train);
     cr_assert_null(test);
     cr_assert(strstr(xb_ctx_error(ctx), p) && strstr(xb_ctx_error(ctx), "cifar"), "%s",
@@ -391,7 +399,7 @@ Test(synthetic, reproducible_and_separable)
     struct xb_data_synth_params p;
     xb_data_synth_default(&p);
     struct xb_dataset *a, *at, *b, *bt, *c, *ct;
-    cr_assert_eq(xb_dataset_load(ctx, "synthetic", NULL, 7, &a, &at), XB_OK);
+    cr_assert_eq(load(ctx, "synthetic", NULL, 7, &a, &at), XB_OK);
     cr_assert_eq(xb_data_synth(ctx, &p, 7, &b, &bt), XB_OK);
     cr_assert_eq(a->n, p.n_train);
     cr_assert_eq(at->n, p.n_test);
@@ -468,16 +476,16 @@ Test(data, unknown_name_is_named)
 {
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_dataset *tr, *te;
-    cr_assert_eq(xb_dataset_load(ctx, "mnits", NULL, 1, &tr, &te), XB_EINVAL);
+    cr_assert_eq(load(ctx, "mnits", NULL, 1, &tr, &te), XB_EINVAL);
     cr_assert_null(tr);
     cr_assert(strstr(xb_ctx_error(ctx), "\"mnits\"") && strstr(xb_ctx_error(ctx), "fashion-mnist"),
               "%s", xb_ctx_error(ctx));
     /* A directory without the converted MNIST names the file and make data. */
-    cr_assert_eq(xb_dataset_load(ctx, "mnist", "/nonexistent", 1, &tr, &te), XB_ENOTFOUND);
+    cr_assert_eq(load(ctx, "mnist", "/nonexistent", 1, &tr, &te), XB_ENOTFOUND);
     cr_assert(strstr(xb_ctx_error(ctx), "/nonexistent/images-idx3-ubyte.gz") &&
                   strstr(xb_ctx_error(ctx), "make data"),
               "%s", xb_ctx_error(ctx));
-    cr_assert_eq(xb_dataset_load(ctx, "fashion-mnist", "/nonexistent", 1, &tr, &te),
+    cr_assert_eq(load(ctx, "fashion-mnist", "/nonexistent", 1, &tr, &te),
                  XB_ENOTFOUND);
     cr_assert(strstr(xb_ctx_error(ctx), "/nonexistent/train-images-idx3-ubyte.gz") &&
                   strstr(xb_ctx_error(ctx), "dataset-fashion-mnist"),
@@ -545,7 +553,7 @@ Test(split, validation_set_is_carved_from_train)
 {
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_dataset *tr, *te, *rest, *val, *rest2, *val2;
-    cr_assert_eq(xb_dataset_load(ctx, "synthetic", NULL, 3, &tr, &te), XB_OK);
+    cr_assert_eq(load(ctx, "synthetic", NULL, 3, &tr, &te), XB_OK);
     cr_assert_eq(xb_dataset_split(ctx, tr, 0.1, 5, &rest, &val), XB_OK);
     cr_assert_eq(rest->n, 1800);
     cr_assert_eq(val->n, 200);
@@ -695,7 +703,7 @@ Test(real, mnist_split)
         cr_skip_test("%s missing: run `make data`", path);
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_dataset *tr, *te, *tr2, *te2;
-    cr_assert_eq(xb_dataset_load(ctx, "mnist", NULL, 1, &tr, &te), XB_OK, "%s",
+    cr_assert_eq(load(ctx, "mnist", NULL, 1, &tr, &te), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert_eq(tr->n, 8000);
     cr_assert_eq(te->n, 2000);
@@ -712,7 +720,7 @@ Test(real, mnist_split)
         cr_assert_eq(ctr[k] + cte[k], all[k]);
     }
     /* The split is fixed: another experiment seed, the same images. */
-    cr_assert_eq(xb_dataset_load(ctx, "mnist", NULL, 99, &tr2, &te2), XB_OK);
+    cr_assert_eq(load(ctx, "mnist", NULL, 99, &tr2, &te2), XB_OK);
     cr_assert_eq(memcmp(te->x, te2->x, te->n * te->dim * sizeof(float)), 0);
     cr_assert_eq(memcmp(tr->y, tr2->y, tr->n), 0);
     /* Classes are mixed from the start (the file is sorted by digit). */
@@ -734,7 +742,7 @@ Test(real, fashion_mnist)
         cr_skip_test("dataset-fashion-mnist is not installed");
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_dataset *tr, *te;
-    cr_assert_eq(xb_dataset_load(ctx, "fashion-mnist", NULL, 1, &tr, &te), XB_OK, "%s",
+    cr_assert_eq(load(ctx, "fashion-mnist", NULL, 1, &tr, &te), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert_eq(tr->n, 60000);
     cr_assert_eq(te->n, 10000);

@@ -59,6 +59,8 @@ Test(experiment, shipped_configs_parse)
     const char *files[] = {"configs/quickstart.cfg", "configs/paper001/cnn6_mnist_mult.cfg",
                            "configs/paper001/cnn6_mnist_add.cfg",
                            "configs/paper001/mlp_fashion_mult.cfg",
+                           "configs/paper001/lstm128_mnist_mult.cfg",
+                           "configs/paper001/lstm128_strokes_mult.cfg",
                            "configs/pcm_mlp_mnist.cfg"};
     for (size_t k = 0; k < sizeof files / sizeof *files; k++)
         cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s: %s", files[k],
@@ -70,6 +72,15 @@ Test(experiment, shipped_configs_parse)
     cr_assert_eq(e.noise, XB_NOISE_MULT);
     cr_assert_eq(e.model.n_layers, 9);
     cr_assert_str_eq(e.model_name, "mlp");
+    /* The stroke sequences' options reach the experiment and its text. */
+    cr_assert_eq(xb_experiment_read(ctx, "configs/paper001/lstm128_strokes_mult.cfg", NULL, 0, &e),
+                 XB_OK);
+    cr_assert_eq(e.data_steps, 64);
+    cr_assert_eq(e.data_features, 2);
+    char *st = xb_experiment_text(&e);
+    cr_assert(strstr(st, "steps = 64; features = 2;"), "%s", st);
+    xb_free(st);
+    cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
     /* The resolved text reads back to the same experiment. */
     char *text = xb_experiment_text(&e), path[256];
     snprintf(path, sizeof path, "%s/round.cfg", dir);

@@ -6,7 +6,8 @@
  * it); one step by hand; TRAIN and EVAL forwards agree; the gate noise
  * differs by step and by sample; bit-identity for 1 and 2 threads; the
  * ideal device equals the abstract path and pcm reads differ per step; a
- * small lstm -> dense -> noise net learns a fixed batch with Adam.
+ * small lstm -> dense -> noise net learns a fixed batch with Adam; the
+ * gate pre-activations count in the net's additive-noise signal power.
  *
  * Gradient checks as in test_layers.c: L = Σ c_i y_i with fixed random c,
  * each parameter or input moved by ± h (relative to |v|, absolute floor),
@@ -172,6 +173,13 @@ Test(lstm, one_step_by_hand)
     double cc = sig(zi) * tanh(zg); /* f * c_0 = 0 */
     double h = sig(zo) * tanh(cc);
     cr_assert(fabs((double)y - h) < 1e-6, "h = %.8g, expected %.8g", (double)y, h);
+    /* the signal the gate noise meets: the four noise-free pre-activations */
+    double zf = 0.1 * x0 + 0.2 * x1 + 1.0, sum = 0.0;
+    size_t count = 0;
+    l.type->noise_power(&l, &sum, &count);
+    cr_assert_eq(count, 4);
+    double want = zi * zi + zf * zf + zg * zg + zo * zo;
+    cr_assert(fabs(sum - want) < 1e-5 * want, "sum z^2 = %.8g, expected %.8g", sum, want);
     layer_free(&l);
 }
 
@@ -286,6 +294,35 @@ static void small_config(struct xb_net_config *cfg)
     lc(&cfg->layers[1], "dense", 10);
     lc(&cfg->layers[2], "noise", 0);
     cfg->n_layers = 3;
+}
+
+/* The additive-noise SNR of a net counts the gate pre-activations of an
+ * lstm beside the inputs of its noise layers, pooled over all values. */
+Test(lstm, noise_input_power_counts_the_gates)
+{
+    enum { R = 5 };
+    struct xb_net_config cfg;
+    small_config(&cfg);
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &cfg, R, &net), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_net_init(net, 3);
+    float x[R * 6 * 4];
+    fill_normal(x, R * 6 * 4, 41, 1.0f);
+    struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
+    const float *out = xb_net_forward(net, &p, x);
+    double s_out = 0.0;
+    for (size_t i = 0; i < R * 10; i++)
+        s_out += (double)out[i] * (double)out[i];
+    double s_gates = 0.0;
+    size_t n_gates = 0;
+    const struct xb_layer *l = xb_net_layer(net, 0);
+    l->type->noise_power(l, &s_gates, &n_gates);
+    cr_assert_eq(n_gates, (size_t)R * 6 * 4 * 8, "steps x rows x 4H");
+    cr_assert_gt(s_gates, 0.0);
+    double want = (s_gates + s_out) / (double)(n_gates + R * 10);
+    double got = xb_net_noise_input_power(net);
+    cr_assert(fabs(got - want) <= 1e-12 * want, "power %.15g, expected %.15g", got, want);
+    xb_net_free(net);
 }
 
 /* The ideal device runs the same product as the abstract path; a pcm chip

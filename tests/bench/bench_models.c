@@ -1,7 +1,8 @@
 /*
- * Network throughput in images per second and as a fraction of the
- * sgemm-limited rate: FLOPs are counted from the weighted layers (2 per
- * multiply-accumulate; training as forward + two backward products, 3x).
+ * Network throughput in samples (images, sequences) per second and as a
+ * fraction of the sgemm-limited rate: FLOPs are counted from the weighted
+ * layers (2 per multiply-accumulate, an LSTM's per step; training as forward
+ * + two backward products, 3x).
  */
 #include "bench_models.h"
 
@@ -41,6 +42,8 @@ static double macs(struct xb_net *net)
         const struct xb_layer *l = xb_net_layer(net, k);
         if (!strcmp(l->type->name, "dense") || !strcmp(l->type->name, "conv2d"))
             m += (double)l->out.h * l->out.w * (double)(l->n_params - (size_t)l->out.c);
+        else if (!strcmp(l->type->name, "lstm")) /* per step: [x, h] times 4H gate columns */
+            m += (double)l->in.c * l->in.h * (double)(l->n_params - 4 * (size_t)l->out.c);
     }
     return m;
 }
@@ -97,7 +100,7 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
     f->vote_frac = 2.0 * m * f->vote_ips * 1e-9 / sgemm_gflops;
     printf("%s_macs_per_image: %.4g\n", e.model_name, m);
     printf("%s_train_batch: %zu\n", e.model_name, batch);
-    printf("%s_train_images_per_s: %.1f\n", e.model_name, f->train_ips);
+    printf("%s_train_samples_per_s: %.1f\n", e.model_name, f->train_ips);
     printf("%s_train_gflops: %.1f\n", e.model_name, 6.0 * m * f->train_ips * 1e-9);
     printf("%s_train_fraction_of_sgemm: %.3f\n", e.model_name, f->train_frac);
     printf("%s_voted_k20_samples_per_s: %.1f\n", e.model_name, f->vote_ips / 20.0);
@@ -128,14 +131,17 @@ static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_swe
 
 void bench_models(struct xb_ctx *ctx, double sgemm_gflops, struct bench_models_result *out)
 {
-    struct model_figures mlp, cnn;
+    struct model_figures mlp, cnn, lstm;
     printf("\n[training and voted inference] all threads, multiplicative noise sigma 0.5, "
            "random 28 x 28 inputs; fractions of the sgemm rate above (%.1f GFLOP/s)\n",
            sgemm_gflops);
     one_model(ctx, "configs/quickstart.cfg", 128, 128 * 40, 1000, sgemm_gflops, &mlp);
     one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 12, 64, sgemm_gflops, &cnn);
+    one_model(ctx, "configs/paper001/lstm128_mnist_mult.cfg", 128, 128 * 12, 200, sgemm_gflops,
+              &lstm);
     out->mlp_train_frac = mlp.train_frac;
     out->mlp_vote_frac = mlp.vote_frac;
+    out->lstm_train_frac = lstm.train_frac;
 
     float *X;
     uint8_t *y;

@@ -7,6 +7,7 @@
 struct bench_models_result {
     double mlp_train_frac;  /* achieved / sgemm GFLOP/s, all threads, batch 128 */
     double mlp_vote_frac;   /* voted inference (K = 20), same */
+    double lstm_train_frac; /* lstm128 training, batch 128 (issue 4) */
     double sweep_speedup;   /* 2 threads vs 1 on a 2-point sweep */
 };
 
