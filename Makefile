@@ -67,8 +67,12 @@ BENCH    := $(BUILD)/tests/bench/bench
 .PHONY: all test check bench demo demo-devices deps clean data
 all: $(BIN)
 
-# The Gaussian kernel is built with -O3 so that it vectorises: see noise/xb_gauss.c.
+# The Gaussian and activation kernels are built with -O3 so that they vectorise:
+# see noise/xb_gauss.c and models/xb_act.c,
 $(BUILD)/noise/xb_gauss.o: CFLAGS += -O3
+$(BUILD)/models/xb_act.o: CFLAGS += -O3
+# and so that the bias sums of xb_gemm_dw run across columns in vectors.
+$(BUILD)/models/xb_gemm.o: CFLAGS += -O3
 
 # The commit a binary was built from, written into every result file.
 $(BUILD)/sim/xb_version.o: CPPFLAGS += -DXB_GIT_COMMIT='"$(shell git rev-parse --short=12 HEAD 2>/dev/null)"'

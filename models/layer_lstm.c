@@ -47,6 +47,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "xb_act.h"
 #include "xb_alloc.h"
 #include "xb_gemm.h"
 #include "xb_layer_impl.h"
@@ -55,13 +56,14 @@
 struct lstm {
     size_t T, F, H, K, G; /* steps, features, hidden, F + H, 4H */
     /* TRAIN caches, slot t = rows × width, slots contiguous (T × cap rows) */
-    float *xh, *z, *c, *se;
+    float *xh, *z, *c, *tc, *se; /* tc = tanh(c), reused by backward */
     size_t cap;              /* rows the caches hold per step */
     size_t fwd_rows;         /* rows of the last TRAIN forward (0: none) */
     enum xb_noise_kind kind; /* noise of the last TRAIN forward */
     /* one step's buffers (EVAL) and backward scratch, max_rows each */
     float *e_xh, *e_z, *e_c, *e_se;
-    float *dh, *dc, *dxh;
+    float *dc, *dxh;
+    float *zeros;             /* H zeros: c_{-1} */
     /* The signal the gate noise meets: Σ z² of the noise-free gate
      * pre-activations of the last forward (all steps, rows, gates), summed
      * per row then over rows in order, so thread counts agree. */
@@ -73,8 +75,8 @@ struct lstm {
 
 static void lstm_free_cache(struct lstm *s)
 {
-    xb_free(s->xh), xb_free(s->z), xb_free(s->c), xb_free(s->se);
-    s->xh = s->z = s->c = s->se = NULL;
+    xb_free(s->xh), xb_free(s->z), xb_free(s->c), xb_free(s->tc), xb_free(s->se);
+    s->xh = s->z = s->c = s->tc = s->se = NULL;
     s->cap = 0;
 }
 
@@ -87,6 +89,7 @@ static void lstm_ensure_cache(struct lstm *s, size_t rows)
     s->xh = xb_aligned(n * s->K, sizeof(float));
     s->z = xb_aligned(n * s->G, sizeof(float));
     s->c = xb_aligned(n * s->H, sizeof(float));
+    s->tc = xb_aligned(n * s->H, sizeof(float));
     s->se = xb_aligned(n * s->G, sizeof(float));
     s->cap = rows;
 }
@@ -120,8 +123,8 @@ static enum xb_status lstm_create(struct xb_ctx *ctx, struct xb_layer *l,
     s->e_c = xb_aligned(m * s->H, sizeof(float));
     s->e_se = xb_aligned(m * s->G, sizeof(float));
     s->row_power = xb_malloc(m, sizeof(double));
-    s->dh = xb_aligned(m * s->H, sizeof(float));
     s->dc = xb_aligned(m * s->H, sizeof(float));
+    s->zeros = xb_calloc(s->H, sizeof(float));
     s->dxh = xb_aligned(m * s->K, sizeof(float));
     l->out = (struct xb_shape){cfg->units, 1, 1};
     l->n_params = s->G * s->K + s->G;
@@ -139,8 +142,6 @@ static void lstm_init(struct xb_layer *l, uint64_t seed)
         b[j] = (j >= s->H && j < 2 * s->H) ? 1.0f : 0.0f; /* forget gate: 1 */
 }
 
-static inline float sigmoidf(float v) { return 1.0f / (1.0f + expf(-v)); }
-
 /* The forward of all T steps. keep: per-step slots in the caches (TRAIN),
  * else one step's buffers reused. */
 static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float *b,
@@ -152,27 +153,31 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
     float *xh0 = keep ? s->xh : s->e_xh, *z0 = keep ? s->z : s->e_z;
     float *c0 = keep ? s->c : s->e_c, *se0 = keep ? s->se : s->e_se;
     const size_t sl = keep ? 1 : 0; /* slot multiplier */
+    float *tc0 = keep ? s->tc : NULL;
     double *row_power = s->row_power;
+    const int measure = p->measure_power;
     s->power = 0.0;
-    s->power_count = T * rows * G;
+    s->power_count = measure ? T * rows * G : 0;
+    /* [x_0, h_0 = 0]; later steps get x_t from the element-wise pass of
+     * step t - 1, which writes h_{t-1} beside it */
+#pragma omp parallel for schedule(static) default(none) \
+    firstprivate(xh0, x, rows, T, F, H, K) if (rows * K > XB_LAYER_PAR_MIN)
+    for (size_t r = 0; r < rows; r++) {
+        memcpy(xh0 + r * K, x + r * T * F, F * sizeof(float));
+        memset(xh0 + r * K + F, 0, H * sizeof(float));
+    }
     for (size_t t = 0; t < T; t++) {
         float *xh = xh0 + sl * t * rows * K, *z = z0 + sl * t * rows * G;
         float *se = se0 + sl * t * rows * G, *c = c0 + sl * t * rows * H;
         const float *cp = t == 0 ? NULL : c0 + sl * (t - 1) * rows * H;
-        float *hn; /* where h_t goes, row stride hs */
+        float *tc = keep ? tc0 + t * rows * H : NULL;
+        float *hn, *xn = NULL; /* where h_t goes, row stride hs; x_{t+1} */
         size_t hs;
         if (t + 1 == T) {
             hn = y, hs = H;
         } else {
-            hn = xh0 + sl * (t + 1) * rows * K + F, hs = K;
-        }
-        /* [x_t, h_{t-1}]: h_{t-1} was written by the previous step */
-#pragma omp parallel for schedule(static) default(none) \
-    firstprivate(xh, x, rows, t, T, F, H, K) if (rows * K > XB_LAYER_PAR_MIN)
-        for (size_t r = 0; r < rows; r++) {
-            memcpy(xh + r * K, x + (r * T + t) * F, F * sizeof(float));
-            if (t == 0)
-                memset(xh + r * K + F, 0, H * sizeof(float));
+            xn = xh0 + sl * (t + 1) * rows * K;
+            hn = xn + F, hs = K;
         }
         if (on_device) {
             XB_ASSERT(s->chip.xb != NULL); /* xb_net_program first */
@@ -189,15 +194,18 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
         ra.step = (uint32_t)t;
         const struct xb_rows *addr = &ra;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(z, se, c, cp, hn, hs, rows, H, G, kind, sigma, base, addr, row_power) \
-    if (rows * G > XB_LAYER_PAR_MIN / 8)
+    firstprivate(z, se, c, cp, tc, hn, hs, xn, x, rows, t, T, F, H, K, G, kind, sigma, base, \
+                 addr, row_power, measure) if (rows * G > XB_LAYER_PAR_MIN / 8)
         for (size_t r = 0; r < rows; r++) {
             float *zr = z + r * G, *sr = se + r * G, *cr = c + r * H, *hr = hn + r * hs;
+            float *tcr = tc ? tc + r * H : hr; /* EVAL: tanh(c) in h's row, then h */
             const float *cpr = cp ? cp + r * H : NULL;
-            double pw = 0.0;
-            for (size_t j = 0; j < G; j++)
-                pw += (double)zr[j] * (double)zr[j];
-            row_power[r] = pw;
+            if (measure) {
+                double pw = 0.0;
+                for (size_t j = 0; j < G; j++)
+                    pw += (double)zr[j] * (double)zr[j];
+                row_power[r] = pw;
+            }
             if (kind != XB_NOISE_NONE) {
                 /* sigma eps = additive noise on a zero row (as the noise
                  * layer), gate block by gate block (column j still draws
@@ -208,23 +216,43 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
                     xb_noise_apply(XB_NOISE_ADD, sigma, &base, addr, r, r + 1, k * H, H, se,
                                    G, hr);
                 if (kind == XB_NOISE_ADD) {
+#pragma omp simd
                     for (size_t j = 0; j < G; j++)
                         zr[j] = zr[j] + sr[j];
                 } else {
+#pragma omp simd
                     for (size_t j = 0; j < G; j++)
                         zr[j] = zr[j] + zr[j] * sr[j];
                 }
             }
-            for (size_t j = 0; j < H; j++) {
-                const float i = sigmoidf(zr[j]), f = sigmoidf(zr[H + j]);
-                const float g = tanhf(zr[2 * H + j]), o = sigmoidf(zr[3 * H + j]);
-                const float cv = f * (cpr ? cpr[j] : 0.0f) + i * g;
-                zr[j] = i, zr[H + j] = f, zr[2 * H + j] = g, zr[3 * H + j] = o;
-                cr[j] = cv;
-                hr[j] = o * tanhf(cv);
+            xb_sigmoid(zr, zr, 2 * H); /* i, f */
+            xb_tanh(zr + 2 * H, zr + 2 * H, H); /* g */
+            xb_sigmoid(zr + 3 * H, zr + 3 * H, H); /* o */
+            const float *ir = zr, *fr = zr + H, *gr = zr + 2 * H, *or = zr + 3 * H;
+            /* omp simd: the rows of z, c, tanh c and h never overlap */
+            if (cpr) {
+#pragma omp simd
+                for (size_t j = 0; j < H; j++)
+                    cr[j] = fr[j] * cpr[j] + ir[j] * gr[j];
+            } else {
+#pragma omp simd
+                for (size_t j = 0; j < H; j++)
+                    cr[j] = ir[j] * gr[j];
             }
+            xb_tanh(cr, tcr, H);
+            if (tcr == hr) {
+#pragma omp simd
+                for (size_t j = 0; j < H; j++)
+                    hr[j] = or[j] * hr[j];
+            } else {
+#pragma omp simd
+                for (size_t j = 0; j < H; j++)
+                    hr[j] = or[j] * tcr[j];
+            }
+            if (xn)
+                memcpy(xn + r * K, x + (r * T + t + 1) * F, F * sizeof(float));
         }
-        for (size_t r = 0; r < rows; r++)
+        for (size_t r = 0; measure && r < rows; r++)
             s->power += row_power[r];
     }
 }
@@ -257,46 +285,59 @@ static void lstm_backward(struct xb_layer *l, const struct xb_pass *p, const flo
     const size_t rows = p->rows, T = s->T, F = s->F, H = s->H, K = s->K, G = s->G;
     const float *W = l->params;
     const int mult = s->kind == XB_NOISE_MULT;
-    float *dh = s->dh, *dc = s->dc, *dxh = s->dxh;
-    memcpy(dh, dy, rows * H * sizeof(float));
+    float *dc = s->dc, *dxh = s->dxh;
     memset(dc, 0, rows * H * sizeof(float));
+    /* dL/dh_t comes from dy (t = T - 1), then from the columns F.. of the
+     * dL/d[x, h] product of step t + 1, read in place; its columns 0..F
+     * are dL/dx_{t+1}, copied out in the same pass. */
     for (size_t t = T; t-- > 0;) {
         /* the gates of step t become dL/dz_t in place */
         float *gz = s->z + t * rows * G;
-        const float *se = s->se + t * rows * G, *c = s->c + t * rows * H;
+        const float *se = s->se + t * rows * G, *tc = s->tc + t * rows * H;
         const float *cp = t == 0 ? NULL : s->c + (t - 1) * rows * H;
+        const float *dh = t + 1 == T ? dy : dxh + F;
+        const size_t dhs = t + 1 == T ? H : K;
+        const int copy_dx = dx && t + 1 < T;
+        const float *zeros = s->zeros;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(gz, se, c, cp, dh, dc, rows, H, G, mult) if (rows * G > XB_LAYER_PAR_MIN / 8)
+    firstprivate(gz, se, tc, cp, dh, dhs, dc, dx, dxh, copy_dx, zeros, rows, t, T, F, H, K, G, \
+                 mult) \
+    if (rows * G > XB_LAYER_PAR_MIN / 8)
         for (size_t r = 0; r < rows; r++) {
-            float *zr = gz + r * G, *dhr = dh + r * H, *dcr = dc + r * H;
-            const float *cr = c + r * H, *cpr = cp ? cp + r * H : NULL, *sr = se + r * G;
+            float *zr = gz + r * G, *dcr = dc + r * H;
+            const float *dhr = dh + r * dhs, *tcr = tc + r * H, *sr = se + r * G;
+            const float *cpr = cp ? cp + r * H : NULL;
+            if (copy_dx)
+                memcpy(dx + (r * T + t + 1) * F, dxh + r * K, F * sizeof(float));
+            const float *cpv_row = cpr ? cpr : zeros; /* c_{-1} = 0 */
+#pragma omp simd
             for (size_t j = 0; j < H; j++) {
                 const float i = zr[j], f = zr[H + j], g = zr[2 * H + j], o = zr[3 * H + j];
-                const float tc = tanhf(cr[j]);
-                const float dcv = dcr[j] + dhr[j] * o * (1.0f - tc * tc);
-                const float dov = dhr[j] * tc;
-                const float cpv = cpr ? cpr[j] : 0.0f;
+                const float tcv = tcr[j];
+                const float dcv = dcr[j] + dhr[j] * o * (1.0f - tcv * tcv);
+                const float dov = dhr[j] * tcv;
+                const float cpv = cpv_row[j];
                 zr[j] = dcv * g * i * (1.0f - i);
                 zr[H + j] = dcv * cpv * f * (1.0f - f);
                 zr[2 * H + j] = dcv * i * (1.0f - g * g);
                 zr[3 * H + j] = dov * o * (1.0f - o);
                 dcr[j] = dcv * f;
             }
-            if (mult)
+            if (mult) {
+#pragma omp simd
                 for (size_t j = 0; j < G; j++)
                     zr[j] = zr[j] + zr[j] * sr[j];
+            }
         }
         if (t == 0 && !dx)
             break;
         xb_gemm_dx(gz, W, dxh, rows, G, K);
-#pragma omp parallel for schedule(static) default(none) \
-    firstprivate(dxh, dx, dh, rows, t, T, F, H, K) if (rows * K > XB_LAYER_PAR_MIN)
-        for (size_t r = 0; r < rows; r++) {
-            if (dx)
-                memcpy(dx + (r * T + t) * F, dxh + r * K, F * sizeof(float));
-            memcpy(dh + r * H, dxh + r * K + F, H * sizeof(float));
-        }
     }
+    if (dx)
+#pragma omp parallel for schedule(static) default(none) firstprivate(dx, dxh, rows, T, F, K) \
+    if (rows * K > XB_LAYER_PAR_MIN)
+        for (size_t r = 0; r < rows; r++)
+            memcpy(dx + r * T * F, dxh + r * K, F * sizeof(float));
     /* dW += Σ_t dz_tᵀ [x_t, h_{t-1}], db += Σ_t dz_t: one reduction over
      * the T × rows rows of the contiguous slots */
     xb_gemm_dw(s->z, s->xh, l->grads, l->grads + G * K, T * rows, G, K);
@@ -359,7 +400,7 @@ static void lstm_destroy(struct xb_layer *l)
     lstm_free_cache(s);
     xb_free(s->e_xh), xb_free(s->e_z), xb_free(s->e_c), xb_free(s->e_se);
     xb_free(s->row_power);
-    xb_free(s->dh), xb_free(s->dc), xb_free(s->dxh);
+    xb_free(s->zeros), xb_free(s->dc), xb_free(s->dxh);
     xb_free(s);
     l->state = NULL;
 }

@@ -38,8 +38,10 @@ static void relu_backward(struct xb_layer *l, const struct xb_pass *p, const flo
     const size_t n = p->rows * xb_shape_size(l->in);
 #pragma omp parallel for simd schedule(static) default(none) firstprivate(x, dy, dx, n) \
     if (parallel : n > XB_LAYER_PAR_MIN)
-    for (size_t i = 0; i < n; i++)
-        dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        const float g = dy[i]; /* loaded unconditionally: the select vectorises */
+        dx[i] = x[i] > 0.0f ? g : 0.0f;
+    }
 }
 
 static void relu_destroy(struct xb_layer *l) { (void)l; }

@@ -44,8 +44,11 @@ void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t ro
         return;
     const size_t n_ib = n_blocks(in, DW_IN), n_w = n_blocks(out, DW_OUT) * n_ib;
     const size_t n_db = db ? n_blocks(out, DB_COLS) : 0;
-    /* One region: the dW blocks first, then the bias columns. */
-#pragma omp parallel for schedule(static) default(none) \
+    /* One region: the dW blocks first, then the bias columns, dealt out
+     * round-robin so each thread gets its share of the (costly) dW blocks
+     * — a contiguous split gave one thread all of them. Which thread runs
+     * an item does not change its numbers. */
+#pragma omp parallel for schedule(static, 1) default(none) \
     firstprivate(dY, X, dW, db, rows, out, in, n_ib, n_w, n_db)
     for (size_t k = 0; k < n_w + n_db; k++) {
         if (k < n_w) {
@@ -69,12 +72,18 @@ void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t ro
 void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t out,
                 size_t in)
 {
-    const size_t n_cb = n_blocks(in, GEMM_COLS), items = n_blocks(rows, GEMM_ROWS) * n_cb;
+    /* Columns in n_cb near-equal blocks (multiples of 16) rather than 128s
+     * and a remainder: 156 inputs give 80 + 76, not 128 + 28, so two threads
+     * share the work evenly. Still fixed by the shape alone. */
+    const size_t n_cb = n_blocks(in, GEMM_COLS), cw = (n_blocks(in, n_cb) + 15) / 16 * 16;
+    const size_t items = n_blocks(rows, GEMM_ROWS) * n_cb;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(dY, W, dX, rows, out, in, n_cb, items)
+    firstprivate(dY, W, dX, rows, out, in, n_cb, cw, items)
     for (size_t k = 0; k < items; k++) {
-        const size_t r0 = (k / n_cb) * GEMM_ROWS, i0 = (k % n_cb) * GEMM_COLS;
-        const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(GEMM_COLS, in - i0);
+        const size_t r0 = (k / n_cb) * GEMM_ROWS, i0 = (k % n_cb) * cw;
+        if (i0 >= in)
+            continue;
+        const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(cw, in - i0);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)w, (int)out, 1.0f,
                     dY + r0 * out, (int)out, W + i0, (int)in, 0.0f, dX + r0 * in + i0,
                     (int)in);

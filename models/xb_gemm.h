@@ -30,7 +30,8 @@ void xb_gemm_xwt(const float *X, const float *W, const float *bias, float *Y, si
 void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t rows,
                 size_t out, size_t in);
 
-/* dX[rows × in] = dY[rows × out] W (overwrites dX). */
+/* dX[rows × in] = dY[rows × out] W (overwrites dX). Items of 256 rows ×
+ * near-equal column blocks of at most 128 (rounded up to 16). */
 void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t out,
                 size_t in);
 

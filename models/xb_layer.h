@@ -51,6 +51,10 @@ struct xb_pass {
      * every copy run once; the first random layer ends the sharing. 0 or 1:
      * no sharing. */
     uint32_t replicas;
+    /* Layers with noise inside (lstm) sum the squares of the values their
+     * noise meets, for xb_net_noise_input_power; off by default (it costs
+     * a pass over every gate). */
+    int measure_power;
 };
 
 /* One layer as a model config describes it. Fields a kind does not use stay 0. */
@@ -112,8 +116,9 @@ struct xb_layer_type {
      * give equal outputs). NULL: always, in EVAL. */
     int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);
     /* Layers that inject noise inside (lstm: on its gates): adds the sum of
-     * squares of the noise-free values their noise met in the last forward
-     * to *sum and their number to *count. NULL: none inside. */
+     * squares of the noise-free values their noise met in the last forward,
+     * if it was run with measure_power, to *sum and their number to *count
+     * (nothing otherwise). NULL: no noise inside. */
     void (*noise_power)(const struct xb_layer *l, double *sum, size_t *count);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);

@@ -75,7 +75,8 @@ void xb_net_unprogram(struct xb_net *net);
 /* Mean square of the inputs of every noise layer in the last forward, and
  * of the gate pre-activations of layers with noise inside (lstm; pooled
  * over all those values): the signal power that additive noise of std
- * sigma meets, SNR = P / sigma^2 (paper 001 §2). 0 if the net has no noise
+ * sigma meets, SNR = P / sigma^2 (paper 001 §2). The gates count only if
+ * the forward ran with xb_pass.measure_power. 0 if the net has no noise
  * point (a noise layer in the first position does not count). */
 double xb_net_noise_input_power(const struct xb_net *net);
 

@@ -166,6 +166,7 @@ Test(lstm, one_step_by_hand)
     const float x[2] = {0.8f, -1.5f};
     float y;
     struct xb_pass p = pass_of(1, XB_PHASE_EVAL);
+    p.measure_power = 1;
     l.type->forward(&l, &p, x, &y);
     const double x0 = 0.8, x1 = -1.5;
     double zi = 0.5 * x0 - 0.25 * x1 + 0.1, zg = -0.3 * x0 + 0.7 * x1 - 0.2;
@@ -310,6 +311,12 @@ Test(lstm, noise_input_power_counts_the_gates)
     fill_normal(x, R * 6 * 4, 41, 1.0f);
     struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
     const float *out = xb_net_forward(net, &p, x);
+    double s_none = 0.0;
+    size_t n_none = 0;
+    xb_net_layer(net, 0)->type->noise_power(xb_net_layer(net, 0), &s_none, &n_none);
+    cr_assert_eq(n_none, 0, "nothing measured unless asked");
+    p.measure_power = 1;
+    out = xb_net_forward(net, &p, x);
     double s_out = 0.0;
     for (size_t i = 0; i < R * 10; i++)
         s_out += (double)out[i] * (double)out[i];

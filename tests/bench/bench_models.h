@@ -11,8 +11,8 @@ struct bench_models_result {
     double sweep_speedup;   /* 2 threads vs 1 on a 2-point sweep */
 };
 
-/* Prints its sections; sgemm_gflops: the plain sgemm rate of this run on
- * all threads. */
-void bench_models(struct xb_ctx *ctx, double sgemm_gflops, struct bench_models_result *out);
+/* Prints its sections. Each model's fractions are of the plain sgemm rate
+ * measured in the same rounds as the model. */
+void bench_models(struct xb_ctx *ctx, struct bench_models_result *out);
 
 #endif
