@@ -49,7 +49,8 @@ static void dropout_forward(struct xb_layer *l, const struct xb_pass *p, const f
     const struct xb_rows *addr = &p->addr;
     const float rate = d->rate, scale = (float)(1.0 / (1.0 - (double)d->rate));
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(d, x, y, rows, f, base, addr, rate, scale) if (rows * f > XB_LAYER_PAR_MIN)
+    firstprivate(d, x, y, rows, f, base, addr, rate, scale) \
+    if (rows * f > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < rows; r++) {
         struct xb_stream s = xb_stream_row(base, xb_rows_sample(addr, r), xb_rows_vote(addr, r));
         float *m = d->mask + r * f;

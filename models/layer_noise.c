@@ -57,7 +57,8 @@ static void noise_forward(struct xb_layer *l, const struct xb_pass *p, const flo
     const float sigma = (float)p->sigma;
     float *se = nz->se;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(x, y, se, rows, f, base, addr, sigma, kind) if (rows * f > XB_LAYER_PAR_MIN)
+    firstprivate(x, y, se, rows, f, base, addr, sigma, kind) \
+    if (rows * f > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < rows; r++) {
         /* sigma eps = additive noise on a zero row: the kernel computes
          * 0 + sigma * eps[j], exactly sigma * eps[j]. y's row is free

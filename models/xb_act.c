@@ -8,11 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__x86_64__) && !defined(XB_NO_CLONES)
-#define XB_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define XB_CLONES
-#endif
+#include "xb_clones.h"
 
 /* e^x for x in [-87, 88] (clamped there): x = n ln2 + r, |r| <= ln2 / 2,
  * n rounded by the 1.5 · 2^23 trick (exact for |n| < 2^22), ln2 split in

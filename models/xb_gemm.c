@@ -7,17 +7,42 @@
 #include <string.h>
 
 /* Item sizes. Forward mirrors the engine's 256 × 128 (a near-full-speed
- * single-thread call that still gives two threads work at batch 256).
- * dW items are 64 outputs × 256 inputs, so a 784 → 256 layer has 16 items
- * even when the batch is small. */
+ * single-thread call that still gives two threads work at batch 256). */
 #define GEMM_ROWS 256
 #define GEMM_COLS 128
-#define DW_OUT 64
-#define DW_IN 256
 #define DB_COLS 64
 
 static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
 static size_t n_blocks(size_t n, size_t b) { return (n + b - 1) / b; }
+
+/* n split into ceil(n / max) near-equal blocks of a multiple of 16: the
+ * block width (the last block takes what is left). */
+static size_t even_width(size_t n, size_t max)
+{
+    return (n_blocks(n, n_blocks(n, max)) + 15) / 16 * 16;
+}
+
+/* dW blocks, from the shape alone: as large as 128 outputs × 512 inputs
+ * (64 × 256 items ran at half the sgemm rate: packing dominates a K = 128
+ * reduction), halved, the larger side first, until there are at least
+ * DW_MIN_ITEMS items or the blocks reach 16 × 64. */
+#define DW_MIN_ITEMS 4
+static void dw_blocks(size_t out, size_t in, size_t *bo, size_t *bi)
+{
+    size_t mo = 128, mi = 512;
+    for (;;) {
+        *bo = even_width(out, mo);
+        *bi = even_width(in, mi);
+        if (n_blocks(out, *bo) * n_blocks(in, *bi) >= DW_MIN_ITEMS || (mo <= 16 && mi <= 64))
+            return;
+        if (mi / 4 >= mo && mi > 64)
+            mi /= 2;
+        else if (mo > 16)
+            mo /= 2;
+        else
+            mi /= 2;
+    }
+}
 
 void xb_gemm_xwt(const float *X, const float *W, const float *bias, float *Y, size_t rows,
                  size_t out, size_t in)
@@ -42,18 +67,22 @@ void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t ro
 {
     if (rows == 0)
         return;
-    const size_t n_ib = n_blocks(in, DW_IN), n_w = n_blocks(out, DW_OUT) * n_ib;
+    size_t bo, bi;
+    dw_blocks(out, in, &bo, &bi);
+    const size_t n_ib = n_blocks(in, bi), n_w = n_blocks(out, bo) * n_ib;
     const size_t n_db = db ? n_blocks(out, DB_COLS) : 0;
     /* One region: the dW blocks first, then the bias columns, dealt out
      * round-robin so each thread gets its share of the (costly) dW blocks
      * — a contiguous split gave one thread all of them. Which thread runs
      * an item does not change its numbers. */
 #pragma omp parallel for schedule(static, 1) default(none) \
-    firstprivate(dY, X, dW, db, rows, out, in, n_ib, n_w, n_db)
+    firstprivate(dY, X, dW, db, rows, out, in, bo, bi, n_ib, n_w, n_db)
     for (size_t k = 0; k < n_w + n_db; k++) {
         if (k < n_w) {
-            const size_t o0 = (k / n_ib) * DW_OUT, i0 = (k % n_ib) * DW_IN;
-            const size_t wo = min_sz(DW_OUT, out - o0), wi = min_sz(DW_IN, in - i0);
+            const size_t o0 = (k / n_ib) * bo, i0 = (k % n_ib) * bi;
+            if (o0 >= out || i0 >= in)
+                continue;
+            const size_t wo = min_sz(bo, out - o0), wi = min_sz(bi, in - i0);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)wo, (int)wi, (int)rows,
                         1.0f, dY + o0, (int)out, X + i0, (int)in, 1.0f, dW + o0 * in + i0,
                         (int)in);
@@ -75,7 +104,7 @@ void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t 
     /* Columns in n_cb near-equal blocks (multiples of 16) rather than 128s
      * and a remainder: 156 inputs give 80 + 76, not 128 + 28, so two threads
      * share the work evenly. Still fixed by the shape alone. */
-    const size_t n_cb = n_blocks(in, GEMM_COLS), cw = (n_blocks(in, n_cb) + 15) / 16 * 16;
+    const size_t n_cb = n_blocks(in, GEMM_COLS), cw = even_width(in, GEMM_COLS);
     const size_t items = n_blocks(rows, GEMM_ROWS) * n_cb;
 #pragma omp parallel for schedule(static) default(none) \
     firstprivate(dY, W, dX, rows, out, in, n_cb, cw, items)

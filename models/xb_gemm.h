@@ -26,7 +26,8 @@ void xb_gemm_xwt(const float *X, const float *W, const float *bias, float *Y, si
 
 /* dW[out × in] += dYᵀ X for dY[rows × out], X[rows × in]; and, if db is not
  * NULL, db[out] += the column sums of dY (accumulated in double, rows in
- * order). Items are blocks of dW, each reducing over all rows in one call. */
+ * order). Items are blocks of dW fixed by (out, in) — up to 128 × 512, smaller
+ * until there are 4 — each reducing over all rows in one call. */
 void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t rows,
                 size_t out, size_t in);
 

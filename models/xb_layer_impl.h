@@ -43,8 +43,10 @@ static inline int xb_omp_threads_for(int slots)
 }
 
 /* Below this many floats an element-wise loop runs in the caller's thread:
- * a parallel region costs more than it saves. */
-#define XB_LAYER_PAR_MIN 32768
+ * a parallel region (a few microseconds) costs more than it saves. Loops
+ * that draw normals (noise, dropout, LSTM gates) cost ~8x more per float
+ * and use XB_LAYER_PAR_MIN / 8. */
+#define XB_LAYER_PAR_MIN 16384
 
 /* Records an error about the layer described by cfg and returns status. The
  * message is prefixed with where the layer was configured, e.g.

@@ -253,11 +253,18 @@ void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x
 {
     XB_ASSERT(p->rows == net->loss_rows && p->rows == net->fwd_rows);
     memset(net->grads, 0, net->n_params * sizeof(float));
+    /* Nothing before the first layer with parameters needs a gradient: it
+     * gets no dL/dx (for mlp, whose flatten comes first, that is the whole
+     * dX product of the 784-input layer, a quarter of a step), and the
+     * layers before it are not run backward. */
+    size_t first = 0;
+    while (first + 1 < net->n_layers && net->layers[first].n_params == 0)
+        first++;
     const float *dy = net->dlogits;
-    for (size_t k = net->n_layers; k-- > 0;) {
+    for (size_t k = net->n_layers; k-- > first;) {
         struct xb_layer *l = &net->layers[k];
         const float *in = k ? net->act[k - 1] : x;
-        float *dx = k ? net->dbuf[k % 2] : NULL;
+        float *dx = k > first ? net->dbuf[k % 2] : NULL;
         l->type->backward(l, p, in, net->act[k], dy, dx);
         dy = dx;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_clones.h"
 
 struct xb_optim {
     struct xb_optim_params p;
@@ -63,7 +64,9 @@ void xb_optim_free(struct xb_optim *o)
     xb_free(o);
 }
 
-void xb_optim_step(struct xb_optim *o, float *params, const float *grads)
+/* Cloned per instruction set: √ and ÷ dominate, and give the same bits at
+ * every vector width (xb_clones.h). */
+XB_CLONES void xb_optim_step(struct xb_optim *o, float *params, const float *grads)
 {
     o->t++;
     const size_t n = o->n;
