@@ -74,9 +74,17 @@ $(BUILD)/models/xb_act.o: CFLAGS += -O3
 # and so that the bias sums of xb_gemm_dw run across columns in vectors.
 $(BUILD)/models/xb_gemm.o: CFLAGS += -O3
 
-# The commit a binary was built from, written into every result file.
-$(BUILD)/sim/xb_version.o: CPPFLAGS += -DXB_GIT_COMMIT='"$(shell git rev-parse --short=12 HEAD 2>/dev/null)"'
-$(BUILD)/sim/xb_version.o: $(wildcard .git/HEAD .git/index)
+# The commit a binary was built from, written into every result file, with
+# "-dirty" when tracked files differ from it. Worked out on every make run;
+# the stamp file changes (and xb_version.o is rebuilt) only when it does.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git rev-parse -q HEAD >/dev/null 2>&1 && { git diff --quiet HEAD -- 2>/dev/null || echo -dirty; })
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+$(BUILD)/sim/xb_version.o: CPPFLAGS += -DXB_GIT_COMMIT='"$(GIT_COMMIT)"'
+$(BUILD)/sim/xb_version.o: $(BUILD)/commit.stamp
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

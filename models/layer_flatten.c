@@ -1,7 +1,8 @@
 /*
  * flatten — C × H × W to a vector of C·H·W features. The memory layout of
- * a sample does not change, so forward and backward are copies; the layer
- * exists so a model config says where images become vectors.
+ * a sample does not change: a view (the net passes the memory through; the
+ * copies below serve callers of a lone layer). The layer exists so a model
+ * config says where images become vectors.
  */
 #include <string.h>
 
@@ -39,6 +40,7 @@ static void flatten_destroy(struct xb_layer *l) { (void)l; }
 
 const struct xb_layer_type xb_layer_flatten = {
     .name = "flatten",
+    .view = 1,
     .create = flatten_create,
     .forward = flatten_forward,
     .backward = flatten_backward,

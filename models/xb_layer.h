@@ -85,6 +85,10 @@ struct xb_layer {
 
 struct xb_layer_type {
     const char *name;
+    /* 1: the output is the input's memory under another shape (flatten).
+     * The net passes the input through and calls neither forward nor
+     * backward (they stay defined for use on their own). */
+    int view;
     /* Checks cfg against l->in (set by the caller, with id and max_rows),
      * sets l->out and l->n_params and allocates l->state. Errors name the
      * config line and the field. */

@@ -29,7 +29,10 @@ struct xb_net {
     struct xb_layer layers[XB_NET_MAX_LAYERS];
     float *params, *grads;
     size_t n_params;
-    float *act[XB_NET_MAX_LAYERS]; /* output of layer k, [max_rows × out size] */
+    float *act[XB_NET_MAX_LAYERS]; /* layer k's output buffer, [max_rows × out size];
+                                      NULL for a view layer */
+    const float *out[XB_NET_MAX_LAYERS]; /* what layer k output in the last forward: act[k],
+                                            or a view layer's input */
     float *dbuf[2];                /* dL/d(activation) ping-pong, [max_rows × widest] */
     float *dlogits;                /* [max_rows × classes] of the last loss */
     size_t fwd_rows, loss_rows;    /* rows of the last forward, of the last loss */
@@ -117,7 +120,8 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         l->params = l->n_params ? net->params + off : NULL;
         l->grads = l->n_params ? net->grads + off : NULL;
         off += l->n_params;
-        net->act[k] = xb_aligned(max_rows * xb_shape_size(l->out), sizeof(float));
+        if (!l->type->view)
+            net->act[k] = xb_aligned(max_rows * xb_shape_size(l->out), sizeof(float));
     }
     net->dbuf[0] = xb_aligned(max_rows * widest, sizeof(float));
     net->dbuf[1] = xb_aligned(max_rows * widest, sizeof(float));
@@ -179,6 +183,10 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const f
     XB_ASSERT(p->rows % rep == 0);
     for (size_t k = 0; k < net->n_layers; k++) {
         struct xb_layer *l = &net->layers[k];
+        if (l->type->view) { /* same memory, another shape: nothing to compute */
+            net->out[k] = in;
+            continue;
+        }
         if (rep > 1 && l->type->deterministic && !l->type->deterministic(l, p))
             rep = 1; /* from here on the copies differ */
         if (rep > 1) {
@@ -192,7 +200,7 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const f
         } else {
             l->type->forward(l, p, in, net->act[k]);
         }
-        in = net->act[k];
+        in = net->out[k] = net->act[k];
     }
     net->fwd_rows = p->rows;
     return in;
@@ -211,7 +219,7 @@ double xb_net_noise_input_power(const struct xb_net *net)
         if (k == 0 || strcmp(l->type->name, "noise"))
             continue;
         const size_t n = net->fwd_rows * xb_shape_size(net->layers[k].in);
-        const float *a = net->act[k - 1];
+        const float *a = net->out[k - 1];
         for (size_t i = 0; i < n; i++)
             sum += (double)a[i] * (double)a[i];
         count += n;
@@ -226,7 +234,7 @@ double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows)
 {
     XB_ASSERT(rows >= 1 && rows <= net->fwd_rows);
     const size_t C = (size_t)net->classes;
-    const float *z = net->act[net->n_layers - 1];
+    const float *z = net->out[net->n_layers - 1];
     double total = 0.0;
     for (size_t r = 0; r < rows; r++) {
         const float *zr = z + r * C;
@@ -261,11 +269,15 @@ void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x
     while (first + 1 < net->n_layers && net->layers[first].n_params == 0)
         first++;
     const float *dy = net->dlogits;
+    int which = 0; /* the dbuf the next dL/dx goes to: never the one dy is in */
     for (size_t k = net->n_layers; k-- > first;) {
         struct xb_layer *l = &net->layers[k];
-        const float *in = k ? net->act[k - 1] : x;
-        float *dx = k > first ? net->dbuf[k % 2] : NULL;
-        l->type->backward(l, p, in, net->act[k], dy, dx);
+        if (l->type->view)
+            continue; /* dL/dx is dL/dy, reshaped */
+        const float *in = k ? net->out[k - 1] : x;
+        float *dx = k > first ? net->dbuf[which] : NULL;
+        which ^= 1;
+        l->type->backward(l, p, in, net->out[k], dy, dx);
         dy = dx;
     }
 }
@@ -284,7 +296,7 @@ int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer)
 {
     for (size_t k = 0; k < net->n_layers; k++) {
         const struct xb_layer *l = &net->layers[k];
-        if (!all_finite(net->act[k], net->fwd_rows * xb_shape_size(l->out)) ||
+        if (!all_finite(net->out[k], net->fwd_rows * xb_shape_size(l->out)) ||
             (l->n_params && !all_finite(l->grads, l->n_params))) {
             *layer = k;
             return 1;
@@ -336,7 +348,7 @@ enum xb_status xb_net_calibrate(struct xb_ctx *ctx, struct xb_net *net, const fl
         struct xb_layer *l = &net->layers[k];
         if (!l->type->calibrate)
             continue;
-        enum xb_status st = l->type->calibrate(ctx, l, k ? net->act[k - 1] : X, rows);
+        enum xb_status st = l->type->calibrate(ctx, l, k ? net->out[k - 1] : X, rows);
         if (st)
             return st;
     }
