@@ -65,20 +65,24 @@ static void must(struct xb_ctx *ctx, enum xb_status st, const char *what)
 }
 
 /* Multiply-accumulates of one forward pass of one sample; *first gets
- * those of the first weighted layer, whose input gradient training skips. */
+ * those of the input-gradient product training skips: all of the first
+ * weighted layer's dX (dense, conv2d), or one step's (an lstm still needs
+ * dL/dh of every later step; only step 0's product is left out). */
 static double macs(struct xb_net *net, double *first)
 {
     double m = 0.0;
     *first = -1.0;
     for (size_t k = 0; k < xb_net_n_layers(net); k++) {
         const struct xb_layer *l = xb_net_layer(net, k);
-        double lm = 0.0;
-        if (!strcmp(l->type->name, "dense") || !strcmp(l->type->name, "conv2d"))
-            lm = (double)l->out.h * l->out.w * (double)(l->n_params - (size_t)l->out.c);
-        else if (!strcmp(l->type->name, "lstm")) /* per step: [x, h] times 4H gate columns */
-            lm = (double)l->in.c * l->in.h * (double)(l->n_params - 4 * (size_t)l->out.c);
+        double lm = 0.0, skip = 0.0;
+        if (!strcmp(l->type->name, "dense") || !strcmp(l->type->name, "conv2d")) {
+            lm = skip = (double)l->out.h * l->out.w * (double)(l->n_params - (size_t)l->out.c);
+        } else if (!strcmp(l->type->name, "lstm")) { /* per step: [x, h] times 4H gates */
+            skip = (double)(l->n_params - 4 * (size_t)l->out.c);
+            lm = (double)l->in.c * l->in.h * skip;
+        }
         if (lm > 0.0 && *first < 0.0)
-            *first = lm;
+            *first = skip;
         m += lm;
     }
     if (*first < 0.0)
@@ -139,7 +143,7 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
     }
     double first, m = macs(net, &first);
     /* Counted training FLOPs: 3x forward, the model-FLOP convention (MFU);
-     * executed: minus the first weighted layer's dX product, not needed. */
+     * executed: minus the input-gradient product never computed (macs). */
     const double counted = 3.0 * 2.0 * m, executed = counted - 2.0 * first;
     f->train_ips = (double)n_train / tt;
     f->vote_ips = (double)n_eval * 20.0 / te; /* inferences per second */
@@ -187,7 +191,7 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
            "random 28 x 28 inputs, best of %d rounds; fractions of the sgemm rate "
            "(NAME_sgemm_gflops: 256 x 784 x 256, all threads, best of the same rounds). Training "
            "FLOPs are counted as 3x forward (the model-FLOP convention; _executed_ leaves out "
-           "the first weighted layer's input gradient, never computed). Voted FLOPs are "
+           "the input gradient of the first weighted layer, never computed). Voted FLOPs are "
            "counted as K full inferences: layers before the first noise run once for all K "
            "votes, so the fraction can pass 1.\n",
            ROUNDS);
