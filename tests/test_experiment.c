@@ -60,6 +60,7 @@ Test(experiment, shipped_configs_parse)
                            "configs/paper001/cnn6_mnist_add.cfg",
                            "configs/paper001/mlp_fashion_mult.cfg",
                            "configs/paper001/lstm128_mnist_mult.cfg",
+                           "configs/paper001/lstm128_fashion_mult.cfg",
                            "configs/paper001/lstm128_strokes_mult.cfg",
                            "configs/pcm_mlp_mnist.cfg", "configs/pcm_lstm_mnist.cfg"};
     for (size_t k = 0; k < sizeof files / sizeof *files; k++)
