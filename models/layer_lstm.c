@@ -206,24 +206,9 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
                     pw += (double)zr[j] * (double)zr[j];
                 row_power[r] = pw;
             }
-            if (kind != XB_NOISE_NONE) {
-                /* sigma eps = additive noise on a zero row (as the noise
-                 * layer), gate block by gate block (column j still draws
-                 * element j); h_t's row, not yet written (the previous
-                 * step's h is already in the product), is the scratch. */
-                memset(sr, 0, G * sizeof(float));
-                for (size_t k = 0; k < 4; k++)
-                    xb_noise_apply(XB_NOISE_ADD, sigma, &base, addr, r, r + 1, k * H, H, se,
-                                   G, hr);
-                if (kind == XB_NOISE_ADD) {
-#pragma omp simd
-                    for (size_t j = 0; j < G; j++)
-                        zr[j] = zr[j] + sr[j];
-                } else {
-#pragma omp simd
-                    for (size_t j = 0; j < G; j++)
-                        zr[j] = zr[j] + zr[j] * sr[j];
-                }
+            if (kind != XB_NOISE_NONE) { /* as the noise layer: sigma eps kept for BPTT */
+                xb_noise_draw(sigma, &base, addr, r, 0, G, sr);
+                xb_noise_mix(kind, zr, sr, zr, G);
             }
             xb_sigmoid(zr, zr, 2 * H); /* i, f */
             xb_tanh(zr + 2 * H, zr + 2 * H, H); /* g */

@@ -9,11 +9,11 @@
  *
  * eps ~ N(0, 1) is element j of row r's stream (purpose NOISE, this
  * layer's id, chip instance p->instance, the (sample, vote) of the row and
- * the step of p->addr), drawn by xb_noise_apply — the engine's kernel. The
- * layer keeps sigma eps per element so the backward pass uses the very draw
- * of its forward (noise-injected training, DESIGN.md §4); y is computed from
- * the kept values with the kernel's own expressions, so it is bit-identical
- * to applying xb_noise_apply to x in place.
+ * the step of p->addr). The layer draws and mixes with the two halves of
+ * the engine's kernel (xb_noise_draw, xb_noise_mix) and keeps sigma eps per
+ * element, so the backward pass uses the very draw of its forward
+ * (noise-injected training, DESIGN.md §4) and y is bit-identical to
+ * applying xb_noise_apply to x in place.
  */
 #include <string.h>
 
@@ -60,22 +60,9 @@ static void noise_forward(struct xb_layer *l, const struct xb_pass *p, const flo
     firstprivate(x, y, se, rows, f, base, addr, sigma, kind) \
     if (rows * f > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < rows; r++) {
-        /* sigma eps = additive noise on a zero row: the kernel computes
-         * 0 + sigma * eps[j], exactly sigma * eps[j]. y's row is free
-         * until written below, so it serves as the kernel's scratch. */
-        float *s = se + r * f, *yr = y + r * f;
-        const float *xr = x + r * f;
-        memset(s, 0, f * sizeof(float));
-        xb_noise_apply(XB_NOISE_ADD, sigma, &base, addr, r, r + 1, 0, f, se, f, yr);
-        if (kind == XB_NOISE_ADD) {
-#pragma omp simd
-            for (size_t j = 0; j < f; j++)
-                yr[j] = xr[j] + s[j];
-        } else {
-#pragma omp simd
-            for (size_t j = 0; j < f; j++)
-                yr[j] = xr[j] + xr[j] * s[j];
-        }
+        float *s = se + r * f;
+        xb_noise_draw(sigma, &base, addr, r, 0, f, s);
+        xb_noise_mix(kind, x + r * f, s, y + r * f, f);
     }
 }
 

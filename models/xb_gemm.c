@@ -80,8 +80,6 @@ void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t ro
     for (size_t k = 0; k < n_w + n_db; k++) {
         if (k < n_w) {
             const size_t o0 = (k / n_ib) * bo, i0 = (k % n_ib) * bi;
-            if (o0 >= out || i0 >= in)
-                continue;
             const size_t wo = min_sz(bo, out - o0), wi = min_sz(bi, in - i0);
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)wo, (int)wi, (int)rows,
                         1.0f, dY + o0, (int)out, X + i0, (int)in, 1.0f, dW + o0 * in + i0,
@@ -104,14 +102,12 @@ void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t 
     /* Columns in n_cb near-equal blocks (multiples of 16) rather than 128s
      * and a remainder: 156 inputs give 80 + 76, not 128 + 28, so two threads
      * share the work evenly. Still fixed by the shape alone. */
-    const size_t n_cb = n_blocks(in, GEMM_COLS), cw = even_width(in, GEMM_COLS);
+    const size_t cw = even_width(in, GEMM_COLS), n_cb = n_blocks(in, cw);
     const size_t items = n_blocks(rows, GEMM_ROWS) * n_cb;
 #pragma omp parallel for schedule(static) default(none) \
     firstprivate(dY, W, dX, rows, out, in, n_cb, cw, items)
     for (size_t k = 0; k < items; k++) {
         const size_t r0 = (k / n_cb) * GEMM_ROWS, i0 = (k % n_cb) * cw;
-        if (i0 >= in)
-            continue;
         const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(cw, in - i0);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)w, (int)out, 1.0f,
                     dY + r0 * out, (int)out, W + i0, (int)in, 0.0f, dX + r0 * in + i0,

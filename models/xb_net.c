@@ -36,6 +36,7 @@ struct xb_net {
     float *dbuf[2];                /* dL/d(activation) ping-pong, [max_rows × widest] */
     float *dlogits;                /* [max_rows × classes] of the last loss */
     size_t fwd_rows, loss_rows;    /* rows of the last forward, of the last loss */
+    size_t grad_from;              /* the first layer with parameters: backward stops there */
 };
 
 static size_t align_up(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
@@ -123,6 +124,12 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         if (!l->type->view)
             net->act[k] = xb_aligned(max_rows * xb_shape_size(l->out), sizeof(float));
     }
+    /* Nothing before the first layer with parameters needs a gradient: it
+     * gets no dL/dx (for mlp, whose flatten comes first, that is the whole
+     * dX product of the 784-input layer, a quarter of a step), and the
+     * layers before it are not run backward. */
+    while (net->grad_from + 1 < net->n_layers && net->layers[net->grad_from].n_params == 0)
+        net->grad_from++;
     net->dbuf[0] = xb_aligned(max_rows * widest, sizeof(float));
     net->dbuf[1] = xb_aligned(max_rows * widest, sizeof(float));
     net->dlogits = xb_aligned(max_rows * (size_t)cfg->classes, sizeof(float));
@@ -261,13 +268,7 @@ void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x
 {
     XB_ASSERT(p->rows == net->loss_rows && p->rows == net->fwd_rows);
     memset(net->grads, 0, net->n_params * sizeof(float));
-    /* Nothing before the first layer with parameters needs a gradient: it
-     * gets no dL/dx (for mlp, whose flatten comes first, that is the whole
-     * dX product of the 784-input layer, a quarter of a step), and the
-     * layers before it are not run backward. */
-    size_t first = 0;
-    while (first + 1 < net->n_layers && net->layers[first].n_params == 0)
-        first++;
+    const size_t first = net->grad_from;
     const float *dy = net->dlogits;
     int which = 0; /* the dbuf the next dL/dx goes to: never the one dy is in */
     for (size_t k = net->n_layers; k-- > first;) {

@@ -3,6 +3,30 @@
 #include <math.h>
 #include <string.h>
 
+void xb_noise_draw(float sigma, const struct xb_stream *base, const struct xb_rows *rows,
+                   size_t r, size_t c0, size_t cols, float *out)
+{
+    struct xb_stream s = xb_stream_row(*base, xb_rows_sample(rows, r), xb_rows_vote(rows, r));
+    xb_normal_fill(&s, c0, cols, out);
+#pragma omp simd
+    for (size_t j = 0; j < cols; j++)
+        out[j] = sigma * out[j];
+}
+
+void xb_noise_mix(enum xb_noise_kind kind, const float *x, const float *s, float *y, size_t n)
+{
+    /* omp simd: y may be x, but element j only ever reads element j */
+    if (kind == XB_NOISE_ADD) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++)
+            y[j] = x[j] + s[j];
+    } else if (kind == XB_NOISE_MULT) {
+#pragma omp simd
+        for (size_t j = 0; j < n; j++)
+            y[j] = x[j] + x[j] * s[j];
+    }
+}
+
 void xb_noise_apply(enum xb_noise_kind kind, float sigma, const struct xb_stream *base,
                     const struct xb_rows *rows, size_t r0, size_t r1, size_t c0,
                     size_t cols, float *y, size_t ld, float *eps)
@@ -10,17 +34,9 @@ void xb_noise_apply(enum xb_noise_kind kind, float sigma, const struct xb_stream
     if (kind == XB_NOISE_NONE || sigma == 0.0f)
         return;
     for (size_t r = r0; r < r1; r++) {
-        struct xb_stream s = xb_stream_row(*base, xb_rows_sample(rows, r),
-                                           xb_rows_vote(rows, r));
-        xb_normal_fill(&s, c0, cols, eps);
         float *yr = y + r * ld + c0;
-        if (kind == XB_NOISE_ADD) {
-            for (size_t j = 0; j < cols; j++)
-                yr[j] += sigma * eps[j];
-        } else {
-            for (size_t j = 0; j < cols; j++)
-                yr[j] += yr[j] * (sigma * eps[j]);
-        }
+        xb_noise_draw(sigma, base, rows, r, c0, cols, eps);
+        xb_noise_mix(kind, yr, eps, yr, cols);
     }
 }
 

@@ -52,6 +52,16 @@ void xb_noise_apply(enum xb_noise_kind kind, float sigma, const struct xb_stream
                     const struct xb_rows *rows, size_t r0, size_t r1, size_t c0,
                     size_t cols, float *y, size_t ld, float *eps);
 
+/* The two halves of xb_noise_apply, for layers that keep the draw for
+ * their backward pass. xb_noise_draw: out[0..cols) = sigma · eps for
+ * columns [c0, c0 + cols) of row r (eps from the row's stream, as above).
+ * xb_noise_mix: y = x + s (ADD) or y = x + x · s (MULT) over n elements,
+ * s from xb_noise_draw; y may be x. Applying both gives xb_noise_apply's
+ * bits. */
+void xb_noise_draw(float sigma, const struct xb_stream *base, const struct xb_rows *rows,
+                   size_t r, size_t c0, size_t cols, float *out);
+void xb_noise_mix(enum xb_noise_kind kind, const float *x, const float *s, float *y, size_t n);
+
 /* Parses "none", "add", "mult". Returns -1 if unknown. */
 int xb_noise_kind_parse(const char *s);
 const char *xb_noise_kind_name(enum xb_noise_kind kind);

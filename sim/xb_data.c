@@ -199,19 +199,26 @@ static enum xb_status hint(struct xb_ctx *ctx, enum xb_status st, const char *te
 
 enum { PATH_SIZE = 4096 };
 
+/* The directory of a data set: spec->dir, or <data root>/sub built in buf. */
+static enum xb_status set_dir(struct xb_ctx *ctx, const struct xb_data_spec *spec,
+                              const char *sub, char buf[PATH_SIZE], const char **dir)
+{
+    *dir = spec->dir;
+    if (spec->dir)
+        return XB_OK;
+    *dir = buf;
+    return join(ctx, buf, PATH_SIZE, xb_data_root(), sub);
+}
+
 static enum xb_status load_mnist(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                  struct xb_dataset **train, struct xb_dataset **test)
 {
     /* The split ignores spec->seed: every experiment tests on the same digits. */
-    const char *dir = spec->dir;
+    const char *dir;
     char def[PATH_SIZE], images[PATH_SIZE], labels[PATH_SIZE];
-    enum xb_status st = XB_OK;
-    if (!dir) {
-        if ((st = join(ctx, def, sizeof def, xb_data_root(), "mnist")))
-            return st;
-        dir = def;
-    }
-    if ((st = join(ctx, images, sizeof images, dir, "images-idx3-ubyte.gz")) ||
+    enum xb_status st;
+    if ((st = set_dir(ctx, spec, "mnist", def, &dir)) ||
+        (st = join(ctx, images, sizeof images, dir, "images-idx3-ubyte.gz")) ||
         (st = join(ctx, labels, sizeof labels, dir, "labels-idx1-ubyte.gz")))
         return st;
     struct xb_dataset *all = NULL;
@@ -270,14 +277,11 @@ static enum xb_status load_fashion(struct xb_ctx *ctx, const struct xb_data_spec
 static enum xb_status load_cifar10(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                    struct xb_dataset **train, struct xb_dataset **test)
 {
-    const char *dir = spec->dir;
+    const char *dir;
     char def[PATH_SIZE];
-    enum xb_status st;
-    if (!dir) {
-        if ((st = join(ctx, def, sizeof def, xb_data_root(), "cifar10")))
-            return st;
-        dir = def;
-    }
+    enum xb_status st = set_dir(ctx, spec, "cifar10", def, &dir);
+    if (st)
+        return st;
     st = xb_dataset_load_cifar10(ctx, dir, train, test);
     return st ? hint(ctx, st, "the binary version of CIFAR-10, cifar-10-binary.tar.gz from "
                               "https://www.cs.toronto.edu/~kriz/cifar.html")
@@ -287,14 +291,11 @@ static enum xb_status load_cifar10(struct xb_ctx *ctx, const struct xb_data_spec
 static enum xb_status load_strokes(struct xb_ctx *ctx, const struct xb_data_spec *spec,
                                    struct xb_dataset **train, struct xb_dataset **test)
 {
-    const char *dir = spec->dir;
+    const char *dir;
     char def[PATH_SIZE];
-    enum xb_status st;
-    if (!dir) {
-        if ((st = join(ctx, def, sizeof def, xb_data_root(), "mnist-strokes/sequences")))
-            return st;
-        dir = def;
-    }
+    enum xb_status st = set_dir(ctx, spec, "mnist-strokes/sequences", def, &dir);
+    if (st)
+        return st;
     st = xb_dataset_load_strokes(ctx, dir, spec->steps, spec->features, train, test);
     return st == XB_ENOTFOUND
                ? hint(ctx, st, "the files of sequences.tar.gz from github.com/edwin-de-jong/"

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "xb_alloc.h"
+#include "xb_data_impl.h"
 
 enum {
     CHUNK = 1 << 20,         /* bytes per gzread */
@@ -30,8 +31,8 @@ static const char idx_labels_what[] = "IDX labels: magic 0x00000801, n bytes";
 static const char cifar_what[] =
     "CIFAR-10 binary records of 3073 bytes: a label 0..9, then 3 x 32 x 32 pixel bytes";
 
-static enum xb_status open_file(struct xb_ctx *ctx, const char *path, const char *what,
-                                gzFile *out)
+enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *what,
+                              gzFile *out)
 {
     errno = 0;
     gzFile f = gzopen(path, "rb");
@@ -41,9 +42,18 @@ static enum xb_status open_file(struct xb_ctx *ctx, const char *path, const char
                         "%s: cannot open (%s); expected %s", path,
                         e ? strerror(e) : "out of memory", what);
     }
-    gzbuffer(f, 1u << 17);
     *out = f;
     return XB_OK;
+}
+
+/* Large reads: a bigger zlib buffer than the default 8 KiB. */
+static enum xb_status open_file(struct xb_ctx *ctx, const char *path, const char *what,
+                                gzFile *out)
+{
+    enum xb_status st = xb_data_gzopen(ctx, path, what, out);
+    if (!st)
+        gzbuffer(*out, 1u << 17);
+    return st;
 }
 
 static void close_file(gzFile f)

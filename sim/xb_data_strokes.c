@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "xb_alloc.h"
+#include "xb_data_impl.h"
 
 enum {
     LINE_MAX_CHARS = 512, /* a valid line holds at most 14 short integers */
@@ -49,17 +50,9 @@ struct lines {
 static enum xb_status lines_open(struct xb_ctx *ctx, struct lines *r, const char *path,
                                  const char *what)
 {
-    errno = 0;
-    r->f = gzopen(path, "rb");
     r->path = path;
     r->line = 0;
-    if (!r->f) {
-        int e = errno;
-        return xb_error(ctx, e == ENOENT ? XB_ENOTFOUND : XB_EIO,
-                        "%s: cannot open (%s); expected %s", path,
-                        e ? strerror(e) : "out of memory", what);
-    }
-    return XB_OK;
+    return xb_data_gzopen(ctx, path, what, &r->f);
 }
 
 /* The next non-blank line into r->buf without its newline; *eof at the end. */

@@ -36,16 +36,13 @@ static double now(void)
 static double sgemm_now(void)
 {
     enum { M = 256, K = 784, N = 256 };
-    static float *A, *B, *C; /* bench-only buffers, kept for the run */
-    if (!A) {
-        A = xb_aligned((size_t)M * K, sizeof(float));
-        B = xb_aligned((size_t)N * K, sizeof(float));
-        C = xb_aligned((size_t)M * N, sizeof(float));
-        for (size_t i = 0; i < (size_t)M * K; i++)
-            A[i] = (float)(i % 7) * 0.1f;
-        for (size_t i = 0; i < (size_t)N * K; i++)
-            B[i] = (float)(i % 5) * 0.1f;
-    }
+    float *A = xb_aligned((size_t)M * K, sizeof(float));
+    float *B = xb_aligned((size_t)N * K, sizeof(float));
+    float *C = xb_aligned((size_t)M * N, sizeof(float));
+    for (size_t i = 0; i < (size_t)M * K; i++)
+        A[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < (size_t)N * K; i++)
+        B[i] = (float)(i % 5) * 0.1f;
     double best = INFINITY, start = now();
     while (now() - start < 0.1) {
         double t0 = now();
@@ -53,6 +50,7 @@ static double sgemm_now(void)
                     C, N);
         best = fmin(best, now() - t0);
     }
+    xb_free(A), xb_free(B), xb_free(C);
     return 2.0 * M * N * K / best * 1e-9;
 }
 

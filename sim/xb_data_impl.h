@@ -1,0 +1,18 @@
+/*
+ * xb_data_impl.h — what the data-set readers (xb_data_io.c,
+ * xb_data_strokes.c) share. Private to sim/; not part of xb_data.h.
+ */
+#ifndef XB_DATA_IMPL_H
+#define XB_DATA_IMPL_H
+
+#include <zlib.h>
+
+#include "xb_ctx.h"
+
+/* Opens path for reading through zlib (gzip or plain alike). Failure names
+ * the file, the reason and `what` was expected there: XB_ENOTFOUND for a
+ * missing file, XB_EIO otherwise. */
+enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *what,
+                              gzFile *out);
+
+#endif
