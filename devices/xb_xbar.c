@@ -4,7 +4,6 @@
  */
 #include "xb_xbar.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -111,6 +110,9 @@ enum xb_status xb_xbar_params_validate(struct xb_ctx *ctx, const struct xb_xbar_
     if (p->instance > XB_RNG_MAX_INSTANCE)
         return xb_error(ctx, XB_ERANGE, "instance = %u: expected at most %u", p->instance,
                         XB_RNG_MAX_INSTANCE);
+    if (p->gemm != XB_GEMM_NATIVE && p->gemm != XB_GEMM_PORTABLE)
+        return xb_error(ctx, XB_EINVAL, "gemm = %d: expected native (0) or portable (1)",
+                        (int)p->gemm);
     return XB_OK;
 }
 
@@ -482,9 +484,9 @@ static void plain_block(const struct xb_xbar *xb, const float *X, const struct b
     if (bias)
         for (size_t r = 0; r < b->m; r++)
             memcpy(Y + (b->r0 + r) * xb->out + b->o0, bias + b->o0, b->w * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b->m, (int)b->w, (int)xb->in,
-                1.0f, X + b->r0 * xb->in, (int)xb->in, xb->W + b->o0 * xb->in, (int)xb->in,
-                bias ? 1.0f : 0.0f, Y + b->r0 * xb->out + b->o0, (int)xb->out);
+    xb_sgemm(xb->p.gemm, 0, 1, b->m, b->w, xb->in, 1.0f, X + b->r0 * xb->in, xb->in,
+             xb->W + b->o0 * xb->in, xb->in, bias ? 1.0f : 0.0f, Y + b->r0 * xb->out + b->o0,
+             xb->out);
     struct xb_stream ns = noise_stream(xb, a);
     xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, b->r0, b->r0 + b->m, b->o0, b->w,
                    Y, xb->out, eps);
@@ -533,12 +535,11 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
         /* Ideal ADC: one GEMM over all input tiles for the sums, one for
          * the read variances, one normal per output (exact: the tiles'
          * noises are independent Gaussians). Element n_ti * out + o. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, (int)in, 1.0f, xn,
-                    (int)in, xb->gd_full + b->o0 * in, (int)in, 0.0f, w->acc, (int)W);
+        xb_sgemm(xb->p.gemm, 0, 1, m, W, in, 1.0f, xn, in, xb->gd_full + b->o0 * in, in, 0.0f,
+                 w->acc, W);
         if (any_read) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, (int)in, 1.0f,
-                        w->xsq, (int)in, xb->s2_full + b->o0 * in, (int)in, 0.0f, w->V,
-                        (int)W);
+            xb_sgemm(xb->p.gemm, 0, 1, m, W, in, 1.0f, w->xsq, in, xb->s2_full + b->o0 * in, in,
+                     0.0f, w->V, W);
             add_read_noise(&rs, a, b, (uint64_t)xb->n_ti * out + b->o0, w->V, w->acc, w->eps);
         }
         finish_block(xb, w->acc, b->r0, m, b->o0, W, bias, Y, a, w->eps);
@@ -550,15 +551,14 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
     const size_t c0 = b->o0 - b->to * TC; /* first column inside the tile */
     for (size_t ti = 0; ti < xb->n_ti; ti++) {
         const struct xb_tile *t = tile_at(xb, ti, b->to);
-        const int R = (int)t->rows;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, R, 1.0f,
-                    xn + ti * TR, (int)in, t->gd + c0 * t->rows, R, 0.0f, w->P, (int)W);
+        const size_t R = t->rows;
+        xb_sgemm(xb->p.gemm, 0, 1, m, W, R, 1.0f, xn + ti * TR, in, t->gd + c0 * R, R, 0.0f,
+                 w->P, W);
         if (t->has_read) {
             /* Exact aggregation: independent Gaussian cell noise of std
              * s_ij sums to N(0, sum_j s_ij² x_j²) per column output. */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)W, R, 1.0f,
-                        w->xsq + ti * TR, (int)in, t->s2 + c0 * t->rows, R, 0.0f, w->V,
-                        (int)W);
+            xb_sgemm(xb->p.gemm, 0, 1, m, W, R, 1.0f, w->xsq + ti * TR, in, t->s2 + c0 * R, R,
+                     0.0f, w->V, W);
             add_read_noise(&rs, a, b, (uint64_t)ti * out + b->o0, w->V, w->P, w->eps);
         }
         st->adc_clipped += adc_tile(xb, ti, b->to, w->P, m * W);
@@ -720,9 +720,8 @@ enum xb_status xb_xbar_calibrate(struct xb_ctx *ctx, struct xb_xbar *xb, const f
         for (size_t ti = 0; ti < xb->n_ti; ti++) {
             const struct xb_tile *t = tile_at(xb, ti, to);
             tile_weights(xb, ti, to, wn);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)t->cols,
-                        (int)t->rows, 1.0f, xn + ti * TR, (int)in, wn, (int)t->rows, 0.0f,
-                        P, (int)t->cols);
+            xb_sgemm(xb->p.gemm, 0, 1, batch, t->cols, t->rows, 1.0f, xn + ti * TR, in, wn,
+                     t->rows, 0.0f, P, t->cols);
             double pct = xb->p.adc_calib == XB_ADC_MAX ? 100.0 : xb->p.adc_value;
             double r = xb_calib_abs_percentile(P, batch * t->cols, pct);
             xb->adc_range[to * xb->n_ti + ti] = r > 0.0 ? (float)r : 1.0f;

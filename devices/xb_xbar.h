@@ -47,6 +47,7 @@
 #include "xb_device.h"
 #include "xb_noise.h"
 #include "xb_quant.h"
+#include "xb_sgemm.h"
 
 enum xb_adc_calib {
     XB_ADC_FIXED = 0,      /* adc_value is the range (normalised units) */
@@ -75,6 +76,7 @@ struct xb_xbar_params {
     double sigma;                /* its std (1 for MULT, output units for ADD) */
     uint32_t layer;              /* layer id in random addresses, <= 4095 */
     uint32_t instance;           /* chip instance, <= 4095 */
+    enum xb_gemm_impl gemm;      /* who computes the products (xb_sgemm.h) */
 };
 
 /* Defaults: ideal device, 256 × 256 tiles, per-layer scaling, ideal

@@ -25,7 +25,6 @@
  * partials of a round of XB_CONV_ROUND samples are summed into the gradient
  * in sample order, so the reduction is the same whatever the thread count.
  */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -241,6 +240,7 @@ static void conv_forward(struct xb_layer *l, const struct xb_pass *p, const floa
                          float *y)
 {
     struct conv *cv = l->state;
+    const enum xb_gemm_impl gemm = p->gemm;
     const float *W = l->params, *b = l->params + (size_t)cv->units * cv->ckk;
     const size_t rows = p->rows;
     if (p->on_device) {
@@ -263,7 +263,7 @@ static void conv_forward(struct xb_layer *l, const struct xb_pass *p, const floa
     const int nt = xb_omp_threads_for(cv->slots);
     (void)nt; /* unused without OpenMP */
 #pragma omp parallel for schedule(static) num_threads(nt) default(none) \
-    firstprivate(cv, W, b, x, y, rows, in_sz, out_sz)
+    firstprivate(gemm, cv, W, b, x, y, rows, in_sz, out_sz)
     for (size_t s = 0; s < rows; s++) {
         float *T = cv->cols[xb_omp_thread_num()];
         float *ys = y + s * out_sz;
@@ -271,9 +271,8 @@ static void conv_forward(struct xb_layer *l, const struct xb_pass *p, const floa
         for (int o = 0; o < cv->units; o++)
             for (size_t q = 0; q < cv->P; q++)
                 ys[(size_t)o * cv->P + q] = b[o];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cv->units, (int)cv->P,
-                    (int)cv->ckk, 1.0f, W, (int)cv->ckk, T, (int)cv->P, 1.0f, ys,
-                    (int)cv->P);
+        xb_sgemm(gemm, 0, 0, (size_t)cv->units, cv->P, cv->ckk, 1.0f, W, cv->ckk, T, cv->P,
+                 1.0f, ys, cv->P);
     }
 }
 
@@ -282,6 +281,7 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
 {
     (void)y;
     struct conv *cv = l->state;
+    const enum xb_gemm_impl gemm = p->gemm;
     const float *W = l->params;
     const size_t rows = p->rows, nw = (size_t)cv->units * cv->ckk, np = nw + (size_t)cv->units;
     const size_t in_sz = (size_t)cv->c * (size_t)cv->h * (size_t)cv->w;
@@ -292,16 +292,15 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
     for (size_t s0 = 0; s0 < rows; s0 += XB_CONV_ROUND) {
         const size_t n = rows - s0 < XB_CONV_ROUND ? rows - s0 : XB_CONV_ROUND;
 #pragma omp parallel for schedule(static) num_threads(nt) default(none) \
-    firstprivate(cv, W, x, dy, dx, s0, n, nw, np, in_sz, out_sz)
+    firstprivate(gemm, cv, W, x, dy, dx, s0, n, nw, np, in_sz, out_sz)
         for (size_t j = 0; j < n; j++) {
             const int t = xb_omp_thread_num();
             const size_t s = s0 + j;
             const float *dys = dy + s * out_sz;
             float *part = cv->partial + j * np;
             im2col_t(cv, x + s * in_sz, cv->cols[t]);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cv->ckk, cv->units,
-                        (int)cv->P, 1.0f, cv->cols[t], (int)cv->P, dys, (int)cv->P, 0.0f,
-                        part, cv->units);
+            xb_sgemm(gemm, 0, 1, cv->ckk, (size_t)cv->units, cv->P, 1.0f, cv->cols[t], cv->P, dys,
+                     cv->P, 0.0f, part, (size_t)cv->units);
             for (int o = 0; o < cv->units; o++) {
                 double acc = 0.0;
                 for (size_t q = 0; q < cv->P; q++)
@@ -309,9 +308,8 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
                 part[nw + (size_t)o] = (float)acc;
             }
             if (dx) {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)cv->ckk, (int)cv->P,
-                            cv->units, 1.0f, W, (int)cv->ckk, dys, (int)cv->P, 0.0f,
-                            cv->dcols[t], (int)cv->P);
+                xb_sgemm(gemm, 1, 0, cv->ckk, cv->P, (size_t)cv->units, 1.0f, W, cv->ckk, dys,
+                         cv->P, 0.0f, cv->dcols[t], cv->P);
                 col2im_t(cv, cv->dcols[t], dx + s * in_sz);
             }
         }

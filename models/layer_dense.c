@@ -60,7 +60,7 @@ static void dense_forward(struct xb_layer *l, const struct xb_pass *p, const flo
         xb_xbar_execute_ws(d->chip.xb, d->chip.ws, x, p->rows, b, y, &p->addr, NULL);
         return;
     }
-    xb_gemm_xwt(x, W, b, y, p->rows, d->units, d->in);
+    xb_gemm_xwt(p->gemm, x, W, b, y, p->rows, d->units, d->in);
 }
 
 static void dense_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
@@ -69,9 +69,9 @@ static void dense_backward(struct xb_layer *l, const struct xb_pass *p, const fl
     (void)y;
     struct dense *d = l->state;
     const size_t nw = d->units * d->in;
-    xb_gemm_dw(dy, x, l->grads, l->grads + nw, p->rows, d->units, d->in);
+    xb_gemm_dw(p->gemm, dy, x, l->grads, l->grads + nw, p->rows, d->units, d->in);
     if (dx)
-        xb_gemm_dx(dy, l->params, dx, p->rows, d->units, d->in);
+        xb_gemm_dx(p->gemm, dy, l->params, dx, p->rows, d->units, d->in);
 }
 
 static void dense_unprogram(struct xb_layer *l)

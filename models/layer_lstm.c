@@ -185,7 +185,7 @@ static void lstm_run(struct lstm *s, uint32_t layer, const float *W, const float
             a.step = (uint32_t)t;
             xb_xbar_execute_ws(s->chip.xb, s->chip.ws, xh, rows, b, z, &a, NULL);
         } else {
-            xb_gemm_xwt(xh, W, b, z, rows, G, K);
+            xb_gemm_xwt(p->gemm, xh, W, b, z, rows, G, K);
         }
         struct xb_addr aa = {.purpose = XB_PURPOSE_NOISE, .layer = layer,
                              .instance = p->instance, .step = (uint32_t)t};
@@ -316,7 +316,7 @@ static void lstm_backward(struct xb_layer *l, const struct xb_pass *p, const flo
         }
         if (t == 0 && !dx)
             break;
-        xb_gemm_dx(gz, W, dxh, rows, G, K);
+        xb_gemm_dx(p->gemm, gz, W, dxh, rows, G, K);
     }
     if (dx)
 #pragma omp parallel for schedule(static) default(none) firstprivate(dx, dxh, rows, T, F, K) \
@@ -325,7 +325,7 @@ static void lstm_backward(struct xb_layer *l, const struct xb_pass *p, const flo
             memcpy(dx + r * T * F, dxh + r * K, F * sizeof(float));
     /* dW += Σ_t dz_tᵀ [x_t, h_{t-1}], db += Σ_t dz_t: one reduction over
      * the T × rows rows of the contiguous slots */
-    xb_gemm_dw(s->z, s->xh, l->grads, l->grads + G * K, T * rows, G, K);
+    xb_gemm_dw(p->gemm, s->z, s->xh, l->grads, l->grads + G * K, T * rows, G, K);
     s->fwd_rows = 0; /* the gates were overwritten */
 }
 

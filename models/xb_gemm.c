@@ -3,7 +3,6 @@
  */
 #include "xb_gemm.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* Item sizes. Forward mirrors the engine's 256 × 128 (a near-full-speed
@@ -44,25 +43,24 @@ static void dw_blocks(size_t out, size_t in, size_t *bo, size_t *bi)
     }
 }
 
-void xb_gemm_xwt(const float *X, const float *W, const float *bias, float *Y, size_t rows,
+void xb_gemm_xwt(enum xb_gemm_impl impl, const float *X, const float *W, const float *bias, float *Y, size_t rows,
                  size_t out, size_t in)
 {
     const size_t n_cb = n_blocks(out, GEMM_COLS), items = n_blocks(rows, GEMM_ROWS) * n_cb;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(X, W, bias, Y, rows, out, in, n_cb, items)
+    firstprivate(impl, X, W, bias, Y, rows, out, in, n_cb, items)
     for (size_t k = 0; k < items; k++) {
         const size_t r0 = (k / n_cb) * GEMM_ROWS, o0 = (k % n_cb) * GEMM_COLS;
         const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(GEMM_COLS, out - o0);
         if (bias)
             for (size_t r = 0; r < m; r++)
                 memcpy(Y + (r0 + r) * out + o0, bias + o0, w * sizeof(float));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)w, (int)in, 1.0f,
-                    X + r0 * in, (int)in, W + o0 * in, (int)in, bias ? 1.0f : 0.0f,
-                    Y + r0 * out + o0, (int)out);
+        xb_sgemm(impl, 0, 1, m, w, in, 1.0f, X + r0 * in, in, W + o0 * in, in,
+                 bias ? 1.0f : 0.0f, Y + r0 * out + o0, out);
     }
 }
 
-void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t rows,
+void xb_gemm_dw(enum xb_gemm_impl impl, const float *dY, const float *X, float *dW, float *db, size_t rows,
                 size_t out, size_t in)
 {
     if (rows == 0)
@@ -76,14 +74,13 @@ void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t ro
      * — a contiguous split gave one thread all of them. Which thread runs
      * an item does not change its numbers. */
 #pragma omp parallel for schedule(static, 1) default(none) \
-    firstprivate(dY, X, dW, db, rows, out, in, bo, bi, n_ib, n_w, n_db)
+    firstprivate(impl, dY, X, dW, db, rows, out, in, bo, bi, n_ib, n_w, n_db)
     for (size_t k = 0; k < n_w + n_db; k++) {
         if (k < n_w) {
             const size_t o0 = (k / n_ib) * bo, i0 = (k % n_ib) * bi;
             const size_t wo = min_sz(bo, out - o0), wi = min_sz(bi, in - i0);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)wo, (int)wi, (int)rows,
-                        1.0f, dY + o0, (int)out, X + i0, (int)in, 1.0f, dW + o0 * in + i0,
-                        (int)in);
+            xb_sgemm(impl, 1, 0, wo, wi, rows, 1.0f, dY + o0, out, X + i0, in, 1.0f,
+                     dW + o0 * in + i0, in);
         } else {
             const size_t c0 = (k - n_w) * DB_COLS, w = min_sz(DB_COLS, out - c0);
             double acc[DB_COLS] = {0};
@@ -96,7 +93,7 @@ void xb_gemm_dw(const float *dY, const float *X, float *dW, float *db, size_t ro
     }
 }
 
-void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t out,
+void xb_gemm_dx(enum xb_gemm_impl impl, const float *dY, const float *W, float *dX, size_t rows, size_t out,
                 size_t in)
 {
     /* Columns in n_cb near-equal blocks (multiples of 16) rather than 128s
@@ -105,12 +102,11 @@ void xb_gemm_dx(const float *dY, const float *W, float *dX, size_t rows, size_t 
     const size_t cw = even_width(in, GEMM_COLS), n_cb = n_blocks(in, cw);
     const size_t items = n_blocks(rows, GEMM_ROWS) * n_cb;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(dY, W, dX, rows, out, in, n_cb, cw, items)
+    firstprivate(impl, dY, W, dX, rows, out, in, n_cb, cw, items)
     for (size_t k = 0; k < items; k++) {
         const size_t r0 = (k / n_cb) * GEMM_ROWS, i0 = (k % n_cb) * cw;
         const size_t m = min_sz(GEMM_ROWS, rows - r0), w = min_sz(cw, in - i0);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)w, (int)out, 1.0f,
-                    dY + r0 * out, (int)out, W + i0, (int)in, 0.0f, dX + r0 * in + i0,
-                    (int)in);
+        xb_sgemm(impl, 0, 0, m, w, out, 1.0f, dY + r0 * out, out, W + i0, in, 0.0f,
+                 dX + r0 * in + i0, in);
     }
 }

@@ -46,6 +46,7 @@ struct xb_pass {
     double sigma;             /* its std: relative (MULT) or in activation units (ADD) */
     uint32_t instance;        /* chip instance of the noise streams */
     int on_device;            /* weighted layers run on their programmed crossbars */
+    enum xb_gemm_impl gemm;   /* digital products: OpenBLAS or portable (xb_sgemm.h) */
     /* EVAL only: the rows are `replicas` copies of the first rows / replicas
      * (the votes of one batch). Layers that would compute the same thing for
      * every copy run once; the first random layer ends the sharing. 0 or 1:

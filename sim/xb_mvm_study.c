@@ -1,17 +1,18 @@
 /*
  * xb_mvm_study.c — `xbar mvm`: one crossbar MVM against the ideal GEMM.
  *
- * cblas.h (OpenBLAS) is included here and no GSL header is (DESIGN.md §7,
- * header clash).
+ * The ideal product is the layers' exact GEMM (models/xb_gemm.h): the same
+ * work items as the engine's ideal path, so an ideal device measures an
+ * infinite SNR on every BLAS kernel.
  */
 #include "xb_mvm_study.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_gemm.h"
 #include "xb_noise.h"
 #include "xb_rng.h"
 #include "xb_xbar.h"
@@ -135,29 +136,6 @@ fail:
     return st;
 }
 
-/* Rows per ideal GEMM call: a fixed partition, whatever the thread count. */
-#define XB_MVM_CHUNK_ROWS 64
-
-/* Y[batch × out] = X Wᵀ in fixed chunks of rows, one GEMM per chunk inside
- * an OpenMP loop, where OpenBLAS's OpenMP build runs single-threaded. One
- * top-level sgemm would choose kernels and partitions by thread count, and
- * its last bits then differ between 1 and 2 threads (seen for 100 × 520 ×
- * 300); the figures must not. */
-static void ideal_product(const float *X, const float *W, size_t batch, size_t out, size_t in,
-                          float *Y)
-{
-    const size_t n_chunks = (batch + XB_MVM_CHUNK_ROWS - 1) / XB_MVM_CHUNK_ROWS;
-#ifdef _OPENMP /* OPENMP=0 builds: -Wunknown-pragmas is an error */
-#pragma omp parallel for schedule(static) default(none) shared(X, W, Y, batch, out, in, n_chunks)
-#endif
-    for (size_t c = 0; c < n_chunks; c++) {
-        size_t r0 = c * XB_MVM_CHUNK_ROWS;
-        size_t m = batch - r0 < XB_MVM_CHUNK_ROWS ? batch - r0 : XB_MVM_CHUNK_ROWS;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)out, (int)in, 1.0f,
-                    X + r0 * in, (int)in, W, (int)in, 0.0f, Y + r0 * out, (int)out);
-    }
-}
-
 void xb_mvm_result_free(struct xb_mvm_result *r)
 {
     xb_free(r->Y_ideal);
@@ -190,7 +168,7 @@ enum xb_status xb_mvm_run(struct xb_ctx *ctx, const struct xb_mvm_study *s, cons
     struct xb_rows addr = {.sample0 = 0, .batch = (uint32_t)s->batch, .vote0 = 0, .step = 0};
     struct xb_xbar_stats stats = {0};
     xb_xbar_execute(xb, X, s->batch, NULL, r->Y, &addr, &stats);
-    ideal_product(X, W, s->batch, s->rows, s->cols, r->Y_ideal);
+    xb_gemm_xwt(p.gemm, X, W, NULL, r->Y_ideal, s->batch, s->rows, s->cols);
 
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(r->Y[i])) {
