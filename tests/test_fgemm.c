@@ -83,13 +83,14 @@ static void check_shape(size_t m, size_t n, size_t k)
             const size_t a_n = (ta ? k : m) * lda, b_n = (tb ? n : k) * ldb, c_n = m * ldc;
             float *A = filled(a_n, (uint32_t)(1 + 2 * m + 3 * n + 5 * k), 1);
             float *B = filled(b_n, (uint32_t)(7 + 11 * m + 13 * n + 17 * k), 1);
-            float *C0 = filled(c_n, 99, 1), *want = xb_aligned(c_n ? c_n : 1, sizeof(float));
+            float *C1 = filled(c_n, 99, 1), *Cnan = filled(c_n, 0, 0);
+            float *want = xb_aligned(c_n ? c_n : 1, sizeof(float));
             float *got = xb_aligned(c_n ? c_n : 1, sizeof(float));
+            for (size_t i = 0; i < c_n; i++)
+                Cnan[i] = NAN;
             for (size_t s = 0; s < N_AB; s++) {
                 const float alpha = ab[s][0], beta = ab[s][1];
-                if (beta == 0.0f)
-                    for (size_t i = 0; i < c_n; i++)
-                        C0[i] = NAN;
+                const float *C0 = beta == 0.0f ? Cnan : C1;
                 memcpy(want, C0, c_n * sizeof(float));
                 ref_fgemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, want, ldc);
                 for (size_t q = 0; q < N_ISAS; q++) {
@@ -108,7 +109,7 @@ static void check_shape(size_t m, size_t n, size_t k)
                 xb_fgemm(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, got, ldc);
                 cr_assert(!memcmp(got, want, c_n * sizeof(float)), "xb_fgemm differs");
             }
-            xb_free(A), xb_free(B), xb_free(C0), xb_free(want), xb_free(got);
+            xb_free(A), xb_free(B), xb_free(C1), xb_free(Cnan), xb_free(want), xb_free(got);
         }
 }
 
