@@ -10,6 +10,10 @@
  *   threads      2 threads vs 1 for sgemm and the noisy MVMs: median of 9
  *                paired runs (a single 2-thread timing on these 2-vCPU
  *                machines varies by +-30 %).
+ *   fgemm        the fixed-order GEMM of portable mode (devices/xb_fgemm.h)
+ *                vs cblas_sgemm, one thread, on the engine's and the
+ *                layers' shapes: time ratios, on the path xb_fgemm picks
+ *                here and on the AVX2 path (the one AVX2-only machines run).
  *
  * Output: `key: value` lines under [section] headings, raw figures first,
  * then the ratio and its goal; a [summary] lists every goal and whether it
@@ -31,6 +35,7 @@
 #include "xb_alloc.h"
 #include "xb_ctx.h"
 #include "xb_device.h"
+#include "xb_fgemm.h"
 #include "xb_noise.h"
 #include "bench_models.h"
 #include "xb_rng.h"
@@ -46,6 +51,8 @@
 #define GOAL_NORMALS 4.0
 #define GOAL_MULT 0.85
 #define GOAL_PCM 0.4
+/* Issue 8: portable mode at most 15 % slower than OpenBLAS. */
+#define GOAL_FGEMM (1.0 / 1.15)
 
 static double now(void)
 {
@@ -213,6 +220,85 @@ static struct xb_xbar *make_xbar(struct xb_ctx *ctx, const char *device, enum xb
 
 static double gflops(double seconds) { return 2.0 * BATCH * OUT * IN / seconds * 1e-9; }
 
+/* ---- the fixed-order GEMM ---------------------------------------------- */
+
+/* One product of the fgemm section, by either routine. */
+struct gemm_arg {
+    int ta, tb;
+    size_t m, n, k;
+    const float *A, *B;
+    float *C;
+    enum xb_fgemm_isa isa;
+};
+
+static void op_gemm_fixed(void *p)
+{
+    struct gemm_arg *g = p;
+    xb_fgemm_isa(g->isa, g->ta, g->tb, g->m, g->n, g->k, 1.0f, g->A, g->ta ? g->m : g->k, g->B,
+                 g->tb ? g->k : g->n, 0.0f, g->C, g->n);
+}
+
+static void op_gemm_blas(void *p)
+{
+    struct gemm_arg *g = p;
+    cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
+                g->tb ? CblasTrans : CblasNoTrans, (int)g->m, (int)g->n, (int)g->k, 1.0f, g->A,
+                (int)(g->ta ? g->m : g->k), g->B, (int)(g->tb ? g->k : g->n), 0.0f, g->C,
+                (int)g->n);
+}
+
+/* xb_fgemm vs cblas_sgemm, one thread, time ratios (> 1: fgemm slower).
+ * Returns the worst sgemm / fgemm throughput ratio of the best path. */
+static double bench_fgemm(void)
+{
+    static const struct {
+        const char *key, *what;
+        int ta, tb;
+        size_t m, n, k;
+    } shapes[] = {
+        {"fwd", "batch 256, 784 -> 256, X Wt (NoTrans x Trans)", 0, 1, 256, 256, 784},
+        {"fwd_item", "the engine's 256 x 128 work item of it", 0, 1, 256, 128, 784},
+        {"nn", "256 x 256 x 256 (NoTrans x NoTrans, dX and conv)", 0, 0, 256, 256, 256},
+        {"dw", "dW block 128 x 512 over batch 128, dYt X (Trans x NoTrans)", 1, 0, 128, 512, 128},
+        {"lstm", "lstm128 gates: batch 128, 156 -> 512, X Wt", 0, 1, 128, 512, 156},
+    };
+    const size_t cap = 512 * 784;
+    float *A = xb_aligned(cap, sizeof(float)), *B = xb_aligned(cap, sizeof(float));
+    float *C = xb_aligned(cap, sizeof(float));
+    fill_uniform(A, cap, XB_PURPOSE_INPUTS);
+    fill_uniform(B, cap, XB_PURPOSE_WEIGHTS);
+    const enum xb_fgemm_isa best = xb_fgemm_isa_best();
+    const int avx2 = best != XB_FGEMM_AVX2 && xb_fgemm_isa_available(XB_FGEMM_AVX2);
+    omp_set_num_threads(1);
+    printf("\n[fgemm] fixed-order GEMM (portable mode) vs cblas_sgemm, one thread; "
+           "ratio = fgemm time / sgemm time\n");
+    printf("fgemm_path: %s\n", xb_fgemm_isa_name(best));
+    double worst = INFINITY;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        struct gemm_arg g = {shapes[s].ta, shapes[s].tb, shapes[s].m, shapes[s].n, shapes[s].k,
+                             A, B, C, best};
+        struct op fx = {op_gemm_fixed, &g}, bl = {op_gemm_blas, &g};
+        const double flop = 2.0 * (double)g.m * (double)g.n * (double)g.k;
+        double t_f, t_b;
+        compare(&fx, &bl, 0.4, &t_f, &t_b);
+        printf("fgemm_%s: %s\n", shapes[s].key, shapes[s].what);
+        printf("fgemm_%s_sgemm_gflops: %.1f\n", shapes[s].key, flop / t_b * 1e-9);
+        printf("fgemm_%s_gflops: %.1f\n", shapes[s].key, flop / t_f * 1e-9);
+        printf("fgemm_%s_ratio: %.3f\n", shapes[s].key, t_f / t_b);
+        worst = fmin(worst, t_b / t_f);
+        if (avx2) {
+            g.isa = XB_FGEMM_AVX2;
+            compare(&fx, &bl, 0.4, &t_f, &t_b);
+            printf("fgemm_%s_avx2_gflops: %.1f\n", shapes[s].key, flop / t_f * 1e-9);
+            printf("fgemm_%s_avx2_ratio: %.3f\n", shapes[s].key, t_f / t_b);
+        }
+        fflush(stdout);
+    }
+    printf("fgemm_goal: every ratio <= 1.15\n");
+    xb_free(A), xb_free(B), xb_free(C);
+    return worst;
+}
+
 /* ---- summary ------------------------------------------------------------ */
 
 struct goal {
@@ -366,12 +452,16 @@ int main(void)
     }
     printf("threads_goal: mult_mvm_speedup_median >= sgemm_speedup_median\n");
 
+    /* ---- the fixed-order GEMM (issue 8) ---- */
+    const double fgemm_worst = bench_fgemm();
+    omp_set_num_threads(max_threads);
+
     /* ---- networks (issue 3) ---- */
     struct bench_models_result bm;
     bench_models(ctx, &bm);
 
     /* ---- summary ---- */
-    printf("\n[summary] goals of issues 2, 3 and 4 (information: the bench does not fail on them)\n");
+    printf("\n[summary] goals of issues 2, 3, 4 and 8 (information: the bench does not fail on them)\n");
     const struct goal goals[] = {
         {"goal_normals", r_normals, GOAL_NORMALS, "normals/s vs GSL ziggurat taus2, one core"},
         {"goal_mult_mvm", r_mult, GOAL_MULT, "mult-noise MVM vs sgemm throughput, one thread"},
@@ -384,6 +474,8 @@ int main(void)
         {"goal_sweep_threads", bm.sweep_speedup, 1.8, "sweep 2 threads vs 1"},
         {"goal_lstm_train", bm.lstm_train_frac, 0.4,
          "lstm128 training GFLOP/s vs sgemm's, batch 128, all threads"},
+        {"goal_fgemm", fgemm_worst, GOAL_FGEMM,
+         "fixed-order GEMM vs sgemm throughput, one thread, worst shape"},
     };
     int met = 0, n_goals = (int)(sizeof goals / sizeof goals[0]);
     for (int i = 0; i < n_goals; i++)
