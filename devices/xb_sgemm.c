@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "xb_error.h"
+#include "xb_fgemm.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -28,6 +29,10 @@ void xb_sgemm(enum xb_gemm_impl impl, int trans_a, int trans_b, size_t m, size_t
               ldb <= INT_MAX && ldc <= INT_MAX);
     if (m == 0 || n == 0)
         return;
+    if (impl == XB_GEMM_PORTABLE) {
+        xb_fgemm(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
 #ifdef _OPENMP
     /* OpenBLAS's OpenMP build threads a call made outside an active region
      * with omp_get_max_threads() threads: make it one (this task's ICV only,

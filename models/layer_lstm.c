@@ -360,7 +360,8 @@ static enum xb_status lstm_calibrate(struct xb_ctx *ctx, struct xb_layer *l, con
         return cst;
     if (rows == 0)
         return xb_xbar_calibrate(ctx, s->chip.xb, s->e_xh, 0);
-    struct xb_pass q = {.phase = XB_PHASE_TRAIN, .rows = rows, .noise = XB_NOISE_NONE};
+    struct xb_pass q = {.phase = XB_PHASE_TRAIN, .rows = rows, .noise = XB_NOISE_NONE,
+                        .gemm = xb_xbar_params(s->chip.xb)->gemm};
     q.addr.batch = (uint32_t)rows;
     lstm_ensure_cache(s, rows);
     float *y = xb_aligned(rows * s->H, sizeof(float));

@@ -37,6 +37,7 @@ struct xb_net {
     float *dlogits;                /* [max_rows × classes] of the last loss */
     size_t fwd_rows, loss_rows;    /* rows of the last forward, of the last loss */
     size_t grad_from;              /* the first layer with parameters: backward stops there */
+    enum xb_gemm_impl gemm;        /* every product's implementation (xb_net_config) */
 };
 
 static size_t align_up(size_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
@@ -66,11 +67,15 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
                         "bytes)", cfg->classes);
     if (max_rows < 1)
         return xb_error(ctx, XB_EINVAL, "model: max_rows = 0: expected >= 1");
+    if (cfg->gemm != XB_GEMM_NATIVE && cfg->gemm != XB_GEMM_PORTABLE)
+        return xb_error(ctx, XB_EINVAL, "model: gemm = %d: expected native (0) or portable (1)",
+                        (int)cfg->gemm);
 
     struct xb_net *net = xb_calloc(1, sizeof *net);
     net->input = cfg->input;
     net->classes = cfg->classes;
     net->max_rows = max_rows;
+    net->gemm = cfg->gemm;
     enum xb_status st = XB_OK;
     struct xb_shape shape = cfg->input;
     size_t widest = xb_shape_size(shape);
@@ -181,8 +186,11 @@ void xb_net_init(struct xb_net *net, uint64_t seed)
     }
 }
 
-const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const float *x)
+const float *xb_net_forward(struct xb_net *net, const struct xb_pass *pass, const float *x)
 {
+    struct xb_pass own = *pass;
+    own.gemm = net->gemm;
+    const struct xb_pass *p = &own;
     XB_ASSERT(p->rows >= 1 && p->rows <= net->max_rows);
     XB_ASSERT(p->addr.batch >= 1);
     const float *in = x;
@@ -264,8 +272,11 @@ double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows)
     return total / (double)rows;
 }
 
-void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x)
+void xb_net_backward(struct xb_net *net, const struct xb_pass *pass, const float *x)
 {
+    struct xb_pass own = *pass;
+    own.gemm = net->gemm;
+    const struct xb_pass *p = &own;
     XB_ASSERT(p->rows == net->loss_rows && p->rows == net->fwd_rows);
     memset(net->grads, 0, net->n_params * sizeof(float));
     const size_t first = net->grad_from;
@@ -309,11 +320,13 @@ int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer)
 enum xb_status xb_net_program(struct xb_ctx *ctx, struct xb_net *net,
                               const struct xb_xbar_params *params)
 {
+    struct xb_xbar_params own = *params;
+    own.gemm = net->gemm;
     for (size_t k = 0; k < net->n_layers; k++) {
         struct xb_layer *l = &net->layers[k];
         if (!l->type->program)
             continue;
-        enum xb_status st = l->type->program(ctx, l, params);
+        enum xb_status st = l->type->program(ctx, l, &own);
         if (st) {
             xb_net_unprogram(net);
             return st;

@@ -20,6 +20,12 @@ struct xb_net_config {
     int classes;                /* outputs of the last layer */
     size_t n_layers;
     struct xb_layer_config layers[XB_NET_MAX_LAYERS];
+    /* Who computes every product of the net — the layers' digital GEMMs and
+     * its crossbars' (xb_net_program overrides the params' choice): OpenBLAS,
+     * or the fixed-order product whose bits are the same on every machine
+     * (devices/xb_sgemm.h). A setting of the run, not of the model: it is
+     * not stored with the model. */
+    enum xb_gemm_impl gemm;
 };
 
 struct xb_net;

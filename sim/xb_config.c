@@ -46,6 +46,8 @@ static const struct xb_config_key engine_keys[] = {
      "std of the abstract noise (relative for mult)"},
     {"instance", XB_KEY_INT, "1", 0, XB_RNG_MAX_INSTANCE, NULL, XB_OFF(instance),
      "chip instance: selects the programming draws"},
+    {"portable", XB_KEY_BOOL, "", 0, 1, NULL, XB_OFF(portable),
+     "products by xbar's fixed-order GEMM: the same bits on every machine"},
 };
 
 #define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])
@@ -509,6 +511,7 @@ void xb_config_default(struct xb_config *c)
     c->noise = (int)p.noise;
     c->sigma = p.sigma;
     c->instance = (int)p.instance;
+    c->portable = p.gemm == XB_GEMM_PORTABLE;
 }
 
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p)
@@ -528,6 +531,7 @@ void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p)
     p->noise = (enum xb_noise_kind)c->noise;
     p->sigma = c->sigma;
     p->instance = (uint32_t)c->instance;
+    p->gemm = c->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
 }
 
 static void device_names(char *buf, size_t size)
@@ -677,6 +681,10 @@ char *xb_config_text(const struct xb_config *c)
     XB_PUT("};\nxbar = {\n");
     for (size_t i = 0; i < N_ENGINE_KEYS; i++) {
         const struct xb_config_key *k = &engine_keys[i];
+        /* Off, it is left out: the text of a native run (compared on
+         * --resume) is what it was before the portable mode existed. */
+        if (k->offset == XB_OFF(portable) && !c->portable)
+            continue;
         switch (k->kind) {
         case XB_KEY_REAL:
             config_number(double_value(c, k), 0, value, sizeof value);

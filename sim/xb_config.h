@@ -86,6 +86,7 @@ struct xb_config {
     int noise;                /* enum xb_noise_kind */
     double sigma;
     int instance;             /* chip instance, selects the programming draws */
+    int portable;             /* 1: products by xbar's fixed-order GEMM (devices/xb_sgemm.h) */
 };
 
 /* The defaults: the engine's (xb_xbar_params_default) and the ideal

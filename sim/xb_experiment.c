@@ -60,6 +60,8 @@ static const struct key keys[] = {
     {"sweep", "test", K_TEST, OFF(test_device), 0, 0, 0, "noise or device"},
     {"sweep", "t", K_REALS, OFF(t_test), OFF(n_t), 0.0, 1e12,
      "read times after programming [s] (device mode)"},
+    {"sweep", "portable", K_BOOL, OFF(portable), 0, 0, 0,
+     "every product by xbar's fixed-order GEMM: the same bits on every machine"},
     {"sweep", "output", K_STR, OFF(output), sizeof(((struct xb_experiment *)0)->output), 0, 0,
      "result file"},
 };
@@ -509,7 +511,21 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
     if (!st && e->have_device) {
         xb_config_default(&e->device);
         st = xb_config_resolve(ctx, &dev, &e->device);
+        /* The file's own text repeats sweep.portable in its xbar group; a
+         * user's xbar.portable that disagrees would be ignored: refuse it. */
+        for (size_t i = dev.n; i-- > 0 && !st;)
+            if (!strcmp(dev.v[i].key, "xbar.portable") || !strcmp(dev.v[i].key, "portable")) {
+                if (e->device.portable != e->portable)
+                    st = xb_error(ctx, XB_EINVAL, "%s: xbar.portable = %s but sweep.portable = "
+                                  "%s: in an experiment sweep.portable chooses the products "
+                                  "of training and evaluation alike", dev.v[i].origin,
+                                  e->device.portable ? "true" : "false",
+                                  e->portable ? "true" : "false");
+                break;
+            }
+        e->device.portable = e->portable;
     }
+    e->model.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     if (!st && e->train.hw_aware) {
         xb_config_xbar_params(&e->device, &e->train.device);
         e->train.device.instance = 0;
@@ -597,6 +613,8 @@ char *xb_experiment_text(const struct xb_experiment *e)
         reals(a, sizeof a, e->t_test, e->n_t);
         PUT("  t = [%s];\n", a);
     }
+    if (e->portable)
+        PUT("  portable = true;\n");
     PUT("  repeats = %d;\n  votes = %d;\n  eval_rows = %zu;\n  output = \"%s\";\n};\n",
         e->repeats, e->votes, e->eval_rows, e->output);
     if (e->have_device) {

@@ -73,6 +73,7 @@ struct xb_experiment {
     int test_device;            /* sweep.test: 0 = "noise" (sigma_test), 1 = "device" (t) */
     double t_test[XB_EXP_MAX_GRID]; /* sweep.t: read times [s], >= 0 */
     size_t n_t;                 /* 0 when not given */
+    int portable;               /* sweep.portable: every product by the fixed-order GEMM */
     int have_device;            /* a device or xbar group (or --set device.* / xbar.*) */
     struct xb_config device;    /* resolved device and engine (when have_device) */
 };

@@ -263,6 +263,9 @@ size_t xb_mvm_figures(const struct xb_mvm_study *s, uint64_t seed,
                             "std of the abstract noise: relative (mult) or output units (add)");
     f[n++] = xb_figure_int("instance", c->instance, "1", "chip instance (programming draws)");
     f[n++] = xb_figure_int("seed", (long long)seed, "1", "master seed");
+    f[n++] = xb_figure_text("gemm", c->portable ? "portable" : "native",
+                            "products by xbar's fixed-order GEMM (portable: the same bits on "
+                            "every AVX2+FMA machine) or by OpenBLAS (native)");
     f[n++] = xb_figure_real("signal_power", r->signal_power, "output units^2",
                             "mean square of the ideal product Y_ideal");
     f[n++] = xb_figure_real("snr_db", r->snr_db, "dB",

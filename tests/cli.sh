@@ -119,6 +119,8 @@ same_threads "mvm pcm t=1h adc 6" mvm --device pcm --t 3600 --adc-bits 6 --dac-b
 same_threads "mvm mult noise" mvm --noise mult --sigma 0.5 --batch 256
 same_threads "mvm reram tiled" mvm --device reram --rows 300 --cols 520 --tile 128x64 \
     --adc-bits 8 --adc-range p99 --batch 100
+same_threads "mvm reram tiled, portable" mvm --device reram --rows 300 --cols 520 \
+    --tile 128x64 --adc-bits 8 --adc-range p99 --batch 100 --portable
 
 "$XBAR" mvm --device pcm --t 86400 --adc-bits 5 --noise add --sigma 0.2 --threads 1 >"$tmp/t1" 2>&1
 "$XBAR" mvm --device pcm --t 86400 --adc-bits 5 --noise add --sigma 0.2 --threads 2 >"$tmp/t2" 2>&1

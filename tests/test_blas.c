@@ -6,6 +6,9 @@
 #include <cblas.h>
 #include <criterion/criterion.h>
 #include <omp.h>
+#include <string.h>
+
+#include "xb_sgemm.h"
 
 Test(blas, openblas_is_the_openmp_build)
 {
@@ -44,4 +47,37 @@ Test(blas, sgemm_is_single_threaded_inside_a_parallel_region)
     cr_assert(in_parallel || omp_get_max_threads() == 1);
     for (int k = 0; k < M * N; k++)
         cr_assert_eq(C1[k], C2[k], "element %d differs", k);
+}
+
+/* xb_sgemm runs every call on one thread, wherever it is called from: at
+ * the top level with two threads (where OpenBLAS would split the rows
+ * between them, and under its Haswell and Zen kernels then sum the edge
+ * rows in another order), in a team of one (omp_in_parallel() is false
+ * there too), and inside a parallel region. All give the one-thread bits,
+ * and the caller's thread count is restored. */
+Test(blas, xb_sgemm_is_single_threaded_everywhere)
+{
+    enum { M = 300, N = 520, K = 256 };
+    static float A[M * K], B[N * K], C1[M * N], C2[M * N], C3[M * N], C4[M * N];
+    for (int k = 0; k < M * K; k++)
+        A[k] = (float)((k * 37) % 101 - 50) / 50.0f;
+    for (int k = 0; k < N * K; k++)
+        B[k] = (float)((k * 53) % 97 - 48) / 48.0f;
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, K, B, K, 0.0f, C1, N);
+    omp_set_num_threads(2);
+    xb_sgemm(XB_GEMM_NATIVE, 0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C2, N);
+    cr_assert_eq(omp_get_max_threads(), 2, "xb_sgemm did not restore the thread count");
+#pragma omp parallel num_threads(1) default(none) shared(A, B, C3)
+    xb_sgemm(XB_GEMM_NATIVE, 0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C3, N);
+#pragma omp parallel num_threads(2) default(none) shared(A, B, C4)
+    {
+#pragma omp single
+        xb_sgemm(XB_GEMM_NATIVE, 0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C4, N);
+    }
+    omp_set_num_threads(saved);
+    cr_assert(memcmp(C1, C2, sizeof C1) == 0, "top level, 2 threads: differs from 1 thread");
+    cr_assert(memcmp(C1, C3, sizeof C1) == 0, "a team of one: differs from 1 thread");
+    cr_assert(memcmp(C1, C4, sizeof C1) == 0, "inside a region: differs from 1 thread");
 }

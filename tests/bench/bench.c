@@ -476,6 +476,8 @@ int main(void)
          "lstm128 training GFLOP/s vs sgemm's, batch 128, all threads"},
         {"goal_fgemm", fgemm_worst, GOAL_FGEMM,
          "fixed-order GEMM vs sgemm throughput, one thread, worst shape"},
+        {"goal_portable", 1.0 / (1.0 + bm.portable_cost), 1.0 / 1.15,
+         "slowest portable-mode rate vs native over the models (cost < 15 %)"},
     };
     int met = 0, n_goals = (int)(sizeof goals / sizeof goals[0]);
     for (int i = 0; i < n_goals; i++)

@@ -103,14 +103,21 @@ struct model_figures {
     double train_ips, vote_ips, train_frac, vote_frac;
 };
 
+/* portable: every product by xbar's fixed-order GEMM (figures prefixed
+ * "portable_"). */
 static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size_t n_train,
-                      size_t n_eval, struct model_figures *f)
+                      size_t n_eval, int portable, struct model_figures *f)
 {
     struct xb_experiment e;
     char set_batch[64];
     snprintf(set_batch, sizeof set_batch, "train.batch=%zu", batch);
-    const char *sets[] = {set_batch};
-    must(ctx, xb_experiment_read(ctx, config, sets, 1, &e), config);
+    const char *sets[] = {set_batch, "sweep.portable=true"};
+    must(ctx, xb_experiment_read(ctx, config, sets, portable ? 2 : 1, &e), config);
+    if (portable) {
+        char name[sizeof e.model_name + 16];
+        snprintf(name, sizeof name, "portable_%s", e.model_name);
+        snprintf(e.model_name, sizeof e.model_name, "%.*s", (int)sizeof e.model_name - 1, name);
+    }
     struct xb_net *net;
     must(ctx, xb_net_create(ctx, &e.model, 640, &net), "net");
     xb_net_init(net, 1);
@@ -193,12 +200,31 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
            "counted as K full inferences: layers before the first noise run once for all K "
            "votes, so the fraction can pass 1.\n",
            ROUNDS);
-    one_model(ctx, "configs/quickstart.cfg", 128, 128 * 160, 2000, &mlp);
-    one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 24, 64, &cnn);
-    one_model(ctx, "configs/paper001/lstm128_mnist_mult.cfg", 128, 128 * 24, 200, &lstm);
+    one_model(ctx, "configs/quickstart.cfg", 128, 128 * 160, 2000, 0, &mlp);
+    one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 24, 64, 0, &cnn);
+    one_model(ctx, "configs/paper001/lstm128_mnist_mult.cfg", 128, 128 * 24, 200, 0, &lstm);
     out->mlp_train_frac = mlp.train_frac;
     out->mlp_vote_frac = mlp.vote_frac;
     out->lstm_train_frac = lstm.train_frac;
+
+    /* The portable mode's cost: the same runs with every product by the
+     * fixed-order GEMM, as rates relative to the native runs above. */
+    struct model_figures pm, pc, pl;
+    printf("\n[portable mode] the same models with sweep.portable = true\n");
+    one_model(ctx, "configs/quickstart.cfg", 128, 128 * 160, 2000, 1, &pm);
+    one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 24, 64, 1, &pc);
+    one_model(ctx, "configs/paper001/lstm128_mnist_mult.cfg", 128, 128 * 24, 200, 1, &pl);
+    const struct model_figures *nat[] = {&mlp, &cnn, &lstm}, *por[] = {&pm, &pc, &pl};
+    const char *names[] = {"mlp", "cnn6", "lstm128"};
+    out->portable_cost = 0.0;
+    for (int k = 0; k < 3; k++) {
+        double tr = nat[k]->train_ips / por[k]->train_ips - 1.0;
+        double vo = nat[k]->vote_ips / por[k]->vote_ips - 1.0;
+        printf("portable_cost_%s_train: %+.3f\n", names[k], tr);
+        printf("portable_cost_%s_voted: %+.3f\n", names[k], vo);
+        out->portable_cost = fmax(out->portable_cost, fmax(tr, vo));
+    }
+    printf("portable_cost_max: %+.3f\n", out->portable_cost);
 
     float *X;
     uint8_t *y;

@@ -9,6 +9,7 @@ struct bench_models_result {
     double mlp_vote_frac;   /* voted inference (K = 20), same */
     double lstm_train_frac; /* lstm128 training, batch 128 (issue 4) */
     double sweep_speedup;   /* 2 threads vs 1 on a 2-point sweep */
+    double portable_cost;   /* max over models of native / portable rate - 1 */
 };
 
 /* Prints its sections. Each model's fractions are of the plain sgemm rate
