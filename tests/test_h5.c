@@ -113,7 +113,8 @@ Test(h5, read_errors, .init = make_dir, .fini = remove_dir)
         float *A = (float *)1;
         size_t r, c;
         snprintf(spec, sizeof spec, "%s%s", path, cases[i].suffix);
-        cr_assert_eq(xb_h5_read_matrix(ctx, spec, "/M", "--weights x", "[out x in]", NULL, &A, &r, &c),
+        cr_assert_eq(xb_h5_read_matrix(ctx, spec, "/M", "--weights x", "[out x in]", NULL, &A,
+                                       &r, &c),
                      cases[i].st, "case %zu: %s", i, xb_ctx_error(ctx));
         cr_assert_null(A);
         cr_assert(strstr(xb_ctx_error(ctx), cases[i].text), "%s", xb_ctx_error(ctx));
