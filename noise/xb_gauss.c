@@ -257,6 +257,11 @@ static int use_v4(void)
 }
 
 
+const char *xb_isa_level(void)
+{
+    return use_v4() ? "x86-64-v4 (AVX-512)" : use_v3() ? "x86-64-v3 (AVX2)" : "x86-64 (baseline)";
+}
+
 void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out)
 {
     if (use_v4())
@@ -277,6 +282,8 @@ void xb_uniform_fill(const struct xb_stream *s, uint64_t first, size_t n, float 
         fill(s, first, n, out, 0);
 }
 #else
+const char *xb_isa_level(void) { return "portable C (no ISA clones)"; }
+
 void xb_normal_fill(const struct xb_stream *s, uint64_t first, size_t n, float *out)
 {
     fill(s, first, n, out, 1);

@@ -92,6 +92,13 @@ void xb_uniform_fill(const struct xb_stream *s, uint64_t first, size_t n, float 
  * layout above), for draws where 2^-23 is too coarse (fault rates). */
 double xb_uniform53(const struct xb_stream *s, uint64_t element);
 
+/* The instruction-set level the Gaussian and uniform kernels above run on
+ * here, chosen at run time like every XB_CLONES function (xb_clones.h):
+ * "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2)", "x86-64 (baseline)", or
+ * "portable C (no ISA clones)" in a build without them. The numbers are the
+ * same on every level; result files record it as provenance. Static. */
+const char *xb_isa_level(void);
+
 /* The raw Philox4x32-10 block: four words for counter {c0, ctr...}. */
 void xb_philox_block(const struct xb_stream *s, uint32_t c0, uint32_t out[4]);
 

@@ -23,7 +23,7 @@ static const struct xb_subcommand subcommands[] = {
     {"devices", xb_cmd_devices, "list the device presets, or every parameter of one"},
     {"mvm", xb_cmd_mvm, "one crossbar matrix-vector product against the ideal GEMM"},
     {"plot", xb_cmd_plot, "PNG and SVG figures of a sweep result file (gnuplot)"},
-    {"info", xb_cmd_info, "provenance and paper-001 tables of a sweep result file"},
+    {"info", xb_cmd_info, "provenance of a result file; paper-001 tables of a sweep"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])
 

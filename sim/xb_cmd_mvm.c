@@ -132,7 +132,8 @@ int xb_cmd_mvm(int argc, char **argv)
         goto fail_result;
     }
     if (out) {
-        struct xb_h5_meta meta = {cli.command_line, cli.seed, xb_cli_threads_in_use()};
+        struct xb_h5_meta meta = {cli.command_line, cli.seed, xb_cli_threads_in_use(),
+                                  &s.files};
         if (xb_mvm_write(cli.ctx, out, &meta, &s, W, X, &r) != XB_OK)
             goto fail_result;
         if (!cli.quiet)
@@ -141,6 +142,7 @@ int xb_cmd_mvm(int argc, char **argv)
     xb_mvm_result_free(&r);
     xb_free(W);
     xb_free(X);
+    xb_data_files_free(&s.files);
     xb_cli_free(&cli);
     return XB_EXIT_OK;
 fail_result:
@@ -148,5 +150,6 @@ fail_result:
 fail:
     xb_free(W);
     xb_free(X);
+    xb_data_files_free(&s.files);
     return xb_cli_fail(&cli, XB_EXIT_FAIL);
 }

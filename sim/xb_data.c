@@ -37,6 +37,7 @@ void xb_dataset_free(struct xb_dataset *ds)
         return;
     xb_free(ds->x);
     xb_free(ds->y);
+    xb_data_files_free(&ds->files);
     xb_free(ds);
 }
 
@@ -134,6 +135,7 @@ struct xb_dataset *xb_dataset_subset(const struct xb_dataset *ds, const uint32_t
 {
     struct xb_dataset *out = xb_dataset_create(n, ds->c, ds->h, ds->w, ds->classes, name);
     xb_dataset_batch(ds, idx, n, out->x, out->y);
+    xb_data_files_copy(&out->files, &ds->files);
     return out;
 }
 

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "xb_ctx.h"
+#include "xb_data_files.h"
 
 /* What a DATA draw is for: the layer field of its xb_addr. Append only,
  * the numbers are part of every split and shuffle. */
@@ -66,6 +67,9 @@ struct xb_dataset {
     float *x;        /* [n × dim], 64-byte aligned */
     uint8_t *y;      /* [n] */
     char name[64];   /* "mnist/train", for messages */
+    struct xb_data_files files; /* the files it was read from, each hashed once
+                                 * (empty for synthetic data); subsets and
+                                 * splits carry their source's list */
 };
 
 /* An uninitialised data set of n images (x and y allocated, not cleared).
@@ -194,7 +198,8 @@ void xb_data_split_index(const uint8_t *y, size_t n, int classes, size_t n_secon
                          uint64_t seed, enum xb_data_stream stream, uint32_t *first,
                          uint32_t *second);
 
-/* A new data set of the images idx[0..n) of ds, in that order. */
+/* A new data set of the images idx[0..n) of ds, in that order, with ds's
+ * list of files. */
 struct xb_dataset *xb_dataset_subset(const struct xb_dataset *ds, const uint32_t *idx,
                                      size_t n, const char *name);
 

@@ -8,11 +8,15 @@
 #include <zlib.h>
 
 #include "xb_ctx.h"
+#include "xb_data_files.h"
 
 /* Opens path for reading through zlib (gzip or plain alike). Failure names
  * the file, the reason and `what` was expected there: XB_ENOTFOUND for a
- * missing file, XB_EIO otherwise. */
+ * missing file, XB_EIO otherwise. When files is not NULL the file is first
+ * hashed, streaming, through the same descriptor (so the digest is of the
+ * file then read) and its record appended to files: readers pass their data
+ * set's list the first time they open a file, NULL when they open it again. */
 enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *what,
-                              gzFile *out);
+                              struct xb_data_files *files, gzFile *out);
 
 #endif

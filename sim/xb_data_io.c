@@ -10,8 +10,10 @@
 #include "xb_data.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "xb_alloc.h"
@@ -32,15 +34,26 @@ static const char cifar_what[] =
     "CIFAR-10 binary records of 3073 bytes: a label 0..9, then 3 x 32 x 32 pixel bytes";
 
 enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *what,
-                              gzFile *out)
+                              struct xb_data_files *files, gzFile *out)
 {
-    errno = 0;
-    gzFile f = gzopen(path, "rb");
-    if (!f) {
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         int e = errno;
         return xb_error(ctx, e == ENOENT ? XB_ENOTFOUND : XB_EIO,
-                        "%s: cannot open (%s); expected %s", path,
-                        e ? strerror(e) : "out of memory", what);
+                        "%s: cannot open (%s); expected %s", path, strerror(e), what);
+    }
+    if (files) {
+        enum xb_status st = xb_data_files_hash_fd(ctx, files, path, what, fd);
+        if (st) {
+            close(fd);
+            return st;
+        }
+    }
+    gzFile f = gzdopen(fd, "rb"); /* owns fd from here on */
+    if (!f) {
+        close(fd);
+        return xb_error(ctx, XB_EIO, "%s: cannot open (out of memory); expected %s", path, what);
     }
     *out = f;
     return XB_OK;
@@ -48,9 +61,9 @@ enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *
 
 /* Large reads: a bigger zlib buffer than the default 8 KiB. */
 static enum xb_status open_file(struct xb_ctx *ctx, const char *path, const char *what,
-                                gzFile *out)
+                                struct xb_data_files *files, gzFile *out)
 {
-    enum xb_status st = xb_data_gzopen(ctx, path, what, out);
+    enum xb_status st = xb_data_gzopen(ctx, path, what, files, out);
     if (!st)
         gzbuffer(*out, 1u << 17);
     return st;
@@ -181,11 +194,12 @@ enum xb_status xb_dataset_read_idx(struct xb_ctx *ctx, const char *images_path,
     gzFile fi = NULL, fl = NULL;
     unsigned char *buf = NULL;
     struct xb_dataset *ds = NULL;
+    struct xb_data_files files = {0};
     uint32_t di[3], dl[1];
     char what[160];
     enum xb_status st;
 
-    if ((st = open_file(ctx, images_path, idx_images_what, &fi)) ||
+    if ((st = open_file(ctx, images_path, idx_images_what, &files, &fi)) ||
         (st = idx_header(ctx, fi, images_path, IDX_IMAGES, 3, di)))
         goto fail;
     if (di[1] == 0 || di[2] == 0 || di[1] > IDX_MAX_SIDE || di[2] > IDX_MAX_SIDE ||
@@ -201,7 +215,7 @@ enum xb_status xb_dataset_read_idx(struct xb_ctx *ctx, const char *images_path,
                       images_path, di[1], di[2], h, w);
         goto fail;
     }
-    if ((st = open_file(ctx, labels_path, idx_labels_what, &fl)) ||
+    if ((st = open_file(ctx, labels_path, idx_labels_what, &files, &fl)) ||
         (st = idx_header(ctx, fl, labels_path, IDX_LABELS, 1, dl)))
         goto fail;
     if (dl[0] != di[0]) {
@@ -240,6 +254,7 @@ enum xb_status xb_dataset_read_idx(struct xb_ctx *ctx, const char *images_path,
     close_file(fi);
     close_file(fl);
     xb_free(buf);
+    ds->files = files;
     *out = ds;
     return XB_OK;
 fail:
@@ -247,17 +262,20 @@ fail:
     close_file(fl);
     xb_free(buf);
     xb_dataset_free(ds);
+    xb_data_files_free(&files);
     return st;
 }
 
 /* ---- CIFAR-10 ---- */
 
 /* Counts the whole records of a CIFAR-10 file, which must hold at least
- * one and no partial record. */
-static enum xb_status cifar_count(struct xb_ctx *ctx, const char *path, size_t *records)
+ * one and no partial record; the first of the file's two openings, so the
+ * one that hashes it into files. */
+static enum xb_status cifar_count(struct xb_ctx *ctx, const char *path,
+                                  struct xb_data_files *files, size_t *records)
 {
     gzFile f = NULL;
-    enum xb_status st = open_file(ctx, path, cifar_what, &f);
+    enum xb_status st = open_file(ctx, path, cifar_what, files, &f);
     if (st)
         return st;
     unsigned char *buf = xb_malloc(CHUNK, 1);
@@ -287,7 +305,7 @@ static enum xb_status cifar_fill(struct xb_ctx *ctx, const char *path, struct xb
                                  size_t first, size_t records)
 {
     gzFile f = NULL;
-    enum xb_status st = open_file(ctx, path, cifar_what, &f);
+    enum xb_status st = open_file(ctx, path, cifar_what, NULL, &f);
     if (st)
         return st;
     unsigned char rec[CIFAR_RECORD];
@@ -322,10 +340,14 @@ enum xb_status xb_dataset_read_cifar10(struct xb_ctx *ctx, const char *path,
 {
     *out = NULL;
     size_t n;
-    enum xb_status st = cifar_count(ctx, path, &n);
-    if (st)
+    struct xb_data_files files = {0};
+    enum xb_status st = cifar_count(ctx, path, &files, &n);
+    if (st) {
+        xb_data_files_free(&files);
         return st;
+    }
     struct xb_dataset *ds = xb_dataset_create(n, 3, CIFAR_SIDE, CIFAR_SIDE, 10, name);
+    ds->files = files;
     if ((st = cifar_fill(ctx, path, ds, 0, n))) {
         xb_dataset_free(ds);
         return st;
@@ -342,18 +364,23 @@ static enum xb_status cifar_files(struct xb_ctx *ctx, const char *dir,
 {
     char path[6][4096];
     size_t count[6], total = 0;
-    enum xb_status st;
+    struct xb_data_files read = {0};
+    enum xb_status st = XB_OK;
     XB_ASSERT(nfiles <= 6);
-    for (int k = 0; k < nfiles; k++) {
+    for (int k = 0; k < nfiles && !st; k++) {
         int len = snprintf(path[k], sizeof path[k], "%s/%s", dir, files[k]);
         if (len < 0 || (size_t)len >= sizeof path[k])
-            return xb_error(ctx, XB_EINVAL, "%s/%s: path longer than %zu bytes", dir,
-                            files[k], sizeof path[k] - 1);
-        if ((st = cifar_count(ctx, path[k], &count[k])))
-            return st;
-        total += count[k];
+            st = xb_error(ctx, XB_EINVAL, "%s/%s: path longer than %zu bytes", dir, files[k],
+                          sizeof path[k] - 1);
+        else if (!(st = cifar_count(ctx, path[k], &read, &count[k])))
+            total += count[k];
+    }
+    if (st) {
+        xb_data_files_free(&read);
+        return st;
     }
     struct xb_dataset *ds = xb_dataset_create(total, 3, CIFAR_SIDE, CIFAR_SIDE, 10, name);
+    ds->files = read;
     size_t first = 0;
     for (int k = 0; k < nfiles; first += count[k], k++)
         if ((st = cifar_fill(ctx, path[k], ds, first, count[k]))) {

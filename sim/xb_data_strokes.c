@@ -48,11 +48,11 @@ struct lines {
 };
 
 static enum xb_status lines_open(struct xb_ctx *ctx, struct lines *r, const char *path,
-                                 const char *what)
+                                 const char *what, struct xb_data_files *files)
 {
     r->path = path;
     r->line = 0;
-    return xb_data_gzopen(ctx, path, what, &r->f);
+    return xb_data_gzopen(ctx, path, what, files, &r->f);
 }
 
 /* The next non-blank line into r->buf without its newline; *eof at the end. */
@@ -113,10 +113,10 @@ static enum xb_status parse_ints(struct xb_ctx *ctx, const struct lines *r, long
 }
 
 static enum xb_status read_input(struct xb_ctx *ctx, const char *path, int steps, int features,
-                                 float *x, int *length)
+                                 float *x, int *length, struct xb_data_files *files)
 {
     struct lines r;
-    enum xb_status st = lines_open(ctx, &r, path, input_what);
+    enum xb_status st = lines_open(ctx, &r, path, input_what, files);
     if (st)
         return st;
     memset(x, 0, (size_t)steps * (size_t)features * sizeof *x); /* the paper pads with 0 */
@@ -166,10 +166,11 @@ static enum xb_status read_input(struct xb_ctx *ctx, const char *path, int steps
     return st;
 }
 
-static enum xb_status read_label(struct xb_ctx *ctx, const char *path, uint8_t *label)
+static enum xb_status read_label(struct xb_ctx *ctx, const char *path, uint8_t *label,
+                                 struct xb_data_files *files)
 {
     struct lines r;
-    enum xb_status st = lines_open(ctx, &r, path, target_what);
+    enum xb_status st = lines_open(ctx, &r, path, target_what, files);
     if (st)
         return st;
     int cls = -1;
@@ -219,18 +220,26 @@ static enum xb_status file_name(struct xb_ctx *ctx, char *buf, const char *dir,
     return XB_OK;
 }
 
+/* xb_strokes_read, the two files hashed into files when it is not NULL. */
+static enum xb_status read_sequence(struct xb_ctx *ctx, const char *input_path,
+                                    const char *target_path, int steps, int features, float *x,
+                                    uint8_t *label, int *length, struct xb_data_files *files)
+{
+    XB_ASSERT(steps > 0 && (features == 2 || features == 4));
+    int len = 0;
+    enum xb_status st = read_input(ctx, input_path, steps, features, x, &len, files);
+    if (!st)
+        st = read_label(ctx, target_path, label, files);
+    if (length)
+        *length = len;
+    return st;
+}
+
 enum xb_status xb_strokes_read(struct xb_ctx *ctx, const char *input_path,
                                const char *target_path, int steps, int features, float *x,
                                uint8_t *label, int *length)
 {
-    XB_ASSERT(steps > 0 && (features == 2 || features == 4));
-    int len = 0;
-    enum xb_status st = read_input(ctx, input_path, steps, features, x, &len);
-    if (!st)
-        st = read_label(ctx, target_path, label);
-    if (length)
-        *length = len;
-    return st;
+    return read_sequence(ctx, input_path, target_path, steps, features, x, label, length, NULL);
 }
 
 /* How many PREFIX-N-inputdata.txt dir holds, checked to be N = 0 .. n-1. */
@@ -294,8 +303,8 @@ static enum xb_status read_split(struct xb_ctx *ctx, const char *dir, const char
         if ((st = file_name(ctx, in, dir, prefix, i, "inputdata")) ||
             (st = file_name(ctx, tg, dir, prefix, i, "targetdata")))
             break;
-        st = xb_strokes_read(ctx, in, tg, steps, features, ds->x + i * ds->dim, ds->y + i,
-                             NULL);
+        st = read_sequence(ctx, in, tg, steps, features, ds->x + i * ds->dim, ds->y + i, NULL,
+                           &ds->files);
     }
     if (st) {
         xb_dataset_free(ds);

@@ -7,24 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "xb_alloc.h"
-#include "xb_version.h"
+#include "xb_h5_impl.h"
 
 /* Matrices beyond 2^31 elements are not something a MVM study reads; the
  * limit keeps index arithmetic and allocation sizes far from overflow. */
 #define XB_H5_MAX_ELEMENTS ((size_t)1 << 31)
 
-struct xb_h5_file {
-    hid_t fid;
-    char *path; /* final */
-    char *tmp;  /* where the writes go */
-};
-
 /* HDF5 prints its error stack to stderr by default; a library must not. */
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+void xb_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -46,9 +39,22 @@ static void split_spec(const char *spec, const char *default_dataset, char **fil
     }
 }
 
+/* Hashes file into files (the digest of the file HDF5 then reads). */
+static enum xb_status hash_file(struct xb_ctx *ctx, const char *origin, const char *file,
+                                struct xb_data_files *files)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot open %s: %s", origin, file, strerror(errno));
+    enum xb_status st = xb_data_files_hash_fd(ctx, files, file, "an HDF5 file", fd);
+    close(fd);
+    return st;
+}
+
 enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
                                  const char *default_dataset, const char *origin,
-                                 const char *shape, float **data, size_t *rows, size_t *cols)
+                                 const char *shape, struct xb_data_files *files, float **data,
+                                 size_t *rows, size_t *cols)
 {
     char *file, *dset;
     hid_t fid = H5I_INVALID_HID, did = H5I_INVALID_HID, sid = H5I_INVALID_HID;
@@ -56,7 +62,7 @@ enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
     float *a = NULL;
     enum xb_status st = XB_OK;
 
-    quiet_hdf5();
+    xb_h5_quiet();
     *data = NULL;
     split_spec(spec, default_dataset, &file, &dset);
 
@@ -71,6 +77,8 @@ enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
         st = xb_error(ctx, XB_EFORMAT, "%s: %s is not an HDF5 file", origin, file);
         goto done;
     }
+    if (files && (st = hash_file(ctx, origin, file, files)) != XB_OK)
+        goto done;
     fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (fid < 0) {
         st = xb_error(ctx, XB_EIO, "%s: cannot open HDF5 file %s", origin, file);
@@ -141,6 +149,104 @@ done:
     return st;
 }
 
+/* ---- reading strings and attributes (shared through xb_h5_impl.h) -------- */
+
+void xb_h5_reclaim(hid_t type, hid_t space, void *buf)
+{
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(type, space, H5P_DEFAULT, buf);
+#else
+    H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf);
+#endif
+}
+
+/* Reads a scalar string of type ftype from attribute (is_attr) or dataset
+ * obj, fixed-length or variable-length, into a new string. */
+int xb_h5_read_string(hid_t obj, int is_attr, char **out)
+{
+    hid_t ftype = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
+    hid_t space = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
+    int ok = 0;
+    *out = NULL;
+    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
+        H5Sget_simple_extent_npoints(space) != 1)
+        goto done;
+    hid_t mem = H5Tcopy(H5T_C_S1);
+    if (H5Tis_variable_str(ftype) > 0) {
+        char *value = NULL;
+        H5Tset_size(mem, H5T_VARIABLE);
+        H5Tset_cset(mem, H5Tget_cset(ftype));
+        herr_t rc = is_attr ? H5Aread(obj, mem, &value)
+                            : H5Dread(obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
+        if (rc >= 0) {
+            *out = xb_strdup(value ? value : "");
+            ok = 1;
+            xb_h5_reclaim(mem, space, &value);
+        }
+    } else {
+        size_t size = H5Tget_size(ftype);
+        char *value = xb_calloc(size + 1, 1);
+        H5Tset_size(mem, size + 1); /* nul-terminated in memory */
+        H5Tset_cset(mem, H5Tget_cset(ftype));
+        herr_t rc = is_attr ? H5Aread(obj, mem, value)
+                            : H5Dread(obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, value);
+        if (rc >= 0) {
+            *out = value;
+            ok = 1;
+        } else {
+            xb_free(value);
+        }
+    }
+    H5Tclose(mem);
+done:
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    return ok;
+}
+
+/* The string attribute name of object objname. */
+enum xb_status xb_h5_read_attr_string(struct xb_ctx *ctx, const char *path, hid_t fid,
+                                      const char *objname, const char *name, char **out)
+{
+    if (H5Aexists_by_name(fid, objname, name, H5P_DEFAULT) <= 0)
+        return xb_error(ctx, XB_ENOTFOUND, "%s: %s has no attribute '%s' (expected a string)",
+                        path, objname, name);
+    hid_t a = H5Aopen_by_name(fid, objname, name, H5P_DEFAULT, H5P_DEFAULT);
+    int ok = a >= 0 && xb_h5_read_string(a, 1, out);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok)
+        return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of %s is not a scalar string",
+                        path, name, objname);
+    return XB_OK;
+}
+
+/* An integer attribute of the root, converted to mem (a native type). */
+enum xb_status xb_h5_read_attr_integer(struct xb_ctx *ctx, const char *path, hid_t fid,
+                                       const char *name, hid_t mem, void *out)
+{
+    if (H5Aexists_by_name(fid, "/", name, H5P_DEFAULT) <= 0)
+        return xb_error(ctx, XB_ENOTFOUND, "%s: / has no attribute '%s' (expected an integer)",
+                        path, name);
+    hid_t a = H5Aopen_by_name(fid, "/", name, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    int ok = t >= 0 && sp >= 0 && H5Tget_class(t) == H5T_INTEGER &&
+             H5Sget_simple_extent_npoints(sp) == 1 && H5Aread(a, mem, out) >= 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    if (!ok)
+        return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of / is not a scalar integer",
+                        path, name);
+    return XB_OK;
+}
+
 /* ---- writing: where ----------------------------------------------------- */
 
 /* Directory part of path ("." if none) and base name. */
@@ -207,7 +313,7 @@ enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_f
     char *dir;
     const char *base;
 
-    quiet_hdf5();
+    xb_h5_quiet();
     *out = NULL;
     split_path(path, &dir, &base);
     size_t len = strlen(dir) + strlen(base) + 64;
@@ -306,8 +412,7 @@ static hid_t lcpl_parents(void)
     return lcpl;
 }
 
-/* A variable-length UTF-8 string type: read back as str by h5py. */
-static hid_t string_type(void)
+hid_t xb_h5_string_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t >= 0) {
@@ -317,9 +422,9 @@ static hid_t string_type(void)
     return t;
 }
 
-static herr_t attr_string(hid_t obj, const char *name, const char *value)
+herr_t xb_h5_attr_string(hid_t obj, const char *name, const char *value)
 {
-    hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
+    hid_t t = xb_h5_string_type(), s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = a >= 0 ? H5Awrite(a, t, &value) : -1;
     if (a >= 0)
@@ -329,8 +434,8 @@ static herr_t attr_string(hid_t obj, const char *name, const char *value)
     return rc;
 }
 
-static herr_t attr_scalar(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
-                          const void *value)
+herr_t xb_h5_attr_scalar(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
+                         const void *value)
 {
     hid_t s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, file_type, s, H5P_DEFAULT, H5P_DEFAULT);
@@ -341,42 +446,11 @@ static herr_t attr_scalar(hid_t obj, const char *name, hid_t file_type, hid_t me
     return rc;
 }
 
-static herr_t describe(hid_t obj, const char *units, const char *description)
+herr_t xb_h5_describe(hid_t obj, const char *units, const char *description)
 {
-    if (attr_string(obj, "units", units) < 0)
+    if (xb_h5_attr_string(obj, "units", units) < 0)
         return -1;
-    return attr_string(obj, "description", description);
-}
-
-enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
-                                const struct xb_h5_meta *meta)
-{
-    char created[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    int threads = meta->threads;
-
-    hid_t root = H5Gopen2(f->fid, "/", H5P_DEFAULT);
-    herr_t rc = root < 0 ? -1 : 0;
-    if (rc >= 0)
-        rc = attr_string(root, "xbar_version", xb_version());
-    if (rc >= 0)
-        rc = attr_string(root, "git_commit", xb_git_commit());
-    if (rc >= 0)
-        rc = attr_string(root, "created", created);
-    if (rc >= 0)
-        rc = attr_scalar(root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &meta->seed);
-    if (rc >= 0)
-        rc = attr_scalar(root, "threads", H5T_STD_I32LE, H5T_NATIVE_INT, &threads);
-    if (rc >= 0)
-        rc = attr_string(root, "command_line", meta->command_line);
-    if (root >= 0)
-        H5Gclose(root);
-    if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write the root attributes", f->path);
-    return XB_OK;
+    return xb_h5_attr_string(obj, "description", description);
 }
 
 /* Creates dataset name of type/space, writes buf, describes it. */
@@ -389,7 +463,7 @@ static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
     hid_t d = H5Dcreate2(f->fid, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d >= 0 ? H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
     if (rc >= 0)
-        rc = describe(d, units, description);
+        rc = xb_h5_describe(d, units, description);
     if (d >= 0)
         H5Dclose(d);
     if (lcpl >= 0)
@@ -414,7 +488,7 @@ enum xb_status xb_h5_write_matrix(struct xb_ctx *ctx, struct xb_h5_file *f, cons
 enum xb_status xb_h5_write_text(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
                                 const char *text, const char *description)
 {
-    hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
+    hid_t t = xb_h5_string_type(), s = H5Screate(H5S_SCALAR);
     enum xb_status st = write_dataset(ctx, f, name, t, t, s, &text, "", description);
     H5Sclose(s);
     H5Tclose(t);
@@ -425,7 +499,7 @@ enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
                                    const char *group, const struct xb_figure *figs, size_t n)
 {
     enum xb_status st = XB_OK;
-    hid_t s = H5Screate(H5S_SCALAR), str = string_type();
+    hid_t s = H5Screate(H5S_SCALAR), str = xb_h5_string_type();
     for (size_t i = 0; i < n && st == XB_OK; i++) {
         const struct xb_figure *g = &figs[i];
         size_t len = strlen(group) + strlen(g->name) + 2;
@@ -505,7 +579,7 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
     hid_t g = H5Lexists(f->fid, object, H5P_DEFAULT) > 0
                   ? H5Oopen(f->fid, object, H5P_DEFAULT)
                   : H5Gcreate2(f->fid, object, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = g >= 0 ? attr_string(g, name, value) : -1;
+    herr_t rc = g >= 0 ? xb_h5_attr_string(g, name, value) : -1;
     if (g >= 0)
         H5Oclose(g);
     if (lcpl >= 0)
@@ -519,7 +593,7 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
 enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
                                 enum xb_h5_type type, void **data, int *rank, size_t *dims)
 {
-    quiet_hdf5();
+    xb_h5_quiet();
     *data = NULL;
     hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (fid < 0)
@@ -557,10 +631,21 @@ enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char
     return st;
 }
 
+int xb_h5_exists(const char *path, const char *name)
+{
+    xb_h5_quiet();
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0)
+        return 0;
+    int yes = H5Lexists(fid, name, H5P_DEFAULT) > 0;
+    H5Fclose(fid);
+    return yes;
+}
+
 enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,
                                char **text)
 {
-    quiet_hdf5();
+    xb_h5_quiet();
     *text = NULL;
     hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (fid < 0)
@@ -570,7 +655,7 @@ enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char 
     if (d < 0) {
         st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
     } else {
-        hid_t t = string_type();
+        hid_t t = xb_h5_string_type();
         char *s = NULL;
         if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0 || !s) {
             st = xb_error(ctx, XB_EFORMAT, "%s: %s: expected a string", path, name);

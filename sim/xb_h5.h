@@ -26,15 +26,19 @@
 #include <stdint.h>
 
 #include "xb_ctx.h"
+#include "xb_data_files.h"
 #include "xb_figure.h"
 
 /* Reads the matrix named by spec ("file.h5" or "file.h5:/dataset"; a bare
  * file means default_dataset). origin prefixes messages ("--weights w.h5");
- * shape describes what is expected ("[out x in]"). On success *data is an
- * xb_aligned array of *rows × *cols floats (free with xb_free). */
+ * shape describes what is expected ("[out x in]"). When files is not NULL
+ * the file's size and SHA-256 are appended to it (a data file the run
+ * read, for the provenance). On success *data is an xb_aligned array of
+ * *rows × *cols floats (free with xb_free). */
 enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
                                  const char *default_dataset, const char *origin,
-                                 const char *shape, float **data, size_t *rows, size_t *cols);
+                                 const char *shape, struct xb_data_files *files, float **data,
+                                 size_t *rows, size_t *cols);
 
 /* Checks, before any work is done, that a result can be written to path:
  * it is not a directory and its directory accepts a new file (tested by
@@ -49,13 +53,17 @@ enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_f
 
 /* What made the file, written as attributes of the root group. */
 struct xb_h5_meta {
-    const char *command_line; /* the argv that ran, joined */
-    uint64_t seed;            /* master seed */
-    int threads;              /* OpenMP threads that ran */
+    const char *command_line;           /* the argv that ran, joined */
+    uint64_t seed;                      /* master seed */
+    int threads;                        /* OpenMP threads that ran */
+    const struct xb_data_files *files;  /* the data files read (NULL: none) */
 };
 
-/* Root attributes: xbar_version, git_commit, created (UTC, ISO 8601),
- * seed, threads, command_line. */
+/* The provenance of xb_provenance.h: one root attribute per row of its
+ * table (xbar_version, git_commit, created, seed, threads, command_line,
+ * portable — xb_ctx_portable(ctx) —, the BLAS library, version, config,
+ * kernel and threads, CPU model, ISA level, compiler and flags, library
+ * versions) and the dataset /data_files. In xb_provenance_h5.c. */
 enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
                                 const struct xb_h5_meta *meta);
 
@@ -91,6 +99,10 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
  * dataset is missing. */
 enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
                                 enum xb_h5_type type, void **data, int *rank, size_t *dims);
+
+/* 1 if the HDF5 file at path has an object called name ("/sweep"), 0 if
+ * not or if the file cannot be opened as HDF5. */
+int xb_h5_exists(const char *path, const char *name);
 
 /* Reads a string dataset (e.g. /config); *text freed with xb_free. */
 enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,

@@ -77,7 +77,8 @@ enum xb_status xb_mvm_load(struct xb_ctx *ctx, struct xb_mvm_study *s, float **W
 
     if (s->weights) {
         snprintf(origin, sizeof origin, "--weights %s", s->weights);
-        st = xb_h5_read_matrix(ctx, s->weights, "/W", origin, "[out x in]", W, &r, &c);
+        st = xb_h5_read_matrix(ctx, s->weights, "/W", origin, "[out x in]", &s->files, W,
+                               &r, &c);
         if (st == XB_OK)
             st = agree(ctx, s->rows, r, "--rows", "rows (outputs)", s->weights);
         if (st == XB_OK)
@@ -100,7 +101,8 @@ enum xb_status xb_mvm_load(struct xb_ctx *ctx, struct xb_mvm_study *s, float **W
 
     if (s->inputs) {
         snprintf(origin, sizeof origin, "--inputs %s", s->inputs);
-        st = xb_h5_read_matrix(ctx, s->inputs, "/X", origin, "[batch x in]", X, &r, &c);
+        st = xb_h5_read_matrix(ctx, s->inputs, "/X", origin, "[batch x in]", &s->files, X,
+                               &r, &c);
         if (st == XB_OK && c != s->cols)
             st = xb_error(ctx, XB_ESHAPE,
                           "--inputs %s: has %zu columns; expected %zu, the inputs of the "
@@ -133,6 +135,7 @@ fail:
     xb_free(*W);
     xb_free(*X);
     *W = *X = NULL;
+    xb_data_files_free(&s->files);
     return st;
 }
 

@@ -44,6 +44,9 @@ struct xb_mvm_study {
     enum xb_mvm_dist wdist, xdist;
     const char *weights;        /* "file.h5[:/dataset]" (default dataset W), or NULL */
     const char *inputs;         /* "file.h5[:/dataset]" (default dataset X), or NULL */
+    struct xb_data_files files; /* the files xb_mvm_load read, hashed (for the result
+                                 * file's provenance); the caller frees them with
+                                 * xb_data_files_free */
 };
 
 #define XB_MVM_DEFAULT_ROWS 256
@@ -58,8 +61,9 @@ void xb_mvm_random(uint64_t seed, uint32_t purpose, enum xb_mvm_dist dist, size_
                    size_t cols, float *out);
 
 /* Loads or generates W and X (xb_aligned; the caller frees them with
- * xb_free) and fills in the study's rows, cols and batch. Sizes given
- * alongside a file must agree with it. Seed from ctx. */
+ * xb_free) and fills in the study's rows, cols and batch, and s->files
+ * with the files read (empty again on failure). Sizes given alongside a
+ * file must agree with it. Seed from ctx. */
 enum xb_status xb_mvm_load(struct xb_ctx *ctx, struct xb_mvm_study *s, float **W, float **X);
 
 struct xb_mvm_result {

@@ -2,6 +2,7 @@
 
 #include "xb_alloc.h"
 #include "xb_plot.h"
+#include "xb_provenance.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
@@ -17,8 +18,11 @@ enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_d
     st = xb_plot_check_dir(ctx, path, &pp, "plots");
     if (!st)
         st = xb_plot_sweep(ctx, &r, &pp, &files);
+    if (!st)
+        st = xb_provenance_print(ctx, path, out);
     if (!st) {
         char *text = xb_summary_text(&r);
+        fputs("\n", out);
         fputs(text, out);
         xb_free(text);
         if (!quiet)

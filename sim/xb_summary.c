@@ -237,12 +237,8 @@ static void row(struct text *t, const struct xb_sweep_result *r, const struct xb
 static void provenance(struct text *t, const struct xb_sweep_result *r,
                        const struct xb_summary *s)
 {
+    /* The rest of the provenance is xb_provenance_text's block. */
     appendf(t, "file          %s\n", r->path);
-    appendf(t, "xbar          %s (commit %s)\n", r->xbar_version, r->git_commit);
-    appendf(t, "created       %s\n", r->created);
-    appendf(t, "command line  %s\n", r->command_line);
-    appendf(t, "seed          %llu\n", (unsigned long long)r->seed);
-    appendf(t, "threads       %d\n", r->threads);
     appendf(t, "sweep         data set %s, model %s, noise %s\n", r->dataset, r->model,
             r->noise_model);
     if (r->test_is_t)

@@ -12,6 +12,7 @@
 #include "xb_alloc.h"
 #include "xb_eval.h"
 #include "xb_h5.h"
+#include "xb_provenance.h"
 
 /* The state of one sigma_train model, enough to continue it exactly. */
 struct point {
@@ -57,7 +58,8 @@ static int max_threads(void)
 
 static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
 {
-    struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET};
+    struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET,
+                               .portable = xb_ctx_portable(ctx)};
     sl->ctx = xb_ctx_create(&cp);
     size_t rows = s->e->eval_rows > s->e->train.batch ? s->e->eval_rows : s->e->train.batch;
     enum xb_status st = xb_net_create(ctx, &s->e->model, rows, &sl->net);
@@ -112,6 +114,19 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     if (!same)
         return xb_error(ctx, XB_EINVAL, "--resume: %s was made by a different configuration; "
                         "remove it or choose another sweep.output", path);
+    /* The same config on another BLAS kernel or other data would not end
+     * with the numbers of an uninterrupted run (DESIGN.md §6). */
+    struct xb_provenance was, now;
+    if ((st = xb_provenance_read(ctx, path, &was)))
+        return st;
+    const struct xb_prov_run run = {.command_line = s->command_line, .seed = s->seed,
+                                    .portable = xb_ctx_portable(ctx), .files = s->data->files};
+    xb_provenance_collect(&run, &now);
+    st = xb_provenance_check_resume(ctx, path, &was, &now);
+    xb_provenance_free(&was);
+    xb_provenance_free(&now);
+    if (st)
+        return st;
     size_t cells = s->NT * s->NS;
     st = read_into(ctx, path, "/sweep/accuracy", XB_H5_F64, s->acc, cells * s->R, 8);
     if (!st)
@@ -462,7 +477,7 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
     if (st)
         return st;
     struct xb_h5_meta meta = {.command_line = s->command_line, .seed = s->seed,
-                              .threads = max_threads()};
+                              .threads = max_threads(), .files = s->data->files};
     int32_t *votes = xb_malloc(s->K, sizeof *votes);
     for (size_t k = 0; k < s->K; k++)
         votes[k] = (int32_t)(k + 1);

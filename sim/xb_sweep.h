@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xb_data_files.h"
 #include "xb_experiment.h"
 
 /* One split of a data set: X[n × features] in [0, 1], labels y[n]. */
@@ -36,13 +37,18 @@ struct xb_split {
 
 struct xb_sweep_data {
     struct xb_split train, val, test;
+    const struct xb_data_files *files; /* the data files they were read from (written
+                                        * into the result file, compared by --resume);
+                                        * NULL: none (generated data) */
 };
 
 struct xb_sweep;
 
 /* The experiment and the data must outlive the sweep. command_line is
- * written into the file. resume: continue from e->output if it exists
- * (an error if it was made by another config). */
+ * written into the file. resume: continue from e->output if it exists; an
+ * error (XB_EINVAL, one line naming the difference) if it was made by
+ * another config, under another BLAS kernel (unless the file and ctx are
+ * both portable) or from other data files (xb_provenance_check_resume). */
 enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e,
                                const struct xb_sweep_data *data, const char *command_line,
                                int resume, struct xb_sweep **out);

@@ -7,106 +7,13 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_h5_impl.h"
 
 /* A grid beyond 2^31 elements is not a sweep anyone ran; the limit keeps
  * index arithmetic and allocation sizes far from overflow. */
 #define XB_SWEEP_MAX_ELEMENTS ((size_t)1 << 31)
 
 #define XB_SWEEP_MAX_RANK 3
-
-/* ---- strings ------------------------------------------------------------ */
-
-/* Reads a scalar string of type ftype from attribute (is_attr) or dataset
- * obj, fixed-length or variable-length, into a new string. */
-static int read_string(hid_t obj, int is_attr, char **out)
-{
-    hid_t ftype = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
-    hid_t space = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
-    int ok = 0;
-    *out = NULL;
-    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
-        H5Sget_simple_extent_npoints(space) != 1)
-        goto done;
-    hid_t mem = H5Tcopy(H5T_C_S1);
-    if (H5Tis_variable_str(ftype) > 0) {
-        char *value = NULL;
-        H5Tset_size(mem, H5T_VARIABLE);
-        H5Tset_cset(mem, H5Tget_cset(ftype));
-        herr_t rc = is_attr ? H5Aread(obj, mem, &value)
-                            : H5Dread(obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
-        if (rc >= 0) {
-            *out = xb_strdup(value ? value : "");
-            ok = 1;
-            /* The buffer HDF5 allocated goes back through HDF5. */
-#if H5_VERSION_GE(1, 12, 0)
-            H5Treclaim(mem, space, H5P_DEFAULT, &value);
-#else
-            H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &value);
-#endif
-        }
-    } else {
-        size_t size = H5Tget_size(ftype);
-        char *value = xb_calloc(size + 1, 1);
-        H5Tset_size(mem, size + 1); /* nul-terminated in memory */
-        H5Tset_cset(mem, H5Tget_cset(ftype));
-        herr_t rc = is_attr ? H5Aread(obj, mem, value)
-                            : H5Dread(obj, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, value);
-        if (rc >= 0) {
-            *out = value;
-            ok = 1;
-        } else {
-            xb_free(value);
-        }
-    }
-    H5Tclose(mem);
-done:
-    if (space >= 0)
-        H5Sclose(space);
-    if (ftype >= 0)
-        H5Tclose(ftype);
-    return ok;
-}
-
-/* The string attribute name of object objname. */
-static enum xb_status attr_string(struct xb_ctx *ctx, const char *path, hid_t fid,
-                                  const char *objname, const char *name, char **out)
-{
-    if (H5Aexists_by_name(fid, objname, name, H5P_DEFAULT) <= 0)
-        return xb_error(ctx, XB_ENOTFOUND, "%s: %s has no attribute '%s' (expected a string)",
-                        path, objname, name);
-    hid_t a = H5Aopen_by_name(fid, objname, name, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && read_string(a, 1, out);
-    if (a >= 0)
-        H5Aclose(a);
-    if (!ok)
-        return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of %s is not a scalar string",
-                        path, name, objname);
-    return XB_OK;
-}
-
-/* An integer attribute of the root, converted to mem (a native type). */
-static enum xb_status attr_integer(struct xb_ctx *ctx, const char *path, hid_t fid,
-                                   const char *name, hid_t mem, void *out)
-{
-    if (H5Aexists_by_name(fid, "/", name, H5P_DEFAULT) <= 0)
-        return xb_error(ctx, XB_ENOTFOUND, "%s: / has no attribute '%s' (expected an integer)",
-                        path, name);
-    hid_t a = H5Aopen_by_name(fid, "/", name, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
-    hid_t sp = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
-    int ok = t >= 0 && sp >= 0 && H5Tget_class(t) == H5T_INTEGER &&
-             H5Sget_simple_extent_npoints(sp) == 1 && H5Aread(a, mem, out) >= 0;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    if (!ok)
-        return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of / is not a scalar integer",
-                        path, name);
-    return XB_OK;
-}
 
 /* ---- arrays ------------------------------------------------------------- */
 
@@ -369,17 +276,18 @@ static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_s
     enum xb_status st;
     uint64_t seed;
     int32_t threads;
-    if ((st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_XBAR_VERSION,
-                          &s->xbar_version)) != XB_OK ||
-        (st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_GIT_COMMIT, &s->git_commit)) !=
-            XB_OK ||
-        (st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_CREATED, &s->created)) != XB_OK ||
-        (st = attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_COMMAND_LINE,
-                          &s->command_line)) != XB_OK ||
-        (st = attr_integer(ctx, path, fid, XB_SWEEP_ATTR_SEED, H5T_NATIVE_UINT64, &seed)) !=
-            XB_OK ||
-        (st = attr_integer(ctx, path, fid, XB_SWEEP_ATTR_THREADS, H5T_NATIVE_INT32,
-                           &threads)) != XB_OK)
+    if ((st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_XBAR_VERSION,
+                                     &s->xbar_version)) != XB_OK ||
+        (st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_GIT_COMMIT,
+                                     &s->git_commit)) != XB_OK ||
+        (st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_CREATED,
+                                     &s->created)) != XB_OK ||
+        (st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_COMMAND_LINE,
+                                     &s->command_line)) != XB_OK ||
+        (st = xb_h5_read_attr_integer(ctx, path, fid, XB_SWEEP_ATTR_SEED, H5T_NATIVE_UINT64,
+                                      &seed)) != XB_OK ||
+        (st = xb_h5_read_attr_integer(ctx, path, fid, XB_SWEEP_ATTR_THREADS, H5T_NATIVE_INT32,
+                                      &threads)) != XB_OK)
         return st;
     s->seed = seed;
     s->threads = (int)threads;
@@ -388,7 +296,7 @@ static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_s
         return xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s (expected the resolved config "
                         "as a scalar string)", path, XB_SWEEP_CONFIG);
     hid_t d = H5Dopen2(fid, XB_SWEEP_CONFIG, H5P_DEFAULT);
-    int ok = d >= 0 && read_string(d, 0, &s->config);
+    int ok = d >= 0 && xb_h5_read_string(d, 0, &s->config);
     if (d >= 0)
         H5Dclose(d);
     if (!ok)
@@ -403,17 +311,17 @@ static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_s
     else
         return xb_error(ctx, XB_ENOTFOUND, "%s: no group %s; expected a sweep result file "
                         "(xbar sweep)", path, XB_SWEEP_GROUP);
-    if ((st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_NOISE_MODEL,
-                          &s->noise_model)) != XB_OK ||
-        (st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_DATASET,
-                          &s->dataset)) != XB_OK ||
-        (st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_MODEL, &s->model)) !=
-            XB_OK)
+    if ((st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP,
+                                     XB_SWEEP_ATTR_NOISE_MODEL, &s->noise_model)) != XB_OK ||
+        (st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_DATASET,
+                                     &s->dataset)) != XB_OK ||
+        (st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_MODEL,
+                                     &s->model)) != XB_OK)
         return st;
     /* Files from before device sweeps have no test_axis: sigma_test. */
     if (H5Aexists_by_name(fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_TEST_AXIS, H5P_DEFAULT) > 0) {
-        if ((st = attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_TEST_AXIS,
-                              &s->test_axis)) != XB_OK)
+        if ((st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP,
+                                         XB_SWEEP_ATTR_TEST_AXIS, &s->test_axis)) != XB_OK)
             return st;
         if (strcmp(s->test_axis, XB_SWEEP_AXIS_SIGMA) && strcmp(s->test_axis, XB_SWEEP_AXIS_T))
             return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of %s is \"%s\"; expected "
@@ -455,6 +363,30 @@ enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_swe
     if (st != XB_OK)
         xb_sweep_result_free(s);
     return st;
+}
+
+int xb_sweep_is_model(const char *path)
+{
+    xb_h5_quiet();
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0)
+        return 0;
+    int model = 0;
+    const char *axes[] = {XB_SWEEP_SIGMA_TEST, XB_SWEEP_T_TEST};
+    for (int k = 0; k < 2 && !model; k++) {
+        if (H5Lexists(fid, XB_SWEEP_GROUP, H5P_DEFAULT) <= 0 ||
+            H5Lexists(fid, axes[k], H5P_DEFAULT) <= 0)
+            continue;
+        hid_t d = H5Dopen2(fid, axes[k], H5P_DEFAULT);
+        hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+        model = sp >= 0 && H5Sget_simple_extent_npoints(sp) == 0;
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Fclose(fid);
+    return model;
 }
 
 void xb_sweep_result_free(struct xb_sweep_result *s)

@@ -7,7 +7,11 @@
  *
  *   /                       attributes: xbar_version, git_commit, created
  *                           (strings), seed (uint64), threads (int32),
- *                           command_line (string) — xb_h5_write_meta
+ *                           command_line (string), and the rest of the
+ *                           provenance (portable, blas_kernel, ...: the
+ *                           table of sim/xb_provenance.c) — xb_h5_write_meta
+ *   /data_files             {path, size, sha256} per data file read
+ *                           (xb_provenance.h); not read by xb_sweep_read
  *   /config                 scalar string: the resolved config text
  *   /sweep                  group; string attributes noise_model ("add" |
  *                           "mult" | a device preset name), dataset, model,
@@ -157,6 +161,10 @@ struct xb_sweep_result {
  * n_train, n_test and n_repeat are at least 1; n_votes may be 0 (no
  * voting). The result owns its memory; free it with xb_sweep_result_free. */
 enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_sweep_result *r);
+
+/* 1 if path holds a model of `xbar train`: the sweep layout with one
+ * sigma_train and an empty test axis (no tables to show), else 0. */
+int xb_sweep_is_model(const char *path);
 
 /* Frees what xb_sweep_read allocated and zeroes *r. Accepts NULL and a
  * zeroed struct. */

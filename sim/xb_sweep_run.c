@@ -44,6 +44,7 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
     struct xb_experiment *e = xb_malloc(1, sizeof *e);
     struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
     struct xb_sweep *sw = NULL;
+    struct xb_data_files files = {0};
     int code = 2; /* bad input until the work starts */
     double t0 = xb_now();
     if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK)
@@ -61,10 +62,15 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
     }
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK)
         goto done;
+    /* Every file read once, whichever splits came from it. */
+    xb_data_files_merge(&files, &train->files);
+    xb_data_files_merge(&files, &val->files);
+    xb_data_files_merge(&files, &test->files);
     struct xb_sweep_data data = {
         .train = {train->x, train->y, train->n},
         .val = {val->x, val->y, val->n},
         .test = {test->x, test->y, test->n},
+        .files = &files,
     };
     if (xb_sweep_create(ctx, e, &data, o->command_line, o->resume, &sw) != XB_OK)
         goto done;
@@ -97,6 +103,7 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
 done:
     xb_sweep_free(sw);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
+    xb_data_files_free(&files);
     xb_free(e);
     return code;
 }

@@ -206,6 +206,8 @@ done
 [ -z "$missing" ] && ok "every dataset has units and description" || bad "no units:$missing"
 if h5dump -a /mvm/snr_db/units "$tmp/o/r.h5" | grep -q '"dB"' &&
     h5dump -A "$tmp/o/r.h5" | grep -q 'ATTRIBUTE "git_commit"' &&
+    h5dump -A "$tmp/o/r.h5" | grep -q 'ATTRIBUTE "blas_kernel"' &&
+    h5dump -d /data_files "$tmp/o/r.h5" >/dev/null 2>&1 &&
     h5dump -a /seed "$tmp/o/r.h5" >/dev/null 2>&1 &&
     h5dump -a /command_line "$tmp/o/r.h5" | grep -q "xbar mvm --device pcm"; then
     ok "root attributes and units are right"
@@ -243,7 +245,21 @@ expect_usage "info: two files" "unexpected argument" info "$tmp/a.h5" "$tmp/b.h5
 expect_usage "info: missing file" "$tmp/nosuch.h5: cannot open" info "$tmp/nosuch.h5"
 expect_usage "plot: missing file" "$tmp/nosuch.h5: cannot open" plot "$tmp/nosuch.h5"
 expect_usage "info: not HDF5" "$tmp/bad.cfg: not an HDF5 file" info "$tmp/bad.cfg"
-expect_usage "info: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" info "$tmp/o/r.h5"
+# An mvm result has no tables, only its provenance: key: value lines naming
+# the kernel OpenBLAS loaded and the SHA-256 of the --weights file read.
+run mvm --weights "$tmp/o/r.h5" --inputs "$tmp/o/r.h5:/X" -o "$tmp/o/p.h5" --quiet
+run info "$tmp/o/p.h5"
+sum=$(sha256sum "$tmp/o/r.h5" | cut -c1-64)
+size=$(wc -c <"$tmp/o/r.h5" | tr -d ' ')
+if [ "$rc" -eq 0 ] && grep -q '^blas_kernel: [A-Za-z0-9]' "$tmp/out" &&
+    grep -q '^portable: 0$' "$tmp/out" && grep -q '^isa_level: x86-64' "$tmp/out" &&
+    grep -q '^command_line: xbar mvm --weights' "$tmp/out" && grep -q '^data_files: 1$' "$tmp/out" &&
+    grep -qxF "data_file[0]: sha256 $sum, $size bytes, $tmp/o/r.h5" "$tmp/out" &&
+    ! grep -v '^[a-z_0-9]*\(\[[0-9]*\]\)\{0,1\}: ' "$tmp/out" | grep -q .; then
+    ok "info: an mvm result prints its provenance as key: value lines, data file digest = sha256sum"
+else
+    bad "info on an mvm result: exit $rc, $(head -c 600 "$tmp/out") $(head -c 200 "$tmp/err")"
+fi
 expect_usage "plot: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" plot "$tmp/o/r.h5" \
     -o "$tmp/figs"
 expect_usage "info: --set does not apply" "do not apply" info --set adc_bits=4 "$tmp/o/r.h5"
@@ -307,6 +323,21 @@ expect_usage "mnist-strokes: steps do not match the model" "model.input = [1, 12
     train "$tmp/strokes.cfg" -o "$tmp/s2.h5" --set data.steps=10
 expect_usage "mnist-strokes: features 3" "data.features = 3" \
     train "$tmp/strokes.cfg" -o "$tmp/s2.h5" --set data.features=3
+# The model file lists all 160 files read; edited data refuses --resume (exit
+# 2, naming the file), the original data resumes.
+run info "$tmp/strokes-model.h5"
+[ "$rc" -eq 0 ] && grep -q '^data_files: 160$' "$tmp/out" &&
+    grep -q '^data_files_not_shown: 140 ' "$tmp/out" && ok "info: the 160 stroke files are listed" ||
+    bad "info strokes-model: exit $rc, $(grep '^data_files' "$tmp/out")"
+cp "$tmp/strokes/testimg-3-inputdata.txt" "$tmp/keep.txt"
+printf '1 1 0 0\n2 1 1 1\n' >"$tmp/strokes/testimg-3-inputdata.txt"
+expect_usage "train --resume on other data" \
+    "was made from other data: $tmp/strokes/testimg-3-inputdata.txt had SHA-256 " \
+    train "$tmp/strokes.cfg" -o "$tmp/strokes-model.h5" --quiet --resume
+cp "$tmp/keep.txt" "$tmp/strokes/testimg-3-inputdata.txt"
+run train "$tmp/strokes.cfg" -o "$tmp/strokes-model.h5" --quiet --resume
+[ "$rc" -eq 0 ] && ok "train --resume on the same data" ||
+    bad "train --resume on the same data: exit $rc, $(head -c 300 "$tmp/err")"
 printf '1 1 0 0\n1 x 0 1\n' >"$tmp/strokes/testimg-7-inputdata.txt"
 expect_usage "mnist-strokes: a non-numeric entry" "testimg-7-inputdata.txt:2: column 2: \"x\"" \
     train "$tmp/strokes.cfg" -o "$tmp/s2.h5"

@@ -95,6 +95,18 @@ Test(experiment, shipped_configs_parse)
     xb_free(text), xb_free(text2);
 }
 
+/* `xbar train` runs a sweep with no test axis; its text (compared by
+ * --resume) says so, whatever an earlier text left on the stack. */
+Test(experiment, an_empty_test_axis_reads_as_empty)
+{
+    cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
+    char *full = xb_experiment_text(&e);
+    e.n_test = 0;
+    char *empty = xb_experiment_text(&e);
+    cr_assert(strstr(empty, "  sigma_test = [];\n"), "%s", empty);
+    xb_free(full), xb_free(empty);
+}
+
 Test(experiment, unknown_key_names_line)
 {
     expect(read_text("train = { epochs = 3;\n  learning_rate = 0.1; };\n", NULL, 0), ":4:",

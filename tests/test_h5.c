@@ -52,7 +52,7 @@ static void write_file(const char *path, const float *M, size_t rows, size_t col
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_h5_file *f;
     cr_assert_eq(xb_h5_create(ctx, path, &f), XB_OK, "%s", xb_ctx_error(ctx));
-    struct xb_h5_meta meta = {"xbar test", 7, 1};
+    struct xb_h5_meta meta = {"xbar test", 7, 1, NULL};
     struct xb_figure figs[] = {
         xb_figure_real("snr", 12.5, "dB", "a real"),
         xb_figure_int("n", 3, "1", "an int"),
@@ -81,7 +81,7 @@ Test(h5, round_trip, .init = make_dir, .fini = remove_dir)
         float *A;
         size_t r, c;
         snprintf(spec, sizeof spec, "%s%s", path, specs[k]);
-        cr_assert_eq(xb_h5_read_matrix(ctx, spec, "/M", "--w", "[a x b]", &A, &r, &c), XB_OK,
+        cr_assert_eq(xb_h5_read_matrix(ctx, spec, "/M", "--w", "[a x b]", NULL, &A, &r, &c), XB_OK,
                      "%s", xb_ctx_error(ctx));
         cr_assert_eq(r, 2);
         cr_assert_eq(c, 3);
@@ -113,7 +113,8 @@ Test(h5, read_errors, .init = make_dir, .fini = remove_dir)
         float *A = (float *)1;
         size_t r, c;
         snprintf(spec, sizeof spec, "%s%s", path, cases[i].suffix);
-        cr_assert_eq(xb_h5_read_matrix(ctx, spec, "/M", "--weights x", "[out x in]", &A, &r, &c),
+        cr_assert_eq(xb_h5_read_matrix(ctx, spec, "/M", "--weights x", "[out x in]", NULL, &A,
+                                       &r, &c),
                      cases[i].st, "case %zu: %s", i, xb_ctx_error(ctx));
         cr_assert_null(A);
         cr_assert(strstr(xb_ctx_error(ctx), cases[i].text), "%s", xb_ctx_error(ctx));
@@ -128,7 +129,7 @@ Test(h5, read_errors, .init = make_dir, .fini = remove_dir)
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     float *A;
     size_t r, c;
-    cr_assert_eq(xb_h5_read_matrix(ctx, txt, "/M", "--w", "[a]", &A, &r, &c), XB_EFORMAT);
+    cr_assert_eq(xb_h5_read_matrix(ctx, txt, "/M", "--w", "[a]", NULL, &A, &r, &c), XB_EFORMAT);
     xb_ctx_free(ctx);
     xb_free(txt);
     xb_free(path);
@@ -161,7 +162,7 @@ Test(h5, commit_replaces_whole_file, .init = make_dir, .fini = remove_dir)
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     float *M;
     size_t r, c;
-    cr_assert_eq(xb_h5_read_matrix(ctx, path, "/M", "--w", "[a]", &M, &r, &c), XB_OK);
+    cr_assert_eq(xb_h5_read_matrix(ctx, path, "/M", "--w", "[a]", NULL, &M, &r, &c), XB_OK);
     cr_assert_eq(r, 1);
     cr_assert_arr_eq(M, B, sizeof B);
     cr_assert_eq(count_files(), 1);

@@ -3,7 +3,10 @@
  * LSTM learn it; results are bit-identical for 1 and 2 threads and after an
  * interruption resumed from the file; the file has the documented layout.
  */
+#include <cblas.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <hdf5.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -188,6 +191,124 @@ Test(sweep, resume_refuses_another_config)
     struct xb_sweep *s;
     cr_assert_neq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_OK);
     cr_assert(strstr(xb_ctx_error(ctx), "different configuration") != NULL);
+}
+
+/* ---- --resume and provenance: files edited with the HDF5 API ---------------- */
+
+/* Rewrites the root attribute name of the file at path: a string, or an
+ * int32 when value is NULL. */
+static void set_root_attr(const char *path, const char *name, const char *value, int32_t v)
+{
+    hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(fid >= 0, "%s", path);
+    cr_assert(H5Adelete(fid, name) >= 0, "no attribute %s", name);
+    hid_t t = value ? H5Tcopy(H5T_C_S1) : H5Tcopy(H5T_STD_I32LE);
+    if (value)
+        H5Tset_size(t, H5T_VARIABLE);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(fid, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(a >= 0);
+    cr_assert(value ? H5Awrite(a, t, &value) >= 0 : H5Awrite(a, H5T_NATIVE_INT32, &v) >= 0);
+    H5Aclose(a), H5Sclose(sp), H5Tclose(t), H5Fclose(fid);
+}
+
+/* Overwrites the sha256 of the first row of /data_files with hex (64
+ * digits); the other fields are left as they are. */
+static void set_digest(const char *path, const char *hex)
+{
+    hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(fid, "/data_files", H5P_DEFAULT);
+    cr_assert(d >= 0, "%s has no /data_files", path);
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 64);
+    H5Tset_strpad(str, H5T_STR_NULLPAD);
+    hid_t m = H5Tcreate(H5T_COMPOUND, 64);
+    H5Tinsert(m, "sha256", 0, str);
+    hsize_t one = 1, first = 0;
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &one, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &first, NULL, &one, NULL);
+    cr_assert(H5Dwrite(d, m, ms, fs, H5P_DEFAULT, hex) >= 0);
+    H5Sclose(ms), H5Sclose(fs), H5Tclose(m), H5Tclose(str), H5Dclose(d), H5Fclose(fid);
+}
+
+/* Hashes the file dir/name (contents written first) into files. */
+static void data_file(struct xb_data_files *files, const char *name, const char *contents,
+                      char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs(contents, f);
+    fclose(f);
+    int fd = open(path, O_RDONLY);
+    cr_assert_eq(xb_data_files_hash_fd(ctx, files, path, "test data", fd), XB_OK);
+    close(fd);
+}
+
+/* A sweep interrupted, its file edited as if made under another OpenBLAS
+ * kernel or from other data (tests must not set OPENBLAS_CORETYPE), is
+ * refused with one line naming the difference; restored, it resumes and
+ * ends with the numbers of an uninterrupted run. */
+Test(sweep, resume_refuses_another_kernel_or_other_data, .timeout = 300)
+{
+    struct xb_data_files files = {0}, more = {0};
+    char path[256], extra[256], want[8600];
+    data_file(&files, "d.txt", "abc", path, sizeof path);
+    data.files = &files;
+    struct xb_experiment e, whole;
+    experiment(&e, "k.h5");
+    experiment(&whole, "whole.h5");
+    run(&whole, 1, 0, 0);
+    run(&e, 1, 0, 2);
+    struct xb_sweep *s;
+    const char *kernel = openblas_get_corename();
+
+    set_root_attr(e.output, "blas_kernel", "NotThisKernel", 0);
+    cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_EINVAL);
+    snprintf(want, sizeof want, "--resume: %s was made with OpenBLAS kernel NotThisKernel; this "
+             "run uses %s: its numbers would differ in the last bits; rerun without --resume "
+             "or use the same kernel", e.output, kernel);
+    cr_assert_str_eq(xb_ctx_error(ctx), want);
+    /* The file and the run both portable: the kernel does not matter. */
+    set_root_attr(e.output, "portable", NULL, 1);
+    struct xb_ctx_params cp = {.seed = 11, .log = XB_LOG_QUIET, .portable = 1};
+    struct xb_ctx *portable = xb_ctx_create(&cp);
+    cr_assert_eq(xb_sweep_create(portable, &e, &data, "test", 1, &s), XB_OK, "%s",
+                 xb_ctx_error(portable));
+    xb_sweep_free(s);
+    xb_ctx_free(portable);
+    cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_EINVAL,
+                 "only the file portable: refused");
+    set_root_attr(e.output, "portable", NULL, 0);
+    set_root_attr(e.output, "blas_kernel", kernel, 0);
+
+    set_digest(e.output, "00000000000000000000000000000000000000000000000000000000000000ff");
+    cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_EINVAL);
+    snprintf(want, sizeof want, "--resume: %s was made from other data: %s had SHA-256 "
+             "00000000000000000000000000000000000000000000000000000000000000ff (3 bytes), now "
+             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad (3 bytes); "
+             "rerun without --resume or use the same data", e.output, path);
+    cr_assert_str_eq(xb_ctx_error(ctx), want);
+    set_digest(e.output, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+    /* Another file list: the run reads one more file. */
+    xb_data_files_copy(&more, &files);
+    data_file(&more, "e.txt", "e", extra, sizeof extra);
+    data.files = &more;
+    cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_EINVAL);
+    snprintf(want, sizeof want, "this run reads %s, which was not read", extra);
+    cr_assert(strstr(xb_ctx_error(ctx), want), "%s", xb_ctx_error(ctx));
+
+    /* Restored, the same file resumes and ends as the uninterrupted run. */
+    data.files = &files;
+    run(&e, 1, 1, 0);
+    size_t n1, n2;
+    double *a = read_acc(e.output, "/sweep/accuracy_vote", &n1);
+    double *b = read_acc(whole.output, "/sweep/accuracy_vote", &n2);
+    cr_assert(n1 == n2 && !memcmp(a, b, n1 * sizeof *a), "resumed run differs");
+    xb_free(a), xb_free(b);
+    xb_data_files_free(&files);
+    xb_data_files_free(&more);
 }
 
 /* Hardware-aware training runs the forward pass on freshly programmed PCM
