@@ -25,7 +25,6 @@ void xb_ctx_free(struct xb_ctx *ctx) { xb_free(ctx); }
 uint64_t xb_ctx_seed(const struct xb_ctx *ctx) { return ctx->params.seed; }
 int xb_ctx_threads(const struct xb_ctx *ctx) { return ctx->params.threads; }
 enum xb_log_level xb_ctx_log_level(const struct xb_ctx *ctx) { return ctx->params.log; }
-int xb_ctx_portable(const struct xb_ctx *ctx) { return ctx->params.portable; }
 
 enum xb_status xb_verror(struct xb_ctx *ctx, enum xb_status status,
                          const char *fmt, va_list ap)

@@ -20,10 +20,6 @@ struct xb_ctx_params {
     uint64_t seed;          /* master seed of every random stream */
     int threads;            /* OpenMP threads; 0 = leave the runtime default */
     enum xb_log_level log;  /* how chatty the front end may be */
-    int portable;           /* 1: the run is in xbar's portable mode, whose numbers do
-                             * not depend on the BLAS kernel; 0 (the default) otherwise.
-                             * Result files record it (attribute `portable`) and
-                             * --resume compares BLAS kernels only when it is 0. */
 };
 
 struct xb_ctx;
@@ -35,7 +31,6 @@ void xb_ctx_free(struct xb_ctx *ctx);
 uint64_t xb_ctx_seed(const struct xb_ctx *ctx);
 int xb_ctx_threads(const struct xb_ctx *ctx);
 enum xb_log_level xb_ctx_log_level(const struct xb_ctx *ctx);
-int xb_ctx_portable(const struct xb_ctx *ctx);
 
 /* Records a message for status and returns status, so that errors are
  * raised as `return xb_error(ctx, XB_EINVAL, "...", ...)`. The message

@@ -57,11 +57,12 @@ struct xb_h5_meta {
     uint64_t seed;                      /* master seed */
     int threads;                        /* OpenMP threads that ran */
     const struct xb_data_files *files;  /* the data files read (NULL: none) */
+    int portable;                       /* 1: the run's products were portable (xb_sgemm.h) */
 };
 
 /* The provenance of xb_provenance.h: one root attribute per row of its
  * table (xbar_version, git_commit, created, seed, threads, command_line,
- * portable — xb_ctx_portable(ctx) —, the BLAS library, version, config,
+ * portable — meta->portable —, the BLAS library, version, config,
  * kernel and threads, CPU model, ISA level, compiler and flags, library
  * versions) and the dataset /data_files. In xb_provenance_h5.c. */
 enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,

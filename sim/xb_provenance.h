@@ -68,7 +68,7 @@ struct xb_prov_run {
     const char *command_line;           /* the argv that ran, joined */
     uint64_t seed;                      /* master seed */
     int threads;                        /* OpenMP threads that ran */
-    int portable;                       /* xb_ctx_portable of the run's context */
+    int portable;                       /* 1: the run is in portable mode (xb_sgemm.h) */
     const struct xb_data_files *files;  /* the data files read; NULL: none */
 };
 

@@ -89,7 +89,7 @@ enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
     const struct xb_prov_run run = {.command_line = meta->command_line,
                                     .seed = meta->seed,
                                     .threads = meta->threads,
-                                    .portable = xb_ctx_portable(ctx),
+                                    .portable = meta->portable,
                                     .files = meta->files};
     struct xb_provenance p;
     xb_provenance_collect(&run, &p);

@@ -58,8 +58,7 @@ static int max_threads(void)
 
 static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
 {
-    struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET,
-                               .portable = xb_ctx_portable(ctx)};
+    struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET};
     sl->ctx = xb_ctx_create(&cp);
     size_t rows = s->e->eval_rows > s->e->train.batch ? s->e->eval_rows : s->e->train.batch;
     enum xb_status st = xb_net_create(ctx, &s->e->model, rows, &sl->net);
@@ -120,7 +119,7 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     if ((st = xb_provenance_read(ctx, path, &was)))
         return st;
     const struct xb_prov_run run = {.command_line = s->command_line, .seed = s->seed,
-                                    .portable = xb_ctx_portable(ctx), .files = s->data->files};
+                                    .portable = s->e->portable, .files = s->data->files};
     xb_provenance_collect(&run, &now);
     st = xb_provenance_check_resume(ctx, path, &was, &now);
     xb_provenance_free(&was);
@@ -477,7 +476,8 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
     if (st)
         return st;
     struct xb_h5_meta meta = {.command_line = s->command_line, .seed = s->seed,
-                              .threads = max_threads(), .files = s->data->files};
+                              .threads = max_threads(), .files = s->data->files,
+                              .portable = s->e->portable};
     int32_t *votes = xb_malloc(s->K, sizeof *votes);
     for (size_t k = 0; k < s->K; k++)
         votes[k] = (int32_t)(k + 1);

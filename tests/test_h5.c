@@ -52,7 +52,7 @@ static void write_file(const char *path, const float *M, size_t rows, size_t col
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_h5_file *f;
     cr_assert_eq(xb_h5_create(ctx, path, &f), XB_OK, "%s", xb_ctx_error(ctx));
-    struct xb_h5_meta meta = {"xbar test", 7, 1, NULL};
+    struct xb_h5_meta meta = {"xbar test", 7, 1, NULL, 0};
     struct xb_figure figs[] = {
         xb_figure_real("snr", 12.5, "dB", "a real"),
         xb_figure_int("n", 3, "1", "an int"),

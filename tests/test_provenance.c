@@ -259,11 +259,11 @@ Test(provenance, written_by_write_meta_and_read_back, .init = make_dir, .fini = 
     uint8_t d[XB_SHA256_SIZE];
     xb_sha256("abc", 3, d);
     xb_data_files_add(&files, data, 3, d);
-    struct xb_ctx_params cp = {.seed = 5, .log = XB_LOG_QUIET, .portable = 1};
+    struct xb_ctx_params cp = {.seed = 5, .log = XB_LOG_QUIET};
     struct xb_ctx *ctx = xb_ctx_create(&cp);
     struct xb_h5_file *f;
     cr_assert_eq(xb_h5_create(ctx, in_dir(path, sizeof path, "r.h5"), &f), XB_OK);
-    struct xb_h5_meta meta = {"xbar test --x", 5, 3, &files};
+    struct xb_h5_meta meta = {"xbar test --x", 5, 3, &files, 1};
     cr_assert_eq(xb_h5_write_meta(ctx, f, &meta), XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert_eq(xb_h5_commit(ctx, f), XB_OK, "%s", xb_ctx_error(ctx));
 

@@ -269,18 +269,21 @@ Test(sweep, resume_refuses_another_kernel_or_other_data, .timeout = 300)
              "run uses %s: its numbers would differ in the last bits; rerun without --resume "
              "or use the same kernel", e.output, kernel);
     cr_assert_str_eq(xb_ctx_error(ctx), want);
-    /* The file and the run both portable: the kernel does not matter. */
-    set_root_attr(e.output, "portable", NULL, 1);
-    struct xb_ctx_params cp = {.seed = 11, .log = XB_LOG_QUIET, .portable = 1};
-    struct xb_ctx *portable = xb_ctx_create(&cp);
-    cr_assert_eq(xb_sweep_create(portable, &e, &data, "test", 1, &s), XB_OK, "%s",
-                 xb_ctx_error(portable));
-    xb_sweep_free(s);
-    xb_ctx_free(portable);
-    cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_EINVAL,
-                 "only the file portable: refused");
-    set_root_attr(e.output, "portable", NULL, 0);
     set_root_attr(e.output, "blas_kernel", kernel, 0);
+    /* A portable sweep's file made under another kernel: the kernel does
+     * not matter when the file and the run are both portable. */
+    static struct xb_experiment ep;
+    experiment(&ep, "kp.h5");
+    ep.portable = 1;
+    ep.model.gemm = XB_GEMM_PORTABLE;
+    run(&ep, 1, 0, 2);
+    set_root_attr(ep.output, "blas_kernel", "NotThisKernel", 0);
+    cr_assert_eq(xb_sweep_create(ctx, &ep, &data, "test", 1, &s), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    xb_sweep_free(s);
+    set_root_attr(ep.output, "portable", NULL, 0);
+    cr_assert_eq(xb_sweep_create(ctx, &ep, &data, "test", 1, &s), XB_EINVAL,
+                 "only the run portable: refused");
 
     set_digest(e.output, "00000000000000000000000000000000000000000000000000000000000000ff");
     cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 1, &s), XB_EINVAL);
