@@ -321,8 +321,19 @@ Test(engine, adc_calibration)
     cr_assert_eq(xb_xbar_calibrate(ctx, xb, X, B), XB_OK);
     memset(&st, 0, sizeof st);
     xb_xbar_execute(xb, X, B, NULL, Y, &a, &st);
-    double frac = (double)st.adc_clipped / (double)st.adc_values;
-    cr_assert(frac > 0.08 && frac < 0.12, "p90 clipped %.4f, want ~0.10", frac);
+    /* Not a statistic: on the calibration batch itself the count is fixed by
+     * the percentile's definition (GSL's linear interpolation between order
+     * statistics): of a tile's n = 128 · 64 sorted |outputs| v, the 90th
+     * percentile lies in [v_i, v_i+1], i = floor(0.9 (n - 1)), so exactly
+     * n - 1 - i values exceed it. The read computes the outputs from the
+     * conductances in other float sums than the calibration did, which may
+     * move only v_i and v_i+1 across the range: +-2 per tile. */
+    const uint64_t n_t = (uint64_t)B * O;
+    const uint64_t above = n_t - 1 - (uint64_t)floor(0.9 * (double)(n_t - 1));
+    const uint64_t want = 2 * above; /* 2 input tiles */
+    cr_assert(st.adc_clipped + 4 >= want && st.adc_clipped <= want + 4,
+              "p90 clipped %llu of %llu, want %llu +- 4", (unsigned long long)st.adc_clipped,
+              (unsigned long long)st.adc_values, (unsigned long long)want);
     xb_xbar_free(xb);
     xb_free(X), xb_free(W), xb_free(Y);
 }
