@@ -8,13 +8,13 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "xb_alloc.h"
 #include "xb_eval.h"
 #include "xb_net.h"
 #include "xb_rng.h"
+#include "xb_test_net.h"
 #include "xb_test_util.h"
 
 static struct xb_ctx *ctx;
@@ -28,20 +28,6 @@ static void setup(void)
 static void teardown(void) { xb_ctx_free(ctx); }
 
 TestSuite(eval_ref, .init = setup, .fini = teardown);
-
-static struct xb_layer_config layer(const char *type, int units)
-{
-    struct xb_layer_config c = {.units = units};
-    snprintf(c.type, sizeof c.type, "%s", type);
-    return c;
-}
-
-static struct xb_net *make_net(const struct xb_net_config *cfg, size_t max_rows)
-{
-    struct xb_net *net;
-    cr_assert_eq(xb_net_create(ctx, cfg, max_rows, &net), XB_OK, "%s", xb_ctx_error(ctx));
-    return net;
-}
 
 /* The majority of preds[0..k) by the rule of models/xb_eval.h, written out:
  * the most frequent class; among equals, the one an earlier vote chose. */
@@ -72,8 +58,8 @@ Test(eval_ref, flatten_noise_known_answer_for_any_row_budget)
     const uint32_t vote0 = 5, instance = 3;
     const float sigma = 1.0f;
     struct xb_net_config cfg = {.input = {2, 1, 5}, .classes = F, .n_layers = 2};
-    cfg.layers[0] = layer("flatten", 0);
-    cfg.layers[1] = layer("noise", 0);
+    cfg.layers[0] = xb_test_layer("flatten", 0);
+    cfg.layers[1] = xb_test_layer("noise", 0);
     float *X = xb_malloc(N * F, 4);
     uint8_t y[N];
     xb_test_fill_normal(X, N * F, 3, 1, 1.0f);
@@ -127,7 +113,7 @@ Test(eval_ref, flatten_noise_known_answer_for_any_row_budget)
                                 .sigma = sigma, .instance = instance, .vote0 = vote0};
     const size_t budgets[] = {V, 2 * V, 5 * V + 3, (size_t)V * N, (size_t)V * N + 11};
     for (size_t b = 0; b < sizeof budgets / sizeof *budgets; b++) {
-        struct xb_net *net = make_net(&cfg, budgets[b]);
+        struct xb_net *net = xb_test_net(ctx, &cfg, budgets[b]);
         xb_net_init(net, 1);
         double acc_r[REPEATS], acc_v[VOTES];
         cr_assert_eq(xb_eval_run(ctx, net, &ep, X, y, N, acc_r, acc_v), XB_OK, "%s",
@@ -155,10 +141,10 @@ Test(eval_ref, dense_net_identical_for_any_row_budget)
 {
     enum { N = 45, F = 12, C = 5, REPEATS = 4, VOTES = 9, V = 9 };
     struct xb_net_config cfg = {.input = {F, 1, 1}, .classes = C, .n_layers = 4};
-    cfg.layers[0] = layer("dense", 16);
-    cfg.layers[1] = layer("noise", 0);
-    cfg.layers[2] = layer("relu", 0);
-    cfg.layers[3] = layer("dense", C);
+    cfg.layers[0] = xb_test_layer("dense", 16);
+    cfg.layers[1] = xb_test_layer("noise", 0);
+    cfg.layers[2] = xb_test_layer("relu", 0);
+    cfg.layers[3] = xb_test_layer("dense", C);
     float *X = xb_malloc(N * F, 4);
     uint8_t y[N];
     xb_test_fill_normal(X, N * F, 3, 2, 1.0f);
@@ -167,7 +153,7 @@ Test(eval_ref, dense_net_identical_for_any_row_budget)
     struct xb_eval_params ep = {.repeats = REPEATS, .votes = VOTES, .noise = XB_NOISE_MULT,
                                 .sigma = 0.8, .instance = 1, .vote0 = 2};
     /* Margins of every (sample, vote) in one pass of all rows. */
-    struct xb_net *big = make_net(&cfg, (size_t)V * N);
+    struct xb_net *big = xb_test_net(ctx, &cfg, (size_t)V * N);
     xb_net_init(big, 7);
     float *xr = xb_malloc((size_t)V * N * F, 4);
     for (int v = 0; v < V; v++)
@@ -195,7 +181,7 @@ Test(eval_ref, dense_net_identical_for_any_row_budget)
               "the noise changes nothing: the case has no power");
     const size_t budgets[] = {V, 4 * V + 1, 10 * V};
     for (size_t b = 0; b < sizeof budgets / sizeof *budgets; b++) {
-        struct xb_net *net = make_net(&cfg, budgets[b]);
+        struct xb_net *net = xb_test_net(ctx, &cfg, budgets[b]);
         memcpy(xb_net_params(net), xb_net_params(big), xb_net_n_params(big) * sizeof(float));
         double acc_r[REPEATS], acc_v[VOTES];
         cr_assert_eq(xb_eval_run(ctx, net, &ep, X, y, N, acc_r, acc_v), XB_OK);

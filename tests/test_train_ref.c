@@ -7,7 +7,6 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "xb_alloc.h"
@@ -15,6 +14,7 @@
 #include "xb_eval.h"
 #include "xb_net.h"
 #include "xb_optim.h"
+#include "xb_test_net.h"
 #include "xb_test_util.h"
 #include "xb_train.h"
 
@@ -30,13 +30,6 @@ static void teardown(void) { xb_ctx_free(ctx); }
 
 TestSuite(train_ref, .init = setup, .fini = teardown);
 
-static struct xb_layer_config layer(const char *type, int units)
-{
-    struct xb_layer_config c = {.units = units};
-    snprintf(c.type, sizeof c.type, "%s", type);
-    return c;
-}
-
 /* flatten → dense(hidden) → noise → relu → dense(classes) → noise. */
 static void mlp(struct xb_net_config *cfg, struct xb_shape in, int hidden, int classes)
 {
@@ -44,18 +37,17 @@ static void mlp(struct xb_net_config *cfg, struct xb_shape in, int hidden, int c
     cfg->input = in;
     cfg->classes = classes;
     cfg->n_layers = 6;
-    cfg->layers[0] = layer("flatten", 0);
-    cfg->layers[1] = layer("dense", hidden);
-    cfg->layers[2] = layer("noise", 0);
-    cfg->layers[3] = layer("relu", 0);
-    cfg->layers[4] = layer("dense", classes);
-    cfg->layers[5] = layer("noise", 0);
+    cfg->layers[0] = xb_test_layer("flatten", 0);
+    cfg->layers[1] = xb_test_layer("dense", hidden);
+    cfg->layers[2] = xb_test_layer("noise", 0);
+    cfg->layers[3] = xb_test_layer("relu", 0);
+    cfg->layers[4] = xb_test_layer("dense", classes);
+    cfg->layers[5] = xb_test_layer("noise", 0);
 }
 
 static struct xb_net *make_net(const struct xb_net_config *cfg, size_t max_rows)
 {
-    struct xb_net *net;
-    cr_assert_eq(xb_net_create(ctx, cfg, max_rows, &net), XB_OK, "%s", xb_ctx_error(ctx));
+    struct xb_net *net = xb_test_net(ctx, cfg, max_rows);
     xb_net_init(net, 5);
     return net;
 }
