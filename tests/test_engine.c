@@ -188,7 +188,17 @@ Test(engine, batch_split_and_threads_bit_identical)
         cr_assert(fabs((double)Y1[k] - (double)Y3[k]) <= lsb, "element %zu: %g vs %g", k,
                   (double)Y1[k], (double)Y3[k]);
     }
-    cr_assert_gt(same, (size_t)(0.95 * B * O), "only %zu of %d equal", same, B * O);
+    /* Outputs differ only where a tile's sum moved across an ADC code: the
+     * sums of I_t <= 128 products of magnitude <= 1 (|x|, |w| <= 1 after
+     * scaling) differ by at most delta = 2 · I_t · 2^-24 between call
+     * shapes, so a code flips with probability <= 2 delta / step per tile
+     * output (step 2 · 8 / 2^6); over B · O outputs × 3 tiles the expected
+     * count is m, and a Poisson count stays below m + 5 sqrt(m) + 1. */
+    const double delta = 2.0 * 128.0 * ldexp(1.0, -24), step = 2.0 * 8.0 / 64.0;
+    const double m_flip = (double)B * O * 3.0 * 2.0 * delta / step;
+    cr_assert_geq((double)same, (double)B * O - (m_flip + 5.0 * sqrt(m_flip) + 1.0),
+                  "only %zu of %d equal (at most %.1f may differ)", same, B * O,
+                  m_flip + 5.0 * sqrt(m_flip) + 1.0);
     /* A split at the 256-row work-item boundary is bit-identical. */
     enum { BB = 512 };
     float *XB = xb_malloc((size_t)BB * I, 4), *Z1 = xb_malloc((size_t)BB * O, 4);
