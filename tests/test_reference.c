@@ -387,8 +387,9 @@ Test(reference, per_cell_reads_match_engine_in_distribution, .timeout = 120)
 
 /* ---- the noise layer on image shapes ------------------------------------ */
 
-/* A noise layer on {3, 4, 5} inputs: element j of row r (CHW order) draws
- * element j of the row's stream (purpose NOISE, the layer's id, the pass's
+/* A noise layer on {3, 4, 5} inputs equals the engine's kernel
+ * (xb_noise_apply) on the flattened rows, and, written out: element j of
+ * row r (CHW order) draws element j of the row's stream (purpose NOISE, the layer's id, the pass's
  * instance, the row's sample and vote; noise/xb_rng.h), so
  * y = x + x · (σ ε_j) (MULT) or x + σ ε_j (ADD), bit for bit, computed
  * here in the same float operations; and the draws within every channel
@@ -408,6 +409,14 @@ Test(reference, noise_layer_conv_shape)
                              .noise = kinds[k], .sigma = 0.5, .instance = 2,
                              .addr = {.sample0 = 50, .batch = 3, .vote0 = 4}};
         l.type->forward(&l, &ps, x, y);
+        /* The engine's kernel on the flattened rows gives the same bits. */
+        float ref[R * F];
+        memcpy(ref, x, sizeof ref);
+        struct xb_addr ka = {.purpose = XB_PURPOSE_NOISE, .layer = 7, .instance = 2};
+        struct xb_stream ks = xb_stream_at(4242, &ka);
+        xb_noise_apply(kinds[k], 0.5f, &ks, &ps.addr, 0, R, 0, F, ref, F, eps);
+        cr_assert(!memcmp(ref, y, sizeof ref), "%s: the layer on {%d, %d, %d} differs from "
+                  "xb_noise_apply on its flattened rows", xb_noise_kind_name(kinds[k]), C, H, WD);
         struct xb_addr na = {.purpose = XB_PURPOSE_NOISE, .layer = 7, .instance = 2};
         for (int r = 0; r < R; r++) {
             struct xb_addr ra = na;
