@@ -172,16 +172,33 @@ Test(engine, batch_split_and_threads_bit_identical)
             xb_xbar_execute(xb, X + r * I, 1, NULL, Y3 + r * O, &one, NULL);
         }
     }
-    /* Within a few ADC steps everywhere (a rounding difference may move a
-     * value across an ADC level) and equal almost everywhere. */
+    /* Within one ADC step everywhere (a rounding difference may move a tile's
+     * value across an ADC level; two tiles of one output at once would take
+     * two such coincidences) and equal almost everywhere. One step in output
+     * units: 2 · 8 / 2^6 (normalised), times the weight scale max |W|, the
+     * DAC range 3 and the drift compensation, times the multiplicative noise
+     * after it, at most 1 + 0.1 · 5.77 (|N(0,1)| <= 5.77, noise/xb_rng.h). */
     size_t same = 0;
-    double lsb = 2.0 * 8.0 / 64.0 * 3.0 * 0.2 * 4.5; /* ADC step × scales, generous */
+    double wmax = 0.0;
+    for (size_t k = 0; k < (size_t)O * I; k++)
+        wmax = fmax(wmax, fabs((double)W[k]));
+    double lsb = 2.0 * 8.0 / 64.0 * wmax * 3.0 * xb_xbar_drift_scale(xb) * (1.0 + 0.1 * 5.77);
     for (size_t k = 0; k < (size_t)B * O; k++) {
         same += Y1[k] == Y3[k];
         cr_assert(fabs((double)Y1[k] - (double)Y3[k]) <= lsb, "element %zu: %g vs %g", k,
                   (double)Y1[k], (double)Y3[k]);
     }
-    cr_assert_gt(same, (size_t)(0.95 * B * O), "only %zu of %d equal", same, B * O);
+    /* Outputs differ only where a tile's sum moved across an ADC code: the
+     * sums of I_t <= 128 products of magnitude <= 1 (|x|, |w| <= 1 after
+     * scaling) differ by at most delta = 2 · I_t · 2^-24 between call
+     * shapes, so a code flips with probability <= 2 delta / step per tile
+     * output (step 2 · 8 / 2^6); over B · O outputs × 3 tiles the expected
+     * count is m, and a Poisson count stays below m + 5 sqrt(m) + 1. */
+    const double delta = 2.0 * 128.0 * ldexp(1.0, -24), step = 2.0 * 8.0 / 64.0;
+    const double m_flip = (double)B * O * 3.0 * 2.0 * delta / step;
+    cr_assert_geq((double)same, (double)B * O - (m_flip + 5.0 * sqrt(m_flip) + 1.0),
+                  "only %zu of %d equal (at most %.1f may differ)", same, B * O,
+                  m_flip + 5.0 * sqrt(m_flip) + 1.0);
     /* A split at the 256-row work-item boundary is bit-identical. */
     enum { BB = 512 };
     float *XB = xb_malloc((size_t)BB * I, 4), *Z1 = xb_malloc((size_t)BB * O, 4);
@@ -202,7 +219,12 @@ Test(engine, batch_split_and_threads_bit_identical)
     xb_free(X), xb_free(W), xb_free(Y1), xb_free(Y2), xb_free(Y3);
 }
 
-static void snr_case(enum xb_noise_kind kind, double sigma, double *measured, double *power)
+/* The measured SNR of n = 256 · 256 outputs, and its standard error in dB:
+ * the noise power is the mean of n values d² (d = noisy − ideal), whose
+ * standard error is sd(d²) / sqrt(n); in dB, 10 / ln 10 times the relative
+ * error (the signal power is fixed). */
+static void snr_case(enum xb_noise_kind kind, double sigma, double *measured, double *power,
+                     double *se_db)
 {
     enum { B = 256, N = 256 };
     float *X = xb_malloc(B * N, 4), *W = xb_malloc(N * N, 4);
@@ -220,30 +242,44 @@ static void snr_case(enum xb_noise_kind kind, double sigma, double *measured, do
     xb_xbar_execute(x1, X, B, NULL, Y, &a, NULL);
     *measured = xb_snr_db_measured(Y0, Y, B * N);
     *power = xb_signal_power(Y0, B * N);
+    double m1 = 0.0, m2 = 0.0;
+    for (size_t k = 0; k < (size_t)B * N; k++) {
+        double d2 = pow((double)Y[k] - (double)Y0[k], 2);
+        m1 += d2, m2 += d2 * d2;
+    }
+    m1 /= (double)B * N, m2 /= (double)B * N;
+    *se_db = 10.0 / log(10.0) * sqrt((m2 - m1 * m1) / ((double)B * N)) / m1;
     xb_xbar_free(x0), xb_xbar_free(x1);
     xb_free(X), xb_free(W), xb_free(Y0), xb_free(Y);
 }
 
 Test(engine, multiplicative_snr_6db)
 {
-    double snr, power;
-    snr_case(XB_NOISE_MULT, 0.5, &snr, &power);
-    cr_assert(fabs(snr - 6.0206) < 0.1, "sigma 0.5: %.4f dB, want 6.02 +- 0.1", snr);
+    double snr, power, se;
+    snr_case(XB_NOISE_MULT, 0.5, &snr, &power, &se);
+    cr_assert(fabs(snr - 6.0206) < 5 * se, "sigma 0.5: %.4f dB, want 6.02 +- %.3f (5 se)", snr,
+              5 * se);
     cr_assert(fabs(xb_snr_db_mult(0.5) - 6.0206) < 1e-3);
 }
 
 Test(engine, additive_snr_as_predicted)
 {
-    double snr, power;
-    snr_case(XB_NOISE_ADD, 0.3, &snr, &power);
+    double snr, power, se;
+    snr_case(XB_NOISE_ADD, 0.3, &snr, &power, &se);
     double want = xb_snr_db_add(0.3, power);
-    cr_assert(fabs(snr - want) < 0.1, "additive: %.4f dB, predicted %.4f", snr, want);
+    cr_assert(fabs(snr - want) < 5 * se, "additive: %.4f dB, predicted %.4f +- %.3f (5 se)", snr,
+              want, 5 * se);
 }
 
 /* Aggregated read noise (a GEMM on squares + one normal per output) and
  * per-cell draws agree in mean and variance of every output: with an ideal
  * ADC (the variances of all tiles summed, one GEMM over the full width) and
- * with a 12-bit ADC (per tile, each tile's output quantised). */
+ * with a 12-bit ADC (per tile, each tile's output quantised). This checks
+ * the aggregation alone: xb_xbar_execute_naive shares the DAC, the ADC, the
+ * scale-back and the tiles' variances with the fast path. The whole path
+ * against a reference that shares none of them (per-cell reads from the
+ * tile views and the device's read_sigma, converters written out) is
+ * tests/test_reference.c, per_cell_reads_match_engine_in_distribution. */
 static void aggregated_vs_naive(int adc_bits)
 {
     enum { O = 12, I = 300, REP = 3000 };
@@ -279,10 +315,13 @@ static void aggregated_vs_naive(int adc_bits)
         }
         va /= REP - 1, vn /= REP - 1;
         cr_assert_gt(va, 0.0);
-        /* Means: difference of two sample means, 5 standard errors. */
+        /* Means: difference of two sample means of n = 3000, 5 standard
+         * errors. */
         double se = sqrt((va + vn) / REP);
         cr_assert(fabs(ma - mn) < 5 * se, "output %d: means %g vs %g (se %g)", o, ma, mn, se);
-        /* Variances: log ratio has std ~ sqrt(2/(n-1) * 2). */
+        /* Variances: the log of a Gaussian sample variance of n = 3000 has
+         * standard error sqrt(2 / (n - 1)), the log ratio of two sqrt(4 /
+         * (n - 1)); 5 of them. */
         double lr = log(va / vn), sd = sqrt(4.0 / (REP - 1));
         cr_assert(fabs(lr) < 5 * sd, "output %d: variances %g vs %g", o, va, vn);
     }
@@ -321,8 +360,19 @@ Test(engine, adc_calibration)
     cr_assert_eq(xb_xbar_calibrate(ctx, xb, X, B), XB_OK);
     memset(&st, 0, sizeof st);
     xb_xbar_execute(xb, X, B, NULL, Y, &a, &st);
-    double frac = (double)st.adc_clipped / (double)st.adc_values;
-    cr_assert(frac > 0.08 && frac < 0.12, "p90 clipped %.4f, want ~0.10", frac);
+    /* Not a statistic: on the calibration batch itself the count is fixed by
+     * the percentile's definition (GSL's linear interpolation between order
+     * statistics): of a tile's n = 128 · 64 sorted |outputs| v, the 90th
+     * percentile lies in [v_i, v_i+1], i = floor(0.9 (n - 1)), so exactly
+     * n - 1 - i values exceed it. The read computes the outputs from the
+     * conductances in other float sums than the calibration did, which may
+     * move only v_i and v_i+1 across the range: +-2 per tile. */
+    const uint64_t n_t = (uint64_t)B * O;
+    const uint64_t above = n_t - 1 - (uint64_t)floor(0.9 * (double)(n_t - 1));
+    const uint64_t want = 2 * above; /* 2 input tiles */
+    cr_assert(st.adc_clipped + 4 >= want && st.adc_clipped <= want + 4,
+              "p90 clipped %llu of %llu, want %llu +- 4", (unsigned long long)st.adc_clipped,
+              (unsigned long long)st.adc_values, (unsigned long long)want);
     xb_xbar_free(xb);
     xb_free(X), xb_free(W), xb_free(Y);
 }

@@ -318,7 +318,14 @@ Test(layers, pcm_device_differs_but_correlates)
     }
     double corr = sxy / sqrt(sxx * syy);
     cr_assert_gt(maxd, 1e-3 * max_abs(ref, N), "pcm forward equals the ideal one");
-    cr_assert_gt(corr, 0.9, "correlation %g", corr);
+    /* The device keeps the outputs' shape: they must explain at least 81 %
+     * of the ideal outputs' variance (correlation 0.9; PCM 1 h after
+     * programming, a few % programming error), shown with confidence: the
+     * Fisher transform atanh(r) of N = 160 outputs has standard error
+     * 1 / sqrt(N - 3) = 0.080, and atanh(r) must exceed atanh(0.9) by 3 of
+     * them (r > 0.953). */
+    cr_assert_gt(atanh(corr) - 3.0 / sqrt(N - 3.0), atanh(0.9), "correlation %g of %d "
+                 "outputs: not above 0.9 by 3 standard errors of atanh(r)", corr, N);
     xb_net_free(net);
 }
 

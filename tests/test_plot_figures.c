@@ -1,4 +1,6 @@
-/* sim/xb_plot (gnuplot figures, skipped without gnuplot), `xbar info` /
+/* sim/xb_plot (gnuplot figures, skipped without gnuplot): the files made,
+ * and what they show — axis labels, the curves and the numbers of every
+ * data block, read from the script and data gnuplot runs on —, `xbar info` /
  * `xbar plot` end to end when make check passes XBAR, and device mode
  * (read, summarised, plotted), on the synthetic sweep files of
  * xb_test_sweep.h. */
@@ -133,6 +135,219 @@ Test(plot, figures, .init = make_dir, .fini = remove_dir)
     xb_free(png);
     xb_free(out);
     xb_free(path);
+}
+
+/* ---- what the figures show ---------------------------------------------------- */
+
+/* The figures' content, read where gnuplot reads it: a wrapper given as
+ * the gnuplot program keeps a copy of the script and of its data file
+ * (both removed by xb_plot once gnuplot exits) and runs gnuplot on them. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = xb_malloc((size_t)n + 1, 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* The body of figure NAME's PNG in the script: from its `set output` line
+ * to its `unset output`, as a new string. */
+static char *figure_body(const char *script, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "run_1_%s.png", name);
+    const char *a = strstr(script, key);
+    cr_assert(a, "no figure %s in the script", name);
+    const char *b = strstr(a, "unset output");
+    cr_assert(b);
+    char *s = xb_malloc((size_t)(b - a) + 1, 1);
+    memcpy(s, a, (size_t)(b - a));
+    s[b - a] = '\0';
+    return s;
+}
+
+/* The data blocks a figure's plot commands name, in order ("DATA index N"). */
+static size_t curves(const char *body, int *index, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = body; (p = strstr(p, "DATA index ")); p++) {
+        cr_assert_lt(n, max);
+        index[n++] = atoi(p + strlen("DATA index "));
+    }
+    return n;
+}
+
+/* Rows of data block k (blocks end with two blank lines): up to max rows
+ * of `cols` numbers into v; returns the rows. */
+static size_t block_rows(const char *dat, int k, size_t cols, double *v, size_t max)
+{
+    const char *p = dat;
+    for (int b = 0; b < k; b++) {
+        p = strstr(p, "\n\n\n");
+        cr_assert(p, "no data block %d", k);
+        p += 3;
+    }
+    const char *end = strstr(p, "\n\n\n");
+    cr_assert(end, "data block %d not ended", k);
+    size_t rows = 0;
+    while (p < end) {
+        cr_assert_lt(rows, max, "block %d has more than %zu rows", k, max);
+        for (size_t c = 0; c < cols; c++) {
+            char *q;
+            v[rows * cols + c] = strtod(p, &q);
+            cr_assert(q != p, "block %d row %zu: column %zu is not a number", k, rows, c);
+            p = q;
+        }
+        cr_assert(*p == '\n', "block %d row %zu: more than %zu columns", k, rows, cols);
+        p++;
+        rows++;
+    }
+    return rows;
+}
+
+/* Numbers are written with 10 significant digits. */
+static void near(const char *what, double got, double want)
+{
+    cr_assert(fabs(got - want) <= 1e-8 * fmax(1.0, fabs(want)), "%s: %.10g, want %.10g", what,
+              got, want);
+}
+
+/* The 95 % Student-t half interval of NR = 3 repeats M - 0.002, M, M + 0.002
+ * (sd 0.002) in percent: t_{0.975, 2} = 0.95 / sqrt(2 · 0.975 · 0.025), the
+ * closed form of Student's t quantile for 2 degrees of freedom. Ties are
+ * written as three equal repeats: no interval. */
+static double half_ci(size_t t, size_t c)
+{
+    if (t >= 1 && c == 1)
+        return 0.0;
+    return 100.0 * 0.95 / sqrt(2.0 * 0.975 * 0.025) * 0.002 / sqrt(3.0);
+}
+
+Test(plot, figure_content, .init = make_dir, .fini = remove_dir)
+{
+    if (!have_gnuplot())
+        cr_skip_test("gnuplot is not installed (make deps installs gnuplot-nox)");
+    char *path = default_sweep("run_1.h5");
+    char *out = path_in("figs"), *wrapper = path_in("gnuplot-keep");
+    char *gp = path_in("kept.gp"), *dat = path_in("kept.dat");
+    FILE *w = fopen(wrapper, "w");
+    cr_assert(w);
+    fprintf(w, "#!/bin/sh\ncp \"$1\" '%s' || exit 1\n"
+               "cp \"$(sed -n \"s/^DATA = '\\(.*\\)'$/\\1/p\" \"$1\")\" '%s' || exit 1\n"
+               "exec gnuplot \"$@\"\n", gp, dat);
+    fclose(w);
+    cr_assert_eq(chmod(wrapper, 0755), 0);
+    struct xb_ctx *ctx = xb_ctx_create(NULL);
+    struct xb_sweep_result r;
+    struct xb_plot_params params = {out, wrapper};
+    struct xb_plot_files files;
+    cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(files.n, 10);
+    char *script = slurp(gp), *data = slurp(dat);
+    int idx[16];
+    double v[64];
+    static const char *const train_title[NT] = {"σ_{train} = 0.0", "σ_{train} = 0.5",
+                                                "σ_{train} = 1.0"};
+
+    /* Accuracy vs σ_test: a curve per σ_train, "σ_test mean lo hi error" in %. */
+    char *body = figure_body(script, "acc_vs_sigma");
+    has_line(body, "set xlabel \"σ_{test}\"");
+    has_line(body, "set ylabel \"accuracy (%), mean and 95% CI\"");
+    cr_assert_eq(curves(body, idx, 16), NT, "acc_vs_sigma: want one curve per sigma_train");
+    for (size_t t = 0; t < NT; t++) {
+        cr_assert(strstr(body, train_title[t]), "acc_vs_sigma: no curve %s", train_title[t]);
+        cr_assert_eq(block_rows(data, idx[t], 5, v, 12), NS);
+        for (size_t c = 0; c < NS; c++) {
+            double m = 100 * MEAN[t][c], h = half_ci(t, c);
+            near("sigma_test", v[c * 5], SIGMA[c]);
+            near("mean accuracy", v[c * 5 + 1], m);
+            near("lower 95% limit", v[c * 5 + 2], m - h);
+            near("upper 95% limit", v[c * 5 + 3], m + h);
+            near("error rate", v[c * 5 + 4], 100 - m);
+        }
+    }
+    int acc_blocks[NT] = {idx[0], idx[1], idx[2]};
+    xb_free(body);
+
+    /* Error rate: the same blocks, on a log axis. */
+    body = figure_body(script, "err_vs_sigma");
+    has_line(body, "set ylabel \"error rate 1 - accuracy (%, log scale)\"");
+    has_line(body, "set logscale y");
+    cr_assert_eq(curves(body, idx, 16), NT);
+    for (size_t t = 0; t < NT; t++)
+        cr_assert_eq(idx[t], acc_blocks[t]);
+    xb_free(body);
+
+    /* Accuracy vs SNR: σ_test 1 (0 dB) then 0.5 (6.02 dB); σ_test 0 has none. */
+    body = figure_body(script, "acc_vs_snr");
+    has_line(body, "set xlabel \"SNR (dB)\"");
+    cr_assert_eq(curves(body, idx, 16), NT);
+    for (size_t t = 0; t < NT; t++) {
+        cr_assert_eq(block_rows(data, idx[t], 4, v, 12), 2, "acc_vs_snr: two finite SNRs");
+        const size_t by_snr[2] = {2, 1};
+        for (size_t k = 0; k < 2; k++) {
+            size_t c = by_snr[k];
+            near("SNR", v[k * 4], -20 * log10(SIGMA[c]));
+            near("mean accuracy", v[k * 4 + 1], 100 * MEAN[t][c]);
+            near("upper 95% limit", v[k * 4 + 3], 100 * MEAN[t][c] + half_ci(t, c));
+        }
+    }
+    xb_free(body);
+
+    /* Heatmap: one block "σ_test index, σ_train index, mean %" of all points. */
+    body = figure_body(script, "heatmap");
+    has_line(body, "set xlabel \"σ_{test}\"");
+    has_line(body, "set ylabel \"σ_{train}\"");
+    has_line(body, "set cblabel \"mean accuracy (%)\"");
+    cr_assert_eq(curves(body, idx, 16), 3, "boxes and two label layers");
+    cr_assert(idx[0] == idx[1] && idx[1] == idx[2]);
+    cr_assert_eq(block_rows(data, idx[0], 3, v, 12), NT * NS);
+    for (size_t k = 0; k < NT * NS; k++) {
+        size_t c = (size_t)v[k * 3], t = (size_t)v[k * 3 + 1];
+        cr_assert(c < NS && t < NT && v[k * 3] == (double)c && v[k * 3 + 1] == (double)t);
+        near("heatmap cell", v[k * 3 + 2], 100 * MEAN[t][c]);
+    }
+    xb_free(body);
+
+    /* Votes: best σ_train (1: highest mean at K = 5) beside σ_train 0, a
+     * curve per σ_test of "K accuracy%", rising linearly from the single
+     * mean to VOTE at K = 5 (xb_test_sweep.h). */
+    body = figure_body(script, "acc_vs_votes");
+    has_line(body, "set xlabel \"votes K\"");
+    has_line(body, "set ylabel \"accuracy (%), majority of K\"");
+    has_line(body, "set title \"best: σ_{train} = 1.0\"");
+    has_line(body, "set title \"σ_{train} = 0.0\"");
+    cr_assert_eq(curves(body, idx, 16), 2 * NS, "two panels of one curve per sigma_test");
+    const size_t panel_train[2] = {2, 0};
+    for (size_t q = 0; q < 2; q++)
+        for (size_t c = 0; c < NS; c++) {
+            size_t t = panel_train[q];
+            cr_assert_eq(block_rows(data, idx[q * NS + c], 2, v, 12), NK);
+            for (size_t k = 0; k < NK; k++) {
+                double f = (double)k / (NK - 1);
+                near("K", v[k * 2], (double)(k + 1));
+                near("voted accuracy", v[k * 2 + 1],
+                     100 * (MEAN[t][c] + f * (VOTE[t][c] - MEAN[t][c])));
+            }
+        }
+    xb_free(body);
+
+    /* Each figure in both formats. */
+    cr_assert(strstr(script, "set terminal @SVG"), "no SVG terminal in the script");
+    xb_free(script), xb_free(data);
+    xb_plot_files_free(&files);
+    xb_sweep_result_free(&r);
+    xb_ctx_free(ctx);
+    xb_free(path), xb_free(out), xb_free(wrapper), xb_free(gp), xb_free(dat);
 }
 
 Test(plot, partial_and_no_votes, .init = make_dir, .fini = remove_dir)
