@@ -5,12 +5,14 @@
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_outfile.h"
 #include "xb_version.h"
 
 /* Matrices beyond 2^31 elements are not something a MVM study reads; the
@@ -19,8 +21,9 @@
 
 struct xb_h5_file {
     hid_t fid;
-    char *path; /* final */
-    char *tmp;  /* where the writes go */
+    char *path;   /* as asked for: messages name it */
+    char *target; /* where it goes (path, or the file a symlink at path names) */
+    char *tmp;    /* where the writes go */
 };
 
 /* HDF5 prints its error stack to stderr by default; a library must not. */
@@ -143,88 +146,58 @@ done:
 
 /* ---- writing: where ----------------------------------------------------- */
 
-/* Directory part of path ("." if none) and base name. */
-static void split_path(const char *path, char **dir, const char **base)
+/* Why the last HDF5 call failed, as strerror text: its file driver records
+ * "errno = N" in the message of the failed system call. */
+static herr_t find_errno(unsigned n, const H5E_error2_t *e, void *data)
 {
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        *dir = xb_strdup(".");
-        *base = path;
-        return;
-    }
-    size_t len = slash == path ? 1 : (size_t)(slash - path);
-    *dir = xb_malloc(len + 1, 1);
-    memcpy(*dir, path, len);
-    (*dir)[len] = '\0';
-    *base = slash + 1;
+    (void)n;
+    const char *at = e->desc ? strstr(e->desc, "errno = ") : NULL;
+    if (at && !*(int *)data)
+        *(int *)data = atoi(at + 8);
+    return 0;
+}
+
+static const char *h5_cause(void)
+{
+    int err = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_errno, &err);
+    return err > 0 ? strerror(err) : "the HDF5 library reported an error";
 }
 
 enum xb_status xb_h5_check_writable(struct xb_ctx *ctx, const char *path, const char *origin)
 {
-    struct stat sb;
-    char *dir;
-    const char *base;
-    enum xb_status st = XB_OK;
+    return xb_outfile_check(ctx, path, origin);
+}
 
-    split_path(path, &dir, &base);
-    if (!*base) {
-        st = xb_error(ctx, XB_EINVAL, "%s: expected a file name, not a directory", origin);
-        goto done;
-    }
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        st = xb_error(ctx, XB_EINVAL, "%s: %s is a directory; expected a file name", origin,
-                      path);
-        goto done;
-    }
-    if (stat(dir, &sb) != 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
-                      strerror(errno));
-        goto done;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        st = xb_error(ctx, XB_EIO, "%s: %s is not a directory", origin, dir);
-        goto done;
-    }
-    size_t len = strlen(dir) + 64;
-    char *probe = xb_malloc(len, 1);
-    snprintf(probe, len, "%s/.xbar-probe.%ld.tmp", dir, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
-                      strerror(errno));
-    } else {
-        close(fd);
-        unlink(probe);
-    }
-    xb_free(probe);
-done:
-    xb_free(dir);
-    return st;
+static void file_free(struct xb_h5_file *f)
+{
+    xb_free(f->tmp);
+    xb_free(f->target);
+    xb_free(f->path);
+    xb_free(f);
 }
 
 enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_file **out)
 {
-    char *dir;
-    const char *base;
-
     quiet_hdf5();
     *out = NULL;
-    split_path(path, &dir, &base);
-    size_t len = strlen(dir) + strlen(base) + 64;
     struct xb_h5_file *f = xb_calloc(1, sizeof *f);
+    f->fid = H5I_INVALID_HID;
     f->path = xb_strdup(path);
-    f->tmp = xb_malloc(len, 1);
-    snprintf(f->tmp, len, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
-    xb_free(dir);
-
-    /* EXCL: never write through someone else's file. */
-    f->fid = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    enum xb_status st = xb_outfile_target(ctx, path, path, &f->target);
+    if (!st)
+        st = xb_outfile_temp(ctx, f->target, &f->tmp);
+    if (st) {
+        file_free(f);
+        return st;
+    }
+    /* The temporary is ours (made with O_EXCL): HDF5 may truncate it. */
+    f->fid = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f->fid < 0) {
-        enum xb_status st = xb_error(ctx, XB_EIO, "%s: cannot create temporary file %s",
-                                     path, f->tmp);
-        xb_free(f->tmp);
-        xb_free(f->path);
-        xb_free(f);
+        st = xb_error(ctx, XB_EIO, "%s: cannot create HDF5 file %s: %s", path, f->tmp,
+                      h5_cause());
+        unlink(f->tmp);
+        file_free(f);
         return st;
     }
     *out = f;
@@ -238,9 +211,7 @@ void xb_h5_discard(struct xb_h5_file *f)
     if (f->fid >= 0)
         H5Fclose(f->fid);
     unlink(f->tmp);
-    xb_free(f->tmp);
-    xb_free(f->path);
-    xb_free(f);
+    file_free(f);
 }
 
 static enum xb_status fsync_path(struct xb_ctx *ctx, const char *path, int flags,
@@ -262,33 +233,44 @@ enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f)
 {
     enum xb_status st = XB_OK;
     if (H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s", f->path, f->tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s: %s", f->path, f->tmp,
+                      h5_cause());
         goto fail;
     }
     /* Close before the fsync: HDF5 writes its last metadata on close. */
     herr_t rc = H5Fclose(f->fid);
     f->fid = H5I_INVALID_HID;
     if (rc < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s", f->path, f->tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s: %s", f->path, f->tmp,
+                      h5_cause());
         goto fail;
     }
     st = fsync_path(ctx, f->tmp, O_RDONLY, "file");
     if (st != XB_OK)
         goto fail;
-    if (rename(f->tmp, f->path) != 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot rename %s onto it: %s", f->path, f->tmp,
-                      strerror(errno));
+    /* Whatever appeared at the target meanwhile is checked again: rename
+     * would replace a FIFO or a device as readily as a file. */
+    char *again;
+    st = xb_outfile_target(ctx, f->path, f->path, &again);
+    if (st != XB_OK)
+        goto fail;
+    int moved = strcmp(again, f->target) != 0;
+    xb_free(again);
+    if (moved) {
+        st = xb_error(ctx, XB_EIO, "%s: the file it names changed while it was written; the "
+                      "result is not saved", f->path);
+        goto fail;
+    }
+    if (rename(f->tmp, f->target) != 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot rename %s onto %s: %s", f->path, f->tmp,
+                      f->target, strerror(errno));
         goto fail;
     }
     /* The rename itself is durable only once the directory is synced. */
-    char *dir;
-    const char *base;
-    split_path(f->path, &dir, &base);
+    char *dir = xb_outfile_dir(f->target);
     st = fsync_path(ctx, dir, O_RDONLY | O_DIRECTORY, "directory");
     xb_free(dir);
-    xb_free(f->tmp);
-    xb_free(f->path);
-    xb_free(f);
+    file_free(f);
     return st;
 fail:
     xb_h5_discard(f);
@@ -375,7 +357,8 @@ enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
     if (root >= 0)
         H5Gclose(root);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write the root attributes", f->path);
+        return xb_error(ctx, XB_EIO, "%s: cannot write the root attributes: %s", f->path,
+                        h5_cause());
     return XB_OK;
 }
 
@@ -395,7 +378,8 @@ static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s", f->path, name);
+        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s: %s", f->path, name,
+                        h5_cause());
     return XB_OK;
 }
 
@@ -511,8 +495,8 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write attribute %s of %s", f->path, name,
-                        object);
+        return xb_error(ctx, XB_EIO, "%s: cannot write attribute %s of %s: %s", f->path, name,
+                        object, h5_cause());
     return XB_OK;
 }
 
