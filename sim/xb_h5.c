@@ -5,7 +5,6 @@
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -21,9 +20,9 @@
 
 struct xb_h5_file {
     hid_t fid;
-    char *path;   /* as asked for: messages name it */
-    char *target; /* where it goes (path, or the file a symlink at path names) */
-    char *tmp;    /* where the writes go */
+    char *path; /* final */
+    char *target; /* where it goes: path, or the file a symlink at path names */
+    char *tmp;  /* where the writes go */
 };
 
 /* HDF5 prints its error stack to stderr by default; a library must not. */
@@ -146,24 +145,6 @@ done:
 
 /* ---- writing: where ----------------------------------------------------- */
 
-/* Why the last HDF5 call failed, as strerror text: its file driver records
- * "errno = N" in the message of the failed system call. */
-static herr_t find_errno(unsigned n, const H5E_error2_t *e, void *data)
-{
-    (void)n;
-    const char *at = e->desc ? strstr(e->desc, "errno = ") : NULL;
-    if (at && !*(int *)data)
-        *(int *)data = atoi(at + 8);
-    return 0;
-}
-
-static const char *h5_cause(void)
-{
-    int err = 0;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_errno, &err);
-    return err > 0 ? strerror(err) : "the HDF5 library reported an error";
-}
-
 enum xb_status xb_h5_check_writable(struct xb_ctx *ctx, const char *path, const char *origin)
 {
     return xb_outfile_check(ctx, path, origin);
@@ -192,10 +173,12 @@ enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_f
         return st;
     }
     /* The temporary is ours (made with O_EXCL): HDF5 may truncate it. */
+    errno = 0; /* HDF5 keeps the open(2) error in errno */
     f->fid = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f->fid < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot create HDF5 file %s: %s", path, f->tmp,
-                      h5_cause());
+        int err = errno;
+        st = xb_error(ctx, XB_EIO, "%s: cannot create HDF5 file %s%s%s", path, f->tmp,
+                      err ? ": " : "", err ? strerror(err) : "");
         unlink(f->tmp);
         file_free(f);
         return st;
@@ -233,16 +216,14 @@ enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f)
 {
     enum xb_status st = XB_OK;
     if (H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s: %s", f->path, f->tmp,
-                      h5_cause());
+        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s", f->path, f->tmp);
         goto fail;
     }
     /* Close before the fsync: HDF5 writes its last metadata on close. */
     herr_t rc = H5Fclose(f->fid);
     f->fid = H5I_INVALID_HID;
     if (rc < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s: %s", f->path, f->tmp,
-                      h5_cause());
+        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s", f->path, f->tmp);
         goto fail;
     }
     st = fsync_path(ctx, f->tmp, O_RDONLY, "file");
@@ -357,8 +338,7 @@ enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
     if (root >= 0)
         H5Gclose(root);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write the root attributes: %s", f->path,
-                        h5_cause());
+        return xb_error(ctx, XB_EIO, "%s: cannot write the root attributes", f->path);
     return XB_OK;
 }
 
@@ -378,8 +358,7 @@ static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s: %s", f->path, name,
-                        h5_cause());
+        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s", f->path, name);
     return XB_OK;
 }
 
@@ -495,8 +474,8 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write attribute %s of %s: %s", f->path, name,
-                        object, h5_cause());
+        return xb_error(ctx, XB_EIO, "%s: cannot write attribute %s of %s", f->path, name,
+                        object);
     return XB_OK;
 }
 

@@ -136,7 +136,8 @@ enum xb_status xb_plot_check_dir(struct xb_ctx *ctx, const char *result_path,
 {
     struct stat sb;
     enum xb_status st = XB_OK;
-    char *dir = params && params->out_dir ? xb_strdup(params->out_dir) : xb_outfile_dir(result_path);
+    char *dir = params && params->out_dir ? xb_strdup(params->out_dir)
+                                          : xb_outfile_dir(result_path);
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT || mkdir(dir, 0777) != 0) {
             st = xb_error(ctx, XB_EIO, "%s: cannot use directory %s: %s", origin, dir,
