@@ -334,6 +334,12 @@ expect_usage "run: figure names too long" "File name too long" run "$tmp/syn.cfg
     --set sweep.output="$tmp/long/$mid"
 [ ! -e "$tmp/long/$mid" ] && ok "run: no sweep before the refusal" || bad "run swept first"
 expect_usage "plot: figure names too long" "File name too long" plot "$tmp/long/$long" -o "$tmp/figs"
+mkdir "$tmp/figfifo"
+mkfifo "$tmp/figfifo/syn_heatmap.svg"
+expect_usage "plot: a FIFO where a figure goes" "syn_heatmap.svg is a FIFO" plot "$tmp/syn.h5" \
+    -o "$tmp/figfifo"
+[ -p "$tmp/figfifo/syn_heatmap.svg" ] && [ "$(ls -A "$tmp/figfifo" | wc -l)" -eq 1 ] &&
+    ok "plot: the FIFO stays, nothing drawn" || bad "plot: $(ls -lA "$tmp/figfifo")"
 
 # ---- mnist-strokes: de Jong's sequence files, generated here --------------------
 # Sequence i: (i mod 10) + 2 pen steps of (i mod 10, 1), eod on the last; label i mod 10.
