@@ -6,7 +6,7 @@
 # For each way writing a result can fail — a read-only directory, a missing
 # directory, a directory at the output path, a full disk, a write that fails
 # midway (the file-size limit) — `xbar mvm -o`, `xbar train -o` and
-# `xbar sweep` must: exit non-zero (2 when the path is refused before the
+# `xbar sweep` (and `xbar plot -o` for the read-only directory) must: exit non-zero (2 when the path is refused before the
 # work, 1 when the write fails, never a signal), print one error naming the
 # path and the cause, leave an older file at that path byte-identical, and
 # leave no temporary file behind (DESIGN.md §6, sim/xb_outfile.h).
@@ -121,6 +121,8 @@ if [ -n "$ro_how" ]; then
         train "$tmp/syn.cfg" --quiet -o "$tmp/ro/train.h5"
     expect "read-only dir: sweep" 2 "$ro_cause" "$tmp/ro" sweep.h5 \
         sweep "$tmp/syn.cfg" --quiet --set sweep.output="$tmp/ro/sweep.h5"
+    expect "read-only dir: plot" 2 "$ro_cause" "$tmp/ro" sweep_heatmap.png \
+        plot "$tmp/keep/sweep.h5" -o "$tmp/ro"
 else
     skipped "read-only directory: as root neither a tmpfs mount nor chattr +i works here"
 fi
