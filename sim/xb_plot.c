@@ -176,10 +176,16 @@ void xb_plot_emit(struct plotter *p, const char *name, const char *body, int wid
     for (int f = 0; f < 2; f++) {
         XB_ASSERT(p->n_out < XB_PLOT_MAX_FILES);
         char *base = xb_plot_str_printf("%s_%s.%s", p->stem, name, formats[f]);
-        char *final = path_join(p->dir, base), *tmp = NULL;
+        char *path = path_join(p->dir, base), *final = NULL, *tmp = NULL;
         xb_free(base);
+        /* A symlink to a figure is written through (xb_outfile.h). */
+        if (p->st == XB_OK)
+            p->st = xb_outfile_target(p->ctx, path, path, &final);
         if (p->st == XB_OK)
             p->st = xb_outfile_temp(p->ctx, final, &tmp);
+        if (!final)
+            final = xb_strdup(path);
+        xb_free(path);
         p->final[p->n_out] = final;
         p->tmp[p->n_out] = tmp;
         fputs("reset\nset encoding utf8\n", p->gp);
@@ -269,6 +275,17 @@ static enum xb_status commit(struct plotter *p)
                             p->final[k]);
     }
     for (size_t k = 0; k < p->n_out; k++) {
+        /* What appeared meanwhile is checked again: rename would replace
+         * a FIFO, or a symlink put there, as readily as a figure. */
+        char *again;
+        enum xb_status st = xb_outfile_target(p->ctx, p->final[k], p->final[k], &again);
+        if (st != XB_OK)
+            return st;
+        int moved = strcmp(again, p->final[k]) != 0;
+        xb_free(again);
+        if (moved)
+            return xb_error(p->ctx, XB_EIO, "%s changed while the figures were drawn; not "
+                            "replaced", p->final[k]);
         if (rename(p->tmp[k], p->final[k]) != 0)
             return xb_error(p->ctx, XB_EIO, "cannot rename %s onto %s: %s", p->tmp[k],
                             p->final[k], strerror(errno));

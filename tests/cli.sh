@@ -340,6 +340,14 @@ expect_usage "plot: a FIFO where a figure goes" "syn_heatmap.svg is a FIFO" plot
     -o "$tmp/figfifo"
 [ -p "$tmp/figfifo/syn_heatmap.svg" ] && [ "$(ls -A "$tmp/figfifo" | wc -l)" -eq 1 ] &&
     ok "plot: the FIFO stays, nothing drawn" || bad "plot: $(ls -lA "$tmp/figfifo")"
+mkdir "$tmp/figlink"
+echo old >"$tmp/figlink/kept.svg"
+ln -s kept.svg "$tmp/figlink/syn_heatmap.svg"
+run plot "$tmp/syn.h5" -o "$tmp/figlink"
+[ "$rc" -eq 0 ] && [ -L "$tmp/figlink/syn_heatmap.svg" ] && grep -q "<svg" "$tmp/figlink/kept.svg" &&
+    [ -z "$(ls -A "$tmp/figlink" | grep '\.tmp$')" ] &&
+    ok "plot: a symlink to a figure is written through" ||
+    bad "plot through a symlink: exit $rc, $(ls -lA "$tmp/figlink" | head -c 300)"
 
 # ---- mnist-strokes: de Jong's sequence files, generated here --------------------
 # Sequence i: (i mod 10) + 2 pen steps of (i mod 10, 1), eod on the last; label i mod 10.
