@@ -21,7 +21,7 @@
 #      reference in every dataset and attribute, byte for byte
 #      (tests/tools/h5same), except the root attributes that record how the
 #      file was made and so legitimately differ: created (the time),
-#      threads and command_line (--resume, --threads).
+#      threads, command_line (--resume, --threads) and blas_threads.
 # A kill that lands after the run has ended is counted apart (not a kill);
 # nothing here fails on timing. Prints, per command, kills, corrupt files,
 # failed resumes, mismatches and stale temporaries; exits 1 if any but the
@@ -32,8 +32,11 @@ XBAR=${XBAR:-build/xbar}
 H5SAME=${H5SAME:-build/tests/tools/h5same}
 SEED=${KILLTEST_SEED:-20261129}
 KILLS=${KILLTEST_KILLS:-26}
-# The provenance that differs between a resumed and an uninterrupted run.
-EXCLUDE="-x created -x threads -x command_line"
+# The provenance that differs between a resumed and an uninterrupted run:
+# when the file was written, the thread count and the argv it ran with,
+# and the threads OpenBLAS may use (recorded once the root attributes
+# carry the BLAS provenance; absent attributes are not an error).
+EXCLUDE="-x created -x threads -x command_line -x blas_threads"
 # Idle OpenMP threads sleep instead of spinning: on a loaded two-core
 # machine spinning makes --threads 2 several times slower. Results do not
 # depend on it (they are bit-identical for any thread count).

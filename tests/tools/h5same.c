@@ -5,7 +5,8 @@
  *
  * Every object path of A is in B and the other way round; every dataset
  * and every attribute (of the root, groups and datasets) has the same
- * datatype, the same shape and the same bytes (strings: the same text);
+ * datatype, the same shape and the same bytes (variable-length strings:
+ * the same text; compounds, arrays and sequences member by member);
  * except the root attributes named by -x, which may differ (provenance
  * such as the creation time). Exit 0 if the same, 1 with the first
  * difference on stderr, 2 if a file cannot be read. Prints how many
@@ -35,8 +36,49 @@ static int differs(struct walk *w, const char *fmt, const char *name)
     return -1;
 }
 
-/* The values of two datasets or attributes (attr != 0) of equal type and
- * shape, compared as bytes; variable-length strings as text. */
+/* Whether n elements of memory type t at x and y are equal: numbers and
+ * fixed-size data as bytes, variable-length strings as text, variable-
+ * length sequences, compounds and arrays member by member. */
+static int equal(hid_t t, const char *x, const char *y, size_t n)
+{
+    size_t size = H5Tget_size(t);
+    H5T_class_t c = H5Tget_class(t);
+    if (c == H5T_STRING && H5Tis_variable_str(t) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            const char *p = ((char *const *)x)[i], *q = ((char *const *)y)[i];
+            if (strcmp(p ? p : "", q ? q : ""))
+                return 0;
+        }
+        return 1;
+    }
+    if (c != H5T_VLEN && c != H5T_COMPOUND && c != H5T_ARRAY)
+        return !memcmp(x, y, n * size);
+    int same = 1;
+    for (size_t i = 0; i < n && same; i++, x += size, y += size) {
+        if (c == H5T_VLEN) {
+            const hvl_t *p = (const hvl_t *)x, *q = (const hvl_t *)y;
+            hid_t base = H5Tget_super(t);
+            same = p->len == q->len && equal(base, p->p, q->p, p->len);
+            H5Tclose(base);
+        } else if (c == H5T_ARRAY) {
+            hid_t base = H5Tget_super(t);
+            same = equal(base, x, y, size / H5Tget_size(base));
+            H5Tclose(base);
+        } else {
+            int members = H5Tget_nmembers(t);
+            for (int m = 0; m < members && same; m++) {
+                hid_t mt = H5Tget_member_type(t, (unsigned)m);
+                size_t off = H5Tget_member_offset(t, (unsigned)m);
+                same = equal(mt, x + off, y + off, 1);
+                H5Tclose(mt);
+            }
+        }
+    }
+    return same;
+}
+
+/* The values of two datasets or attributes (attr != 0): the same file
+ * datatype, the same shape, equal values (above). */
 static int same_values(struct walk *w, hid_t x, hid_t y, int attr, const char *name)
 {
     hid_t tx = attr ? H5Aget_type(x) : H5Dget_type(x);
@@ -50,28 +92,24 @@ static int same_values(struct walk *w, hid_t x, hid_t y, int attr, const char *n
         rc = differs(w, "%s: the shapes differ", name);
     if (rc)
         goto done;
-    hssize_t n = H5Sget_simple_extent_npoints(sx);
-    int vstr = H5Tis_variable_str(tx) > 0;
-    size_t size = vstr ? sizeof(char *) : H5Tget_size(tx);
-    char *bx = calloc((size_t)n + 1, size), *by = calloc((size_t)n + 1, size);
-    /* The file's own type as the memory type: the bytes as stored. */
-    herr_t ex = attr ? H5Aread(x, tx, bx) : H5Dread(x, tx, H5S_ALL, H5S_ALL, H5P_DEFAULT, bx);
-    herr_t ey = attr ? H5Aread(y, ty, by) : H5Dread(y, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, by);
-    if (ex < 0 || ey < 0) {
+    /* Little-endian IEEE and integers are the native types here: the bytes
+     * read are the bytes stored. */
+    hid_t mem = H5Tget_native_type(tx, H5T_DIR_DEFAULT);
+    size_t n = (size_t)H5Sget_simple_extent_npoints(sx), size = H5Tget_size(mem);
+    char *bx = calloc(n + 1, size), *by = calloc(n + 1, size);
+    herr_t ex = attr ? H5Aread(x, mem, bx) : H5Dread(x, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, bx);
+    herr_t ey = attr ? H5Aread(y, mem, by) : H5Dread(y, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, by);
+    if (ex < 0 || ey < 0)
         rc = differs(w, "%s: cannot be read", name);
-    } else if (vstr) {
-        for (hssize_t i = 0; i < n && !rc; i++) {
-            const char *p = ((char **)bx)[i], *q = ((char **)by)[i];
-            if (strcmp(p ? p : "", q ? q : ""))
-                rc = differs(w, "%s: the text differs", name);
-        }
-        H5Dvlen_reclaim(tx, sx, H5P_DEFAULT, bx);
-        H5Dvlen_reclaim(ty, sy, H5P_DEFAULT, by);
-    } else if (memcmp(bx, by, (size_t)n * size)) {
-        rc = differs(w, "%s: the bytes differ", name);
+    else if (!equal(mem, bx, by, n))
+        rc = differs(w, "%s: the values differ", name);
+    if (ex >= 0 && ey >= 0 && H5Tdetect_class(mem, H5T_VLEN) + H5Tis_variable_str(mem) > 0) {
+        H5Dvlen_reclaim(mem, sx, H5P_DEFAULT, bx);
+        H5Dvlen_reclaim(mem, sy, H5P_DEFAULT, by);
     }
     free(bx);
     free(by);
+    H5Tclose(mem);
 done:
     H5Tclose(tx), H5Tclose(ty), H5Sclose(sx), H5Sclose(sy);
     return rc;
