@@ -107,7 +107,7 @@ campaign() {
     }
     T=$(($(now_ms) - t0))
     mv "$out" "$tmp/ref.h5"
-    kills=0 late=0 corrupt=0 failed=0 mismatch=0 stale=0 empty=0
+    kills=0 late=0 corrupt=0 failed=0 mismatch=0 stale=0 empty=0 midwrite=0
     awk -v n="$KILLS" -v t="$T" -v s="$SEED" \
         'BEGIN { srand(s); for (i = 1; i <= n; i++) printf "%.3f\n", rand() * t / 1000 }' \
         >"$tmp/moments"
@@ -131,6 +131,8 @@ campaign() {
             echo "FAIL $kind: trial $i: the run exited $rc before its kill at ${at}s"
             failed=$((failed + 1))
         fi
+        # A temporary left behind: the kill landed while a file was written.
+        ls -A "$tmp" | grep -q '\.tmp$' && midwrite=$((midwrite + 1))
         if [ ! -e "$out" ]; then
             empty=$((empty + 1))
         elif ! valid "$kind"; then
@@ -157,7 +159,8 @@ campaign() {
         fi
     done <"$tmp/moments"
     same=$("$H5SAME" $EXCLUDE "$tmp/ref.h5" "$out" 2>&1)
-    echo "$kind: run ${T} ms; $kills kills ($late runs ended before their moment; $empty left no file)," \
+    echo "$kind: run ${T} ms; $kills kills ($late runs ended before their moment; $empty left no file;" \
+        "$midwrite left a temporary, killed while writing)," \
         "$corrupt corrupt files, $failed failed resumes, $mismatch mismatches, $stale stale temporaries;" \
         "last: ${same#h5same: }"
     total_bad=$((total_bad + corrupt + failed + mismatch + stale))
