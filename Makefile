@@ -2,6 +2,7 @@
 #
 #   make              build build/xbar and build/libxbar.a
 #   make test         install what is missing, build, run every test
+#   make killtest     kill -9 campaign: sweep, train and mvm killed at seeded moments (~1-2 min)
 #   make bench        performance ratios measured in one run
 #   make demo         the main job: xbar run configs/quickstart.cfg (sweep, plots, tables)
 #   make demo-devices the xbar mvm study over devices and ADC bits
@@ -63,8 +64,9 @@ BIN      := $(BUILD)/xbar
 TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
+H5SAME   := $(BUILD)/tests/tools/h5same
 
-.PHONY: all test check bench demo demo-devices deps clean data
+.PHONY: all test check killtest bench demo demo-devices deps clean data
 all: $(BIN)
 
 # The Gaussian and activation kernels are built with -O3 so that they vectorise
@@ -114,7 +116,17 @@ check: $(BIN) $(TESTS)
 	  echo "== $$t"; XBAR=$(abspath $(BIN)) $$t --jobs 1 || fail=1; \
 	done; \
 	XBAR=$(abspath $(BIN)) sh tests/cli.sh || fail=1; \
+	XBAR=$(abspath $(BIN)) sh tests/faults.sh || fail=1; \
 	exit $$fail
+
+# The kill -9 campaign (tests/killtest.sh): not in check, it takes a minute
+# or two; .ci/run runs it after make test.
+killtest: $(BIN) $(H5SAME)
+	XBAR=$(abspath $(BIN)) H5SAME=$(abspath $(H5SAME)) sh tests/killtest.sh
+
+$(H5SAME): $(BUILD)/tests/tools/h5same.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -lhdf5 -o $@
 
 test: deps
 	@$(MAKE) --no-print-directory data
@@ -188,4 +200,4 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
          $(BUILD)/tests/bench/bench_models.d \
-         $(BUILD)/sim/tools/mnist_npm2idx.d
+         $(BUILD)/sim/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d

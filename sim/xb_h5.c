@@ -11,6 +11,8 @@
 
 #include "xb_alloc.h"
 #include "xb_h5_impl.h"
+#include "xb_outfile.h"
+#include "xb_version.h"
 
 /* Matrices beyond 2^31 elements are not something a MVM study reads; the
  * limit keeps index arithmetic and allocation sizes far from overflow. */
@@ -249,88 +251,42 @@ enum xb_status xb_h5_read_attr_integer(struct xb_ctx *ctx, const char *path, hid
 
 /* ---- writing: where ----------------------------------------------------- */
 
-/* Directory part of path ("." if none) and base name. */
-static void split_path(const char *path, char **dir, const char **base)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash) {
-        *dir = xb_strdup(".");
-        *base = path;
-        return;
-    }
-    size_t len = slash == path ? 1 : (size_t)(slash - path);
-    *dir = xb_malloc(len + 1, 1);
-    memcpy(*dir, path, len);
-    (*dir)[len] = '\0';
-    *base = slash + 1;
-}
-
 enum xb_status xb_h5_check_writable(struct xb_ctx *ctx, const char *path, const char *origin)
 {
-    struct stat sb;
-    char *dir;
-    const char *base;
-    enum xb_status st = XB_OK;
+    return xb_outfile_check(ctx, path, origin);
+}
 
-    split_path(path, &dir, &base);
-    if (!*base) {
-        st = xb_error(ctx, XB_EINVAL, "%s: expected a file name, not a directory", origin);
-        goto done;
-    }
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        st = xb_error(ctx, XB_EINVAL, "%s: %s is a directory; expected a file name", origin,
-                      path);
-        goto done;
-    }
-    if (stat(dir, &sb) != 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
-                      strerror(errno));
-        goto done;
-    }
-    if (!S_ISDIR(sb.st_mode)) {
-        st = xb_error(ctx, XB_EIO, "%s: %s is not a directory", origin, dir);
-        goto done;
-    }
-    size_t len = strlen(dir) + 64;
-    char *probe = xb_malloc(len, 1);
-    snprintf(probe, len, "%s/.xbar-probe.%ld.tmp", dir, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
-                      strerror(errno));
-    } else {
-        close(fd);
-        unlink(probe);
-    }
-    xb_free(probe);
-done:
-    xb_free(dir);
-    return st;
+static void file_free(struct xb_h5_file *f)
+{
+    xb_free(f->tmp);
+    xb_free(f->target);
+    xb_free(f->path);
+    xb_free(f);
 }
 
 enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_file **out)
 {
-    char *dir;
-    const char *base;
-
     xb_h5_quiet();
     *out = NULL;
-    split_path(path, &dir, &base);
-    size_t len = strlen(dir) + strlen(base) + 64;
     struct xb_h5_file *f = xb_calloc(1, sizeof *f);
+    f->fid = H5I_INVALID_HID;
     f->path = xb_strdup(path);
-    f->tmp = xb_malloc(len, 1);
-    snprintf(f->tmp, len, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
-    xb_free(dir);
-
-    /* EXCL: never write through someone else's file. */
-    f->fid = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    enum xb_status st = xb_outfile_target(ctx, path, path, &f->target);
+    if (!st)
+        st = xb_outfile_temp(ctx, f->target, &f->tmp);
+    if (st) {
+        file_free(f);
+        return st;
+    }
+    /* The temporary is ours (made with O_EXCL): HDF5 may truncate it. */
+    errno = 0; /* HDF5 keeps the open(2) error in errno */
+    f->fid = H5Fcreate(f->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f->fid < 0) {
-        enum xb_status st = xb_error(ctx, XB_EIO, "%s: cannot create temporary file %s",
-                                     path, f->tmp);
-        xb_free(f->tmp);
-        xb_free(f->path);
-        xb_free(f);
+        int err = errno;
+        st = xb_error(ctx, XB_EIO, "%s: cannot create HDF5 file %s%s%s", path, f->tmp,
+                      err ? ": " : "", err ? strerror(err) : "");
+        unlink(f->tmp);
+        file_free(f);
         return st;
     }
     *out = f;
@@ -344,9 +300,7 @@ void xb_h5_discard(struct xb_h5_file *f)
     if (f->fid >= 0)
         H5Fclose(f->fid);
     unlink(f->tmp);
-    xb_free(f->tmp);
-    xb_free(f->path);
-    xb_free(f);
+    file_free(f);
 }
 
 static enum xb_status fsync_path(struct xb_ctx *ctx, const char *path, int flags,
@@ -381,20 +335,29 @@ enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f)
     st = fsync_path(ctx, f->tmp, O_RDONLY, "file");
     if (st != XB_OK)
         goto fail;
-    if (rename(f->tmp, f->path) != 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot rename %s onto it: %s", f->path, f->tmp,
-                      strerror(errno));
+    /* Whatever appeared at the target meanwhile is checked again: rename
+     * would replace a FIFO or a device as readily as a file. */
+    char *again;
+    st = xb_outfile_target(ctx, f->path, f->path, &again);
+    if (st != XB_OK)
+        goto fail;
+    int moved = strcmp(again, f->target) != 0;
+    xb_free(again);
+    if (moved) {
+        st = xb_error(ctx, XB_EIO, "%s: the file it names changed while it was written; the "
+                      "result is not saved", f->path);
+        goto fail;
+    }
+    if (rename(f->tmp, f->target) != 0) {
+        st = xb_error(ctx, XB_EIO, "%s: cannot rename %s onto %s: %s", f->path, f->tmp,
+                      f->target, strerror(errno));
         goto fail;
     }
     /* The rename itself is durable only once the directory is synced. */
-    char *dir;
-    const char *base;
-    split_path(f->path, &dir, &base);
+    char *dir = xb_outfile_dir(f->target);
     st = fsync_path(ctx, dir, O_RDONLY | O_DIRECTORY, "directory");
     xb_free(dir);
-    xb_free(f->tmp);
-    xb_free(f->path);
-    xb_free(f);
+    file_free(f);
     return st;
 fail:
     xb_h5_discard(f);

@@ -7,11 +7,15 @@
  * finite. Errors name the option, the file, the dataset and what was
  * expected.
  *
- * Writing (DESIGN.md §6): xb_h5_create opens a temporary file
- * ".NAME.PID.tmp" in the directory of the final path; the writes go there;
- * xb_h5_commit flushes, fsyncs, closes and renames it onto the final path,
- * then fsyncs the directory. A run killed before the rename leaves the
- * final path untouched (and at worst a .tmp file beside it). Every dataset
+ * Writing (DESIGN.md §6): xb_h5_create opens a temporary file beside the
+ * final path (".NAME.PID-N.tmp", named and cleaned up by the rules of
+ * xb_outfile.h); the writes go there; xb_h5_commit flushes, closes, fsyncs
+ * and renames it onto the final path, then fsyncs the directory. A run
+ * killed before the rename leaves the final path untouched (and at worst a
+ * temporary beside it, which the next write of that path removes). The
+ * final path must name a regular file or nothing; a symbolic link to a
+ * regular file is written through (the link stays). Errors name the path
+ * and the cause (errno's text when the system said why). Every dataset
  * carries `units` and `description` attributes; the root carries what made
  * the file (xb_h5_write_meta).
  *
@@ -41,9 +45,9 @@ enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
                                  size_t *rows, size_t *cols);
 
 /* Checks, before any work is done, that a result can be written to path:
- * it is not a directory and its directory accepts a new file (tested by
- * creating and removing one, which also catches read-only file systems
- * that access(2) does not). XB_EIO with "origin: ..." otherwise. */
+ * xb_outfile_check (a regular file or nothing there, a directory that
+ * accepts a new file, a temporary name that fits). XB_EINVAL or XB_EIO
+ * with "origin: ..." otherwise. */
 enum xb_status xb_h5_check_writable(struct xb_ctx *ctx, const char *path, const char *origin);
 
 struct xb_h5_file;

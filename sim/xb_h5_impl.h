@@ -11,8 +11,9 @@
 
 struct xb_h5_file {
     hid_t fid;
-    char *path; /* final */
-    char *tmp;  /* where the writes go */
+    char *path;   /* final */
+    char *target; /* where it goes: path, or the file a symlink at path names */
+    char *tmp;    /* where the writes go */
 };
 
 /* Switches off HDF5's printing of its error stack (a library must not print). */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_outfile.h"
 #include "xb_plot_impl.h"
 #include "xb_summary.h"
 
@@ -23,6 +24,12 @@
 #define GP_OUTPUT_MAX 8192
 
 static const char *const formats[2] = {"png", "svg"};
+
+/* Every figure name xb_plot_figures.c emits (xb_plot_emit checks), so the
+ * output paths can all be checked before the work. */
+static const char *const figure_names[] = {"acc_vs_sigma", "acc_vs_t", "err_vs_sigma",
+                                           "err_vs_t", "acc_vs_snr", "heatmap", "acc_vs_votes"};
+#define N_FIGURE_NAMES (sizeof figure_names / sizeof figure_names[0])
 
 /* ---- small things ------------------------------------------------------- */
 
@@ -83,19 +90,6 @@ FILE *xb_plot_mem_open(char **buf, size_t *len)
     return f;
 }
 
-/* The directory part of path ("." if none). */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xb_strdup(".");
-    size_t len = slash == path ? 1 : (size_t)(slash - path);
-    char *d = xb_malloc(len + 1, 1);
-    memcpy(d, path, len);
-    d[len] = '\0';
-    return d;
-}
-
 /* The file name of path without .h5 / .hdf5 / .he5. */
 static char *stem_of(const char *path)
 {
@@ -142,7 +136,8 @@ enum xb_status xb_plot_check_dir(struct xb_ctx *ctx, const char *result_path,
 {
     struct stat sb;
     enum xb_status st = XB_OK;
-    char *dir = params && params->out_dir ? xb_strdup(params->out_dir) : dir_of(result_path);
+    char *dir = params && params->out_dir ? xb_strdup(params->out_dir)
+                                          : xb_outfile_dir(result_path);
     if (stat(dir, &sb) != 0) {
         if (errno != ENOENT || mkdir(dir, 0777) != 0) {
             st = xb_error(ctx, XB_EIO, "%s: cannot use directory %s: %s", origin, dir,
@@ -153,18 +148,18 @@ enum xb_status xb_plot_check_dir(struct xb_ctx *ctx, const char *result_path,
         st = xb_error(ctx, XB_EIO, "%s: %s is not a directory", origin, dir);
         goto done;
     }
-    /* Tested by creating a file: access(2) misses read-only mounts. */
-    char *probe = xb_plot_str_printf("%s/.xbar-probe.%ld.tmp", dir, (long)getpid());
-    FILE *f = fopen(probe, "w");
-    int err = errno;
-    if (f) {
-        fclose(f);
-        unlink(probe);
+    /* Each figure's path, as xb_outfile.h checks it (which also tests the
+     * directory by creating a file: access(2) misses read-only mounts). */
+    char *stem = stem_of(result_path);
+    for (size_t i = 0; i < N_FIGURE_NAMES && st == XB_OK; i++) {
+        for (int f = 0; f < 2 && st == XB_OK; f++) {
+            char *path = xb_plot_str_printf("%s/%s_%s.%s", dir, stem, figure_names[i],
+                                            formats[f]);
+            st = xb_outfile_check(ctx, path, origin);
+            xb_free(path);
+        }
     }
-    xb_free(probe);
-    if (!f)
-        st = xb_error(ctx, XB_EIO, "%s: cannot write to directory %s: %s", origin, dir,
-                      strerror(err));
+    xb_free(stem);
 done:
     xb_free(dir);
     return st;
@@ -174,18 +169,29 @@ done:
 
 void xb_plot_emit(struct plotter *p, const char *name, const char *body, int width)
 {
+    size_t known = 0;
+    while (known < N_FIGURE_NAMES && strcmp(figure_names[known], name))
+        known++;
+    XB_ASSERT(known < N_FIGURE_NAMES);
     for (int f = 0; f < 2; f++) {
         XB_ASSERT(p->n_out < XB_PLOT_MAX_FILES);
         char *base = xb_plot_str_printf("%s_%s.%s", p->stem, name, formats[f]);
-        char *hidden = xb_plot_str_printf(".%s.%ld.tmp", base, (long)getpid());
-        p->final[p->n_out] = path_join(p->dir, base);
-        p->tmp[p->n_out] = path_join(p->dir, hidden);
+        char *path = path_join(p->dir, base), *final = NULL, *tmp = NULL;
         xb_free(base);
-        xb_free(hidden);
+        /* A symlink to a figure is written through (xb_outfile.h). */
+        if (p->st == XB_OK)
+            p->st = xb_outfile_target(p->ctx, path, path, &final);
+        if (p->st == XB_OK)
+            p->st = xb_outfile_temp(p->ctx, final, &tmp);
+        if (!final)
+            final = xb_strdup(path);
+        xb_free(path);
+        p->final[p->n_out] = final;
+        p->tmp[p->n_out] = tmp;
         fputs("reset\nset encoding utf8\n", p->gp);
         fprintf(p->gp, "set terminal @%s size %d,%d\n", f ? "SVG" : "PNG", width, PLOT_H);
         fputs("set output ", p->gp);
-        xb_plot_gp_quote(p->gp, p->tmp[p->n_out]);
+        xb_plot_gp_quote(p->gp, tmp ? tmp : "");
         fprintf(p->gp, "\n%sunset output\n\n", body);
         p->n_out++;
     }
@@ -269,6 +275,17 @@ static enum xb_status commit(struct plotter *p)
                             p->final[k]);
     }
     for (size_t k = 0; k < p->n_out; k++) {
+        /* What appeared meanwhile is checked again: rename would replace
+         * a FIFO, or a symlink put there, as readily as a figure. */
+        char *again;
+        enum xb_status st = xb_outfile_target(p->ctx, p->final[k], p->final[k], &again);
+        if (st != XB_OK)
+            return st;
+        int moved = strcmp(again, p->final[k]) != 0;
+        xb_free(again);
+        if (moved)
+            return xb_error(p->ctx, XB_EIO, "%s changed while the figures were drawn; not "
+                            "replaced", p->final[k]);
         if (rename(p->tmp[k], p->final[k]) != 0)
             return xb_error(p->ctx, XB_EIO, "cannot rename %s onto %s: %s", p->tmp[k],
                             p->final[k], strerror(errno));
@@ -302,11 +319,8 @@ enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r
                         "(Debian gnuplot-nox, installed by 'make deps')", r->path, name,
                         strchr(name, '/') ? "" : " in PATH");
 
-    p.dir = params && params->out_dir ? xb_strdup(params->out_dir) : dir_of(r->path);
+    p.dir = params && params->out_dir ? xb_strdup(params->out_dir) : xb_outfile_dir(r->path);
     p.stem = stem_of(r->path);
-    p.tmp_prefix = xb_plot_str_printf("%s/.%s.%ld", p.dir, p.stem, (long)getpid());
-    p.dat_path = xb_plot_str_printf("%s.dat.tmp", p.tmp_prefix);
-    p.gp_path = xb_plot_str_printf("%s.gp.tmp", p.tmp_prefix);
     p.train = xb_malloc(r->n_train, sizeof *p.train);
     p.test = xb_malloc(r->n_test, sizeof *p.test);
     xb_summary_order(r->sigma_train, r->n_train, p.train);
@@ -316,6 +330,15 @@ enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r
         for (size_t j = 0; j < r->n_test; j++)
             xb_summary_point(r, i, j, &p.ci[i * r->n_test + j]);
 
+    char *dat = xb_plot_str_printf("%s/%s.dat", p.dir, p.stem);
+    char *gp = xb_plot_str_printf("%s/%s.gp", p.dir, p.stem);
+    st = xb_outfile_temp(ctx, dat, &p.dat_path);
+    if (!st)
+        st = xb_outfile_temp(ctx, gp, &p.gp_path);
+    xb_free(dat);
+    xb_free(gp);
+    if (st)
+        goto done;
     p.dat = fopen(p.dat_path, "w");
     p.gp = p.dat ? fopen(p.gp_path, "w") : NULL;
     if (!p.gp) {
@@ -326,7 +349,7 @@ enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r
     script_head(&p);
     xb_plot_write_figures(&p);
     if ((st = close_file(ctx, &p.dat, p.dat_path)) != XB_OK ||
-        (st = close_file(ctx, &p.gp, p.gp_path)) != XB_OK)
+        (st = close_file(ctx, &p.gp, p.gp_path)) != XB_OK || (st = p.st) != XB_OK)
         goto done;
     if (p.n_out == 0)
         goto done; /* nothing done yet: nothing to draw */
@@ -337,10 +360,12 @@ done:
         fclose(p.dat);
     if (p.gp)
         fclose(p.gp);
-    unlink(p.dat_path);
-    unlink(p.gp_path);
+    if (p.dat_path)
+        unlink(p.dat_path);
+    if (p.gp_path)
+        unlink(p.gp_path);
     for (size_t k = 0; k < p.n_out; k++) {
-        if (p.final[k])
+        if (p.final[k] && p.tmp[k])
             unlink(p.tmp[k]); /* not renamed: remove what gnuplot left */
         xb_free(p.tmp[k]);
         xb_free(p.final[k]);
@@ -352,7 +377,6 @@ done:
     xb_free(p.test);
     xb_free(p.gp_path);
     xb_free(p.dat_path);
-    xb_free(p.tmp_prefix);
     xb_free(p.stem);
     xb_free(p.dir);
     xb_free(program);

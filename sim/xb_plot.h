@@ -21,14 +21,13 @@
  * in `skipped`. Only done points are drawn.
  *
  * How: the data go to a temporary file and the script to another, both
- * hidden (".STEM.PID.*.tmp") in the output directory; gnuplot runs once
+ * hidden in the output directory (named by xb_outfile.h); gnuplot runs once
  * through popen; every figure is written under a temporary name and
  * renamed onto its final name only once gnuplot has exited with status 0,
  * so a failed or killed run leaves the old figures untouched. The
  * temporary files are removed whatever happens. Nothing prints: gnuplot's
  * messages are captured and a failure's message is in the context.
- * Not thread-safe with itself in one directory and process (the
- * temporary names are per process).
+ * Not thread-safe with itself in one directory and process.
  */
 #ifndef XB_PLOT_H
 #define XB_PLOT_H
@@ -56,8 +55,10 @@ struct xb_plot_files {
 
 /* Checks, before any work, that figures of the result file result_path
  * can be written where params puts them (creating params->out_dir, one
- * level, if it does not exist). XB_EIO naming origin (e.g. "-o out") and
- * the directory otherwise. */
+ * level, if it does not exist): every figure's path passes
+ * xb_outfile_check (its name fits, nothing but a regular file is there).
+ * XB_EIO or XB_EINVAL naming origin (e.g. "-o out") and the path
+ * otherwise. */
 enum xb_status xb_plot_check_dir(struct xb_ctx *ctx, const char *result_path,
                                  const struct xb_plot_params *params, const char *origin);
 

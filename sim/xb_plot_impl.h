@@ -22,9 +22,8 @@ struct plotter {
     const struct xb_sweep_result *r;
     char *dir;          /* output directory */
     char *stem;         /* result file name without extension */
-    char *tmp_prefix;   /* "DIR/.STEM.PID" */
-    char *dat_path;     /* data blocks */
-    char *gp_path;      /* the script */
+    char *dat_path;     /* data blocks (a temporary, xb_outfile.h) */
+    char *gp_path;      /* the script (a temporary) */
     FILE *dat, *gp;
     int block;          /* index of the next data block */
     size_t *train;      /* σ_train indices, increasing */
@@ -33,6 +32,7 @@ struct plotter {
     size_t n_out;
     char *tmp[XB_PLOT_MAX_FILES], *final[XB_PLOT_MAX_FILES];
     struct xb_plot_files *files;
+    enum xb_status st;  /* the first failure to make a figure's temporary */
 };
 
 /* ---- xb_plot.c ---------------------------------------------------------- */

@@ -6,6 +6,12 @@
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
+enum xb_status xb_report_check(struct xb_ctx *ctx, const char *path, const char *out_dir)
+{
+    struct xb_plot_params pp = {.out_dir = out_dir};
+    return xb_plot_check_dir(ctx, path, &pp, "plots");
+}
+
 enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_dir, int quiet,
                          FILE *out)
 {
@@ -15,7 +21,7 @@ enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_d
         return st;
     struct xb_plot_params pp = {.out_dir = out_dir};
     struct xb_plot_files files = {0};
-    st = xb_plot_check_dir(ctx, path, &pp, "plots");
+    st = xb_report_check(ctx, path, out_dir);
     if (!st)
         st = xb_plot_sweep(ctx, &r, &pp, &files);
     if (!st)

@@ -15,4 +15,8 @@
 enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_dir, int quiet,
                          FILE *out);
 
+/* Checks, before the sweep starts, that xb_report can write the figures
+ * of a result at path into out_dir (xb_plot_check_dir). */
+enum xb_status xb_report_check(struct xb_ctx *ctx, const char *path, const char *out_dir);
+
 #endif

@@ -6,6 +6,7 @@
 #include "xb_alloc.h"
 #include "xb_data.h"
 #include "xb_experiment.h"
+#include "xb_h5.h"
 #include "xb_progress.h"
 #include "xb_report.h"
 #include "xb_sweep.h"
@@ -60,6 +61,11 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
         e->n_test = 0;
         e->n_t = 0;
     }
+    /* Every file the run will write is checked before the data are loaded
+     * (sim/xb_outfile.h): a bad path must not fail after the work. */
+    if (xb_h5_check_writable(ctx, e->output, o->output ? "--output" : "sweep.output") != XB_OK ||
+        (o->report && xb_report_check(ctx, e->output, NULL) != XB_OK))
+        goto done;
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK)
         goto done;
     /* Every file read once, whichever splits came from it. */

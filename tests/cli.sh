@@ -291,6 +291,82 @@ expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --s
 expect_usage "sweep: unwritable output" "sweep.output" sweep "$tmp/syn.cfg" \
     --set sweep.output=/nonexistent/dir/x.h5
 
+# ---- output paths (sim/xb_outfile.h): checked before the work -----------------
+# Never replaced: a FIFO, a device node (made here, never /dev's), a symlink
+# to either, a dangling symlink, a directory; each exits 2 naming it.
+mkdir "$tmp/paths"
+mkfifo "$tmp/paths/fifo"
+mknod "$tmp/paths/null" c 1 3 2>/dev/null || : # root only; else the FIFO cases stand
+ln -s fifo "$tmp/paths/to_fifo"
+ln -s nothing "$tmp/paths/dangling"
+for target in fifo:"is a FIFO" null:"is a character device" to_fifo:"symbolic link to a FIFO" \
+    dangling:"symbolic link to nothing"; do
+    pname=${target%%:*}
+    [ -e "$tmp/paths/$pname" ] || [ -L "$tmp/paths/$pname" ] || continue
+    kind=$(ls -ld "$tmp/paths/$pname" | cut -c1)
+    expect_usage "mvm -o $pname" "${target#*:}" mvm --quiet -o "$tmp/paths/$pname"
+    expect_usage "train -o $pname" "${target#*:}" train "$tmp/syn.cfg" --quiet -o "$tmp/paths/$pname"
+    expect_usage "sweep output $pname" "${target#*:}" sweep "$tmp/syn.cfg" --quiet \
+        --set sweep.output="$tmp/paths/$pname"
+    [ "$(ls -ld "$tmp/paths/$pname" | cut -c1)" = "$kind" ] && ok "$pname is still what it was" ||
+        bad "$pname was replaced: $(ls -ld "$tmp/paths/$pname")"
+done
+[ ! -e "$tmp/paths/nothing" ] && ok "nothing written through the dangling link" ||
+    bad "the dangling link was written through"
+expect_usage "sweep output is a directory" "is a directory" sweep "$tmp/syn.cfg" --quiet \
+    --set sweep.output="$tmp/paths"
+expect_usage "sweep output in a missing directory" "$tmp/nodir" sweep "$tmp/syn.cfg" --quiet \
+    --set sweep.output="$tmp/nodir/x.h5"
+# A symlink to a regular file is written through and stays a link.
+run mvm --rows 8 --cols 8 --batch 2 --quiet -o "$tmp/paths/real.h5"
+ln -s real.h5 "$tmp/paths/link.h5"
+cp "$tmp/paths/real.h5" "$tmp/paths/before.h5"
+run mvm --rows 8 --cols 8 --batch 2 --quiet --seed 9 -o "$tmp/paths/link.h5"
+if [ "$rc" -eq 0 ] && [ -L "$tmp/paths/link.h5" ] && ! cmp -s "$tmp/paths/real.h5" "$tmp/paths/before.h5" &&
+    h5dump -a /seed "$tmp/paths/real.h5" | grep -q "(0): 9"; then
+    ok "-o onto a symlink writes the file it names"
+else
+    bad "-o symlink: exit $rc, $(ls -l "$tmp/paths/link.h5"), $(head -c 300 "$tmp/err")"
+fi
+# Any legal name works (the temporary's name is cut to fit); one byte more
+# fails before the work. 255 is Linux's NAME_MAX on the usual file systems.
+mkdir "$tmp/long"
+max=$(getconf NAME_MAX "$tmp/long" 2>/dev/null || echo 255)
+long=$(awk -v n="$max" 'BEGIN { s = ""; while (length(s) < n - 3) s = s "L"; print s ".h5" }')
+mid=$(awk -v n="$max" 'BEGIN { s = ""; while (length(s) < n - 10) s = s "M"; print s ".h5" }')
+run mvm --rows 8 --cols 8 --batch 2 --quiet -o "$tmp/long/$long"
+[ "$rc" -eq 0 ] && [ -f "$tmp/long/$long" ] && ok "mvm -o a $max-byte name" ||
+    bad "mvm -o $max-byte name: exit $rc, $(head -c 200 "$tmp/err")"
+run train "$tmp/syn.cfg" --quiet -o "$tmp/long/$long"
+[ "$rc" -eq 0 ] && h5ls "$tmp/long/$long/models/0/params" >/dev/null 2>&1 && ok "train -o a $max-byte name" ||
+    bad "train -o $max-byte name: exit $rc, $(head -c 200 "$tmp/err")"
+run sweep "$tmp/syn.cfg" --quiet --set sweep.output="$tmp/long/$long"
+[ "$rc" -eq 0 ] && "$XBAR" info "$tmp/long/$long" >/dev/null 2>&1 && ok "sweep output a $max-byte name" ||
+    bad "sweep output $max-byte name: exit $rc, $(head -c 200 "$tmp/err")"
+[ "$(ls -A "$tmp/long" | wc -l)" -eq 1 ] && ok "long names: no temporary left" ||
+    bad "long names left: $(ls -A "$tmp/long" | cut -c1-40)"
+expect_usage "mvm -o a name one byte too long" "File name too long" mvm --quiet -o "$tmp/long/x$long"
+# Figures are named after the result (STEM_acc_vs_sigma.png): run and plot
+# refuse a result name too long for them before any work.
+expect_usage "run: figure names too long" "File name too long" run "$tmp/syn.cfg" --quiet \
+    --set sweep.output="$tmp/long/$mid"
+[ ! -e "$tmp/long/$mid" ] && ok "run: no sweep before the refusal" || bad "run swept first"
+expect_usage "plot: figure names too long" "File name too long" plot "$tmp/long/$long" -o "$tmp/figs"
+mkdir "$tmp/figfifo"
+mkfifo "$tmp/figfifo/syn_heatmap.svg"
+expect_usage "plot: a FIFO where a figure goes" "syn_heatmap.svg is a FIFO" plot "$tmp/syn.h5" \
+    -o "$tmp/figfifo"
+[ -p "$tmp/figfifo/syn_heatmap.svg" ] && [ "$(ls -A "$tmp/figfifo" | wc -l)" -eq 1 ] &&
+    ok "plot: the FIFO stays, nothing drawn" || bad "plot: $(ls -lA "$tmp/figfifo")"
+mkdir "$tmp/figlink"
+echo old >"$tmp/figlink/kept.svg"
+ln -s kept.svg "$tmp/figlink/syn_heatmap.svg"
+run plot "$tmp/syn.h5" -o "$tmp/figlink"
+[ "$rc" -eq 0 ] && [ -L "$tmp/figlink/syn_heatmap.svg" ] && grep -q "<svg" "$tmp/figlink/kept.svg" &&
+    [ -z "$(ls -A "$tmp/figlink" | grep '\.tmp$')" ] &&
+    ok "plot: a symlink to a figure is written through" ||
+    bad "plot through a symlink: exit $rc, $(ls -lA "$tmp/figlink" | head -c 300)"
+
 # ---- mnist-strokes: de Jong's sequence files, generated here --------------------
 # Sequence i: (i mod 10) + 2 pen steps of (i mod 10, 1), eod on the last; label i mod 10.
 mkdir -p "$tmp/strokes"
