@@ -87,7 +87,7 @@ static float read_value(const char *path)
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     float *M, v;
     size_t r, c;
-    cr_assert_eq(xb_h5_read_matrix(ctx, path, "/M", "t", "[1 x 1]", &M, &r, &c), XB_OK, "%s",
+    cr_assert_eq(xb_h5_read_matrix(ctx, path, "/M", "t", "[1 x 1]", NULL, &M, &r, &c), XB_OK, "%s",
                  xb_ctx_error(ctx));
     v = M[0];
     xb_free(M);
