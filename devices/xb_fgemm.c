@@ -72,6 +72,7 @@ static void fgemm_scalar(int ta, int tb, size_t m, size_t n, size_t k, float alp
 /* Packing slack: the transposing packer may store up to 7 floats past the
  * end of a panel (see pack_t). */
 #define SLACK 16
+#define PAD 16
 
 /* The 8 × 8 transpose of r (r[q][l] becomes r[l][q]). */
 XB_INLINE XB_AVX2 void transpose8(__m256 r[8])
@@ -120,19 +121,23 @@ XB_INLINE XB_AVX2 void pack_t(float *restrict dst, const size_t W, const float *
             dst[p * W + l] = l < w ? src[l * ld + p] : 0.0f;
 }
 
-/* A panel of W lanes from a source whose steps are contiguous along the
- * lanes: dst[p·W + l] = src[p·ld + l] for l < w, 0 for w <= l < W. */
-XB_INLINE XB_AVX2 void pack_n(float *restrict dst, const size_t W, const float *restrict src,
-                              size_t ld, size_t w, size_t kc)
+/* Panels of W lanes from a source whose steps are contiguous along the
+ * lanes: panel q (at dst + q·ps) holds dst[p·W + l] = src[p·ld + q·W + l]
+ * for q·W + l < width, 0 past it. Step by step across the panels, so the
+ * source is read in order. */
+XB_INLINE XB_AVX2 void pack_n(float *restrict dst, const size_t W, size_t ps,
+                              const float *restrict src, size_t ld, size_t width, size_t kc)
 {
-    if (w == W) {
-        for (size_t p = 0; p < kc; p++)
-            memcpy(dst + p * W, src + p * ld, W * sizeof *dst);
-        return;
-    }
+    const size_t full = width / W, rest = width % W;
     for (size_t p = 0; p < kc; p++) {
-        memcpy(dst + p * W, src + p * ld, w * sizeof *dst);
-        memset(dst + p * W + w, 0, (W - w) * sizeof *dst);
+        const float *s = src + p * ld;
+        for (size_t q = 0; q < full; q++)
+            memcpy(dst + q * ps + p * W, s + q * W, W * sizeof *dst);
+        if (rest) {
+            float *d = dst + full * ps + p * W;
+            memcpy(d, s + full * W, rest * sizeof *dst);
+            memset(d + rest, 0, (W - rest) * sizeof *dst);
+        }
     }
 }
 
@@ -269,7 +274,10 @@ XB_INLINE XB_AVX2 void drive(const struct blocking *bk, tile_fn *tile, int ta, i
     const size_t nkb = (k + bk->kc - 1) / bk->kc, kcb = (k + nkb - 1) / nkb;
     const size_t mcap = round_up(min_sz(m, bk->mc), MR), ncap = round_up(min_sz(n, bk->nc), NR);
     const size_t ptiles = nkb > 1 ? round_up(min_sz(m, bk->mb), MR) / MR * (ncap / NR) : 0;
-    const size_t a_len = round_up(mcap * kcb + SLACK, 16), b_len = round_up(ncap * kcb + SLACK, 16);
+    /* Panels kc·W + PAD floats apart: whole multiples of 4 KB would put the
+     * stores of a packing step across the panels in one L1 set. */
+    const size_t a_len = round_up(mcap / MR * (kcb * MR + PAD) + SLACK, 16);
+    const size_t b_len = round_up(ncap / NR * (kcb * NR + PAD) + SLACK, 16);
     float *ws = xb_aligned(a_len + b_len + ptiles * MR * NR, sizeof(float));
     float *Ap = ws, *Bp = ws + a_len, *part = nkb > 1 ? Bp + b_len : NULL;
 
@@ -280,28 +288,27 @@ XB_INLINE XB_AVX2 void drive(const struct blocking *bk, tile_fn *tile, int ta, i
             for (size_t kb = 0; kb < nkb; kb++) {
                 const size_t p0 = kb * kcb, kc = min_sz(kcb, k - p0);
                 const int first = kb == 0, last = kb == nkb - 1;
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    const size_t w = min_sz(NR, nc - jr);
-                    if (tb)
-                        pack_t(Bp + jr * kc, NR, B + (jc + jr) * ldb + p0, ldb, w, kc);
-                    else
-                        pack_n(Bp + jr * kc, NR, B + p0 * ldb + jc + jr, ldb, w, kc);
-                }
+                const size_t psa = kc * MR + PAD, psb = kc * NR + PAD;
+                if (tb)
+                    for (size_t jr = 0; jr < nc; jr += NR)
+                        pack_t(Bp + jr / NR * psb, NR, B + (jc + jr) * ldb + p0, ldb,
+                               min_sz(NR, nc - jr), kc);
+                else
+                    pack_n(Bp, NR, psb, B + p0 * ldb + jc, ldb, nc, kc);
                 for (size_t ic = 0; ic < mb; ic += bk->mc) {
                     const size_t mc = min_sz(bk->mc, mb - ic);
-                    for (size_t ir = 0; ir < mc; ir += MR) {
-                        const size_t h = min_sz(MR, mc - ir), i0 = ib + ic + ir;
-                        if (ta)
-                            pack_n(Ap + ir * kc, MR, A + p0 * lda + i0, lda, h, kc);
-                        else
-                            pack_t(Ap + ir * kc, MR, A + i0 * lda + p0, lda, h, kc);
-                    }
+                    if (ta)
+                        pack_n(Ap, MR, psa, A + p0 * lda + ib + ic, lda, mc, kc);
+                    else
+                        for (size_t ir = 0; ir < mc; ir += MR)
+                            pack_t(Ap + ir / MR * psa, MR, A + (ib + ic + ir) * lda + p0, lda,
+                                   min_sz(MR, mc - ir), kc);
                     for (size_t jr = 0; jr < nc; jr += NR)
                         for (size_t ir = 0; ir < mc; ir += MR) {
                             float *pt = part ? part + (((ic + ir) / MR) * (ncap / NR) + jr / NR) *
                                                           MR * NR
                                              : NULL;
-                            tile(kc, Ap + ir * kc, Bp + jr * kc, pt, first, last,
+                            tile(kc, Ap + ir / MR * psa, Bp + jr / NR * psb, pt, first, last,
                                  C + (ib + ic + ir) * ldc + jc + jr, ldc, min_sz(MR, mc - ir),
                                  min_sz(NR, nc - jr), alpha, beta);
                         }
