@@ -38,9 +38,6 @@
 
 #define XB_INLINE static inline __attribute__((always_inline))
 
-static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
-static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-
 /* The final combination of the contract, one element. */
 XB_INLINE float combine(float acc, float alpha, float beta, const float *c)
 {
@@ -68,6 +65,9 @@ static void fgemm_scalar(int ta, int tb, size_t m, size_t n, size_t k, float alp
 #ifdef XB_HAVE_X86_PATHS
 #define XB_AVX2 __attribute__((target("avx2,fma")))
 #define XB_AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
 /* Packing slack: the transposing packer may store up to 7 floats past the
  * end of a panel (see pack_t). */
