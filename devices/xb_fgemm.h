@@ -32,8 +32,9 @@
  *
  * Single-threaded and thread-safe: callers split the work into items (the
  * result of an element does not depend on the item it is computed in).
- * Each call allocates its packing workspace (< 1.5 MB) with xb_aligned and
- * frees it.
+ * Each call allocates its packing workspace (at most 2.2 MB) with
+ * xb_aligned and frees it (after the first call glibc serves it from the
+ * heap: < 0.1 us, measured in one and two threads).
  */
 #ifndef XB_FGEMM_H
 #define XB_FGEMM_H
