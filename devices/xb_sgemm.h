@@ -29,9 +29,11 @@
 
 #include <stddef.h>
 
+/* Portable is the default (0, so zero-initialised settings get it): on the
+ * machines measured it costs nothing against OpenBLAS (README, Performance). */
 enum xb_gemm_impl {
-    XB_GEMM_NATIVE = 0,   /* OpenBLAS, whatever kernel it picked */
-    XB_GEMM_PORTABLE = 1  /* xbar's fixed-order product: same bits on any AVX2+FMA machine */
+    XB_GEMM_PORTABLE = 0, /* xbar's fixed-order product: same bits on any AVX2+FMA machine */
+    XB_GEMM_NATIVE = 1    /* OpenBLAS, whatever kernel it picked */
 };
 
 /* trans_a, trans_b: 0 = as stored, 1 = transposed. */

@@ -111,7 +111,7 @@ enum xb_status xb_xbar_params_validate(struct xb_ctx *ctx, const struct xb_xbar_
         return xb_error(ctx, XB_ERANGE, "instance = %u: expected at most %u", p->instance,
                         XB_RNG_MAX_INSTANCE);
     if (p->gemm != XB_GEMM_NATIVE && p->gemm != XB_GEMM_PORTABLE)
-        return xb_error(ctx, XB_EINVAL, "gemm = %d: expected native (0) or portable (1)",
+        return xb_error(ctx, XB_EINVAL, "gemm = %d: expected portable (0) or native (1)",
                         (int)p->gemm);
     return XB_OK;
 }

@@ -68,7 +68,7 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
     if (max_rows < 1)
         return xb_error(ctx, XB_EINVAL, "model: max_rows = 0: expected >= 1");
     if (cfg->gemm != XB_GEMM_NATIVE && cfg->gemm != XB_GEMM_PORTABLE)
-        return xb_error(ctx, XB_EINVAL, "model: gemm = %d: expected native (0) or portable (1)",
+        return xb_error(ctx, XB_EINVAL, "model: gemm = %d: expected portable (0) or native (1)",
                         (int)cfg->gemm);
 
     struct xb_net *net = xb_calloc(1, sizeof *net);

@@ -302,7 +302,11 @@ static int next_option(struct xb_cli *cli, const char *shortopts,
         return XB_CLI_AGAIN;
     }
     if (o->key) {
-        xb_settings_add(&cli->settings, o->key, optarg ? optarg : "true", cli->origin);
+        const char *eq = strchr(o->key, '='); /* a flag that sets a fixed value */
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", eq ? (int)(eq - o->key) : (int)strlen(o->key), o->key);
+        xb_settings_add(&cli->settings, key, eq ? eq + 1 : optarg ? optarg : "true",
+                        cli->origin);
         return XB_CLI_AGAIN;
     }
     return (int)(o - spec->opts);

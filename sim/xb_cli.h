@@ -40,7 +40,8 @@ struct xb_cli_opt {
     const char *name;  /* long name without "--" */
     int short_name;    /* one-letter alias, or 0 */
     const char *arg;   /* metavariable in usage ("N", "FILE"); NULL for a flag */
-    const char *key;   /* configuration key it sets ("xbar.adc_bits"), or NULL */
+    const char *key;   /* configuration key it sets ("xbar.adc_bits"), or NULL; a flag
+                          may set a fixed value ("xbar.portable=false") */
     const char *def;   /* default shown in usage; NULL with a key: the key's default */
     const char *help;  /* one line */
 };

@@ -26,7 +26,7 @@ static const struct xb_cli_opt eval_opts[] = {
     [OPT_MODEL] = {"model", 0, "MODEL.h5", NULL, "required",
                    "a file written by xbar train or xbar sweep"},
     [OPT_POINT] = {"point", 0, "N", NULL, "0", "which model of the file (sigma_train index)"},
-    {"portable", 0, NULL, "sweep.portable", "false", "every product by xbar's fixed-order GEMM: the same bits on any AVX2 machine"},
+    {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
 static const struct xb_cli_spec eval_spec = {

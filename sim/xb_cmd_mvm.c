@@ -38,7 +38,7 @@ static const struct xb_cli_opt mvm_opts[] = {
     {"drift-comp", 0, NULL, "xbar.drift_comp", NULL, "global drift compensation"},
     {"noise", 0, "KIND", "xbar.noise", NULL, "abstract output noise: none | add | mult"},
     {"sigma", 0, "S", "xbar.sigma", NULL, "its std (relative for mult)"},
-    {"portable", 0, NULL, "xbar.portable", NULL, "every product by xbar's fixed-order GEMM: the same bits on any AVX2 machine"},
+    {"native", 0, NULL, "xbar.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
 static const struct xb_cli_spec mvm_spec = {

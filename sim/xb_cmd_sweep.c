@@ -20,7 +20,7 @@ enum { OPT_RESUME };
 static const struct xb_cli_opt sweep_opts[] = {
     [OPT_RESUME] = {"resume", 0, NULL, NULL, "false",
                     "continue the result file of this config: finished points are kept"},
-    {"portable", 0, NULL, "sweep.portable", "false", "every product by xbar's fixed-order GEMM: the same bits on any AVX2 machine"},
+    {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
 static const struct xb_cli_spec sweep_spec = {

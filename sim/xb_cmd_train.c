@@ -21,7 +21,7 @@ static const struct xb_cli_opt train_opts[] = {
                    "noise std injected in training (sweep.noise's kind)"},
     [OPT_OUTPUT] = {"output", 'o', "MODEL.h5", NULL, "required",
                     "the model: parameters, learning curves, optimiser state"},
-    {"portable", 0, NULL, "sweep.portable", "false", "every product by xbar's fixed-order GEMM: the same bits on any AVX2 machine"},
+    {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
 static const struct xb_cli_spec train_spec = {

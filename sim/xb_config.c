@@ -47,7 +47,7 @@ static const struct xb_config_key engine_keys[] = {
     {"instance", XB_KEY_INT, "1", 0, XB_RNG_MAX_INSTANCE, NULL, XB_OFF(instance),
      "chip instance: selects the programming draws"},
     {"portable", XB_KEY_BOOL, "", 0, 1, NULL, XB_OFF(portable),
-     "products by xbar's fixed-order GEMM: the same bits on every machine"},
+     "products by xbar's fixed-order GEMM (same bits on every machine); false: OpenBLAS"},
 };
 
 #define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])
@@ -681,9 +681,9 @@ char *xb_config_text(const struct xb_config *c)
     XB_PUT("};\nxbar = {\n");
     for (size_t i = 0; i < N_ENGINE_KEYS; i++) {
         const struct xb_config_key *k = &engine_keys[i];
-        /* Off, it is left out: the text of a native run (compared on
-         * --resume) is what it was before the portable mode existed. */
-        if (k->offset == XB_OFF(portable) && !c->portable)
+        /* At its default (on) it is left out: the key's text appears only
+         * in the files of native runs. */
+        if (k->offset == XB_OFF(portable) && c->portable)
             continue;
         switch (k->kind) {
         case XB_KEY_REAL:

@@ -61,7 +61,7 @@ static const struct key keys[] = {
     {"sweep", "t", K_REALS, OFF(t_test), OFF(n_t), 0.0, 1e12,
      "read times after programming [s] (device mode)"},
     {"sweep", "portable", K_BOOL, OFF(portable), 0, 0, 0,
-     "every product by xbar's fixed-order GEMM: the same bits on every machine"},
+     "every product by xbar's fixed-order GEMM (same bits on every machine); false: OpenBLAS"},
     {"sweep", "output", K_STR, OFF(output), sizeof(((struct xb_experiment *)0)->output), 0, 0,
      "result file"},
 };
@@ -372,6 +372,7 @@ static void defaults(struct xb_experiment *e)
     e->repeats = 5;
     e->votes = 20;
     e->eval_rows = 640;
+    e->portable = 1;
     snprintf(e->output, sizeof e->output, "results/sweep.h5");
 }
 
@@ -614,8 +615,8 @@ char *xb_experiment_text(const struct xb_experiment *e)
         reals(a, sizeof a, e->t_test, e->n_t);
         PUT("  t = [%s];\n", a);
     }
-    if (e->portable)
-        PUT("  portable = true;\n");
+    if (!e->portable)
+        PUT("  portable = false;\n");
     PUT("  repeats = %d;\n  votes = %d;\n  eval_rows = %zu;\n  output = \"%s\";\n};\n",
         e->repeats, e->votes, e->eval_rows, e->output);
     if (e->have_device) {

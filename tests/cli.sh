@@ -119,8 +119,8 @@ same_threads "mvm pcm t=1h adc 6" mvm --device pcm --t 3600 --adc-bits 6 --dac-b
 same_threads "mvm mult noise" mvm --noise mult --sigma 0.5 --batch 256
 same_threads "mvm reram tiled" mvm --device reram --rows 300 --cols 520 --tile 128x64 \
     --adc-bits 8 --adc-range p99 --batch 100
-same_threads "mvm reram tiled, portable" mvm --device reram --rows 300 --cols 520 \
-    --tile 128x64 --adc-bits 8 --adc-range p99 --batch 100 --portable
+same_threads "mvm reram tiled, native" mvm --device reram --rows 300 --cols 520 \
+    --tile 128x64 --adc-bits 8 --adc-range p99 --batch 100 --native
 
 "$XBAR" mvm --device pcm --t 86400 --adc-bits 5 --noise add --sigma 0.2 --threads 1 >"$tmp/t1" 2>&1
 "$XBAR" mvm --device pcm --t 86400 --adc-bits 5 --noise add --sigma 0.2 --threads 2 >"$tmp/t2" 2>&1
@@ -252,7 +252,7 @@ run info "$tmp/o/p.h5"
 sum=$(sha256sum "$tmp/o/r.h5" | cut -c1-64)
 size=$(wc -c <"$tmp/o/r.h5" | tr -d ' ')
 if [ "$rc" -eq 0 ] && grep -q '^blas_kernel: [A-Za-z0-9]' "$tmp/out" &&
-    grep -q '^portable: 0$' "$tmp/out" && grep -q '^isa_level: x86-64' "$tmp/out" &&
+    grep -q '^portable: 1$' "$tmp/out" && grep -q '^isa_level: x86-64' "$tmp/out" &&
     grep -q '^command_line: xbar mvm --weights' "$tmp/out" && grep -q '^data_files: 1$' "$tmp/out" &&
     grep -qxF "data_file[0]: sha256 $sum, $size bytes, $tmp/o/r.h5" "$tmp/out" &&
     ! grep -v '^[a-z_0-9]*\(\[[0-9]*\]\)\{0,1\}: ' "$tmp/out" | grep -q .; then

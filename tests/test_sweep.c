@@ -265,6 +265,9 @@ Test(sweep, resume_refuses_another_kernel_or_other_data, .timeout = 300)
     struct xb_experiment e, whole;
     experiment(&e, "k.h5");
     experiment(&whole, "whole.h5");
+    /* Native mode: there the kernel matters. */
+    e.portable = whole.portable = 0;
+    e.model.gemm = whole.model.gemm = XB_GEMM_NATIVE;
     run(&whole, 1, 0, 0);
     run(&e, 1, 0, 2);
     struct xb_sweep *s;
@@ -281,8 +284,7 @@ Test(sweep, resume_refuses_another_kernel_or_other_data, .timeout = 300)
      * not matter when the file and the run are both portable. */
     static struct xb_experiment ep;
     experiment(&ep, "kp.h5");
-    ep.portable = 1;
-    ep.model.gemm = XB_GEMM_PORTABLE;
+    cr_assert(ep.portable && ep.model.gemm == XB_GEMM_PORTABLE, "portable is the default");
     run(&ep, 1, 0, 2);
     set_root_attr(ep.output, "blas_kernel", "NotThisKernel", 0);
     cr_assert_eq(xb_sweep_create(ctx, &ep, &data, "test", 1, &s), XB_OK, "%s",

@@ -111,8 +111,8 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
     struct xb_experiment e;
     char set_batch[64];
     snprintf(set_batch, sizeof set_batch, "train.batch=%zu", batch);
-    const char *sets[] = {set_batch, "sweep.portable=true"};
-    must(ctx, xb_experiment_read(ctx, config, sets, portable ? 2 : 1, &e), config);
+    const char *sets[] = {set_batch, "sweep.portable=false"};
+    must(ctx, xb_experiment_read(ctx, config, sets, portable ? 1 : 2, &e), config);
     if (portable) {
         char name[sizeof e.model_name + 16];
         snprintf(name, sizeof name, "portable_%s", e.model_name);
@@ -192,7 +192,7 @@ static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_swe
 void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
 {
     struct model_figures mlp, cnn, lstm;
-    printf("\n[training and voted inference] all threads, multiplicative noise sigma 0.5, "
+    printf("\n[training and voted inference] native mode (OpenBLAS), all threads, multiplicative noise sigma 0.5, "
            "random 28 x 28 inputs, best of %d rounds; fractions of the sgemm rate "
            "(NAME_sgemm_gflops: 256 x 784 x 256, all threads, best of the same rounds). Training "
            "FLOPs are counted as 3x forward (the model-FLOP convention; _executed_ leaves out "
@@ -207,8 +207,9 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
     out->mlp_vote_frac = mlp.vote_frac;
     out->lstm_train_frac = lstm.train_frac;
 
-    /* The portable mode's cost: the same runs with every product by the
-     * fixed-order GEMM, as rates relative to the native runs above. */
+    /* The portable mode's cost (the default): the same runs with every
+     * product by the fixed-order GEMM, as rates relative to the native runs
+     * above (sweep.portable = false). */
     struct model_figures pm, pc, pl;
     printf("\n[portable mode] the same models with sweep.portable = true\n");
     one_model(ctx, "configs/quickstart.cfg", 128, 128 * 160, 2000, 1, &pm);
