@@ -11,6 +11,13 @@
 #include "xb_cmd.h"
 #include "xb_device.h"
 
+static const struct xb_cli_unused devices_unused[] = {
+    {"seed", "nothing in it is random"},
+    {"threads", "it computes nothing in parallel"},
+    {"quiet", "it prints no notes on stderr"},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec devices_spec = {
     .name = "devices",
     .args = "[NAME]",
@@ -23,6 +30,7 @@ static const struct xb_cli_spec devices_spec = {
     .opts = NULL,
     .n_opts = 0,
     .config_keys = 0,
+    .unused = devices_unused,
 };
 
 static void list_presets(void)

@@ -28,6 +28,14 @@ static const struct xb_cli_opt eval_opts[] = {
     [OPT_POINT] = {"point", 0, "N", NULL, "0", "which model of the file (sigma_train index)"},
 };
 
+static const struct xb_cli_unused eval_unused[] = {
+    {"quiet", "it prints no notes on stderr"},
+    {"config", "evaluating a model on a device is not supported yet; xbar eval adds the "
+               "abstract noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on "
+               "devices with sweep.test = \"device\")"},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec eval_spec = {
     .name = "eval",
     .args = "CONFIG",
@@ -35,11 +43,15 @@ static const struct xb_cli_spec eval_spec = {
                "with repeats and majority voting.",
     .details = "The experiment file gives the model, the data, sweep.sigma_test,\n"
                "sweep.repeats and sweep.votes (--set overrides them, e.g.\n"
-               "--set sweep.sigma_test=0,0.5,1). Noise mode only: device-preset evaluation\n"
-               "runs in xbar sweep.\n",
+               "--set sweep.sigma_test=0,0.5,1). Noise mode only: evaluating a model on a\n"
+               "device is not supported yet (xbar sweep does it with sweep.test = \"device\"),\n"
+               "so --config and --set device.* / xbar.* are an error (exit 2), as are keys\n"
+               "evaluation does not use (train.*, data.validation, sweep.sigma_train,\n"
+               "sweep.output, sweep.t).\n",
     .opts = eval_opts,
     .n_opts = sizeof eval_opts / sizeof eval_opts[0],
     .config_keys = 0,
+    .unused = eval_unused,
 };
 
 /* Reads /models/N/params into the net, checking the count. */
@@ -81,7 +93,8 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
         sets[k] = owned[k];
     }
-    if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK)
+    if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK ||
+        xb_run_check_given(ctx, e, XB_RUN_EVAL, 0, &cli->settings) != XB_OK)
         goto done;
     if (e->test_device) {
         xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": evaluation on programmed chips "

@@ -17,6 +17,14 @@ static const struct xb_cli_opt plot_opts[] = {
     [OPT_GNUPLOT] = {"gnuplot", 0, "PROGRAM", NULL, "gnuplot", "the gnuplot to run"},
 };
 
+static const struct xb_cli_unused plot_unused[] = {
+    {"seed", "nothing in it is random"},
+    {"threads", "gnuplot draws the figures; xbar computes nothing in parallel"},
+    {"config", "it takes its settings from FILE.h5"},
+    {"set", "it takes its settings from FILE.h5"},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec plot_spec = {
     .name = "plot",
     .args = "FILE.h5",
@@ -37,6 +45,7 @@ static const struct xb_cli_spec plot_spec = {
     .opts = plot_opts,
     .n_opts = sizeof plot_opts / sizeof plot_opts[0],
     .config_keys = 0,
+    .unused = plot_unused,
 };
 
 int xb_cmd_plot(int argc, char **argv)

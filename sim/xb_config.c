@@ -705,3 +705,56 @@ char *xb_config_text(const struct xb_config *c)
     XB_ASSERT(len < size); /* 32 device parameters and 13 keys fit with room */
     return out;
 }
+
+/* ---- settings without effect -------------------------------------------- */
+
+static int adc_range_unused(const struct xb_config *c)
+{
+    return c->adc_bits == 0 && c->adc_calib != XB_ADC_MAX;
+}
+static int dac_signed_unused(const struct xb_config *c)
+{
+    return c->dac_bits == 0 && !c->dac_signed;
+}
+static int sigma_unused(const struct xb_config *c)
+{
+    return c->noise == XB_NOISE_NONE && c->sigma != 0.0;
+}
+static int noise_without_sigma(const struct xb_config *c)
+{
+    return c->noise != XB_NOISE_NONE && c->sigma == 0.0;
+}
+
+/* An engine key whose value, given what else is set, changes nothing: a
+ * value other than the default that would be dropped without a word, or a
+ * noise model at sigma = 0. Defaults are left alone (a config file may
+ * spell every key out). */
+static const struct {
+    const char *key;
+    int (*unused)(const struct xb_config *c);
+    const char *why;
+} unused_keys[] = {
+    {"adc_range", adc_range_unused, "no effect with an ideal ADC (adc_bits = 0); set --adc-bits N"},
+    {"dac_signed", dac_signed_unused, "no effect with an ideal DAC (dac_bits = 0); set --dac-bits N"},
+    {"sigma", sigma_unused, "no effect without abstract noise (noise = none); set --noise add "
+     "or mult"},
+    {"noise", noise_without_sigma, "needs --sigma > 0 (a noise model at sigma = 0 adds nothing)"},
+};
+
+enum xb_status xb_config_check_used(struct xb_ctx *ctx, const struct xb_settings *s,
+                                    const struct xb_config *c)
+{
+    for (size_t r = 0; r < sizeof unused_keys / sizeof unused_keys[0]; r++) {
+        if (!unused_keys[r].unused(c))
+            continue;
+        /* The value in force is the last one given, as xbar.KEY or KEY. */
+        for (size_t i = s->n; i-- > 0;) {
+            const char *key = s->v[i].key;
+            if (!strncmp(key, "xbar.", 5))
+                key += 5;
+            if (!strcmp(key, unused_keys[r].key))
+                return xb_error(ctx, XB_EINVAL, "%s: %s", s->v[i].origin, unused_keys[r].why);
+        }
+    }
+    return XB_OK;
+}

@@ -244,7 +244,7 @@ expect_usage "info: not HDF5" "$tmp/bad.cfg: not an HDF5 file" info "$tmp/bad.cf
 expect_usage "info: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" info "$tmp/o/r.h5"
 expect_usage "plot: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" plot "$tmp/o/r.h5" \
     -o "$tmp/figs"
-expect_usage "info: --set does not apply" "do not apply" info --set adc_bits=4 "$tmp/o/r.h5"
+expect_usage "info: --set does not apply" "--set adc_bits=4: not used by xbar info" info --set adc_bits=4 "$tmp/o/r.h5"
 
 # ---- xbar train / eval / sweep on the synthetic data set ----------------------
 cat >"$tmp/syn.cfg" <<EOT
