@@ -174,6 +174,7 @@ static void finish(struct xb_cli *cli)
             cli->state = XB_CLI_ERROR;
             return;
         }
+        cli->n_config = all.n;
         xb_settings_extend(&all, &cli->settings);
         xb_settings_free(&cli->settings);
         cli->settings = all;

@@ -87,6 +87,7 @@ struct xb_cli {
     int quiet;           /* --quiet */
     const char *config;  /* --config FILE, or NULL */
     struct xb_settings settings; /* config file first, then the command line */
+    size_t n_config;     /* settings.v[0, n_config) came from the config file */
     char *command_line;  /* "xbar mvm --rows 64 ...", for result files */
 };
 

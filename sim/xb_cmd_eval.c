@@ -30,9 +30,7 @@ static const struct xb_cli_opt eval_opts[] = {
 
 static const struct xb_cli_unused eval_unused[] = {
     {"quiet", "it prints no notes on stderr"},
-    {"config", "evaluating a model on a device is not supported yet; xbar eval adds the "
-               "abstract noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on "
-               "devices with sweep.test = \"device\")"},
+    {"config", XB_RUN_EVAL_NO_DEVICE},
     {NULL, NULL},
 };
 
@@ -94,7 +92,7 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         sets[k] = owned[k];
     }
     if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK ||
-        xb_run_check_given(ctx, e, XB_RUN_EVAL, 0, &cli->settings) != XB_OK)
+        xb_run_check_given(ctx, e, XB_RUN_EVAL, "eval", 0, &cli->settings) != XB_OK)
         goto done;
     if (e->test_device) {
         xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": evaluation on programmed chips "
@@ -102,8 +100,15 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         goto done;
     }
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
-        xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK ||
-        load_params(ctx, model, point, net) != XB_OK)
+        xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
+        goto done;
+    enum xb_status st = load_params(ctx, model, point, net);
+    if (st == XB_ENOTFOUND && point > 0) { /* say which option asked for it */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+        xb_error(ctx, st, "--point %ld: %s", point, msg);
+    }
+    if (st != XB_OK)
         goto done;
     code = XB_EXIT_FAIL;
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);

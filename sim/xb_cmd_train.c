@@ -64,8 +64,8 @@ int xb_cmd_train(int argc, char **argv)
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
     if (cli.optind != argc - 1 || !ro.output) {
-        xb_error(cli.ctx, XB_EINVAL, "expected an experiment file and -o MODEL.h5; see "
-                 "'xbar train --help'");
+        xb_error(cli.ctx, XB_EINVAL, "expected an experiment file and -o MODEL.h5 (--output); "
+                 "see 'xbar train --help'");
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
     ro.config = argv[cli.optind];

@@ -734,8 +734,10 @@ static const struct {
     int (*unused)(const struct xb_config *c);
     const char *why;
 } unused_keys[] = {
-    {"adc_range", adc_range_unused, "no effect with an ideal ADC (adc_bits = 0); set --adc-bits N"},
-    {"dac_signed", dac_signed_unused, "no effect with an ideal DAC (dac_bits = 0); set --dac-bits N"},
+    {"adc_range", adc_range_unused,
+     "no effect with an ideal ADC (adc_bits = 0); set --adc-bits N"},
+    {"dac_signed", dac_signed_unused,
+     "no effect with an ideal DAC (dac_bits = 0); set --dac-bits N"},
     {"sigma", sigma_unused, "no effect without abstract noise (noise = none); set --noise add "
      "or mult"},
     {"noise", noise_without_sigma, "needs --sigma > 0 (a noise model at sigma = 0 adds nothing)"},

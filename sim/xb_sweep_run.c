@@ -72,10 +72,6 @@ static int noise_mode(const struct xb_experiment *e, int has_sigma)
     return !e->test_device;
 }
 
-#define EVAL_NO_DEVICE                                                                     \
-    "evaluating a model on a device is not supported yet; xbar eval adds the abstract "   \
-    "noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on devices with " \
-    "sweep.test = \"device\")"
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 
 /* One row per (subcommands, key) that is unused when unused(e) holds; a
@@ -86,8 +82,8 @@ static const struct {
     int (*unused)(const struct xb_experiment *e, int has_sigma);
     const char *why;
 } unused_keys[] = {
-    {XB_RUN_EVAL, "device.", always, EVAL_NO_DEVICE},
-    {XB_RUN_EVAL, "xbar.", always, EVAL_NO_DEVICE},
+    {XB_RUN_EVAL, "device.", always, XB_RUN_EVAL_NO_DEVICE},
+    {XB_RUN_EVAL, "xbar.", always, XB_RUN_EVAL_NO_DEVICE},
     {XB_RUN_EVAL, "train.", always, "xbar eval trains nothing"},
     {XB_RUN_EVAL, "data.validation", always, "the validation split is used in training only"},
     {XB_RUN_EVAL, "sweep.sigma_train", always, "the model comes from --model"},
@@ -113,7 +109,7 @@ static const struct {
 };
 
 enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
-                                  enum xb_run_kind kind, int has_sigma,
+                                  enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given)
 {
     for (size_t i = 0; given && i < given->n; i++) {
@@ -124,8 +120,7 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
             int match = k[len - 1] == '.' ? !strncmp(key, k, len) : !strcmp(key, k);
             if (match && (unused_keys[r].kinds & kind) && unused_keys[r].unused(e, has_sigma))
                 return xb_error(ctx, XB_EINVAL, "%s: not used by xbar %s: %s",
-                                given->v[i].origin, kind == XB_RUN_EVAL ? "eval"
-                                : kind == XB_RUN_TRAIN ? "train" : "sweep", unused_keys[r].why);
+                                given->v[i].origin, name, unused_keys[r].why);
         }
     }
     /* The device is in use: its keys as xbar mvm holds them. */
@@ -142,8 +137,8 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
     int code = 2; /* bad input until the work starts */
     double t0 = xb_now();
     if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK ||
-        xb_run_check_given(ctx, e, o->train_only ? XB_RUN_TRAIN : XB_RUN_SWEEP, o->has_sigma,
-                           o->given) != XB_OK)
+        xb_run_check_given(ctx, e, o->train_only ? XB_RUN_TRAIN : XB_RUN_SWEEP, o->name,
+                           o->has_sigma, o->given) != XB_OK)
         goto done;
     if (o->output)
         snprintf(e->output, sizeof e->output, "%s", o->output);

@@ -47,14 +47,22 @@ enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4 };
  * would not use with experiment e (issue 8: no option is ignored) is a
  * usage error naming its origin and why: e.g. train.* for eval, device.*
  * for a sweep with neither sweep.test = "device" nor train.hw_aware,
- * sweep.sigma_train for train --sigma. has_sigma: train's --sigma. */
+ * sweep.sigma_train for train --sigma. name: the subcommand, for the
+ * message; has_sigma: train's --sigma. */
 struct xb_experiment;
 enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
-                                  enum xb_run_kind kind, int has_sigma,
+                                  enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given);
 
+/* Why xbar eval takes no device (its --config, --set device.* / xbar.*). */
+#define XB_RUN_EVAL_NO_DEVICE                                                              \
+    "evaluating a model on a device is not supported yet; xbar eval adds the abstract "   \
+    "noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on devices with " \
+    "sweep.test = \"device\")"
+
 /* Hands the parsed --set pairs, --quiet and the command line of cli to
- * ro, runs it, reports and frees cli; returns the exit code. */
+ * ro, runs it, reports and frees cli; returns the exit code (2 without
+ * running if ro asks for both resume and force). */
 int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro);
 
 /* The subcommand parser shared by sweep and run. */
