@@ -37,7 +37,9 @@ static const struct xb_cli_spec plot_spec = {
                "  _acc_vs_votes  accuracy vs votes K per sigma_test, best sigma_train and 0\n"
                "Prints the path of each figure written on stdout.",
     .details = "Figures are written under temporary names and renamed once gnuplot succeeded,\n"
-               "so a failed run leaves earlier figures as they were. A figure with nothing to\n"
+               "so a failed run leaves earlier figures as they were and a successful one\n"
+               "replaces them (they are drawn from FILE.h5 and can be drawn again, so no\n"
+               "--force is needed, unlike for result files). A figure with nothing to\n"
                "draw yet (no point done, no finite SNR, no voting) is skipped with a note.\n"
                "Exit status 2 if FILE.h5 is not a sweep result or DIR cannot be written; 1 if\n"
                "gnuplot is missing or fails. Example:\n"

@@ -77,7 +77,8 @@ static const struct xb_cli_spec run_spec = {
     .args = "CONFIG",
     .summary = "Runs an experiment file: the sweep (as xbar sweep), then its plots and the\n"
                "summary table (as xbar plot and xbar info).",
-    .details = "Same options and keys as xbar sweep.\n",
+    .details = "Same options, keys and rules as xbar sweep (see xbar sweep --help); its\n"
+               "figures replace those of an earlier run, as xbar plot's do.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
     .config_keys = 0,

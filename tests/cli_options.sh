@@ -213,6 +213,9 @@ mvm | --adc-bits    | acts    | mvm --adc-bits 6 --batch 4                 | out
 mvm | --dac-bits    | acts    | mvm --dac-bits 4 --batch 4                 | out:^dac_bits: 4$ && differs:mvm --batch 4
 mvm | --adc-range   | acts    | mvm --adc-bits 6 --adc-range p50 --batch 64 | out:^adc_range: percentile$ && out:^adc_range_value: 50$ && differs:mvm --adc-bits 6 --batch 64
 mvm | --adc-range   | rejects | mvm --adc-range p99                        | msg:ideal ADC (adc_bits = 0)
+mvm | --adc-range   | rejects | mvm --adc-bits 0 --adc-range p99           | msg:--adc-range p99: no effect
+# A later option that makes a value moot on purpose is no error: the file's ADC range goes with --adc-bits 0.
+mvm | --adc-bits    | acts    | mvm --config $ROOT/configs/devices/reram.cfg --adc-bits 0 --batch 4 | out:^adc_bits: 0$ && out:^adc_saturation: 0$
 # t reads a drifting device later; on one that does not drift it is recorded and changes nothing (--help says so).
 mvm | --t           | acts    | mvm --device pcm --t 3600 --batch 4        | out:^t: 3600$ && differs:mvm --device pcm --batch 4
 mvm | --t           | acts    | mvm --t 3600 --batch 4                     | out:^t: 3600$ && out:^snr_db: inf$
@@ -221,6 +224,8 @@ mvm | --noise       | acts    | mvm --noise add --sigma 0.1 --batch 4      | out
 mvm | --noise       | rejects | mvm --noise mult                           | msg:--noise mult: needs --sigma > 0
 mvm | --sigma       | acts    | mvm --noise mult --sigma 0.5 --batch 4     | out:^snr_db_model: 6\.02
 mvm | --sigma       | rejects | mvm --sigma 0.5                            | msg:noise = none
+mvm | --sigma       | acts    | mvm --config $ROOT/configs/devices/mult_noise.cfg --sigma 0 --batch 4 | out:^noise: mult$ && out:^sigma: 0$ && out:^snr_db_model: inf$
+mvm | --noise       | rejects | mvm --sigma 0 --noise mult                 | msg:--noise mult: needs --sigma > 0
 mvm | --seed        | acts    | mvm --seed 7 --batch 4                     | out:^seed: 7$ && differs:mvm --batch 4
 mvm | --threads     | acts    | mvm --threads 1 --batch 4 --output $T/mvm-threads.h5 | attr:$T/mvm-threads.h5:threads:\(0\): 1$
 mvm | --quiet       | acts    | mvm --quiet --batch 4 --output $T/mvm-quiet.h5 | noerr && file:$T/mvm-quiet.h5
