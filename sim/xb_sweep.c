@@ -111,7 +111,7 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     xb_free(text);
     if (!same)
         return xb_error(ctx, XB_EINVAL, "--resume: %s was made by a different configuration; "
-                        "remove it or choose another sweep.output", path);
+                        "--force replaces it, or choose another sweep.output", path);
     size_t cells = s->NT * s->NS;
     st = read_into(ctx, path, "/sweep/accuracy", XB_H5_F64, s->acc, cells * s->R, 8);
     if (!st)
