@@ -21,7 +21,7 @@ static const struct xb_cli_opt sweep_opts[] = {
     [OPT_RESUME] = {"resume", 0, NULL, NULL, "false",
                     "continue the result file of this config: finished points are kept"},
     [OPT_FORCE] = {"force", 0, NULL, NULL, "false",
-                   "replace an existing result file (without it, or --resume, an error)"},
+                   "replace an existing result file (a rerun without it is an error)"},
 };
 
 static const struct xb_cli_spec sweep_spec = {
@@ -38,7 +38,7 @@ static const struct xb_cli_spec sweep_spec = {
                "(configs/pcm_mlp_mnist.cfg).\n"
                "The file is rewritten crash-safely after every epoch and every evaluated\n"
                "point; an interrupted sweep continues with --resume and ends with the same\n"
-               "numbers (a finished one is left as it is; without the file, it starts).\n"
+               "numbers (a finished file keeps its results; with no file it starts afresh).\n"
                "An existing sweep.output is never replaced silently: without --resume or\n"
                "--force the run stops before any work (exit 2). Results do not depend on\n"
                "--threads. --config FILE and --set device.* / xbar.* need an experiment\n"

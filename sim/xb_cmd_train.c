@@ -18,7 +18,7 @@ enum { OPT_RESUME, OPT_FORCE, OPT_SIGMA, OPT_OUTPUT };
 static const struct xb_cli_opt train_opts[] = {
     [OPT_RESUME] = {"resume", 0, NULL, NULL, "false", "continue MODEL.h5 from its last epoch"},
     [OPT_FORCE] = {"force", 0, NULL, NULL, "false",
-                   "replace an existing MODEL.h5 (without it, or --resume, an error)"},
+                   "replace an existing MODEL.h5 (a rerun without it is an error)"},
     [OPT_SIGMA] = {"sigma", 0, "S", NULL, "the first sweep.sigma_train",
                    "noise std injected in training (sweep.noise's kind)"},
     [OPT_OUTPUT] = {"output", 'o', "MODEL.h5", NULL, "required",
