@@ -137,10 +137,12 @@ bench: deps
 	$(BENCH)
 
 # The main job: the quickstart sweep (MNIST, mlp, multiplicative noise),
-# its plots and the paper-001 tables.
+# its plots and the paper-001 tables. --resume: a second `make demo` reuses
+# the finished results/quickstart.h5 (or continues an interrupted one) and
+# stops with exit 2 if that file holds another experiment, never replacing it.
 demo: deps
 	@$(MAKE) --no-print-directory data $(BIN)
-	$(BIN) run configs/quickstart.cfg
+	$(BIN) run configs/quickstart.cfg --resume
 
 # The device study: xbar mvm over presets x ADC bits.
 demo-devices: deps

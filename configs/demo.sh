@@ -5,7 +5,9 @@
 # 256 x 256 tile, a batch of 256 inputs, an 8-bit DAC, the ADC range
 # calibrated as the max of the ideal outputs, read one hour after
 # programming with global drift compensation. Prints a table; writes one
-# HDF5 file per point and a CSV of the figures into results/demo/.
+# HDF5 file per point and a CSV of the figures into results/demo/. The
+# files there are the demo's own, so a rerun replaces them (--force; xbar mvm
+# refuses to replace an existing -o file without it).
 #
 # usage: sh configs/demo.sh [path/to/xbar]     (make demo passes build/xbar)
 set -eu
@@ -16,7 +18,7 @@ out="$root/results/demo"
 devices="generic reram pcm flash"
 adc_bits="4 6 8 0"            # 0 = an ideal ADC ("none" in the table)
 t=3600                        # s after programming
-common="--rows 256 --cols 256 --batch 256 --tile 256x256 --dac-bits 8 --adc-range max --t $t --drift-comp --seed 1 --quiet"
+common="--rows 256 --cols 256 --batch 256 --tile 256x256 --dac-bits 8 --adc-range max --t $t --drift-comp --seed 1 --quiet --force"
 
 [ -x "$xbar" ] || { echo "demo: $xbar is not an executable (run make first)" >&2; exit 2; }
 mkdir -p "$out"

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -173,6 +174,7 @@ static void finish(struct xb_cli *cli)
             cli->state = XB_CLI_ERROR;
             return;
         }
+        cli->n_config = all.n;
         xb_settings_extend(&all, &cli->settings);
         xb_settings_free(&cli->settings);
         cli->settings = all;
@@ -223,6 +225,15 @@ static int common_option(struct xb_cli *cli, int val, const char *arg)
 }
 
 #define XB_CLI_AGAIN (-2)
+
+/* Why spec has no use for common option name, or NULL if it has. */
+static const char *unused_why(const struct xb_cli_spec *spec, const char *name)
+{
+    for (const struct xb_cli_unused *u = spec->unused; u && u->name; u++)
+        if (!strcmp(u->name, name))
+            return u->why;
+    return NULL;
+}
 
 static int next_option(struct xb_cli *cli, const char *shortopts,
                        const struct option *longopts);
@@ -295,6 +306,12 @@ static int next_option(struct xb_cli *cli, const char *shortopts,
     if (is_common && (rc == 'h' || rc == XB_OPT_HELP)) {
         cli->state = XB_CLI_HELP;
         return -1;
+    }
+    const char *why = is_common ? unused_why(spec, o->name) : NULL;
+    if (why) {
+        xb_error(cli->ctx, XB_EINVAL, "%s: not used by xbar %s: %s", cli->origin, spec->name,
+                 why);
+        return xb_cli_stop(cli);
     }
     if (is_common) {
         if (!common_option(cli, rc == 'q' ? XB_OPT_QUIET : rc, optarg))
@@ -386,7 +403,8 @@ void xb_cli_usage(const struct xb_cli *cli, FILE *f)
     }
     fprintf(f, "\ncommon options:\n");
     for (size_t i = 0; i < N_COMMON; i++)
-        print_opt(f, &common_opts[i], &def);
+        if (!unused_why(spec, common_opts[i].name))
+            print_opt(f, &common_opts[i], &def);
     if (spec->config_keys) {
         size_t n;
         const struct xb_config_key *keys = xb_config_keys(&n);
@@ -448,11 +466,16 @@ const char *xb_cli_result_file(struct xb_cli *cli, int argc, char **argv)
                  argv[cli->optind + 1]);
         return NULL;
     }
-    if (cli->settings.n > 0 || cli->config) {
-        xb_error(cli->ctx, XB_EINVAL, "%s: xbar %s takes its settings from the file; --config "
-                 "and --set do not apply", cli->config ? cli->config : cli->settings.v[0].origin,
-                 name);
-        return NULL;
-    }
     return argv[cli->optind];
+}
+
+enum xb_status xb_cli_check_new(struct xb_ctx *ctx, const char *path, const char *origin,
+                                int resumable)
+{
+    struct stat sb;
+    /* A directory is no result file: xb_h5_check_writable names it so. */
+    if (lstat(path, &sb) != 0 || S_ISDIR(sb.st_mode))
+        return XB_OK;
+    return xb_error(ctx, XB_EINVAL, "%s: %s exists; use %s--force to replace it", origin, path,
+                    resumable ? "--resume to continue it or " : "");
 }

@@ -17,8 +17,9 @@
  *   ... cli.ctx, cli.settings (config file, then command line) ...
  *   xb_cli_free(&cli);
  *
- * Common options, everywhere: --seed N, --threads N, --quiet, --config
- * FILE, --set KEY=VALUE (repeatable), --help.
+ * Common options: --seed N, --threads N, --quiet, --config FILE, --set
+ * KEY=VALUE (repeatable), --help; a subcommand names those it has no use
+ * for (spec->unused), and they are rejected there with the reason.
  *
  * Exit codes: 0 success, 2 usage or bad input (the input named in one line
  * on stderr), 1 a failure while running. This module is part of the
@@ -46,6 +47,14 @@ struct xb_cli_opt {
     const char *help;  /* one line */
 };
 
+/* A common option a subcommand has no use for (issue 8: no option is
+ * ignored). Using it is a usage error that names the option and gives the
+ * reason; the usage text leaves it out. */
+struct xb_cli_unused {
+    const char *name; /* long name of a common option: "seed", "quiet", "config", ... */
+    const char *why;  /* "nothing in it is random" */
+};
+
 /* A subcommand, for usage texts. */
 struct xb_cli_spec {
     const char *name;     /* "mvm" */
@@ -55,6 +64,7 @@ struct xb_cli_spec {
     const struct xb_cli_opt *opts;
     size_t n_opts;
     int config_keys;      /* 1: list the engine keys in the usage */
+    const struct xb_cli_unused *unused; /* ends with {NULL, NULL}; NULL: none */
 };
 
 enum xb_cli_state { XB_CLI_PARSING, XB_CLI_DONE, XB_CLI_HELP, XB_CLI_ERROR };
@@ -78,6 +88,7 @@ struct xb_cli {
     int quiet;           /* --quiet */
     const char *config;  /* --config FILE, or NULL */
     struct xb_settings settings; /* config file first, then the command line */
+    size_t n_config;     /* settings.v[0, n_config) came from the config file */
     char *command_line;  /* "xbar mvm --rows 64 ...", for result files */
 };
 
@@ -111,8 +122,17 @@ int xb_cli_fail(struct xb_cli *cli, int code);
 
 /* For subcommands that read one result file and nothing else (info,
  * plot): the file argument, or NULL after recording a usage error (no
- * file, extra arguments, or --config / --set given). */
+ * file, or extra arguments). */
 const char *xb_cli_result_file(struct xb_cli *cli, int argc, char **argv);
+
+/* An existing result file is not replaced unless the user said so
+ * (--force; --resume where the file can be continued): XB_EINVAL
+ * "ORIGIN: PATH exists; use --resume to continue it or --force to replace
+ * it" (without the --resume part if !resumable) if path exists and
+ * neither was given; XB_OK otherwise (a directory is left to
+ * xb_h5_check_writable). */
+enum xb_status xb_cli_check_new(struct xb_ctx *ctx, const char *path, const char *origin,
+                                int resumable);
 
 /* The threads OpenMP will use. */
 int xb_cli_threads_in_use(void);

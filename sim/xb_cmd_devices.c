@@ -11,6 +11,13 @@
 #include "xb_cmd.h"
 #include "xb_device.h"
 
+static const struct xb_cli_unused devices_unused[] = {
+    {"seed", "nothing in it is random"},
+    {"threads", "it computes nothing in parallel"},
+    {"quiet", "it prints no notes on stderr"},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec devices_spec = {
     .name = "devices",
     .args = "[NAME]",
@@ -19,10 +26,13 @@ static const struct xb_cli_spec devices_spec = {
                "range, meaning and the published source of the default; --set and --config\n"
                "add the resolved value.",
     .details = "Every parameter shown is a key of --set KEY=VALUE and of the device group of a\n"
-               "config file.\n",
+               "config file. Engine keys (xbar.*) are not device parameters: --set of one is\n"
+               "an error (exit 2), while the xbar group of a --config file is passed over\n"
+               "(the file configures xbar mvm as a whole; its device part is shown).\n",
     .opts = NULL,
     .n_opts = 0,
     .config_keys = 0,
+    .unused = devices_unused,
 };
 
 static void list_presets(void)
@@ -71,6 +81,18 @@ int xb_cmd_devices(int argc, char **argv)
         xb_error(cli.ctx, XB_EINVAL, "%s: unexpected argument; expected at most one NAME",
                  argv[cli.optind + 1]);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    /* An engine key on the command line would be dropped: say so. */
+    for (size_t i = cli.n_config; i < cli.settings.n; i++) {
+        const char *key = cli.settings.v[i].key;
+        int engine = !strncmp(key, "xbar.", 5) ||
+                     (strncmp(key, "device.", 7) && xb_config_key_find(key));
+        if (engine) {
+            xb_error(cli.ctx, XB_EINVAL, "%s: not used by xbar devices: an engine key, not a "
+                     "device parameter (xbar mvm --help lists the engine keys)",
+                     cli.settings.v[i].origin);
+            return xb_cli_fail(&cli, XB_EXIT_USAGE);
+        }
     }
     int overridden = cli.settings.n > 0;
     if (cli.optind == argc && !overridden) {

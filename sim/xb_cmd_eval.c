@@ -29,6 +29,12 @@ static const struct xb_cli_opt eval_opts[] = {
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
+static const struct xb_cli_unused eval_unused[] = {
+    {"quiet", "it prints no notes on stderr"},
+    {"config", XB_RUN_EVAL_NO_DEVICE},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec eval_spec = {
     .name = "eval",
     .args = "CONFIG",
@@ -36,11 +42,15 @@ static const struct xb_cli_spec eval_spec = {
                "with repeats and majority voting.",
     .details = "The experiment file gives the model, the data, sweep.sigma_test,\n"
                "sweep.repeats and sweep.votes (--set overrides them, e.g.\n"
-               "--set sweep.sigma_test=0,0.5,1). Noise mode only: device-preset evaluation\n"
-               "runs in xbar sweep.\n",
+               "--set sweep.sigma_test=0,0.5,1). Noise mode only: evaluating a model on a\n"
+               "device is not supported yet (xbar sweep does it with sweep.test = \"device\"),\n"
+               "so --config and --set device.* / xbar.* are an error (exit 2), as are keys\n"
+               "evaluation does not use (train.*, data.validation, sweep.sigma_train,\n"
+               "sweep.output, sweep.t).\n",
     .opts = eval_opts,
     .n_opts = sizeof eval_opts / sizeof eval_opts[0],
     .config_keys = 0,
+    .unused = eval_unused,
 };
 
 /* Reads /models/N/params into the net, checking the count. */
@@ -82,7 +92,8 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
         sets[k] = owned[k];
     }
-    if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK)
+    if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK ||
+        xb_run_check_given(ctx, e, XB_RUN_EVAL, "eval", 0, &cli->settings) != XB_OK)
         goto done;
     if (e->test_device) {
         xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": evaluation on programmed chips "
@@ -90,8 +101,15 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         goto done;
     }
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
-        xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK ||
-        load_params(ctx, model, point, net) != XB_OK)
+        xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
+        goto done;
+    enum xb_status st = load_params(ctx, model, point, net);
+    if (st == XB_ENOTFOUND && point > 0) { /* say which option asked for it */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+        xb_error(ctx, st, "--point %ld: %s", point, msg);
+    }
+    if (st != XB_OK)
         goto done;
     code = XB_EXIT_FAIL;
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);

@@ -21,6 +21,15 @@ static const struct xb_cli_opt info_opts[] = {
                          "also print the resolved config the sweep ran (/config)"},
 };
 
+static const struct xb_cli_unused info_unused[] = {
+    {"seed", "nothing in it is random"},
+    {"threads", "it computes nothing in parallel"},
+    {"quiet", "it prints no notes on stderr"},
+    {"config", "it takes its settings from FILE.h5"},
+    {"set", "it takes its settings from FILE.h5"},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec info_spec = {
     .name = "info",
     .args = "FILE.h5",
@@ -39,6 +48,7 @@ static const struct xb_cli_spec info_spec = {
     .opts = info_opts,
     .n_opts = sizeof info_opts / sizeof info_opts[0],
     .config_keys = 0,
+    .unused = info_unused,
 };
 
 int xb_cmd_info(int argc, char **argv)

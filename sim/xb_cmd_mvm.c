@@ -10,9 +10,9 @@
 #include "xb_mvm_study.h"
 
 enum { OPT_ROWS, OPT_COLS, OPT_BATCH, OPT_TILE, OPT_WEIGHTS, OPT_INPUTS, OPT_WDIST,
-       OPT_XDIST, OPT_OUTPUT };
+       OPT_XDIST, OPT_OUTPUT, OPT_FORCE };
 
-/* Indices up to OPT_OUTPUT are handled below; the rest set keys. */
+/* Indices up to OPT_FORCE are handled below; the rest set keys. */
 static const struct xb_cli_opt mvm_opts[] = {
     [OPT_ROWS] = {"rows", 0, "N", NULL, "256", "outputs: rows of W (crossbar columns)"},
     [OPT_COLS] = {"cols", 0, "N", NULL, "256", "inputs: columns of W (crossbar rows)"},
@@ -29,6 +29,7 @@ static const struct xb_cli_opt mvm_opts[] = {
                    "random X: uniform on (-1, 1) | normal"},
     [OPT_OUTPUT] = {"output", 'o', "FILE.h5", NULL, "none",
                     "write W, X, Y_ideal, Y and the figures (HDF5)"},
+    [OPT_FORCE] = {"force", 0, NULL, NULL, "false", "-o may replace an existing FILE.h5"},
     {"device", 0, "NAME", "device.type", NULL, "device preset (xbar devices)"},
     {"adc-bits", 0, "N", "xbar.adc_bits", NULL, "ADC resolution, 0 = ideal"},
     {"dac-bits", 0, "N", "xbar.dac_bits", NULL, "DAC resolution, 0 = ideal"},
@@ -50,6 +51,16 @@ static const struct xb_cli_spec mvm_spec = {
     .details = "Random W and X come from the seed (streams WEIGHTS and INPUTS): the same seed\n"
                "gives the same matrices and the same output for any --threads.\n"
                "Precedence: defaults < --config < command line (in order; later wins).\n"
+               "A setting that would change nothing is an error (exit 2): --noise add|mult\n"
+               "without --sigma > 0, --sigma with --noise none, --adc-range with an ideal\n"
+               "ADC (--adc-bits 0), dac_signed = false with --dac-bits 0, --weight-dist with\n"
+               "--weights, --input-dist with --inputs, -o onto an existing file without\n"
+               "--force, --force without -o. Not errors: a value made moot by a later option\n"
+               "(--config reram.cfg --adc-bits 0: an ideal ADC, the file's range goes with\n"
+               "it); --t and --drift-comp on a device that neither drifts nor relaxes (ideal,\n"
+               "generic with nu = 0) read the same as at t = 0 and print drift_scale;\n"
+               "--seed and --instance with nothing random (files for W and X, the ideal\n"
+               "device, no noise) change nothing.\n"
                "Examples:\n"
                "  xbar mvm --device pcm --t 3600 --adc-bits 6 --drift-comp\n"
                "  xbar mvm --config configs/devices/pcm_1h.cfg -o results/pcm.h5\n"
@@ -85,7 +96,8 @@ int xb_cmd_mvm(int argc, char **argv)
     struct xb_mvm_result r;
     struct xb_figure figs[XB_MVM_MAX_FIGURES];
     const char *out = NULL;
-    char origin[sizeof cli.origin], value[128];
+    char origin[sizeof cli.origin], value[128], wdist[sizeof cli.origin] = "",
+         xdist[sizeof cli.origin] = "", force[sizeof cli.origin] = "";
     float *W = NULL, *X = NULL;
 
     xb_cli_init(&cli, &mvm_spec, argc, argv);
@@ -98,9 +110,16 @@ int xb_cmd_mvm(int argc, char **argv)
         case OPT_TILE: st = xb_cli_tile(&cli, cli.arg); break;
         case OPT_WEIGHTS: s.weights = cli.arg; break;
         case OPT_INPUTS: s.inputs = cli.arg; break;
-        case OPT_WDIST: st = dist_opt(&cli, &s.wdist); break;
-        case OPT_XDIST: st = dist_opt(&cli, &s.xdist); break;
+        case OPT_WDIST:
+            st = dist_opt(&cli, &s.wdist);
+            snprintf(wdist, sizeof wdist, "%s", cli.origin);
+            break;
+        case OPT_XDIST:
+            st = dist_opt(&cli, &s.xdist);
+            snprintf(xdist, sizeof xdist, "%s", cli.origin);
+            break;
         case OPT_OUTPUT: out = cli.arg; snprintf(origin, sizeof origin, "%s", cli.origin); break;
+        case OPT_FORCE: snprintf(force, sizeof force, "%s", cli.origin); break;
         }
         if (st != XB_OK)
             xb_cli_stop(&cli);
@@ -112,11 +131,26 @@ int xb_cmd_mvm(int argc, char **argv)
                  argv[cli.optind]);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
+    /* Options the others make pointless (issue 8: none is ignored). */
+    const struct { const char *given; int pointless; const char *why; } combos[] = {
+        {wdist, s.weights != NULL, "--weights (W comes from the file)"},
+        {xdist, s.inputs != NULL, "--inputs (X comes from the file)"},
+        {force, out == NULL, "no -o FILE.h5 to replace"},
+    };
+    for (size_t k = 0; k < sizeof combos / sizeof combos[0]; k++) {
+        if (combos[k].given[0] && combos[k].pointless) {
+            xb_error(cli.ctx, XB_EINVAL, "%s: not used by xbar mvm with %s", combos[k].given,
+                     combos[k].why);
+            return xb_cli_fail(&cli, XB_EXIT_USAGE);
+        }
+    }
 
     /* Bad input: everything is checked before any work is done. */
     xb_config_default(&s.cfg);
     if (xb_config_resolve(cli.ctx, &cli.settings, &s.cfg) != XB_OK ||
+        xb_config_check_used(cli.ctx, &cli.settings, &s.cfg) != XB_OK ||
         (out && xb_h5_check_writable(cli.ctx, out, origin) != XB_OK) ||
+        (out && !force[0] && xb_cli_check_new(cli.ctx, out, origin, 0) != XB_OK) ||
         xb_mvm_load(cli.ctx, &s, &W, &X) != XB_OK)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
 

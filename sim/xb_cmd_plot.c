@@ -17,6 +17,14 @@ static const struct xb_cli_opt plot_opts[] = {
     [OPT_GNUPLOT] = {"gnuplot", 0, "PROGRAM", NULL, "gnuplot", "the gnuplot to run"},
 };
 
+static const struct xb_cli_unused plot_unused[] = {
+    {"seed", "nothing in it is random"},
+    {"threads", "gnuplot draws the figures; xbar computes nothing in parallel"},
+    {"config", "it takes its settings from FILE.h5"},
+    {"set", "it takes its settings from FILE.h5"},
+    {NULL, NULL},
+};
+
 static const struct xb_cli_spec plot_spec = {
     .name = "plot",
     .args = "FILE.h5",
@@ -29,7 +37,9 @@ static const struct xb_cli_spec plot_spec = {
                "  _acc_vs_votes  accuracy vs votes K per sigma_test, best sigma_train and 0\n"
                "Prints the path of each figure written on stdout.",
     .details = "Figures are written under temporary names and renamed once gnuplot succeeded,\n"
-               "so a failed run leaves earlier figures as they were. A figure with nothing to\n"
+               "so a failed run leaves earlier figures as they were and a successful one\n"
+               "replaces them (they are drawn from FILE.h5 and can be drawn again, so no\n"
+               "--force is needed, unlike for result files). A figure with nothing to\n"
                "draw yet (no point done, no finite SNR, no voting) is skipped with a note.\n"
                "Exit status 2 if FILE.h5 is not a sweep result or DIR cannot be written; 1 if\n"
                "gnuplot is missing or fails. Example:\n"
@@ -37,6 +47,7 @@ static const struct xb_cli_spec plot_spec = {
     .opts = plot_opts,
     .n_opts = sizeof plot_opts / sizeof plot_opts[0],
     .config_keys = 0,
+    .unused = plot_unused,
 };
 
 int xb_cmd_plot(int argc, char **argv)

@@ -15,11 +15,13 @@
 #include "xb_sweep.h"
 #include "xb_sweep_run.h"
 
-enum { OPT_RESUME };
+enum { OPT_RESUME, OPT_FORCE };
 
 static const struct xb_cli_opt sweep_opts[] = {
     [OPT_RESUME] = {"resume", 0, NULL, NULL, "false",
                     "continue the result file of this config: finished points are kept"},
+    [OPT_FORCE] = {"force", 0, NULL, NULL, "false",
+                   "replace an existing result file (a rerun without it is an error)"},
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
@@ -37,7 +39,12 @@ static const struct xb_cli_spec sweep_spec = {
                "(configs/pcm_mlp_mnist.cfg).\n"
                "The file is rewritten crash-safely after every epoch and every evaluated\n"
                "point; an interrupted sweep continues with --resume and ends with the same\n"
-               "numbers. Results do not depend on --threads.\n",
+               "numbers (a finished file keeps its results; with no file it starts afresh).\n"
+               "An existing sweep.output is never replaced silently: without --resume or\n"
+               "--force the run stops before any work (exit 2). Results do not depend on\n"
+               "--threads. --config FILE and --set device.* / xbar.* need an experiment\n"
+               "that uses a device (sweep.test = \"device\" or train.hw_aware = true), and\n"
+               "--set sweep.t / sweep.sigma_test the test axis it runs: else exit 2.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
     .config_keys = 0,
@@ -46,11 +53,12 @@ static const struct xb_cli_spec sweep_spec = {
 int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int then_report)
 {
     struct xb_cli cli;
-    int resume = 0;
+    int resume = 0, force = 0;
     xb_cli_init(&cli, spec, argc, argv);
-    for (int i; (i = xb_cli_next(&cli)) >= 0;)
-        if (i == OPT_RESUME)
-            resume = 1;
+    for (int i; (i = xb_cli_next(&cli)) >= 0;) {
+        resume |= i == OPT_RESUME;
+        force |= i == OPT_FORCE;
+    }
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
     if (cli.optind != argc - 1) {
@@ -58,7 +66,7 @@ int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int 
                  spec->name);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
-    struct xb_run_options ro = {.config = argv[cli.optind], .resume = resume,
+    struct xb_run_options ro = {.config = argv[cli.optind], .resume = resume, .force = force,
                                 .report = then_report, .name = spec->name};
     return xb_run_with_settings(&cli, &ro);
 }
@@ -70,7 +78,8 @@ static const struct xb_cli_spec run_spec = {
     .args = "CONFIG",
     .summary = "Runs an experiment file: the sweep (as xbar sweep), then its plots and the\n"
                "summary table (as xbar plot and xbar info).",
-    .details = "Same options and keys as xbar sweep.\n",
+    .details = "Same options, keys and rules as xbar sweep (see xbar sweep --help); its\n"
+               "figures replace those of an earlier run, as xbar plot's do.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
     .config_keys = 0,

@@ -13,10 +13,12 @@
 #include "xb_config.h"
 #include "xb_sweep_run.h"
 
-enum { OPT_RESUME, OPT_SIGMA, OPT_OUTPUT };
+enum { OPT_RESUME, OPT_FORCE, OPT_SIGMA, OPT_OUTPUT };
 
 static const struct xb_cli_opt train_opts[] = {
     [OPT_RESUME] = {"resume", 0, NULL, NULL, "false", "continue MODEL.h5 from its last epoch"},
+    [OPT_FORCE] = {"force", 0, NULL, NULL, "false",
+                   "replace an existing MODEL.h5 (a rerun without it is an error)"},
     [OPT_SIGMA] = {"sigma", 0, "S", NULL, "the first sweep.sigma_train",
                    "noise std injected in training (sweep.noise's kind)"},
     [OPT_OUTPUT] = {"output", 'o', "MODEL.h5", NULL, "required",
@@ -31,7 +33,12 @@ static const struct xb_cli_spec train_spec = {
                "or hardware-aware (train.hw_aware), and writes it to MODEL.h5.",
     .details = "The parameters are /models/0/params (flat, in layer order), the curves\n"
                "/train/0/loss and /train/0/val_accuracy. 'xbar eval CONFIG --model MODEL.h5'\n"
-               "evaluates it. --set GROUP.KEY=VALUE overrides the file's keys.\n",
+               "evaluates it. --set GROUP.KEY=VALUE overrides the file's keys; keys that\n"
+               "training does not use (sweep.sigma_test, sweep.repeats, sweep.t, sweep.test,\n"
+               "sweep.output; sweep.sigma_train with --sigma; device.* and xbar.* and\n"
+               "--config without train.hw_aware) are an error (exit 2).\n"
+               "An existing MODEL.h5 is never replaced silently: without --resume or\n"
+               "--force the run stops before any work (exit 2).\n",
     .opts = train_opts,
     .n_opts = sizeof train_opts / sizeof train_opts[0],
     .config_keys = 0,
@@ -45,6 +52,8 @@ int xb_cmd_train(int argc, char **argv)
     for (int i; (i = xb_cli_next(&cli)) >= 0;) {
         if (i == OPT_RESUME)
             ro.resume = 1;
+        else if (i == OPT_FORCE)
+            ro.force = 1;
         else if (i == OPT_OUTPUT)
             ro.output = cli.arg;
         else if (i == OPT_SIGMA) {
@@ -56,8 +65,8 @@ int xb_cmd_train(int argc, char **argv)
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
     if (cli.optind != argc - 1 || !ro.output) {
-        xb_error(cli.ctx, XB_EINVAL, "expected an experiment file and -o MODEL.h5; see "
-                 "'xbar train --help'");
+        xb_error(cli.ctx, XB_EINVAL, "expected an experiment file and -o MODEL.h5 (--output); "
+                 "see 'xbar train --help'");
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
     ro.config = argv[cli.optind];

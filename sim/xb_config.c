@@ -713,3 +713,70 @@ char *xb_config_text(const struct xb_config *c)
     XB_ASSERT(len < size); /* 32 device parameters and 13 keys fit with room */
     return out;
 }
+
+/* ---- settings without effect -------------------------------------------- */
+
+static int adc_range_unused(const struct xb_config *c)
+{
+    return c->adc_bits == 0 && c->adc_calib != XB_ADC_MAX;
+}
+static int dac_signed_unused(const struct xb_config *c)
+{
+    return c->dac_bits == 0 && !c->dac_signed;
+}
+static int sigma_unused(const struct xb_config *c)
+{
+    return c->noise == XB_NOISE_NONE && c->sigma != 0.0;
+}
+static int noise_without_sigma(const struct xb_config *c)
+{
+    return c->noise != XB_NOISE_NONE && c->sigma == 0.0;
+}
+
+/* An engine key whose value, given the key that governs it, changes
+ * nothing: a value other than the default that would be dropped without a
+ * word, or a noise model at sigma = 0. Defaults are left alone (a config
+ * file may spell every key out), and so is a value that a later setting of
+ * the governing key made moot on purpose (--config reram.cfg --adc-bits 0
+ * asks for an ideal ADC; the file's ADC range goes with it). */
+static const struct {
+    const char *key, *governor;
+    int (*unused)(const struct xb_config *c);
+    const char *why;
+} unused_keys[] = {
+    {"adc_range", "adc_bits", adc_range_unused,
+     "no effect with an ideal ADC (adc_bits = 0); set --adc-bits N, or leave it at max"},
+    {"dac_signed", "dac_bits", dac_signed_unused,
+     "no effect with an ideal DAC (dac_bits = 0); set --dac-bits N, or leave it true"},
+    {"sigma", "noise", sigma_unused, "no effect without abstract noise (noise = none); set "
+     "--noise add or mult, or leave it at 0"},
+    {"noise", "sigma", noise_without_sigma,
+     "needs --sigma > 0 (a noise model at sigma = 0 adds nothing)"},
+};
+
+/* The index of the last setting of engine key name (xbar.NAME or NAME) in
+ * s, or -1. */
+static long last_setting(const struct xb_settings *s, const char *name)
+{
+    for (size_t i = s->n; i-- > 0;) {
+        const char *key = s->v[i].key;
+        if (!strncmp(key, "xbar.", 5))
+            key += 5;
+        if (!strcmp(key, name))
+            return (long)i;
+    }
+    return -1;
+}
+
+enum xb_status xb_config_check_used(struct xb_ctx *ctx, const struct xb_settings *s,
+                                    const struct xb_config *c)
+{
+    for (size_t r = 0; r < sizeof unused_keys / sizeof unused_keys[0]; r++) {
+        if (!unused_keys[r].unused(c))
+            continue;
+        long k = last_setting(s, unused_keys[r].key);
+        if (k > last_setting(s, unused_keys[r].governor))
+            return xb_error(ctx, XB_EINVAL, "%s: %s", s->v[k].origin, unused_keys[r].why);
+    }
+    return XB_OK;
+}

@@ -99,6 +99,18 @@ void xb_config_default(struct xb_config *c);
 enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s,
                                  struct xb_config *c);
 
+/* After xb_config_resolve: an engine key of s that has no effect on c (a
+ * non-default adc_range with adc_bits = 0, dac_signed = false with
+ * dac_bits = 0, sigma with noise = none) or a noise model at sigma = 0 is
+ * XB_EINVAL naming the origin of the value in force (issue 8: no option is
+ * ignored silently) — unless a later setting of the key that governs it
+ * made it moot on purpose (a config file's adc_range, then --adc-bits 0).
+ * Read times t on a device that does not drift, and device parameters a
+ * model does not use (xbar devices NAME says which), are not errors: they
+ * are the answer for that device. */
+enum xb_status xb_config_check_used(struct xb_ctx *ctx, const struct xb_settings *s,
+                                    const struct xb_config *c);
+
 /* The engine parameters of c. */
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p);
 

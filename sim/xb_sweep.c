@@ -112,7 +112,7 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     xb_free(text);
     if (!same)
         return xb_error(ctx, XB_EINVAL, "--resume: %s was made by a different configuration; "
-                        "remove it or choose another sweep.output", path);
+                        "--force replaces it, or choose another sweep.output", path);
     /* The same config on another BLAS kernel or other data would not end
      * with the numbers of an uninterrupted run (DESIGN.md §6). */
     struct xb_provenance was, now;

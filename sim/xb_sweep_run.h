@@ -17,6 +17,7 @@ struct xb_run_options {
     const char *const *sets;   /* "group.key=value" overrides */
     size_t n_sets;
     int resume, quiet, report;
+    int force;                 /* replace an existing result file */
     const char *command_line;
     const char *name;          /* subcommand, for messages */
     /* `xbar train`: one model, no evaluation. */
@@ -24,6 +25,7 @@ struct xb_run_options {
     int has_sigma;             /* sigma_train given, else the first of the file's */
     double sigma;
     const char *output;        /* replaces sweep.output when not NULL */
+    const struct xb_settings *given; /* --config and --set, with origins, or NULL */
 };
 
 /* Returns an exit code (0, 1 failure while running, 2 bad input); the
@@ -38,8 +40,29 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test);
 
+/* What an experiment subcommand does with it. */
+enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4 };
+
+/* A key given on the command line (--set, or a --config file) that kind
+ * would not use with experiment e (issue 8: no option is ignored) is a
+ * usage error naming its origin and why: e.g. train.* for eval, device.*
+ * for a sweep with neither sweep.test = "device" nor train.hw_aware,
+ * sweep.sigma_train for train --sigma. name: the subcommand, for the
+ * message; has_sigma: train's --sigma. */
+struct xb_experiment;
+enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                  enum xb_run_kind kind, const char *name, int has_sigma,
+                                  const struct xb_settings *given);
+
+/* Why xbar eval takes no device (its --config, --set device.* / xbar.*). */
+#define XB_RUN_EVAL_NO_DEVICE                                                              \
+    "evaluating a model on a device is not supported yet; xbar eval adds the abstract "   \
+    "noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on devices with " \
+    "sweep.test = \"device\")"
+
 /* Hands the parsed --set pairs, --quiet and the command line of cli to
- * ro, runs it, reports and frees cli; returns the exit code. */
+ * ro, runs it, reports and frees cli; returns the exit code (2 without
+ * running if ro asks for both resume and force). */
 int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro);
 
 /* The subcommand parser shared by sweep and run. */

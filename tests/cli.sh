@@ -6,8 +6,10 @@
 # Checks that `xbar mvm` prints bit-identical results for 1 and 2 threads,
 # that every bad input exits 2 with one line on stderr naming it and leaves
 # no file behind, and that -o writes a self-describing HDF5 file. Needs
-# h5ls and h5dump (Debian hdf5-tools, installed by make deps). The last
-# line is "cli: N passed, M failed"; the exit status is 1 if any failed.
+# h5ls and h5dump (Debian hdf5-tools, installed by make deps). Then
+# tests/cli_options.sh: every option of every subcommand acts or is
+# rejected, and a rerun replaces no result file. The last line is
+# "cli: N passed, M failed"; the exit status is 1 if any failed.
 set -u
 
 XBAR=${XBAR:-build/xbar}
@@ -262,7 +264,7 @@ else
 fi
 expect_usage "plot: an mvm result is not a sweep" "$tmp/o/r.h5: no group /sweep" plot "$tmp/o/r.h5" \
     -o "$tmp/figs"
-expect_usage "info: --set does not apply" "do not apply" info --set adc_bits=4 "$tmp/o/r.h5"
+expect_usage "info: --set does not apply" "--set adc_bits=4: not used by xbar info" info --set adc_bits=4 "$tmp/o/r.h5"
 
 # ---- xbar train / eval / sweep on the synthetic data set ----------------------
 cat >"$tmp/syn.cfg" <<EOT
@@ -419,6 +421,13 @@ expect_usage "mnist-strokes: a non-numeric entry" "testimg-7-inputdata.txt:2: co
     train "$tmp/strokes.cfg" -o "$tmp/s2.h5"
 [ ! -e "$tmp/s2.h5" ] && ok "mnist-strokes: no result file after a bad input" ||
     bad "mnist-strokes: $tmp/s2.h5 written despite the bad input"
+
+# ---- every option of every subcommand acts or is rejected: the table ------------
+if XBAR="$XBAR" sh "$root/tests/cli_options.sh"; then
+    ok "tests/cli_options.sh"
+else
+    bad "tests/cli_options.sh (its FAIL lines above)"
+fi
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -17,7 +17,7 @@ static const struct xb_cli_opt opts[] = {
     {"adc-bits", 0, "N", "xbar.adc_bits", NULL, "bits"},
     {"drift-comp", 0, NULL, "xbar.drift_comp", NULL, "flag"},
 };
-static const struct xb_cli_spec spec = {"test", "[ARG]", "a test", NULL, opts, 4, 1};
+static const struct xb_cli_spec spec = {"test", "[ARG]", "a test", NULL, opts, 4, 1, NULL};
 
 /* Parses a NULL-terminated argv copy; returns the options handed back. */
 static int parse(struct xb_cli *cli, char **argv, int *seen)

@@ -256,3 +256,50 @@ Test(config, format_double_is_short_and_exact)
     xb_config_format_double(0.26348, buf, sizeof buf);
     cr_assert_str_eq(buf, "0.26348");
 }
+
+/* Resolves the "key=value" pairs (origin "ARG i") and runs xb_config_check_used. */
+static enum xb_status check_used(struct xb_ctx *ctx, const char *const *pairs, size_t n)
+{
+    struct xb_settings s = {0};
+    struct xb_config c;
+    char origin[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(origin, sizeof origin, "ARG %zu", i);
+        cr_assert_eq(xb_settings_add_assignment(ctx, &s, pairs[i], origin), XB_OK);
+    }
+    xb_config_default(&c);
+    enum xb_status st = xb_config_resolve(ctx, &s, &c);
+    cr_assert_eq(st, XB_OK, "%s", xb_ctx_error(ctx));
+    st = xb_config_check_used(ctx, &s, &c);
+    xb_settings_free(&s);
+    return st;
+}
+
+/* Issue 8: a key that changes nothing is an error naming the value in
+ * force, unless a later setting of the key governing it made it moot. */
+Test(config, settings_without_effect)
+{
+    struct xb_ctx *ctx = xb_ctx_create(NULL);
+    const char *noise_alone[] = {"xbar.noise=mult"};
+    cr_assert_eq(check_used(ctx, noise_alone, 1), XB_EINVAL);
+    cr_assert(strstr(xb_ctx_error(ctx), "ARG 0: needs --sigma > 0"), "%s", xb_ctx_error(ctx));
+    const char *sigma_alone[] = {"noise=add", "noise=none", "sigma=0.5"};
+    cr_assert_eq(check_used(ctx, sigma_alone, 3), XB_EINVAL);
+    cr_assert(strstr(xb_ctx_error(ctx), "ARG 2: no effect without abstract noise"));
+    const char *range_then_bits[] = {"adc_range=p99", "adc_bits=6", "xbar.adc_bits=0"};
+    cr_assert_eq(check_used(ctx, range_then_bits, 3), XB_OK, "%s", xb_ctx_error(ctx));
+    const char *bits_then_range[] = {"adc_bits=0", "adc_range=p99"};
+    cr_assert_eq(check_used(ctx, bits_then_range, 2), XB_EINVAL);
+    cr_assert(strstr(xb_ctx_error(ctx), "ARG 1: no effect with an ideal ADC"));
+    const char *range_default[] = {"adc_range=max"};
+    cr_assert_eq(check_used(ctx, range_default, 1), XB_OK);
+    const char *unsigned_dac[] = {"dac_signed=false"};
+    cr_assert_eq(check_used(ctx, unsigned_dac, 1), XB_EINVAL);
+    const char *unsigned_dac8[] = {"dac_signed=false", "dac_bits=8"};
+    cr_assert_eq(check_used(ctx, unsigned_dac8, 2), XB_OK);
+    const char *noise_then_zero[] = {"noise=mult", "sigma=0.5", "sigma=0"};
+    cr_assert_eq(check_used(ctx, noise_then_zero, 3), XB_OK);
+    const char *zero_then_noise[] = {"sigma=0", "noise=mult"};
+    cr_assert_eq(check_used(ctx, zero_then_noise, 2), XB_EINVAL);
+    xb_ctx_free(ctx);
+}

@@ -261,3 +261,14 @@ Test(experiment, unknown_device_key_names_line)
            "xbar.adc_bitz");
     expect(read_text("xbar = { adc_bits = 99; };\n", NULL, 0), ":3:", "adc_bits");
 }
+
+/* xbar train has no test axis (n_test = 0): its text, compared on
+ * --resume, must say so and not show whatever the buffer held. */
+Test(experiment, text_without_sigma_test)
+{
+    cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
+    e.n_test = 0;
+    char *text = xb_experiment_text(&e);
+    cr_assert(strstr(text, "  sigma_test = [];\n"), "%s", text);
+    xb_free(text);
+}
