@@ -115,8 +115,8 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);
     vote = xb_malloc((size_t)e->votes, sizeof *vote);
     printf("model: %s\npoint: %ld\ndataset: %s\ntest_samples: %zu\nrepeats: %d\nvotes: %d\n"
-           "noise: %s\n", model, point, e->dataset, test->n, e->repeats, e->votes,
-           xb_noise_kind_name(e->noise));
+           "noise: %s\ngemm: %s\n", model, point, e->dataset, test->n, e->repeats, e->votes,
+           xb_noise_kind_name(e->noise), xb_gemm_impl_name(e->model.gemm));
     for (size_t j = 0; j < e->n_test; j++) {
         struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes,
                                     .noise = e->noise, .sigma = e->sigma_test[j]};

@@ -226,6 +226,7 @@ mvm | --sigma       | acts    | mvm --noise mult --sigma 0.5 --batch 4     | out
 mvm | --sigma       | rejects | mvm --sigma 0.5                            | msg:noise = none
 mvm | --sigma       | acts    | mvm --config $ROOT/configs/devices/mult_noise.cfg --sigma 0 --batch 4 | out:^noise: mult$ && out:^sigma: 0$ && out:^snr_db_model: inf$
 mvm | --noise       | rejects | mvm --sigma 0 --noise mult                 | msg:--noise mult: needs --sigma > 0
+mvm | --native      | acts    | mvm --native --batch 4                     | out:^gemm: native$
 mvm | --seed        | acts    | mvm --seed 7 --batch 4                     | out:^seed: 7$ && differs:mvm --batch 4
 mvm | --threads     | acts    | mvm --threads 1 --batch 4 --output $T/mvm-threads.h5 | attr:$T/mvm-threads.h5:threads:\(0\): 1$
 mvm | --quiet       | acts    | mvm --quiet --batch 4 --output $T/mvm-quiet.h5 | noerr && file:$T/mvm-quiet.h5
@@ -264,6 +265,7 @@ sweep | --resume   | rejects  | sweep $T/syn.cfg --resume --set sweep.output=$T/
 sweep | --force    | acts     | sweep $T/syn.cfg --force --seed 5 --set sweep.output=$T/sweep-force.h5 | attr:$T/sweep-force.h5:seed:\(0\): 5$ && err:wrote
 sweep | --force    | rejects  | sweep $T/syn.cfg --set sweep.output=$T/sweep-again.h5 | msg:sweep-again.h5 exists; use --resume to continue it or --force to replace it && keeps:$T/sweep-again.h5
 sweep | --force    | rejects  | sweep $T/syn.cfg --force --resume          | msg:contradicts --resume
+sweep | --native   | acts     | sweep $T/syn.cfg --native --set sweep.output=$T/sweep-native.h5 | attr:$T/sweep-native.h5:portable:\(0\): 0$
 sweep | --seed     | acts     | sweep $T/syn.cfg --seed 4 --set sweep.output=$T/sweep-seed.h5 | attr:$T/sweep-seed.h5:seed:\(0\): 4$
 sweep | --threads  | acts     | sweep $T/syn.cfg --threads 1 --set sweep.output=$T/sweep-threads.h5 | attr:$T/sweep-threads.h5:threads:\(0\): 1$
 sweep | --quiet    | acts     | sweep $T/syn.cfg --quiet --set sweep.output=$T/sweep-quiet.h5 | noerr && file:$T/sweep-quiet.h5
@@ -277,10 +279,11 @@ sweep | --help     | acts     | sweep --help                               | out
 # ---- xbar run (the sweep, then plots and tables) ---------------------------------------
 run | --resume     | acts     | run $T/syn.cfg --resume --set sweep.output=$T/run-resume.h5 | out:^done +4 of 4 && file:$T/run-resume_heatmap.svg
 run | --resume     | rejects  | run $T/syn.cfg --resume --set sweep.output=$T/run-resume.h5 --set sweep.votes=2 | msg:different configuration && keeps:$T/run-resume.h5
-run | --force      | acts     | run $T/syn.cfg --force --seed 6 --set sweep.output=$T/run-force.h5 | out:^seed +6$
+run | --force      | acts     | run $T/syn.cfg --force --seed 6 --set sweep.output=$T/run-force.h5 | out:^seed: 6$
 run | --force      | rejects  | run $T/syn.cfg --set sweep.output=$T/run-again.h5 | msg:run-again.h5 exists; use --resume to continue it or --force to replace it && keeps:$T/run-again.h5
-run | --seed       | acts     | run $T/syn.cfg --seed 3 --set sweep.output=$T/run-seed.h5 | out:^seed +3$
-run | --threads    | acts     | run $T/syn.cfg --threads 1 --set sweep.output=$T/run-threads.h5 | out:^threads +1$
+run | --native     | acts     | run $T/syn.cfg --native --set sweep.output=$T/run-native.h5 | out:^portable: 0$
+run | --seed       | acts     | run $T/syn.cfg --seed 3 --set sweep.output=$T/run-seed.h5 | out:^seed: 3$
+run | --threads    | acts     | run $T/syn.cfg --threads 1 --set sweep.output=$T/run-threads.h5 | out:^threads: 1$
 run | --quiet      | acts     | run $T/syn.cfg --quiet --set sweep.output=$T/run-quiet.h5 | noerr && out:^done +4 of 4
 run | --config     | acts     | run $T/dev.cfg --quiet --force --config $ROOT/configs/devices/reram.cfg | info:$T/dev.h5:type = .reram. && out:^grid
 run | --config     | rejects  | run $T/syn.cfg --config $ROOT/configs/devices/reram.cfg | msg:this experiment has neither
@@ -296,6 +299,7 @@ train | --sigma    | acts     | train $T/syn.cfg --sigma 0.25 --output $T/train-
 train | --sigma    | rejects  | train $T/syn.cfg --sigma 0.25 --set sweep.sigma_train=0.5 --output $T/train-sigma2.h5 | msg:--sigma replaces it && nofile:$T/train-sigma2.h5
 train | --output   | acts     | train $T/syn.cfg --output $T/train-out.h5  | file:$T/train-out.h5 && err:wrote
 train | --output   | rejects  | train $T/syn.cfg                           | msg:-o MODEL.h5
+train | --native   | acts     | train $T/syn.cfg --native --output $T/train-native.h5 | attr:$T/train-native.h5:portable:\(0\): 0$
 train | --seed     | acts     | train $T/syn.cfg --seed 2 --output $T/train-seed.h5 | attr:$T/train-seed.h5:seed:\(0\): 2$
 train | --threads  | acts     | train $T/syn.cfg --threads 1 --output $T/train-threads.h5 | attr:$T/train-threads.h5:threads:\(0\): 1$
 train | --quiet    | acts     | train $T/syn.cfg --quiet --output $T/train-quiet.h5 | noerr && file:$T/train-quiet.h5
@@ -310,6 +314,7 @@ eval | --model     | acts     | eval $T/syn.cfg --model $T/model.h5        | out
 eval | --model     | rejects  | eval $T/syn.cfg                            | msg:--model MODEL.h5
 eval | --point     | acts     | eval $T/syn.cfg --model $T/syn.h5 --point 1 | out:^point: 1$ && differs:eval $T/syn.cfg --model $T/syn.h5 --point 0
 eval | --point     | rejects  | eval $T/syn.cfg --model $T/model.h5 --point 1 | msg:--point 1: $T/model.h5: no dataset /models/1/params
+eval | --native    | acts     | eval $T/syn.cfg --model $T/model.h5 --native | out:^gemm: native$
 eval | --seed      | acts     | eval $T/syn.cfg --model $T/model.h5 --seed 5 | differs:eval $T/syn.cfg --model $T/model.h5
 # Threads change the speed only: the output is bit-identical to one thread's.
 eval | --threads   | acts     | eval $T/syn.cfg --model $T/model.h5 --threads 2 | same:eval $T/syn.cfg --model $T/model.h5 --threads 1
