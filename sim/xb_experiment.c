@@ -536,6 +536,7 @@ static void reals(char *buf, size_t size, const double *v, size_t n)
 {
     size_t len = 0;
     char one[64];
+    buf[0] = '\0'; /* an empty grid (xbar train has no sigma_test) is "" */
     for (size_t i = 0; i < n; i++) {
         real_text(one, sizeof one, v[i]);
         len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s", i ? ", " : "",
