@@ -20,8 +20,19 @@ struct xb_h5_file {
     char *tmp;  /* where the writes go */
 };
 
-/* HDF5 prints its error stack to stderr by default; a library must not. */
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* HDF5 prints its error stack to stderr by default; a library must not.
+ * And HDF5 1.10 leaves a file whose H5Fclose failed (its last flush hit a
+ * full disk or the file size limit) half-freed in its table of open files;
+ * the clean-up it registers with atexit then crashes on it (SIGSEGV in
+ * H5F__close_cb, after xbar has printed its clean message). xbar closes
+ * everything it opens, so that clean-up has nothing to do: it is not
+ * registered. (H5dont_atexit only acts before HDF5's first call, hence
+ * here, where xbar's HDF5 use starts.) */
+static void quiet_hdf5(void)
+{
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -258,15 +269,19 @@ static enum xb_status fsync_path(struct xb_ctx *ctx, const char *path, int flags
 enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f)
 {
     enum xb_status st = XB_OK;
+    errno = 0;
     if (H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s", f->path, f->tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s%s%s", f->path, f->tmp,
+                      errno ? ": " : "", errno ? strerror(errno) : "");
         goto fail;
     }
     /* Close before the fsync: HDF5 writes its last metadata on close. */
     herr_t rc = H5Fclose(f->fid);
+    int err = errno;
     f->fid = H5I_INVALID_HID;
     if (rc < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s", f->path, f->tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s%s%s", f->path, f->tmp,
+                      err ? ": " : "", err ? strerror(err) : "");
         goto fail;
     }
     st = fsync_path(ctx, f->tmp, O_RDONLY, "file");
@@ -383,16 +398,19 @@ static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
                                     const char *description)
 {
     hid_t lcpl = lcpl_parents();
+    errno = 0; /* HDF5 keeps the write(2) error in errno: a full disk says so */
     hid_t d = H5Dcreate2(f->fid, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d >= 0 ? H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
     if (rc >= 0)
         rc = describe(d, units, description);
-    if (d >= 0)
-        H5Dclose(d);
+    int err = errno;
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s", f->path, name);
+        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s%s%s", f->path, name,
+                        err ? ": " : "", err ? strerror(err) : "");
     return XB_OK;
 }
 
