@@ -337,5 +337,28 @@ else
 fi
 no_files "full disk" "$tmp/faults/out"
 
+# Integers beyond 32 bits: libconfig 1.5 wraps them (-4294967294 read as 2
+# and accepted as train.epochs); each is refused as written.
+sed 's/epochs = 1;/epochs = -4294967294;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/wrap.cfg"
+expect_usage "config: epochs = -4294967294 is not 2" "wrap.cfg:5: epochs = -4294967294" \
+    sweep "$tmp/faults/wrap.cfg"
+sed 's/units = 512;/units = 4294967298;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/wrap.cfg"
+expect_usage "config: units = 4294967298 is not 2" "units = 4294967298" \
+    sweep "$tmp/faults/wrap.cfg"
+printf 'xbar = { adc_bits = 4294967302; };\n' >"$tmp/faults/dev.cfg"
+expect_usage "device config: adc_bits = 4294967302 is not 6" "adc_bits = 4294967302" \
+    mvm --config "$tmp/faults/dev.cfg"
+[ ! -e "$tmp/faults/out/full.h5" ] && ok "config integers: no result file" ||
+    bad "config integers: a result file was written"
+
+# User text with control characters stays on the one line of the message.
+nl='
+'
+expect_usage "a newline in a --set value" 'sweep.noise = "a\nb"' \
+    sweep "$tmp/faults/tiny.cfg" --set "sweep.noise=a${nl}b"
+sed 's/set = "synthetic";/set = "synth\\netic";/' "$tmp/faults/tiny.cfg" >"$tmp/faults/nl.cfg"
+expect_usage "a newline in a config string" 'synth\netic' sweep "$tmp/faults/nl.cfg"
+expect_usage "a newline in a subcommand name" "'a\\nb\\x01'" "$(printf 'a\nb\001')"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
