@@ -6,6 +6,7 @@
  * the allocator or a file rewritten that xbar info then rejects.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_cmd.h"
 #include "xb_data.h"
 #include "xb_experiment.h"
 #include "xb_h5.h"
@@ -291,5 +293,21 @@ Test(resume_bounds, matrix_shape_is_bounded_before_reading)
                  (unsigned long long)shapes[k][1]);
         cr_assert(strstr(xb_ctx_error(ctx), want) && strstr(xb_ctx_error(ctx), "2^28"), "%s",
                   xb_ctx_error(ctx));
+    }
+}
+
+/* xbar eval on a model file whose parameters hold NaN or inf: an input
+ * error (exit 2) naming the dataset, not accuracy 0.100 and exit 0. */
+Test(resume_bounds, eval_refuses_nonfinite_parameters)
+{
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "%s/s.cfg", dir);
+    char *argv[] = {"eval", cfg, "--model", out, "--quiet", NULL};
+    cr_redirect_stdout(); /* its report is not what is checked */
+    cr_assert_eq(xb_cmd_eval(5, argv), 0);
+    const float values[] = {NAN, -INFINITY};
+    for (int k = 0; k < 2; k++) {
+        poke("/models/0/params", H5T_NATIVE_FLOAT, 7, &values[k]);
+        cr_assert_eq(xb_cmd_eval(5, argv), 2);
     }
 }
