@@ -225,8 +225,16 @@ enum xb_status xb_h5_create(struct xb_ctx *ctx, const char *path, struct xb_h5_f
     snprintf(f->tmp, len, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
     xb_free(dir);
 
-    /* EXCL: never write through someone else's file. */
-    f->fid = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    /* EXCL: never write through someone else's file. The 1.8 format (read
+     * by HDF5 1.8 and later, h5py, MATLAB) checksums the superblock, object
+     * headers and group indexes, so that corrupt metadata is a read error
+     * rather than a crash inside libhdf5. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0)
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    f->fid = H5Fcreate(f->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (f->fid < 0) {
         enum xb_status st = xb_error(ctx, XB_EIO, "%s: cannot create temporary file %s",
                                      path, f->tmp);
@@ -318,12 +326,18 @@ static hid_t lcpl_parents(void)
     return lcpl;
 }
 
-/* A variable-length UTF-8 string type: read back as str by h5py. */
-static hid_t string_type(void)
+/* A fixed-length UTF-8 string type for text (its length + the nul), so
+ * that the text is stored in the object itself. Variable-length strings
+ * live in HDF5's global heap, which has no checksum: one corrupt byte of
+ * its object sizes crashed libhdf5 1.10 inside H5HG_read (xbar info,
+ * --resume) on 0.1 % of single-byte mutations of a result file. h5py
+ * reads these as bytes (.decode() gives str). */
+static hid_t string_type(const char *text)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t >= 0) {
-        H5Tset_size(t, H5T_VARIABLE);
+        H5Tset_size(t, strlen(text) + 1);
+        H5Tset_strpad(t, H5T_STR_NULLTERM);
         H5Tset_cset(t, H5T_CSET_UTF8);
     }
     return t;
@@ -331,9 +345,9 @@ static hid_t string_type(void)
 
 static herr_t attr_string(hid_t obj, const char *name, const char *value)
 {
-    hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
+    hid_t t = string_type(value), s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a >= 0 ? H5Awrite(a, t, &value) : -1;
+    herr_t rc = a >= 0 ? H5Awrite(a, t, value) : -1;
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(s);
@@ -391,23 +405,51 @@ enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
     return XB_OK;
 }
 
+/* Numeric arrays are stored as one chunk with a Fletcher-32 checksum, so
+ * that corrupt bytes in a result file are a read error ("data error
+ * detected by Fletcher32 checksum") instead of numbers quietly trusted;
+ * scalars and strings (no chunking) get the default layout. */
+static hid_t checksummed(hid_t space, hid_t file_type)
+{
+    hsize_t dims[8];
+    int rank = H5Sget_simple_extent_ndims(space);
+    if (H5Tget_class(file_type) == H5T_STRING || rank < 1 || rank > 8 ||
+        H5Sget_simple_extent_npoints(space) < 1)
+        return H5P_DEFAULT;
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl < 0)
+        return H5P_DEFAULT;
+    if (H5Pset_chunk(dcpl, rank, dims) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+        H5Pclose(dcpl);
+        return H5P_DEFAULT;
+    }
+    return dcpl;
+}
+
 /* Creates dataset name of type/space, writes buf, describes it. */
 static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
                                     const char *name, hid_t file_type, hid_t mem_type,
                                     hid_t space, const void *buf, const char *units,
                                     const char *description)
 {
-    hid_t lcpl = lcpl_parents();
+    hid_t lcpl = lcpl_parents(), dcpl = checksummed(space, file_type);
     errno = 0; /* HDF5 keeps the write(2) error in errno: a full disk says so */
-    hid_t d = H5Dcreate2(f->fid, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(f->fid, name, file_type, space, lcpl, dcpl, H5P_DEFAULT);
     herr_t rc = d >= 0 ? H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
     if (rc >= 0)
         rc = describe(d, units, description);
     int err = errno;
-    if (d >= 0 && H5Dclose(d) < 0)
+    /* A chunked dataset is written out when it is closed. */
+    if (d >= 0 && H5Dclose(d) < 0) {
+        if (rc >= 0)
+            err = errno;
         rc = -1;
+    }
     if (lcpl >= 0)
         H5Pclose(lcpl);
+    if (dcpl != H5P_DEFAULT)
+        H5Pclose(dcpl);
     if (rc < 0)
         return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s%s%s", f->path, name,
                         err ? ": " : "", err ? strerror(err) : "");
@@ -429,8 +471,8 @@ enum xb_status xb_h5_write_matrix(struct xb_ctx *ctx, struct xb_h5_file *f, cons
 enum xb_status xb_h5_write_text(struct xb_ctx *ctx, struct xb_h5_file *f, const char *name,
                                 const char *text, const char *description)
 {
-    hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
-    enum xb_status st = write_dataset(ctx, f, name, t, t, s, &text, "", description);
+    hid_t t = string_type(text), s = H5Screate(H5S_SCALAR);
+    enum xb_status st = write_dataset(ctx, f, name, t, t, s, text, "", description);
     H5Sclose(s);
     H5Tclose(t);
     return st;
@@ -440,7 +482,7 @@ enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
                                    const char *group, const struct xb_figure *figs, size_t n)
 {
     enum xb_status st = XB_OK;
-    hid_t s = H5Screate(H5S_SCALAR), str = string_type();
+    hid_t s = H5Screate(H5S_SCALAR);
     for (size_t i = 0; i < n && st == XB_OK; i++) {
         const struct xb_figure *g = &figs[i];
         size_t len = strlen(group) + strlen(g->name) + 2;
@@ -457,13 +499,14 @@ enum xb_status xb_h5_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f,
             break;
         case XB_FIGURE_TEXT: {
             const char *text = g->text ? g->text : "";
-            st = write_dataset(ctx, f, name, str, str, s, &text, g->units, g->description);
+            hid_t str = string_type(text);
+            st = write_dataset(ctx, f, name, str, str, s, text, g->units, g->description);
+            H5Tclose(str);
             break;
         }
         }
         xb_free(name);
     }
-    H5Tclose(str);
     H5Sclose(s);
     return st;
 }
@@ -661,20 +704,28 @@ enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char 
     if (d < 0) {
         st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
     } else {
-        /* One variable-length string, checked before the read: HDF5 writes
-         * as many pointers as the dataset has elements. */
+        /* One string, checked before the read: HDF5 writes as many
+         * elements as the dataset has. Fixed-length (xbar's files) or
+         * variable-length (files of xbar before the format 1.8 change). */
         hid_t ft = H5Dget_type(d), sp = H5Dget_space(d);
         int ok = ft >= 0 && sp >= 0 && H5Tget_class(ft) == H5T_STRING &&
-                 H5Tis_variable_str(ft) > 0 && H5Sget_simple_extent_type(sp) == H5S_SCALAR;
-        hid_t t = string_type();
-        char *s = NULL;
-        if (!ok || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0 || !s) {
-            st = xb_error(ctx, XB_EFORMAT, "%s: %s: expected a scalar variable-length string",
-                          path, name);
+                 H5Sget_simple_extent_type(sp) == H5S_SCALAR;
+        int vlen = ok && H5Tis_variable_str(ft) > 0;
+        size_t size = ok && !vlen ? H5Tget_size(ft) : 0;
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, vlen ? H5T_VARIABLE : size + 1);
+        H5Tset_cset(t, H5T_CSET_UTF8);
+        char *s = vlen ? NULL : xb_calloc(size + 1, 1);
+        if (!ok || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, vlen ? (void *)&s : s) < 0 ||
+            !s) {
+            st = xb_error(ctx, XB_EFORMAT, "%s: %s: expected a scalar string", path, name);
         } else {
             *text = xb_strdup(s);
-            H5free_memory(s);
         }
+        if (vlen && s)
+            H5free_memory(s);
+        else if (!vlen)
+            xb_free(s);
         H5Tclose(t);
         if (sp >= 0)
             H5Sclose(sp);

@@ -15,6 +15,14 @@
  * carries `units` and `description` attributes; the root carries what made
  * the file (xb_h5_write_meta).
  *
+ * What a corrupt file can do is bounded too: files are written in the HDF5
+ * 1.8 format, whose metadata is checksummed; numeric arrays are one chunk
+ * with a Fletcher-32 checksum (a corrupt value is a read error, not a
+ * number trusted); text is fixed-length UTF-8 strings, kept out of HDF5's
+ * unchecksummed global heap, where one bad byte crashed libhdf5 1.10
+ * (h5py reads them as bytes). Readers check type class, rank and element
+ * count (xb_limits.h) before they allocate or read.
+ *
  * HDF5 is not thread-safe in Debian's default build: call these from one
  * thread, outside OpenMP regions. Nothing here prints: HDF5's own error
  * stack printing is switched off and errors are recorded in the context.

@@ -19,6 +19,7 @@
 #include "xb_experiment.h"
 #include "xb_h5.h"
 #include "xb_sweep.h"
+#include "xb_sweep_layout.h"
 
 static struct xb_ctx *ctx;
 static struct xb_dataset *train, *test;
@@ -310,4 +311,74 @@ Test(resume_bounds, eval_refuses_nonfinite_parameters)
         poke("/models/0/params", H5T_NATIVE_FLOAT, 7, &values[k]);
         cr_assert_eq(xb_cmd_eval(5, argv), 2);
     }
+}
+
+/* ---- corrupt bytes ---------------------------------------------------------- */
+
+/* Adds 1 to the byte at file offset `at` of dir/s.h5. */
+static void flip(haddr_t at)
+{
+    FILE *f = fopen(out, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, (long)at, SEEK_SET), 0);
+    int c = fgetc(f);
+    cr_assert_neq(c, EOF);
+    cr_assert_eq(fseek(f, (long)at, SEEK_SET), 0);
+    cr_assert_neq(fputc((c + 1) & 0xff, f), EOF);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Where the (single) chunk of dataset name starts in the file. */
+static haddr_t chunk_address(const char *name)
+{
+    hid_t fid = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT), sp = H5Dget_space(d);
+    hsize_t off[8];
+    unsigned mask;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    cr_assert_geq(H5Dget_chunk_info(d, sp, 0, off, &mask, &addr, &size), 0,
+                  "%s is not chunked", name);
+    H5Sclose(sp), H5Dclose(d), H5Fclose(fid);
+    return addr;
+}
+
+/* The low mantissa byte of accuracy[0] changed: still a fraction in
+ * [0, 1], so only a checksum can tell. Both readers must refuse it. */
+Test(resume_bounds, a_corrupt_accuracy_is_a_read_error)
+{
+    flip(chunk_address("/sweep/accuracy"));
+    struct xb_sweep_result r;
+    cr_assert_eq(xb_sweep_read(ctx, out, &r), XB_EIO, "%s", xb_ctx_error(ctx));
+    cr_assert(strstr(xb_ctx_error(ctx), "/sweep/accuracy"), "%s", xb_ctx_error(ctx));
+    resume_fails(XB_EIO, "/sweep/accuracy");
+}
+
+Test(resume_bounds, corrupt_parameters_are_a_read_error)
+{
+    flip(chunk_address("/models/0/params") + 4 * 5);
+    resume_fails(XB_EIO, "/models/0/params");
+}
+
+/* Variable-length strings live in HDF5's global heap, which has no
+ * checksum; one corrupt byte there crashed libhdf5 1.10 (H5HG_read) in
+ * xbar info. xbar's own files hold only fixed-length strings. */
+Test(resume_bounds, no_variable_length_strings)
+{
+    hid_t fid = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(fid, "/config", H5P_DEFAULT), t = H5Dget_type(d);
+    cr_assert_eq(H5Tget_class(t), H5T_STRING);
+    cr_assert_eq(H5Tis_variable_str(t), 0, "/config is a variable-length string");
+    H5Tclose(t), H5Dclose(d);
+    const char *attrs[][2] = {{"/", "command_line"}, {"/sweep", "noise_model"},
+                              {"/sweep/accuracy", "units"}};
+    for (int k = 0; k < 3; k++) {
+        hid_t a = H5Aopen_by_name(fid, attrs[k][0], attrs[k][1], H5P_DEFAULT, H5P_DEFAULT);
+        cr_assert_geq(a, 0);
+        t = H5Aget_type(a);
+        cr_assert_eq(H5Tis_variable_str(t), 0, "%s of %s is variable-length", attrs[k][1],
+                     attrs[k][0]);
+        H5Tclose(t), H5Aclose(a);
+    }
+    H5Fclose(fid);
 }
