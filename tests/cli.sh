@@ -360,5 +360,18 @@ sed 's/set = "synthetic";/set = "synth\\netic";/' "$tmp/faults/tiny.cfg" >"$tmp/
 expect_usage "a newline in a config string" 'synth\netic' sweep "$tmp/faults/nl.cfg"
 expect_usage "a newline in a subcommand name" "'a\\nb\\x01'" "$(printf 'a\nb\001')"
 
+# xbar train stores no sigma_test; its /config text was read from an unset
+# buffer, so --resume (under ASan, whose stack differs between runs) said
+# the file was "made by a different configuration".
+sed 's/units = 512;/units = 16;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/small.cfg"
+run train "$tmp/faults/small.cfg" -o "$tmp/faults/m.h5" --quiet
+rc1=$rc
+run train "$tmp/faults/small.cfg" -o "$tmp/faults/m.h5" --resume --quiet
+if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+    ok "xbar train -o F, then --resume F"
+else
+    bad "train then --resume: exit $rc1, $rc: $(head -c 300 "$tmp/err")"
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
