@@ -111,7 +111,7 @@ enum xb_status xb_h5_read_exact(struct xb_ctx *ctx, const char *path, const char
                                 enum xb_h5_type type, void *dst, size_t n, int finite,
                                 const char *what);
 
-/* Reads a scalar variable-length string dataset (e.g. /config); *text
+/* Reads a scalar string dataset, fixed- or variable-length (e.g. /config); *text
  * freed with xb_free. */
 enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,
                                char **text);
