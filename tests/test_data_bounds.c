@@ -149,3 +149,31 @@ Test(data_bounds, idx_count_is_bounded_before_allocating)
                       xb_ctx_error(ctx));
         }
 }
+
+/* A stroke sequence and its target, gzip-compressed, one of them without
+ * its trailer: the reader's end-of-file is not the end of the data. */
+Test(data_bounds, strokes_gzip_without_its_trailer_is_named)
+{
+    const char in_text[] = "1 1 0 0\n2 1 0 0\n3 1 1 1\n";
+    const char tg_text[] = "0 0 1 0 0 0 0 0 0 0 0 1 0 0\n0 0 1 0 0 0 0 0 0 0 0 1 0 0\n"
+                           "0 0 1 0 0 0 0 0 0 0 0 1 0 1\n";
+    float x[4 * 2];
+    uint8_t label;
+    for (int which = 0; which < 3; which++) {
+        char in[256], tg[256];
+        put(in, sizeof in, "s-inputdata.txt.gz", in_text, sizeof in_text - 1, 1);
+        put(tg, sizeof tg, "s-targetdata.txt.gz", tg_text, sizeof tg_text - 1, 1);
+        if (which == 0) {
+            cr_assert_eq(xb_strokes_read(ctx, in, tg, 4, 2, x, &label, NULL), XB_OK, "%s",
+                         xb_ctx_error(ctx));
+            cr_assert_eq(label, 2);
+            continue;
+        }
+        const char *bad = which == 1 ? in : tg;
+        chop(bad, 8);
+        cr_assert_eq(xb_strokes_read(ctx, in, tg, 4, 2, x, &label, NULL), XB_EFORMAT, "%s",
+                     xb_ctx_error(ctx));
+        cr_assert(strstr(xb_ctx_error(ctx), bad) && strstr(xb_ctx_error(ctx), "trailer"), "%s",
+                  xb_ctx_error(ctx));
+    }
+}
