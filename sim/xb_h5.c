@@ -405,18 +405,29 @@ enum xb_status xb_h5_write_meta(struct xb_ctx *ctx, struct xb_h5_file *f,
     return XB_OK;
 }
 
-/* Numeric arrays are stored as one chunk with a Fletcher-32 checksum, so
+/* Numeric arrays are stored in chunks with a Fletcher-32 checksum each, so
  * that corrupt bytes in a result file are a read error ("data error
  * detected by Fletcher32 checksum") instead of numbers quietly trusted;
- * scalars and strings (no chunking) get the default layout. */
+ * scalars and strings (no chunking) get the default layout. A chunk holds
+ * at most 2^20 elements (8 MiB of float64): HDF5 filters a chunk in a
+ * buffer of its own, which must not double the memory of a 1 GiB matrix. */
 static hid_t checksummed(hid_t space, hid_t file_type)
 {
-    hsize_t dims[8];
+    hsize_t dims[8], n;
     int rank = H5Sget_simple_extent_ndims(space);
     if (H5Tget_class(file_type) == H5T_STRING || rank < 1 || rank > 8 ||
         H5Sget_simple_extent_npoints(space) < 1)
         return H5P_DEFAULT;
     H5Sget_simple_extent_dims(space, dims, NULL);
+    for (int k = 0; k < rank; k++)
+        for (;;) {
+            n = 1;
+            for (int j = 0; j < rank; j++)
+                n *= dims[j];
+            if (n <= ((hsize_t)1 << 20) || dims[k] == 1)
+                break;
+            dims[k] = (dims[k] + 1) / 2;
+        }
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (dcpl < 0)
         return H5P_DEFAULT;

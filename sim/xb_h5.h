@@ -16,8 +16,8 @@
  * the file (xb_h5_write_meta).
  *
  * What a corrupt file can do is bounded too: files are written in the HDF5
- * 1.8 format, whose metadata is checksummed; numeric arrays are one chunk
- * with a Fletcher-32 checksum (a corrupt value is a read error, not a
+ * 1.8 format, whose metadata is checksummed; numeric arrays are chunks
+ * with a Fletcher-32 checksum each (a corrupt value is a read error, not a
  * number trusted); text is fixed-length UTF-8 strings, kept out of HDF5's
  * unchecksummed global heap, where one bad byte crashed libhdf5 1.10
  * (h5py reads them as bytes). Readers check type class, rank and element
