@@ -473,8 +473,10 @@ enum xb_status xb_cli_check_new(struct xb_ctx *ctx, const char *path, const char
                                 int resumable)
 {
     struct stat sb;
-    /* A directory is no result file: xb_h5_check_writable names it so. */
-    if (lstat(path, &sb) != 0 || S_ISDIR(sb.st_mode))
+    /* Only a regular file (or a link to one) is a result a rerun would
+     * lose; anything else at the path — a directory, a FIFO, a device, a
+     * dangling link — is refused by the output check, which names it. */
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
         return XB_OK;
     return xb_error(ctx, XB_EINVAL, "%s: %s exists; use %s--force to replace it", origin, path,
                     resumable ? "--resume to continue it or " : "");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_cfgint.h"
 #include "xb_data.h"
 #include "xb_params.h"
 
@@ -401,6 +402,8 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
                       config_error_text(&cf));
         goto done;
     }
+    if ((st = xb_cfgint_check(ctx, path, dir)) != XB_OK)
+        goto done;
     const config_setting_t *root = config_root_setting(&cf);
     int have_model = 0;
     for (int i = 0; i < config_setting_length(root) && !st; i++) {

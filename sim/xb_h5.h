@@ -19,6 +19,14 @@
  * carries `units` and `description` attributes; the root carries what made
  * the file (xb_h5_write_meta).
  *
+ * What a corrupt file can do is bounded too: files are written in the HDF5
+ * 1.8 format, whose metadata is checksummed; numeric arrays are chunks
+ * with a Fletcher-32 checksum each (a corrupt value is a read error, not a
+ * number trusted); text is fixed-length UTF-8 strings, kept out of HDF5's
+ * unchecksummed global heap, where one bad byte crashed libhdf5 1.10
+ * (h5py reads them as bytes). Readers check type class, rank and element
+ * count (xb_limits.h) before they allocate or read.
+ *
  * HDF5 is not thread-safe in Debian's default build: call these from one
  * thread, outside OpenMP regions. Nothing here prints: HDF5's own error
  * stack printing is switched off and errors are recorded in the context.
@@ -101,7 +109,9 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
 
 /* Reads dataset name of the file at path, converted to type: *data
  * (xb_malloc, free with xb_free), *rank and dims[<= 8]. XB_ENOTFOUND if the
- * dataset is missing. */
+ * dataset is missing; the type class (float or integer), rank and
+ * XB_MAX_H5_ELEMENTS (xb_limits.h) are checked before anything is
+ * allocated. */
 enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
                                 enum xb_h5_type type, void **data, int *rank, size_t *dims);
 
@@ -109,7 +119,17 @@ enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char
  * not or if the file cannot be opened as HDF5. */
 int xb_h5_exists(const char *path, const char *name);
 
-/* Reads a string dataset (e.g. /config); *text freed with xb_free. */
+/* Reads dataset name of the file at path into dst[n], converted to type,
+ * after checking (before reading) that it holds exactly n values of the
+ * type's class (float or integer) in any shape; with finite, float values
+ * must also be finite. Errors name the file, the dataset and `what` the
+ * values are ("not made by this config?"). */
+enum xb_status xb_h5_read_exact(struct xb_ctx *ctx, const char *path, const char *name,
+                                enum xb_h5_type type, void *dst, size_t n, int finite,
+                                const char *what);
+
+/* Reads a scalar string dataset, fixed- or variable-length (e.g. /config); *text
+ * freed with xb_free. */
 enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,
                                char **text);
 

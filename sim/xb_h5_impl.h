@@ -19,9 +19,10 @@ struct xb_h5_file {
 /* Switches off HDF5's printing of its error stack (a library must not print). */
 void xb_h5_quiet(void);
 
-/* A variable-length UTF-8 string type: read back as str by h5py. Close it
- * with H5Tclose. */
-hid_t xb_h5_string_type(void);
+/* A fixed-length UTF-8 string type for text (its length + the nul): text
+ * stays out of HDF5's global heap, which has no checksum (xb_h5.c). Close
+ * it with H5Tclose. */
+hid_t xb_h5_string_type(const char *text);
 
 /* A scalar string attribute, and a scalar attribute of file_type written
  * from *value of mem_type, on obj; negative on failure. */

@@ -12,27 +12,42 @@
 
 #include "xb_alloc.h"
 #include "xb_h5_impl.h"
+#include "xb_limits.h"
 #include "xb_provenance.h"
 
 #define DATA_FILES "/data_files"
 
-/* A row of /data_files in memory. */
-struct row {
-    char *path;
-    uint64_t size;
-    char sha256[2 * XB_SHA256_SIZE]; /* hex, no NUL (NULLPAD in the file) */
+/* A row of /data_files: the path as a fixed-length string of plen bytes
+ * (the longest path + its nul: no variable-length strings, whose global
+ * heap has no checksum; xb_h5.c), the size, the SHA-256 in hex. In memory
+ * the rows are packed at the offsets of struct rows_layout. */
+struct rows_layout {
+    size_t plen, size_at, sha_at, stride;
 };
 
-/* The compound type of struct row (close with H5Tclose). */
-static hid_t row_type(void)
+static struct rows_layout layout_of(size_t plen)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct row));
-    hid_t str = xb_h5_string_type(), hex = H5Tcopy(H5T_C_S1);
+    struct rows_layout l = {.plen = plen};
+    l.size_at = (plen + 7) / 8 * 8;
+    l.sha_at = l.size_at + sizeof(uint64_t);
+    l.stride = l.sha_at + 2 * XB_SHA256_SIZE;
+    l.stride = (l.stride + 7) / 8 * 8;
+    return l;
+}
+
+/* The compound type of the rows (close with H5Tclose). */
+static hid_t row_type(const struct rows_layout *l)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, l->stride);
+    hid_t str = H5Tcopy(H5T_C_S1), hex = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, l->plen);
+    H5Tset_strpad(str, H5T_STR_NULLTERM);
+    H5Tset_cset(str, H5T_CSET_UTF8);
     H5Tset_size(hex, 2 * XB_SHA256_SIZE);
     H5Tset_strpad(hex, H5T_STR_NULLPAD);
-    H5Tinsert(t, "path", offsetof(struct row, path), str);
-    H5Tinsert(t, "size", offsetof(struct row, size), H5T_NATIVE_UINT64);
-    H5Tinsert(t, "sha256", offsetof(struct row, sha256), hex);
+    H5Tinsert(t, "path", 0, str);
+    H5Tinsert(t, "size", l->size_at, H5T_NATIVE_UINT64);
+    H5Tinsert(t, "sha256", l->sha_at, hex);
     H5Tclose(hex);
     H5Tclose(str);
     return t;
@@ -60,15 +75,22 @@ static herr_t write_field(hid_t root, const struct xb_prov_field *fd, const char
 static herr_t write_files(hid_t fid, const struct xb_data_files *files)
 {
     hsize_t n = files->n;
-    struct row *rows = xb_calloc(files->n ? files->n : 1, sizeof *rows);
+    size_t plen = 1;
+    for (size_t i = 0; i < files->n; i++)
+        if (strlen(files->v[i].path) + 1 > plen)
+            plen = strlen(files->v[i].path) + 1;
+    const struct rows_layout l = layout_of(plen);
+    unsigned char *rows = xb_calloc(files->n ? files->n : 1, l.stride);
     for (size_t i = 0; i < files->n; i++) {
+        unsigned char *r = rows + i * l.stride;
         char hex[XB_SHA256_HEX];
-        rows[i].path = files->v[i].path;
-        rows[i].size = files->v[i].size;
+        const uint64_t size = files->v[i].size;
+        memcpy(r, files->v[i].path, strlen(files->v[i].path));
+        memcpy(r + l.size_at, &size, sizeof size);
         xb_sha256_hex(files->v[i].sha256, hex);
-        memcpy(rows[i].sha256, hex, sizeof rows[i].sha256);
+        memcpy(r + l.sha_at, hex, 2 * XB_SHA256_SIZE);
     }
-    hid_t t = row_type(), s = H5Screate_simple(1, &n, NULL);
+    hid_t t = row_type(&l), s = H5Screate_simple(1, &n, NULL);
     hid_t d = H5Dcreate2(fid, DATA_FILES, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) : 0;
     if (rc >= 0)
@@ -140,6 +162,25 @@ static enum xb_status read_field(struct xb_ctx *ctx, const char *path, hid_t fid
     return XB_OK;
 }
 
+/* The path length of the rows in the file (its "path" member's size), 0 if
+ * the dataset is not a compound with a fixed-length string path. */
+static size_t stored_plen(hid_t d)
+{
+    hid_t ft = H5Dget_type(d);
+    size_t plen = 0;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND) {
+        int k = H5Tget_member_index(ft, "path");
+        hid_t pt = k >= 0 ? H5Tget_member_type(ft, (unsigned)k) : H5I_INVALID_HID;
+        if (pt >= 0 && H5Tget_class(pt) == H5T_STRING && H5Tis_variable_str(pt) == 0)
+            plen = H5Tget_size(pt);
+        if (pt >= 0)
+            H5Tclose(pt);
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    return plen;
+}
+
 static enum xb_status read_files(struct xb_ctx *ctx, const char *path, hid_t fid,
                                  struct xb_provenance *p)
 {
@@ -147,36 +188,48 @@ static enum xb_status read_files(struct xb_ctx *ctx, const char *path, hid_t fid
         return XB_OK; /* written before xbar recorded data files */
     hid_t d = H5Dopen2(fid, DATA_FILES, H5P_DEFAULT);
     hid_t s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
-    hid_t t = row_type();
-    hssize_t n = s >= 0 && H5Sget_simple_extent_ndims(s) == 1 ? H5Sget_simple_extent_npoints(s)
-                                                               : -1;
-    struct row *rows = n > 0 ? xb_calloc((size_t)n, sizeof *rows) : NULL;
+    const size_t plen = d >= 0 ? stored_plen(d) : 0;
+    hssize_t n = s >= 0 && plen > 0 && plen <= XB_DATA_FILES_MAX_PATH &&
+                         H5Sget_simple_extent_ndims(s) == 1
+                     ? H5Sget_simple_extent_npoints(s)
+                     : -1;
+    if (n > (hssize_t)XB_DATA_FILES_MAX)
+        n = -1;
+    const struct rows_layout l = layout_of(plen ? plen : 1);
+    hid_t t = row_type(&l);
+    unsigned char *rows = n > 0 ? xb_calloc((size_t)n, l.stride) : NULL;
     int ok = n == 0 || (n > 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0);
     char why[160] = "";
+    char *name = xb_malloc(l.plen + 1, 1);
     for (hssize_t i = 0; ok && i < n; i++) {
+        const unsigned char *r = rows + (size_t)i * l.stride;
         char hex[XB_SHA256_HEX];
         uint8_t digest[XB_SHA256_SIZE];
-        memcpy(hex, rows[i].sha256, sizeof rows[i].sha256);
-        hex[sizeof rows[i].sha256] = '\0';
-        if (!rows[i].path || xb_sha256_parse(hex, digest)) {
+        uint64_t size;
+        memcpy(name, r, l.plen);
+        name[l.plen] = '\0';
+        memcpy(&size, r + l.size_at, sizeof size);
+        memcpy(hex, r + l.sha_at, 2 * XB_SHA256_SIZE);
+        hex[2 * XB_SHA256_SIZE] = '\0';
+        if (!name[0] || xb_sha256_parse(hex, digest)) {
             snprintf(why, sizeof why, "; row %lld has no path or a SHA-256 other than 64 hex "
                      "digits", (long long)i);
             ok = 0;
         } else {
-            xb_data_files_add(&p->files, rows[i].path, rows[i].size, digest);
+            xb_data_files_add(&p->files, name, size, digest);
         }
     }
-    if (rows && n > 0)
-        xb_h5_reclaim(t, s, rows);
+    xb_free(name);
     xb_free(rows);
     H5Tclose(t);
     if (s >= 0)
         H5Sclose(s);
     if (d >= 0)
         H5Dclose(d);
-    if (!ok)
-        return xb_error(ctx, XB_EFORMAT, "%s: %s is not a list of {path, size, sha256}%s", path,
-                        DATA_FILES, why);
+    if (!ok || n < 0)
+        return xb_error(ctx, XB_EFORMAT, "%s: %s is not a list of {path, size, sha256} (at most "
+                        "%d rows, paths of at most %d bytes)%s", path, DATA_FILES,
+                        XB_DATA_FILES_MAX, XB_DATA_FILES_MAX_PATH, why);
     p->has_files = 1;
     return XB_OK;
 }

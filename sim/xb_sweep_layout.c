@@ -8,10 +8,11 @@
 
 #include "xb_alloc.h"
 #include "xb_h5_impl.h"
+#include "xb_limits.h"
 
-/* A grid beyond 2^31 elements is not a sweep anyone ran; the limit keeps
- * index arithmetic and allocation sizes far from overflow. */
-#define XB_SWEEP_MAX_ELEMENTS ((size_t)1 << 31)
+/* A grid beyond XB_MAX_H5_ELEMENTS (xb_limits.h) is not a sweep anyone
+ * ran: refused before anything is allocated. */
+#define XB_SWEEP_MAX_ELEMENTS XB_MAX_H5_ELEMENTS
 
 #define XB_SWEEP_MAX_RANK 3
 
@@ -340,7 +341,7 @@ enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_swe
     hid_t fid = H5I_INVALID_HID;
 
     memset(s, 0, sizeof *s);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* a library does not print */
+    xb_h5_quiet();
     /* errno from open(2) says more than HDF5 would. */
     FILE *probe = fopen(path, "rb");
     if (!probe)

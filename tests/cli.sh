@@ -323,7 +323,7 @@ expect_usage "sweep output in a missing directory" "$tmp/nodir" sweep "$tmp/syn.
 run mvm --rows 8 --cols 8 --batch 2 --quiet -o "$tmp/paths/real.h5"
 ln -s real.h5 "$tmp/paths/link.h5"
 cp "$tmp/paths/real.h5" "$tmp/paths/before.h5"
-run mvm --rows 8 --cols 8 --batch 2 --quiet --seed 9 -o "$tmp/paths/link.h5"
+run mvm --rows 8 --cols 8 --batch 2 --quiet --seed 9 --force -o "$tmp/paths/link.h5"
 if [ "$rc" -eq 0 ] && [ -L "$tmp/paths/link.h5" ] && ! cmp -s "$tmp/paths/real.h5" "$tmp/paths/before.h5" &&
     h5dump -a /seed "$tmp/paths/real.h5" | grep -q "(0): 9"; then
     ok "-o onto a symlink writes the file it names"
@@ -331,7 +331,7 @@ else
     bad "-o symlink: exit $rc, $(ls -l "$tmp/paths/link.h5"), $(head -c 300 "$tmp/err")"
 fi
 # Any legal name works (the temporary's name is cut to fit); one byte more
-# fails before the work. 255 is Linux's NAME_MAX on the usual file systems.
+# fails before the work. Each command replaces the last one's file (--force). 255 is Linux's NAME_MAX on the usual file systems.
 mkdir "$tmp/long"
 max=$(getconf NAME_MAX "$tmp/long" 2>/dev/null || echo 255)
 long=$(awk -v n="$max" 'BEGIN { s = ""; while (length(s) < n - 3) s = s "L"; print s ".h5" }')
@@ -339,10 +339,10 @@ mid=$(awk -v n="$max" 'BEGIN { s = ""; while (length(s) < n - 10) s = s "M"; pri
 run mvm --rows 8 --cols 8 --batch 2 --quiet -o "$tmp/long/$long"
 [ "$rc" -eq 0 ] && [ -f "$tmp/long/$long" ] && ok "mvm -o a $max-byte name" ||
     bad "mvm -o $max-byte name: exit $rc, $(head -c 200 "$tmp/err")"
-run train "$tmp/syn.cfg" --quiet -o "$tmp/long/$long"
+run train "$tmp/syn.cfg" --quiet --force -o "$tmp/long/$long"
 [ "$rc" -eq 0 ] && h5ls "$tmp/long/$long/models/0/params" >/dev/null 2>&1 && ok "train -o a $max-byte name" ||
     bad "train -o $max-byte name: exit $rc, $(head -c 200 "$tmp/err")"
-run sweep "$tmp/syn.cfg" --quiet --set sweep.output="$tmp/long/$long"
+run sweep "$tmp/syn.cfg" --quiet --force --set sweep.output="$tmp/long/$long"
 [ "$rc" -eq 0 ] && "$XBAR" info "$tmp/long/$long" >/dev/null 2>&1 && ok "sweep output a $max-byte name" ||
     bad "sweep output $max-byte name: exit $rc, $(head -c 200 "$tmp/err")"
 [ "$(ls -A "$tmp/long" | wc -l)" -eq 1 ] && ok "long names: no temporary left" ||
@@ -427,6 +427,68 @@ if XBAR="$XBAR" sh "$root/tests/cli_options.sh"; then
     ok "tests/cli_options.sh"
 else
     bad "tests/cli_options.sh (its FAIL lines above)"
+fi
+
+# ---- faults: a full disk, sizes read from outside, one-line errors ----------------
+mkdir -p "$tmp/faults"
+cat >"$tmp/faults/tiny.cfg" <<EOT
+model = { name = "tiny"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "flatten"; }, { type = "dense"; units = 512; }, { type = "relu"; },
+             { type = "dense"; units = 10; } ); };
+data = { set = "synthetic"; validation = 0.1; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 1; };
+sweep = { noise = "mult"; sigma_train = [0.0]; sigma_test = [0.0]; repeats = 1; votes = 1;
+  eval_rows = 64; output = "$tmp/faults/out/full.h5"; };
+EOT
+mkdir -p "$tmp/faults/out"
+# A disk that fills up: the file size limit (ulimit -f, in 512-byte blocks
+# for POSIX sh; SIGXFSZ ignored so write(2) fails with EFBIG) is below the
+# 450 KB the model's parameters and optimiser state need. HDF5's exit-time
+# clean-up used to crash (SIGSEGV) on the file whose close had failed.
+(ulimit -f 400 && trap '' XFSZ && exec "$XBAR" sweep "$tmp/faults/tiny.cfg" --quiet) \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "File too large" "$tmp/err"; then
+    ok "full disk: exit 1, one line: $(cat "$tmp/err")"
+else
+    bad "full disk: exit $rc (want 1), stderr: $(head -c 300 "$tmp/err")"
+fi
+no_files "full disk" "$tmp/faults/out"
+
+# Integers beyond 32 bits: libconfig 1.5 wraps them (-4294967294 read as 2
+# and accepted as train.epochs); each is refused as written.
+sed 's/epochs = 1;/epochs = -4294967294;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/wrap.cfg"
+expect_usage "config: epochs = -4294967294 is not 2" "wrap.cfg:5: epochs = -4294967294" \
+    sweep "$tmp/faults/wrap.cfg"
+sed 's/units = 512;/units = 4294967298;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/wrap.cfg"
+expect_usage "config: units = 4294967298 is not 2" "units = 4294967298" \
+    sweep "$tmp/faults/wrap.cfg"
+printf 'xbar = { adc_bits = 4294967302; };\n' >"$tmp/faults/dev.cfg"
+expect_usage "device config: adc_bits = 4294967302 is not 6" "adc_bits = 4294967302" \
+    mvm --config "$tmp/faults/dev.cfg"
+[ ! -e "$tmp/faults/out/full.h5" ] && ok "config integers: no result file" ||
+    bad "config integers: a result file was written"
+
+# User text with control characters stays on the one line of the message.
+nl='
+'
+expect_usage "a newline in a --set value" 'sweep.noise = "a\nb"' \
+    sweep "$tmp/faults/tiny.cfg" --set "sweep.noise=a${nl}b"
+sed 's/set = "synthetic";/set = "synth\\netic";/' "$tmp/faults/tiny.cfg" >"$tmp/faults/nl.cfg"
+expect_usage "a newline in a config string" 'synth\netic' sweep "$tmp/faults/nl.cfg"
+expect_usage "a newline in a subcommand name" "'a\\nb\\x01'" "$(printf 'a\nb\001')"
+
+# xbar train stores no sigma_test; its /config text was read from an unset
+# buffer, so --resume (under ASan, whose stack differs between runs) said
+# the file was "made by a different configuration".
+sed 's/units = 512;/units = 16;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/small.cfg"
+run train "$tmp/faults/small.cfg" -o "$tmp/faults/m.h5" --quiet
+rc1=$rc
+run train "$tmp/faults/small.cfg" -o "$tmp/faults/m.h5" --resume --quiet
+if [ "$rc1" -eq 0 ] && [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+    ok "xbar train -o F, then --resume F"
+else
+    bad "train then --resume: exit $rc1, $rc: $(head -c 300 "$tmp/err")"
 fi
 
 echo "cli: $pass passed, $fail failed"

@@ -116,11 +116,11 @@ else
 fi
 if [ -n "$ro_how" ]; then
     echo "# read-only directory: $ro_how"
-    expect "read-only dir: mvm" 2 "$ro_cause" "$tmp/ro" mvm.h5 $MVM -o "$tmp/ro/mvm.h5"
+    expect "read-only dir: mvm" 2 "$ro_cause" "$tmp/ro" mvm.h5 $MVM --force -o "$tmp/ro/mvm.h5"
     expect "read-only dir: train" 2 "$ro_cause" "$tmp/ro" train.h5 \
-        train "$tmp/syn.cfg" --quiet -o "$tmp/ro/train.h5"
+        train "$tmp/syn.cfg" --quiet --force -o "$tmp/ro/train.h5"
     expect "read-only dir: sweep" 2 "$ro_cause" "$tmp/ro" sweep.h5 \
-        sweep "$tmp/syn.cfg" --quiet --set sweep.output="$tmp/ro/sweep.h5"
+        sweep "$tmp/syn.cfg" --quiet --force --set sweep.output="$tmp/ro/sweep.h5"
     expect "read-only dir: plot" 2 "$ro_cause" "$tmp/ro" sweep_heatmap.png \
         plot "$tmp/keep/sweep.h5" -o "$tmp/ro"
 else
@@ -157,11 +157,11 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=256k tmpfs "$tmp/full" 2>/dev/
     seed_old "$tmp/full"
     free=$(df -k "$tmp/full" | awk 'NR == 2 { print $4 }')
     dd if=/dev/zero of="$tmp/full/filler" bs=1024 count=$((free - 12)) 2>/dev/null
-    expect "full disk: mvm" 1 "No space left on device" "$tmp/full" mvm.h5 $MVM -o "$tmp/full/mvm.h5"
+    expect "full disk: mvm" 1 "No space left on device" "$tmp/full" mvm.h5 $MVM --force -o "$tmp/full/mvm.h5"
     expect "full disk: train" 1 "No space left on device" "$tmp/full" train.h5 \
-        train "$tmp/syn.cfg" --quiet -o "$tmp/full/train.h5"
+        train "$tmp/syn.cfg" --quiet --force -o "$tmp/full/train.h5"
     expect "full disk: sweep" 1 "No space left on device" "$tmp/full" sweep.h5 \
-        sweep "$tmp/syn.cfg" --quiet --set sweep.output="$tmp/full/sweep.h5"
+        sweep "$tmp/syn.cfg" --quiet --force --set sweep.output="$tmp/full/sweep.h5"
 else
     skipped "full disk: needs root to mount a small tmpfs (the file-size limit below fails writes midway instead)"
 fi
@@ -175,7 +175,7 @@ seed_old "$tmp/limit"
 XBAR_SAVED=$XBAR
 limited() { (trap '' XFSZ; ulimit -f 100 && "$XBAR_SAVED" "$@"); }
 XBAR=limited
-expect "file-size limit: mvm" 1 "File too large" "$tmp/limit" mvm.h5 $MVM -o "$tmp/limit/mvm.h5"
+expect "file-size limit: mvm" 1 "File too large" "$tmp/limit" mvm.h5 $MVM --force -o "$tmp/limit/mvm.h5"
 XBAR=$XBAR_SAVED
 
 echo "faults: $pass passed, $fail failed, $skip skipped"
