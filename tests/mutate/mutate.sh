@@ -5,7 +5,8 @@
 #
 # Applies each mutant of tests/mutate/catalogue (one small named change to
 # one line of noise/, devices/, models/ or sim/) to a scratch copy of the
-# tree's files (tracked, and new ones not ignored), builds it and runs the suite until a test fails. A mutant
+# tree's files (tracked, and new ones not ignored), builds it and runs the
+# suite until a test fails. A mutant
 # is "killed" (by the first test that fails, Criterion binary + test name or
 # the cli.sh check, or by a timeout), "survived" (every test passed),
 # "invalid" (it does not compile) or "equivalent" (the catalogue proves it
@@ -171,11 +172,15 @@ echo "mutate: $((n + 1)) rules apply; $count selected"
 src=$scratch/src
 mkdir -p "$src"
 # Tracked files and new ones not yet added (a test being written), not the
-# ignored (build/, data/, results).
-git -C "$root" rev-parse --git-dir >/dev/null 2>&1 || die "$root is not a git checkout"
-(cd "$root" && git ls-files -z --cached --others --exclude-standard |
-    tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$src" ||
-    die "cannot copy the files of $root"
+# ignored (build/, data/, results); outside a git checkout (an unpacked
+# archive, or git refusing the directory's owner), all but those.
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$root" && git ls-files -z --cached --others --exclude-standard |
+        tar --null --ignore-failed-read -T - -cf -) | tar -xf - -C "$src"
+else
+    (cd "$root" && tar --exclude=./build --exclude=./build-san --exclude=./data \
+        --exclude=./results --exclude=./.git -cf - .) | tar -xf - -C "$src"
+fi || die "cannot copy the files of $root"
 [ -e "$root/data" ] && ln -s "$root/data" "$src/data"
 [ -d "$root/build" ] && cp -a "$root/build" "$src/build"
 
