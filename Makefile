@@ -9,7 +9,7 @@
 #   make deps         install the Debian packages xbar needs (root), or print the command
 #   make SANITIZE=address,undefined test    the same under ASan + UBSan (build-san/)
 #   make mutate       does the suite kill every mutant of tests/mutate/catalogue?
-#   make mutate-quick the few mutants CI runs (tests/mutate/README: MUTANTS=...)
+#   make mutate-quick the few mutants CI runs (tests/README.md, "Mutation testing")
 #   make OPENMP=0     a build without OpenMP
 
 CC       ?= gcc
