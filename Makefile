@@ -9,6 +9,8 @@
 #   make data         fetch and convert the data sets into data/ (once; make test and demo run it)
 #   make deps         install the Debian packages xbar needs (root), or print the command
 #   make SANITIZE=address,undefined test    the same under ASan + UBSan (build-san/)
+#   make mutate       does the suite kill every mutant of tests/mutate/catalogue?
+#   make mutate-quick the few mutants CI runs (tests/README.md, "Mutation testing")
 #   make OPENMP=0     a build without OpenMP
 
 CC       ?= gcc
@@ -66,7 +68,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 H5SAME   := $(BUILD)/tests/tools/h5same
 
-.PHONY: all test check killtest bench demo demo-devices deps clean data
+.PHONY: all test check killtest bench demo demo-devices deps clean data mutate mutate-quick
 all: $(BIN)
 
 # The Gaussian and activation kernels are built with -O3 so that they vectorise
@@ -131,6 +133,15 @@ $(H5SAME): $(BUILD)/tests/tools/h5same.o
 test: deps
 	@$(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory check
+
+# Mutation testing (tests/README.md): each mutant of tests/mutate/catalogue
+# built in a scratch copy of the tree from this build; fails if one survives.
+# MUTANTS="a b" runs only those.
+mutate: $(BIN) $(TESTS)
+	bash tests/mutate/mutate.sh
+
+mutate-quick: $(BIN) $(TESTS)
+	bash tests/mutate/mutate.sh --quick
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH) $(BIN)

@@ -217,6 +217,15 @@ else
     bad "attributes: $(h5dump -A "$tmp/o/r.h5" | head -c 300)"
 fi
 
+# Each dataset's description says what it is (the units are their own
+# attribute): the figures' text as written in sim/xb_mvm_study.c.
+if h5dump -a /mvm/snr_db/description "$tmp/o/r.h5" | grep -q '"measured SNR: 10 log10' &&
+    h5dump -a /mvm/snr_db_model/description "$tmp/o/r.h5" | grep -q '"SNR the abstract noise'; then
+    ok "descriptions are the datasets' own"
+else
+    bad "descriptions: $(h5dump -a /mvm/snr_db/description "$tmp/o/r.h5" | head -c 300)"
+fi
+
 # Round trip: the file's W and X as input give the same figures.
 run mvm --device pcm --t 3600 --adc-bits 6 --weights "$tmp/o/r.h5" --inputs "$tmp/o/r.h5:/X"
 grep -v -e '^weights:' -e '^inputs:' "$tmp/out" >"$tmp/rt2"

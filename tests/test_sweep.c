@@ -71,8 +71,10 @@ TestSuite(sweep, .init = setup, .fini = teardown);
     "data = { set = \"synthetic\"; };\n"                                                     \
     "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 12; };\n"
 
-/* A 2 x 2 multiplicative sweep of `model` (TINY or TINY_LSTM) into dir/out. */
-static void experiment_of(struct xb_experiment *e, const char *model, const char *out)
+/* A multiplicative sweep of `model` (TINY or TINY_LSTM) over the grid
+ * sigma_test (sigma_train = [0, 0.8]) into dir/out. */
+static void experiment_grid(struct xb_experiment *e, const char *model, const char *sigma_test,
+                            const char *out)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/s.cfg", dir);
@@ -80,11 +82,17 @@ static void experiment_of(struct xb_experiment *e, const char *model, const char
     cr_assert_not_null(f);
     fprintf(f,
             "%s"
-            "sweep = { noise = \"mult\"; sigma_train = [0.0, 0.8]; sigma_test = [0.0, 0.8];\n"
+            "sweep = { noise = \"mult\"; sigma_train = [0.0, 0.8]; sigma_test = %s;\n"
             "  repeats = 3; votes = 5; eval_rows = 160; output = \"%s/%s\"; };\n",
-            model, dir, out);
+            model, sigma_test, dir, out);
     fclose(f);
     cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, e), XB_OK, "%s", xb_ctx_error(ctx));
+}
+
+/* The 2 x 2 sweep. */
+static void experiment_of(struct xb_experiment *e, const char *model, const char *out)
+{
+    experiment_grid(e, model, "[0.0, 0.8]", out);
 }
 
 static void experiment(struct xb_experiment *e, const char *out) { experiment_of(e, TINY, out); }
@@ -326,6 +334,55 @@ Test(sweep, resume_refuses_another_kernel_or_other_data, .timeout = 300)
 /* Hardware-aware training runs the forward pass on freshly programmed PCM
  * crossbars each step, and a trained model programmed onto a chip and read
  * an hour later keeps most of its accuracy. */
+/* Resuming where the points stand at different stages: with one thread
+ * the points run one after the other, so after 12 steps point 0 is
+ * complete (8 epochs, 2 evaluations) and point 1 has 2 epochs. The resumed
+ * file equals the uninterrupted one bit for bit, every point evaluated.
+ * Mutant (tests/mutate/catalogue): resume-done-flags-of-point-0. */
+Test(sweep, resume_with_points_at_different_stages, .timeout = 300)
+{
+    static struct xb_experiment e1, e2;
+    experiment(&e1, "whole.h5");
+    experiment(&e2, "stopped.h5");
+    run(&e1, 1, 0, 0);
+    run(&e2, 1, 0, 12);
+    run(&e2, 1, 1, 0);
+    const char *names[] = {"/sweep/accuracy", "/sweep/accuracy_vote"};
+    for (size_t k = 0; k < 2; k++) {
+        size_t n1, n2;
+        double *a = read_acc(e1.output, names[k], &n1), *b = read_acc(e2.output, names[k], &n2);
+        cr_assert_eq(n1, n2);
+        for (size_t i = 0; i < n1; i++)
+            cr_assert(!isnan(b[i]) && a[i] == b[i], "%s[%zu]: resumed %g, whole %g", names[k],
+                      i, b[i], a[i]);
+        xb_free(a), xb_free(b);
+    }
+}
+
+/* accuracy[i, j, r] belongs to sigma_train[i] and sigma_test[j]: on the
+ * grid sigma_test = [0.8, 0, 0.8] columns 0 and 2 hold the same
+ * evaluation (the noise draws do not depend on j), so each model's two
+ * columns agree exactly, and column 1 (no noise) has equal repeats. A
+ * 2 x 3 grid, so a transposed layout shows. Mutant:
+ * sweep-accuracy-transposed. */
+Test(sweep, accuracy_layout_is_train_test_repeat, .timeout = 300)
+{
+    static struct xb_experiment e;
+    experiment_grid(&e, TINY, "[0.8, 0.0, 0.8]", "layout.h5");
+    run(&e, 2, 0, 0);
+    size_t n;
+    double *acc = read_acc(e.output, "/sweep/accuracy", &n);
+    cr_assert_eq(n, 2 * 3 * 3);
+    for (size_t i = 0; i < 2; i++) {
+        const double *row = acc + i * 9;
+        for (size_t r = 0; r < 3; r++)
+            cr_assert(row[r] == row[6 + r], "model %zu repeat %zu: sigma_test 0.8 gives %g "
+                      "and %g", i, r, row[r], row[6 + r]);
+        cr_assert(row[3] == row[4] && row[3] == row[5], "model %zu: noiseless repeats differ", i);
+    }
+    xb_free(acc);
+}
+
 Test(sweep, hardware_aware_training_and_device_evaluation, .timeout = 300)
 {
     struct xb_experiment e;
