@@ -437,6 +437,24 @@ herr_t xb_h5_attr_scalar(hid_t obj, const char *name, hid_t file_type, hid_t mem
     return rc;
 }
 
+enum xb_status xb_h5_open_read(struct xb_ctx *ctx, const char *path, const char *expected,
+                               hid_t *fid)
+{
+    *fid = H5I_INVALID_HID;
+    xb_h5_quiet();
+    /* errno from open(2) says more than HDF5 would. */
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return xb_error(ctx, XB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    if (H5Fis_hdf5(path) <= 0)
+        return xb_error(ctx, XB_EFORMAT, "%s: not an HDF5 file; expected %s", path, expected);
+    *fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*fid < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot open the HDF5 file", path);
+    return XB_OK;
+}
+
 herr_t xb_h5_describe(hid_t obj, const char *units, const char *description)
 {
     if (xb_h5_attr_string(obj, "units", units) < 0)

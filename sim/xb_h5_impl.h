@@ -19,6 +19,12 @@ struct xb_h5_file {
 /* Switches off HDF5's printing of its error stack (a library must not print). */
 void xb_h5_quiet(void);
 
+/* Opens the result file at path read-only into *fid: XB_EIO naming the
+ * open(2) error if it cannot be read, XB_EFORMAT "not an HDF5 file;
+ * expected <expected>" if it is no HDF5 file. */
+enum xb_status xb_h5_open_read(struct xb_ctx *ctx, const char *path, const char *expected,
+                               hid_t *fid);
+
 /* A fixed-length UTF-8 string type for text (its length + the nul): text
  * stays out of HDF5's global heap, which has no checksum (xb_h5.c). Close
  * it with H5Tclose. */

@@ -238,18 +238,10 @@ enum xb_status xb_provenance_read(struct xb_ctx *ctx, const char *path,
                                   struct xb_provenance *p)
 {
     memset(p, 0, sizeof *p);
-    xb_h5_quiet();
-    /* errno from open(2) says more than HDF5 would. */
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return xb_error(ctx, XB_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-    if (H5Fis_hdf5(path) <= 0)
-        return xb_error(ctx, XB_EFORMAT, "%s: not an HDF5 file; expected an xbar result file",
-                        path);
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot open the HDF5 file", path);
+    hid_t fid;
+    enum xb_status ost = xb_h5_open_read(ctx, path, "an xbar result file", &fid);
+    if (ost)
+        return ost;
     const struct xb_prov_field *fields = xb_provenance_fields();
     enum xb_status st = XB_OK;
     for (int k = 0; k < XB_PROV_N && !st; k++)

@@ -341,18 +341,8 @@ enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_swe
     hid_t fid = H5I_INVALID_HID;
 
     memset(s, 0, sizeof *s);
-    xb_h5_quiet();
-    /* errno from open(2) says more than HDF5 would. */
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return xb_error(ctx, XB_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
-    if (H5Fis_hdf5(path) <= 0)
-        return xb_error(ctx, XB_EFORMAT, "%s: not an HDF5 file; expected a sweep result "
-                        "(xbar sweep)", path);
-    fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot open the HDF5 file", path);
+    if ((st = xb_h5_open_read(ctx, path, "a sweep result (xbar sweep)", &fid)))
+        return st;
 
     s->path = xb_strdup(path);
     st = read_provenance(ctx, fid, s);
