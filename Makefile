@@ -9,6 +9,8 @@
 #   make deps         install the Debian packages xbar needs (root), or print the command
 #   make SANITIZE=address,undefined test    the same under ASan + UBSan (build-san/)
 #   make OPENMP=0     a build without OpenMP
+#   make fuzz         every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each (build-fuzz/)
+#   make fuzz-smoke   each target replays its seed corpus and fuzzes a few seconds
 
 CC       ?= gcc
 SANITIZE ?=
@@ -17,12 +19,23 @@ WERROR   ?= 1
 
 DEB_PACKAGES := gcc make pkg-config libgsl-dev libhdf5-dev libopenblas-openmp-dev \
                 librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox \
-                libcjson-dev dataset-fashion-mnist
+                libcjson-dev dataset-fashion-mnist clang libclang-rt-dev
 
 ifeq ($(SANITIZE),)
 BUILD := build
 else
 BUILD := build-san
+endif
+
+# The fuzz build (tests/fuzz/README.md): the library and the targets built
+# by clang with libFuzzer's coverage and ASan + UBSan, in build-fuzz/, so
+# gcc's build/ is untouched. Without OpenMP: libFuzzer runs one input at a
+# time and OpenMP threads would only add noise to its coverage.
+FUZZ ?=
+ifneq ($(FUZZ),)
+CC     := clang
+BUILD  := build-fuzz
+OPENMP := 0
 endif
 
 # Debian's OpenMP build of OpenBLAS, so BLAS and our loops share one OpenMP
@@ -55,6 +68,17 @@ ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+# clang's -Wdouble-promotion also flags `double g = f;` (gcc's only flags
+# promotion inside arithmetic, where it costs speed); gcc's build holds the
+# warning, so the fuzz build leaves just that one out and keeps -Werror.
+ifneq ($(FUZZ),)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all -Wno-double-promotion
+# clang 14 does not emit target_clones for the arch=x86-64-vN levels
+# (noise/xb_clones.h): the fuzz build keeps one default version.
+CPPFLAGS += -DXB_NO_CLONES
+LDFLAGS += -fsanitize=address,undefined
+endif
 
 LIB_SRC  := $(wildcard noise/*.c devices/*.c models/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -64,7 +88,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 
-.PHONY: all test check bench demo demo-devices deps clean data
+.PHONY: all test check bench demo demo-devices deps clean data fuzz fuzz-smoke fuzz-build
 all: $(BIN)
 
 # The Gaussian and activation kernels are built with -O3 so that they vectorise:
@@ -177,12 +201,62 @@ deps:
 	  fi; \
 	fi
 
+# ---- fuzzing (tests/fuzz/README.md) ----
+# One libFuzzer binary per reader of outside data, tests/fuzz/fuzz_NAME.c,
+# with its seed corpus tests/fuzz/corpus/NAME/ (found crashes are added
+# there, so every run replays them first). New inputs go to
+# build-fuzz/corpus/NAME/, never into the committed seeds.
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_TARGETS := $(FUZZ_NAMES:%=build-fuzz/tests/fuzz/fuzz_%)
+FUZZ_OPTS    := -timeout=20 -rss_limit_mb=2048 -print_final_stats=1
+
+fuzz-build: $(FUZZ_TARGETS)
+
+ifneq ($(FUZZ),)
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/xb_fuzz.o $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+endif
+
+# Each target fuzzes for $(1) seconds from its seeds; the first crash,
+# sanitizer report, timeout or OOM fails the run and leaves its input in
+# build-fuzz/artifacts/.
+define fuzz_run
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@mkdir -p build-fuzz/artifacts
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	  mkdir -p build-fuzz/corpus/$$n; \
+	  dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+	  echo "== fuzz_$$n ($(1) s)"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+	  build-fuzz/tests/fuzz/fuzz_$$n $(FUZZ_OPTS) $$dict -max_total_time=$(1) \
+	    -artifact_prefix=build-fuzz/artifacts/$$n- \
+	    build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+	    > build-fuzz/fuzz_$$n.log 2>&1 \
+	    && grep -E '^stat::number_of_executed_units' build-fuzz/fuzz_$$n.log \
+	    || { fail=1; tail -60 build-fuzz/fuzz_$$n.log; }; \
+	done; \
+	if [ $$fail = 0 ]; then echo "fuzz: $(words $(FUZZ_NAMES)) passed, 0 failed"; \
+	else echo "fuzz: a target failed (logs in build-fuzz/)"; fi; \
+	exit $$fail
+endef
+
+fuzz: deps
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+fuzz-smoke: deps
+	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
          $(BUILD)/tests/bench/bench_models.d \
-         $(BUILD)/sim/tools/mnist_npm2idx.d
+         $(BUILD)/sim/tools/mnist_npm2idx.d \
+         $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d) $(BUILD)/tests/fuzz/xb_fuzz.d

@@ -391,7 +391,9 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
     else
         snprintf(dir, sizeof dir, ".");
     config_set_include_dir(&cf, dir);
-    enum xb_status st = XB_OK;
+    enum xb_status st = xb_config_check_includes(ctx, path, dir);
+    if (st)
+        goto done;
     if (!config_read_file(&cf, path)) {
         const char *file = config_error_file(&cf) ? config_error_file(&cf) : path;
         st = xb_error(ctx, XB_EFORMAT, "%s:%d: %s", file, config_error_line(&cf),

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Makes the seed corpora of tests/fuzz/corpus/ from the shipped configs and
+# small data files written here (tests/fuzz/README.md). Run from the
+# repository root: sh tests/fuzz/make_seeds.sh. Seeds already there (and
+# the crash reproducers added by hand) are kept; files of the same name are
+# rewritten with the same bytes.
+set -eu
+C=tests/fuzz/corpus
+mkdir -p $C/config $C/experiment $C/idx $C/cifar $C/strokes $C/h5_matrix $C/h5_result
+
+# ---- configs: the shipped files, paths of @include made relative to the
+# fuzz scratch directory (which links configs/models as models/) ----
+for f in configs/devices/*.cfg; do cp "$f" $C/config/"$(basename "$f")"; done
+printf 'device = { type = "pcm"; };\n%%%%\nadc_bits=6\ndevice.g_max=20\nxbar.adc_range=p99.5\n' \
+    > $C/config/sets.cfg
+printf 'xbar = { tile_rows = 128; adc_range = 2.5; noise = "add"; sigma = 0.1; };\n' \
+    > $C/config/engine.cfg
+for f in configs/*.cfg configs/paper001/*.cfg; do
+    sed 's|@include "\.\./models/|@include "models/|' "$f" > $C/experiment/"$(basename "$f")"
+done
+printf '@include "models/mlp.cfg"\ndata = { set = "synthetic"; };\n%%%%\nsweep.sigma_test=0,0.5\ntrain.epochs=2\ndevice.type=pcm\nxbar.t=60\n' \
+    > $C/experiment/sets.cfg
+
+# ---- IDX: byte 0 flags (1 gzip images, 2 gzip labels, 4*k shape k),
+# byte 1 classes - 1, byte 2 label-file length, the label file, the image
+# file ----
+idx() { # name flags classes-1 n rows cols: n images of rows x cols bytes
+    name=$1 flags=$2 cm1=$3 n=$4 r=$5 c=$6
+    {
+        printf "\\$(printf %o "$flags")\\$(printf %o "$cm1")\\$(printf %o $((8 + n)))"
+        printf '\0\0\10\1\0\0\0'"\\$(printf %o "$n")"
+        i=0; while [ $i -lt "$n" ]; do printf "\\$(printf %o $((i % (cm1 + 1))))"; i=$((i + 1)); done
+        printf '\0\0\10\3\0\0\0'"\\$(printf %o "$n")"
+        printf '\0\0\0'"\\$(printf %o "$r")"'\0\0\0'"\\$(printf %o "$c")"
+        head -c $((n * r * c)) /dev/urandom
+    } > $C/idx/"$name"
+}
+idx two_2x2 8 9 2 2 2
+idx two_2x2_gz 11 9 2 2 2
+idx one_28x28 4 9 1 28 28
+idx three_5x3_gz_images 13 1 3 5 3
+
+# ---- CIFAR-10: byte 0 (1 = gzip), then whole records ----
+rec() { printf "\\$(printf %o "$1")"; head -c 3072 /dev/urandom; }
+{ printf '\0'; rec 3; } > $C/cifar/one_record
+{ printf '\1'; rec 0; rec 9; } > $C/cifar/two_records_gz
+
+# ---- strokes: byte 0 flags (1 gzip input, 2 gzip target, 4 four
+# features, 8*k steps k+1), the input file, "%%", the target file ----
+t() { printf '0 0 0 0 0 1 0 0 0 0 %s\n' "$1"; }
+{ printf '\77'; printf '5 -3 0 0\n1 2 1 0\n-4 0 0 0\n0 7 0 1\n%%%%\n'
+  t '1 2 0 0'; t '-4 0 0 0'; t '0 7 0 1'; t '0 0 0 0'; } > $C/strokes/four_steps
+{ printf '\23'; printf '2 2 0 1\n%%%%\n'; t '0 0 0 0'; } > $C/strokes/one_step_gz
