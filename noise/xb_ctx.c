@@ -32,7 +32,10 @@ enum xb_status xb_verror(struct xb_ctx *ctx, enum xb_status status,
     if (!ctx)
         return status;
     ctx->status = status;
-    vsnprintf(ctx->message, sizeof ctx->message, fmt, ap);
+    /* One line whatever the input quoted in it held (xb_text_escape). */
+    char raw[sizeof ctx->message];
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    xb_text_escape(ctx->message, sizeof ctx->message, raw);
     return status;
 }
 

@@ -11,6 +11,8 @@
 #ifndef XB_ERROR_H
 #define XB_ERROR_H
 
+#include <stddef.h>
+
 #define XB_STATUS_LIST(X)                                                     \
     X(XB_OK, 0, "success")                                                    \
     X(XB_EINVAL, 1, "invalid argument")                                       \
@@ -29,6 +31,13 @@ enum xb_status {
 
 /* A short English description of a status; never NULL. Thread-safe. */
 const char *xb_status_str(enum xb_status status);
+
+/* Copies src into dst[size] (always nul-terminated, cut short if need be)
+ * with every control character written visibly — \n, \r, \t, or \xNN —
+ * so that user input quoted in a message keeps the message on one line
+ * (a config string or --set value may hold a newline). Returns dst. Every
+ * xb_error message passes through it. */
+char *xb_text_escape(char *dst, size_t size, const char *src);
 
 /* Aborts with file:line and the failed expression. Used for broken
  * invariants inside xbar, never for bad user input. */

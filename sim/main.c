@@ -49,7 +49,9 @@ static const struct xb_subcommand *find(const char *name)
 
 static int unknown(const char *name)
 {
-    fprintf(stderr, "xbar: '%s' is not a subcommand; see 'xbar --help'\n", name);
+    char shown[256];
+    fprintf(stderr, "xbar: '%s' is not a subcommand; see 'xbar --help'\n",
+            xb_text_escape(shown, sizeof shown, name));
     return XB_EXIT_USAGE;
 }
 

@@ -42,27 +42,16 @@ static const struct xb_cli_spec eval_spec = {
     .config_keys = 0,
 };
 
-/* Reads /models/N/params into the net, checking the count. */
+/* Reads /models/N/params into the net: the count checked before the read,
+ * every value finite. */
 static enum xb_status load_params(struct xb_ctx *ctx, const char *path, long point,
                                   struct xb_net *net)
 {
     char name[64];
-    void *data;
-    int rank;
-    size_t dims[8];
     snprintf(name, sizeof name, "/models/%ld/params", point);
-    enum xb_status st = xb_h5_read_array(ctx, path, name, XB_H5_F32, &data, &rank, dims);
-    if (st)
-        return st;
-    if (rank != 1 || dims[0] != xb_net_n_params(net)) {
-        xb_free(data);
-        return xb_error(ctx, XB_ESHAPE, "%s: %s has %zu values; the model of the experiment "
-                        "file has %zu parameters", path, name, rank == 1 ? dims[0] : 0,
-                        xb_net_n_params(net));
-    }
-    memcpy(xb_net_params(net), data, dims[0] * sizeof(float));
-    xb_free(data);
-    return XB_OK;
+    return xb_h5_read_exact(ctx, path, name, XB_H5_F32, xb_net_params(net),
+                            xb_net_n_params(net), 1,
+                            "the parameters of the experiment file's model");
 }
 
 static int run_eval(struct xb_cli *cli, const char *config, const char *model, long point)

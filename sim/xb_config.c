@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "xb_alloc.h"
+#include "xb_cfgint.h"
 #include "xb_params.h"
 
 /* ---- the engine keys ---------------------------------------------------- */
@@ -571,6 +572,10 @@ enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_se
                       config_error_text(&cf));
         goto done;
     }
+    /* Without an include directory libconfig finds @include files from the
+     * working directory. */
+    if ((st = xb_cfgint_check(ctx, path, ".")) != XB_OK)
+        goto done;
     const config_setting_t *root = config_root_setting(&cf);
     for (int i = 0; i < config_setting_length(root) && st == XB_OK; i++) {
         const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);

@@ -15,4 +15,12 @@
 enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *what,
                               gzFile *out);
 
+/* Called where the data has ended (a read returned nothing): XB_EFORMAT
+ * naming path and `what` was expected if zlib reports that the gzip stream
+ * stopped early (Z_BUF_ERROR) — even when only its 8-byte trailer, the
+ * CRC-32 and length that prove the data whole, is missing. XB_OK for a
+ * plain file or a whole stream. */
+enum xb_status xb_data_gz_whole(struct xb_ctx *ctx, gzFile f, const char *path,
+                                const char *what);
+
 #endif

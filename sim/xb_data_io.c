@@ -16,6 +16,7 @@
 
 #include "xb_alloc.h"
 #include "xb_data_impl.h"
+#include "xb_limits.h"
 
 enum {
     CHUNK = 1 << 20,         /* bytes per gzread */
@@ -43,6 +44,17 @@ enum xb_status xb_data_gzopen(struct xb_ctx *ctx, const char *path, const char *
                         e ? strerror(e) : "out of memory", what);
     }
     *out = f;
+    return XB_OK;
+}
+
+enum xb_status xb_data_gz_whole(struct xb_ctx *ctx, gzFile f, const char *path,
+                                const char *what)
+{
+    int code;
+    gzerror(f, &code);
+    if (code == Z_BUF_ERROR)
+        return xb_error(ctx, XB_EFORMAT, "%s: truncated gzip file: the compressed data or "
+                        "its trailer (CRC-32 and length) ends early; expected %s", path, what);
     return XB_OK;
 }
 
@@ -148,7 +160,7 @@ static enum xb_status expect_end(struct xb_ctx *ctx, gzFile f, const char *path,
                         "%s: more data after byte %zu, where the header says the file ends "
                         "(%s)",
                         path, end, what);
-    return XB_OK;
+    return xb_data_gz_whole(ctx, f, path, what);
 }
 
 /* Reads n bytes from byte `offset` of f as floats b / 255 into x. */
@@ -194,6 +206,13 @@ enum xb_status xb_dataset_read_idx(struct xb_ctx *ctx, const char *images_path,
                       "%s: the header announces %u images of %u x %u pixels; expected "
                       "sides of 1 .. %d",
                       images_path, di[0], di[1], di[2], IDX_MAX_SIDE);
+        goto fail;
+    }
+    /* The header's count is a claim: bounded before anything is allocated. */
+    if ((size_t)di[0] > XB_MAX_DATASET_FLOATS / ((size_t)di[1] * di[2])) {
+        st = xb_error(ctx, XB_ERANGE, "%s: the header announces %u images of %u x %u pixels, "
+                      "more than the 2^28 pixels (1 GiB as float32) xbar holds in memory",
+                      images_path, di[0], di[1], di[2]);
         goto fail;
     }
     if ((h > 0 && di[1] != (uint32_t)h) || (w > 0 && di[2] != (uint32_t)w)) {
@@ -267,6 +286,8 @@ static enum xb_status cifar_count(struct xb_ctx *ctx, const char *path, size_t *
             break;
         bytes += got;
     } while (got == CHUNK);
+    if (!st)
+        st = xb_data_gz_whole(ctx, f, path, cifar_what);
     xb_free(buf);
     close_file(f);
     if (st)
@@ -353,6 +374,9 @@ static enum xb_status cifar_files(struct xb_ctx *ctx, const char *dir,
             return st;
         total += count[k];
     }
+    if (total > XB_MAX_DATASET_FLOATS / (CIFAR_RECORD - 1))
+        return xb_error(ctx, XB_ERANGE, "%s: %zu CIFAR-10 records, more than the 2^28 pixels "
+                        "(1 GiB as float32) xbar holds in memory", dir, total);
     struct xb_dataset *ds = xb_dataset_create(total, 3, CIFAR_SIDE, CIFAR_SIDE, 10, name);
     size_t first = 0;
     for (int k = 0; k < nfiles; first += count[k], k++)

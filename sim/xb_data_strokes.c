@@ -66,7 +66,7 @@ static enum xb_status lines_next(struct xb_ctx *ctx, struct lines *r, int *eof)
                 return xb_error(ctx, XB_EIO, "%s: cannot read after line %d (%s)", r->path,
                                 r->line, msg);
             *eof = 1;
-            return XB_OK;
+            return xb_data_gz_whole(ctx, r->f, r->path, "whole lines of integers");
         }
         r->line++;
         size_t len = strlen(r->buf);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_cfgint.h"
 #include "xb_data.h"
 #include "xb_params.h"
 
@@ -400,6 +401,8 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
                       config_error_text(&cf));
         goto done;
     }
+    if ((st = xb_cfgint_check(ctx, path, dir)) != XB_OK)
+        goto done;
     const config_setting_t *root = config_root_setting(&cf);
     int have_model = 0;
     for (int i = 0; i < config_setting_length(root) && !st; i++) {
@@ -538,6 +541,7 @@ static void reals(char *buf, size_t size, const double *v, size_t n)
 {
     size_t len = 0;
     char one[64];
+    buf[0] = '\0'; /* an empty grid (xbar train has no sigma_test) is "" */
     for (size_t i = 0; i < n; i++) {
         real_text(one, sizeof one, v[i]);
         len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s", i ? ", " : "",

@@ -11,11 +11,8 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_limits.h"
 #include "xb_version.h"
-
-/* Matrices beyond 2^31 elements are not something a MVM study reads; the
- * limit keeps index arithmetic and allocation sizes far from overflow. */
-#define XB_H5_MAX_ELEMENTS ((size_t)1 << 31)
 
 struct xb_h5_file {
     hid_t fid;
@@ -23,8 +20,19 @@ struct xb_h5_file {
     char *tmp;  /* where the writes go */
 };
 
-/* HDF5 prints its error stack to stderr by default; a library must not. */
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* HDF5 prints its error stack to stderr by default; a library must not.
+ * And HDF5 1.10 leaves a file whose H5Fclose failed (its last flush hit a
+ * full disk or the file size limit) half-freed in its table of open files;
+ * the clean-up it registers with atexit then crashes on it (SIGSEGV in
+ * H5F__close_cb, after xbar has printed its clean message). xbar closes
+ * everything it opens, so that clean-up has nothing to do: it is not
+ * registered. (H5dont_atexit only acts before HDF5's first call, hence
+ * here, where xbar's HDF5 use starts.) */
+static void quiet_hdf5(void)
+{
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -99,10 +107,10 @@ enum xb_status xb_h5_read_matrix(struct xb_ctx *ctx, const char *spec,
     }
     hsize_t dims[2];
     H5Sget_simple_extent_dims(sid, dims, NULL);
-    if (dims[0] == 0 || dims[1] == 0 || dims[0] > XB_H5_MAX_ELEMENTS / dims[1]) {
+    if (dims[0] == 0 || dims[1] == 0 || dims[0] > XB_MAX_MATRIX_ELEMENTS / dims[1]) {
         st = xb_error(ctx, XB_ESHAPE,
                       "%s: %s:%s has shape [%llu x %llu]; expected a non-empty matrix %s of "
-                      "at most 2^31 elements",
+                      "at most 2^28 elements (1 GiB of float32)",
                       origin, file, dset, (unsigned long long)dims[0],
                       (unsigned long long)dims[1], shape);
         goto done;
@@ -261,15 +269,19 @@ static enum xb_status fsync_path(struct xb_ctx *ctx, const char *path, int flags
 enum xb_status xb_h5_commit(struct xb_ctx *ctx, struct xb_h5_file *f)
 {
     enum xb_status st = XB_OK;
+    errno = 0;
     if (H5Fflush(f->fid, H5F_SCOPE_GLOBAL) < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s", f->path, f->tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot flush HDF5 file %s%s%s", f->path, f->tmp,
+                      errno ? ": " : "", errno ? strerror(errno) : "");
         goto fail;
     }
     /* Close before the fsync: HDF5 writes its last metadata on close. */
     herr_t rc = H5Fclose(f->fid);
+    int err = errno;
     f->fid = H5I_INVALID_HID;
     if (rc < 0) {
-        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s", f->path, f->tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot close HDF5 file %s%s%s", f->path, f->tmp,
+                      err ? ": " : "", err ? strerror(err) : "");
         goto fail;
     }
     st = fsync_path(ctx, f->tmp, O_RDONLY, "file");
@@ -386,16 +398,19 @@ static enum xb_status write_dataset(struct xb_ctx *ctx, struct xb_h5_file *f,
                                     const char *description)
 {
     hid_t lcpl = lcpl_parents();
+    errno = 0; /* HDF5 keeps the write(2) error in errno: a full disk says so */
     hid_t d = H5Dcreate2(f->fid, name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d >= 0 ? H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : -1;
     if (rc >= 0)
         rc = describe(d, units, description);
-    if (d >= 0)
-        H5Dclose(d);
+    int err = errno;
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
     if (lcpl >= 0)
         H5Pclose(lcpl);
     if (rc < 0)
-        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s", f->path, name);
+        return xb_error(ctx, XB_EIO, "%s: cannot write dataset %s%s%s", f->path, name,
+                        err ? ": " : "", err ? strerror(err) : "");
     return XB_OK;
 }
 
@@ -516,41 +531,117 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
     return XB_OK;
 }
 
+/* The HDF5 type class an xb_h5_type is read from. */
+static H5T_class_t h5_class(enum xb_h5_type type)
+{
+    return type == XB_H5_F32 || type == XB_H5_F64 ? H5T_FLOAT : H5T_INTEGER;
+}
+
+/* Opens dataset name of the open file fid and checks, before anything is
+ * allocated or read, that it holds data of type's class in at most 8
+ * dimensions and XB_MAX_H5_ELEMENTS elements: dims[] and *n say its shape.
+ * A corrupt or foreign file is an error here, not an abort later. */
+static enum xb_status open_array(struct xb_ctx *ctx, const char *path, hid_t fid,
+                                 const char *name, enum xb_h5_type type, hid_t *did,
+                                 int *rank, size_t *dims, size_t *n)
+{
+    *did = H5Lexists(fid, name, H5P_DEFAULT) > 0 ? H5Dopen2(fid, name, H5P_DEFAULT)
+                                                  : H5I_INVALID_HID;
+    if (*did < 0)
+        return xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
+    hid_t s = H5Dget_space(*did), t = H5Dget_type(*did);
+    int r = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    hsize_t hd[8];
+    enum xb_status st = XB_OK;
+    if (r < 0 || r > 8 || H5Sget_simple_extent_type(s) != H5S_SIMPLE) {
+        st = xb_error(ctx, XB_EFORMAT, "%s: %s: not a simple array of rank 1 to 8", path, name);
+    } else if (cls != h5_class(type)) {
+        st = xb_error(ctx, XB_EFORMAT, "%s: %s does not hold %s data", path, name,
+                      h5_class(type) == H5T_FLOAT ? "floating-point" : "integer");
+    } else {
+        H5Sget_simple_extent_dims(s, hd, NULL);
+        *n = 1;
+        for (int k = 0; k < r && !st; k++) {
+            if (hd[k] && *n > XB_MAX_H5_ELEMENTS / hd[k])
+                st = xb_error(ctx, XB_ESHAPE, "%s: %s has more than 2^28 elements (dimension "
+                              "%d is %llu); expected an array xbar wrote", path, name, k,
+                              (unsigned long long)hd[k]);
+            else
+                *n *= (size_t)hd[k], dims[k] = (size_t)hd[k];
+        }
+        *rank = r;
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    if (st) {
+        H5Dclose(*did);
+        *did = H5I_INVALID_HID;
+    }
+    return st;
+}
+
+/* The first non-finite value of a[n] of type (floats only), or n. */
+static size_t first_nonfinite(enum xb_h5_type type, const void *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((type == XB_H5_F32 && !isfinite(((const float *)a)[i])) ||
+            (type == XB_H5_F64 && !isfinite(((const double *)a)[i])))
+            return i;
+    return n;
+}
+
 enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
                                 enum xb_h5_type type, void **data, int *rank, size_t *dims)
 {
     quiet_hdf5();
     *data = NULL;
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d;
     if (fid < 0)
         return xb_error(ctx, XB_EIO, "%s: cannot open as HDF5", path);
-    enum xb_status st = XB_OK;
-    hid_t d = H5Lexists(fid, name, H5P_DEFAULT) > 0 ? H5Dopen2(fid, name, H5P_DEFAULT) : -1;
-    if (d < 0) {
-        st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
-    } else {
-        hid_t s = H5Dget_space(d);
-        int r = H5Sget_simple_extent_ndims(s);
-        hsize_t hd[8];
-        if (r < 0 || r > 8) {
-            st = xb_error(ctx, XB_EFORMAT, "%s: %s: unexpected rank", path, name);
-        } else {
-            H5Sget_simple_extent_dims(s, hd, NULL);
-            size_t n = 1;
-            for (int k = 0; k < r; k++)
-                dims[k] = hd[k], n *= hd[k];
-            *rank = r;
-            hid_t ft, mt;
-            h5_types(type, &ft, &mt);
-            *data = xb_malloc(n ? n : 1, h5_type_size(type));
-            if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) < 0) {
-                xb_free(*data);
-                *data = NULL;
-                st = xb_error(ctx, XB_EFORMAT, "%s: %s: cannot be read as the expected type",
-                              path, name);
-            }
+    size_t n;
+    enum xb_status st = open_array(ctx, path, fid, name, type, &d, rank, dims, &n);
+    if (!st) {
+        hid_t ft, mt;
+        h5_types(type, &ft, &mt);
+        *data = xb_malloc(n ? n : 1, h5_type_size(type));
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) < 0) {
+            xb_free(*data);
+            *data = NULL;
+            st = xb_error(ctx, XB_EFORMAT, "%s: %s: cannot be read as the expected type",
+                          path, name);
         }
-        H5Sclose(s);
+        H5Dclose(d);
+    }
+    H5Fclose(fid);
+    return st;
+}
+
+enum xb_status xb_h5_read_exact(struct xb_ctx *ctx, const char *path, const char *name,
+                                enum xb_h5_type type, void *dst, size_t n, int finite,
+                                const char *what)
+{
+    quiet_hdf5();
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d;
+    if (fid < 0)
+        return xb_error(ctx, XB_EIO, "%s: cannot open as HDF5", path);
+    size_t dims[8], total;
+    int rank;
+    enum xb_status st = open_array(ctx, path, fid, name, type, &d, &rank, dims, &total);
+    if (!st) {
+        hid_t ft, mt;
+        h5_types(type, &ft, &mt);
+        size_t bad;
+        if (total != n)
+            st = xb_error(ctx, XB_ESHAPE, "%s: %s has %zu values; expected %zu (%s)", path,
+                          name, total, n, what);
+        else if (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0)
+            st = xb_error(ctx, XB_EIO, "%s: cannot read %s (%s)", path, name, what);
+        else if (finite && (bad = first_nonfinite(type, dst, n)) < n)
+            st = xb_error(ctx, XB_ENUMERIC, "%s: %s[%zu] is not finite; expected finite "
+                          "values (%s)", path, name, bad, what);
         H5Dclose(d);
     }
     H5Fclose(fid);
@@ -570,15 +661,25 @@ enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char 
     if (d < 0) {
         st = xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s", path, name);
     } else {
+        /* One variable-length string, checked before the read: HDF5 writes
+         * as many pointers as the dataset has elements. */
+        hid_t ft = H5Dget_type(d), sp = H5Dget_space(d);
+        int ok = ft >= 0 && sp >= 0 && H5Tget_class(ft) == H5T_STRING &&
+                 H5Tis_variable_str(ft) > 0 && H5Sget_simple_extent_type(sp) == H5S_SCALAR;
         hid_t t = string_type();
         char *s = NULL;
-        if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0 || !s) {
-            st = xb_error(ctx, XB_EFORMAT, "%s: %s: expected a string", path, name);
+        if (!ok || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0 || !s) {
+            st = xb_error(ctx, XB_EFORMAT, "%s: %s: expected a scalar variable-length string",
+                          path, name);
         } else {
             *text = xb_strdup(s);
             H5free_memory(s);
         }
         H5Tclose(t);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (ft >= 0)
+            H5Tclose(ft);
         H5Dclose(d);
     }
     H5Fclose(fid);

@@ -88,11 +88,23 @@ enum xb_status xb_h5_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, const 
 
 /* Reads dataset name of the file at path, converted to type: *data
  * (xb_malloc, free with xb_free), *rank and dims[<= 8]. XB_ENOTFOUND if the
- * dataset is missing. */
+ * dataset is missing; the type class (float or integer), rank and
+ * XB_MAX_H5_ELEMENTS (xb_limits.h) are checked before anything is
+ * allocated. */
 enum xb_status xb_h5_read_array(struct xb_ctx *ctx, const char *path, const char *name,
                                 enum xb_h5_type type, void **data, int *rank, size_t *dims);
 
-/* Reads a string dataset (e.g. /config); *text freed with xb_free. */
+/* Reads dataset name of the file at path into dst[n], converted to type,
+ * after checking (before reading) that it holds exactly n values of the
+ * type's class (float or integer) in any shape; with finite, float values
+ * must also be finite. Errors name the file, the dataset and `what` the
+ * values are ("not made by this config?"). */
+enum xb_status xb_h5_read_exact(struct xb_ctx *ctx, const char *path, const char *name,
+                                enum xb_h5_type type, void *dst, size_t n, int finite,
+                                const char *what);
+
+/* Reads a scalar variable-length string dataset (e.g. /config); *text
+ * freed with xb_free. */
 enum xb_status xb_h5_read_text(struct xb_ctx *ctx, const char *path, const char *name,
                                char **text);
 

@@ -27,6 +27,7 @@
 #include "xb_ctx.h"
 #include "xb_figure.h"
 #include "xb_h5.h"
+#include "xb_limits.h"
 
 enum xb_mvm_dist {
     XB_MVM_UNIFORM = 0, /* uniform on (-1, 1) */
@@ -50,7 +51,7 @@ struct xb_mvm_study {
 #define XB_MVM_DEFAULT_COLS 256
 #define XB_MVM_DEFAULT_BATCH 64
 #define XB_MVM_MAX_DIM 1048576 /* rows, cols, batch */
-#define XB_MVM_MAX_ELEMENTS ((size_t)1 << 28) /* per matrix: 1 GiB of float32 */
+#define XB_MVM_MAX_ELEMENTS XB_MAX_MATRIX_ELEMENTS /* per matrix: 1 GiB of float32 */
 
 /* Fills out[rows × cols] with the random matrix of seed and purpose (row r
  * from sample r). Pure, thread-safe. */

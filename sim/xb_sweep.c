@@ -77,24 +77,35 @@ static void free_slot(struct slot *sl)
 
 /* ---- resume ----------------------------------------------------------- */
 
+static const char not_this[] = "not made by this config?";
+
 static enum xb_status read_into(struct xb_ctx *ctx, const char *path, const char *name,
-                                enum xb_h5_type type, void *dst, size_t n, size_t elem)
+                                enum xb_h5_type type, void *dst, size_t n, int finite)
 {
-    void *data;
-    int rank;
-    size_t dims[8], total = 1;
-    enum xb_status st = xb_h5_read_array(ctx, path, name, type, &data, &rank, dims);
-    if (st)
-        return st;
-    for (int k = 0; k < rank; k++)
-        total *= dims[k];
-    if (total != n) {
-        xb_free(data);
-        return xb_error(ctx, XB_ESHAPE, "%s: %s has %zu values, expected %zu (not made by this "
-                        "config?)", path, name, total, n);
+    return xb_h5_read_exact(ctx, path, name, type, dst, n, finite, not_this);
+}
+
+/* What xbar info (xb_sweep_layout.h) holds a sweep file to, so that resume
+ * never rewrites a file the reader rejects: done is 0 or 1; accuracies are
+ * fractions in [0, 1], or NaN where the point is not done. */
+static enum xb_status check_grid(struct xb_ctx *ctx, const struct xb_sweep *s,
+                                 const char *path)
+{
+    size_t cells = s->NT * s->NS;
+    for (size_t c = 0; c < cells; c++) {
+        if (s->done[c] > 1)
+            return xb_error(ctx, XB_ERANGE, "%s: /sweep/done[%zu, %zu] is %d; expected 0 or 1",
+                            path, c / s->NS, c % s->NS, (int)s->done[c]);
+        const double *v[2] = {s->acc + c * s->R, s->acc_vote + c * s->K};
+        size_t len[2] = {s->R, s->K};
+        for (int a = 0; a < 2; a++)
+            for (size_t k = 0; k < len[a]; k++)
+                if (isnan(v[a][k]) ? s->done[c] : !(v[a][k] >= 0 && v[a][k] <= 1))
+                    return xb_error(ctx, XB_ERANGE, "%s: /sweep/%s[%zu, %zu, %zu] is %g; "
+                                    "expected a fraction in [0, 1] (NaN only where not done)",
+                                    path, a ? "accuracy_vote" : "accuracy", c / s->NS,
+                                    c % s->NS, k, v[a][k]);
     }
-    memcpy(dst, data, n * elem);
-    xb_free(data);
     return XB_OK;
 }
 
@@ -113,39 +124,53 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         return xb_error(ctx, XB_EINVAL, "--resume: %s was made by a different configuration; "
                         "remove it or choose another sweep.output", path);
     size_t cells = s->NT * s->NS;
-    st = read_into(ctx, path, "/sweep/accuracy", XB_H5_F64, s->acc, cells * s->R, 8);
+    st = read_into(ctx, path, "/sweep/accuracy", XB_H5_F64, s->acc, cells * s->R, 0);
     if (!st)
-        st = read_into(ctx, path, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote, cells * s->K, 8);
+        st = read_into(ctx, path, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote,
+                       cells * s->K, 0);
     if (!st)
-        st = read_into(ctx, path, "/sweep/done", XB_H5_U8, s->done, cells, 1);
+        st = read_into(ctx, path, "/sweep/done", XB_H5_U8, s->done, cells, 0);
+    if (!st)
+        st = check_grid(ctx, s, path);
     for (size_t i = 0; i < s->NT && !st; i++) {
         struct point *p = &s->pt[i];
         char name[128];
         int32_t ep;
         snprintf(name, sizeof name, "/models/%zu/epochs_done", i);
-        st = read_into(ctx, path, name, XB_H5_I32, &ep, 1, 4);
+        st = read_into(ctx, path, name, XB_H5_I32, &ep, 1, 0);
         if (st)
             break;
+        /* The learning curves hold e->epochs values at most; a point is
+         * evaluated only once trained. */
+        size_t first_done = 0;
+        while (first_done < s->NS && !s->done[i * s->NS + first_done])
+            first_done++;
+        if (ep < 0 || ep > s->e->epochs || (ep < s->e->epochs && first_done < s->NS)) {
+            st = xb_error(ctx, XB_ERANGE, "%s: %s is %d; expected 0 .. train.epochs = %d (and "
+                          "train.epochs where a point is done)", path, name, (int)ep,
+                          s->e->epochs);
+            break;
+        }
         p->epochs = ep;
         if (ep == 0)
             continue;
         snprintf(name, sizeof name, "/models/%zu/steps", i);
-        st = read_into(ctx, path, name, XB_H5_U64, &p->steps, 1, 8);
+        st = read_into(ctx, path, name, XB_H5_U64, &p->steps, 1, 0);
         snprintf(name, sizeof name, "/models/%zu/params", i);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F32, p->params, s->n_params, 4);
+            st = read_into(ctx, path, name, XB_H5_F32, p->params, s->n_params, 1);
         snprintf(name, sizeof name, "/models/%zu/optimizer_m", i);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F32, p->m, s->n_params, 4);
+            st = read_into(ctx, path, name, XB_H5_F32, p->m, s->n_params, 1);
         snprintf(name, sizeof name, "/models/%zu/optimizer_v", i);
         if (!st && p->v)
-            st = read_into(ctx, path, name, XB_H5_F32, p->v, s->n_params, 4);
+            st = read_into(ctx, path, name, XB_H5_F32, p->v, s->n_params, 1);
         snprintf(name, sizeof name, "/train/%zu/loss", i);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F64, p->loss, (size_t)ep, 8);
+            st = read_into(ctx, path, name, XB_H5_F64, p->loss, (size_t)ep, 0);
         snprintf(name, sizeof name, "/train/%zu/val_accuracy", i);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F64, p->val_acc, (size_t)ep, 8);
+            st = read_into(ctx, path, name, XB_H5_F64, p->val_acc, (size_t)ep, 0);
         p->evals = 0;
         while ((size_t)p->evals < s->NS && s->done[i * s->NS + (size_t)p->evals])
             p->evals++;

@@ -432,6 +432,7 @@ enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_swe
     hid_t fid = H5I_INVALID_HID;
 
     memset(s, 0, sizeof *s);
+    H5dont_atexit(); /* see quiet_hdf5 in xb_h5.c */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* a library does not print */
     /* errno from open(2) says more than HDF5 would. */
     FILE *probe = fopen(path, "rb");

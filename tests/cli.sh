@@ -311,5 +311,54 @@ expect_usage "mnist-strokes: a non-numeric entry" "testimg-7-inputdata.txt:2: co
 [ ! -e "$tmp/s2.h5" ] && ok "mnist-strokes: no result file after a bad input" ||
     bad "mnist-strokes: $tmp/s2.h5 written despite the bad input"
 
+# ---- faults: a full disk, sizes read from outside, one-line errors ----------------
+mkdir -p "$tmp/faults"
+cat >"$tmp/faults/tiny.cfg" <<EOT
+model = { name = "tiny"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "flatten"; }, { type = "dense"; units = 512; }, { type = "relu"; },
+             { type = "dense"; units = 10; } ); };
+data = { set = "synthetic"; validation = 0.1; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 1; };
+sweep = { noise = "mult"; sigma_train = [0.0]; sigma_test = [0.0]; repeats = 1; votes = 1;
+  eval_rows = 64; output = "$tmp/faults/out/full.h5"; };
+EOT
+mkdir -p "$tmp/faults/out"
+# A disk that fills up: the file size limit (ulimit -f, in 512-byte blocks
+# for POSIX sh; SIGXFSZ ignored so write(2) fails with EFBIG) is below the
+# 450 KB the model's parameters and optimiser state need. HDF5's exit-time
+# clean-up used to crash (SIGSEGV) on the file whose close had failed.
+(ulimit -f 400 && trap '' XFSZ && exec "$XBAR" sweep "$tmp/faults/tiny.cfg" --quiet) \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "File too large" "$tmp/err"; then
+    ok "full disk: exit 1, one line: $(cat "$tmp/err")"
+else
+    bad "full disk: exit $rc (want 1), stderr: $(head -c 300 "$tmp/err")"
+fi
+no_files "full disk" "$tmp/faults/out"
+
+# Integers beyond 32 bits: libconfig 1.5 wraps them (-4294967294 read as 2
+# and accepted as train.epochs); each is refused as written.
+sed 's/epochs = 1;/epochs = -4294967294;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/wrap.cfg"
+expect_usage "config: epochs = -4294967294 is not 2" "wrap.cfg:5: epochs = -4294967294" \
+    sweep "$tmp/faults/wrap.cfg"
+sed 's/units = 512;/units = 4294967298;/' "$tmp/faults/tiny.cfg" >"$tmp/faults/wrap.cfg"
+expect_usage "config: units = 4294967298 is not 2" "units = 4294967298" \
+    sweep "$tmp/faults/wrap.cfg"
+printf 'xbar = { adc_bits = 4294967302; };\n' >"$tmp/faults/dev.cfg"
+expect_usage "device config: adc_bits = 4294967302 is not 6" "adc_bits = 4294967302" \
+    mvm --config "$tmp/faults/dev.cfg"
+[ ! -e "$tmp/faults/out/full.h5" ] && ok "config integers: no result file" ||
+    bad "config integers: a result file was written"
+
+# User text with control characters stays on the one line of the message.
+nl='
+'
+expect_usage "a newline in a --set value" 'sweep.noise = "a\nb"' \
+    sweep "$tmp/faults/tiny.cfg" --set "sweep.noise=a${nl}b"
+sed 's/set = "synthetic";/set = "synth\\netic";/' "$tmp/faults/tiny.cfg" >"$tmp/faults/nl.cfg"
+expect_usage "a newline in a config string" 'synth\netic' sweep "$tmp/faults/nl.cfg"
+expect_usage "a newline in a subcommand name" "'a\\nb\\x01'" "$(printf 'a\nb\001')"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
