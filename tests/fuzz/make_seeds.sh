@@ -32,7 +32,7 @@ idx() { # name flags classes-1 n rows cols: n images of rows x cols bytes
         i=0; while [ $i -lt "$n" ]; do printf "\\$(printf %o $((i % (cm1 + 1))))"; i=$((i + 1)); done
         printf '\0\0\10\3\0\0\0'"\\$(printf %o "$n")"
         printf '\0\0\0'"\\$(printf %o "$r")"'\0\0\0'"\\$(printf %o "$c")"
-        head -c $((n * r * c)) /dev/urandom
+        yes xbar | head -c $((n * r * c))
     } > $C/idx/"$name"
 }
 idx two_2x2 8 9 2 2 2
@@ -41,7 +41,7 @@ idx one_28x28 4 9 1 28 28
 idx three_5x3_gz_images 13 1 3 5 3
 
 # ---- CIFAR-10: byte 0 (1 = gzip), then whole records ----
-rec() { printf "\\$(printf %o "$1")"; head -c 3072 /dev/urandom; }
+rec() { printf "\\$(printf %o "$1")"; yes "pixels $1" | head -c 3072; }
 { printf '\0'; rec 3; } > $C/cifar/one_record
 { printf '\1'; rec 0; rec 9; } > $C/cifar/two_records_gz
 
@@ -51,3 +51,22 @@ t() { printf '0 0 0 0 0 1 0 0 0 0 %s\n' "$1"; }
 { printf '\77'; printf '5 -3 0 0\n1 2 1 0\n-4 0 0 0\n0 7 0 1\n%%%%\n'
   t '1 2 0 0'; t '-4 0 0 0'; t '0 7 0 1'; t '0 0 0 0'; } > $C/strokes/four_steps
 { printf '\23'; printf '2 2 0 1\n%%%%\n'; t '0 0 0 0'; } > $C/strokes/one_step_gz
+
+# ---- HDF5, structural (tests/fuzz/xb_fuzz.h): byte lists that describe
+# the objects (kind 2 = dataset; type 0 f32, 1 f64, 4 i32, 9 string; rank;
+# dimension indices into dim_table; value pattern 1 = counter, 2 = NaN;
+# then the units/description attributes) ----
+bytes() { for b; do printf "\\$(printf %o "$b")"; done; }
+# fuzz_h5_matrix: sizes, naming, then /W, /X, /Y
+bytes 0 0  2 0 2 3 2 1 0 1 1 1 0  2 1 2 4 2 1 3  0 > $C/h5_matrix/valid_3x2_4x2
+bytes 0 3  2 0 2 3 2 1 3  2 1 2 4 2 1 3  0 > $C/h5_matrix/named_datasets
+bytes 7 0  2 0 2 3 2 2 3  2 1 2 4 2 1 3  0 > $C/h5_matrix/nan_weight_given_sizes
+bytes 0 0  2 0 2 10 10 0 3  2 1 2 4 2 1 3  0 > $C/h5_matrix/huge_2p31_squared
+bytes 0 0  2 9 2 3 2 1 3  2 1 2 4 2 1 3  0 > $C/h5_matrix/string_weights
+# fuzz_h5_result: edits of a real sweep file (target index, then the object)
+: > $C/h5_result/unchanged
+bytes 10 2 4 1 1 9 5 3 > $C/h5_result/epochs_done_5_of_1
+bytes 6 2 1 3 2 2 2 2 0 1 1 1 0 > $C/h5_result/accuracy_nan_2x2x2
+bytes 9 2 0 1 13 0 3 > $C/h5_result/params_2p62
+bytes 0 2 4 0 1 3 > $C/h5_result/config_an_integer
+bytes 24 1 6 > $C/h5_result/seed_a_string

@@ -46,6 +46,34 @@ struct xb_ctx *xb_fuzz_ctx(void);
  * fuzzer reports it as a crash, with the input). */
 void xb_fuzz_check(int cond, const char *msg, const char *detail);
 
+/* ---- structural HDF5 (fuzz_h5_*.c) ----
+ *
+ * The fuzz bytes are read as a description, not as a file: which objects
+ * exist, their type class and size, rank, dimensions (huge ones too:
+ * datasets beyond 2^28 elements are chunked and never written, so the
+ * file stays small), values (NaN, infinities, values beyond float range,
+ * or the fuzz bytes themselves) and attributes. The files are written
+ * with the HDF5 API, so they are valid HDF5 whose content is hostile:
+ * corrupting HDF5's own structures crashes inside libhdf5, which is not
+ * what these targets test. */
+
+/* A cursor over the fuzz bytes; reading past the end gives 0. */
+struct xb_fuzz_bytes {
+    const uint8_t *p;
+    size_t n;
+};
+
+uint8_t xb_fuzz_byte(struct xb_fuzz_bytes *b);
+
+/* Makes object `name` (parents created) of file or group loc as the
+ * bytes describe: nothing, a group, or a dataset (with or without its
+ * units and description attributes). */
+void xb_fuzz_h5_object(long long loc, const char *name, struct xb_fuzz_bytes *b);
+
+/* Makes attribute `name` of object `obj` (an open hid_t) as the bytes
+ * describe: nothing, a string, a number, an array. */
+void xb_fuzz_h5_attr(long long obj, const char *name, struct xb_fuzz_bytes *b);
+
 /* Returns st; with XB_FUZZ_DEBUG set in the environment, prints the
  * outcome of each read first (to see what the seeds reach). */
 enum xb_status xb_fuzz_outcome(const struct xb_ctx *ctx, const char *what, enum xb_status st);
