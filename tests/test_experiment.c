@@ -231,6 +231,32 @@ Test(experiment, device_groups_round_trip)
     cr_assert_eq(e.device.adc_bits, 6);
 }
 
+/* Strings holding quotes, backslashes and control characters (found by
+ * tests/fuzz/fuzz_experiment): the resolved text escapes them, so it reads
+ * back to the same strings and the same text (--resume compares it). */
+Test(experiment, strings_round_trip)
+{
+    cr_assert_eq(read_text("sweep = { output = \"a\\\"b\\\\c\\x01\\td\"; };\n"
+                           "data = { dir = \"x\\ny\\x7F\\r\\f\"; set = \"synthetic\"; };\n",
+                           NULL, 0),
+                 XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(e.output, "a\"b\\c\x01\td");
+    cr_assert_str_eq(e.data_dir, "x\ny\x7f\r\f");
+    char *text = xb_experiment_text(&e), path[256];
+    cr_assert(strstr(text, "output = \"a\\\"b\\\\c\\x01\\td\";"), "%s", text);
+    snprintf(path, sizeof path, "%s/round_str.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    static struct xb_experiment e2;
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(e2.output, e.output);
+    cr_assert_str_eq(e2.data_dir, e.data_dir);
+    char *text2 = xb_experiment_text(&e2);
+    cr_assert_str_eq(text, text2);
+    xb_free(text), xb_free(text2);
+}
+
 Test(experiment, noise_text_unchanged_by_device_keys)
 {
     /* A noise sweep's text (compared on --resume) mentions none of them. */
