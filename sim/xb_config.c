@@ -440,8 +440,12 @@ static enum xb_status read_group(struct xb_ctx *ctx, const char *path,
 
 /* ---- @include ---------------------------------------------------------- */
 
-/* libconfig's own include depth limit: deeper nesting is its error. */
+/* libconfig's own include depth limit: deeper nesting is its error. The
+ * scan also stops after this many files, so that a file that includes
+ * itself several times costs little (libconfig fails on its first chain
+ * of depth 10, the scan would otherwise follow every branch). */
 #define XB_INCLUDE_MAX_DEPTH 10
+#define XB_INCLUDE_MAX_FILES 64
 
 /* The whole file at path (NUL-terminated, xb_malloc), or NULL. */
 static char *slurp(const char *path, size_t *len)
@@ -493,10 +497,11 @@ static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t s
 }
 
 static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
-                                     const char *include_dir, int depth)
+                                     const char *include_dir, int depth, int *files)
 {
     size_t n;
-    char *t = depth <= XB_INCLUDE_MAX_DEPTH ? slurp(path, &n) : NULL;
+    char *t = depth <= XB_INCLUDE_MAX_DEPTH && (*files)++ < XB_INCLUDE_MAX_FILES
+                  ? slurp(path, &n) : NULL;
     if (!t)
         return XB_OK; /* libconfig says what is wrong with it */
     /* libconfig's lexer: @include only at the start of a line outside
@@ -517,7 +522,7 @@ static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
                                   "a config file", path, line, name, full,
                                   S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
                 else if (stat(full, &sb) == 0)
-                    st = check_includes(ctx, full, include_dir, depth + 1);
+                    st = check_includes(ctx, full, include_dir, depth + 1, files);
                 i = end - 1;
                 continue;
             }
@@ -549,7 +554,8 @@ static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
 enum xb_status xb_config_check_includes(struct xb_ctx *ctx, const char *path,
                                         const char *include_dir)
 {
-    return check_includes(ctx, path, include_dir, 0);
+    int files = 0;
+    return check_includes(ctx, path, include_dir, 0, &files);
 }
 
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s)

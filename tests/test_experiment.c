@@ -154,6 +154,16 @@ Test(experiment, include_of_a_directory)
                      "train = { epochs = ; };\n", NULL, 0), "e.cfg:7", NULL);
     cr_assert_null(strstr(xb_ctx_error(ctx), "@include"), "%s", xb_ctx_error(ctx));
     cr_assert_eq(rmdir(sub), 0);
+    /* A file that includes itself four times: libconfig stops at depth 10;
+     * the check before it visits at most 64 files, not 4^10. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/self.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int k = 0; k < 4; k++)
+        fputs("@include \"self.cfg\"\n", f);
+    fclose(f);
+    expect(xb_experiment_read(ctx, path, NULL, 0, &e), "nesting too deep", NULL);
 }
 
 Test(experiment, set_overrides_and_errors)
