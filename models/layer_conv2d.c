@@ -31,6 +31,7 @@
 
 #include "xb_alloc.h"
 #include "xb_layer_impl.h"
+#include "xb_net.h"
 
 /* Samples whose dW partials are held at once; fixed, not the thread count,
  * so the order of the gradient sum is fixed. */
@@ -76,6 +77,15 @@ static enum xb_status conv_create(struct xb_ctx *ctx, struct xb_layer *l,
         return xb_layer_error(ctx, XB_ESHAPE, l, cfg, "kernel = %d: larger than the "
                               "padded input %d × %d (input %d × %d × %d, pad %d)",
                               cfg->kernel, ph, pw, l->in.c, l->in.h, l->in.w, cfg->pad);
+    /* The sizes below come from the config: bounded before allocating. */
+    const size_t P = (size_t)((ph - cfg->kernel) / stride + 1) *
+                     (size_t)((pw - cfg->kernel) / stride + 1);
+    const size_t ckk = (size_t)l->in.c * (size_t)cfg->kernel * (size_t)cfg->kernel;
+    if ((st = xb_layer_check_size(ctx, l, cfg, "patches x patch length (im2col)", P, ckk,
+                                  XB_NET_MAX_ACTIVATIONS)) ||
+        (st = xb_layer_check_size(ctx, l, cfg, "units x (patch length + 1) (parameters)",
+                                  (size_t)cfg->units, ckk + 1, XB_NET_MAX_PARAMS)))
+        return st;
     struct conv *cv = xb_calloc(1, sizeof *cv);
     cv->c = l->in.c, cv->h = l->in.h, cv->w = l->in.w;
     cv->units = cfg->units, cv->k = cfg->kernel, cv->stride = stride, cv->pad = cfg->pad;

@@ -51,6 +51,7 @@
 #include "xb_alloc.h"
 #include "xb_gemm.h"
 #include "xb_layer_impl.h"
+#include "xb_net.h"
 #include "xb_rng.h"
 
 struct lstm {
@@ -111,6 +112,15 @@ static enum xb_status lstm_create(struct xb_ctx *ctx, struct xb_layer *l,
         return xb_layer_error(ctx, XB_EINVAL, l, cfg, "%zu steps (c*h of the input): "
                               "expected <= %u", (size_t)l->in.c * (size_t)l->in.h,
                               XB_RNG_MAX_STEP + 1u);
+    /* The sizes below come from the config: bounded before allocating. */
+    const size_t G = 4 * (size_t)cfg->units, K = (size_t)l->in.w + (size_t)cfg->units;
+    if ((st = xb_layer_check_size(ctx, l, cfg, "4 units x (features + units + 1) "
+                                  "(parameters)", G, K + 1, XB_NET_MAX_PARAMS)) ||
+        (st = xb_layer_check_size(ctx, l, cfg, "steps x rows x 4 units (gate cache)",
+                                  (size_t)l->in.c * (size_t)l->in.h *
+                                      (l->max_rows ? l->max_rows : 1),
+                                  G, XB_NET_MAX_ACTIVATIONS)))
+        return st;
     struct lstm *s = xb_calloc(1, sizeof *s);
     s->T = (size_t)l->in.c * (size_t)l->in.h;
     s->F = (size_t)l->in.w;

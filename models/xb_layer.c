@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xb_layer_impl.h"
+#include "xb_net.h"
 #include "xb_rng.h"
 
 /* Every kind, in the order the documentation lists them. Adding a kind is
@@ -40,6 +41,20 @@ enum xb_status xb_layer_error(struct xb_ctx *ctx, enum xb_status status,
     else
         snprintf(where, sizeof where, "model layer %u (%s)", (unsigned)l->id, cfg->type);
     return xb_error(ctx, status, "%s: %s", where, msg);
+}
+
+enum xb_status xb_layer_check_size(struct xb_ctx *ctx, const struct xb_layer *l,
+                                   const struct xb_layer_config *cfg, const char *what,
+                                   size_t a, size_t b, size_t limit)
+{
+    if (b == 0 || a <= limit / b)
+        return XB_OK;
+    char size[64] = "";
+    if (a != 1)
+        snprintf(size, sizeof size, "%zu x %zu = ", a, b);
+    return xb_layer_error(ctx, XB_ERANGE, l, cfg, "%s: %s%.3g floats; at most 2^%d "
+                          "(models/xb_net.h)", what, size, (double)a * (double)b,
+                          limit == XB_NET_MAX_PARAMS ? 27 : 28);
 }
 
 enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,

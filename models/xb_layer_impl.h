@@ -56,6 +56,13 @@ enum xb_status xb_layer_error(struct xb_ctx *ctx, enum xb_status status,
                               const struct xb_layer *l, const struct xb_layer_config *cfg,
                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* XB_ERANGE naming the layer and `what` unless a × b floats are at most
+ * limit (XB_NET_MAX_PARAMS or XB_NET_MAX_ACTIVATIONS): called before a
+ * layer allocates a buffer whose size comes from its config. */
+enum xb_status xb_layer_check_size(struct xb_ctx *ctx, const struct xb_layer *l,
+                                   const struct xb_layer_config *cfg, const char *what,
+                                   size_t a, size_t b, size_t limit);
+
 /* Fields of struct xb_layer_config, for xb_layer_check_unused. */
 enum {
     XB_LCF_UNITS = 1 << 0,

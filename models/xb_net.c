@@ -73,7 +73,7 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
     net->max_rows = max_rows;
     enum xb_status st = XB_OK;
     struct xb_shape shape = cfg->input;
-    size_t widest = xb_shape_size(shape);
+    size_t widest = xb_shape_size(shape), n_params = 0;
     for (size_t k = 0; k < cfg->n_layers; k++) {
         const struct xb_layer_config *lc = &cfg->layers[k];
         struct xb_layer *l = &net->layers[k];
@@ -87,16 +87,33 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         l->id = (uint32_t)k;
         l->in = shape;
         l->max_rows = max_rows;
-        st = l->type->create(ctx, l, lc);
+        /* Sizes from the config, bounded before anything is allocated: the
+         * input of a layer (its mask or cache may be as large) ... */
+        st = xb_layer_check_size(ctx, l, lc, "rows x input size (activations)", max_rows,
+                                 xb_shape_size(shape), XB_NET_MAX_ACTIVATIONS);
+        if (!st)
+            st = l->type->create(ctx, l, lc);
         if (st) {
             l->type = NULL; /* nothing to destroy */
             goto fail;
         }
         net->n_layers = k + 1;
+        /* ... and the parameters of all layers so far. */
+        n_params = align_up(n_params) + l->n_params;
+        st = xb_layer_check_size(ctx, l, lc, "parameters of the layers up to this one", 1,
+                                 n_params, XB_NET_MAX_PARAMS);
+        if (st)
+            goto fail;
         shape = l->out;
         if (xb_shape_size(shape) > widest)
             widest = xb_shape_size(shape);
     }
+    st = xb_layer_check_size(ctx, &net->layers[cfg->n_layers - 1],
+                             &cfg->layers[cfg->n_layers - 1], "rows x output size "
+                             "(activations)", max_rows, xb_shape_size(shape),
+                             XB_NET_MAX_ACTIVATIONS);
+    if (st)
+        goto fail;
     const struct xb_layer_config *last = &cfg->layers[cfg->n_layers - 1];
     if (xb_shape_size(shape) != (size_t)cfg->classes) {
         st = xb_error(ctx, XB_ESHAPE, "%s, layer %zu (%s): gives %zu outputs (%d × %d × %d) "

@@ -15,6 +15,17 @@
 
 #define XB_NET_MAX_LAYERS 64
 
+/* Bounds on what a model config may ask for, checked before anything is
+ * allocated (a config is input: 1,048,576 units in two dense layers is
+ * 10^12 weights, an abort in the allocator otherwise). Parameters: 2^27
+ * float32, 512 MiB per array, and training keeps four (parameters,
+ * gradients, Adam's two moments) plus a copy per sweep point; ResNet-50's
+ * 2.6e7 fit, and crossbar studies use far fewer. Activations: 2^28 float32,
+ * 1 GiB, for any one buffer of max_rows samples (a layer's output, its
+ * im2col or recurrent state). sim/README.md lists them with the others. */
+#define XB_NET_MAX_PARAMS ((size_t)1 << 27)
+#define XB_NET_MAX_ACTIVATIONS ((size_t)1 << 28)
+
 struct xb_net_config {
     struct xb_shape input;      /* per-sample input, e.g. {1, 28, 28} */
     int classes;                /* outputs of the last layer */

@@ -7,10 +7,11 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_limits.h"
 
-/* A grid beyond 2^31 elements is not a sweep anyone ran; the limit keeps
- * index arithmetic and allocation sizes far from overflow. */
-#define XB_SWEEP_MAX_ELEMENTS ((size_t)1 << 31)
+/* A grid beyond XB_MAX_H5_ELEMENTS (xb_limits.h) is not a sweep anyone
+ * ran: refused before anything is allocated. */
+#define XB_SWEEP_MAX_ELEMENTS XB_MAX_H5_ELEMENTS
 
 #define XB_SWEEP_MAX_RANK 3
 

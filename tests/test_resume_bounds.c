@@ -6,6 +6,7 @@
  * the allocator or a file rewritten that xbar info then rejects.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_cmd.h"
 #include "xb_data.h"
 #include "xb_experiment.h"
 #include "xb_h5.h"
@@ -253,4 +255,59 @@ Test(resume_bounds, empty_sigma_test_text)
     cr_assert(strstr(text, "sigma_test = [];"), "%s", text);
     cr_assert_null(strchr(text, 'Z'), "%s", text);
     xb_free(text);
+}
+
+/* ---- matrices of xbar mvm --weights / --inputs ---------------------------- */
+
+/* dir/name with a float32 dataset /W of rows x cols declared, chunked and
+ * never written: a small file whatever it declares. */
+static void declare_matrix(char *path, size_t size, const char *name, hsize_t rows,
+                           hsize_t cols)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    hid_t fid = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[2] = {rows, cols}, chunk[2] = {64, 64};
+    hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t d = H5Dcreate2(fid, "/W", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    cr_assert_geq(d, 0);
+    H5Dclose(d), H5Pclose(dcpl), H5Sclose(sp);
+    cr_assert_geq(H5Fclose(fid), 0);
+}
+
+/* Declared shapes beyond XB_MAX_MATRIX_ELEMENTS (2^28) are refused before
+ * the read: 65,536 x 32,768 took 131 s and 8.4 GB, 16,385 x 16,384 (one
+ * row over the limit) was read whole, 1 GiB of fill values. */
+Test(resume_bounds, matrix_shape_is_bounded_before_reading)
+{
+    const hsize_t shapes[2][2] = {{65536, 32768}, {16385, 16384}};
+    for (int k = 0; k < 2; k++) {
+        char path[256], want[64];
+        declare_matrix(path, sizeof path, "w.h5", shapes[k][0], shapes[k][1]);
+        float *W = NULL;
+        size_t r, c;
+        cr_assert_eq(xb_h5_read_matrix(ctx, path, "/W", "--weights", "[out x in]", &W, &r, &c),
+                     XB_ESHAPE, "%s", xb_ctx_error(ctx));
+        cr_assert_null(W);
+        snprintf(want, sizeof want, "[%llu x %llu]", (unsigned long long)shapes[k][0],
+                 (unsigned long long)shapes[k][1]);
+        cr_assert(strstr(xb_ctx_error(ctx), want) && strstr(xb_ctx_error(ctx), "2^28"), "%s",
+                  xb_ctx_error(ctx));
+    }
+}
+
+/* xbar eval on a model file whose parameters hold NaN or inf: an input
+ * error (exit 2) naming the dataset, not accuracy 0.100 and exit 0. */
+Test(resume_bounds, eval_refuses_nonfinite_parameters)
+{
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "%s/s.cfg", dir);
+    char *argv[] = {"eval", cfg, "--model", out, "--quiet", NULL};
+    cr_redirect_stdout(); /* its report is not what is checked */
+    cr_assert_eq(xb_cmd_eval(5, argv), 0);
+    const float values[] = {NAN, -INFINITY};
+    for (int k = 0; k < 2; k++) {
+        poke("/models/0/params", H5T_NATIVE_FLOAT, 7, &values[k]);
+        cr_assert_eq(xb_cmd_eval(5, argv), 2);
+    }
 }
