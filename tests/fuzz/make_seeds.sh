@@ -70,3 +70,5 @@ bytes 6 2 1 3 2 2 2 2 0 1 1 1 0 > $C/h5_result/accuracy_nan_2x2x2
 bytes 9 2 0 1 13 0 3 > $C/h5_result/params_2p62
 bytes 0 2 4 0 1 3 > $C/h5_result/config_an_integer
 bytes 24 1 6 > $C/h5_result/seed_a_string
+# reproducers found by fuzz_h5_result (tests/fuzz/README.md)
+bytes 1 2 1 1 8 0 3  2 2 1 1 7 0 3  6 2 1 3 8 7 7 0 3 > $C/h5_result/oom-info-grid-65536x64x64
