@@ -473,8 +473,11 @@ static char *slurp(const char *path, size_t *len)
 
 /* If an @include directive starts at t[i] (after blanks at the start of a
  * line), its NAME (with libconfig's escapes \\ and \" undone) into name
- * and the index after its closing quote; else 0. */
-static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t size)
+ * and the index after its closing quote; else 0. *odd is set when NAME
+ * holds a NUL byte or another backslash: libconfig then opens a name other
+ * than the one written (it drops such a backslash and cuts at the NUL), so
+ * the name is refused rather than guessed. */
+static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t size, int *odd)
 {
     while (i < n && (t[i] == ' ' || t[i] == '\t'))
         i++;
@@ -486,9 +489,12 @@ static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t s
     if (i == n || t[i++] != '"')
         return 0;
     size_t len = 0;
+    *odd = 0;
     for (; i < n && t[i] != '"'; i++) {
         if (t[i] == '\\' && i + 1 < n && (t[i + 1] == '\\' || t[i + 1] == '"'))
             i++;
+        else if (t[i] == '\\' || t[i] == '\0')
+            *odd = 1;
         if (len + 1 < size)
             name[len++] = t[i];
     }
@@ -512,7 +518,14 @@ static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
     char name[4096], full[8200];
     for (size_t i = 0; i < n && !st; i++) {
         if (state == CODE && (i == 0 || t[i - 1] == '\n')) {
-            size_t end = include_at(t, n, i, name, sizeof name);
+            int odd;
+            size_t end = include_at(t, n, i, name, sizeof name, &odd);
+            if (end && odd) {
+                st = xb_error(ctx, XB_EINVAL, "%s:%d: @include \"%s\": a NUL byte or a "
+                              "backslash other than \\\\ and \\\"; expected a file name",
+                              path, line, name);
+                break;
+            }
             if (end) {
                 snprintf(full, sizeof full, "%s%s%s", include_dir ? include_dir : "",
                          include_dir ? "/" : "", name);
