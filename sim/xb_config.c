@@ -505,8 +505,12 @@ static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t s
 static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
                                      const char *include_dir, int depth, int *files)
 {
+    /* Only regular files: reading a pipe (--config /dev/stdin) here would
+     * leave nothing for libconfig. */
     size_t n;
-    char *t = depth <= XB_INCLUDE_MAX_DEPTH && (*files)++ < XB_INCLUDE_MAX_FILES
+    struct stat sb;
+    char *t = depth <= XB_INCLUDE_MAX_DEPTH && (*files)++ < XB_INCLUDE_MAX_FILES &&
+                      stat(path, &sb) == 0 && S_ISREG(sb.st_mode)
                   ? slurp(path, &n) : NULL;
     if (!t)
         return XB_OK; /* libconfig says what is wrong with it */
@@ -529,7 +533,6 @@ static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
             if (end) {
                 snprintf(full, sizeof full, "%s%s%s", include_dir ? include_dir : "",
                          include_dir ? "/" : "", name);
-                struct stat sb;
                 if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode))
                     st = xb_error(ctx, XB_EINVAL, "%s:%d: @include \"%s\": %s is %s; expected "
                                   "a config file", path, line, name, full,
