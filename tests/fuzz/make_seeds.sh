@@ -72,3 +72,12 @@ bytes 0 2 4 0 1 3 > $C/h5_result/config_an_integer
 bytes 24 1 6 > $C/h5_result/seed_a_string
 # reproducers found by fuzz_h5_result (tests/fuzz/README.md)
 bytes 1 2 1 1 8 0 3  2 2 1 1 7 0 3  6 2 1 3 8 7 7 0 3 > $C/h5_result/oom-info-grid-65536x64x64
+
+# ---- known defects fixed on branch defects, kept as regressions ----
+# an IDX header announcing 16,777,215 images of 16,384 x 16,384
+{ bytes 0 9 9  0 0 8 1 0 255 255 255 3  0 0 8 3 0 255 255 255 0 0 64 0 0 0 64 0; } \
+    > $C/idx/known-header-16M-images-of-16384x16384
+# a valid gzip image file cut before its CRC32/length trailer (raw mode)
+{ bytes 0 9 10  0 0 8 1 0 0 0 2 1 2
+  { bytes 0 0 8 3 0 0 0 2 0 0 0 2 0 0 0 2; yes xbar | head -c 8; } | gzip -n -c | head -c -8; } \
+    > $C/idx/known-gzip-without-trailer
