@@ -170,6 +170,30 @@ Test(experiment, include_of_a_directory)
     expect(xb_experiment_read(ctx, path, NULL, 0, &e), "nesting too deep", NULL);
 }
 
+/* libconfig ignores what follows an @include and an unclosed slash-star on
+ * one line; the integer scan (sim/xb_cfgint.c) saw the self-includes after
+ * it and branched 4^10 times (found by tests/fuzz/fuzz_experiment as a
+ * hang). It stops after 64 files: the file reads at once; without the
+ * bound, eight self-includes here are 8^10 scans and the test never ends. */
+Test(experiment, integer_scan_bounded)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/m.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(model, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/self.cfg", dir);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("@include \"m.cfg\" /*\n", f);
+    for (int k = 0; k < 8; k++)
+        fputs("@include \"self.cfg\"\n", f);
+    fclose(f);
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(e.model_name, "t");
+}
+
 Test(experiment, set_overrides_and_errors)
 {
     const char *ok[] = {"train.epochs=2", "sweep.sigma_test=0,0.5"};
