@@ -12,6 +12,8 @@
 #   make mutate       does the suite kill every mutant of tests/mutate/catalogue?
 #   make mutate-quick the few mutants CI runs (tests/README.md, "Mutation testing")
 #   make OPENMP=0     a build without OpenMP
+#   make fuzz         every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each (build-fuzz/)
+#   make fuzz-smoke   each target replays its seed corpus and fuzzes a few seconds
 
 CC       ?= gcc
 SANITIZE ?=
@@ -20,12 +22,23 @@ WERROR   ?= 1
 
 DEB_PACKAGES := gcc make pkg-config libgsl-dev libhdf5-dev libopenblas-openmp-dev \
                 librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox \
-                libcjson-dev dataset-fashion-mnist nettle-dev
+                libcjson-dev dataset-fashion-mnist nettle-dev clang libclang-rt-dev
 
 ifeq ($(SANITIZE),)
 BUILD := build
 else
 BUILD := build-san
+endif
+
+# The fuzz build (tests/fuzz/README.md): the library and the targets built
+# by clang with libFuzzer's coverage and ASan + UBSan, in build-fuzz/, so
+# gcc's build/ is untouched. Without OpenMP: libFuzzer runs one input at a
+# time and OpenMP threads would only add noise to its coverage.
+FUZZ ?=
+ifneq ($(FUZZ),)
+CC     := clang
+BUILD  := build-fuzz
+OPENMP := 0
 endif
 
 # Debian's OpenMP build of OpenBLAS, so BLAS and our loops share one OpenMP
@@ -58,6 +71,17 @@ ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+# clang's -Wdouble-promotion also flags `double g = f;` (gcc's only flags
+# promotion inside arithmetic, where it costs speed); gcc's build holds the
+# warning, so the fuzz build leaves just that one out and keeps -Werror.
+ifneq ($(FUZZ),)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all -Wno-double-promotion
+# clang 14 does not emit target_clones for the arch=x86-64-vN levels
+# (noise/xb_clones.h): the fuzz build keeps one default version.
+CPPFLAGS += -DXB_NO_CLONES
+LDFLAGS += -fsanitize=address,undefined
+endif
 
 LIB_SRC  := $(wildcard noise/*.c devices/*.c models/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -68,7 +92,8 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 H5SAME   := $(BUILD)/tests/tools/h5same
 
-.PHONY: all test check killtest bench demo demo-devices deps clean data mutate mutate-quick
+.PHONY: all test check killtest bench demo demo-devices deps clean data mutate mutate-quick \
+        fuzz fuzz-smoke fuzz-build
 all: $(BIN)
 
 # The Gaussian and activation kernels are built with -O3 so that they vectorise
@@ -205,12 +230,71 @@ deps:
 	  fi; \
 	fi
 
+# ---- fuzzing (tests/fuzz/README.md) ----
+# One libFuzzer binary per reader of outside data, tests/fuzz/fuzz_NAME.c,
+# with its seed corpus tests/fuzz/corpus/NAME/ (found crashes are added
+# there, so every run replays them first). New inputs go to
+# build-fuzz/corpus/NAME/, never into the committed seeds.
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_TARGETS := $(FUZZ_NAMES:%=build-fuzz/tests/fuzz/fuzz_%)
+FUZZ_OPTS    := -timeout=20 -rss_limit_mb=2048 -print_final_stats=1
+
+fuzz-build: $(FUZZ_TARGETS)
+
+ifneq ($(FUZZ),)
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/xb_fuzz.o $(LIB)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+endif
+
+# Each target fuzzes for $(1) seconds from its seeds, then replays every
+# input it kept (seeds, reproducers, what it found) with leak detection:
+# while fuzzing, LeakSanitizer is off, because libconfig's own leak
+# (tests/fuzz/lsan.supp) made libFuzzer scan the heap after most inputs,
+# 20 times slower. The first crash, sanitizer report, leak, timeout or OOM
+# fails the run and leaves its input in build-fuzz/artifacts/.
+define fuzz_run
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@mkdir -p build-fuzz/artifacts
+	@pass=0; fail=0; for n in $(FUZZ_NAMES); do \
+	  mkdir -p build-fuzz/corpus/$$n; \
+	  rm -f build-fuzz/fuzz_$$n.log build-fuzz/fuzz_$$n.leaks.log; \
+	  dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+	  echo "== fuzz_$$n ($(1) s)"; \
+	  export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp; \
+	  run="build-fuzz/tests/fuzz/fuzz_$$n $(FUZZ_OPTS) -artifact_prefix=build-fuzz/artifacts/$$n-"; \
+	  if $$run $$dict -detect_leaks=0 -max_total_time=$(1) \
+	       build-fuzz/corpus/$$n tests/fuzz/corpus/$$n > build-fuzz/fuzz_$$n.log 2>&1 && \
+	     grep -E '^stat::number_of_executed_units' build-fuzz/fuzz_$$n.log && \
+	     $$run -detect_leaks=1 -runs=0 build-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+	       > build-fuzz/fuzz_$$n.leaks.log 2>&1; then \
+	    pass=$$((pass + 1)); \
+	    echo "replayed with leak detection: $$(find build-fuzz/corpus/$$n tests/fuzz/corpus/$$n -type f | wc -l) inputs"; \
+	  else \
+	    fail=$$((fail + 1)); \
+	    tail -40 build-fuzz/fuzz_$$n.log build-fuzz/fuzz_$$n.leaks.log 2>/dev/null; \
+	  fi; \
+	done; \
+	echo "fuzz: $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+endef
+
+fuzz: deps
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+fuzz-smoke: deps
+	$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .SECONDARY:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
          $(BUILD)/tests/bench/bench_models.d \
-         $(BUILD)/sim/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d
+         $(BUILD)/sim/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d \
+         $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d) $(BUILD)/tests/fuzz/xb_fuzz.d

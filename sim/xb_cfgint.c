@@ -9,8 +9,12 @@
 
 #include "xb_alloc.h"
 
-/* libconfig nests @include at most 10 deep; a cycle stops here too. */
+/* libconfig nests @include at most 10 deep; a cycle stops here too. At
+ * most MAX_FILES files are scanned: a file including itself several times
+ * in a way this scan sees and libconfig does not (after an @include and a
+ * slash-star on one line) made it branch 4^10 times (tests/fuzz). */
 #define MAX_DEPTH 10
+#define MAX_FILES 64
 
 /* The whole file as a string, or NULL. */
 static char *slurp(const char *path)
@@ -39,7 +43,8 @@ static char *slurp(const char *path)
 static int name_start(int c) { return isalpha(c) || c == '*'; }
 static int name_char(int c) { return isalnum(c) || c == '-' || c == '_' || c == '*'; }
 
-static enum xb_status scan(struct xb_ctx *ctx, const char *path, const char *dir, int depth);
+static enum xb_status scan(struct xb_ctx *ctx, const char *path, const char *dir, int depth,
+                           int *files);
 
 /* A number token at s (sign, digits, letters, '.', and a sign after an
  * exponent), its length in *len. Fails if it is a plain integer that does
@@ -72,7 +77,8 @@ static int int_fits(const char *s, size_t *len)
 }
 
 /* `@include "file"` at p (after the '@'): the file scanned in turn. */
-static enum xb_status include(struct xb_ctx *ctx, const char *p, const char *dir, int depth)
+static enum xb_status include(struct xb_ctx *ctx, const char *p, const char *dir, int depth,
+                              int *files)
 {
     if (strncmp(p, "include", 7))
         return XB_OK;
@@ -86,14 +92,15 @@ static enum xb_status include(struct xb_ctx *ctx, const char *p, const char *dir
         snprintf(file, len + 1, "%s", q + 1);
     else
         snprintf(file, dlen + len + 2, "%s/%.*s", dir, (int)len, q + 1);
-    enum xb_status st = scan(ctx, file, dir, depth + 1);
+    enum xb_status st = scan(ctx, file, dir, depth + 1, files);
     xb_free(file);
     return st;
 }
 
-static enum xb_status scan(struct xb_ctx *ctx, const char *path, const char *dir, int depth)
+static enum xb_status scan(struct xb_ctx *ctx, const char *path, const char *dir, int depth,
+                           int *files)
 {
-    char *text = slurp(path);
+    char *text = (*files)++ < MAX_FILES ? slurp(path) : NULL;
     if (!text)
         return XB_OK;
     enum xb_status st = XB_OK;
@@ -118,7 +125,7 @@ static enum xb_status scan(struct xb_ctx *ctx, const char *path, const char *dir
             }
             p += *p == '"';
         } else if (c == '@') {
-            st = include(ctx, p + 1, dir, depth);
+            st = include(ctx, p + 1, dir, depth, files);
             p += strcspn(p, "\n");
         } else if (name_start(c)) {
             size_t n = 1;
@@ -155,5 +162,6 @@ enum xb_status xb_cfgint_check(struct xb_ctx *ctx, const char *path, const char 
         else
             snprintf(dir, sizeof dir, ".");
     }
-    return scan(ctx, path, dir, 0);
+    int files = 0;
+    return scan(ctx, path, dir, 0, &files);
 }

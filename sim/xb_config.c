@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xb_alloc.h"
 #include "xb_cfgint.h"
@@ -439,6 +440,142 @@ static enum xb_status read_group(struct xb_ctx *ctx, const char *path,
     return XB_OK;
 }
 
+/* ---- @include ---------------------------------------------------------- */
+
+/* libconfig's own include depth limit: deeper nesting is its error. The
+ * scan also stops after this many files, so that a file that includes
+ * itself several times costs little (libconfig fails on its first chain
+ * of depth 10, the scan would otherwise follow every branch). */
+#define XB_INCLUDE_MAX_DEPTH 10
+#define XB_INCLUDE_MAX_FILES 64
+
+/* The whole file at path (NUL-terminated, xb_malloc), or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = xb_malloc(cap, 1);
+    for (size_t got; (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+        n += got;
+        if (n + 1 == cap) {
+            char *more = xb_malloc(2 * cap, 1);
+            memcpy(more, buf, n);
+            xb_free(buf);
+            buf = more;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* If an @include directive starts at t[i] (after blanks at the start of a
+ * line), its NAME (with libconfig's escapes \\ and \" undone) into name
+ * and the index after its closing quote; else 0. *odd is set when NAME
+ * holds a NUL byte or another backslash: libconfig then opens a name other
+ * than the one written (it drops such a backslash and cuts at the NUL), so
+ * the name is refused rather than guessed. */
+static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t size, int *odd)
+{
+    while (i < n && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    if (n - i < 9 || memcmp(t + i, "@include", 8) || (t[i + 8] != ' ' && t[i + 8] != '\t'))
+        return 0;
+    i += 8;
+    while (i < n && (t[i] == ' ' || t[i] == '\t'))
+        i++;
+    if (i == n || t[i++] != '"')
+        return 0;
+    size_t len = 0;
+    *odd = 0;
+    for (; i < n && t[i] != '"'; i++) {
+        if (t[i] == '\\' && i + 1 < n && (t[i + 1] == '\\' || t[i + 1] == '"'))
+            i++;
+        else if (t[i] == '\\' || t[i] == '\0')
+            *odd = 1;
+        if (len + 1 < size)
+            name[len++] = t[i];
+    }
+    name[len] = '\0';
+    return i < n ? i + 1 : 0;
+}
+
+static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
+                                     const char *include_dir, int depth, int *files)
+{
+    /* Only regular files: reading a pipe (--config /dev/stdin) here would
+     * leave nothing for libconfig. */
+    size_t n;
+    struct stat sb;
+    char *t = depth <= XB_INCLUDE_MAX_DEPTH && (*files)++ < XB_INCLUDE_MAX_FILES &&
+                      stat(path, &sb) == 0 && S_ISREG(sb.st_mode)
+                  ? slurp(path, &n) : NULL;
+    if (!t)
+        return XB_OK; /* libconfig says what is wrong with it */
+    /* libconfig's lexer: @include only at the start of a line outside
+     * strings and comment blocks; comments are #, // and slash-star. */
+    enum { CODE, STRING, BLOCK } state = CODE;
+    enum xb_status st = XB_OK;
+    int line = 1;
+    char name[4096], full[8200];
+    for (size_t i = 0; i < n && !st; i++) {
+        if (state == CODE && (i == 0 || t[i - 1] == '\n')) {
+            int odd;
+            size_t end = include_at(t, n, i, name, sizeof name, &odd);
+            if (end && odd) {
+                st = xb_error(ctx, XB_EINVAL, "%s:%d: @include \"%s\": a NUL byte or a "
+                              "backslash other than \\\\ and \\\"; expected a file name",
+                              path, line, name);
+                break;
+            }
+            if (end) {
+                snprintf(full, sizeof full, "%s%s%s", include_dir ? include_dir : "",
+                         include_dir ? "/" : "", name);
+                if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode))
+                    st = xb_error(ctx, XB_EINVAL, "%s:%d: @include \"%s\": %s is %s; expected "
+                                  "a config file", path, line, name, full,
+                                  S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
+                else if (stat(full, &sb) == 0)
+                    st = check_includes(ctx, full, include_dir, depth + 1, files);
+                i = end - 1;
+                continue;
+            }
+        }
+        char c = t[i], next = i + 1 < n ? t[i + 1] : '\0';
+        if (c == '\n')
+            line++;
+        if (state == STRING) {
+            if (c == '\\' && next && next != '\n')
+                i++;
+            else if (c == '"')
+                state = CODE;
+        } else if (state == BLOCK) {
+            if (c == '*' && next == '/')
+                state = CODE, i++;
+        } else if (c == '"') {
+            state = STRING;
+        } else if (c == '#' || (c == '/' && next == '/')) {
+            while (i + 1 < n && t[i + 1] != '\n')
+                i++;
+        } else if (c == '/' && next == '*') {
+            state = BLOCK, i++;
+        }
+    }
+    xb_free(t);
+    return st;
+}
+
+enum xb_status xb_config_check_includes(struct xb_ctx *ctx, const char *path,
+                                        const char *include_dir)
+{
+    int files = 0;
+    return check_includes(ctx, path, include_dir, 0, &files);
+}
+
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s)
 {
     /* Open it ourselves first: libconfig reports I/O errors without errno. */
@@ -446,10 +583,12 @@ enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_se
     if (!f)
         return xb_error(ctx, XB_EIO, "--config %s: cannot read: %s", path, strerror(errno));
     fclose(f);
+    enum xb_status st = xb_config_check_includes(ctx, path, NULL);
+    if (st != XB_OK)
+        return st;
 
     config_t cf;
     config_init(&cf);
-    enum xb_status st = XB_OK;
     if (!config_read_file(&cf, path)) {
         /* An @include'd file reports its own name. */
         const char *file = config_error_file(&cf) ? config_error_file(&cf) : path;

@@ -64,6 +64,18 @@ enum xb_status xb_settings_add_assignment(struct xb_ctx *ctx, struct xb_settings
  * the device type. */
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s);
 
+/* Checks the `@include "NAME"` lines of the libconfig file at path, and of
+ * the files they include, before libconfig reads them: libconfig 1.5 ends
+ * the process ("input in flex scanner failed", exit 2) when NAME is a
+ * directory and blocks on a FIFO or a device, so every NAME that exists
+ * must be a regular file (a missing one libconfig reports itself).
+ * include_dir is what the caller gives config_set_include_dir (NULL for
+ * none: NAME relative to the working directory). XB_EINVAL naming
+ * file:line and NAME otherwise. Called by xb_config_read and
+ * xb_experiment_read. */
+enum xb_status xb_config_check_includes(struct xb_ctx *ctx, const char *path,
+                                        const char *include_dir);
+
 /* The same for one `device` or `xbar` group of a file the caller parsed
  * with libconfig (an experiment file with more groups). */
 struct config_setting_t;

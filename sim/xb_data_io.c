@@ -21,7 +21,7 @@
 #include "xb_limits.h"
 
 enum {
-    CHUNK = 1 << 20,         /* bytes per gzread */
+    CHUNK = 1 << 16,         /* bytes per gzread (and per buffer: small files stay cheap) */
     IDX_IMAGES = 0x00000803, /* unsigned bytes, 3 dimensions */
     IDX_LABELS = 0x00000801, /* unsigned bytes, 1 dimension */
     IDX_MAX_SIDE = 1 << 14,  /* larger images mean a corrupt header, not data */
@@ -77,7 +77,7 @@ static enum xb_status open_file(struct xb_ctx *ctx, const char *path, const char
 {
     enum xb_status st = xb_data_gzopen(ctx, path, what, files, out);
     if (!st)
-        gzbuffer(*out, 1u << 17);
+        gzbuffer(*out, 1u << 16);
     return st;
 }
 

@@ -54,8 +54,8 @@ static const struct key keys[] = {
      "noise std of training"},
     {"sweep", "sigma_test", K_REALS, OFF(sigma_test), OFF(n_test), 0.0, 1e6,
      "noise std of inference"},
-    {"sweep", "repeats", K_INT, OFF(repeats), sizeof(int), 1, 10000, "inferences without voting"},
-    {"sweep", "votes", K_INT, OFF(votes), sizeof(int), 1, 10000, "largest number of votes"},
+    {"sweep", "repeats", K_INT, OFF(repeats), sizeof(int), 1, XB_EXP_MAX_REPEATS, "inferences without voting"},
+    {"sweep", "votes", K_INT, OFF(votes), sizeof(int), 1, XB_EXP_MAX_REPEATS, "largest number of votes"},
     {"sweep", "eval_rows", K_INT, OFF(eval_rows), sizeof(size_t), 1, 1 << 20,
      "rows per evaluation pass (votes × batch)"},
     {"sweep", "test", K_TEST, OFF(test_device), 0, 0, 0, "noise or device"},
@@ -318,7 +318,11 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
         if (!strcmp(name, "name")) {
             if (config_setting_type(s) != CONFIG_TYPE_STRING)
                 return xb_error(ctx, XB_EFORMAT, "%s: name: expected a string", where);
-            snprintf(e->model_name, sizeof e->model_name, "%s", config_setting_get_string(s));
+            const char *v = config_setting_get_string(s);
+            if (strlen(v) >= sizeof e->model_name) /* not cut short in silence */
+                return xb_error(ctx, XB_ERANGE, "%s: name: longer than %zu characters", where,
+                                sizeof e->model_name - 1);
+            snprintf(e->model_name, sizeof e->model_name, "%s", v);
         } else if (!strcmp(name, "input")) {
             if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) != 3)
                 return xb_error(ctx, XB_EFORMAT, "%s: input: expected [channels, height, width]",
@@ -395,7 +399,9 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
     else
         snprintf(dir, sizeof dir, ".");
     config_set_include_dir(&cf, dir);
-    enum xb_status st = XB_OK;
+    enum xb_status st = xb_config_check_includes(ctx, path, dir);
+    if (st)
+        goto done;
     if (!config_read_file(&cf, path)) {
         const char *file = config_error_file(&cf) ? config_error_file(&cf) : path;
         st = xb_error(ctx, XB_EFORMAT, "%s:%d: %s", file, config_error_line(&cf),
@@ -552,6 +558,27 @@ static void real_text(char *buf, size_t size, double v)
         strncat(buf, ".0", size - strlen(buf) - 1);
 }
 
+/* s as the inside of a libconfig string literal, so that any text the
+ * file held reads back the same: \\ and \" escaped, control characters
+ * as \n, \r, \t, \f or \xNN (bytes from 0x80 pass as they are). The
+ * caller frees it with xb_free. */
+static char *config_string(const char *s)
+{
+    char *q = xb_malloc(4 * strlen(s) + 1, 1), *o = q;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char e = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\r' ? 'r'
+                 : *p == '\t' ? 't' : *p == '\f' ? 'f' : 0;
+        if (e)
+            *o++ = '\\', *o++ = e;
+        else if (*p < 0x20 || *p == 0x7f)
+            o += sprintf(o, "\\x%02X", *p);
+        else
+            *o++ = (char)*p;
+    }
+    *o = '\0';
+    return q;
+}
+
 static void reals(char *buf, size_t size, const double *v, size_t n)
 {
     size_t len = 0;
@@ -571,14 +598,16 @@ char *xb_experiment_text(const struct xb_experiment *e)
 #define PUT(...) len += (size_t)snprintf(t + len, size > len ? size - len : 0, __VA_ARGS__)
     char r1[64], r2[64], r3[64], r4[64];
     real_text(r1, sizeof r1, e->validation);
+    /* The free-text strings escaped: the text must read back the same. */
+    char *dir = config_string(e->data_dir), *name = config_string(e->model_name),
+         *output = config_string(e->output);
     if (!strcmp(e->dataset, "mnist-strokes"))
         PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; steps = %d; features = %d; "
-            "};\n", e->dataset, e->data_dir, r1, e->data_steps, e->data_features);
+            "};\n", e->dataset, dir, r1, e->data_steps, e->data_features);
     else
-        PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; };\n", e->dataset,
-            e->data_dir, r1);
+        PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; };\n", e->dataset, dir, r1);
     PUT("model = {\n  name = \"%s\";\n  input = [%d, %d, %d];\n  classes = %d;\n  layers = (\n",
-        e->model_name, e->model.input.c, e->model.input.h, e->model.input.w, e->model.classes);
+        name, e->model.input.c, e->model.input.h, e->model.input.w, e->model.classes);
     for (size_t k = 0; k < e->model.n_layers; k++) {
         const struct xb_layer_config *l = &e->model.layers[k];
         PUT("    { type = \"%s\";", l->type);
@@ -621,7 +650,8 @@ char *xb_experiment_text(const struct xb_experiment *e)
     if (!e->portable)
         PUT("  portable = false;\n");
     PUT("  repeats = %d;\n  votes = %d;\n  eval_rows = %zu;\n  output = \"%s\";\n};\n",
-        e->repeats, e->votes, e->eval_rows, e->output);
+        e->repeats, e->votes, e->eval_rows, output);
+    xb_free(dir), xb_free(name), xb_free(output);
     if (e->have_device) {
         char *dev = xb_config_text(&e->device);
         PUT("%s", dev);

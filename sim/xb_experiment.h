@@ -45,6 +45,7 @@
 #include "xb_train.h"
 
 #define XB_EXP_MAX_GRID 64
+#define XB_EXP_MAX_REPEATS 10000 /* sweep.repeats and sweep.votes */
 
 struct xb_experiment {
     char path[4096];

@@ -8,6 +8,7 @@
 
 #include "xb_alloc.h"
 #include "xb_h5_impl.h"
+#include "xb_experiment.h"
 #include "xb_limits.h"
 
 /* A grid beyond XB_MAX_H5_ELEMENTS (xb_limits.h) is not a sweep anyone
@@ -27,6 +28,10 @@ struct array_spec {
     size_t elem;            /* its size */
     int rank;
     const char *dims;       /* for messages: "[n_train x n_test x n_repeat]" */
+    hsize_t most;           /* the largest a dimension of any size may be: what an
+                             * experiment can make (XB_EXP_MAX_GRID points per axis,
+                             * XB_EXP_MAX_REPEATS repeats and votes), checked before
+                             * anything is allocated */
 };
 
 /* "[3 x 6 x 5]" */
@@ -97,10 +102,12 @@ static enum xb_status read_array(struct xb_ctx *ctx, const char *path, hid_t fid
     size_t n = 1;
     for (int d = 0; d < rank; d++) {
         if ((want[d] != (hsize_t)-1 && dims[d] != want[d]) ||
+            (want[d] == (hsize_t)-1 && dims[d] > spec->most) ||
             (dims[d] && n > XB_SWEEP_MAX_ELEMENTS / dims[d])) {
             format_dims(shape, sizeof shape, dims, rank);
-            st = xb_error(ctx, XB_ESHAPE, "%s: %s has shape %s; expected %s %s = %s", path,
-                          spec->name, shape, spec->type, spec->dims, expected);
+            st = xb_error(ctx, XB_ESHAPE, "%s: %s has shape %s; expected %s %s = %s, any "
+                          "size at most %llu", path, spec->name, shape, spec->type, spec->dims,
+                          expected, (unsigned long long)spec->most);
             goto done;
         }
         n *= (size_t)dims[d];
@@ -193,7 +200,7 @@ static const hsize_t ANY = (hsize_t)-1;
 static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_result *s)
 {
     const struct array_spec f64 = {NULL, "float64", H5T_FLOAT, H5T_NATIVE_DOUBLE,
-                                   sizeof(double), 1, NULL};
+                                   sizeof(double), 1, NULL, XB_EXP_MAX_GRID};
     struct array_spec a;
     hsize_t want[XB_SWEEP_MAX_RANK], got[XB_SWEEP_MAX_RANK];
     void *p;
@@ -228,7 +235,7 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     s->snr_db = p;
 
     a = (struct array_spec){XB_SWEEP_VOTES, "int32", H5T_INTEGER, H5T_NATIVE_INT32,
-                            sizeof(int32_t), 1, "[n_votes]"};
+                            sizeof(int32_t), 1, "[n_votes]", XB_EXP_MAX_REPEATS};
     want[0] = ANY;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
@@ -236,7 +243,7 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     s->n_votes = (size_t)got[0];
 
     a = (struct array_spec){XB_SWEEP_DONE, "uint8", H5T_INTEGER, H5T_NATIVE_UINT8,
-                            sizeof(uint8_t), 2, "[n_train x n_test]"};
+                            sizeof(uint8_t), 2, "[n_train x n_test]", XB_EXP_MAX_GRID};
     want[0] = s->n_train;
     want[1] = s->n_test;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
@@ -247,6 +254,7 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     a.name = XB_SWEEP_ACCURACY;
     a.rank = 3;
     a.dims = "[n_train x n_test x n_repeat]";
+    a.most = XB_EXP_MAX_REPEATS;
     want[2] = ANY;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;

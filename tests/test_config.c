@@ -127,6 +127,26 @@ Test(config, syntax_error_names_line)
     xb_ctx_free(ctx);
 }
 
+/* libconfig 1.5 exits the process on an @include of a directory or blocks
+ * on a device (found by tests/fuzz/fuzz_config): refused first, by line. */
+Test(config, include_of_a_directory_or_device)
+{
+    struct xb_ctx *ctx = xb_ctx_create(NULL);
+    struct xb_config c;
+    char *path, want[256];
+    cr_assert_neq(resolve_text(ctx, "# config\n@include \"/tmp\"\n", &c, &path), XB_OK);
+    snprintf(want, sizeof want, "%s:2: @include \"/tmp\": /tmp is a directory", path);
+    cr_assert(strstr(xb_ctx_error(ctx), want), "%s", xb_ctx_error(ctx));
+    unlink(path);
+    xb_free(path);
+    cr_assert_neq(resolve_text(ctx, "@include \"/dev/zero\"\n", &c, &path), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "/dev/zero is not a regular file"), "%s",
+              xb_ctx_error(ctx));
+    unlink(path);
+    xb_free(path);
+    xb_ctx_free(ctx);
+}
+
 Test(config, later_wins_and_type_applies_to_all)
 {
     struct xb_ctx *ctx = xb_ctx_create(NULL);

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xb_alloc.h"
@@ -151,6 +152,60 @@ Test(experiment, unknown_group_and_syntax)
     expect(read_text("train = { epochs = ; };\n", NULL, 0), "e.cfg:3", NULL);
 }
 
+/* libconfig 1.5 exits the process on an @include of a directory (found by
+ * tests/fuzz/fuzz_experiment): the reader refuses it first, naming the
+ * line; an @include in a comment or a string is not one. */
+Test(experiment, include_of_a_directory)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/models", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    expect(read_text("# x\n  @include \"models\"\n", NULL, 0), "e.cfg:4: @include \"models\"",
+           "is a directory");
+    /* libconfig drops a stray backslash (and cuts at a NUL), opening
+     * "models" here: such names are refused, not guessed at. */
+    expect(read_text("@include \"\\models\"\n", NULL, 0), "e.cfg:3: @include \"\\models\"",
+           "a NUL byte or a backslash");
+    expect(read_text("# @include \"models\"\n/*\n@include \"models\"\n*/\n"
+                     "train = { epochs = ; };\n", NULL, 0), "e.cfg:7", NULL);
+    cr_assert_null(strstr(xb_ctx_error(ctx), "@include"), "%s", xb_ctx_error(ctx));
+    cr_assert_eq(rmdir(sub), 0);
+    /* A file that includes itself four times: libconfig stops at depth 10;
+     * the check before it visits at most 64 files, not 4^10. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/self.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int k = 0; k < 4; k++)
+        fputs("@include \"self.cfg\"\n", f);
+    fclose(f);
+    expect(xb_experiment_read(ctx, path, NULL, 0, &e), "nesting too deep", NULL);
+}
+
+/* libconfig ignores what follows an @include and an unclosed slash-star on
+ * one line; the integer scan (sim/xb_cfgint.c) saw the self-includes after
+ * it and branched 4^10 times (found by tests/fuzz/fuzz_experiment as a
+ * hang). It stops after 64 files: the file reads at once; without the
+ * bound, eight self-includes here are 8^10 scans and the test never ends. */
+Test(experiment, integer_scan_bounded)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/m.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(model, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/self.cfg", dir);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("@include \"m.cfg\" /*\n", f);
+    for (int k = 0; k < 8; k++)
+        fputs("@include \"self.cfg\"\n", f);
+    fclose(f);
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(e.model_name, "t");
+}
+
 Test(experiment, set_overrides_and_errors)
 {
     const char *ok[] = {"train.epochs=2", "sweep.sigma_test=0,0.5"};
@@ -224,6 +279,32 @@ Test(experiment, device_groups_round_trip)
     const char *sets[] = {"xbar.adc_bits=6", "device.g_max=25"};
     cr_assert_eq(read_text(device_body, sets, 2), XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert_eq(e.device.adc_bits, 6);
+}
+
+/* Strings holding quotes, backslashes and control characters (found by
+ * tests/fuzz/fuzz_experiment): the resolved text escapes them, so it reads
+ * back to the same strings and the same text (--resume compares it). */
+Test(experiment, strings_round_trip)
+{
+    cr_assert_eq(read_text("sweep = { output = \"a\\\"b\\\\c\\x01\\td\"; };\n"
+                           "data = { dir = \"x\\ny\\x7F\\r\\f\"; set = \"synthetic\"; };\n",
+                           NULL, 0),
+                 XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(e.output, "a\"b\\c\x01\td");
+    cr_assert_str_eq(e.data_dir, "x\ny\x7f\r\f");
+    char *text = xb_experiment_text(&e), path[256];
+    cr_assert(strstr(text, "output = \"a\\\"b\\\\c\\x01\\td\";"), "%s", text);
+    snprintf(path, sizeof path, "%s/round_str.cfg", dir);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    static struct xb_experiment e2;
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_str_eq(e2.output, e.output);
+    cr_assert_str_eq(e2.data_dir, e.data_dir);
+    char *text2 = xb_experiment_text(&e2);
+    cr_assert_str_eq(text, text2);
+    xb_free(text), xb_free(text2);
 }
 
 Test(experiment, noise_text_unchanged_by_device_keys)

@@ -11,6 +11,7 @@
 
 #include "xb_alloc.h"
 #include "xb_ci.h"
+#include "xb_experiment.h"
 #include "xb_provenance.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
@@ -122,6 +123,31 @@ Test(sweep_read, missing_accuracy, .init = make_dir, .fini = remove_dir)
     s.omit = "/sweep/accuracy";
     bad_sweep(&s, XB_ENOTFOUND, "no dataset /sweep/accuracy",
               "[n_train x n_test x n_repeat]");
+}
+
+/* A grid larger than any experiment makes (found by tests/fuzz/fuzz_h5_result:
+ * a 65,536 x 64 x 64 accuracy passed the 2^28-element bound and made
+ * `xbar info` allocate and read 2 GiB): refused by its shape, before. */
+Test(sweep_read, grid_beyond_an_experiment, .init = make_dir, .fini = remove_dir)
+{
+    struct synth s;
+    synth_default(&s);
+    char *path = path_in("big.h5");
+    write_sweep(path, &s);
+    hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(fid >= 0);
+    cr_assert(H5Ldelete(fid, "/sweep/sigma_train", H5P_DEFAULT) >= 0);
+    hsize_t n = XB_EXP_MAX_GRID + 1;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(fid, "/sweep/sigma_train", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                         H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Fclose(fid);
+    expect_error(path, XB_ESHAPE, "/sweep/sigma_train has shape [65]", "at most 64");
+    unlink(path);
+    xb_free(path);
 }
 
 Test(sweep_read, bad_files, .init = make_dir, .fini = remove_dir)

@@ -254,7 +254,8 @@ Test(resume_bounds, empty_sigma_test_text)
     dirty_stack();
     char *text = xb_experiment_text(&t);
     cr_assert(strstr(text, "sigma_test = [];"), "%s", text);
-    cr_assert_null(strchr(text, 'Z'), "%s", text);
+    /* A run of the stack's Z, not one Z: the mkdtemp'd output path may hold one. */
+    cr_assert_null(strstr(text, "ZZZZ"), "%s", text);
     xb_free(text);
 }
 
