@@ -58,5 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     xb_free(W);
     xb_free(X);
+    xb_data_files_free(&s.files);
     return 0;
 }

@@ -81,7 +81,8 @@ static void setup(void)
         die("experiment");
     data = (struct xb_sweep_data){{train->x, train->y, train->n},
                                   {val->x, val->y, val->n},
-                                  {test->x, test->y, test->n}};
+                                  {test->x, test->y, test->n},
+                                  NULL};
     if (xb_sweep_create(ctx, e, &data, "fuzz", 0, &s))
         die("sweep");
     while (xb_sweep_pending(s))
