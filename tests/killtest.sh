@@ -17,7 +17,7 @@
 #      valid file (h5dump reads all of it, and the layout is complete:
 #      `xbar info` for a sweep, the datasets of the layout otherwise);
 #   3. the killed run is resumed with --resume (mvm, which has none: run
-#      again), on the other thread count (trial i kills a run with --threads
+#      again with --force, as its file may be complete), on the other thread count (trial i kills a run with --threads
 #      1 + i % 2 and finishes it with the other), which must exit 0, leave no
 #      temporary file (the killed run's is stale: its PID is dead, so the
 #      resumed run removes it; sim/xb_outfile.h), and give a file equal to the
@@ -175,7 +175,7 @@ campaign() {
 
 campaign sweep --resume sweep "$tmp/k.cfg" --quiet
 campaign train --resume train "$tmp/k.cfg" --quiet --set train.epochs=24 -o "$out"
-campaign mvm "" mvm --rows 1024 --cols 1024 --batch 512 --quiet -o "$out"
+campaign mvm --force mvm --rows 1024 --cols 1024 --batch 512 --quiet -o "$out"
 
 echo "killtest: seed $SEED, $KILLS kills wanted per command; $total_bad failures"
 [ "$total_bad" -eq 0 ]
