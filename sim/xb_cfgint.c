@@ -17,25 +17,26 @@
 #define MAX_FILES 64
 
 /* The whole file as a string, or NULL. */
-static char *slurp(const char *path)
+char *xb_cfgint_read_text(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    size_t size = 4096, len = 0;
+    size_t size = 4096, n = 0;
     char *buf = xb_malloc(size, 1);
-    for (size_t got; (got = fread(buf + len, 1, size - len - 1, f)) > 0;) {
-        len += got;
-        if (len + 1 == size) {
+    for (size_t got; (got = fread(buf + n, 1, size - n - 1, f)) > 0;) {
+        n += got;
+        if (n + 1 == size) {
             char *grown = xb_malloc(size * 2, 1);
-            memcpy(grown, buf, len);
+            memcpy(grown, buf, n);
             xb_free(buf);
             buf = grown;
             size *= 2;
         }
     }
     fclose(f);
-    buf[len] = '\0';
+    buf[n] = '\0';
+    *len = n;
     return buf;
 }
 
@@ -100,7 +101,8 @@ static enum xb_status include(struct xb_ctx *ctx, const char *p, const char *dir
 static enum xb_status scan(struct xb_ctx *ctx, const char *path, const char *dir, int depth,
                            int *files)
 {
-    char *text = (*files)++ < MAX_FILES ? slurp(path) : NULL;
+    size_t n_text;
+    char *text = (*files)++ < MAX_FILES ? xb_cfgint_read_text(path, &n_text) : NULL;
     if (!text)
         return XB_OK;
     enum xb_status st = XB_OK;

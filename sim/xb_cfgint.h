@@ -23,4 +23,9 @@
  * a file it cannot read (libconfig has reported that already). */
 enum xb_status xb_cfgint_check(struct xb_ctx *ctx, const char *path, const char *include_dir);
 
+/* The whole file at path as a nul-terminated string (xb_free; nul bytes in
+ * it are kept, *len counts them), or NULL if it cannot be read. Shared by
+ * the scans of config text (this one and xb_config's @include check). */
+char *xb_cfgint_read_text(const char *path, size_t *len);
+
 #endif

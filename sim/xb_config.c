@@ -449,29 +449,6 @@ static enum xb_status read_group(struct xb_ctx *ctx, const char *path,
 #define XB_INCLUDE_MAX_DEPTH 10
 #define XB_INCLUDE_MAX_FILES 64
 
-/* The whole file at path (NUL-terminated, xb_malloc), or NULL. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = xb_malloc(cap, 1);
-    for (size_t got; (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
-        n += got;
-        if (n + 1 == cap) {
-            char *more = xb_malloc(2 * cap, 1);
-            memcpy(more, buf, n);
-            xb_free(buf);
-            buf = more;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
 
 /* If an @include directive starts at t[i] (after blanks at the start of a
  * line), its NAME (with libconfig's escapes \\ and \" undone) into name
@@ -513,7 +490,7 @@ static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
     struct stat sb;
     char *t = depth <= XB_INCLUDE_MAX_DEPTH && (*files)++ < XB_INCLUDE_MAX_FILES &&
                       stat(path, &sb) == 0 && S_ISREG(sb.st_mode)
-                  ? slurp(path, &n) : NULL;
+                  ? xb_cfgint_read_text(path, &n) : NULL;
     if (!t)
         return XB_OK; /* libconfig says what is wrong with it */
     /* libconfig's lexer: @include only at the start of a line outside
