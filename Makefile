@@ -42,7 +42,7 @@ OPENMP := 0
 endif
 
 # Debian's OpenMP build of OpenBLAS, so BLAS and our loops share one OpenMP
-# thread pool (DESIGN.md §7, thread oversubscription).
+# thread pool (ARCHITECTURE.md §10, thread oversubscription).
 MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 OPENBLAS_LIB := /usr/lib/$(MULTIARCH)/openblas-openmp
 OPENBLAS_INC := /usr/include/$(MULTIARCH)/openblas-openmp
@@ -57,7 +57,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags hdf5 gsl libconfig 2>/dev/null)
 CPPFLAGS := -D_GNU_SOURCE -Inoise -Idevices -Imodels -Isim -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
 CFLAGS   := -std=c11 -O2 -g -fno-math-errno $(WARN)
 LDFLAGS  := -L$(OPENBLAS_LIB) -Wl,-rpath,$(OPENBLAS_LIB) $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
-# -lopenblas before -lgsl, and never -lgslcblas (DESIGN.md §7, header clash).
+# -lopenblas before -lgsl, and never -lgslcblas (ARCHITECTURE.md §10, header clash).
 LDLIBS   := -lopenblas -lgsl -lhdf5 -lconfig -lz -lnettle -lm
 
 ifeq ($(OPENMP),1)

@@ -2,7 +2,7 @@
  * xb_calib.h — order statistics for converter calibration.
  *
  * Kept in its own translation unit because it uses GSL's statistics,
- * whose headers must not meet OpenBLAS's cblas.h (DESIGN.md §7).
+ * whose headers must not meet OpenBLAS's cblas.h (ARCHITECTURE.md §10).
  */
 #ifndef XB_CALIB_H
 #define XB_CALIB_H

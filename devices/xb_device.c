@@ -4,7 +4,8 @@
  *
  * The registry is a const table of pointers, so adding a technology is one
  * dev_<name>.c file plus one line here; nothing in this file knows what a
- * type models (STYLE.md: generic code never switches on the kind).
+ * type models (CONVENTIONS.md "Names and files": generic code never
+ * switches on the kind).
  */
 #include "xb_device.h"
 

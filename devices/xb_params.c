@@ -2,7 +2,7 @@
  * xb_params.c — strict parsing and range checking of named parameters.
  *
  * Every number a user types (--set, config files) passes through here, so
- * the rules are strict on purpose (STYLE.md "Errors"): the whole string must
+ * the rules are strict on purpose (CONVENTIONS.md "Errors"): the whole string must
  * be the number (no blanks, no trailing unit), the value must be finite and
  * representable, integer parameters must be integral, and the value must lie
  * in the spec's closed range. Each failure leaves a message that names where

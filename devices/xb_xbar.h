@@ -1,9 +1,9 @@
 /*
- * xb_xbar.h — the analog matrix-vector engine (DESIGN.md §2).
+ * xb_xbar.h — the analog matrix-vector engine (ARCHITECTURE.md §5).
  *
  * A crossbar holds one weight matrix W[out × in] (row-major, batch-major
  * convention Y = X Wᵀ) on tiles of tile_rows inputs × tile_cols outputs.
- * Plan, then execute (STYLE.md):
+ * Plan, then execute (CONVENTIONS.md "Kernels and orchestration"):
  *
  *   xb_xbar_create   the plan: partition W into tiles, map each weight to a
  *                    differential pair G+ − G− (the idle device at g_min),

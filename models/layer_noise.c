@@ -12,7 +12,7 @@
  * the step of p->addr). The layer draws and mixes with the two halves of
  * the engine's kernel (xb_noise_draw, xb_noise_mix) and keeps sigma eps per
  * element, so the backward pass uses the very draw of its forward
- * (noise-injected training, DESIGN.md §4) and y is bit-identical to
+ * (noise-injected training, ARCHITECTURE.md §4) and y is bit-identical to
  * applying xb_noise_apply to x in place.
  */
 #include <string.h>

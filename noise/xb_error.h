@@ -1,7 +1,7 @@
 /*
  * xb_error.h — the one vocabulary of outcomes shared by every xbar module.
  *
- * Three tiers (STYLE.md "Errors"):
+ * Three tiers (CONVENTIONS.md "Errors"):
  *   1. recoverable errors return an xb_status and leave a message in the
  *      context (xb_ctx_error) that names the input (file:line, option, key)
  *      and what was expected; libraries never print or exit;

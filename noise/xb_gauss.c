@@ -2,8 +2,8 @@
  * The Gaussian and uniform kernels: Philox4x32-10 and Box–Muller, written so
  * that the compiler vectorises them (built with -O3; see the Makefile).
  *
- * DESIGN.md §7 suggested glibc's vector logf/sinf, which need -ffast-math
- * for their declarations. We do without: the logarithm and the sine and
+ * glibc's vector logf/sinf would need -ffast-math for their declarations
+ * (ARCHITECTURE.md §10). We do without: the logarithm and the sine and
  * cosine are short polynomials here (the angle comes as a fraction of a
  * turn, so its range reduction is exact), which vectorise under standard
  * flags, are faster than the libmvec calls, and give the same numbers on

@@ -1,5 +1,5 @@
 /*
- * xb_rng.h — counter-based random streams (DESIGN.md §3).
+ * xb_rng.h — counter-based random streams (ARCHITECTURE.md §6).
  *
  * Every random number in xbar is Philox4x32-10 (Salmon et al., SC'11, via
  * Random123) of a counter that *names what the number is for*:

@@ -1,10 +1,10 @@
 /*
  * xb_ci.h — the mean of repeated measurements with a Student-t confidence
- * interval (e.g. accuracy over R noisy evaluations, DESIGN.md §5).
+ * interval (e.g. accuracy over R noisy evaluations, ARCHITECTURE.md §8).
  *
  * GSL's distribution functions live in xb_ci.c alone: gsl/gsl_cdf.h and
  * its neighbours pull in gsl_cblas.h, which clashes with OpenBLAS's
- * cblas.h (DESIGN.md §7), so no file that calls BLAS includes them.
+ * cblas.h (ARCHITECTURE.md §10), so no file that calls BLAS includes them.
  * Pure functions; thread-safe.
  */
 #ifndef XB_CI_H

@@ -1,6 +1,6 @@
 /*
  * xb_cli.h — what every subcommand shares: option tables, getopt_long, the
- * common options, usage texts and exit codes (STYLE.md "CLI").
+ * common options, usage texts and exit codes (CONVENTIONS.md "CLI").
  *
  * A subcommand describes its options in a table; the same table drives
  * getopt_long and the usage text, so every option shows its default.

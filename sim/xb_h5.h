@@ -7,7 +7,7 @@
  * finite. Errors name the option, the file, the dataset and what was
  * expected.
  *
- * Writing (DESIGN.md §6): xb_h5_create opens a temporary file beside the
+ * Writing (ARCHITECTURE.md §9): xb_h5_create opens a temporary file beside the
  * final path (".NAME.PID-N.tmp", named and cleaned up by the rules of
  * xb_outfile.h); the writes go there; xb_h5_commit flushes, closes, fsyncs
  * and renames it onto the final path, then fsyncs the directory. A run

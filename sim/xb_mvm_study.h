@@ -9,7 +9,7 @@
  * executes Y = X Wᵀ and compares it with the float32 GEMM of the same
  * operands.
  *
- * Random operands come from the counter-based streams (DESIGN.md §3): row r
+ * Random operands come from the counter-based streams (ARCHITECTURE.md §6): row r
  * of W is sample r of purpose WEIGHTS, row b of X is sample b of purpose
  * INPUTS, so a matrix depends on the seed and its own shape only, and the
  * first rows of a larger batch equal a smaller batch.

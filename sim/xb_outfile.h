@@ -1,6 +1,6 @@
 /*
  * xb_outfile.h — output paths: checked before the work starts, written
- * through temporaries that never collide (DESIGN.md §6).
+ * through temporaries that never collide (ARCHITECTURE.md §9).
  *
  * The rules, for every file xbar writes (result files, figures):
  *

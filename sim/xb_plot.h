@@ -1,5 +1,5 @@
 /*
- * xb_plot.h — the figures of a sweep result (DESIGN.md §5, paper 001
+ * xb_plot.h — the figures of a sweep result (ARCHITECTURE.md §8, paper 001
  * Figs. 2, 8), drawn by gnuplot as PNG (pngcairo if gnuplot has it, else
  * png) and SVG:
  *

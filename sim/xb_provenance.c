@@ -5,7 +5,7 @@
  *
  * OpenBLAS's cblas.h is included here (for openblas_get_config and
  * openblas_get_corename); of GSL only gsl_version.h, which does not pull in
- * gsl_cblas.h (DESIGN.md §7, header clash).
+ * gsl_cblas.h (ARCHITECTURE.md §10, header clash).
  */
 #include "xb_provenance.h"
 

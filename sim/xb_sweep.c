@@ -125,7 +125,7 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         return xb_error(ctx, XB_EINVAL, "--resume: %s was made by a different configuration; "
                         "--force replaces it, or choose another sweep.output", path);
     /* The same config on another BLAS kernel or other data would not end
-     * with the numbers of an uninterrupted run (DESIGN.md §6). */
+     * with the numbers of an uninterrupted run (ARCHITECTURE.md §9). */
     struct xb_provenance was, now;
     if ((st = xb_provenance_read(ctx, path, &was)))
         return st;

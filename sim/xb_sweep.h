@@ -2,7 +2,7 @@
  * xb_sweep.h — the sigma_train × sigma_test sweep of paper 001: one model
  * trained per sigma_train, each evaluated at every sigma_test with R
  * repeats and majority voting over up to K votes, written to one HDF5 file
- * (layout in sim/xb_sweep_layout.h and DESIGN.md §5).
+ * (layout in sim/xb_sweep_layout.h and ARCHITECTURE.md §8).
  *
  * Driven by the caller, one step at a time (init / step / test):
  *   xb_sweep_create     validates, allocates, and with resume reads an

@@ -1,5 +1,5 @@
 /*
- * xb_sweep_layout.h — the layout of a sweep result file (DESIGN.md §5),
+ * xb_sweep_layout.h — the layout of a sweep result file (ARCHITECTURE.md §8),
  * as a contract between the writer (`xbar sweep`, `xbar run`) and the
  * readers (`xbar info`, `xbar plot`, h5py, MATLAB), and the reader.
  *

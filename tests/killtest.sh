@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/killtest.sh — the kill -9 campaign (DESIGN.md §6), run by
+# tests/killtest.sh — the kill -9 campaign (ARCHITECTURE.md §9), run by
 # `make killtest` and .ci/run after `make test`:
 #
 #   XBAR=build/xbar H5SAME=build/tests/tools/h5same sh tests/killtest.sh

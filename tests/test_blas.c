@@ -1,6 +1,6 @@
 /*
  * The BLAS xbar links must be OpenBLAS's OpenMP build, so that BLAS and the
- * engine's OpenMP loops share one thread pool (DESIGN.md §7: the pthread
+ * engine's OpenMP loops share one thread pool (ARCHITECTURE.md §10: the pthread
  * build's spinning workers made OpenMP loops 11–23× slower).
  */
 #include <cblas.h>

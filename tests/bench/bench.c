@@ -1,6 +1,7 @@
 /*
- * bench.c — `make bench`: the performance figures of DESIGN.md §7 as ratios
- * measured in one run, against the goals of issue 2.
+ * bench.c — `make bench`: the performance figures (ARCHITECTURE.md §10,
+ * README.md "Performance") as ratios measured in one run, against the goals
+ * of issue 2.
  *
  *   normals      xb_normal_fill vs GSL's ziggurat (taus2), one core;
  *   mult_mvm     abstract multiplicative-noise MVM (ideal device, sigma 0.5,
@@ -326,7 +327,7 @@ int main(void)
     struct xb_ctx_params cp = {.seed = 1, .threads = 0, .log = XB_LOG_QUIET};
     struct xb_ctx *ctx = xb_ctx_create(&cp);
 
-    printf("xbar bench: ratios measured in this run (DESIGN.md §7, issue 2 goals)\n");
+    printf("xbar bench: ratios measured in this run (ARCHITECTURE.md §10, issue 2 goals)\n");
     printf("\n[machine]\n");
     printf("omp_num_procs: %d\n", omp_get_num_procs());
     printf("omp_max_threads: %d\n", max_threads);

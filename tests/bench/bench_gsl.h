@@ -1,7 +1,7 @@
 /*
  * bench_gsl.h — GSL's Gaussian generators for the benchmark, in a
  * translation unit of their own: gsl/gsl_randist.h pulls in gsl_cblas.h,
- * which clashes with OpenBLAS's cblas.h (DESIGN.md §7, header clash).
+ * which clashes with OpenBLAS's cblas.h (ARCHITECTURE.md §10, header clash).
  */
 #ifndef XB_BENCH_GSL_H
 #define XB_BENCH_GSL_H
