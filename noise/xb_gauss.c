@@ -243,7 +243,7 @@ XB_DEFINE_FILL(fill_v4, XB_V4, philox_group_avx512)
 
 /* AVX-512 (x86-64-v4) or AVX2 (x86-64-v3) when the processor has it, else
  * the portable loop. All three give the same bits: no libm calls, and ISO C
- * mode lets GCC contract no multiply-add into an FMA (tests/test_rng.c's
+ * mode lets GCC contract no multiply-add into an FMA (tests/noise/test_rng.c's
  * golden hash was checked on each). */
 static int use_v3(void)
 {

@@ -232,7 +232,7 @@ else
 fi
 
 # Each dataset's description says what it is (the units are their own
-# attribute): the figures' text as written in sim/xb_mvm_study.c.
+# attribute): the figures' text as written in sim/study/xb_mvm_study.c.
 if h5dump -a /mvm/snr_db/description "$tmp/o/r.h5" | grep -q '"measured SNR: 10 log10' &&
     h5dump -a /mvm/snr_db_model/description "$tmp/o/r.h5" | grep -q '"SNR the abstract noise'; then
     ok "descriptions are the datasets' own"
@@ -256,7 +256,7 @@ expect_usage "bad run keeps old file" "--adc-bits 99" mvm --adc-bits 99 -o "$tmp
 cmp -s "$tmp/o/r.h5" "$tmp/o/keep.h5" && ok "old result untouched" || bad "old result changed"
 
 # ---- xbar info / xbar plot: bad input ----------------------------------------
-# (tests/test_plot.c writes synthetic sweep files and runs both on them.)
+# (tests/sim/test_plot.c writes synthetic sweep files and runs both on them.)
 expect_ok "xbar info --help" info --help
 expect_ok "xbar plot --help" plot --help
 if "$XBAR" plot --help | grep -q -- "-o, --output DIR.*(default: the directory of FILE.h5)"; then
@@ -316,7 +316,7 @@ expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --s
 expect_usage "sweep: unwritable output" "sweep.output" sweep "$tmp/syn.cfg" \
     --set sweep.output=/nonexistent/dir/x.h5
 
-# ---- output paths (sim/xb_outfile.h): checked before the work -----------------
+# ---- output paths (sim/io/xb_outfile.h): checked before the work -----------------
 # Never replaced: a FIFO, a device node (made here, never /dev's), a symlink
 # to either, a dangling symlink, a directory; each exits 2 naming it.
 mkdir "$tmp/paths"

@@ -9,7 +9,7 @@
 # `xbar sweep` (and `xbar plot -o` for the read-only directory) must: exit non-zero (2 when the path is refused before the
 # work, 1 when the write fails, never a signal), print one error naming the
 # path and the cause, leave an older file at that path byte-identical, and
-# leave no temporary file behind (ARCHITECTURE.md §9, sim/xb_outfile.h).
+# leave no temporary file behind (ARCHITECTURE.md §9, sim/io/xb_outfile.h).
 #
 # Root ignores permission bits, so the read-only directory is a tmpfs
 # remounted read-only (root), else `chattr +i` (root without mount), else

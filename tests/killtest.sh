@@ -20,7 +20,7 @@
 #      again with --force, as its file may be complete), on the other thread count (trial i kills a run with --threads
 #      1 + i % 2 and finishes it with the other), which must exit 0, leave no
 #      temporary file (the killed run's is stale: its PID is dead, so the
-#      resumed run removes it; sim/xb_outfile.h), and give a file equal to the
+#      resumed run removes it; sim/io/xb_outfile.h), and give a file equal to the
 #      reference in every dataset and attribute, byte for byte
 #      (tests/tools/h5same), except the root attributes that record how the
 #      file was made and so legitimately differ: created (the time),

@@ -1,7 +1,7 @@
 /*
  * xb_test_layers.h — helpers the layer and network tests share
- * (tests/test_layers.c, tests/test_layers_net.c; header-only: every
- * tests/test_*.c is its own binary).
+ * (tests/models/test_layers.c, tests/models/test_layers_net.c; header-only: every
+ * tests/<folder>/test_*.c is its own binary).
  */
 #ifndef XB_TEST_LAYERS_H
 #define XB_TEST_LAYERS_H

@@ -1,6 +1,6 @@
 /*
- * xb_test_net.h — building small nets in tests (tests/test_eval_ref.c,
- * tests/test_train_ref.c; header-only: every tests/test_*.c is its own
+ * xb_test_net.h — building small nets in tests (tests/models/test_eval_ref.c,
+ * tests/models/test_train_ref.c; header-only: every tests/test_*.c is its own
  * binary).
  */
 #ifndef XB_TEST_NET_H

@@ -1,8 +1,8 @@
 /*
  * xb_test_sweep.h — a synthetic sweep result file with known numbers,
  * written with HDF5 directly, and a temporary directory to write it in;
- * shared by tests/test_plot.c and tests/test_plot_figures.c (header-only:
- * every tests/test_*.c is its own binary).
+ * shared by tests/sim/test_plot.c and tests/sim/test_plot_figures.c (header-only:
+ * every tests/<folder>/test_*.c is its own binary).
  */
 #ifndef XB_TEST_SWEEP_H
 #define XB_TEST_SWEEP_H

@@ -1,6 +1,6 @@
 /*
  * xb_test_util.h — helpers several test files share (header-only: every
- * tests/test_*.c is its own binary).
+ * tests/<folder>/test_*.c is its own binary).
  */
 #ifndef XB_TEST_UTIL_H
 #define XB_TEST_UTIL_H

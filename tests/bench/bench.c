@@ -11,7 +11,7 @@
  *   threads      2 threads vs 1 for sgemm and the noisy MVMs: median of 9
  *                paired runs (a single 2-thread timing on these 2-vCPU
  *                machines varies by +-30 %).
- *   fgemm        the fixed-order GEMM of portable mode (devices/xb_fgemm.h)
+ *   fgemm        the fixed-order GEMM of portable mode (devices/engine/xb_fgemm.h)
  *                vs cblas_sgemm, one thread, on the engine's and the
  *                layers' shapes: time ratios, on the path xb_fgemm picks
  *                here and on the AVX2 path (the one AVX2-only machines run).
@@ -148,7 +148,7 @@ static void op_sgemm(void *p)
 }
 
 /* The engine's plain path runs one-thread sgemm on fixed work items of 256
- * rows × 128 columns (XB_CHUNK_ROWS, XB_BLOCK_COLS in devices/xb_xbar.c):
+ * rows × 128 columns (XB_CHUNK_ROWS, XB_BLOCK_COLS in devices/engine/xb_xbar.c):
  * here the same product in those two calls. */
 static void op_sgemm_chunked(void *p)
 {

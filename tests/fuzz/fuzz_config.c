@@ -1,8 +1,8 @@
 /*
  * fuzz_config — the device config of `xbar mvm --config FILE --set K=V`:
  * xb_config_read (libconfig text), xb_settings_add_assignment (--set) and
- * xb_config_resolve (devices/xb_params.c parses every number), as
- * sim/xb_cli.c chains them.
+ * xb_config_resolve (devices/cells/xb_params.c parses every number), as
+ * sim/cli/xb_cli.c chains them.
  *
  * Input: the config file, then optionally a line "%%" and one --set
  * assignment per line. Besides "no crash, no sanitizer report", a config

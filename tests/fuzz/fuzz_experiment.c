@@ -2,7 +2,7 @@
  * fuzz_experiment — experiment files (`xbar sweep/run/train/eval CONFIG
  * --set group.key=value`): xb_experiment_read, which parses the libconfig
  * text, checks every key, takes the device and xbar groups through
- * sim/xb_config.c and devices/xb_params.c, and applies the --set
+ * sim/config/xb_config.c and devices/cells/xb_params.c, and applies the --set
  * overrides.
  *
  * Input: the experiment file, then optionally a line "%%" and one --set

@@ -2,7 +2,7 @@
  * fuzz_h5_result — the result-file readers: `xbar info` (xb_sweep_read),
  * `xbar sweep --resume` (xb_sweep_create reading the checkpoint back) and
  * `xbar eval --model` (xb_h5_read_exact of /models/N/params, as
- * sim/xb_cmd_eval.c calls it).
+ * sim/cli/xb_cmd_eval.c calls it).
  *
  * At start-up the harness runs a real sweep (synthetic data, a 640-weight
  * MLP, 2 x 2 points, one epoch) into result.h5 and keeps its bytes. Each input is a list of

@@ -184,10 +184,14 @@ fi || die "cannot copy the files of $root"
 [ -e "$root/data" ] && ln -s "$root/data" "$src/data"
 [ -d "$root/build" ] && cp -a "$root/build" "$src/build"
 
+# Test binaries by name (test_rng), built from tests/<folder>/test_*.c.
 tests=()
-for t in "$src"/tests/test_*.c; do
+declare -A test_path
+for t in "$src"/tests/*/test_*.c; do
+    rel=${t#"$src"/tests/}
+    tests+=("build/tests/${rel%.c}")
     b=${t##*/}
-    tests+=("build/tests/${b%.c}")
+    test_path[${b%.c}]=build/tests/${rel%.c}
 done
 # The commit stamp is fixed so the scratch tree (no .git) rebuilds nothing for it.
 mk() { make -C "$src" -j"$jobs" --no-print-directory GIT_COMMIT=mutate build/xbar "${tests[@]}"; }
@@ -201,7 +205,7 @@ run_one() {
         rc=$?
         sed -n 's/^FAIL \([^:]*\).*/\1/p' "$log" >"$scratch/fails"
     else
-        (cd "$src" && XBAR=$src/build/xbar timeout -k 5 "$timeout_s" "build/tests/$1" --jobs 1) >"$log" 2>&1
+        (cd "$src" && XBAR=$src/build/xbar timeout -k 5 "$timeout_s" "${test_path[$1]}" --jobs 1) >"$log" 2>&1
         rc=$?
         sed -n 's/^\[FAIL\] \([^:]*::[^: ]*\).*/\1/p' "$log" >"$scratch/fails"
     fi

@@ -1,0 +1,133 @@
+/*
+ * dense — y = x Wᵀ + b, the fully connected layer.
+ *
+ * Parameters: W[units × in] row-major, then b[units]. The input may have
+ * any shape: a sample's C × H × W values are its in = C·H·W features (the
+ * layout flatten produces), so flatten before dense is optional.
+ *
+ * Forward runs through the analog engine's two modes: off the device, the
+ * exact GEMM of the current weights (models/layers/xb_gemm.h, bit-identical for any
+ * thread count and equal to the engine's ideal path); once programmed and
+ * asked for (p->on_device), the crossbar of the chip instance, its rows
+ * addressed by p->addr so each (sample, vote) gets its own read noise.
+ * Backward is digital and exact: dW = dyᵀ x, db = Σ dy, dx = dy W.
+ */
+#include <math.h>
+
+#include "xb_alloc.h"
+#include "xb_gemm.h"
+#include "xb_layer_impl.h"
+
+struct dense {
+    size_t in, units;
+    struct xb_layer_chip chip; /* programmed crossbar, or empty */
+};
+
+static enum xb_status dense_create(struct xb_ctx *ctx, struct xb_layer *l,
+                                   const struct xb_layer_config *cfg)
+{
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, XB_LCF_UNITS);
+    if (st)
+        return st;
+    if (cfg->units < 1)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "units = %d: expected >= 1",
+                              cfg->units);
+    struct dense *d = xb_calloc(1, sizeof *d);
+    d->in = xb_shape_size(l->in);
+    d->units = (size_t)cfg->units;
+    l->out = (struct xb_shape){cfg->units, 1, 1};
+    l->n_params = d->units * d->in + d->units;
+    l->state = d;
+    return XB_OK;
+}
+
+/* He-uniform (He et al. 2015, the ReLU gain): U(±sqrt(6 / fan_in)). */
+static void dense_init(struct xb_layer *l, uint64_t seed)
+{
+    const struct dense *d = l->state;
+    xb_layer_init_uniform(l->params, d->units * d->in, sqrt(6.0 / (double)d->in), seed, l->id);
+    for (size_t o = 0; o < d->units; o++)
+        l->params[d->units * d->in + o] = 0.0f;
+}
+
+static void dense_forward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                          float *y)
+{
+    struct dense *d = l->state;
+    const float *W = l->params, *b = l->params + d->units * d->in;
+    if (p->on_device) {
+        XB_ASSERT(d->chip.xb != NULL); /* xb_net_program first */
+        xb_xbar_execute_ws(d->chip.xb, d->chip.ws, x, p->rows, b, y, &p->addr, NULL);
+        return;
+    }
+    xb_gemm_xwt(p->gemm, x, W, b, y, p->rows, d->units, d->in);
+}
+
+static void dense_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                           const float *y, const float *dy, float *dx)
+{
+    (void)y;
+    struct dense *d = l->state;
+    const size_t nw = d->units * d->in;
+    xb_gemm_dw(p->gemm, dy, x, l->grads, l->grads + nw, p->rows, d->units, d->in);
+    if (dx)
+        xb_gemm_dx(p->gemm, dy, l->params, dx, p->rows, d->units, d->in);
+}
+
+static void dense_unprogram(struct xb_layer *l)
+{
+    struct dense *d = l->state;
+    xb_layer_chip_drop(&d->chip);
+}
+
+static enum xb_status dense_program(struct xb_ctx *ctx, struct xb_layer *l,
+                                    const struct xb_xbar_params *params)
+{
+    struct dense *d = l->state;
+    return xb_layer_chip_program(ctx, &d->chip, l, params, d->units, d->in);
+}
+
+static enum xb_status dense_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
+{
+    struct dense *d = l->state;
+    return xb_layer_chip_age(ctx, &d->chip, l, t);
+}
+
+static enum xb_status dense_calibrate(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
+                                      size_t rows)
+{
+    struct dense *d = l->state;
+    enum xb_status st = xb_layer_chip_ready(ctx, &d->chip, l, "calibrate");
+    if (st)
+        return st;
+    return xb_xbar_calibrate(ctx, d->chip.xb, x, rows);
+}
+
+static void dense_destroy(struct xb_layer *l)
+{
+    if (!l->state)
+        return;
+    dense_unprogram(l);
+    xb_free(l->state);
+    l->state = NULL;
+}
+
+static int dense_deterministic(const struct xb_layer *l, const struct xb_pass *p)
+{
+    (void)l;
+    return !p->on_device;
+}
+
+const struct xb_layer_type xb_layer_dense = {
+    .name = "dense",
+    .create = dense_create,
+    .init = dense_init,
+    .forward = dense_forward,
+    .backward = dense_backward,
+    .program = dense_program,
+    .age = dense_age,
+    .calibrate = dense_calibrate,
+    .unprogram = dense_unprogram,
+    .deterministic = dense_deterministic,
+    .destroy = dense_destroy,
+};

@@ -1,0 +1,25 @@
+/*
+ * The table of layer kinds (each kind is its own layer_<kind>.c; the helpers
+ * they share are xb_layer_impl.c).
+ */
+#include "xb_layer.h"
+
+#include <string.h>
+
+#include "xb_layer_impl.h"
+
+/* Every kind, in the order the documentation lists them. Adding a kind is
+ * one file and one line here. */
+static const struct xb_layer_type *const layer_types[] = {
+    &xb_layer_dense,   &xb_layer_conv2d,  &xb_layer_batchnorm, &xb_layer_relu,
+    &xb_layer_maxpool, &xb_layer_flatten, &xb_layer_dropout,   &xb_layer_noise,
+    &xb_layer_lstm,
+};
+
+const struct xb_layer_type *xb_layer_type_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof layer_types / sizeof *layer_types; k++)
+        if (!strcmp(layer_types[k]->name, name))
+            return layer_types[k];
+    return NULL;
+}

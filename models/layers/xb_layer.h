@@ -1,0 +1,145 @@
+/*
+ * xb_layer.h — the layer interface of xbar's networks.
+ *
+ * Activations are batch-major float32 matrices [rows × features]; an image
+ * sample is laid out C × H × W. rows = votes × batch: K noisy votes of a
+ * batch run as one pass, row r being sample addr.sample0 + r % addr.batch of
+ * vote addr.vote0 + r / addr.batch (noise/xb_noise.h, struct xb_rows).
+ *
+ * A layer kind is one .c file exporting a const struct xb_layer_type; the
+ * network never switches on the kind. Weighted layers (dense, conv2d) run
+ * their products through the analog engine (devices/engine/xb_xbar.h): in training
+ * and in abstract-noise evaluation as an exact GEMM of the current weights;
+ * once programmed (xb_net_program), on the crossbar of a chip instance.
+ * Noise sits in its own layer, placed where paper 001 Table 1 puts it:
+ * after the affine output (after batchnorm when present), before the
+ * activation. Backward passes are digital and exact; the noise layer's
+ * backward uses the very draw of its forward.
+ *
+ * Parameters live in the network's flat array; a layer sees a view.
+ */
+#ifndef XB_LAYER_H
+#define XB_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_ctx.h"
+#include "xb_noise.h"
+#include "xb_xbar.h"
+
+struct xb_shape {
+    int c, h, w; /* a dense vector of n features is {n, 1, 1} */
+};
+
+static inline size_t xb_shape_size(struct xb_shape s) { return (size_t)s.c * (size_t)s.h * (size_t)s.w; }
+
+enum xb_phase { XB_PHASE_TRAIN = 0, XB_PHASE_EVAL = 1 };
+
+/* Everything a pass needs besides the data. Plain data. */
+struct xb_pass {
+    enum xb_phase phase;
+    size_t rows;              /* rows of the input: votes × batch, <= the net's max_rows */
+    struct xb_rows addr;      /* where the rows sit in (sample, vote, step) */
+    uint64_t seed;            /* master seed: noise and dropout streams */
+    enum xb_noise_kind noise; /* what the noise layers inject in this pass */
+    double sigma;             /* its std: relative (MULT) or in activation units (ADD) */
+    uint32_t instance;        /* chip instance of the noise streams */
+    int on_device;            /* weighted layers run on their programmed crossbars */
+    enum xb_gemm_impl gemm;   /* digital products: OpenBLAS or portable (xb_sgemm.h) */
+    /* EVAL only: the rows are `replicas` copies of the first rows / replicas
+     * (the votes of one batch). Layers that would compute the same thing for
+     * every copy run once; the first random layer ends the sharing. 0 or 1:
+     * no sharing. */
+    uint32_t replicas;
+    /* Layers with noise inside (lstm) sum the squares of the values their
+     * noise meets, for xb_net_noise_input_power; off by default (it costs
+     * a pass over every gate). */
+    int measure_power;
+};
+
+/* One layer as a model config describes it. Fields a kind does not use stay 0. */
+struct xb_layer_config {
+    char type[32];     /* "dense", "conv2d", "batchnorm", "relu", "maxpool",
+                          "flatten", "dropout", "noise", "lstm" */
+    int units;         /* dense: outputs; conv2d: output channels; lstm: hidden size */
+    int kernel;        /* conv2d: k × k kernel; maxpool: window */
+    int stride;        /* conv2d, maxpool; 0 = 1 for conv2d, = kernel for maxpool */
+    int pad;           /* conv2d: zero padding on each side */
+    double rate;       /* dropout: drop probability in [0, 1) */
+    int fixed;         /* batchnorm: fixed statistics and no learned scale/shift
+                          (paper 001 under additive noise) */
+    int line;          /* config line, for error messages (0 = unknown) */
+};
+
+struct xb_layer_type;
+
+struct xb_layer {
+    const struct xb_layer_type *type;
+    uint32_t id;              /* position in the net: the layer's random streams */
+    struct xb_shape in, out;  /* per-sample shapes */
+    size_t n_params;          /* trainable parameters */
+    float *params, *grads;    /* views into the net's flat arrays (n_params each) */
+    size_t max_rows;
+    void *state;              /* kind-private: caches for backward, crossbars */
+};
+
+struct xb_layer_type {
+    const char *name;
+    /* 1: the output is the input's memory under another shape (flatten).
+     * The net passes the input through and calls neither forward nor
+     * backward (they stay defined for use on their own). */
+    int view;
+    /* Checks cfg against l->in (set by the caller, with id and max_rows),
+     * sets l->out and l->n_params and allocates l->state. Errors name the
+     * config line and the field. */
+    enum xb_status (*create)(struct xb_ctx *ctx, struct xb_layer *l,
+                             const struct xb_layer_config *cfg);
+    /* Initial parameters into l->params (He-uniform weights, zero bias,
+     * unit BN scale), from the WEIGHTS stream of layer l->id. NULL if none. */
+    void (*init)(struct xb_layer *l, uint64_t seed);
+    /* y[rows × out] from x[rows × in]. In TRAIN phase, keeps what backward
+     * needs. Parallel inside (OpenMP) where it pays; bit-identical for any
+     * thread count. */
+    void (*forward)(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y);
+    /* Given x, y of the last TRAIN forward and dL/dy, adds dL/dparams to
+     * l->grads and writes dL/dx into dx (dx NULL: not needed). */
+    void (*backward)(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                     const float *y, const float *dy, float *dx);
+    /* Weighted layers: program the current weights onto a crossbar with
+     * params (layer id set by the callee), age it, drop it. NULL otherwise. */
+    enum xb_status (*program)(struct xb_ctx *ctx, struct xb_layer *l,
+                              const struct xb_xbar_params *params);
+    enum xb_status (*age)(struct xb_ctx *ctx, struct xb_layer *l, double t);
+    /* Sets the data-dependent converter ranges of the programmed crossbar
+     * from x[rows × in], this layer's inputs in an ideal pass (a chip
+     * calibrates on reference data). NULL if not weighted. */
+    enum xb_status (*calibrate)(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
+                                size_t rows);
+    void (*unprogram)(struct xb_layer *l);
+    /* 1 if the forward of this pass draws nothing at random (equal inputs
+     * give equal outputs). NULL: always, in EVAL. */
+    int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);
+    /* Layers that inject noise inside (lstm: on its gates): adds the sum of
+     * squares of the noise-free values their noise met in the last forward,
+     * if it was run with measure_power, to *sum and their number to *count
+     * (nothing otherwise). NULL: no noise inside. */
+    void (*noise_power)(const struct xb_layer *l, double *sum, size_t *count);
+    /* Frees l->state (NULL-safe inside). */
+    void (*destroy)(struct xb_layer *l);
+};
+
+/* The kind called name, or NULL. */
+const struct xb_layer_type *xb_layer_type_find(const char *name);
+
+extern const struct xb_layer_type xb_layer_dense;
+extern const struct xb_layer_type xb_layer_conv2d;
+extern const struct xb_layer_type xb_layer_batchnorm;
+extern const struct xb_layer_type xb_layer_relu;
+extern const struct xb_layer_type xb_layer_maxpool;
+extern const struct xb_layer_type xb_layer_flatten;
+extern const struct xb_layer_type xb_layer_dropout;
+extern const struct xb_layer_type xb_layer_noise;
+extern const struct xb_layer_type xb_layer_lstm;
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * xb_net.h — a feed-forward network: a sequence of layers, one flat
+ * parameter array (and gradients beside it), softmax cross-entropy on top.
+ *
+ * Ownership: the net owns its layers, activations and parameter arrays.
+ * Not thread-safe: one pass at a time per net (a pass is parallel inside).
+ */
+#ifndef XB_NET_H
+#define XB_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_layer.h"
+
+#define XB_NET_MAX_LAYERS 64
+
+/* Bounds on what a model config may ask for, checked before anything is
+ * allocated (a config is input: 1,048,576 units in two dense layers is
+ * 10^12 weights, an abort in the allocator otherwise). Parameters: 2^27
+ * float32, 512 MiB per array, and training keeps four (parameters,
+ * gradients, Adam's two moments) plus a copy per sweep point; ResNet-50's
+ * 2.6e7 fit, and crossbar studies use far fewer. Activations: 2^28 float32,
+ * 1 GiB, for any one buffer of max_rows samples (a layer's output, its
+ * im2col or recurrent state). sim/README.md lists them with the others. */
+#define XB_NET_MAX_PARAMS ((size_t)1 << 27)
+#define XB_NET_MAX_ACTIVATIONS ((size_t)1 << 28)
+
+struct xb_net_config {
+    struct xb_shape input;      /* per-sample input, e.g. {1, 28, 28} */
+    int classes;                /* outputs of the last layer */
+    size_t n_layers;
+    struct xb_layer_config layers[XB_NET_MAX_LAYERS];
+    /* Who computes every product of the net — the layers' digital GEMMs and
+     * its crossbars' (xb_net_program overrides the params' choice): OpenBLAS,
+     * or the fixed-order product whose bits are the same on every machine
+     * (devices/engine/xb_sgemm.h). A setting of the run, not of the model: it is
+     * not stored with the model. */
+    enum xb_gemm_impl gemm;
+};
+
+struct xb_net;
+
+/* Builds the layers for passes of up to max_rows rows. The last layer's
+ * output must have `classes` features. Parameters are left uninitialised:
+ * call xb_net_init or load them. */
+enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg,
+                             size_t max_rows, struct xb_net **out);
+void xb_net_free(struct xb_net *net);
+
+size_t xb_net_n_params(const struct xb_net *net);
+float *xb_net_params(struct xb_net *net);
+float *xb_net_grads(struct xb_net *net);
+size_t xb_net_n_layers(const struct xb_net *net);
+struct xb_layer *xb_net_layer(struct xb_net *net, size_t k);
+size_t xb_net_max_rows(const struct xb_net *net);
+int xb_net_classes(const struct xb_net *net);
+
+/* Initial parameters of every layer from the seed. */
+void xb_net_init(struct xb_net *net, uint64_t seed);
+
+/* logits[rows × classes] of x[rows × input size]; the pointer stays valid
+ * until the next pass. */
+const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const float *x);
+
+/* Mean softmax cross-entropy of the last forward's logits against labels
+ * (one per row), and its gradient, kept for backward. */
+double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows);
+
+/* Backpropagates the last loss through the last TRAIN forward: grads are
+ * zeroed first, then hold dL/dparams. */
+void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x);
+
+/* First layer and step at which an activation or gradient of the last
+ * pass is NaN or Inf: returns 1 and sets *layer, else 0. */
+int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer);
+
+/* Programs every weighted layer onto crossbars (device, converters, tiles
+ * and chip instance from params; layer ids from the net), ages them to t. */
+enum xb_status xb_net_program(struct xb_ctx *ctx, struct xb_net *net,
+                              const struct xb_xbar_params *params);
+enum xb_status xb_net_age(struct xb_ctx *ctx, struct xb_net *net, double t);
+/* Sets the data-dependent converter ranges (a DAC range of 0, an ADC range
+ * of "max" or "pNN") of every programmed layer from an ideal, noiseless
+ * pass of X[rows × features] (rows <= max_rows): each crossbar sees the
+ * inputs the ideal net gives its layer. Without it those ranges are unset
+ * (an ADC of range 0). Overwrites the activations of the last pass. */
+enum xb_status xb_net_calibrate(struct xb_ctx *ctx, struct xb_net *net, const float *X,
+                                size_t rows);
+void xb_net_unprogram(struct xb_net *net);
+
+/* Mean square of the inputs of every noise layer in the last forward, and
+ * of the gate pre-activations of layers with noise inside (lstm; pooled
+ * over all those values): the signal power that additive noise of std
+ * sigma meets, SNR = P / sigma^2 (paper 001 §2). The gates count only if
+ * the forward ran with xb_pass.measure_power. 0 if the net has no noise
+ * point (a noise layer in the first position does not count). */
+double xb_net_noise_input_power(const struct xb_net *net);
+
+/* Predicted class of each row (arg max of the logits, lowest index on ties). */
+void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * xb_cmd_info.c — `xbar info FILE.h5`: the provenance of any xbar result
+ * file (sim/io/xb_provenance.h) as `key: value` lines and, for a sweep result,
+ * the tables of paper 001 (sim/report/xb_summary.c) after it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_cli.h"
+#include "xb_cmd.h"
+#include "xb_h5.h"
+#include "xb_provenance.h"
+#include "xb_summary.h"
+#include "xb_sweep_layout.h"
+
+enum { OPT_SHOW_CONFIG };
+
+static const struct xb_cli_opt info_opts[] = {
+    [OPT_SHOW_CONFIG] = {"show-config", 0, NULL, NULL, NULL,
+                         "also print the resolved config the sweep ran (/config)"},
+};
+
+static const struct xb_cli_unused info_unused[] = {
+    {"seed", "nothing in it is random"},
+    {"threads", "it computes nothing in parallel"},
+    {"quiet", "it prints no notes on stderr"},
+    {"config", "it takes its settings from FILE.h5"},
+    {"set", "it takes its settings from FILE.h5"},
+    {NULL, NULL},
+};
+
+static const struct xb_cli_spec info_spec = {
+    .name = "info",
+    .args = "FILE.h5",
+    .summary = "Prints what a result file holds: its provenance as key: value lines (version,\n"
+               "commit, seed, threads, command line, BLAS library, version and kernel, CPU,\n"
+               "ISA level, compiler, library versions, portable, and the SHA-256 of every\n"
+               "data file read) and, for a sweep result (not a model of xbar train), the\n"
+               "grid and the tables of paper 001 — accuracy without voting (rows sigma_train\n"
+               "= 0, best over sigma_train, the sigma_train that gave it; Tables 2, 3) and\n"
+               "with K_max votes (Table 7) — one column per sigma_test, in percent.",
+    .details = "The accuracy of a point is the mean over its repeats; ties for best go to the\n"
+               "smaller sigma_train. A sigma_test marked '*' has sigma_train not done yet.\n"
+               "Exit status 2 if FILE.h5 is missing or not an xbar result, or a broken sweep\n"
+               "result (the file and the dataset are named). Example:\n"
+               "  xbar info results/quickstart.h5\n",
+    .opts = info_opts,
+    .n_opts = sizeof info_opts / sizeof info_opts[0],
+    .config_keys = 0,
+    .unused = info_unused,
+};
+
+int xb_cmd_info(int argc, char **argv)
+{
+    struct xb_cli cli;
+    struct xb_sweep_result r;
+    int show_config = 0;
+
+    xb_cli_init(&cli, &info_spec, argc, argv);
+    for (int i; (i = xb_cli_next(&cli)) >= 0;)
+        if (i == OPT_SHOW_CONFIG)
+            show_config = 1;
+    if (cli.state != XB_CLI_DONE)
+        return xb_cli_exit(&cli);
+    const char *file = xb_cli_result_file(&cli, argc, argv);
+    if (!file)
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    /* Everything is read before anything is printed. */
+    struct xb_provenance prov;
+    if (xb_provenance_read(cli.ctx, file, &prov) != XB_OK)
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    /* Tables for a sweep; a model of `xbar train` has none. */
+    int sweep = xb_h5_exists(file, XB_SWEEP_GROUP) && !xb_sweep_is_model(file);
+    if (sweep && xb_sweep_read(cli.ctx, file, &r) != XB_OK) {
+        xb_provenance_free(&prov);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+
+    char *text = xb_provenance_text(&prov, XB_PROVENANCE_FILES_SHOWN);
+    fputs(text, stdout);
+    xb_free(text);
+    xb_provenance_free(&prov);
+    if (sweep) {
+        text = xb_summary_text(&r);
+        printf("\n%s", text);
+        xb_free(text);
+        if (show_config)
+            printf("\nconfig (%s)\n%s%s", XB_SWEEP_CONFIG, r.config,
+                   r.config[0] && r.config[strlen(r.config) - 1] != '\n' ? "\n" : "");
+        xb_sweep_result_free(&r);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        xb_error(cli.ctx, XB_EIO, "cannot write the summary to stdout");
+        return xb_cli_fail(&cli, XB_EXIT_FAIL);
+    }
+    xb_cli_free(&cli);
+    return XB_EXIT_OK;
+}

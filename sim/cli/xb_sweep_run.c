@@ -1,0 +1,245 @@
+#include "xb_sweep_run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_data.h"
+#include "xb_experiment.h"
+#include "xb_h5.h"
+#include "xb_progress.h"
+#include "xb_report.h"
+#include "xb_sweep.h"
+
+/* Validation carved from train with the experiment's seed: fixed per seed. */
+enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                struct xb_dataset **train, struct xb_dataset **val,
+                                struct xb_dataset **test)
+{
+    struct xb_dataset *all = NULL;
+    *train = *val = *test = NULL;
+    const struct xb_data_spec spec = {.name = e->dataset,
+                                      .dir = e->data_dir[0] ? e->data_dir : NULL,
+                                      .seed = xb_ctx_seed(ctx),
+                                      .steps = e->data_steps,
+                                      .features = e->data_features};
+    enum xb_status st = xb_dataset_load(ctx, &spec, &all, test);
+    if (st)
+        return st;
+    st = xb_dataset_split(ctx, all, e->validation, xb_ctx_seed(ctx), train, val);
+    xb_dataset_free(all);
+    if (st)
+        return st;
+    const struct xb_shape in = e->model.input;
+    if ((*train)->c != in.c || (*train)->h != in.h || (*train)->w != in.w ||
+        (*train)->classes != e->model.classes)
+        return xb_error(ctx, XB_ESHAPE, "%s: model.input = [%d, %d, %d], classes = %d, but "
+                        "data set %s has images %d x %d x %d and %d classes", e->path, in.c,
+                        in.h, in.w, e->model.classes, e->dataset, (*train)->c, (*train)->h,
+                        (*train)->w, (*train)->classes);
+    return XB_OK;
+}
+
+/* ---- keys that a subcommand would not use ------------------------------ */
+
+static int always(const struct xb_experiment *e, int has_sigma)
+{
+    (void)e, (void)has_sigma;
+    return 1;
+}
+static int given_sigma(const struct xb_experiment *e, int has_sigma)
+{
+    (void)e;
+    return has_sigma;
+}
+static int no_device_use(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !e->test_device && !e->train.hw_aware;
+}
+static int no_hw_aware(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !e->train.hw_aware;
+}
+static int device_mode(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return e->test_device;
+}
+static int noise_mode(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !e->test_device;
+}
+
+#define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
+
+/* One row per (subcommands, key) that is unused when unused(e) holds; a
+ * key ending in '.' is a whole group. */
+static const struct {
+    unsigned kinds;
+    const char *key;
+    int (*unused)(const struct xb_experiment *e, int has_sigma);
+    const char *why;
+} unused_keys[] = {
+    {XB_RUN_EVAL, "device.", always, XB_RUN_EVAL_NO_DEVICE},
+    {XB_RUN_EVAL, "xbar.", always, XB_RUN_EVAL_NO_DEVICE},
+    {XB_RUN_EVAL, "train.", always, "xbar eval trains nothing"},
+    {XB_RUN_EVAL, "data.validation", always, "the validation split is used in training only"},
+    {XB_RUN_EVAL, "sweep.sigma_train", always, "the model comes from --model"},
+    {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
+    {XB_RUN_EVAL, "sweep.t", always, "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
+    {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
+    {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
+    {XB_RUN_TRAIN, "sweep.test", always, TRAIN_NO_TEST},
+    {XB_RUN_TRAIN, "sweep.output", always, "-o MODEL.h5 names the file of xbar train"},
+    {XB_RUN_TRAIN, "sweep.sigma_train", given_sigma, "--sigma replaces it"},
+    {XB_RUN_TRAIN, "device.", no_hw_aware, "xbar train uses a device with train.hw_aware = true "
+     "only"},
+    {XB_RUN_TRAIN, "xbar.", no_hw_aware, "xbar train uses a device with train.hw_aware = true "
+     "only"},
+    {XB_RUN_SWEEP, "device.", no_device_use, "the device is used by sweep.test = \"device\" and "
+     "train.hw_aware = true, and this experiment has neither"},
+    {XB_RUN_SWEEP, "xbar.", no_device_use, "the device is used by sweep.test = \"device\" and "
+     "train.hw_aware = true, and this experiment has neither"},
+    {XB_RUN_SWEEP, "sweep.sigma_test", device_mode, "sweep.test = \"device\" reads at each "
+     "sweep.t; sigma_test is not used"},
+    {XB_RUN_SWEEP, "sweep.t", noise_mode, "read times belong to sweep.test = \"device\""},
+};
+
+enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                  enum xb_run_kind kind, const char *name, int has_sigma,
+                                  const struct xb_settings *given)
+{
+    for (size_t i = 0; given && i < given->n; i++) {
+        const char *key = given->v[i].key;
+        for (size_t r = 0; r < sizeof unused_keys / sizeof unused_keys[0]; r++) {
+            const char *k = unused_keys[r].key;
+            size_t len = strlen(k);
+            int match = k[len - 1] == '.' ? !strncmp(key, k, len) : !strcmp(key, k);
+            if (match && (unused_keys[r].kinds & kind) && unused_keys[r].unused(e, has_sigma))
+                return xb_error(ctx, XB_EINVAL, "%s: not used by xbar %s: %s",
+                                given->v[i].origin, name, unused_keys[r].why);
+        }
+    }
+    /* The device is in use: its keys as xbar mvm holds them. */
+    if (given && e->have_device && kind != XB_RUN_EVAL)
+        return xb_config_check_used(ctx, given, &e->device);
+    return XB_OK;
+}
+
+int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
+{
+    struct xb_experiment *e = xb_malloc(1, sizeof *e);
+    struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
+    struct xb_sweep *sw = NULL;
+    struct xb_data_files files = {0};
+    int code = 2; /* bad input until the work starts */
+    double t0 = xb_now();
+    if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK ||
+        xb_run_check_given(ctx, e, o->train_only ? XB_RUN_TRAIN : XB_RUN_SWEEP, o->name,
+                           o->has_sigma, o->given) != XB_OK)
+        goto done;
+    if (o->output)
+        snprintf(e->output, sizeof e->output, "%s", o->output);
+    /* An overnight result is not lost to a rerun (issue 8). */
+    char origin[4200];
+    if (o->output)
+        snprintf(origin, sizeof origin, "-o %s", o->output);
+    else
+        snprintf(origin, sizeof origin, "%s: sweep.output", e->path);
+    if (!o->resume && !o->force && xb_cli_check_new(ctx, e->output, origin, 1) != XB_OK)
+        goto done;
+    if (o->train_only) {
+        /* One model of the grid (or the sigma asked for) and no test axis:
+         * the result file holds its parameters, curves and checkpoint. */
+        if (o->has_sigma)
+            e->sigma_train[0] = o->sigma;
+        e->n_train = 1;
+        e->n_test = 0;
+        e->n_t = 0;
+    }
+    /* Every file the run will write is checked before the data are loaded
+     * (sim/io/xb_outfile.h): a bad path must not fail after the work. */
+    if (xb_h5_check_writable(ctx, e->output, o->output ? "--output" : "sweep.output") != XB_OK ||
+        (o->report && xb_report_check(ctx, e->output, NULL) != XB_OK))
+        goto done;
+    if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK)
+        goto done;
+    /* Every file read once, whichever splits came from it. */
+    xb_data_files_merge(&files, &train->files);
+    xb_data_files_merge(&files, &val->files);
+    xb_data_files_merge(&files, &test->files);
+    struct xb_sweep_data data = {
+        .train = {train->x, train->y, train->n},
+        .val = {val->x, val->y, val->n},
+        .test = {test->x, test->y, test->n},
+        .files = &files,
+    };
+    if (xb_sweep_create(ctx, e, &data, o->command_line, o->resume, &sw) != XB_OK)
+        goto done;
+    code = 1;
+    size_t done_units, total;
+    xb_sweep_progress(sw, &done_units, &total);
+    struct xb_progress bar;
+    char label[64];
+    snprintf(label, sizeof label, "xbar %s", o->name);
+    xb_progress_start(&bar, label, done_units, o->quiet);
+    while (xb_sweep_pending(sw)) {
+        if (xb_sweep_step(ctx, sw, 0) != XB_OK || xb_sweep_save(ctx, sw) != XB_OK) {
+            xb_progress_end(&bar);
+            goto done;
+        }
+        xb_sweep_progress(sw, &done_units, &total);
+        xb_progress_update(&bar, done_units, total);
+    }
+    if (xb_sweep_save(ctx, sw) != XB_OK)
+        goto done;
+    xb_progress_end(&bar);
+    if (!o->quiet)
+        fprintf(stderr, "xbar %s: wrote %s (sweep %.1f s wall time)\n", o->name, e->output,
+                xb_now() - t0);
+    if (o->report && xb_report(ctx, e->output, NULL, o->quiet, stdout) != XB_OK)
+        goto done;
+    if (!o->quiet)
+        fprintf(stderr, "xbar %s: %.1f s wall time\n", o->name, xb_now() - t0);
+    code = 0;
+done:
+    xb_sweep_free(sw);
+    xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
+    xb_data_files_free(&files);
+    xb_free(e);
+    return code;
+}
+
+int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
+{
+    if (ro->resume && ro->force) {
+        xb_error(cli->ctx, XB_EINVAL, "--force: contradicts --resume (replace the result file "
+                 "or continue it, not both)");
+        return xb_cli_fail(cli, XB_EXIT_USAGE);
+    }
+    /* --set pairs go to the experiment as written ("group.key=value"). */
+    size_t n = cli->settings.n;
+    char **owned = xb_malloc(n + 1, sizeof *owned);
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
+        owned[k] = xb_malloc(len, 1);
+        snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
+    }
+    ro->sets = (const char *const *)owned;
+    ro->n_sets = n;
+    ro->quiet = cli->quiet;
+    ro->given = &cli->settings;
+    ro->command_line = cli->command_line;
+    int code = xb_run_sweep(cli->ctx, ro);
+    for (size_t k = 0; k < n; k++)
+        xb_free(owned[k]);
+    xb_free(owned);
+    if (code != XB_EXIT_OK)
+        return xb_cli_fail(cli, code);
+    xb_cli_free(cli);
+    return XB_EXIT_OK;
+}
