@@ -24,7 +24,7 @@ jobs='quickstart|sweep configs/quickstart.cfg
 mlp_1epoch|sweep configs/paper001/mlp_fashion_mult.cfg --set data.set=mnist --set train.epochs=1
 lstm_1epoch|sweep configs/paper001/lstm128_mnist_mult.cfg --set train.epochs=1 --set sweep.sigma_train=0,0.5
 device_1epoch|sweep configs/pcm_mlp_mnist.cfg --set train.epochs=1'
-presets=$("$new" devices 2>/dev/null | awk 'NR > 1 && $1 ~ /^[a-z]+$/ { print $1 }')
+presets=$("$new" devices 2>/dev/null | awk 'NR > 1 && $1 ~ /^[a-z]+$/ && $2 ~ /^[0-9.]+$/ { print $1 }')
 
 fail=0; n=0
 for side in old new; do
