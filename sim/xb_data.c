@@ -49,24 +49,6 @@ const char *xb_data_root(void)
 
 /* ---- shuffles and splits ---- */
 
-/* Fisher–Yates from the top with 52-bit uniforms: j = floor(u·i) is uniform
- * on [0, i) up to 2^-52 relative, no modulo bias that matters below 2^32
- * items. Element i of the stream decides step i, so the result depends on
- * nothing but the stream and n. The same algorithm and stream layout as
- * xb_epoch_permutation in models/xb_train.c. */
-static void permute(const struct xb_stream *s, size_t n, uint32_t *perm)
-{
-    XB_ASSERT(n < UINT32_MAX);
-    for (size_t i = 0; i < n; i++)
-        perm[i] = (uint32_t)i;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(xb_uniform53(s, i) * (double)i);
-        uint32_t tmp = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = tmp;
-    }
-}
-
 void xb_data_split_index(const uint8_t *y, size_t n, int classes, size_t n_second,
                          uint64_t seed, enum xb_data_stream stream, uint32_t *first,
                          uint32_t *second)
@@ -107,7 +89,7 @@ void xb_data_split_index(const uint8_t *y, size_t n, int classes, size_t n_secon
     uint8_t *in_second = xb_calloc(n, 1);
     struct xb_addr a = {.purpose = XB_PURPOSE_DATA, .layer = stream, .sample = 0};
     struct xb_stream s = xb_stream_at(seed, &a);
-    permute(&s, n, perm);
+    xb_permutation(&s, n, perm);
     for (size_t k = 0; k < n; k++) {
         uint32_t i = perm[k];
         if (taken[y[i]] < quota[y[i]]) {
@@ -116,7 +98,7 @@ void xb_data_split_index(const uint8_t *y, size_t n, int classes, size_t n_secon
         }
     }
     s = xb_stream_row(s, 1, 0);
-    permute(&s, n, perm);
+    xb_permutation(&s, n, perm);
     size_t n1 = 0, n2 = 0;
     for (size_t k = 0; k < n; k++) {
         uint32_t i = perm[k];
