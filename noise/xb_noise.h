@@ -25,11 +25,19 @@
 
 enum xb_noise_kind { XB_NOISE_NONE = 0, XB_NOISE_ADD = 1, XB_NOISE_MULT = 2 };
 
-/* Where rows of a matrix sit in the (sample, vote) address space. */
+/* Where rows of a matrix sit in the (sample, vote) address space
+ * (noise/xb_rng.h's table of purposes says what each field carries). */
 struct xb_rows {
     uint32_t sample0; /* sample index of row 0 */
     uint32_t batch;   /* rows per vote (>= 1) */
-    uint32_t vote0;   /* vote of row 0 */
+    /* The address's vote field of row 0. Evaluation: the vote (inference
+     * index) of row 0, rows r >= batch belonging to further votes.
+     * Training: the epoch, with batch = the pass's rows so every row has
+     * it. Two names for the one counter field. */
+    union {
+        uint32_t vote0;
+        uint32_t epoch;
+    };
     uint32_t step;    /* time step (recurrent and spiking layers), else 0 */
 };
 

@@ -49,3 +49,16 @@ double xb_uniform53(const struct xb_stream *s, uint64_t element)
     uint64_t hi = b[w & 3] >> 6, lo = b[(w & 3) + 1] >> 6;
     return ((double)(hi * 67108864u + lo) + 0.5) * 0x1p-52;
 }
+
+void xb_permutation(const struct xb_stream *s, size_t n, uint32_t *perm)
+{
+    XB_ASSERT(n < UINT32_MAX);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(xb_uniform53(s, i) * (double)i);
+        uint32_t tmp = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = tmp;
+    }
+}

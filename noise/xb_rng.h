@@ -11,8 +11,9 @@
  *               purpose (8 bits) | layer (12 bits) | instance (12 bits) }
  *
  * so a draw never depends on which thread made it, on the batch split, or on
- * what was drawn before. "instance" is the chip instance for programming
- * draws and 0 elsewhere. Each counter gives four 32-bit words, hence four
+ * what was drawn before. The field names are generic; what each field
+ * carries depends on the purpose: the table below enum xb_purpose is the
+ * one list of them. Each counter gives four 32-bit words, hence four
  * uniforms or four normals. Elements come in groups of 64 made from 16
  * consecutive blocks (structure of arrays, so the kernel vectorises):
  * element e of a stream lies in group g = e / 64 at j = e % 64, and
@@ -47,6 +48,60 @@ enum xb_purpose {
     XB_PURPOSE_COUNT
 };
 
+/*
+ * What the address fields carry, per purpose (also ARCHITECTURE.md §6).
+ * Terms: "layer id" is the layer's position in its net (models/layers/xb_net.c),
+ * which the engine gets as xb_xbar_params.layer (0 for xbar mvm). A pass's
+ * rows are addressed by noise/xb_noise.h's struct xb_rows: row r is sample
+ * sample0 + r % batch of vote vote0 + r / batch. The "row's sample" is the
+ * image's index in the evaluated set in evaluation, its position in the
+ * epoch's order in training; conv2d on a crossbar reads patch q of that
+ * sample as sample s·P + q (P patches per image). The vote field carries
+ * the VOTE in evaluation (inference v of a sample; the repeats are votes
+ * 0 .. R-1) and the EPOCH (from 0) in training, where every row of a pass
+ * has the same one: struct xb_rows names it `epoch` there.
+ *
+ *  NOISE    abstract noise (noise layers, LSTM gates, xb_xbar's own).
+ *           layer: layer id. instance: the pass's chip instance (device
+ *           sweeps: repeat r; hardware-aware training: its training chip;
+ *           else 0). sample, vote: the row's. step: LSTM time step, else 0.
+ *           element: the output (feature) index within the row.
+ *  READ     per-read device noise in xb_xbar_execute. layer, instance,
+ *           sample, vote, step: as NOISE. element: ti·out + o for input
+ *           tile ti and output o with an ADC (each tile's own draw),
+ *           n_ti·out + o without (one aggregated draw); 2^40 on for the
+ *           naive per-cell reference.
+ *  PROG, DRIFT, FAULT, D2D, RELAX   drawn once per chip at programming.
+ *           layer: layer id. instance: the chip instance. sample: the tile
+ *           k = to·n_ti + ti. vote, step: 0. element: 2c + s for side s
+ *           (0: G+, 1: G−) of cell c (FAULT by xb_uniform53).
+ *  WEIGHTS  initial weights: layer: layer id, element: index in the
+ *           layer's weight array, all else 0. xbar mvm's random W: layer 0,
+ *           sample: the row (output) of W, element: its column.
+ *  INPUTS   xbar mvm's random X: sample: the row of X, element: the column;
+ *           all else 0.
+ *  DATA     layer: what for (enum xb_data_stream below). EPOCH: the epoch
+ *           e as sample = e >> 16 and step = e & 0xFFFF (sample is 0 while
+ *           e < 2^16, the trainer's limit), vote 0, element i: step i of
+ *           xb_permutation. TEST and VALIDATION splits: sample 0 for which
+ *           images go where, 1 for their order, element as EPOCH.
+ *           SYNTHETIC: sample 0, vote 0: the class prototypes (uniform
+ *           element e); sample j, vote 1: image j's noise (normal element
+ *           e), test images numbered after the training ones.
+ *  DROPOUT  masks in training: layer: layer id, sample, vote (= epoch),
+ *           step: the row's; instance 0; element: feature index (uniform).
+ *  TEST     tests and benchmarks: any.
+ */
+
+/* What a DATA draw is for: its layer field. Append only, the numbers are
+ * part of every split and shuffle. */
+enum xb_data_stream {
+    XB_DATA_STREAM_EPOCH = 1,      /* the order of a training epoch */
+    XB_DATA_STREAM_TEST = 2,       /* train / test split of a set shipped whole (mnist) */
+    XB_DATA_STREAM_VALIDATION = 3, /* validation split carved from train */
+    XB_DATA_STREAM_SYNTHETIC = 4   /* the synthetic generator */
+};
+
 #define XB_RNG_MAX_LAYER 4095u
 #define XB_RNG_MAX_INSTANCE 4095u
 #define XB_RNG_MAX_VOTE 65535u
@@ -58,6 +113,8 @@ struct xb_stream {
     uint32_t ctr[3]; /* counter words 1..3 */
 };
 
+/* A stream's address; what each field carries for each purpose: the table
+ * above (the vote field carries the epoch in training). */
 struct xb_addr {
     enum xb_purpose purpose;
     uint32_t layer;    /* <= XB_RNG_MAX_LAYER */
@@ -91,6 +148,15 @@ void xb_uniform_fill(const struct xb_stream *s, uint64_t first, size_t n, float 
  * word w % 4 of block w / 4; a numbering of its own, apart from the element
  * layout above), for draws where 2^-23 is too coarse (fault rates). */
 double xb_uniform53(const struct xb_stream *s, uint64_t element);
+
+/* perm[0..n) = a uniformly random permutation of 0 .. n-1 drawn from the
+ * stream: the one shuffle of xbar (epoch orders, data splits). Fisher–Yates
+ * from the top: for i = n .. 2, swap positions i-1 and j = floor(u·i), u =
+ * xb_uniform53(s, i); so element i decides step i and the result depends on
+ * nothing but the stream and n. With 52-bit uniforms j is uniform on [0, i)
+ * up to a relative 2^-52·i, no modulo bias that matters below 2^32 items.
+ * n < 2^32 (XB_ASSERT). */
+void xb_permutation(const struct xb_stream *s, size_t n, uint32_t *perm);
 
 /* The instruction-set level the Gaussian and uniform kernels above run on
  * here, chosen at run time like every XB_CLONES function (xb_clones.h):

@@ -8,10 +8,7 @@
 
 #include "xb_error.h"
 #include "xb_fgemm.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "xb_omp.h"
 
 static void native(int ta, int tb, size_t m, size_t n, size_t k, float alpha, const float *A,
                    size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
@@ -33,19 +30,15 @@ void xb_sgemm(enum xb_gemm_impl impl, int trans_a, int trans_b, size_t m, size_t
         xb_fgemm(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-#ifdef _OPENMP
     /* OpenBLAS's OpenMP build threads a call made outside an active region
      * with omp_get_max_threads() threads: make it one (this task's ICV only,
      * restored at once). */
-    const int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+    const int nt = xb_omp_in_parallel() ? 1 : xb_omp_max_threads();
     if (nt > 1)
-        omp_set_num_threads(1);
-#endif
+        xb_omp_set_threads(1);
     native(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-#ifdef _OPENMP
     if (nt > 1)
-        omp_set_num_threads(nt);
-#endif
+        xb_omp_set_threads(nt);
 }
 
 const char *xb_gemm_impl_name(enum xb_gemm_impl impl)

@@ -7,25 +7,11 @@
 #include <math.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "xb_alloc.h"
 #include "xb_calib.h"
+#include "xb_items.h"
+#include "xb_omp.h"
 #include "xb_tile.h"
-
-/* A work item of execute is up to XB_CHUNK_ROWS rows × XB_BLOCK_COLS
- * columns, each run as one-thread sgemm calls. The sizes are fixed because
- * OpenBLAS's sums depend in the last bits on the shape of the call and on
- * its thread count (measured with 0.3.21: rows of a 17-row call differ from
- * the same rows alone; splitting N into blocks changes small-M results), so
- * a decomposition that followed the thread count would change the numbers.
- * 256 × 128 keeps one call near full speed (~105 GFLOP/s on one SkylakeX
- * core, against ~113 for 256 × 256 and ~85 for 64 × 256) while a batch of
- * 256 still gives two threads work. */
-#define XB_CHUNK_ROWS 256
-#define XB_BLOCK_COLS 128
 
 struct xb_xbar {
     struct xb_xbar_params p;
@@ -50,6 +36,7 @@ struct xb_xbar {
 
 struct workspace {
     float *xn, *xsq, *P, *V, *acc, *eps;
+    struct xb_xbar_stats st; /* this thread's converter counts of one execute */
 };
 
 /* One workspace per OpenMP thread number. */
@@ -338,14 +325,14 @@ enum xb_status xb_xbar_age(struct xb_ctx *ctx, struct xb_xbar *xb, double t)
 static void ws_alloc(struct workspace *w, const struct xb_xbar *xb)
 {
     memset(w, 0, sizeof *w);
-    w->eps = xb_aligned(xb->out > XB_BLOCK_COLS ? xb->out : XB_BLOCK_COLS, sizeof(float));
+    w->eps = xb_aligned(xb->out > XB_ITEMS_COLS ? xb->out : XB_ITEMS_COLS, sizeof(float));
     if (xb->plain)
         return;
-    w->xn = xb_aligned(XB_CHUNK_ROWS * xb->in, sizeof(float));
-    w->xsq = xb_aligned(XB_CHUNK_ROWS * xb->in, sizeof(float));
-    w->P = xb_aligned(XB_CHUNK_ROWS * XB_BLOCK_COLS, sizeof(float));
-    w->V = xb_aligned(XB_CHUNK_ROWS * XB_BLOCK_COLS, sizeof(float));
-    w->acc = xb_aligned(XB_CHUNK_ROWS * XB_BLOCK_COLS, sizeof(float));
+    w->xn = xb_aligned(XB_ITEMS_ROWS * xb->in, sizeof(float));
+    w->xsq = xb_aligned(XB_ITEMS_ROWS * xb->in, sizeof(float));
+    w->P = xb_aligned(XB_ITEMS_ROWS * XB_ITEMS_COLS, sizeof(float));
+    w->V = xb_aligned(XB_ITEMS_ROWS * XB_ITEMS_COLS, sizeof(float));
+    w->acc = xb_aligned(XB_ITEMS_ROWS * XB_ITEMS_COLS, sizeof(float));
 }
 
 static void ws_free(struct workspace *w)
@@ -358,28 +345,10 @@ static void ws_free(struct workspace *w)
     xb_free(w->eps);
 }
 
-static int max_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-static int thread_num(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 struct xb_xbar_ws *xb_xbar_ws_create(const struct xb_xbar *xb, int threads)
 {
     struct xb_xbar_ws *ws = xb_calloc(1, sizeof *ws);
-    ws->slots = threads > 0 ? threads : max_threads();
+    ws->slots = threads > 0 ? threads : xb_omp_max_threads();
     ws->w = xb_calloc((size_t)ws->slots, sizeof *ws->w);
     for (int k = 0; k < ws->slots; k++)
         ws_alloc(&ws->w[k], xb);
@@ -471,31 +440,24 @@ static void finish_block(const struct xb_xbar *xb, const float *acc, size_t r0, 
                    eps);
 }
 
-/* A work item of execute: rows [r0, r0 + m) × columns [o0, o0 + w), the
- * columns inside one output tile. Items are fixed by the shapes alone, so
- * every output is computed the same way whatever the thread count. */
-struct block {
-    size_t r0, m, o0, w, to;
-};
-
-static void plain_block(const struct xb_xbar *xb, const float *X, const struct block *b,
+static void plain_block(const struct xb_xbar *xb, const float *X, const struct xb_item *b,
                         const float *bias, float *Y, const struct xb_rows *a, float *eps)
 {
     if (bias)
         for (size_t r = 0; r < b->m; r++)
-            memcpy(Y + (b->r0 + r) * xb->out + b->o0, bias + b->o0, b->w * sizeof(float));
+            memcpy(Y + (b->r0 + r) * xb->out + b->c0, bias + b->c0, b->w * sizeof(float));
     xb_sgemm(xb->p.gemm, 0, 1, b->m, b->w, xb->in, 1.0f, X + b->r0 * xb->in, xb->in,
-             xb->W + b->o0 * xb->in, xb->in, bias ? 1.0f : 0.0f, Y + b->r0 * xb->out + b->o0,
+             xb->W + b->c0 * xb->in, xb->in, bias ? 1.0f : 0.0f, Y + b->r0 * xb->out + b->c0,
              xb->out);
     struct xb_stream ns = noise_stream(xb, a);
-    xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, b->r0, b->r0 + b->m, b->o0, b->w,
+    xb_noise_apply(xb->p.noise, (float)xb->p.sigma, &ns, a, b->r0, b->r0 + b->m, b->c0, b->w,
                    Y, xb->out, eps);
 }
 
 /* P[r, c] += sqrt(V[r, c]) * N(0,1), the normals of each row's READ stream
  * at elements first .. first + w. */
 static void add_read_noise(const struct xb_stream *rs, const struct xb_rows *a,
-                           const struct block *b, uint64_t first, const float *V, float *P,
+                           const struct xb_item *b, uint64_t first, const float *V, float *P,
                            float *eps)
 {
     for (size_t r = 0; r < b->m; r++) {
@@ -509,7 +471,7 @@ static void add_read_noise(const struct xb_stream *rs, const struct xb_rows *a,
     }
 }
 
-static void device_block(const struct xb_xbar *xb, const float *X, const struct block *b,
+static void device_block(const struct xb_xbar *xb, const float *X, const struct xb_item *b,
                          const float *bias, float *Y, const struct xb_rows *a,
                          struct workspace *w, struct xb_xbar_stats *st)
 {
@@ -521,10 +483,10 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
     if (xb->p.dac_bits > 0 || xb->dac_range > 0.0) {
         uint64_t clipped = dac_rows(xb, X, b->r0, m, w->xn);
         xn = w->xn;
-        if (b->o0 == 0)
+        if (b->c0 == 0)
             st->dac_clipped += clipped;
     }
-    if (b->o0 == 0)
+    if (b->c0 == 0)
         st->dac_values += m * in;
     const int any_read = xb->any_read;
     if (any_read)
@@ -535,22 +497,22 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
         /* Ideal ADC: one GEMM over all input tiles for the sums, one for
          * the read variances, one normal per output (exact: the tiles'
          * noises are independent Gaussians). Element n_ti * out + o. */
-        xb_sgemm(xb->p.gemm, 0, 1, m, W, in, 1.0f, xn, in, xb->gd_full + b->o0 * in, in, 0.0f,
+        xb_sgemm(xb->p.gemm, 0, 1, m, W, in, 1.0f, xn, in, xb->gd_full + b->c0 * in, in, 0.0f,
                  w->acc, W);
         if (any_read) {
-            xb_sgemm(xb->p.gemm, 0, 1, m, W, in, 1.0f, w->xsq, in, xb->s2_full + b->o0 * in, in,
+            xb_sgemm(xb->p.gemm, 0, 1, m, W, in, 1.0f, w->xsq, in, xb->s2_full + b->c0 * in, in,
                      0.0f, w->V, W);
-            add_read_noise(&rs, a, b, (uint64_t)xb->n_ti * out + b->o0, w->V, w->acc, w->eps);
+            add_read_noise(&rs, a, b, (uint64_t)xb->n_ti * out + b->c0, w->V, w->acc, w->eps);
         }
-        finish_block(xb, w->acc, b->r0, m, b->o0, W, bias, Y, a, w->eps);
+        finish_block(xb, w->acc, b->r0, m, b->c0, W, bias, Y, a, w->eps);
         return;
     }
     /* With an ADC each tile's output is noisy and quantised on its own:
      * tile ti's read-noise draw for output o is element ti * out + o. */
     memset(w->acc, 0, m * W * sizeof(float));
-    const size_t c0 = b->o0 - b->to * TC; /* first column inside the tile */
+    const size_t c0 = b->c0 - b->span * TC; /* first column inside the tile */
     for (size_t ti = 0; ti < xb->n_ti; ti++) {
-        const struct xb_tile *t = tile_at(xb, ti, b->to);
+        const struct xb_tile *t = tile_at(xb, ti, b->span);
         const size_t R = t->rows;
         xb_sgemm(xb->p.gemm, 0, 1, m, W, R, 1.0f, xn + ti * TR, in, t->gd + c0 * R, R, 0.0f,
                  w->P, W);
@@ -559,31 +521,35 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
              * s_ij sums to N(0, sum_j s_ij² x_j²) per column output. */
             xb_sgemm(xb->p.gemm, 0, 1, m, W, R, 1.0f, w->xsq + ti * TR, in, t->s2 + c0 * R, R,
                      0.0f, w->V, W);
-            add_read_noise(&rs, a, b, (uint64_t)ti * out + b->o0, w->V, w->P, w->eps);
+            add_read_noise(&rs, a, b, (uint64_t)ti * out + b->c0, w->V, w->P, w->eps);
         }
-        st->adc_clipped += adc_tile(xb, ti, b->to, w->P, m * W);
+        st->adc_clipped += adc_tile(xb, ti, b->span, w->P, m * W);
         st->adc_values += m * W;
         for (size_t k = 0; k < m * W; k++)
             w->acc[k] += w->P[k];
     }
-    finish_block(xb, w->acc, b->r0, m, b->o0, W, bias, Y, a, w->eps);
+    finish_block(xb, w->acc, b->r0, m, b->c0, W, bias, Y, a, w->eps);
 }
 
-/* The column blocks: at most XB_BLOCK_COLS wide, never across a tile edge
- * (the plain path has one "tile" as wide as the output). */
-static size_t column_blocks(const struct xb_xbar *xb, struct block *cb)
+/* One execute: its operands and its items, shared read-only by the items. */
+struct exec_job {
+    const struct xb_xbar *xb;
+    struct xb_xbar_ws *ws;
+    const float *X, *bias;
+    float *Y;
+    const struct xb_rows *addr;
+    struct xb_items g;
+};
+
+static void exec_item(void *arg, size_t k, int thread)
 {
-    size_t tw = xb->plain ? xb->out : (size_t)xb->p.tile_cols, n = 0;
-    for (size_t t0 = 0; t0 < xb->out; t0 += tw) {
-        size_t tend = t0 + tw < xb->out ? t0 + tw : xb->out;
-        for (size_t o = t0; o < tend; o += XB_BLOCK_COLS) {
-            size_t w = tend - o < XB_BLOCK_COLS ? tend - o : XB_BLOCK_COLS;
-            if (cb)
-                cb[n] = (struct block){.o0 = o, .w = w, .to = t0 / tw};
-            n++;
-        }
-    }
-    return n;
+    const struct exec_job *j = arg;
+    const struct xb_item b = xb_items_at(&j->g, k);
+    struct workspace *w = &j->ws->w[thread];
+    if (j->xb->plain)
+        plain_block(j->xb, j->X, &b, j->bias, j->Y, j->addr, w->eps);
+    else
+        device_block(j->xb, j->X, &b, j->bias, j->Y, j->addr, w, &w->st);
 }
 
 void xb_xbar_execute_ws(const struct xb_xbar *xb, struct xb_xbar_ws *ws, const float *X,
@@ -591,45 +557,23 @@ void xb_xbar_execute_ws(const struct xb_xbar *xb, struct xb_xbar_ws *ws, const f
                         struct xb_xbar_stats *stats)
 {
     XB_ASSERT(addr->batch >= 1);
-    const size_t n_chunks = (rows + XB_CHUNK_ROWS - 1) / XB_CHUNK_ROWS;
-    const size_t n_cb = column_blocks(xb, NULL);
-    struct block *cb = xb_malloc(n_cb, sizeof *cb);
-    column_blocks(xb, cb);
-    const size_t items = n_chunks * n_cb;
-    uint64_t dv = 0, dc = 0, av = 0, ac = 0;
-#pragma omp parallel default(none) shared(xb, ws, X, rows, bias, Y, addr, cb, n_cb, items) \
-    reduction(+ : dv, dc, av, ac)
-    {
-        /* A thread beyond the workspace's slots (more threads than when it
-         * was made) brings its own. */
-        int t = thread_num();
-        struct workspace own, *w = t < ws->slots ? &ws->w[t] : &own;
-        if (w == &own)
-            ws_alloc(&own, xb);
-        struct xb_xbar_stats st = {0};
-#pragma omp for schedule(static)
-        for (size_t k = 0; k < items; k++) {
-            struct block b = cb[k % n_cb];
-            b.r0 = (k / n_cb) * XB_CHUNK_ROWS;
-            b.m = rows - b.r0 < XB_CHUNK_ROWS ? rows - b.r0 : XB_CHUNK_ROWS;
-            if (xb->plain)
-                plain_block(xb, X, &b, bias, Y, addr, w->eps);
-            else
-                device_block(xb, X, &b, bias, Y, addr, w, &st);
-        }
-        if (w == &own)
-            ws_free(&own);
-        dv += st.dac_values;
-        dc += st.dac_clipped;
-        av += st.adc_values;
-        ac += st.adc_clipped;
-    }
-    xb_free(cb);
+    /* Column blocks never cross a tile edge (the plain path has one "tile"
+     * as wide as the output): each block's ADC is one tile's. */
+    struct exec_job j = {.xb = xb, .ws = ws, .X = X, .bias = bias, .Y = Y, .addr = addr,
+                         .g = xb_items_xwt(rows, xb->out,
+                                           xb->plain ? xb->out : (size_t)xb->p.tile_cols)};
+    for (int t = 0; t < ws->slots; t++)
+        memset(&ws->w[t].st, 0, sizeof ws->w[t].st);
+    /* No more threads than the workspace has slots (it may have been made
+     * when the runtime had fewer): the items, not the team, fix the numbers. */
+    xb_items_run(j.g.n, XB_ITEMS_BLOCKED, xb_omp_threads_for(ws->slots), exec_item, &j);
     if (stats) {
-        stats->dac_values += dv;
-        stats->dac_clipped += dc;
-        stats->adc_values += av;
-        stats->adc_clipped += ac;
+        for (int t = 0; t < ws->slots; t++) {
+            stats->dac_values += ws->w[t].st.dac_values;
+            stats->dac_clipped += ws->w[t].st.dac_clipped;
+            stats->adc_values += ws->w[t].st.adc_values;
+            stats->adc_clipped += ws->w[t].st.adc_clipped;
+        }
     }
 }
 

@@ -9,38 +9,7 @@
 #include <stdint.h>
 
 #include "xb_layer.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-static inline int xb_omp_max_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-static inline int xb_omp_thread_num(void)
-{
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
-/* Threads for a region whose threads index per-thread scratch made for
- * `slots` threads: never more than the scratch has, so a runtime that grew
- * its thread count after create() cannot run past it. Results never depend
- * on this number (work items are fixed by the shapes). */
-static inline int xb_omp_threads_for(int slots)
-{
-    int n = xb_omp_max_threads();
-    return n < slots ? n : slots;
-}
+#include "xb_omp.h"
 
 /* Below this many floats an element-wise loop runs in the caller's thread:
  * a parallel region (a few microseconds) costs more than it saves. Loops

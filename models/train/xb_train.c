@@ -73,20 +73,10 @@ void xb_trainer_set_sigma(struct xb_trainer *t, double sigma) { t->p.sigma = sig
 
 void xb_epoch_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm)
 {
-    /* layer 1: sim/data/xb_data.h's XB_DATA_STREAM_EPOCH. */
-    struct xb_addr a = {.purpose = XB_PURPOSE_DATA, .step = epoch & 0xFFFFu,
-                        .sample = epoch >> 16, .layer = 1};
+    struct xb_addr a = {.purpose = XB_PURPOSE_DATA, .layer = XB_DATA_STREAM_EPOCH,
+                        .sample = epoch >> 16, .step = epoch & 0xFFFFu};
     struct xb_stream s = xb_stream_at(seed, &a);
-    for (size_t i = 0; i < n; i++)
-        perm[i] = (uint32_t)i;
-    /* Fisher–Yates from the top, with 52-bit uniforms: no modulo bias that
-     * matters below 2^30 items. */
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)(xb_uniform53(&s, i) * (double)i);
-        uint32_t tmp = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = tmp;
-    }
+    xb_permutation(&s, n, perm);
 }
 
 /* Tests the exponent bits (all ones: Inf or NaN) with an integer OR,
@@ -127,7 +117,7 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
         }
         struct xb_pass pass = {.phase = XB_PHASE_TRAIN, .rows = m,
                                .addr = {.sample0 = (uint32_t)b0, .batch = (uint32_t)m,
-                                        .vote0 = epoch},
+                                        .epoch = epoch},
                                .seed = t->seed, .noise = t->p.noise, .sigma = t->p.sigma};
         if (t->p.hw_aware) {
             /* A fresh chip instance per step, from the step count. */

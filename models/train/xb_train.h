@@ -16,10 +16,11 @@
  * instance space, so evaluation (instances 0 .. 2047) never reads a chip
  * the model was trained on.
  *
- * Random addresses: sample = position in the epoch's order, vote = epoch
- * (in training the vote field carries the epoch, so every sample sees a
- * fresh draw each epoch). The epoch order is a permutation from stream
- * DATA addressed by the epoch.
+ * Random addresses (noise/xb_rng.h's table of purposes): sample = position
+ * in the epoch's order; the vote field carries the epoch (struct xb_rows's
+ * `epoch`), so every sample sees a fresh draw each epoch. The epoch order
+ * is xb_permutation of stream DATA, layer XB_DATA_STREAM_EPOCH, addressed
+ * by the epoch.
  */
 #ifndef XB_TRAIN_H
 #define XB_TRAIN_H
@@ -67,7 +68,8 @@ struct xb_optim *xb_trainer_optim(struct xb_trainer *t);
 /* sigma_train of the following epochs (one trainer serves several). */
 void xb_trainer_set_sigma(struct xb_trainer *t, double sigma);
 
-/* The seeded permutation of [0, n) for an epoch: perm[n]. */
+/* The seeded permutation of [0, n) for an epoch (epoch <= XB_RNG_MAX_VOTE,
+ * as the trainer allows): perm[n]. */
 void xb_epoch_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm);
 
 #endif

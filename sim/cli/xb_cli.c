@@ -7,11 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "xb_alloc.h"
+#include "xb_omp.h"
 #include "xb_params.h"
 
 /* getopt_long values: a subcommand option is XB_OPT_BASE + its index; the
@@ -186,11 +183,9 @@ static void finish(struct xb_cli *cli)
     };
     xb_ctx_free(cli->ctx);
     cli->ctx = xb_ctx_create(&p);
-#ifdef _OPENMP
     /* OpenBLAS's OpenMP build follows omp_get_max_threads at every call. */
     if (cli->threads > 0)
-        omp_set_num_threads(cli->threads);
-#endif
+        xb_omp_set_threads(cli->threads);
     cli->state = XB_CLI_DONE;
 }
 
@@ -444,14 +439,7 @@ int xb_cli_fail(struct xb_cli *cli, int code)
     return code;
 }
 
-int xb_cli_threads_in_use(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
+int xb_cli_threads_in_use(void) { return xb_omp_max_threads(); }
 
 const char *xb_cli_result_file(struct xb_cli *cli, int argc, char **argv)
 {

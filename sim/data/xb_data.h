@@ -27,8 +27,8 @@
  *
  * Randomness: every split, shuffle and synthetic draw comes from stream
  * XB_PURPOSE_DATA of noise/xb_rng.h, whose layer field says what the draw
- * is for (enum xb_data_stream); so a split never depends on anything but
- * its seed, the labels and the sizes.
+ * is for (enum xb_data_stream, in noise/xb_rng.h's table of purposes); so a
+ * split never depends on anything but its seed, the labels and the sizes.
  *
  * Errors name the file (or the parameter) and what was expected; nothing
  * here prints. Loaders and splits are thread-safe on distinct outputs; a
@@ -42,16 +42,7 @@
 
 #include "xb_ctx.h"
 #include "xb_data_files.h"
-
-/* What a DATA draw is for: the layer field of its xb_addr. Append only,
- * the numbers are part of every split and shuffle. */
-enum xb_data_stream {
-    XB_DATA_STREAM_EPOCH = 1,      /* per-epoch shuffles; sample = epoch >> 16,
-                                    * step = epoch & 0xFFFF (as models/train/xb_train.c) */
-    XB_DATA_STREAM_TEST = 2,       /* train / test split of a set shipped whole (mnist) */
-    XB_DATA_STREAM_VALIDATION = 3, /* validation split carved from train */
-    XB_DATA_STREAM_SYNTHETIC = 4   /* the synthetic generator */
-};
+#include "xb_rng.h"
 
 /* The seed of the fixed MNIST train / test split ("mnist" in ASCII). */
 #define XB_DATA_MNIST_SEED UINT64_C(0x6D6E697374)

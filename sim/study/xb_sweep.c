@@ -5,13 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "xb_alloc.h"
 #include "xb_eval.h"
 #include "xb_h5.h"
+#include "xb_omp.h"
 #include "xb_provenance.h"
 
 /* The state of one sigma_train model, enough to continue it exactly. */
@@ -46,15 +43,6 @@ struct xb_sweep {
     struct slot *slots;
     int n_slots;
 };
-
-static int max_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
 
 static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
 {
@@ -429,7 +417,7 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
 enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads)
 {
     if (threads <= 0)
-        threads = max_threads();
+        threads = xb_omp_max_threads();
     size_t pick[64];
     int n = 0;
     for (size_t i = 0; i < s->NT && n < threads && n < 64; i++)
@@ -501,7 +489,7 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
     if (st)
         return st;
     struct xb_h5_meta meta = {.command_line = s->command_line, .seed = s->seed,
-                              .threads = max_threads(), .files = s->data->files,
+                              .threads = xb_omp_max_threads(), .files = s->data->files,
                               .portable = s->e->portable};
     int32_t *votes = xb_malloc(s->K, sizeof *votes);
     for (size_t k = 0; k < s->K; k++)
