@@ -275,7 +275,8 @@ static void append(struct listing *l, const char *s)
     if (l->len + n + 1 > l->size) {
         size_t size = 2 * (l->len + n + 1);
         char *grown = xb_malloc(size, 1);
-        memcpy(grown, l->text, l->len);
+        if (l->len)
+            memcpy(grown, l->text, l->len);
         xb_free(l->text);
         l->text = grown;
         l->size = size;
