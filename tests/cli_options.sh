@@ -244,6 +244,7 @@ devices | --quiet   | rejects | devices --quiet                            | msg
 devices | --help    | acts    | devices --help                             | out:^usage: xbar devices
 # ---- xbar info --------------------------------------------------------------------------
 info | --show-config | acts   | info $T/syn.h5 --show-config               | out:^config \(/config\) && differs:info $T/syn.h5
+info | --datasets  | acts     | info $T/syn.h5 --datasets                  | out:^/sweep/accuracy: float64 \[.*\]; units 1; test accuracy && differs:info $T/syn.h5
 info | --seed      | rejects  | info $T/syn.h5 --seed 3                    | msg:not used by xbar info
 info | --threads   | rejects  | info $T/syn.h5 --threads 1                 | msg:not used by xbar info
 info | --quiet     | rejects  | info $T/syn.h5 --quiet                     | msg:not used by xbar info

@@ -17,7 +17,7 @@
 #include "xb_data.h"
 #include "xb_eval.h"
 #include "xb_experiment.h"
-#include "xb_h5.h"
+#include "xb_layout.h"
 #include "xb_sweep_run.h"
 
 enum { OPT_MODEL, OPT_POINT };
@@ -53,16 +53,14 @@ static const struct xb_cli_spec eval_spec = {
     .unused = eval_unused,
 };
 
-/* Reads /models/N/params into the net: the count checked before the read,
- * every value finite. */
+/* Reads the parameters of model `point` (xb_layout.h) into the net: type,
+ * rank and count checked before the read, every value finite. */
 static enum xb_status load_params(struct xb_ctx *ctx, const char *path, long point,
                                   struct xb_net *net)
 {
-    char name[64];
-    snprintf(name, sizeof name, "/models/%ld/params", point);
-    return xb_h5_read_exact(ctx, path, name, XB_H5_F32, xb_net_params(net),
-                            xb_net_n_params(net), 1,
-                            "the parameters of the experiment file's model");
+    return xb_layout_read(ctx, path, XB_DS_PARAMS, (size_t)point, xb_net_params(net),
+                          xb_net_n_params(net), 1,
+                          "the parameters of the experiment file's model");
 }
 
 static int run_eval(struct xb_cli *cli, const char *config, const char *model, long point)

@@ -9,16 +9,19 @@
 #include "xb_alloc.h"
 #include "xb_cli.h"
 #include "xb_cmd.h"
-#include "xb_h5.h"
+#include "xb_layout.h"
 #include "xb_provenance.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
-enum { OPT_SHOW_CONFIG };
+enum { OPT_SHOW_CONFIG, OPT_DATASETS };
 
 static const struct xb_cli_opt info_opts[] = {
     [OPT_SHOW_CONFIG] = {"show-config", 0, NULL, NULL, NULL,
                          "also print the resolved config the sweep ran (/config)"},
+    [OPT_DATASETS] = {"datasets", 0, NULL, NULL, NULL,
+                      "also list every group and dataset of FILE.h5: its type and shape, "
+                      "and the units and description of xbar's result layout"},
 };
 
 static const struct xb_cli_unused info_unused[] = {
@@ -55,12 +58,16 @@ int xb_cmd_info(int argc, char **argv)
 {
     struct xb_cli cli;
     struct xb_sweep_result r;
-    int show_config = 0;
+    int show_config = 0, datasets = 0;
+    char *listing = NULL;
 
     xb_cli_init(&cli, &info_spec, argc, argv);
-    for (int i; (i = xb_cli_next(&cli)) >= 0;)
+    for (int i; (i = xb_cli_next(&cli)) >= 0;) {
         if (i == OPT_SHOW_CONFIG)
             show_config = 1;
+        else if (i == OPT_DATASETS)
+            datasets = 1;
+    }
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
     const char *file = xb_cli_result_file(&cli, argc, argv);
@@ -71,8 +78,11 @@ int xb_cmd_info(int argc, char **argv)
     if (xb_provenance_read(cli.ctx, file, &prov) != XB_OK)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     /* Tables for a sweep; a model of `xbar train` has none. */
-    int sweep = xb_h5_exists(file, XB_SWEEP_GROUP) && !xb_sweep_is_model(file);
-    if (sweep && xb_sweep_read(cli.ctx, file, &r) != XB_OK) {
+    int sweep = xb_layout_exists(file, XB_DS_SWEEP, 0) && !xb_sweep_is_model(file);
+    if ((sweep && xb_sweep_read(cli.ctx, file, &r) != XB_OK) ||
+        (datasets && xb_layout_list(cli.ctx, file, &listing) != XB_OK)) {
+        if (sweep)
+            xb_sweep_result_free(&r);
         xb_provenance_free(&prov);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
@@ -86,9 +96,13 @@ int xb_cmd_info(int argc, char **argv)
         printf("\n%s", text);
         xb_free(text);
         if (show_config)
-            printf("\nconfig (%s)\n%s%s", XB_SWEEP_CONFIG, r.config,
+            printf("\nconfig (%s)\n%s%s", xb_layout_row(XB_DS_CONFIG)->path, r.config,
                    r.config[0] && r.config[strlen(r.config) - 1] != '\n' ? "\n" : "");
         xb_sweep_result_free(&r);
+    }
+    if (listing) {
+        printf("\ndatasets (path: type [shape]; units; description)\n%s", listing);
+        xb_free(listing);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         xb_error(cli.ctx, XB_EIO, "cannot write the summary to stdout");

@@ -121,12 +121,14 @@ int xb_h5_exists(const char *path, const char *name);
 
 /* Reads dataset name of the file at path into dst[n], converted to type,
  * after checking (before reading) that it holds exactly n values of the
- * type's class (float or integer) in any shape; with finite, float values
- * must also be finite. Errors name the file, the dataset and `what` the
- * values are ("not made by this config?"). */
+ * type's class (float or integer) in rank dimensions (rank < 0: any); with
+ * finite, float values must also be finite. Errors name the file, the
+ * dataset and `what` was expected ("float32 [n_params]; not made by this
+ * config?"). Result files are read through xb_layout.h, which fills in
+ * type, rank and what from its table. */
 enum xb_status xb_h5_read_exact(struct xb_ctx *ctx, const char *path, const char *name,
-                                enum xb_h5_type type, void *dst, size_t n, int finite,
-                                const char *what);
+                                enum xb_h5_type type, int rank, void *dst, size_t n,
+                                int finite, const char *what);
 
 /* Reads a scalar string dataset, fixed- or variable-length (e.g. /config); *text
  * freed with xb_free. */

@@ -1,6 +1,7 @@
 /*
- * xb_h5_impl.h — what xb_h5.c shares with the other writers of result files
- * (xb_provenance_h5.c). Private to sim/; not part of xb_h5.h.
+ * xb_h5_impl.h — what xb_h5.c (writing) shares with xb_h5_read.c (reading)
+ * and the other writers and readers of result files (xb_provenance_h5.c,
+ * xb_layout.c, xb_sweep_layout.c). Private to sim/; not part of xb_h5.h.
  */
 #ifndef XB_H5_IMPL_H
 #define XB_H5_IMPL_H
@@ -15,6 +16,10 @@ struct xb_h5_file {
     char *target; /* where it goes: path, or the file a symlink at path names */
     char *tmp;    /* where the writes go */
 };
+
+/* The file and native memory types of an array element, and its size. */
+void xb_h5_types(enum xb_h5_type type, hid_t *file_type, hid_t *mem_type);
+size_t xb_h5_type_size(enum xb_h5_type type);
 
 /* Switches off HDF5's printing of its error stack (a library must not print). */
 void xb_h5_quiet(void);

@@ -12,10 +12,12 @@
 
 #include "xb_alloc.h"
 #include "xb_h5_impl.h"
+#include "xb_layout.h"
 #include "xb_limits.h"
 #include "xb_provenance.h"
 
-#define DATA_FILES "/data_files"
+/* Its path, units and description: the layout table (xb_layout.h). */
+#define DATA_FILES (xb_layout_row(XB_DS_DATA_FILES)->path)
 
 /* A row of /data_files: the path as a fixed-length string of plen bytes
  * (the longest path + its nul: no variable-length strings, whose global
@@ -94,9 +96,8 @@ static herr_t write_files(hid_t fid, const struct xb_data_files *files)
     hid_t d = H5Dcreate2(fid, DATA_FILES, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) : 0;
     if (rc >= 0)
-        rc = xb_h5_describe(d, "path, bytes, hex",
-                            "every data file the run read: its path as given, its size and "
-                            "the SHA-256 of its bytes on disk (sha256sum), sorted by path");
+        rc = xb_h5_describe(d, xb_layout_row(XB_DS_DATA_FILES)->units,
+                            xb_layout_row(XB_DS_DATA_FILES)->description);
     if (d >= 0)
         H5Dclose(d);
     H5Sclose(s);
@@ -190,7 +191,7 @@ static enum xb_status read_files(struct xb_ctx *ctx, const char *path, hid_t fid
     hid_t s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
     const size_t plen = d >= 0 ? stored_plen(d) : 0;
     hssize_t n = s >= 0 && plen > 0 && plen <= XB_DATA_FILES_MAX_PATH &&
-                         H5Sget_simple_extent_ndims(s) == 1
+                         H5Sget_simple_extent_ndims(s) == xb_layout_row(XB_DS_DATA_FILES)->rank
                      ? H5Sget_simple_extent_npoints(s)
                      : -1;
     if (n > (hssize_t)XB_DATA_FILES_MAX)

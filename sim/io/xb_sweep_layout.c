@@ -9,6 +9,7 @@
 #include "xb_alloc.h"
 #include "xb_h5_impl.h"
 #include "xb_experiment.h"
+#include "xb_layout.h"
 #include "xb_limits.h"
 
 /* A grid beyond XB_MAX_H5_ELEMENTS (xb_limits.h) is not a sweep anyone
@@ -19,9 +20,10 @@
 
 /* ---- arrays ------------------------------------------------------------- */
 
-/* What one dataset must be. */
+/* What one dataset must be: its row of the layout (xb_layout.h), and what
+ * the row does not say. */
 struct array_spec {
-    const char *name;       /* XB_SWEEP_... */
+    const char *name;       /* the row's path */
     const char *type;       /* for messages: "float64" */
     H5T_class_t cls;        /* H5T_FLOAT or H5T_INTEGER */
     hid_t mem;              /* native memory type */
@@ -33,6 +35,17 @@ struct array_spec {
                              * XB_EXP_MAX_REPEATS repeats and votes), checked before
                              * anything is allocated */
 };
+
+static struct array_spec spec_of(enum xb_ds id, hsize_t most)
+{
+    const struct xb_layout_row *r = xb_layout_row(id);
+    hid_t file_type, mem;
+    xb_h5_types(r->type, &file_type, &mem);
+    return (struct array_spec){r->path, xb_layout_type_name(r),
+                               r->type == XB_H5_F32 || r->type == XB_H5_F64 ? H5T_FLOAT
+                                                                            : H5T_INTEGER,
+                               mem, xb_h5_type_size(r->type), r->rank, r->shape, most};
+}
 
 /* "[3 x 6 x 5]" */
 static void format_dims(char *buf, size_t size, const hsize_t *dims, int rank)
@@ -136,7 +149,7 @@ done:
 static enum xb_status check_sigmas(struct xb_ctx *ctx, const char *path, const char *name,
                                    const double *x, size_t n)
 {
-    int is_t = !strcmp(name, XB_SWEEP_T_TEST);
+    int is_t = !strcmp(name, xb_layout_row(XB_DS_T_TEST)->path);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]) || x[i] < 0)
             return xb_error(ctx, isfinite(x[i]) ? XB_ERANGE : XB_ENUMERIC,
@@ -160,7 +173,8 @@ static enum xb_status check_accuracy(struct xb_ctx *ctx, const struct xb_sweep_r
                 if (isnan(v))
                     return xb_error(ctx, XB_ENUMERIC, "%s: %s[%zu, %zu, %zu] is NaN but "
                                     "%s[%zu, %zu] = 1; expected a fraction in [0, 1] at a "
-                                    "done point", s->path, name, i, j, k, XB_SWEEP_DONE, i, j);
+                                    "done point", s->path, name, i, j, k,
+                                    xb_layout_row(XB_DS_DONE)->path, i, j);
                 if (!(v >= 0 && v <= 1))
                     return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu, %zu] is %g; expected a "
                                     "fraction in [0, 1] (or NaN where not done)", s->path,
@@ -171,10 +185,11 @@ static enum xb_status check_accuracy(struct xb_ctx *ctx, const struct xb_sweep_r
 
 static enum xb_status check_values(struct xb_ctx *ctx, const struct xb_sweep_result *s)
 {
-    enum xb_status st = check_sigmas(ctx, s->path, XB_SWEEP_SIGMA_TRAIN, s->sigma_train,
-                                     s->n_train);
+    enum xb_status st = check_sigmas(ctx, s->path, xb_layout_row(XB_DS_SIGMA_TRAIN)->path,
+                                     s->sigma_train, s->n_train);
     if (st == XB_OK)
-        st = check_sigmas(ctx, s->path, s->test_is_t ? XB_SWEEP_T_TEST : XB_SWEEP_SIGMA_TEST,
+        st = check_sigmas(ctx, s->path,
+                          xb_layout_row(s->test_is_t ? XB_DS_T_TEST : XB_DS_SIGMA_TEST)->path,
                           s->sigma_test, s->n_test);
     if (st != XB_OK)
         return st;
@@ -182,14 +197,17 @@ static enum xb_status check_values(struct xb_ctx *ctx, const struct xb_sweep_res
     for (size_t k = 0; k < s->n_votes; k++)
         if (s->votes[k] < 1 || (k > 0 && s->votes[k] <= s->votes[k - 1]))
             return xb_error(ctx, XB_ERANGE, "%s: %s[%zu] is %d; expected increasing vote "
-                            "counts >= 1", s->path, XB_SWEEP_VOTES, k, (int)s->votes[k]);
+                            "counts >= 1", s->path, xb_layout_row(XB_DS_VOTES)->path, k, (int)s->votes[k]);
     for (size_t i = 0; i < s->n_train * s->n_test; i++)
         if (s->done[i] > 1)
             return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu] is %d; expected 0 or 1", s->path,
-                            XB_SWEEP_DONE, i / s->n_test, i % s->n_test, (int)s->done[i]);
-    st = check_accuracy(ctx, s, XB_SWEEP_ACCURACY, s->accuracy, s->n_repeat);
+                            xb_layout_row(XB_DS_DONE)->path, i / s->n_test, i % s->n_test,
+                            (int)s->done[i]);
+    st = check_accuracy(ctx, s, xb_layout_row(XB_DS_ACCURACY)->path, s->accuracy,
+                        s->n_repeat);
     if (st == XB_OK && s->n_votes)
-        st = check_accuracy(ctx, s, XB_SWEEP_ACCURACY_VOTE, s->accuracy_vote, s->n_votes);
+        st = check_accuracy(ctx, s, xb_layout_row(XB_DS_ACCURACY_VOTE)->path,
+                            s->accuracy_vote, s->n_votes);
     return st;
 }
 
@@ -199,25 +217,20 @@ static const hsize_t ANY = (hsize_t)-1;
 
 static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_result *s)
 {
-    const struct array_spec f64 = {NULL, "float64", H5T_FLOAT, H5T_NATIVE_DOUBLE,
-                                   sizeof(double), 1, NULL, XB_EXP_MAX_GRID};
     struct array_spec a;
     hsize_t want[XB_SWEEP_MAX_RANK], got[XB_SWEEP_MAX_RANK];
     void *p;
     enum xb_status st;
     const char *path = s->path;
 
-    a = f64;
-    a.name = XB_SWEEP_SIGMA_TRAIN;
-    a.dims = "[n_train]";
+    a = spec_of(XB_DS_SIGMA_TRAIN, XB_EXP_MAX_GRID);
     want[0] = ANY;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
     s->sigma_train = p;
     s->n_train = (size_t)got[0];
 
-    a.name = s->test_is_t ? XB_SWEEP_T_TEST : XB_SWEEP_SIGMA_TEST;
-    a.dims = "[n_test]";
+    a = spec_of(s->test_is_t ? XB_DS_T_TEST : XB_DS_SIGMA_TEST, XB_EXP_MAX_GRID);
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
     s->sigma_test = p;
@@ -227,34 +240,27 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
                         "%s); expected at least one of each", path, s->n_train, s->n_test,
                         s->test_is_t ? "t_test" : "sigma_test");
 
-    a.name = XB_SWEEP_SNR_DB;
-    a.dims = "[n_test]";
+    a = spec_of(XB_DS_SNR_DB, XB_EXP_MAX_GRID);
     want[0] = s->n_test;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
     s->snr_db = p;
 
-    a = (struct array_spec){XB_SWEEP_VOTES, "int32", H5T_INTEGER, H5T_NATIVE_INT32,
-                            sizeof(int32_t), 1, "[n_votes]", XB_EXP_MAX_REPEATS};
+    a = spec_of(XB_DS_VOTES, XB_EXP_MAX_REPEATS);
     want[0] = ANY;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
     s->votes = p;
     s->n_votes = (size_t)got[0];
 
-    a = (struct array_spec){XB_SWEEP_DONE, "uint8", H5T_INTEGER, H5T_NATIVE_UINT8,
-                            sizeof(uint8_t), 2, "[n_train x n_test]", XB_EXP_MAX_GRID};
+    a = spec_of(XB_DS_DONE, XB_EXP_MAX_GRID);
     want[0] = s->n_train;
     want[1] = s->n_test;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
     s->done = p;
 
-    a = f64;
-    a.name = XB_SWEEP_ACCURACY;
-    a.rank = 3;
-    a.dims = "[n_train x n_test x n_repeat]";
-    a.most = XB_EXP_MAX_REPEATS;
+    a = spec_of(XB_DS_ACCURACY, XB_EXP_MAX_REPEATS);
     want[2] = ANY;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
@@ -262,10 +268,9 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     s->n_repeat = (size_t)got[2];
     if (s->n_repeat == 0)
         return xb_error(ctx, XB_ESHAPE, "%s: %s has no repeats; expected n_repeat >= 1", path,
-                        XB_SWEEP_ACCURACY);
+                        a.name);
 
-    a.name = XB_SWEEP_ACCURACY_VOTE;
-    a.dims = "[n_train x n_test x n_votes]";
+    a = spec_of(XB_DS_ACCURACY_VOTE, XB_EXP_MAX_REPEATS);
     want[2] = s->n_votes;
     if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
         return st;
@@ -285,13 +290,14 @@ static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_s
     enum xb_status st;
     uint64_t seed;
     int32_t threads;
-    if ((st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_XBAR_VERSION,
+    const char *root = "/"; /* the root group: not a dataset of the layout */
+    if ((st = xb_h5_read_attr_string(ctx, path, fid, root, XB_SWEEP_ATTR_XBAR_VERSION,
                                      &s->xbar_version)) != XB_OK ||
-        (st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_GIT_COMMIT,
+        (st = xb_h5_read_attr_string(ctx, path, fid, root, XB_SWEEP_ATTR_GIT_COMMIT,
                                      &s->git_commit)) != XB_OK ||
-        (st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_CREATED,
+        (st = xb_h5_read_attr_string(ctx, path, fid, root, XB_SWEEP_ATTR_CREATED,
                                      &s->created)) != XB_OK ||
-        (st = xb_h5_read_attr_string(ctx, path, fid, "/", XB_SWEEP_ATTR_COMMAND_LINE,
+        (st = xb_h5_read_attr_string(ctx, path, fid, root, XB_SWEEP_ATTR_COMMAND_LINE,
                                      &s->command_line)) != XB_OK ||
         (st = xb_h5_read_attr_integer(ctx, path, fid, XB_SWEEP_ATTR_SEED, H5T_NATIVE_UINT64,
                                       &seed)) != XB_OK ||
@@ -301,40 +307,42 @@ static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_s
     s->seed = seed;
     s->threads = (int)threads;
 
-    if (H5Lexists(fid, XB_SWEEP_CONFIG, H5P_DEFAULT) <= 0)
+    const char *config = xb_layout_row(XB_DS_CONFIG)->path;
+    const char *group = xb_layout_row(XB_DS_SWEEP)->path;
+    if (H5Lexists(fid, config, H5P_DEFAULT) <= 0)
         return xb_error(ctx, XB_ENOTFOUND, "%s: no dataset %s (expected the resolved config "
-                        "as a scalar string)", path, XB_SWEEP_CONFIG);
-    hid_t d = H5Dopen2(fid, XB_SWEEP_CONFIG, H5P_DEFAULT);
+                        "as a scalar string)", path, config);
+    hid_t d = H5Dopen2(fid, config, H5P_DEFAULT);
     int ok = d >= 0 && xb_h5_read_string(d, 0, &s->config);
     if (d >= 0)
         H5Dclose(d);
     if (!ok)
         return xb_error(ctx, XB_EFORMAT, "%s: %s is not a scalar string dataset (expected the "
-                        "resolved config text)", path, XB_SWEEP_CONFIG);
+                        "resolved config text)", path, config);
 
-    hid_t g = H5Lexists(fid, XB_SWEEP_GROUP, H5P_DEFAULT) > 0
-                  ? H5Gopen2(fid, XB_SWEEP_GROUP, H5P_DEFAULT)
+    hid_t g = H5Lexists(fid, group, H5P_DEFAULT) > 0
+                  ? H5Gopen2(fid, group, H5P_DEFAULT)
                   : H5I_INVALID_HID;
     if (g >= 0)
         H5Gclose(g);
     else
         return xb_error(ctx, XB_ENOTFOUND, "%s: no group %s; expected a sweep result file "
-                        "(xbar sweep)", path, XB_SWEEP_GROUP);
-    if ((st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP,
+                        "(xbar sweep)", path, group);
+    if ((st = xb_h5_read_attr_string(ctx, path, fid, group,
                                      XB_SWEEP_ATTR_NOISE_MODEL, &s->noise_model)) != XB_OK ||
-        (st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_DATASET,
+        (st = xb_h5_read_attr_string(ctx, path, fid, group, XB_SWEEP_ATTR_DATASET,
                                      &s->dataset)) != XB_OK ||
-        (st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_MODEL,
+        (st = xb_h5_read_attr_string(ctx, path, fid, group, XB_SWEEP_ATTR_MODEL,
                                      &s->model)) != XB_OK)
         return st;
     /* Files from before device sweeps have no test_axis: sigma_test. */
-    if (H5Aexists_by_name(fid, XB_SWEEP_GROUP, XB_SWEEP_ATTR_TEST_AXIS, H5P_DEFAULT) > 0) {
-        if ((st = xb_h5_read_attr_string(ctx, path, fid, XB_SWEEP_GROUP,
+    if (H5Aexists_by_name(fid, group, XB_SWEEP_ATTR_TEST_AXIS, H5P_DEFAULT) > 0) {
+        if ((st = xb_h5_read_attr_string(ctx, path, fid, group,
                                          XB_SWEEP_ATTR_TEST_AXIS, &s->test_axis)) != XB_OK)
             return st;
         if (strcmp(s->test_axis, XB_SWEEP_AXIS_SIGMA) && strcmp(s->test_axis, XB_SWEEP_AXIS_T))
             return xb_error(ctx, XB_EFORMAT, "%s: attribute '%s' of %s is \"%s\"; expected "
-                            "\"%s\" or \"%s\"", path, XB_SWEEP_ATTR_TEST_AXIS, XB_SWEEP_GROUP,
+                            "\"%s\" or \"%s\"", path, XB_SWEEP_ATTR_TEST_AXIS, group,
                             s->test_axis, XB_SWEEP_AXIS_SIGMA, XB_SWEEP_AXIS_T);
     } else {
         s->test_axis = xb_strdup(XB_SWEEP_AXIS_SIGMA);
@@ -371,9 +379,10 @@ int xb_sweep_is_model(const char *path)
     if (fid < 0)
         return 0;
     int model = 0;
-    const char *axes[] = {XB_SWEEP_SIGMA_TEST, XB_SWEEP_T_TEST};
+    const char *axes[] = {xb_layout_row(XB_DS_SIGMA_TEST)->path,
+                          xb_layout_row(XB_DS_T_TEST)->path};
     for (int k = 0; k < 2 && !model; k++) {
-        if (H5Lexists(fid, XB_SWEEP_GROUP, H5P_DEFAULT) <= 0 ||
+        if (H5Lexists(fid, xb_layout_row(XB_DS_SWEEP)->path, H5P_DEFAULT) <= 0 ||
             H5Lexists(fid, axes[k], H5P_DEFAULT) <= 0)
             continue;
         hid_t d = H5Dopen2(fid, axes[k], H5P_DEFAULT);

@@ -1,58 +1,36 @@
 /*
- * xb_sweep_layout.h — the layout of a sweep result file (ARCHITECTURE.md §8),
- * as a contract between the writer (`xbar sweep`, `xbar run`) and the
- * readers (`xbar info`, `xbar plot`, h5py, MATLAB), and the reader.
+ * xb_sweep_layout.h — the reader of a sweep result file (`xbar info`,
+ * `xbar plot`), and the names of its attributes. The paths, types, ranks,
+ * shapes, units and descriptions of its groups and datasets are rows of
+ * the one table of sim/io/xb_layout.c (xb_layout.h; sim/README.md "Result
+ * files" prints it), which the writer (sim/study/xb_sweep.c) and this reader
+ * both use (ARCHITECTURE.md §8).
  *
- * One HDF5 file per sweep of σ_train × σ_test (paper 001 §3):
- *
- *   /                       attributes: xbar_version, git_commit, created
- *                           (strings), seed (uint64), threads (int32),
- *                           command_line (string), and the rest of the
- *                           provenance (portable, blas_kernel, ...: the
- *                           table of sim/io/xb_provenance.c) — xb_h5_write_meta
- *   /data_files             {path, size, sha256} per data file read
- *                           (xb_provenance.h); not read by xb_sweep_read
- *   /config                 scalar string: the resolved config text
- *   /sweep                  group; string attributes noise_model ("add" |
- *                           "mult" | a device preset name), dataset, model,
- *                           test_axis ("sigma_test" | "t"; absent in files
- *                           older than device sweeps: "sigma_test")
- *   /sweep/sigma_train      float64 [n_train]   σ of the noise injected in
- *                           training (relative to the signal for mult)
- *   /sweep/sigma_test       float64 [n_test]    σ of the inference noise
- *                           (test_axis "sigma_test" only)
- *   /sweep/t_test           float64 [n_test]    read times after programming,
- *                           s (test_axis "t", device mode, instead of
- *                           sigma_test: every model programmed onto
- *                           n_repeat chip instances and read at each t)
- *   /sweep/snr_db           float64 [n_test]    SNR of each σ_test in dB:
- *                           mult -20 log10 σ_test (+inf at σ_test = 0),
- *                           add the measured SNR, NaN where not known
- *                           (always NaN in device mode)
- *   /sweep/votes            int32   [n_votes]   K = 1..K_max, increasing
- *   /sweep/accuracy         float64 [n_train, n_test, n_repeat]  without
- *                           voting, each repeat an independent noisy
- *                           evaluation; fraction in [0, 1]
- *   /sweep/accuracy_vote    float64 [n_train, n_test, n_votes]   majority of
- *                           votes[k] noisy inferences; fraction in [0, 1]
- *   /sweep/done             uint8   [n_train, n_test]  1 = point complete
+ * One HDF5 file per sweep of sigma_train × test axis (paper 001 §3): the
+ * root's attributes are the provenance (xb_provenance.h; xb_h5_write_meta);
+ * /sweep has the string attributes below; /sweep/sigma_train [n_train],
+ * the test axis /sweep/sigma_test [n_test] (test_axis "sigma_test", absent
+ * in files older than device sweeps) or /sweep/t_test [n_test] in seconds
+ * (test_axis "t", device mode: every model programmed onto n_repeat chip
+ * instances and read at each t), /sweep/snr_db [n_test], /sweep/votes
+ * [n_votes] (K = 1..K_max), /sweep/accuracy [n_train, n_test, n_repeat],
+ * /sweep/accuracy_vote [n_train, n_test, n_votes], /sweep/done [n_train,
+ * n_test]; /models/{point}/... and /train/{point}/... hold each model,
+ * its checkpoint and learning curves (the reader ignores them).
  *
  * Arrays are C order (the last index varies fastest), so accuracy[i, j, r]
- * is element (i * n_test + j) * n_repeat + r. Every dataset carries string
- * attributes `units` and `description` (XB_SWEEP_*_UNITS and _DESC below).
- * Points not done hold NaN in accuracy and accuracy_vote (the file is
- * rewritten as points finish; --resume skips the done ones). Other groups
- * (/train/<point>/..., /models/<point>/...) may be present; the reader
- * ignores them. Names are absolute paths, usable with H5Dopen2 as they are.
+ * is element (i * n_test + j) * n_repeat + r. Points not done hold NaN in
+ * accuracy and accuracy_vote (the file is rewritten as points finish;
+ * --resume skips the done ones).
  *
- * The reader checks everything the layout promises: presence, rank,
- * shape, type class, σ ≥ 0 and finite, votes ≥ 1 and increasing, done 0
- * or 1, accuracies in [0, 1] and not NaN where done (snr_db may be any
- * value). Units and descriptions are
- * not required to read a file. Errors (XB_EIO, XB_EFORMAT, XB_ENOTFOUND,
- * XB_ESHAPE, XB_ERANGE, XB_ENUMERIC) name the file, the dataset or
- * attribute, and what was expected. HDF5 is not thread-safe in Debian's
- * build: call from one thread, outside OpenMP regions.
+ * The reader checks everything the layout promises: presence, rank (the
+ * table's), shape, type class, sigma >= 0 and finite, votes >= 1 and
+ * increasing, done 0 or 1, accuracies in [0, 1] and not NaN where done
+ * (snr_db may be any value). Units and descriptions are not required to
+ * read a file. Errors (XB_EIO, XB_EFORMAT, XB_ENOTFOUND, XB_ESHAPE,
+ * XB_ERANGE, XB_ENUMERIC) name the file, the dataset or attribute, and
+ * what was expected. HDF5 is not thread-safe in Debian's build: call from
+ * one thread, outside OpenMP regions.
  */
 #ifndef XB_SWEEP_LAYOUT_H
 #define XB_SWEEP_LAYOUT_H
@@ -62,19 +40,6 @@
 
 #include "xb_ctx.h"
 
-/* ---- names -------------------------------------------------------------- */
-
-#define XB_SWEEP_CONFIG        "/config"
-#define XB_SWEEP_GROUP         "/sweep"
-#define XB_SWEEP_SIGMA_TRAIN   "/sweep/sigma_train"
-#define XB_SWEEP_SIGMA_TEST    "/sweep/sigma_test"
-#define XB_SWEEP_T_TEST        "/sweep/t_test"
-#define XB_SWEEP_SNR_DB        "/sweep/snr_db"
-#define XB_SWEEP_VOTES         "/sweep/votes"
-#define XB_SWEEP_ACCURACY      "/sweep/accuracy"
-#define XB_SWEEP_ACCURACY_VOTE "/sweep/accuracy_vote"
-#define XB_SWEEP_DONE          "/sweep/done"
-
 /* Attributes of /sweep (strings). */
 #define XB_SWEEP_ATTR_NOISE_MODEL "noise_model"
 #define XB_SWEEP_ATTR_DATASET     "dataset"
@@ -82,6 +47,9 @@
 #define XB_SWEEP_ATTR_TEST_AXIS   "test_axis"
 #define XB_SWEEP_AXIS_SIGMA       "sigma_test"
 #define XB_SWEEP_AXIS_T           "t"
+
+/* Attribute of /models/{point} (string, %.17g): its sigma_train. */
+#define XB_SWEEP_ATTR_SIGMA_TRAIN "sigma_train"
 
 /* Attributes of / (written by xb_h5_write_meta). */
 #define XB_SWEEP_ATTR_XBAR_VERSION "xbar_version"
@@ -94,34 +62,6 @@
 /* Attributes of every dataset (strings). */
 #define XB_SWEEP_ATTR_UNITS       "units"
 #define XB_SWEEP_ATTR_DESCRIPTION "description"
-
-/* Units and descriptions every writer uses, so files agree. "1" is
- * dimensionless. */
-#define XB_SWEEP_CONFIG_UNITS        ""
-#define XB_SWEEP_CONFIG_DESC         "the resolved configuration (libconfig text) the sweep ran"
-/* sigma_train and sigma_test: relative (dimensionless) for mult and the
- * device presets, in the units of the layer outputs for add. */
-#define XB_SWEEP_SIGMA_UNITS_MULT    "1"
-#define XB_SWEEP_SIGMA_UNITS_ADD     "activation units"
-#define XB_SWEEP_SIGMA_TRAIN_DESC    "std of the noise injected in training (relative to the " \
-                                     "signal for mult, absolute for add)"
-#define XB_SWEEP_SIGMA_TEST_DESC     "std of the inference noise (relative to the signal for " \
-                                     "mult, absolute for add)"
-#define XB_SWEEP_SNR_DB_UNITS        "dB"
-#define XB_SWEEP_SNR_DB_DESC         "signal-to-noise ratio at each sigma_test: -20 log10 " \
-                                     "sigma_test for mult (+inf at 0), measured for add " \
-                                     "(NaN where not known)"
-#define XB_SWEEP_VOTES_UNITS         "1"
-#define XB_SWEEP_VOTES_DESC          "numbers of noisy inferences K in the majority vote, 1..K_max"
-#define XB_SWEEP_ACCURACY_UNITS      "1"
-#define XB_SWEEP_ACCURACY_DESC       "test accuracy without voting [sigma_train, sigma_test, " \
-                                     "repeat], fraction in [0, 1]; NaN where not done"
-#define XB_SWEEP_ACCURACY_VOTE_UNITS "1"
-#define XB_SWEEP_ACCURACY_VOTE_DESC  "test accuracy of the majority of K noisy inferences " \
-                                     "[sigma_train, sigma_test, K], fraction in [0, 1]; NaN " \
-                                     "where not done"
-#define XB_SWEEP_DONE_UNITS          "1"
-#define XB_SWEEP_DONE_DESC           "1 where the point [sigma_train, sigma_test] is complete"
 
 /* ---- the reader ---------------------------------------------------------- */
 
@@ -137,7 +77,7 @@ struct xb_sweep_result {
     uint64_t seed;
     int threads;
     char *command_line;
-    char *config;         /* /config */
+    char *config;         /* the resolved config text */
     /* /sweep attributes */
     char *noise_model;    /* "add", "mult" or a device preset */
     char *dataset;
@@ -148,7 +88,7 @@ struct xb_sweep_result {
     size_t n_train, n_test, n_repeat, n_votes;
     double *sigma_train;   /* [n_train] */
     double *sigma_test;    /* [n_test]: the test axis, sigma_test, or the read times
-                              t [s] from /sweep/t_test when test_is_t */
+                              t [s] (t_test) when test_is_t */
     double *snr_db;        /* [n_test], dB; +inf at sigma 0, NaN if not known */
     int32_t *votes;        /* [n_votes] */
     double *accuracy;      /* [n_train][n_test][n_repeat], fraction */

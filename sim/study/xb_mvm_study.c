@@ -13,6 +13,7 @@
 
 #include "xb_alloc.h"
 #include "xb_gemm.h"
+#include "xb_layout.h"
 #include "xb_noise.h"
 #include "xb_rng.h"
 #include "xb_xbar.h"
@@ -77,7 +78,7 @@ enum xb_status xb_mvm_load(struct xb_ctx *ctx, struct xb_mvm_study *s, float **W
 
     if (s->weights) {
         snprintf(origin, sizeof origin, "--weights %s", s->weights);
-        st = xb_h5_read_matrix(ctx, s->weights, "/W", origin, "[out x in]", &s->files, W,
+        st = xb_h5_read_matrix(ctx, s->weights, xb_layout_row(XB_DS_W)->path, origin, "[out x in]", &s->files, W,
                                &r, &c);
         if (st == XB_OK)
             st = agree(ctx, s->rows, r, "--rows", "rows (outputs)", s->weights);
@@ -101,7 +102,7 @@ enum xb_status xb_mvm_load(struct xb_ctx *ctx, struct xb_mvm_study *s, float **W
 
     if (s->inputs) {
         snprintf(origin, sizeof origin, "--inputs %s", s->inputs);
-        st = xb_h5_read_matrix(ctx, s->inputs, "/X", origin, "[batch x in]", &s->files, X,
+        st = xb_h5_read_matrix(ctx, s->inputs, xb_layout_row(XB_DS_X)->path, origin, "[batch x in]", &s->files, X,
                                &r, &c);
         if (st == XB_OK && c != s->cols)
             st = xb_error(ctx, XB_ESHAPE,
@@ -299,25 +300,20 @@ enum xb_status xb_mvm_write(struct xb_ctx *ctx, const char *path,
     char *config = xb_config_text(&s->cfg);
     st = xb_h5_write_meta(ctx, f, meta);
     if (st == XB_OK)
-        st = xb_h5_write_text(ctx, f, "config", config,
-                              "resolved device and engine configuration (libconfig syntax; "
-                              "xbar mvm --config accepts it)");
+        st = xb_layout_write_text(ctx, f, XB_DS_MVM_CONFIG, config);
+    const size_t wd[2] = {s->rows, s->cols}, xd[2] = {s->batch, s->cols},
+                 yd[2] = {s->batch, s->rows};
     if (st == XB_OK)
-        st = xb_h5_write_matrix(ctx, f, "W", W, s->rows, s->cols, "1",
-                                "weight matrix W [out x in], weight units");
+        st = xb_layout_write(ctx, f, XB_DS_W, 0, W, wd, 0);
     if (st == XB_OK)
-        st = xb_h5_write_matrix(ctx, f, "X", X, s->batch, s->cols, "1",
-                                "input batch X [batch x in], input units");
+        st = xb_layout_write(ctx, f, XB_DS_X, 0, X, xd, 0);
     if (st == XB_OK)
-        st = xb_h5_write_matrix(ctx, f, "Y_ideal", r->Y_ideal, s->batch, s->rows, "1",
-                                "ideal product X W^T [batch x out] (float32 GEMM), weight x "
-                                "input units");
+        st = xb_layout_write(ctx, f, XB_DS_Y_IDEAL, 0, r->Y_ideal, yd, 0);
     if (st == XB_OK)
-        st = xb_h5_write_matrix(ctx, f, "Y", r->Y, s->batch, s->rows, "1",
-                                "crossbar product [batch x out], weight x input units");
+        st = xb_layout_write(ctx, f, XB_DS_Y, 0, r->Y, yd, 0);
     if (st == XB_OK) {
         size_t n = xb_mvm_figures(s, meta->seed, r, figs);
-        st = xb_h5_write_figures(ctx, f, "mvm", figs, n);
+        st = xb_layout_write_figures(ctx, f, XB_DS_MVM_FIGURE, figs, n);
     }
     if (st == XB_OK) {
         size_t n = 0;
@@ -325,7 +321,7 @@ enum xb_status xb_mvm_write(struct xb_ctx *ctx, const char *path,
             const struct xb_param_spec *p = &d->type->params[i];
             figs[n++] = xb_figure_real(p->name, d->p[i], p->unit, p->help);
         }
-        st = xb_h5_write_figures(ctx, f, "device", figs, n);
+        st = xb_layout_write_figures(ctx, f, XB_DS_DEVICE_PARAM, figs, n);
     }
     xb_free(config);
     if (st != XB_OK) {

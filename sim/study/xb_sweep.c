@@ -8,8 +8,10 @@
 #include "xb_alloc.h"
 #include "xb_eval.h"
 #include "xb_h5.h"
+#include "xb_layout.h"
 #include "xb_omp.h"
 #include "xb_provenance.h"
+#include "xb_sweep_layout.h"
 
 /* The state of one sigma_train model, enough to continue it exactly. */
 struct point {
@@ -68,10 +70,10 @@ static void free_slot(struct slot *sl)
 
 static const char not_this[] = "not made by this config?";
 
-static enum xb_status read_into(struct xb_ctx *ctx, const char *path, const char *name,
-                                enum xb_h5_type type, void *dst, size_t n, int finite)
+static enum xb_status read_into(struct xb_ctx *ctx, const char *path, enum xb_ds id,
+                                size_t point, void *dst, size_t n, int finite)
 {
-    return xb_h5_read_exact(ctx, path, name, type, dst, n, finite, not_this);
+    return xb_layout_read(ctx, path, id, point, dst, n, finite, not_this);
 }
 
 /* What xbar info (xb_sweep_layout.h) holds a sweep file to, so that resume
@@ -81,19 +83,22 @@ static enum xb_status check_grid(struct xb_ctx *ctx, const struct xb_sweep *s,
                                  const char *path)
 {
     size_t cells = s->NT * s->NS;
+    const char *acc = xb_layout_row(XB_DS_ACCURACY)->path;
+    const char *acc_vote = xb_layout_row(XB_DS_ACCURACY_VOTE)->path;
     for (size_t c = 0; c < cells; c++) {
         if (s->done[c] > 1)
-            return xb_error(ctx, XB_ERANGE, "%s: /sweep/done[%zu, %zu] is %d; expected 0 or 1",
-                            path, c / s->NS, c % s->NS, (int)s->done[c]);
+            return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu] is %d; expected 0 or 1", path,
+                            xb_layout_row(XB_DS_DONE)->path, c / s->NS, c % s->NS,
+                            (int)s->done[c]);
         const double *v[2] = {s->acc + c * s->R, s->acc_vote + c * s->K};
         size_t len[2] = {s->R, s->K};
         for (int a = 0; a < 2; a++)
             for (size_t k = 0; k < len[a]; k++)
                 if (isnan(v[a][k]) ? s->done[c] : !(v[a][k] >= 0 && v[a][k] <= 1))
-                    return xb_error(ctx, XB_ERANGE, "%s: /sweep/%s[%zu, %zu, %zu] is %g; "
+                    return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu, %zu] is %g; "
                                     "expected a fraction in [0, 1] (NaN only where not done)",
-                                    path, a ? "accuracy_vote" : "accuracy", c / s->NS,
-                                    c % s->NS, k, v[a][k]);
+                                    path, a ? acc_vote : acc, c / s->NS, c % s->NS, k,
+                                    v[a][k]);
     }
     return XB_OK;
 }
@@ -104,7 +109,7 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     if (access(path, F_OK) != 0)
         return XB_OK; /* nothing to resume: start afresh */
     char *text = NULL;
-    enum xb_status st = xb_h5_read_text(ctx, path, "/config", &text);
+    enum xb_status st = xb_layout_read_text(ctx, path, XB_DS_CONFIG, &text);
     if (st)
         return st;
     int same = !strcmp(text, s->config_text);
@@ -126,20 +131,17 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     if (st)
         return st;
     size_t cells = s->NT * s->NS;
-    st = read_into(ctx, path, "/sweep/accuracy", XB_H5_F64, s->acc, cells * s->R, 0);
+    st = read_into(ctx, path, XB_DS_ACCURACY, 0, s->acc, cells * s->R, 0);
     if (!st)
-        st = read_into(ctx, path, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote,
-                       cells * s->K, 0);
+        st = read_into(ctx, path, XB_DS_ACCURACY_VOTE, 0, s->acc_vote, cells * s->K, 0);
     if (!st)
-        st = read_into(ctx, path, "/sweep/done", XB_H5_U8, s->done, cells, 0);
+        st = read_into(ctx, path, XB_DS_DONE, 0, s->done, cells, 0);
     if (!st)
         st = check_grid(ctx, s, path);
     for (size_t i = 0; i < s->NT && !st; i++) {
         struct point *p = &s->pt[i];
-        char name[128];
         int32_t ep;
-        snprintf(name, sizeof name, "/models/%zu/epochs_done", i);
-        st = read_into(ctx, path, name, XB_H5_I32, &ep, 1, 0);
+        st = read_into(ctx, path, XB_DS_EPOCHS_DONE, i, &ep, 1, 0);
         if (st)
             break;
         /* The learning curves hold e->epochs values at most; a point is
@@ -148,31 +150,27 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         while (first_done < s->NS && !s->done[i * s->NS + first_done])
             first_done++;
         if (ep < 0 || ep > s->e->epochs || (ep < s->e->epochs && first_done < s->NS)) {
+            char name[XB_LAYOUT_PATH_MAX];
             st = xb_error(ctx, XB_ERANGE, "%s: %s is %d; expected 0 .. train.epochs = %d (and "
-                          "train.epochs where a point is done)", path, name, (int)ep,
+                          "train.epochs where a point is done)", path,
+                          xb_layout_path(name, XB_DS_EPOCHS_DONE, i, NULL), (int)ep,
                           s->e->epochs);
             break;
         }
         p->epochs = ep;
         if (ep == 0)
             continue;
-        snprintf(name, sizeof name, "/models/%zu/steps", i);
-        st = read_into(ctx, path, name, XB_H5_U64, &p->steps, 1, 0);
-        snprintf(name, sizeof name, "/models/%zu/params", i);
+        st = read_into(ctx, path, XB_DS_STEPS, i, &p->steps, 1, 0);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F32, p->params, s->n_params, 1);
-        snprintf(name, sizeof name, "/models/%zu/optimizer_m", i);
+            st = read_into(ctx, path, XB_DS_PARAMS, i, p->params, s->n_params, 1);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F32, p->m, s->n_params, 1);
-        snprintf(name, sizeof name, "/models/%zu/optimizer_v", i);
+            st = read_into(ctx, path, XB_DS_OPTIMIZER_M, i, p->m, s->n_params, 1);
         if (!st && p->v)
-            st = read_into(ctx, path, name, XB_H5_F32, p->v, s->n_params, 1);
-        snprintf(name, sizeof name, "/train/%zu/loss", i);
+            st = read_into(ctx, path, XB_DS_OPTIMIZER_V, i, p->v, s->n_params, 1);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F64, p->loss, (size_t)ep, 0);
-        snprintf(name, sizeof name, "/train/%zu/val_accuracy", i);
+            st = read_into(ctx, path, XB_DS_LOSS, i, p->loss, (size_t)ep, 0);
         if (!st)
-            st = read_into(ctx, path, name, XB_H5_F64, p->val_acc, (size_t)ep, 0);
+            st = read_into(ctx, path, XB_DS_VAL_ACCURACY, i, p->val_acc, (size_t)ep, 0);
         p->evals = 0;
         while ((size_t)p->evals < s->NS && s->done[i * s->NS + (size_t)p->evals])
             p->evals++;
@@ -496,103 +494,60 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
         votes[k] = (int32_t)(k + 1);
     size_t d3r[3] = {s->NT, s->NS, s->R}, d3k[3] = {s->NT, s->NS, s->K}, d2[2] = {s->NT, s->NS};
     const char *nm = xb_noise_kind_name(e->noise);
+    /* Units and descriptions are the table's (xb_layout.c); sigma is in
+     * activation units under additive noise. */
+    const int add = e->noise == XB_NOISE_ADD;
     st = xb_h5_write_meta(ctx, f, &meta);
     if (!st)
-        st = xb_h5_write_text(ctx, f, "/config", s->config_text,
-                              "the resolved experiment configuration (libconfig syntax)");
+        st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, s->config_text);
     if (!st)
-        st = xb_h5_write_array(ctx, f, "/sweep/sigma_train", XB_H5_F64, e->sigma_train, 1, &s->NT,
-                               nm[0] == 'm' ? "1" : "activation units",
-                               "noise std injected in training, one model each");
-    if (!st && e->test_device)
-        st = xb_h5_write_array(ctx, f, "/sweep/t_test", XB_H5_F64, e->t_test, 1, &s->NS, "s",
-                               "read time after programming of each test point (device mode: "
-                               "the test axis)");
-    if (!st && !e->test_device)
-        st = xb_h5_write_array(ctx, f, "/sweep/sigma_test", XB_H5_F64, e->sigma_test, 1, &s->NS,
-                               nm[0] == 'm' ? "1" : "activation units",
-                               "noise std of inference");
+        st = xb_layout_write(ctx, f, XB_DS_SIGMA_TRAIN, 0, e->sigma_train, &s->NT, add);
     if (!st)
-        st = xb_h5_write_array(ctx, f, "/sweep/snr_db", XB_H5_F64, s->snr_db, 1, &s->NS, "dB",
-                               e->test_device
-                                   ? "SNR of each test point: not measured in device mode (NaN)"
-                                   : e->noise == XB_NOISE_MULT
-                                   ? "SNR of each sigma_test: -20 log10 sigma (paper 001 s. 2)"
-                                   : "SNR of each sigma_test: 10 log10(P / sigma^2), P the mean "
-                                     "square of the noise layers' inputs of the sigma_train[0] "
-                                     "model without noise on the first eval_rows test samples "
-                                     "(NaN until that model is trained)");
+        st = xb_layout_write(ctx, f, e->test_device ? XB_DS_T_TEST : XB_DS_SIGMA_TEST, 0,
+                             s->test_x, &s->NS, add);
     if (!st)
-        st = xb_h5_write_array(ctx, f, "/sweep/votes", XB_H5_I32, votes, 1, &s->K, "1",
-                               "number of votes K of each column of accuracy_vote");
+        st = xb_layout_write(ctx, f, XB_DS_SNR_DB, 0, s->snr_db, &s->NS, add);
     if (!st)
-        st = xb_h5_write_array(ctx, f, "/sweep/accuracy", XB_H5_F64, s->acc, 3, d3r, "1",
-                               e->test_device
-                                   ? "test accuracy of one read of chip instance r [sigma_train, "
-                                     "t_test, instance]; NaN where not done"
-                                   : "test accuracy of single noisy inferences [sigma_train, "
-                                     "sigma_test, repeat]; NaN where not done");
+        st = xb_layout_write(ctx, f, XB_DS_VOTES, 0, votes, &s->K, add);
     if (!st)
-        st = xb_h5_write_array(ctx, f, "/sweep/accuracy_vote", XB_H5_F64, s->acc_vote, 3, d3k,
-                               "1", e->test_device
-                                   ? "mean over chip instances of the accuracy of the majority "
-                                     "of the first K reads [sigma_train, t_test, K-1]; ties go "
-                                     "to the class an earlier vote chose; NaN where not done"
-                                   : "test accuracy of the majority of the first K noisy "
-                                     "inferences [sigma_train, sigma_test, K-1]; ties go to the "
-                                     "class an earlier vote chose; NaN where not done");
+        st = xb_layout_write(ctx, f, XB_DS_ACCURACY, 0, s->acc, d3r, add);
     if (!st)
-        st = xb_h5_write_array(ctx, f, "/sweep/done", XB_H5_U8, s->done, 2, d2, "1",
-                               "1 where the point is complete (--resume skips it)");
+        st = xb_layout_write(ctx, f, XB_DS_ACCURACY_VOTE, 0, s->acc_vote, d3k, add);
     if (!st)
-        st = xb_h5_write_attr(ctx, f, "/sweep", "noise_model",
-                              e->test_device ? e->device.device.type->name : nm);
+        st = xb_layout_write(ctx, f, XB_DS_DONE, 0, s->done, d2, add);
     if (!st)
-        st = xb_h5_write_attr(ctx, f, "/sweep", "test_axis", e->test_device ? "t" : "sigma_test");
+        st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_NOISE_MODEL,
+                                  e->test_device ? e->device.device.type->name : nm);
     if (!st)
-        st = xb_h5_write_attr(ctx, f, "/sweep", "dataset", e->dataset);
+        st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_TEST_AXIS,
+                                  e->test_device ? XB_SWEEP_AXIS_T : XB_SWEEP_AXIS_SIGMA);
     if (!st)
-        st = xb_h5_write_attr(ctx, f, "/sweep", "model", e->model_name);
+        st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_DATASET, e->dataset);
+    if (!st)
+        st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_MODEL, e->model_name);
     for (size_t i = 0; i < s->NT && !st; i++) {
         const struct point *p = &s->pt[i];
-        char name[128], desc[256];
+        char sigma[32];
         size_t ne = (size_t)p->epochs, one = 1, np = s->n_params;
         int32_t ep = p->epochs;
-        snprintf(name, sizeof name, "/models/%zu/epochs_done", i);
-        snprintf(desc, sizeof desc, "epochs trained of the sigma_train = %g model",
-                 e->sigma_train[i]);
-        st = xb_h5_write_array(ctx, f, name, XB_H5_I32, &ep, 1, &one, "1", desc);
+        st = xb_layout_write(ctx, f, XB_DS_EPOCHS_DONE, i, &ep, &one, add);
         if (st || ne == 0)
             continue;
-        snprintf(name, sizeof name, "/models/%zu/steps", i);
         if (!st)
-            st = xb_h5_write_array(ctx, f, name, XB_H5_U64, &p->steps, 1, &one, "1",
-                                   "optimiser steps taken");
-        snprintf(name, sizeof name, "/models/%zu/params", i);
-        snprintf(desc, sizeof desc, "all parameters of the sigma_train = %g model, flat, in "
-                 "layer order (see /config)", e->sigma_train[i]);
+            st = xb_layout_write(ctx, f, XB_DS_STEPS, i, &p->steps, &one, add);
         if (!st)
-            st = xb_h5_write_array(ctx, f, name, XB_H5_F32, p->params, 1, &np, "1", desc);
-        snprintf(name, sizeof name, "/models/%zu/optimizer_m", i);
+            st = xb_layout_write(ctx, f, XB_DS_PARAMS, i, p->params, &np, add);
         if (!st)
-            st = xb_h5_write_array(ctx, f, name, XB_H5_F32, p->m, 1, &np, "1",
-                                   "optimiser first moment (momentum), for resuming");
-        snprintf(name, sizeof name, "/models/%zu/optimizer_v", i);
+            st = xb_layout_write(ctx, f, XB_DS_OPTIMIZER_M, i, p->m, &np, add);
         if (!st && p->v)
-            st = xb_h5_write_array(ctx, f, name, XB_H5_F32, p->v, 1, &np, "1",
-                                   "Adam second moment, for resuming");
-        snprintf(name, sizeof name, "/train/%zu/loss", i);
+            st = xb_layout_write(ctx, f, XB_DS_OPTIMIZER_V, i, p->v, &np, add);
         if (!st)
-            st = xb_h5_write_array(ctx, f, name, XB_H5_F64, p->loss, 1, &ne, "nats",
-                                   "mean training cross-entropy of each epoch");
-        snprintf(name, sizeof name, "/train/%zu/val_accuracy", i);
+            st = xb_layout_write(ctx, f, XB_DS_LOSS, i, p->loss, &ne, add);
         if (!st)
-            st = xb_h5_write_array(ctx, f, name, XB_H5_F64, p->val_acc, 1, &ne, "1",
-                                   "noiseless validation accuracy after each epoch");
-        snprintf(name, sizeof name, "/models/%zu", i);
-        snprintf(desc, sizeof desc, "%.17g", e->sigma_train[i]);
+            st = xb_layout_write(ctx, f, XB_DS_VAL_ACCURACY, i, p->val_acc, &ne, add);
+        snprintf(sigma, sizeof sigma, "%.17g", e->sigma_train[i]);
         if (!st)
-            st = xb_h5_write_attr(ctx, f, name, "sigma_train", desc);
+            st = xb_layout_write_attr(ctx, f, XB_DS_MODEL, i, XB_SWEEP_ATTR_SIGMA_TRAIN, sigma);
     }
     xb_free(votes);
     if (st) {

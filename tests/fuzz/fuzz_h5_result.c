@@ -1,7 +1,7 @@
 /*
  * fuzz_h5_result — the result-file readers: `xbar info` (xb_sweep_read),
  * `xbar sweep --resume` (xb_sweep_create reading the checkpoint back) and
- * `xbar eval --model` (xb_h5_read_exact of /models/N/params, as
+ * `xbar eval --model` (xb_layout_read of /models/N/params, as
  * sim/cli/xb_cmd_eval.c calls it).
  *
  * At start-up the harness runs a real sweep (synthetic data, a 640-weight
@@ -24,6 +24,7 @@
 #include "xb_experiment.h"
 #include "xb_fuzz.h"
 #include "xb_h5.h"
+#include "xb_layout.h"
 #include "xb_net.h"
 #include "xb_sweep.h"
 #include "xb_sweep_layout.h"
@@ -161,8 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     }
     /* xbar eval --model FILE --point 0 */
     float *p = xb_malloc(n_params, sizeof *p);
-    if (xb_fuzz_outcome(ctx, "eval", xb_h5_read_exact(ctx, path, "/models/0/params", XB_H5_F32,
-                                                      p, n_params, 1, "the model")) == XB_OK)
+    if (xb_fuzz_outcome(ctx, "eval", xb_layout_read(ctx, path, XB_DS_PARAMS, 0, p, n_params, 1,
+                                                    "the model")) == XB_OK)
         for (size_t i = 0; i < n_params; i++)
             xb_fuzz_check(isfinite(p[i]), "eval: a non-finite parameter loaded", NULL);
     xb_free(p);

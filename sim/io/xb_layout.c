@@ -1,0 +1,384 @@
+#include "xb_layout.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_h5_impl.h"
+
+#define S XB_LAYOUT_SWEEP
+#define M XB_LAYOUT_MVM
+
+/* Rows with "when" are written only then; the others are in every file of
+ * their kinds. Descriptions are what the attribute says, so they hold for
+ * every mode the row is written in. */
+static const struct xb_layout_row rows[XB_DS_N] = {
+    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M, "/data_files", XB_FORM_FILES, 0, 1,
+        "[n_files]", "path, bytes, hex",  NULL,
+        "every data file the run read: its path as given, its size and the SHA-256 of its "
+        "bytes on disk (sha256sum), sorted by path", NULL},
+
+    /* ---- sweep results (xbar sweep, run, train; the checkpoint of --resume) ---- */
+    [XB_DS_CONFIG] = {XB_DS_CONFIG, S, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
+        "the resolved experiment configuration (libconfig syntax)", NULL},
+    [XB_DS_SWEEP] = {XB_DS_SWEEP, S, "/sweep", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        NULL},
+    [XB_DS_SIGMA_TRAIN] = {XB_DS_SIGMA_TRAIN, S, "/sweep/sigma_train", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[n_train]", "1", "activation units",
+        "noise std injected in training, one model each", NULL},
+    [XB_DS_SIGMA_TEST] = {XB_DS_SIGMA_TEST, S, "/sweep/sigma_test", XB_FORM_ARRAY, XB_H5_F64,
+        1, "[n_test]", "1", "activation units", "noise std of inference",
+        "test_axis \"sigma_test\" (noise mode)"},
+    [XB_DS_T_TEST] = {XB_DS_T_TEST, S, "/sweep/t_test", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[n_test]", "s", NULL,
+        "read time after programming of each test point (device mode: the test axis)",
+        "test_axis \"t\" (device mode)"},
+    [XB_DS_SNR_DB] = {XB_DS_SNR_DB, S, "/sweep/snr_db", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[n_test]", "dB", NULL,
+        "SNR of each test point: mult -20 log10 sigma_test (paper 001 s. 2); add 10 "
+        "log10(P / sigma_test^2), P the mean square of the noise layers' inputs of the "
+        "sigma_train[0] model without noise on the first eval_rows test samples (NaN until "
+        "that model is trained); not measured in device mode (NaN)", NULL},
+    [XB_DS_VOTES] = {XB_DS_VOTES, S, "/sweep/votes", XB_FORM_ARRAY, XB_H5_I32, 1,
+        "[n_votes]", "1", NULL, "number of votes K of each column of accuracy_vote", NULL},
+    [XB_DS_ACCURACY] = {XB_DS_ACCURACY, S, "/sweep/accuracy", XB_FORM_ARRAY, XB_H5_F64, 3,
+        "[n_train x n_test x n_repeat]", "1", NULL,
+        "test accuracy without voting [sigma_train, test point, r]: noise mode, the r-th "
+        "single noisy inference at sigma_test; device mode, one read of chip instance r at "
+        "t_test; NaN where not done", NULL},
+    [XB_DS_ACCURACY_VOTE] = {XB_DS_ACCURACY_VOTE, S, "/sweep/accuracy_vote", XB_FORM_ARRAY,
+        XB_H5_F64, 3, "[n_train x n_test x n_votes]", "1", NULL,
+        "test accuracy of the majority of the first K noisy inferences [sigma_train, test "
+        "point, K-1] (device mode: the mean over chip instances of the majority of their "
+        "first K reads); ties go to the class an earlier vote chose; NaN where not done",
+        NULL},
+    [XB_DS_DONE] = {XB_DS_DONE, S, "/sweep/done", XB_FORM_ARRAY, XB_H5_U8, 2,
+        "[n_train x n_test]", "1", NULL, "1 where the point is complete (--resume skips it)",
+        NULL},
+    [XB_DS_MODELS] = {XB_DS_MODELS, S, "/models", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        NULL},
+    [XB_DS_MODEL] = {XB_DS_MODEL, S, "/models/{point}", XB_FORM_GROUP, 0, -1, "", NULL, NULL,
+        NULL, NULL},
+    [XB_DS_EPOCHS_DONE] = {XB_DS_EPOCHS_DONE, S, "/models/{point}/epochs_done", XB_FORM_ARRAY,
+        XB_H5_I32, 1, "[1]", "1", NULL,
+        "epochs trained of the model of sigma_train[point] (the attribute sigma_train of "
+        "its group)", NULL},
+    [XB_DS_STEPS] = {XB_DS_STEPS, S, "/models/{point}/steps", XB_FORM_ARRAY, XB_H5_U64, 1,
+        "[1]", "1", NULL, "optimiser steps taken", "epochs_done > 0"},
+    [XB_DS_PARAMS] = {XB_DS_PARAMS, S, "/models/{point}/params", XB_FORM_ARRAY, XB_H5_F32, 1,
+        "[n_params]", "1", NULL,
+        "all parameters of the model, flat, in layer order (the layout: sim/README.md, "
+        "model parameters; the layers: /config)", "epochs_done > 0"},
+    [XB_DS_OPTIMIZER_M] = {XB_DS_OPTIMIZER_M, S, "/models/{point}/optimizer_m", XB_FORM_ARRAY,
+        XB_H5_F32, 1, "[n_params]", "1", NULL,
+        "optimiser first moment (momentum), for resuming", "epochs_done > 0"},
+    [XB_DS_OPTIMIZER_V] = {XB_DS_OPTIMIZER_V, S, "/models/{point}/optimizer_v", XB_FORM_ARRAY,
+        XB_H5_F32, 1, "[n_params]", "1", NULL, "Adam second moment, for resuming",
+        "epochs_done > 0 and train.optimizer = \"adam\""},
+    [XB_DS_TRAIN] = {XB_DS_TRAIN, S, "/train", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        "epochs_done > 0 for some point"},
+    [XB_DS_TRAIN_POINT] = {XB_DS_TRAIN_POINT, S, "/train/{point}", XB_FORM_GROUP, 0, -1, "",
+        NULL, NULL, NULL, "epochs_done > 0"},
+    [XB_DS_LOSS] = {XB_DS_LOSS, S, "/train/{point}/loss", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[epochs_done]", "nats", NULL, "mean training cross-entropy of each epoch",
+        "epochs_done > 0"},
+    [XB_DS_VAL_ACCURACY] = {XB_DS_VAL_ACCURACY, S, "/train/{point}/val_accuracy",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[epochs_done]", "1", NULL,
+        "noiseless validation accuracy after each epoch", "epochs_done > 0"},
+
+    /* ---- xbar mvm -o -------------------------------------------------------- */
+    [XB_DS_MVM_CONFIG] = {XB_DS_MVM_CONFIG, M, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
+        "resolved device and engine configuration (libconfig syntax; xbar mvm --config "
+        "accepts it)", NULL},
+    [XB_DS_W] = {XB_DS_W, M, "/W", XB_FORM_ARRAY, XB_H5_F32, 2, "[out x in]", "1", NULL,
+        "weight matrix W [out x in], weight units", NULL},
+    [XB_DS_X] = {XB_DS_X, M, "/X", XB_FORM_ARRAY, XB_H5_F32, 2, "[batch x in]", "1", NULL,
+        "input batch X [batch x in], input units", NULL},
+    [XB_DS_Y_IDEAL] = {XB_DS_Y_IDEAL, M, "/Y_ideal", XB_FORM_ARRAY, XB_H5_F32, 2,
+        "[batch x out]", "1", NULL,
+        "ideal product X W^T [batch x out] (float32 GEMM), weight x input units", NULL},
+    [XB_DS_Y] = {XB_DS_Y, M, "/Y", XB_FORM_ARRAY, XB_H5_F32, 2, "[batch x out]", "1", NULL,
+        "crossbar product [batch x out], weight x input units", NULL},
+    [XB_DS_MVM] = {XB_DS_MVM, M, "/mvm", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL, NULL},
+    [XB_DS_MVM_FIGURE] = {XB_DS_MVM_FIGURE, M, "/mvm/{figure}", XB_FORM_FIGURE, 0, 0, "",
+        NULL, NULL, "one scalar per figure xbar mvm prints (xb_mvm_figures), with that "
+        "figure's units and description", NULL},
+    [XB_DS_DEVICE] = {XB_DS_DEVICE, M, "/device", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        NULL},
+    [XB_DS_DEVICE_PARAM] = {XB_DS_DEVICE_PARAM, M, "/device/{parameter}", XB_FORM_FIGURE, 0,
+        0, "", NULL, NULL, "one float64 per parameter of the device type (xbar devices "
+        "NAME), with that parameter's unit and help", NULL},
+};
+
+#undef S
+#undef M
+
+const struct xb_layout_row *xb_layout_row(enum xb_ds id)
+{
+    XB_ASSERT((unsigned)id < (unsigned)XB_DS_N);
+    /* The modulo is a no-op after the assert; it shows the compiler the
+     * index in bounds (GCC's -Warray-bounds cannot see through the assert). */
+    return &rows[(unsigned)id % XB_DS_N];
+}
+
+const char *xb_layout_path(char *buf, enum xb_ds id, size_t point, const char *name)
+{
+    const char *p = xb_layout_row(id)->path, *open = strchr(p, '{');
+    if (!open) {
+        snprintf(buf, XB_LAYOUT_PATH_MAX, "%s", p);
+        return buf;
+    }
+    const char *close = strchr(open, '}');
+    XB_ASSERT(close);
+    char fill[72];
+    if (!strncmp(open, "{point}", 7))
+        snprintf(fill, sizeof fill, "%zu", point);
+    else
+        snprintf(fill, sizeof fill, "%.63s", name ? name : "");
+    snprintf(buf, XB_LAYOUT_PATH_MAX, "%.*s%s%s", (int)(open - p), p, fill, close + 1);
+    return buf;
+}
+
+/* 1 if path is an instance of pattern: a placeholder stands for one
+ * non-empty path component, {point} for a decimal index. */
+static int matches(const char *pattern, const char *path)
+{
+    while (*pattern) {
+        if (*pattern == '{') {
+            int digits = !strncmp(pattern, "{point}", 7);
+            size_t n = strcspn(path, "/");
+            if (n == 0)
+                return 0;
+            for (size_t k = 0; digits && k < n; k++)
+                if (path[k] < '0' || path[k] > '9')
+                    return 0;
+            path += n;
+            pattern = strchr(pattern, '}') + 1;
+        } else if (*pattern++ != *path++) {
+            return 0;
+        }
+    }
+    return *path == '\0';
+}
+
+const struct xb_layout_row *xb_layout_find(unsigned kind, const char *path)
+{
+    for (int k = 0; k < XB_DS_N; k++)
+        if ((rows[k].kinds & kind) && matches(rows[k].path, path))
+            return &rows[k];
+    return NULL;
+}
+
+const char *xb_layout_type_name(const struct xb_layout_row *row)
+{
+    static const char *const numeric[] = {"float32", "float64", "int32", "uint8", "uint64"};
+    switch (row->form) {
+    case XB_FORM_GROUP:
+        return "group";
+    case XB_FORM_ARRAY:
+        return numeric[row->type];
+    case XB_FORM_TEXT:
+        return "string";
+    case XB_FORM_FILES:
+        return "{path, size, sha256}";
+    case XB_FORM_FIGURE:
+        return "scalar";
+    }
+    return "?";
+}
+
+unsigned xb_layout_kind_of_file(const char *path)
+{
+    if (xb_h5_exists(path, rows[XB_DS_MVM].path))
+        return XB_LAYOUT_MVM;
+    return xb_h5_exists(path, rows[XB_DS_SWEEP].path) ? XB_LAYOUT_SWEEP : 0;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+enum xb_status xb_layout_write(struct xb_ctx *ctx, struct xb_h5_file *f, enum xb_ds id,
+                               size_t point, const void *data, const size_t *dims, int add)
+{
+    const struct xb_layout_row *r = xb_layout_row(id);
+    XB_ASSERT(r->form == XB_FORM_ARRAY);
+    char name[XB_LAYOUT_PATH_MAX];
+    return xb_h5_write_array(ctx, f, xb_layout_path(name, id, point, NULL), r->type, data,
+                             r->rank, dims, add && r->units_add ? r->units_add : r->units,
+                             r->description);
+}
+
+enum xb_status xb_layout_write_text(struct xb_ctx *ctx, struct xb_h5_file *f, enum xb_ds id,
+                                    const char *text)
+{
+    const struct xb_layout_row *r = xb_layout_row(id);
+    XB_ASSERT(r->form == XB_FORM_TEXT);
+    return xb_h5_write_text(ctx, f, r->path, text, r->description);
+}
+
+enum xb_status xb_layout_write_figures(struct xb_ctx *ctx, struct xb_h5_file *f, enum xb_ds id,
+                                       const struct xb_figure *figs, size_t n)
+{
+    const struct xb_layout_row *r = xb_layout_row(id);
+    XB_ASSERT(r->form == XB_FORM_FIGURE);
+    /* The group: the pattern up to "/{name}". */
+    char group[XB_LAYOUT_PATH_MAX];
+    snprintf(group, sizeof group, "%.*s", (int)(strchr(r->path, '{') - 1 - r->path), r->path);
+    return xb_h5_write_figures(ctx, f, group, figs, n);
+}
+
+enum xb_status xb_layout_write_attr(struct xb_ctx *ctx, struct xb_h5_file *f, enum xb_ds id,
+                                    size_t point, const char *name, const char *value)
+{
+    XB_ASSERT(xb_layout_row(id)->form == XB_FORM_GROUP);
+    char group[XB_LAYOUT_PATH_MAX];
+    return xb_h5_write_attr(ctx, f, xb_layout_path(group, id, point, NULL), name, value);
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+enum xb_status xb_layout_read(struct xb_ctx *ctx, const char *path, enum xb_ds id,
+                              size_t point, void *dst, size_t n, int finite, const char *what)
+{
+    const struct xb_layout_row *r = xb_layout_row(id);
+    XB_ASSERT(r->form == XB_FORM_ARRAY);
+    char name[XB_LAYOUT_PATH_MAX], expect[256];
+    snprintf(expect, sizeof expect, "%s %s; %s", xb_layout_type_name(r), r->shape, what);
+    return xb_h5_read_exact(ctx, path, xb_layout_path(name, id, point, NULL), r->type, r->rank,
+                            dst, n, finite, expect);
+}
+
+enum xb_status xb_layout_read_text(struct xb_ctx *ctx, const char *path, enum xb_ds id,
+                                   char **text)
+{
+    XB_ASSERT(xb_layout_row(id)->form == XB_FORM_TEXT);
+    return xb_h5_read_text(ctx, path, xb_layout_row(id)->path, text);
+}
+
+int xb_layout_exists(const char *path, enum xb_ds id, size_t point)
+{
+    char name[XB_LAYOUT_PATH_MAX];
+    return xb_h5_exists(path, xb_layout_path(name, id, point, NULL));
+}
+
+/* ---- listing -------------------------------------------------------------- */
+
+struct listing {
+    unsigned kind;
+    char *text;
+    size_t len, size;
+};
+
+static void append(struct listing *l, const char *s)
+{
+    size_t n = strlen(s);
+    if (l->len + n + 1 > l->size) {
+        size_t size = 2 * (l->len + n + 1);
+        char *grown = xb_malloc(size, 1);
+        if (l->len)
+            memcpy(grown, l->text, l->len);
+        xb_free(l->text);
+        l->text = grown;
+        l->size = size;
+    }
+    memcpy(l->text + l->len, s, n + 1);
+    l->len += n;
+}
+
+/* The stored type and shape of dataset name: "float64 [3 x 2]". */
+static void stored_shape(hid_t fid, const char *name, char *buf, size_t size)
+{
+    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
+    hid_t t = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
+    hid_t s = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    size_t bits = t >= 0 ? 8 * H5Tget_size(t) : 0;
+    const char *sign = cls == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_NONE ? "u" : "";
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    hsize_t dims[8] = {0};
+    if (rank > 0 && rank <= 8)
+        H5Sget_simple_extent_dims(s, dims, NULL);
+    int n = cls == H5T_FLOAT     ? snprintf(buf, size, "float%zu", bits)
+            : cls == H5T_INTEGER ? snprintf(buf, size, "%sint%zu", sign, bits)
+            : cls == H5T_STRING  ? snprintf(buf, size, "string")
+            : cls == H5T_COMPOUND ? snprintf(buf, size, "compound")
+                                  : snprintf(buf, size, "other");
+    for (int k = 0; k < rank && k < 8 && n > 0 && (size_t)n < size; k++)
+        n += snprintf(buf + n, size - (size_t)n, "%s%llu", k ? " x " : " [",
+                      (unsigned long long)dims[k]);
+    if (rank > 0 && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "]");
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+}
+
+/* A string attribute of object name, or "" (xb_free). */
+static char *attr_text(hid_t fid, const char *name, const char *attr)
+{
+    char *v = NULL;
+    hid_t a = H5Aexists_by_name(fid, name, attr, H5P_DEFAULT) > 0
+                  ? H5Aopen_by_name(fid, name, attr, H5P_DEFAULT, H5P_DEFAULT)
+                  : H5I_INVALID_HID;
+    if (a < 0 || !xb_h5_read_string(a, 1, &v))
+        v = xb_strdup("");
+    if (a >= 0)
+        H5Aclose(a);
+    return v;
+}
+
+static herr_t list_one(hid_t fid, const char *name, const H5O_info_t *info, void *data)
+{
+    struct listing *l = data;
+    if (!strcmp(name, "."))
+        return 0;
+    char path[XB_LAYOUT_PATH_MAX + 8], shape[160], line[1024];
+    snprintf(path, sizeof path, "/%s", name);
+    const struct xb_layout_row *r = xb_layout_find(l->kind, path);
+    if (info->type == H5O_TYPE_GROUP)
+        snprintf(shape, sizeof shape, "group");
+    else
+        stored_shape(fid, name, shape, sizeof shape);
+    if (!r)
+        snprintf(line, sizeof line, "%s: %s; not in xbar's layout\n", path, shape);
+    else if (r->form == XB_FORM_GROUP)
+        snprintf(line, sizeof line, "%s: group\n", path);
+    else if (r->form == XB_FORM_FIGURE) { /* the figure's own units and description */
+        char *units = attr_text(fid, name, "units"), *desc = attr_text(fid, name, "description");
+        snprintf(line, sizeof line, "%s: %s; units %s; %s\n", path, shape,
+                 units[0] ? units : "none", desc);
+        xb_free(units);
+        xb_free(desc);
+    } else {
+        char units[96];
+        snprintf(units, sizeof units, "%s%s%s%s", r->units[0] ? r->units : "none",
+                 r->units_add ? " (additive noise: " : "", r->units_add ? r->units_add : "",
+                 r->units_add ? ")" : "");
+        snprintf(line, sizeof line, "%s: %s; units %s; %s\n", path, shape, units,
+                 r->description);
+    }
+    append(l, line);
+    return 0;
+}
+
+enum xb_status xb_layout_list(struct xb_ctx *ctx, const char *path, char **text)
+{
+    *text = NULL;
+    hid_t fid;
+    enum xb_status st = xb_h5_open_read(ctx, path, "an xbar result file", &fid);
+    if (st)
+        return st;
+    struct listing l = {.kind = xb_layout_kind_of_file(path)};
+    append(&l, "");
+    if (H5Ovisit(fid, H5_INDEX_NAME, H5_ITER_INC, list_one, &l) < 0)
+        st = xb_error(ctx, XB_EFORMAT, "%s: cannot list the groups and datasets", path);
+    H5Fclose(fid);
+    if (st)
+        xb_free(l.text);
+    else
+        *text = l.text;
+    return st;
+}
