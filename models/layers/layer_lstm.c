@@ -40,9 +40,10 @@
  * (xb_gemm_dw), dx and dh_{t-1} one xb_gemm_dx per step: every sum has a
  * fixed order, so the results are bit-identical for any thread count.
  *
- * Memory: TRAIN forwards keep [x_t, h_{t-1}], the gates, c_t and sigma eps
- * for every step (T × rows × (K + 9H) floats), grown on demand; EVAL
- * forwards run in one step's worth of buffers.
+ * Memory: TRAIN forwards (and EVAL ones a backward follows, p->backward)
+ * keep [x_t, h_{t-1}], the gates, c_t and sigma eps for every step
+ * (T × rows × (K + 9H) floats), grown on demand; other EVAL forwards run
+ * in one step's worth of buffers.
  */
 #include <math.h>
 #include <string.h>
@@ -262,7 +263,7 @@ static void lstm_forward(struct xb_layer *l, const struct xb_pass *p, const floa
     struct lstm *s = l->state;
     const float *W = l->params, *b = l->params + s->G * s->K;
     const enum xb_noise_kind kind = pass_noise(p);
-    const int keep = p->phase == XB_PHASE_TRAIN;
+    const int keep = p->phase == XB_PHASE_TRAIN || p->backward;
     if (keep) {
         lstm_ensure_cache(s, p->rows);
         s->kind = kind;
@@ -276,7 +277,7 @@ static void lstm_backward(struct xb_layer *l, const struct xb_pass *p, const flo
 {
     (void)x, (void)y;
     struct lstm *s = l->state;
-    XB_ASSERT(s->fwd_rows == p->rows); /* after a TRAIN forward of these rows */
+    XB_ASSERT(s->fwd_rows == p->rows); /* after a keeping forward of these rows */
     const size_t rows = p->rows, T = s->T, F = s->F, H = s->H, K = s->K, G = s->G;
     const float *W = l->params;
     const int mult = s->kind == XB_NOISE_MULT;

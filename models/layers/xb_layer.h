@@ -52,6 +52,12 @@ struct xb_pass {
      * every copy run once; the first random layer ends the sharing. 0 or 1:
      * no sharing. */
     uint32_t replicas;
+    /* A backward pass follows this forward even though it is EVAL (input
+     * gradients of a trained net, as attacks take them): layers keep what
+     * backward needs as in TRAIN, and the net computes every row (no
+     * replicas). TRAIN passes always keep it; the numbers of the forward
+     * do not change. */
+    int backward;
     /* Layers with noise inside (lstm) sum the squares of the values their
      * noise meets, for xb_net_noise_input_power; off by default (it costs
      * a pass over every gate). */
@@ -102,8 +108,12 @@ struct xb_layer_type {
      * needs. Parallel inside (OpenMP) where it pays; bit-identical for any
      * thread count. */
     void (*forward)(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y);
-    /* Given x, y of the last TRAIN forward and dL/dy, adds dL/dparams to
-     * l->grads and writes dL/dx into dx (dx NULL: not needed). */
+    /* Given x, y of the last forward that kept its caches (TRAIN, or EVAL
+     * with p->backward) and dL/dy, adds dL/dparams to l->grads and writes
+     * dL/dx into dx (dx NULL: not needed). The pass is that forward's: its
+     * phase decides the derivative (batchnorm: batch statistics in TRAIN,
+     * running ones in EVAL; dropout: the mask, or the identity), and
+     * random layers differentiate the very draw the forward took. */
     void (*backward)(struct xb_layer *l, const struct xb_pass *p, const float *x,
                      const float *y, const float *dy, float *dx);
     /* Weighted layers: program the current weights onto a crossbar with

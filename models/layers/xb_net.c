@@ -1,7 +1,8 @@
 /*
  * A feed-forward network: the layer sequence, its flat parameter and
- * gradient arrays, the activations of one pass, and softmax cross-entropy.
- * See xb_net.h for the contract.
+ * gradient arrays, the activations of one pass, its loss (models/loss/xb_loss.h)
+ * and the backward pass down to the parameters or to the input. See
+ * xb_net.h for the contract.
  *
  * Parameter layout. Layer k's parameters start at a multiple of 16 floats
  * (64 bytes) so that every view is aligned for the GEMM and vector kernels;
@@ -18,6 +19,7 @@
 
 #include "xb_alloc.h"
 #include "xb_layer_impl.h"
+#include "xb_loss.h"
 
 #define ALIGN_FLOATS 16
 
@@ -36,7 +38,11 @@ struct xb_net {
     float *dbuf[2];                /* dL/d(activation) ping-pong, [max_rows × widest] */
     float *dlogits;                /* [max_rows × classes] of the last loss */
     size_t fwd_rows, loss_rows;    /* rows of the last forward, of the last loss */
+    int fwd_kept;                  /* the last forward kept what backward needs */
     size_t grad_from;              /* the first layer with parameters: backward stops there */
+    size_t bottom;                 /* the first layer that is not a view: its dL/dx is the
+                                      net's (n_layers if every layer is a view) */
+    const struct xb_loss_type *loss;
     enum xb_gemm_impl gemm;        /* every product's implementation (xb_net_config) */
 };
 
@@ -70,12 +76,23 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
     if (cfg->gemm != XB_GEMM_NATIVE && cfg->gemm != XB_GEMM_PORTABLE)
         return xb_error(ctx, XB_EINVAL, "model: gemm = %d: expected portable (0) or native (1)",
                         (int)cfg->gemm);
+    const struct xb_loss_type *loss = cfg->loss[0] ? xb_loss_type_find(cfg->loss)
+                                                   : xb_loss_default;
+    if (!loss) {
+        char kinds[256] = "";
+        for (size_t k = 0; xb_loss_type_at(k); k++)
+            snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                     k ? ", " : "", xb_loss_type_at(k)->name);
+        return xb_error(ctx, XB_ENOTFOUND, "model: loss = \"%.32s\": unknown; expected one of "
+                        "%s", cfg->loss, kinds);
+    }
 
     struct xb_net *net = xb_calloc(1, sizeof *net);
     net->input = cfg->input;
     net->classes = cfg->classes;
     net->max_rows = max_rows;
     net->gemm = cfg->gemm;
+    net->loss = loss;
     enum xb_status st = XB_OK;
     struct xb_shape shape = cfg->input;
     size_t widest = xb_shape_size(shape), n_params = 0;
@@ -146,12 +163,13 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         if (!l->type->view)
             net->act[k] = xb_aligned(max_rows * xb_shape_size(l->out), sizeof(float));
     }
-    /* Nothing before the first layer with parameters needs a gradient: it
-     * gets no dL/dx (for mlp, whose flatten comes first, that is the whole
-     * dX product of the 784-input layer, a quarter of a step), and the
-     * layers before it are not run backward. */
+    /* Nothing before the first layer with parameters needs a gradient
+     * unless dL/d(input) is asked for (xb_net_backward_input): it gets no
+     * dL/dx, and the layers before it are not run backward. */
     while (net->grad_from + 1 < net->n_layers && net->layers[net->grad_from].n_params == 0)
         net->grad_from++;
+    while (net->bottom < net->n_layers && net->layers[net->bottom].type->view)
+        net->bottom++;
     net->dbuf[0] = xb_aligned(max_rows * widest, sizeof(float));
     net->dbuf[1] = xb_aligned(max_rows * widest, sizeof(float));
     net->dlogits = xb_aligned(max_rows * (size_t)cfg->classes, sizeof(float));
@@ -211,7 +229,10 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *pass, cons
     XB_ASSERT(p->rows >= 1 && p->rows <= net->max_rows);
     XB_ASSERT(p->addr.batch >= 1);
     const float *in = x;
-    size_t rep = p->phase == XB_PHASE_EVAL && p->replicas > 1 ? p->replicas : 1;
+    const int keep = p->phase == XB_PHASE_TRAIN || p->backward;
+    /* A backward pass needs every row's own caches (max-pool's choices,
+     * the lstm's gates): no sharing then. */
+    size_t rep = !keep && p->replicas > 1 ? p->replicas : 1;
     XB_ASSERT(p->rows % rep == 0);
     for (size_t k = 0; k < net->n_layers; k++) {
         struct xb_layer *l = &net->layers[k];
@@ -235,6 +256,7 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *pass, cons
         in = net->out[k] = net->act[k];
     }
     net->fwd_rows = p->rows;
+    net->fwd_kept = keep;
     return in;
 }
 
@@ -259,44 +281,30 @@ double xb_net_noise_input_power(const struct xb_net *net)
     return count ? sum / (double)count : 0.0;
 }
 
-/* Per row: loss = log Σ exp z − z_label, computed as m + log Σ exp(z − m)
- * with m = max z so no exponential overflows; the gradient of the mean is
- * (softmax − onehot) / rows. The mean sums rows in order, in double. */
 double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows)
 {
     XB_ASSERT(rows >= 1 && rows <= net->fwd_rows);
-    const size_t C = (size_t)net->classes;
-    const float *z = net->out[net->n_layers - 1];
-    double total = 0.0;
-    for (size_t r = 0; r < rows; r++) {
-        const float *zr = z + r * C;
-        float *g = net->dlogits + r * C;
-        XB_ASSERT(labels[r] < C);
-        double m = (double)zr[0];
-        for (size_t c = 1; c < C; c++)
-            if ((double)zr[c] > m)
-                m = (double)zr[c];
-        double s = 0.0;
-        for (size_t c = 0; c < C; c++)
-            s += exp((double)zr[c] - m);
-        total += m + log(s) - (double)zr[labels[r]];
-        for (size_t c = 0; c < C; c++) {
-            const double sm = exp((double)zr[c] - m) / s;
-            g[c] = (float)((sm - (c == labels[r] ? 1.0 : 0.0)) / (double)rows);
-        }
-    }
     net->loss_rows = rows;
-    return total / (double)rows;
+    return net->loss->eval(net->out[net->n_layers - 1], labels, rows, (size_t)net->classes,
+                           net->dlogits);
 }
 
-void xb_net_backward(struct xb_net *net, const struct xb_pass *pass, const float *x)
+const struct xb_loss_type *xb_net_loss_type(const struct xb_net *net) { return net->loss; }
+
+/* dx NULL: down to the first layer with parameters, which computes no
+ * dL/dx (for mlp, the whole dX product of the 784-input layer, a quarter
+ * of a step). dx given: down to the input, the lowest layer that is not a
+ * view writing straight into dx. Either way each layer's backward gets the
+ * same dy and adds the same parameter gradients. */
+static void backward(struct xb_net *net, const struct xb_pass *pass, const float *x, float *dx)
 {
     struct xb_pass own = *pass;
     own.gemm = net->gemm;
     const struct xb_pass *p = &own;
     XB_ASSERT(p->rows == net->loss_rows && p->rows == net->fwd_rows);
+    XB_ASSERT(net->fwd_kept); /* a TRAIN forward, or EVAL with p->backward */
     memset(net->grads, 0, net->n_params * sizeof(float));
-    const size_t first = net->grad_from;
+    const size_t first = dx ? 0 : net->grad_from;
     const float *dy = net->dlogits;
     int which = 0; /* the dbuf the next dL/dx goes to: never the one dy is in */
     for (size_t k = net->n_layers; k-- > first;) {
@@ -304,11 +312,36 @@ void xb_net_backward(struct xb_net *net, const struct xb_pass *pass, const float
         if (l->type->view)
             continue; /* dL/dx is dL/dy, reshaped */
         const float *in = k ? net->out[k - 1] : x;
-        float *dx = k > first ? net->dbuf[which] : NULL;
+        float *d = dx && k == net->bottom ? dx : k > first ? net->dbuf[which] : NULL;
         which ^= 1;
-        l->type->backward(l, p, in, net->out[k], dy, dx);
-        dy = dx;
+        l->type->backward(l, p, in, net->out[k], dy, d);
+        dy = d;
     }
+    if (dx && dy != dx) /* every layer a view: dL/dx is dL/dlogits */
+        memcpy(dx, dy, p->rows * xb_shape_size(net->input) * sizeof(float));
+}
+
+void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x)
+{
+    backward(net, p, x, NULL);
+}
+
+void xb_net_backward_input(struct xb_net *net, const struct xb_pass *p, const float *x,
+                           float *dx)
+{
+    XB_ASSERT(dx != NULL);
+    backward(net, p, x, dx);
+}
+
+double xb_net_input_grad(struct xb_net *net, const struct xb_pass *pass, const float *x,
+                         const uint8_t *labels, float *dx)
+{
+    struct xb_pass p = *pass;
+    p.backward = 1;
+    xb_net_forward(net, &p, x);
+    const double loss = xb_net_loss(net, labels, p.rows);
+    xb_net_backward_input(net, &p, x, dx);
+    return loss;
 }
 
 static int all_finite(const float *v, size_t n)

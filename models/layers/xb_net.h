@@ -1,6 +1,9 @@
 /*
  * xb_net.h — a feed-forward network: a sequence of layers, one flat
- * parameter array (and gradients beside it), softmax cross-entropy on top.
+ * parameter array (and gradients beside it), a loss on top (softmax
+ * cross-entropy unless the config names another, models/loss/xb_loss.h), and
+ * gradients with respect to the parameters (training) or to the input
+ * (attacks, saliency).
  *
  * Ownership: the net owns its layers, activations and parameter arrays.
  * Not thread-safe: one pass at a time per net (a pass is parallel inside).
@@ -12,6 +15,7 @@
 #include <stdint.h>
 
 #include "xb_layer.h"
+#include "xb_loss.h"
 
 #define XB_NET_MAX_LAYERS 64
 
@@ -37,6 +41,8 @@ struct xb_net_config {
      * (devices/engine/xb_sgemm.h). A setting of the run, not of the model: it is
      * not stored with the model. */
     enum xb_gemm_impl gemm;
+    /* The loss kind (models/loss/xb_loss.h), "" for the default, cross_entropy. */
+    char loss[32];
 };
 
 struct xb_net;
@@ -63,13 +69,35 @@ void xb_net_init(struct xb_net *net, uint64_t seed);
  * until the next pass. */
 const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const float *x);
 
-/* Mean softmax cross-entropy of the last forward's logits against labels
- * (one per row), and its gradient, kept for backward. */
+/* The net's loss (mean over the first `rows` rows of the last forward's
+ * outputs against labels, one per row), and its gradient, kept for
+ * backward. */
 double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows);
+const struct xb_loss_type *xb_net_loss_type(const struct xb_net *net);
 
-/* Backpropagates the last loss through the last TRAIN forward: grads are
- * zeroed first, then hold dL/dparams. */
+/* Backpropagates the last loss through the last forward, which must have
+ * kept its caches (TRAIN, or EVAL with p->backward) and had p->rows rows,
+ * as the loss: grads are zeroed first, then hold dL/dparams. p and x are
+ * that forward's. */
 void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x);
+
+/* The same, and dL/dx of the input into dx[rows × input size]: the
+ * gradient of the mean loss, so row r holds dL/dx_r (for attacks that
+ * want each sample's own loss gradient, multiply by rows). grads are
+ * bit-identical to xb_net_backward's; only the dL/dx products of the
+ * layers below the first weighted one are extra work. Through every layer
+ * kind, in the pass's phase (batchnorm in TRAIN differentiates its batch
+ * statistics too), and for random layers (noise, dropout, the lstm's gate
+ * noise) the draw the forward took; on a device (p->on_device), the
+ * digital weights' gradient, as hardware-aware training takes it. */
+void xb_net_backward_input(struct xb_net *net, const struct xb_pass *p, const float *x,
+                           float *dx);
+
+/* Forward x (with p->backward set, so an EVAL pass works), the loss
+ * against labels[rows] and xb_net_backward_input: dL/dx into dx[rows ×
+ * input size]. Returns the loss. Overwrites grads and the activations. */
+double xb_net_input_grad(struct xb_net *net, const struct xb_pass *p, const float *x,
+                         const uint8_t *labels, float *dx);
 
 /* First layer and step at which an activation or gradient of the last
  * pass is NaN or Inf: returns 1 and sets *layer, else 0. */
