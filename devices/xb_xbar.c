@@ -508,7 +508,8 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
         return;
     }
     /* With an ADC each tile's output is noisy and quantised on its own:
-     * tile ti's read-noise draw for output o is element ti * out + o. */
+     * tile ti's read-noise draw for output o is element ti * out + o. The
+     * item's span is its output tile (items never cross one). */
     memset(w->acc, 0, m * W * sizeof(float));
     const size_t c0 = b->c0 - b->span * TC; /* first column inside the tile */
     for (size_t ti = 0; ti < xb->n_ti; ti++) {
