@@ -115,8 +115,8 @@ struct xb_xbar_stats {
 };
 
 /* Scratch memory of execute for one plan: one slot per OpenMP thread
- * (threads = 0: omp_get_max_threads()); an execute with it runs at most
- * that many threads (the numbers never depend on it: devices/xb_items.h).
+ * (threads = 0: omp_get_max_threads()); an execute under more threads
+ * grows it to them (the numbers never depend on it: devices/xb_items.h).
  * Reusing it saves the allocation and page faults of megabyte buffers on
  * every call. */
 struct xb_xbar_ws;
