@@ -22,10 +22,14 @@
 
 #include <stddef.h>
 
-/* Forward and dX items: 256 rows × 128 columns keep one call near full
- * speed (~105 GFLOP/s on one SkylakeX core with OpenBLAS, against ~113 for
- * 256 × 256 and ~85 for 64 × 256) while a batch of 256 still gives two
- * threads work. Bias sums (xb_items_db) take 64 columns per item. */
+/* Why fixed: OpenBLAS's sums depend in the last bits on the shape of a
+ * call (measured with 0.3.21: rows of a 17-row call differ from the same
+ * rows alone; splitting N into blocks changes small-M results), so a cut
+ * that followed the thread count would change the numbers. Forward and dX
+ * items: 256 rows × 128 columns keep one call near full speed (~105
+ * GFLOP/s on one SkylakeX core with OpenBLAS, against ~113 for 256 × 256
+ * and ~85 for 64 × 256) while a batch of 256 still gives two threads work.
+ * Bias sums (xb_items_db) take 64 columns per item. */
 #define XB_ITEMS_ROWS 256
 #define XB_ITEMS_COLS 128
 #define XB_ITEMS_DB_COLS 64

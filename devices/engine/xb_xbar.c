@@ -508,7 +508,8 @@ static void device_block(const struct xb_xbar *xb, const float *X, const struct 
         return;
     }
     /* With an ADC each tile's output is noisy and quantised on its own:
-     * tile ti's read-noise draw for output o is element ti * out + o. */
+     * tile ti's read-noise draw for output o is element ti * out + o. The
+     * item's span is its output tile (items never cross one). */
     memset(w->acc, 0, m * W * sizeof(float));
     const size_t c0 = b->c0 - b->span * TC; /* first column inside the tile */
     for (size_t ti = 0; ti < xb->n_ti; ti++) {
@@ -562,11 +563,22 @@ void xb_xbar_execute_ws(const struct xb_xbar *xb, struct xb_xbar_ws *ws, const f
     struct exec_job j = {.xb = xb, .ws = ws, .X = X, .bias = bias, .Y = Y, .addr = addr,
                          .g = xb_items_xwt(rows, xb->out,
                                            xb->plain ? xb->out : (size_t)xb->p.tile_cols)};
+    /* A workspace made when the runtime had fewer threads grows to the
+     * threads it has now, so the team is never cut to the old count (the
+     * items, not the team, fix the numbers). */
+    const int threads = xb_omp_max_threads();
+    if (threads > ws->slots) {
+        struct workspace *grown = xb_calloc((size_t)threads, sizeof *grown);
+        memcpy(grown, ws->w, (size_t)ws->slots * sizeof *grown);
+        for (int t = ws->slots; t < threads; t++)
+            ws_alloc(&grown[t], xb);
+        xb_free(ws->w);
+        ws->w = grown;
+        ws->slots = threads;
+    }
     for (int t = 0; t < ws->slots; t++)
         memset(&ws->w[t].st, 0, sizeof ws->w[t].st);
-    /* No more threads than the workspace has slots (it may have been made
-     * when the runtime had fewer): the items, not the team, fix the numbers. */
-    xb_items_run(j.g.n, XB_ITEMS_BLOCKED, xb_omp_threads_for(ws->slots), exec_item, &j);
+    xb_items_run(j.g.n, XB_ITEMS_BLOCKED, threads, exec_item, &j);
     if (stats) {
         for (int t = 0; t < ws->slots; t++) {
             stats->dac_values += ws->w[t].st.dac_values;

@@ -115,8 +115,10 @@ struct xb_xbar_stats {
 };
 
 /* Scratch memory of execute for one plan: one slot per OpenMP thread
- * (threads = 0: omp_get_max_threads()). Reusing it saves the allocation
- * and page faults of megabyte buffers on every call. */
+ * (threads = 0: omp_get_max_threads()); an execute under more threads
+ * grows it to them (the numbers never depend on it: devices/engine/xb_items.h).
+ * Reusing it saves the allocation and page faults of megabyte buffers on
+ * every call. */
 struct xb_xbar_ws;
 struct xb_xbar_ws *xb_xbar_ws_create(const struct xb_xbar *xb, int threads);
 void xb_xbar_ws_free(struct xb_xbar_ws *ws);
