@@ -366,9 +366,9 @@ static void option_default(const struct xb_cli_opt *o, const struct xb_config *d
     }
     if (!strncmp(key, "xbar.", 5))
         key += 5;
-    const struct xb_config_key *k = xb_config_key_find(key);
+    const struct xb_key *k = xb_config_key_find(key);
     if (k)
-        xb_config_format(def, k, buf, size);
+        xb_key_get(k, def, buf, size);
 }
 
 static void print_opt(FILE *f, const struct xb_cli_opt *o, const struct xb_config *def)
@@ -407,12 +407,12 @@ void xb_cli_usage(const struct xb_cli *cli, FILE *f)
             print_opt(f, &common_opts[i], &def);
     if (spec->config_keys) {
         size_t n;
-        const struct xb_config_key *keys = xb_config_keys(&n);
+        const struct xb_key *keys = xb_config_keys(&n);
         fprintf(f, "\nengine keys (--set KEY=VALUE or xbar.KEY; config group xbar):\n");
         for (size_t i = 0; i < n; i++) {
             char value[64], expected[160], left[96];
-            xb_config_format(&def, &keys[i], value, sizeof value);
-            xb_config_expected(&keys[i], expected, sizeof expected);
+            xb_key_get(&keys[i], &def, value, sizeof value);
+            xb_key_expected(&keys[i], expected, sizeof expected);
             snprintf(left, sizeof left, "%s=%s", keys[i].name, value);
             fprintf(f, "  %-26s %s; %s%s%s%s\n", left, keys[i].help, expected,
                     keys[i].unit[0] && strcmp(keys[i].unit, "1") ? " [" : "",

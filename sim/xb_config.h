@@ -32,6 +32,7 @@
 
 #include "xb_ctx.h"
 #include "xb_device.h"
+#include "xb_key.h"
 #include "xb_xbar.h"
 
 /* One assignment, as given. All strings are owned by the list. */
@@ -63,18 +64,6 @@ enum xb_status xb_settings_add_assignment(struct xb_ctx *ctx, struct xb_settings
  * and the key. Device keys are checked by xb_config_resolve, which knows
  * the device type. */
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s);
-
-/* Checks the `@include "NAME"` lines of the libconfig file at path, and of
- * the files they include, before libconfig reads them: libconfig 1.5 ends
- * the process ("input in flex scanner failed", exit 2) when NAME is a
- * directory and blocks on a FIFO or a device, so every NAME that exists
- * must be a regular file (a missing one libconfig reports itself).
- * include_dir is what the caller gives config_set_include_dir (NULL for
- * none: NAME relative to the working directory). XB_EINVAL naming
- * file:line and NAME otherwise. Called by xb_config_read and
- * xb_experiment_read. */
-enum xb_status xb_config_check_includes(struct xb_ctx *ctx, const char *path,
-                                        const char *include_dir);
 
 /* The same for one `device` or `xbar` group of a file the caller parsed
  * with libconfig (an experiment file with more groups). */
@@ -130,28 +119,10 @@ void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p);
  * frees it with xb_free. Written into result files as /config. */
 char *xb_config_text(const struct xb_config *c);
 
-/* The engine keys (xbar.KEY), for usage texts. */
-enum xb_key_kind { XB_KEY_INT, XB_KEY_REAL, XB_KEY_BOOL, XB_KEY_CHOICE, XB_KEY_ADC_RANGE };
-
-struct xb_config_key {
-    const char *name;
-    enum xb_key_kind kind;
-    const char *unit;
-    double min, max;              /* XB_KEY_INT, XB_KEY_REAL */
-    const char *const *choices;   /* XB_KEY_CHOICE: NULL-terminated, index = value */
-    size_t offset;                /* of the int or double in struct xb_config */
-    const char *help;
-};
-
-const struct xb_config_key *xb_config_keys(size_t *n);
-const struct xb_config_key *xb_config_key_find(const char *name);
-
-/* The value of engine key k in c as text ("8", "max", "p99.5", "true"). */
-void xb_config_format(const struct xb_config *c, const struct xb_config_key *k, char *buf,
-                      size_t size);
-
-/* The allowed values of k as text ("an integer in [0, 24]"). */
-void xb_config_expected(const struct xb_config_key *k, char *buf, size_t size);
+/* The engine keys (xbar.KEY): rows of devices/xb_key.h over struct
+ * xb_config, in the order usage texts and /config list them. */
+const struct xb_key *xb_config_keys(size_t *n);
+const struct xb_key *xb_config_key_find(const char *name);
 
 /* Strict parsing shared by every option: the whole text must be a number
  * (an integer for _long) in [min, max]; otherwise XB_ERANGE or XB_EINVAL
@@ -161,8 +132,5 @@ enum xb_status xb_config_parse_long(struct xb_ctx *ctx, const char *origin, cons
 enum xb_status xb_config_parse_double(struct xb_ctx *ctx, const char *origin,
                                       const char *text, double min, double max,
                                       double *out);
-
-/* Shortest decimal text that reads back as exactly v. */
-void xb_config_format_double(double v, char *buf, size_t size);
 
 #endif

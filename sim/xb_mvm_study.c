@@ -322,7 +322,7 @@ enum xb_status xb_mvm_write(struct xb_ctx *ctx, const char *path,
     if (st == XB_OK) {
         size_t n = 0;
         for (size_t i = 0; i < d->type->n_params; i++) {
-            const struct xb_param_spec *p = &d->type->params[i];
+            const struct xb_key *p = &d->type->params[i];
             figs[n++] = xb_figure_real(p->name, d->p[i], p->unit, p->help);
         }
         st = xb_h5_write_figures(ctx, f, "device", figs, n);

@@ -246,11 +246,11 @@ Test(config, text_round_trip)
         for (size_t i = 0; i < a.device.type->n_params; i++)
             cr_assert_eq(a.device.p[i], b.device.p[i], "%s", a.device.type->params[i].name);
         size_t n;
-        const struct xb_config_key *keys = xb_config_keys(&n);
+        const struct xb_key *keys = xb_config_keys(&n);
         for (size_t i = 0; i < n; i++) {
             char va[64], vb[64];
-            xb_config_format(&a, &keys[i], va, sizeof va);
-            xb_config_format(&b, &keys[i], vb, sizeof vb);
+            xb_key_get(&keys[i], &a, va, sizeof va);
+            xb_key_get(&keys[i], &b, vb, sizeof vb);
             cr_assert_str_eq(va, vb, "%s", keys[i].name);
         }
         cr_assert_eq(a.adc_calib, b.adc_calib);
@@ -268,12 +268,12 @@ Test(config, format_double_is_short_and_exact)
     char buf[64];
     double v[] = {3600.0, 0.26348, 2.5e-07, 1e-6, -1.1731, 0.1, 1.0 / 3.0, 1e300};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        xb_config_format_double(v[i], buf, sizeof buf);
+        xb_key_format_double(v[i], buf, sizeof buf);
         cr_assert_eq(strtod(buf, NULL), v[i], "%s", buf);
     }
-    xb_config_format_double(3600.0, buf, sizeof buf);
+    xb_key_format_double(3600.0, buf, sizeof buf);
     cr_assert_str_eq(buf, "3600");
-    xb_config_format_double(0.26348, buf, sizeof buf);
+    xb_key_format_double(0.26348, buf, sizeof buf);
     cr_assert_str_eq(buf, "0.26348");
 }
 
