@@ -84,7 +84,7 @@ static const void *cfield(const struct xb_key *k, const void *base)
     return (const char *)base + k->offset;
 }
 
-double xb_key_load(const struct xb_key *k, const void *base)
+static double load(const struct xb_key *k, const void *base)
 {
     const void *f = cfield(k, base);
     switch (k->store) {
@@ -100,9 +100,17 @@ double xb_key_load(const struct xb_key *k, const void *base)
     return *(const double *)f;
 }
 
+double xb_key_load(const struct xb_key *k, const void *base)
+{
+    double v = load(k, base);
+    return k->flags & XB_KEY_NEGATE ? (double)(v == 0.0) : v;
+}
+
 void xb_key_store(const struct xb_key *k, void *base, double v)
 {
     void *f = field(k, base);
+    if (k->flags & XB_KEY_NEGATE)
+        v = (double)(v == 0.0);
     switch (k->store) {
     case XB_STORE_INT:
         *(int *)f = (int)v;

@@ -46,7 +46,8 @@ enum xb_key_store {
 enum {
     XB_KEY_MAX_OPEN = 1 << 0,     /* REAL: the range is [min, max) */
     XB_KEY_OMIT_DEFAULT = 1 << 1, /* written only when not at its default */
-    XB_KEY_ALIAS = 1 << 2         /* another name of the row before it: never written */
+    XB_KEY_ALIAS = 1 << 2,        /* another name of a row's field: never written */
+    XB_KEY_NEGATE = 1 << 3        /* BOOL: the field holds the negation (gemm: 0 = portable) */
 };
 
 struct xb_key;

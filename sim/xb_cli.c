@@ -361,7 +361,7 @@ static void option_default(const struct xb_cli_opt *o, const struct xb_config *d
         return;
     const char *key = o->key;
     if (!strcmp(key, "device.type")) {
-        snprintf(buf, size, "%s", def->device.type->name);
+        snprintf(buf, size, "%s", def->xbar.device.type->name);
         return;
     }
     if (!strncmp(key, "xbar.", 5))

@@ -107,7 +107,7 @@ int xb_cmd_devices(int argc, char **argv)
     xb_config_default(&cfg);
     if (xb_config_resolve(cli.ctx, &cli.settings, &cfg) != XB_OK)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
-    show_device(&cfg.device, overridden);
+    show_device(&cfg.xbar.device, overridden);
     xb_cli_free(&cli);
     return XB_EXIT_OK;
 }

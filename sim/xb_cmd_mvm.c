@@ -167,7 +167,7 @@ int xb_cmd_mvm(int argc, char **argv)
     }
     if (out) {
         struct xb_h5_meta meta = {cli.command_line, cli.seed, xb_cli_threads_in_use(),
-                                  &s.files, s.cfg.portable};
+                                  &s.files, s.cfg.xbar.gemm == XB_GEMM_PORTABLE};
         if (xb_mvm_write(cli.ctx, out, &meta, &s, W, X, &r) != XB_OK)
             goto fail_result;
         if (!cli.quiet)

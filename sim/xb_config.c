@@ -27,8 +27,8 @@ static enum xb_status adc_range_set(struct xb_ctx *ctx, const struct xb_key *k, 
     double v;
     if (xb_adc_range_parse(ctx, text, origin, &calib, &v) != XB_OK)
         return xb_error(ctx, XB_EINVAL, "%s: expected %s", origin, k->custom->expected);
-    c->adc_calib = (int)calib;
-    c->adc_value = v;
+    c->xbar.adc_calib = calib;
+    c->xbar.adc_value = v;
     return XB_OK;
 }
 
@@ -36,13 +36,13 @@ static void adc_range_get(const struct xb_key *k, const void *base, char *buf, s
 {
     (void)k;
     const struct xb_config *c = base;
-    if (c->adc_calib == XB_ADC_MAX) {
+    if (c->xbar.adc_calib == XB_ADC_MAX) {
         snprintf(buf, size, "max");
-    } else if (c->adc_calib == XB_ADC_PERCENTILE) {
+    } else if (c->xbar.adc_calib == XB_ADC_PERCENTILE) {
         buf[0] = 'p';
-        xb_key_format_double(c->adc_value, buf + 1, size - 1);
+        xb_key_format_double(c->xbar.adc_value, buf + 1, size - 1);
     } else {
-        xb_key_format_double(c->adc_value, buf, size);
+        xb_key_format_double(c->xbar.adc_value, buf, size);
     }
 }
 
@@ -50,14 +50,18 @@ static void adc_range_get(const struct xb_key *k, const void *base, char *buf, s
 static int adc_range_numeric(const struct xb_key *k, const void *base)
 {
     (void)k;
-    return ((const struct xb_config *)base)->adc_calib == XB_ADC_FIXED;
+    return ((const struct xb_config *)base)->xbar.adc_calib == XB_ADC_FIXED;
 }
 
 static const struct xb_key_custom adc_range_custom = {
     adc_range_set, adc_range_get, adc_range_numeric,
     "max, pNN (a percentile in (0, 100]) or a positive number"};
 
-#define XB_OFF(field) .offset = offsetof(struct xb_config, field)
+#define XB_OFF(field) .offset = offsetof(struct xb_config, xbar.field)
+/* The enums of struct xb_xbar_params are stored as int (XB_STORE_INT). */
+_Static_assert(sizeof(enum xb_scaling) == sizeof(int) && sizeof(enum xb_noise_kind) ==
+                   sizeof(int) && sizeof(enum xb_gemm_impl) == sizeof(int),
+               "an enum of the engine parameters is not int-sized");
 #define XB_ENGINE "xbar"
 
 /* Ranges: tiles beyond 65536 lines are not a crossbar anyone builds;
@@ -94,7 +98,8 @@ static const struct xb_key engine_keys[] = {
     {.name = "drift_comp", .type = XB_KEY_BOOL, .unit = "", XB_OFF(drift_comp),
      .store = XB_STORE_INT, .help = "global drift compensation (one output scale per layer)",
      .source = XB_ENGINE},
-    {.name = "t", .type = XB_KEY_REAL, .unit = "s", .min = 0, .max = 1e12, XB_OFF(t),
+    {.name = "t", .type = XB_KEY_REAL, .unit = "s", .min = 0, .max = 1e12,
+     .offset = offsetof(struct xb_config, t),
      .help = "read time after programming", .source = XB_ENGINE},
     {.name = "noise", .type = XB_KEY_ENUM, .unit = "", .def = XB_NOISE_NONE,
      .choices = noise_names, XB_OFF(noise), .store = XB_STORE_INT,
@@ -103,12 +108,12 @@ static const struct xb_key engine_keys[] = {
      XB_OFF(sigma), .help = "std of the abstract noise (relative for mult)",
      .source = XB_ENGINE},
     {.name = "instance", .type = XB_KEY_INT, .unit = "1", .min = 0, .max = XB_RNG_MAX_INSTANCE,
-     XB_OFF(instance), .store = XB_STORE_INT,
+     XB_OFF(instance), .store = XB_STORE_U32,
      .help = "chip instance: selects the programming draws", .source = XB_ENGINE},
     /* At its default (on) it is left out of /config: the key's text
      * appears only in the files of native runs. */
-    {.name = "portable", .type = XB_KEY_BOOL, .unit = "", .def = 1, XB_OFF(portable),
-     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+    {.name = "portable", .type = XB_KEY_BOOL, .unit = "", .def = 1, XB_OFF(gemm),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT | XB_KEY_NEGATE, /* 0: portable */
      .help = "products by xbar's fixed-order GEMM (same bits on every machine); false: OpenBLAS",
      .source = XB_ENGINE},
 };
@@ -310,28 +315,13 @@ enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
 void xb_config_default(struct xb_config *c)
 {
     memset(c, 0, sizeof *c);
-    xb_device_init(NULL, &c->device, "ideal");
+    xb_xbar_params_default(&c->xbar);
     xb_key_defaults(engine_keys, N_ENGINE_KEYS, c);
 }
 
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p)
 {
-    xb_xbar_params_default(p);
-    p->device = c->device;
-    p->tile_rows = c->tile_rows;
-    p->tile_cols = c->tile_cols;
-    p->scaling = (enum xb_scaling)c->scaling;
-    p->dac_bits = c->dac_bits;
-    p->dac_range = c->dac_range;
-    p->dac_signed = c->dac_signed;
-    p->adc_bits = c->adc_bits;
-    p->adc_calib = (enum xb_adc_calib)c->adc_calib;
-    p->adc_value = c->adc_value;
-    p->drift_comp = c->drift_comp;
-    p->noise = (enum xb_noise_kind)c->noise;
-    p->sigma = c->sigma;
-    p->instance = (uint32_t)c->instance;
-    p->gemm = c->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
+    *p = c->xbar;
 }
 
 static void device_names(char *buf, size_t size)
@@ -385,7 +375,7 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
             return xb_error(ctx, XB_ENOTFOUND, "%s: unknown device '%s'; expected one of %s",
                             type->origin, type->value, names);
         }
-        enum xb_status st = xb_device_init(ctx, &c->device, type->value);
+        enum xb_status st = xb_device_init(ctx, &c->xbar.device, type->value);
         if (st != XB_OK)
             return st;
         type_origin = type->origin;
@@ -405,32 +395,30 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
             want_engine = 0;
         }
         const struct xb_key *k = want_engine ? xb_config_key_find(key) : NULL;
-        int di = want_device ? xb_params_find(c->device.type->params,
-                                              c->device.type->n_params, key)
+        int di = want_device ? xb_params_find(c->xbar.device.type->params,
+                                              c->xbar.device.type->n_params, key)
                              : -1;
         if (k && di >= 0)
             return xb_error(ctx, XB_EINVAL,
                             "%s: '%s' is both an engine key and a parameter of device %s; "
                             "write xbar.%s or device.%s",
-                            st->origin, key, c->device.type->name, key, key);
+                            st->origin, key, c->xbar.device.type->name, key, key);
         enum xb_status rc;
         if (k)
             rc = xb_key_set(ctx, k, c, st->value, st->origin);
         else if (di >= 0) /* a device row lives at its index of the value array */
-            rc = xb_key_set(ctx, &c->device.type->params[di], &c->device.p[di], st->value,
+            rc = xb_key_set(ctx, &c->xbar.device.type->params[di], &c->xbar.device.p[di], st->value,
                             st->origin);
         else
-            rc = unknown_key(ctx, st, want_engine, &c->device, want_device, type_origin);
+            rc = unknown_key(ctx, st, want_engine, &c->xbar.device, want_device, type_origin);
         if (rc != XB_OK)
             return rc;
     }
 
-    enum xb_status rc = xb_device_validate(ctx, &c->device);
+    enum xb_status rc = xb_device_validate(ctx, &c->xbar.device);
     if (rc != XB_OK)
         return rc;
-    struct xb_xbar_params p;
-    xb_config_xbar_params(c, &p);
-    return xb_xbar_params_validate(ctx, &p);
+    return xb_xbar_params_validate(ctx, &c->xbar);
 }
 
 /* ---- the resolved text -------------------------------------------------- */
@@ -440,15 +428,15 @@ char *xb_config_text(const struct xb_config *c)
     size_t size = 8192, len = 0;
     char *out = xb_malloc(size, 1);
     char value[128];
-    const struct xb_device_type *t = c->device.type;
+    const struct xb_device_type *t = c->xbar.device.type;
 
 #define XB_PUT(...) len += (size_t)snprintf(out + len, len < size ? size - len : 0, __VA_ARGS__)
     XB_PUT("device = {\n  type = \"%s\";\n", t->name);
     for (size_t i = 0; i < t->n_params; i++) {
         if (t->params[i].type == XB_KEY_INT) /* libconfig reads it back as an integer */
-            snprintf(value, sizeof value, "%.0f", c->device.p[i]);
+            snprintf(value, sizeof value, "%.0f", c->xbar.device.p[i]);
         else
-            xb_cfgfile_real(c->device.p[i], 0, value, sizeof value);
+            xb_cfgfile_real(c->xbar.device.p[i], 0, value, sizeof value);
         XB_PUT("  %s = %s;  # %s\n", t->params[i].name, value, t->params[i].unit);
     }
     XB_PUT("};\nxbar = {\n");
@@ -463,19 +451,19 @@ char *xb_config_text(const struct xb_config *c)
 
 static int adc_range_unused(const struct xb_config *c)
 {
-    return c->adc_bits == 0 && c->adc_calib != XB_ADC_MAX;
+    return c->xbar.adc_bits == 0 && c->xbar.adc_calib != XB_ADC_MAX;
 }
 static int dac_signed_unused(const struct xb_config *c)
 {
-    return c->dac_bits == 0 && !c->dac_signed;
+    return c->xbar.dac_bits == 0 && !c->xbar.dac_signed;
 }
 static int sigma_unused(const struct xb_config *c)
 {
-    return c->noise == XB_NOISE_NONE && c->sigma != 0.0;
+    return c->xbar.noise == XB_NOISE_NONE && c->xbar.sigma != 0.0;
 }
 static int noise_without_sigma(const struct xb_config *c)
 {
-    return c->noise != XB_NOISE_NONE && c->sigma == 0.0;
+    return c->xbar.noise != XB_NOISE_NONE && c->xbar.sigma == 0.0;
 }
 
 /* An engine key whose value, given the key that governs it, changes

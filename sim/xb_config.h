@@ -73,21 +73,8 @@ enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
 
 /* The resolved configuration: a device and the engine settings. */
 struct xb_config {
-    struct xb_device device;
-    int tile_rows, tile_cols; /* inputs × outputs per tile */
-    int scaling;              /* enum xb_scaling */
-    int dac_bits;
-    double dac_range;         /* input units; 0 = calibrate as max |x| */
-    int dac_signed;
-    int adc_bits;
-    int adc_calib;            /* enum xb_adc_calib */
-    double adc_value;         /* fixed range (normalised units) or percentile */
-    int drift_comp;
-    double t;                 /* s after programming */
-    int noise;                /* enum xb_noise_kind */
-    double sigma;
-    int instance;             /* chip instance, selects the programming draws */
-    int portable;             /* 1: products by xbar's fixed-order GEMM (devices/xb_sgemm.h) */
+    struct xb_xbar_params xbar; /* the device and the engine keys (layer 0) */
+    double t;                   /* read time: s after programming (xb_xbar_age) */
 };
 
 /* The defaults: the engine's (xb_xbar_params_default) and the ideal
@@ -112,7 +99,7 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
 enum xb_status xb_config_check_used(struct xb_ctx *ctx, const struct xb_settings *s,
                                     const struct xb_config *c);
 
-/* The engine parameters of c. */
+/* The engine parameters of c: c->xbar. */
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p);
 
 /* The whole of c as a config file that xb_config_read accepts; the caller

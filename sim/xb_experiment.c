@@ -357,15 +357,15 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
          * user's xbar.portable that disagrees would be ignored: refuse it. */
         for (size_t i = dev.n; i-- > 0 && !st;)
             if (!strcmp(dev.v[i].key, "xbar.portable") || !strcmp(dev.v[i].key, "portable")) {
-                if (e->device.portable != e->portable)
+                if ((e->device.xbar.gemm == XB_GEMM_PORTABLE) != e->portable)
                     st = xb_error(ctx, XB_EINVAL, "%s: xbar.portable = %s but sweep.portable = "
                                   "%s: in an experiment sweep.portable chooses the products "
                                   "of training and evaluation alike", dev.v[i].origin,
-                                  e->device.portable ? "true" : "false",
+                                  e->portable ? "false" : "true",
                                   e->portable ? "true" : "false");
                 break;
             }
-        e->device.portable = e->portable;
+        e->device.xbar.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     }
     e->model.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     if (!st && e->train.hw_aware) {

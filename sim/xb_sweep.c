@@ -558,7 +558,7 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
                                "1 where the point is complete (--resume skips it)");
     if (!st)
         st = xb_h5_write_attr(ctx, f, "/sweep", "noise_model",
-                              e->test_device ? e->device.device.type->name : nm);
+                              e->test_device ? e->device.xbar.device.type->name : nm);
     if (!st)
         st = xb_h5_write_attr(ctx, f, "/sweep", "test_axis", e->test_device ? "t" : "sigma_test");
     if (!st)

@@ -45,10 +45,10 @@ Test(config, defaults)
 {
     struct xb_config c;
     xb_config_default(&c);
-    cr_assert_str_eq(c.device.type->name, "ideal");
-    cr_assert_eq(c.adc_calib, XB_ADC_MAX);
-    cr_assert_eq(c.tile_rows, 256);
-    cr_assert_eq(c.adc_bits, 0);
+    cr_assert_str_eq(c.xbar.device.type->name, "ideal");
+    cr_assert_eq(c.xbar.adc_calib, XB_ADC_MAX);
+    cr_assert_eq(c.xbar.tile_rows, 256);
+    cr_assert_eq(c.xbar.adc_bits, 0);
     cr_assert_eq(c.t, 0.0);
 }
 
@@ -62,17 +62,17 @@ Test(config, file_sets_device_and_engine)
                        "  scaling = \"column\"; };\n";
     enum xb_status st = resolve_text(ctx, text, &c, NULL);
     cr_assert_eq(st, XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_str_eq(c.device.type->name, "pcm");
-    cr_assert_eq(c.device.p[XB_DP_GMAX], 30.0);
-    cr_assert_eq(c.tile_rows, 128);
-    cr_assert_eq(c.adc_bits, 6);
-    cr_assert_eq(c.adc_calib, XB_ADC_PERCENTILE);
-    cr_assert_eq(c.adc_value, 99.5);
-    cr_assert_eq(c.drift_comp, 1);
+    cr_assert_str_eq(c.xbar.device.type->name, "pcm");
+    cr_assert_eq(c.xbar.device.p[XB_DP_GMAX], 30.0);
+    cr_assert_eq(c.xbar.tile_rows, 128);
+    cr_assert_eq(c.xbar.adc_bits, 6);
+    cr_assert_eq(c.xbar.adc_calib, XB_ADC_PERCENTILE);
+    cr_assert_eq(c.xbar.adc_value, 99.5);
+    cr_assert_eq(c.xbar.drift_comp, 1);
     cr_assert_eq(c.t, 3600.0);
-    cr_assert_eq(c.noise, XB_NOISE_MULT);
-    cr_assert_eq(c.sigma, 0.25);
-    cr_assert_eq(c.scaling, XB_SCALE_COLUMN);
+    cr_assert_eq(c.xbar.noise, XB_NOISE_MULT);
+    cr_assert_eq(c.xbar.sigma, 0.25);
+    cr_assert_eq(c.xbar.scaling, XB_SCALE_COLUMN);
     xb_ctx_free(ctx);
 }
 
@@ -159,9 +159,9 @@ Test(config, later_wins_and_type_applies_to_all)
     xb_settings_add(&s, "adc_bits", "7", "--set adc_bits=7");
     xb_config_default(&c);
     cr_assert_eq(xb_config_resolve(ctx, &s, &c), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_str_eq(c.device.type->name, "pcm");
-    cr_assert_eq(c.device.p[XB_DP_GMAX], 30.0);
-    cr_assert_eq(c.adc_bits, 7);
+    cr_assert_str_eq(c.xbar.device.type->name, "pcm");
+    cr_assert_eq(c.xbar.device.p[XB_DP_GMAX], 30.0);
+    cr_assert_eq(c.xbar.adc_bits, 7);
     xb_settings_free(&s);
     xb_ctx_free(ctx);
 }
@@ -242,9 +242,9 @@ Test(config, text_round_trip)
         char *path;
         cr_assert_eq(resolve_text(ctx, text, &b, &path), XB_OK, "%s\n%s", xb_ctx_error(ctx),
                      text);
-        cr_assert_eq(a.device.type, b.device.type);
-        for (size_t i = 0; i < a.device.type->n_params; i++)
-            cr_assert_eq(a.device.p[i], b.device.p[i], "%s", a.device.type->params[i].name);
+        cr_assert_eq(a.xbar.device.type, b.xbar.device.type);
+        for (size_t i = 0; i < a.xbar.device.type->n_params; i++)
+            cr_assert_eq(a.xbar.device.p[i], b.xbar.device.p[i], "%s", a.xbar.device.type->params[i].name);
         size_t n;
         const struct xb_key *keys = xb_config_keys(&n);
         for (size_t i = 0; i < n; i++) {
@@ -253,8 +253,8 @@ Test(config, text_round_trip)
             xb_key_get(&keys[i], &b, vb, sizeof vb);
             cr_assert_str_eq(va, vb, "%s", keys[i].name);
         }
-        cr_assert_eq(a.adc_calib, b.adc_calib);
-        cr_assert_eq(a.adc_value, b.adc_value);
+        cr_assert_eq(a.xbar.adc_calib, b.xbar.adc_calib);
+        cr_assert_eq(a.xbar.adc_value, b.xbar.adc_value);
         unlink(path);
         xb_free(path);
         xb_free(text);

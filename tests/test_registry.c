@@ -482,7 +482,7 @@ Test(registry, engine_and_device_rows_round_trip)
             for (size_t j = 0; j < m; j++) {
                 snprintf(set, sizeof set, "device.%s=%s", k->name, cand[j]);
                 const char *kv[] = {type, set};
-                if (resolve(kv, 2, &a) != XB_OK || a.device.p[i] == k->def)
+                if (resolve(kv, 2, &a) != XB_OK || a.xbar.device.p[i] == k->def)
                     continue;
                 config_round_trip(&a, set);
                 done = 1;
