@@ -83,7 +83,7 @@ enum xb_status xb_cfgfile_value(struct xb_ctx *ctx, const char *where, const cha
                                 const config_setting_t *e, const struct xb_key *k, char *text,
                                 size_t text_size, char *origin, size_t origin_size)
 {
-    const char *name = config_setting_name(e), *want;
+    const char *name = config_setting_name(e), *want = "a value";
     int t = config_setting_type(e);
     if (!type_ok(k, t, &want))
         return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected %s, got %s", where, label, name,
