@@ -67,7 +67,7 @@ static const struct xb_cli_spec mvm_spec = {
                "  xbar mvm --weights results/pcm.h5 --inputs results/pcm.h5 --device reram\n",
     .opts = mvm_opts,
     .n_opts = sizeof mvm_opts / sizeof mvm_opts[0],
-    .config_keys = 1,
+    .config_keys = XB_CLI_ENGINE_KEYS,
 };
 
 static enum xb_status size_opt(struct xb_cli *cli, size_t *out)

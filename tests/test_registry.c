@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_cli.h"
 #include "xb_config.h"
 #include "xb_experiment.h"
 #include "xb_layer_impl.h"
@@ -557,4 +558,40 @@ Test(registry, layer_fields_unused_by_a_kind_are_refused)
             }
         }
     }
+}
+
+/* The usage of a subcommand that takes keys lists every row, with its
+ * default where it has one. */
+Test(registry, usage_lists_every_row)
+{
+    static const struct xb_cli_spec spec = {
+        .name = "test", .args = "", .summary = "a test",
+        .config_keys = XB_CLI_ENGINE_KEYS | XB_CLI_EXPERIMENT_KEYS};
+    char a0[] = "test", *argv[] = {a0, NULL};
+    struct xb_cli cli;
+    xb_cli_init(&cli, &spec, 1, argv);
+    char *text = NULL;
+    size_t size = 0, n;
+    FILE *f = open_memstream(&text, &size);
+    cr_assert_not_null(f);
+    xb_cli_usage(&cli, f);
+    fclose(f);
+    char want[128];
+    const struct xb_key *k = xb_config_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof want, "\n  %s=", k[i].name);
+        cr_assert(strstr(text, want), "usage lacks %s", want + 1);
+    }
+    k = xb_experiment_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof want, "\n  %s.%s=", k[i].group, k[i].name);
+        cr_assert(strstr(text, want), "usage lacks %s", want + 1);
+    }
+    k = xb_layer_keys(&n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof want, "\n  %s ", k[i].name);
+        cr_assert(strstr(text, want), "usage lacks %s", want + 1);
+    }
+    free(text);
+    xb_cli_free(&cli);
 }
