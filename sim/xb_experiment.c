@@ -398,8 +398,13 @@ char *xb_experiment_text(const struct xb_experiment *e)
         e->model.classes);
     xb_free(name);
     for (size_t k = 0; k < e->model.n_layers; k++) {
+        /* A field only in the layers whose kind uses it: a row without
+         * XB_KEY_OMIT_DEFAULT (always written) stays out of the others. */
+        const struct xb_layer_config *lc = &e->model.layers[k];
         PUT("    {");
-        xb_cfgfile_write(lk, n_layer_keys, NULL, &e->model.layers[k], 0, 1, t, size, &len);
+        for (size_t i = 0; i < n_layer_keys; i++)
+            if (xb_layer_key_used(&lk[i], lc->type))
+                xb_cfgfile_write(&lk[i], 1, NULL, lc, 0, 1, t, size, &len);
         PUT(" }%s\n", k + 1 < e->model.n_layers ? "," : "");
     }
     PUT("  );\n};\ntrain = {");
