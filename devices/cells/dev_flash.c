@@ -65,26 +65,26 @@ static const double read_a = 12.58037, read_b = 215.36557;
 static const double seconds_per_day = 86400.0;
 static const double na_per_uS_V = 1000.0; /* 1 uS * 1 V = 1 uA = 1000 nA */
 
-static const struct xb_param_spec flash_specs[] = {
+static const struct xb_key flash_specs[] = {
     XB_DEVICE_COMMON_SPECS(16.0, 0.0, 0.0, 20.0,
                            SRC_SONOS ": suggested on/off 1e7 (~0 to 16 uS); g_min "
                            "16 uS/1e7 = 1.6 pS rounded to 0; continuous (CrossSim "
                            "cell_bits 0; its SONOS-TCAS.json preset uses 7-bit cells)",
                            "unused: the model has no drift exponent"),
-    [P_VREAD] = {"v_read", "V", 0.1, 1e-3, 10.0, 0,
+    [P_VREAD] = XB_KEY_ROW("v_read", "V", 0.1, 1e-3, 10.0, XB_KEY_REAL,
                  "read voltage converting conductance to the fitted cell current "
                  "I = G*v_read; the fits cover g_max*v_read <= 3200 nA",
                  "CrossSim default Vread 0.1 V (simulator/parameters/xbar_parameters.py), "
-                 "which maps 16 uS to SONOS.py's I_max = 1600 nA"},
-    [P_PROG_SCALE] = {"prog_scale", "1", 1.0, 0.0, 100.0, 0,
+                 "which maps 16 uS to SONOS.py's I_max = 1600 nA"),
+    [P_PROG_SCALE] = XB_KEY_ROW("prog_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
                       "scale of the programming spread at t = 0",
-                      "xbar: a sweep knob (CrossSim has none)"},
-    [P_RELAX_SCALE] = {"relax_scale", "1", 1.0, 0.0, 100.0, 0,
+                      "xbar: a sweep knob (CrossSim has none)"),
+    [P_RELAX_SCALE] = XB_KEY_ROW("relax_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
                        "scale of the retention spread added after programming "
                        "(linear in days, extrapolated beyond 5 days)",
-                       "xbar: a sweep knob (CrossSim has none)"},
-    [P_READ_SCALE] = {"read_scale", "1", 1.0, 0.0, 100.0, 0,
-                      "scale of the per-read noise", "xbar: a sweep knob (CrossSim has none)"},
+                       "xbar: a sweep knob (CrossSim has none)"),
+    [P_READ_SCALE] = XB_KEY_ROW("read_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
+                      "scale of the per-read noise", "xbar: a sweep knob (CrossSim has none)"),
 };
 
 _Static_assert(sizeof flash_specs / sizeof flash_specs[0] == P_COUNT,

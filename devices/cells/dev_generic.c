@@ -40,34 +40,34 @@ enum {
 #define SRC_OFF "xbar: off by default like CrossSim's default DeviceParameters " \
                 "(simulator/parameters/xbar_parameters.py); a sweep axis"
 
-static const struct xb_param_spec generic_specs[] = {
+static const struct xb_key generic_specs[] = {
     XB_DEVICE_COMMON_SPECS(10.0, 1.0, 0.0, 20.0,
                            "on/off 10 as CrossSim's default Rmin 1 kOhm / Rmax 10 kOhm "
                            "(simulator/parameters/xbar_parameters.py); the 10 uS scale is "
                            "xbar's choice (errors are relative, so only the ratio matters); "
                            "levels 0 = CrossSim cell_bits 0",
                            "aihwkit t_0 = 20 s (src/aihwkit/inference/noise/pcm.py)"),
-    [P_PROG_SIGMA] = {"prog_sigma", "1", 0.0, 0.0, 10.0, 0,
+    [P_PROG_SIGMA] = XB_KEY_ROW("prog_sigma", "1", 0.0, 0.0, 10.0, XB_KEY_REAL,
                       "programming error std, relative (to g_max or G, see prog_prop)",
-                      SRC_CROSSSIM_GENERIC " programming_error.magnitude; " SRC_OFF},
-    [P_PROG_PROP] = {"prog_prop", "1", 0.0, 0.0, 1.0, 0,
+                      SRC_CROSSSIM_GENERIC " programming_error.magnitude; " SRC_OFF),
+    [P_PROG_PROP] = XB_KEY_ROW("prog_prop", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,
                      "0: std = prog_sigma*g_max (independent); 1: std = prog_sigma*G "
                      "(proportional); between: a blend",
-                     SRC_CROSSSIM_GENERIC "; default 0 = NormalIndependentDevice"},
-    [P_READ_SIGMA] = {"read_sigma", "1", 0.0, 0.0, 10.0, 0,
+                     SRC_CROSSSIM_GENERIC "; default 0 = NormalIndependentDevice"),
+    [P_READ_SIGMA] = XB_KEY_ROW("read_sigma", "1", 0.0, 0.0, 10.0, XB_KEY_REAL,
                       "per-read noise std, relative (to g_max or G now, see read_prop)",
-                      SRC_CROSSSIM_GENERIC " read_noise.magnitude; " SRC_OFF},
-    [P_READ_PROP] = {"read_prop", "1", 0.0, 0.0, 1.0, 0,
+                      SRC_CROSSSIM_GENERIC " read_noise.magnitude; " SRC_OFF),
+    [P_READ_PROP] = XB_KEY_ROW("read_prop", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,
                      "0: std = read_sigma*g_max (independent); 1: std = read_sigma*G(t) "
                      "(proportional); between: a blend",
-                     SRC_CROSSSIM_GENERIC "; default 0 = NormalIndependentDevice"},
-    [P_NU_MEAN] = {"nu_mean", "1", 0.0, 0.0, 1.0, 0,
+                     SRC_CROSSSIM_GENERIC "; default 0 = NormalIndependentDevice"),
+    [P_NU_MEAN] = XB_KEY_ROW("nu_mean", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,
                    "mean drift exponent: g(t) = g*((t + t0)/t0)^-nu, all states alike",
                    "drift law of aihwkit src/aihwkit/inference/noise/pcm.py; "
-                   "xbar: off by default (CrossSim generic devices do not drift)"},
-    [P_NU_STD] = {"nu_std", "1", 0.0, 0.0, 1.0, 0,
+                   "xbar: off by default (CrossSim generic devices do not drift)"),
+    [P_NU_STD] = XB_KEY_ROW("nu_std", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,
                   "device-to-device std of the drift exponent (folded at 0)",
-                  "xbar: off by default"},
+                  "xbar: off by default"),
 };
 
 _Static_assert(sizeof generic_specs / sizeof generic_specs[0] == P_COUNT,

@@ -14,7 +14,7 @@
     "(sandialabs/cross-sim simulator/devices/idevice.py); 1 uS is a unit scale, "     \
     "g_min 0 makes weight 0 exactly 0"
 
-static const struct xb_param_spec ideal_specs[] = {
+static const struct xb_key ideal_specs[] = {
     XB_DEVICE_COMMON_SPECS(1.0, 0.0, 0.0, 20.0, SRC_IDEAL,
                            "aihwkit t_0 (src/aihwkit/inference/noise/pcm.py); unused: no drift"),
 };

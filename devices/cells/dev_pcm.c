@@ -56,31 +56,31 @@ static const double nu_g_floor = 1e-7; /* aihwkit _ZERO_CLIP */
 /* 1/f noise fit (aihwkit apply_drift_noise_to_conductance). */
 static const double q_coeff = 0.0088, q_exp = 0.65, q_floor = 1e-3, q_max = 0.2;
 
-static const struct xb_param_spec pcm_specs[] = {
+static const struct xb_key pcm_specs[] = {
     XB_DEVICE_COMMON_SPECS(25.0, 0.0, 0.0, 20.0,
                            "IBM/aihwkit src/aihwkit/inference/converter/conductance.py "
                            "SinglePairConductanceConverter (g_max 25 uS, g_min 0); "
                            "continuous levels as aihwkit",
                            SRC_PCM " (t_0 = 20 s)"),
-    [P_C0] = {"c0", "uS", 0.26348, -100.0, 100.0, 0,
+    [P_C0] = XB_KEY_ROW("c0", "uS", 0.26348, -100.0, 100.0, XB_KEY_REAL,
               "programming std polynomial, constant term (at g_max = g_ref)",
-              SRC_PCM " prog_coeff[0]"},
-    [P_C1] = {"c1", "uS", 1.9650, -100.0, 100.0, 0,
-              "programming std polynomial, coefficient of g/g_max", SRC_PCM " prog_coeff[1]"},
-    [P_C2] = {"c2", "uS", -1.1731, -100.0, 100.0, 0,
+              SRC_PCM " prog_coeff[0]"),
+    [P_C1] = XB_KEY_ROW("c1", "uS", 1.9650, -100.0, 100.0, XB_KEY_REAL,
+              "programming std polynomial, coefficient of g/g_max", SRC_PCM " prog_coeff[1]"),
+    [P_C2] = XB_KEY_ROW("c2", "uS", -1.1731, -100.0, 100.0, XB_KEY_REAL,
               "programming std polynomial, coefficient of (g/g_max)^2",
-              SRC_PCM " prog_coeff[2]"},
-    [P_GREF] = {"g_ref", "uS", 25.0, 1e-6, 1e6, 0,
+              SRC_PCM " prog_coeff[2]"),
+    [P_GREF] = XB_KEY_ROW("g_ref", "uS", 25.0, 1e-6, 1e6, XB_KEY_REAL,
                 "g_max the c0..c2 were fitted at; sigma_prog scales with g_max/g_ref",
-                SRC_PCM " prog_coeff_g_max_reference = 25"},
-    [P_TREAD] = {"t_read", "s", 250e-9, 1e-12, 1.0, 0,
-                 "read duration in the 1/f noise fit", SRC_PCM " t_read = 250 ns"},
-    [P_PROG_SCALE] = {"prog_scale", "1", 1.0, 0.0, 100.0, 0,
-                      "scale of the programming noise", SRC_PCM " prog_noise_scale"},
-    [P_DRIFT_SCALE] = {"drift_scale", "1", 1.0, 0.0, 100.0, 0,
-                       "scale of the drift exponent (mean and std)", SRC_PCM " drift_scale"},
-    [P_READ_SCALE] = {"read_scale", "1", 1.0, 0.0, 100.0, 0,
-                      "scale of the 1/f read noise", SRC_PCM " read_noise_scale"},
+                SRC_PCM " prog_coeff_g_max_reference = 25"),
+    [P_TREAD] = XB_KEY_ROW("t_read", "s", 250e-9, 1e-12, 1.0, XB_KEY_REAL,
+                 "read duration in the 1/f noise fit", SRC_PCM " t_read = 250 ns"),
+    [P_PROG_SCALE] = XB_KEY_ROW("prog_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
+                      "scale of the programming noise", SRC_PCM " prog_noise_scale"),
+    [P_DRIFT_SCALE] = XB_KEY_ROW("drift_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
+                       "scale of the drift exponent (mean and std)", SRC_PCM " drift_scale"),
+    [P_READ_SCALE] = XB_KEY_ROW("read_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
+                      "scale of the 1/f read noise", SRC_PCM " read_noise_scale"),
 };
 
 _Static_assert(sizeof pcm_specs / sizeof pcm_specs[0] == P_COUNT,

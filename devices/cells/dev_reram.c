@@ -60,27 +60,27 @@ static const double tab_c[N_TIMES][5] = {
     {0.782, 20.274, -43.507, 37.062, -11.934},
 };
 
-static const struct xb_param_spec reram_specs[] = {
+static const struct xb_key reram_specs[] = {
     XB_DEVICE_COMMON_SPECS(40.0, 0.0, 0.0, 20.0,
                            SRC_RERAM " (reference g_max 40 uS); g_min 0 as aihwkit's "
                            "default SinglePairConductanceConverter "
                            "(src/aihwkit/inference/converter/conductance.py); continuous",
                            "unused: the model has no drift exponent"),
-    [P_GREF] = {"g_ref", "uS", 40.0, 1e-6, 1e6, 0,
+    [P_GREF] = XB_KEY_ROW("g_ref", "uS", 40.0, 1e-6, 1e6, XB_KEY_REAL,
                 "g_max the polynomials were fitted at; sigmas scale with g_max/g_ref",
-                SRC_RERAM " prog_coeff_g_max_reference = 40"},
-    [P_PROG_SCALE] = {"prog_scale", "1", 1.0, 0.0, 100.0, 0,
+                SRC_RERAM " prog_coeff_g_max_reference = 40"),
+    [P_PROG_SCALE] = XB_KEY_ROW("prog_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
                       "scale of the programming noise (the 1 s polynomial)",
-                      SRC_RERAM " noise_scale"},
-    [P_RELAX_SCALE] = {"relax_scale", "1", 1.0, 0.0, 100.0, 0,
+                      SRC_RERAM " noise_scale"),
+    [P_RELAX_SCALE] = XB_KEY_ROW("relax_scale", "1", 1.0, 0.0, 100.0, XB_KEY_REAL,
                        "scale of the relaxation after 1 s (1 s..2 d, linear in ln t, "
                        "held constant outside)",
-                       SRC_RERAM " noise_scale (one scale for both there)"},
-    [P_READ_REL] = {"read_rel", "1", 0.01, 0.0, 1.0, 0,
+                       SRC_RERAM " noise_scale (one scale for both there)"),
+    [P_READ_REL] = XB_KEY_ROW("read_rel", "1", 0.01, 0.0, 1.0, XB_KEY_REAL,
                     "per-read noise std relative to g_max, every state alike (a pair "
                     "gives sqrt(2) times this on the weight)",
                     SRC_RERAM " docstring: forward.w_noise ~ 0.01 ADDITIVE_CONSTANT for "
-                    "about 1 % short-term read noise"},
+                    "about 1 % short-term read noise"),
 };
 
 _Static_assert(sizeof reram_specs / sizeof reram_specs[0] == P_COUNT,

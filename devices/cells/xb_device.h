@@ -42,24 +42,28 @@ enum xb_device_common {
 
 /* The common rows of a spec table, with per-type defaults and sources. */
 #define XB_DEVICE_COMMON_SPECS(gmax, gmin, levels, t0, src_window, src_t0)                 \
-    {"g_max", "uS", gmax, 1e-6, 1e6, 0, "largest programmable conductance", src_window},    \
-    {"g_min", "uS", gmin, 0.0, 1e6, 0, "smallest conductance (idle device of a pair)",      \
-     src_window},                                                                           \
-    {"levels", "1", levels, 0.0, 65536.0, 1, "programmable levels, 0 = continuous",         \
-     src_window},                                                                           \
-    {"t0", "s", t0, 1e-9, 1e9, 0, "drift reference time", src_t0},                          \
-    {"d2d", "1", 0.0, 0.0, 1.0, 0, "device-to-device std of the window, relative",          \
-     "xbar: off by default; a sweep parameter"},                                            \
-    {"stuck_min", "1", 0.0, 0.0, 1.0, 0, "fraction of devices stuck at g_min",              \
-     "xbar: off by default; aihwkit pcm_prob_at_reset"},                                    \
-    {"stuck_max", "1", 0.0, 0.0, 1.0, 0, "fraction of devices stuck at g_max",              \
-     "xbar: off by default; aihwkit pcm_prob_at_gmax"}
+    XB_KEY_ROW("g_max", "uS", gmax, 1e-6, 1e6, XB_KEY_REAL,                                 \
+               "largest programmable conductance", src_window),                            \
+    XB_KEY_ROW("g_min", "uS", gmin, 0.0, 1e6, XB_KEY_REAL,                                  \
+               "smallest conductance (idle device of a pair)", src_window),                \
+    XB_KEY_ROW("levels", "1", levels, 0.0, 65536.0, XB_KEY_INT,                             \
+               "programmable levels, 0 = continuous", src_window),                         \
+    XB_KEY_ROW("t0", "s", t0, 1e-9, 1e9, XB_KEY_REAL, "drift reference time", src_t0),      \
+    XB_KEY_ROW("d2d", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,                                      \
+               "device-to-device std of the window, relative",                             \
+               "xbar: off by default; a sweep parameter"),                                 \
+    XB_KEY_ROW("stuck_min", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,                                \
+               "fraction of devices stuck at g_min",                                       \
+               "xbar: off by default; aihwkit pcm_prob_at_reset"),                         \
+    XB_KEY_ROW("stuck_max", "1", 0.0, 0.0, 1.0, XB_KEY_REAL,                                \
+               "fraction of devices stuck at g_max",                                       \
+               "xbar: off by default; aihwkit pcm_prob_at_gmax")
 
 struct xb_device_type {
     const char *name;    /* "pcm" */
     const char *summary; /* one line */
     const char *source;  /* the model's published source */
-    const struct xb_param_spec *params; /* common rows first (enum above) */
+    const struct xb_key *params; /* common rows first (enum above) */
     size_t n_params;
 
     /* Programming error std [uS] for a device targeted at g [uS]. */

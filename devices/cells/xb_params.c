@@ -43,28 +43,6 @@ static enum parse_result parse_double(const char *text, double *out)
     return PARSE_OK;
 }
 
-int xb_parse_double(const char *text, double *out)
-{
-    double v;
-    if (parse_double(text, &v) != PARSE_OK)
-        return 0;
-    *out = v;
-    return 1;
-}
-
-int xb_parse_long(const char *text, long *out)
-{
-    if (!text || !*text || isspace((unsigned char)text[0]))
-        return 0;
-    errno = 0;
-    char *end = NULL;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 /* The shortest %g form that reads back as v, so that messages show what the
  * user wrote (-3, 1e-06, 0.26348) and never a misleading rounding. */
 static void fmt_num(char *buf, size_t n, double v)
@@ -81,7 +59,7 @@ static const char *where_sep(const char *where) { return (where && *where) ? ": 
 static const char *where_str(const char *where) { return where ? where : ""; }
 
 /* "[lo, hi] unit", the unit left out for dimensionless parameters. */
-static void fmt_range(char *buf, size_t n, const struct xb_param_spec *spec)
+static void fmt_range(char *buf, size_t n, const struct xb_key *spec)
 {
     char lo[32], hi[32];
     fmt_num(lo, sizeof lo, spec->min);
@@ -91,7 +69,7 @@ static void fmt_range(char *buf, size_t n, const struct xb_param_spec *spec)
              dimensionless ? "" : spec->unit);
 }
 
-int xb_params_find(const struct xb_param_spec *specs, size_t n, const char *key)
+int xb_params_find(const struct xb_key *specs, size_t n, const char *key)
 {
     if (!key)
         return -1;
@@ -101,13 +79,13 @@ int xb_params_find(const struct xb_param_spec *specs, size_t n, const char *key)
     return -1;
 }
 
-void xb_params_defaults(const struct xb_param_spec *specs, size_t n, double *values)
+void xb_params_defaults(const struct xb_key *specs, size_t n, double *values)
 {
     for (size_t i = 0; i < n; i++)
         values[i] = specs[i].def;
 }
 
-enum xb_status xb_params_check(struct xb_ctx *ctx, const struct xb_param_spec *spec,
+enum xb_status xb_params_check(struct xb_ctx *ctx, const struct xb_key *spec,
                                double value, const char *where)
 {
     char v[32], range[96];
@@ -116,7 +94,7 @@ enum xb_status xb_params_check(struct xb_ctx *ctx, const struct xb_param_spec *s
     if (!isfinite(value))
         return xb_error(ctx, XB_ENUMERIC, "%s%s%s = %s is not a finite number (range %s)",
                         where_str(where), where_sep(where), spec->name, v, range);
-    if (spec->integer && value != floor(value))
+    if (spec->type == XB_KEY_INT && value != floor(value))
         return xb_error(ctx, XB_EINVAL, "%s%s%s = %s must be an integer in %s",
                         where_str(where), where_sep(where), spec->name, v, range);
     if (!(value >= spec->min && value <= spec->max))
@@ -127,7 +105,7 @@ enum xb_status xb_params_check(struct xb_ctx *ctx, const struct xb_param_spec *s
 
 /* Records the unknown-key error with the list of valid keys, so that a typo
  * is fixed from the message alone. */
-static enum xb_status unknown_key(struct xb_ctx *ctx, const struct xb_param_spec *specs,
+static enum xb_status unknown_key(struct xb_ctx *ctx, const struct xb_key *specs,
                                   size_t n, const char *key, const char *where)
 {
     char keys[768];
@@ -144,14 +122,14 @@ static enum xb_status unknown_key(struct xb_ctx *ctx, const struct xb_param_spec
                     where_str(where), where_sep(where), key ? key : "(null)", keys);
 }
 
-enum xb_status xb_params_set(struct xb_ctx *ctx, const struct xb_param_spec *specs,
+enum xb_status xb_params_set(struct xb_ctx *ctx, const struct xb_key *specs,
                              size_t n, double *values, const char *key,
                              const char *text, const char *where)
 {
     int i = xb_params_find(specs, n, key);
     if (i < 0)
         return unknown_key(ctx, specs, n, key, where);
-    const struct xb_param_spec *spec = &specs[i];
+    const struct xb_key *spec = &specs[i];
     const char *w = where_str(where), *sep = where_sep(where);
     char range[96];
     fmt_range(range, sizeof range, spec);
@@ -162,7 +140,7 @@ enum xb_status xb_params_set(struct xb_ctx *ctx, const struct xb_param_spec *spe
     case PARSE_SYNTAX:
         return xb_error(ctx, XB_EFORMAT, "%s%s%s = \"%s\" is not a number (expected %s in %s)",
                         w, sep, spec->name, text ? text : "",
-                        spec->integer ? "an integer" : "a number", range);
+                        spec->type == XB_KEY_INT ? "an integer" : "a number", range);
     case PARSE_NONFINITE:
         return xb_error(ctx, XB_ENUMERIC, "%s%s%s = \"%s\" is not a finite number (range %s)",
                         w, sep, spec->name, text, range);
@@ -178,7 +156,7 @@ enum xb_status xb_params_set(struct xb_ctx *ctx, const struct xb_param_spec *spe
     return XB_OK;
 }
 
-enum xb_status xb_params_set_value(struct xb_ctx *ctx, const struct xb_param_spec *specs,
+enum xb_status xb_params_set_value(struct xb_ctx *ctx, const struct xb_key *specs,
                                    size_t n, double *values, const char *key,
                                    double value, const char *where)
 {

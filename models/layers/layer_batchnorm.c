@@ -72,7 +72,7 @@ static struct bn_params views(const struct xb_layer *l)
 static enum xb_status bn_create(struct xb_ctx *ctx, struct xb_layer *l,
                                 const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, XB_LCF_FIXED);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     if (cfg->fixed != 0 && cfg->fixed != 1)

@@ -54,8 +54,7 @@ struct conv {
 static enum xb_status conv_create(struct xb_ctx *ctx, struct xb_layer *l,
                                   const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(
-        ctx, l, cfg, XB_LCF_UNITS | XB_LCF_KERNEL | XB_LCF_STRIDE | XB_LCF_PAD);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     const int stride = cfg->stride ? cfg->stride : 1;

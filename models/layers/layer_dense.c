@@ -26,7 +26,7 @@ struct dense {
 static enum xb_status dense_create(struct xb_ctx *ctx, struct xb_layer *l,
                                    const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, XB_LCF_UNITS);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     if (cfg->units < 1)

@@ -20,7 +20,7 @@ struct dropout {
 static enum xb_status dropout_create(struct xb_ctx *ctx, struct xb_layer *l,
                                      const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, XB_LCF_RATE);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     if (!(cfg->rate >= 0.0 && cfg->rate < 1.0))

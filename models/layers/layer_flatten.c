@@ -11,7 +11,7 @@
 static enum xb_status flatten_create(struct xb_ctx *ctx, struct xb_layer *l,
                                      const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, 0);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     size_t n = xb_shape_size(l->in);

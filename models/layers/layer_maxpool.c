@@ -19,7 +19,7 @@ struct pool {
 static enum xb_status pool_create(struct xb_ctx *ctx, struct xb_layer *l,
                                   const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, XB_LCF_KERNEL | XB_LCF_STRIDE);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     if (cfg->kernel < 1)

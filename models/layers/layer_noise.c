@@ -29,7 +29,7 @@ struct noise {
 static enum xb_status noise_create(struct xb_ctx *ctx, struct xb_layer *l,
                                    const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, 0);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     struct noise *nz = xb_calloc(1, sizeof *nz);

@@ -12,7 +12,7 @@
 static enum xb_status relu_create(struct xb_ctx *ctx, struct xb_layer *l,
                                   const struct xb_layer_config *cfg)
 {
-    enum xb_status st = xb_layer_check_unused(ctx, l, cfg, 0);
+    enum xb_status st = xb_layer_check_unused(ctx, l, cfg);
     if (st)
         return st;
     l->out = l->in;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "xb_ctx.h"
+#include "xb_key.h"
 #include "xb_noise.h"
 #include "xb_xbar.h"
 
@@ -64,7 +65,8 @@ struct xb_pass {
     int measure_power;
 };
 
-/* One layer as a model config describes it. Fields a kind does not use stay 0. */
+/* One layer as a model config describes it. Fields a kind does not use stay
+ * at their default (0); each field is a row of xb_layer_keys. */
 struct xb_layer_config {
     char type[32];     /* "dense", "conv2d", "batchnorm", "relu", "maxpool",
                           "flatten", "dropout", "noise", "lstm" */
@@ -141,6 +143,15 @@ struct xb_layer_type {
 
 /* The kind called name, or NULL. */
 const struct xb_layer_type *xb_layer_type_find(const char *name);
+
+/* The fields of struct xb_layer_config as key rows (devices/cells/xb_key.h):
+ * name, type, range, default, help; a row's group lists the kinds that use
+ * it ("conv2d maxpool"; NULL: every kind). Config files, --set and the
+ * resolved text are read and written from these rows alone. */
+const struct xb_key *xb_layer_keys(size_t *n);
+
+/* 1 if layer kind `kind` uses field k. */
+int xb_layer_key_used(const struct xb_key *k, const char *kind);
 
 extern const struct xb_layer_type xb_layer_dense;
 extern const struct xb_layer_type xb_layer_conv2d;

@@ -1,13 +1,16 @@
 /*
  * The helpers the layer kinds share (xb_layer_impl.h): error messages that
- * name the model line, size and unused-field checks, initialisation, and a
- * layer's programmed crossbar. Apart from the kinds' table (xb_layer.c), so
+ * name the model line, the table of layer fields (the key registry's rows,
+ * ARCHITECTURE.md §11) and the size and unused-field checks, initialisation,
+ * and a layer's programmed crossbar. Apart from the kinds' table (xb_layer.c), so
  * that the kinds depend on these and the table on the kinds, never round.
  */
 #include "xb_layer_impl.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "xb_net.h"
 #include "xb_rng.h"
@@ -43,26 +46,66 @@ enum xb_status xb_layer_check_size(struct xb_ctx *ctx, const struct xb_layer *l,
                           limit == XB_NET_MAX_PARAMS ? 27 : 28);
 }
 
-enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
-                                     const struct xb_layer_config *cfg, unsigned used)
+/* The fields of a layer (struct xb_layer_config): one row each, .group
+ * naming the kinds that use it. Adding a field is a row here and the code
+ * of the kinds that use it (ARCHITECTURE.md, "how to add a key"). An
+ * enum-valued field is an XB_KEY_ENUM row: its names in .choices, stored
+ * as the index in an int. */
+#define XB_LOFF(f) .offset = offsetof(struct xb_layer_config, f)
+static const struct xb_key layer_keys[] = {
+    {.name = "type", .type = XB_KEY_STRING, .unit = "", XB_LOFF(type),
+     .size = sizeof(((struct xb_layer_config *)0)->type),
+     .help = "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, noise or lstm",
+     .source = "xbar"},
+    {.name = "units", .type = XB_KEY_INT, .unit = "1", .min = 1, .max = 1 << 20,
+     XB_LOFF(units), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .group = "dense conv2d lstm",
+     .help = "dense: outputs; conv2d: output channels; lstm: hidden size", .source = "xbar"},
+    {.name = "kernel", .type = XB_KEY_INT, .unit = "1", .min = 1, .max = 64, XB_LOFF(kernel),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "conv2d maxpool",
+     .help = "conv2d: k x k kernel; maxpool: window", .source = "xbar"},
+    {.name = "stride", .type = XB_KEY_INT, .unit = "1", .min = 1, .max = 64, XB_LOFF(stride),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "conv2d maxpool",
+     .help = "unset: 1 for conv2d, the kernel for maxpool", .source = "xbar"},
+    {.name = "pad", .type = XB_KEY_INT, .unit = "1", .min = 0, .max = 64, XB_LOFF(pad),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "conv2d",
+     .help = "zero padding on each side", .source = "xbar"},
+    {.name = "rate", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1, XB_LOFF(rate),
+     .flags = XB_KEY_MAX_OPEN | XB_KEY_OMIT_DEFAULT, .group = "dropout",
+     .help = "drop probability", .source = "xbar"},
+    {.name = "fixed", .type = XB_KEY_BOOL, .unit = "", XB_LOFF(fixed), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT, .group = "batchnorm",
+     .help = "fixed statistics and no learned scale/shift (paper 001 under additive noise)",
+     .source = "paper 001"},
+};
+
+const struct xb_key *xb_layer_keys(size_t *n)
 {
-    const char *field = NULL;
-    if (!(used & XB_LCF_UNITS) && cfg->units)
-        field = "units";
-    else if (!(used & XB_LCF_KERNEL) && cfg->kernel)
-        field = "kernel";
-    else if (!(used & XB_LCF_STRIDE) && cfg->stride)
-        field = "stride";
-    else if (!(used & XB_LCF_PAD) && cfg->pad)
-        field = "pad";
-    else if (!(used & XB_LCF_RATE) && cfg->rate != 0.0)
-        field = "rate";
-    else if (!(used & XB_LCF_FIXED) && cfg->fixed)
-        field = "fixed";
-    if (field)
-        return xb_layer_error(ctx, XB_EINVAL, l, cfg,
-                              "field '%s' is set but a %s layer does not use it", field,
-                              cfg->type);
+    *n = sizeof layer_keys / sizeof *layer_keys;
+    return layer_keys;
+}
+
+int xb_layer_key_used(const struct xb_key *k, const char *kind)
+{
+    if (!k->group)
+        return 1;
+    size_t len = strlen(kind);
+    for (const char *p = k->group; (p = strstr(p, kind)) != NULL; p += len)
+        if ((p == k->group || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+            return 1;
+    return 0;
+}
+
+enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
+                                     const struct xb_layer_config *cfg)
+{
+    size_t n;
+    const struct xb_key *keys = xb_layer_keys(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!xb_layer_key_used(&keys[i], cfg->type) && !xb_key_at_default(&keys[i], cfg))
+            return xb_layer_error(ctx, XB_EINVAL, l, cfg,
+                                  "field '%s' is set but a %s layer does not use it",
+                                  keys[i].name, cfg->type);
     return XB_OK;
 }
 

@@ -32,21 +32,12 @@ enum xb_status xb_layer_check_size(struct xb_ctx *ctx, const struct xb_layer *l,
                                    const struct xb_layer_config *cfg, const char *what,
                                    size_t a, size_t b, size_t limit);
 
-/* Fields of struct xb_layer_config, for xb_layer_check_unused. */
-enum {
-    XB_LCF_UNITS = 1 << 0,
-    XB_LCF_KERNEL = 1 << 1,
-    XB_LCF_STRIDE = 1 << 2,
-    XB_LCF_PAD = 1 << 3,
-    XB_LCF_RATE = 1 << 4,
-    XB_LCF_FIXED = 1 << 5
-};
-
-/* XB_EINVAL naming the first field that is set although the kind does not
- * use it (used: a mask of XB_LCF_*), so a misplaced key in a model config
- * is an error instead of being ignored. */
+/* XB_EINVAL naming the first field that is set (not at its default)
+ * although the kind does not use it (xb_layer_keys: the row's kinds), so
+ * a misplaced key in a model config is an error instead of being
+ * ignored. */
 enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
-                                     const struct xb_layer_config *cfg, unsigned used);
+                                     const struct xb_layer_config *cfg);
 
 /* w[i] uniform in (-limit, limit): element i of the WEIGHTS stream of
  * layer (instance 0, sample 0), so a layer's initial weights depend on the

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "xb_alloc.h"
+#include "xb_experiment.h"
+#include "xb_layer.h"
 #include "xb_omp.h"
 #include "xb_params.h"
 
@@ -356,14 +358,14 @@ static void option_default(const struct xb_cli_opt *o, const struct xb_config *d
         return;
     const char *key = o->key;
     if (!strcmp(key, "device.type")) {
-        snprintf(buf, size, "%s", def->device.type->name);
+        snprintf(buf, size, "%s", def->xbar.device.type->name);
         return;
     }
     if (!strncmp(key, "xbar.", 5))
         key += 5;
-    const struct xb_config_key *k = xb_config_key_find(key);
+    const struct xb_key *k = xb_config_key_find(key);
     if (k)
-        xb_config_format(def, k, buf, size);
+        xb_key_get(k, def, buf, size);
 }
 
 static void print_opt(FILE *f, const struct xb_cli_opt *o, const struct xb_config *def)
@@ -383,6 +385,32 @@ static void print_opt(FILE *f, const struct xb_cli_opt *o, const struct xb_confi
     fputc('\n', f);
 }
 
+/* One line per row of keys: NAME=DEFAULT (GROUP.NAME when grouped; NAME
+ * alone without def), the help, what it takes and its unit; a layer field
+ * names the kinds that use it. */
+static void print_keys(FILE *f, const struct xb_key *keys, size_t n, const void *def,
+                       int grouped)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct xb_key *k = &keys[i];
+        char value[64], expected[160], left[96];
+        int unit = k->unit && k->unit[0] && strcmp(k->unit, "1");
+        value[0] = '\0';
+        if (k->flags & XB_KEY_ALIAS)
+            snprintf(value, sizeof value, "=...");
+        else if (def) {
+            value[0] = '=';
+            xb_key_get(k, def, value + 1, sizeof value - 1);
+        }
+        xb_key_expected(k, expected, sizeof expected);
+        snprintf(left, sizeof left, "%s%s%s%s", grouped ? k->group : "", grouped ? "." : "",
+                 k->name, value);
+        fprintf(f, "  %-26s %s%s%s%s; %s%s%s%s\n", left, !grouped && k->group ? "(" : "",
+                !grouped && k->group ? k->group : "", !grouped && k->group ? ") " : "", k->help,
+                expected, unit ? " [" : "", unit ? k->unit : "", unit ? "]" : "");
+    }
+}
+
 void xb_cli_usage(const struct xb_cli *cli, FILE *f)
 {
     const struct xb_cli_spec *spec = cli->spec;
@@ -400,22 +428,28 @@ void xb_cli_usage(const struct xb_cli *cli, FILE *f)
     for (size_t i = 0; i < N_COMMON; i++)
         if (!unused_why(spec, common_opts[i].name))
             print_opt(f, &common_opts[i], &def);
-    if (spec->config_keys) {
+    if (spec->config_keys & XB_CLI_ENGINE_KEYS) {
         size_t n;
-        const struct xb_config_key *keys = xb_config_keys(&n);
+        const struct xb_key *keys = xb_config_keys(&n);
         fprintf(f, "\nengine keys (--set KEY=VALUE or xbar.KEY; config group xbar):\n");
-        for (size_t i = 0; i < n; i++) {
-            char value[64], expected[160], left[96];
-            xb_config_format(&def, &keys[i], value, sizeof value);
-            xb_config_expected(&keys[i], expected, sizeof expected);
-            snprintf(left, sizeof left, "%s=%s", keys[i].name, value);
-            fprintf(f, "  %-26s %s; %s%s%s%s\n", left, keys[i].help, expected,
-                    keys[i].unit[0] && strcmp(keys[i].unit, "1") ? " [" : "",
-                    keys[i].unit[0] && strcmp(keys[i].unit, "1") ? keys[i].unit : "",
-                    keys[i].unit[0] && strcmp(keys[i].unit, "1") ? "]" : "");
-        }
+        print_keys(f, keys, n, &def, 0);
         fprintf(f, "device keys (--set KEY=VALUE or device.KEY; config group device):\n"
                    "  the parameters 'xbar devices NAME' lists, for the device in use\n");
+    }
+    if (spec->config_keys & XB_CLI_EXPERIMENT_KEYS) {
+        size_t n;
+        static struct xb_experiment e; /* the defaults the rows give */
+        const struct xb_key *keys = xb_experiment_keys(&n);
+        memset(&e, 0, sizeof e);
+        xb_key_defaults(keys, n, &e);
+        fprintf(f, "\nexperiment keys (--set GROUP.KEY=VALUE; config groups data, model, train, "
+                   "sweep):\n");
+        print_keys(f, keys, n, &e, 1);
+        keys = xb_layer_keys(&n);
+        fprintf(f, "layer fields (model.layers = ( { type = \"dense\"; units = 256; }, ... ); "
+                   "in brackets the kinds that use a field):\n");
+        print_keys(f, keys, n, NULL, 0);
+        fprintf(f, "device and engine keys (device.*, xbar.*): see xbar mvm --help\n");
     }
     if (spec->details)
         fprintf(f, "\n%s", spec->details);

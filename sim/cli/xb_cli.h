@@ -56,6 +56,9 @@ struct xb_cli_unused {
 };
 
 /* A subcommand, for usage texts. */
+/* The key rows a subcommand's usage lists (struct xb_cli_spec.config_keys). */
+enum { XB_CLI_ENGINE_KEYS = 1, XB_CLI_EXPERIMENT_KEYS = 2 };
+
 struct xb_cli_spec {
     const char *name;     /* "mvm" */
     const char *args;     /* positional arguments in the synopsis ("[NAME]"), or "" */
@@ -63,7 +66,7 @@ struct xb_cli_spec {
     const char *details;  /* paragraphs after the options, or NULL */
     const struct xb_cli_opt *opts;
     size_t n_opts;
-    int config_keys;      /* 1: list the engine keys in the usage */
+    int config_keys;      /* XB_CLI_ENGINE_KEYS | XB_CLI_EXPERIMENT_KEYS: listed in the usage */
     const struct xb_cli_unused *unused; /* ends with {NULL, NULL}; NULL: none */
 };
 

@@ -41,7 +41,7 @@ static void list_presets(void)
     const struct xb_device_type *const *types = xb_device_types(&n);
     printf("%-8s %9s %9s %7s  %s\n", "device", "g_max/uS", "g_min/uS", "levels", "model");
     for (size_t i = 0; i < n; i++) {
-        const struct xb_param_spec *p = types[i]->params;
+        const struct xb_key *p = types[i]->params;
         printf("%-8s %9g %9g %7g  %s\n", types[i]->name, p[XB_DP_GMAX].def, p[XB_DP_GMIN].def,
                p[XB_DP_LEVELS].def, types[i]->summary);
         printf("%-8s %29s  source: %s\n", "", "", types[i]->source);
@@ -58,9 +58,9 @@ static void show_device(const struct xb_device *d, int show_value)
         printf(" %12s", "value");
     printf("  %-22s %s\n", "range", "meaning");
     for (size_t i = 0; i < t->n_params; i++) {
-        const struct xb_param_spec *p = &t->params[i];
+        const struct xb_key *p = &t->params[i];
         char range[64];
-        snprintf(range, sizeof range, "[%g, %g]%s", p->min, p->max, p->integer ? " int" : "");
+        snprintf(range, sizeof range, "[%g, %g]%s", p->min, p->max, p->type == XB_KEY_INT ? " int" : "");
         printf("%-12s %-5s %12g", p->name, p->unit, p->def);
         if (show_value)
             printf(" %12g", d->p[i]);
@@ -107,7 +107,7 @@ int xb_cmd_devices(int argc, char **argv)
     xb_config_default(&cfg);
     if (xb_config_resolve(cli.ctx, &cli.settings, &cfg) != XB_OK)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
-    show_device(&cfg.device, overridden);
+    show_device(&cfg.xbar.device, overridden);
     xb_cli_free(&cli);
     return XB_EXIT_OK;
 }

@@ -49,7 +49,7 @@ static const struct xb_cli_spec eval_spec = {
                "sweep.output, sweep.t).\n",
     .opts = eval_opts,
     .n_opts = sizeof eval_opts / sizeof eval_opts[0],
-    .config_keys = 0,
+    .config_keys = XB_CLI_EXPERIMENT_KEYS,
     .unused = eval_unused,
 };
 

@@ -67,7 +67,7 @@ static const struct xb_cli_spec mvm_spec = {
                "  xbar mvm --weights results/pcm.h5 --inputs results/pcm.h5 --device reram\n",
     .opts = mvm_opts,
     .n_opts = sizeof mvm_opts / sizeof mvm_opts[0],
-    .config_keys = 1,
+    .config_keys = XB_CLI_ENGINE_KEYS,
 };
 
 static enum xb_status size_opt(struct xb_cli *cli, size_t *out)
@@ -167,7 +167,7 @@ int xb_cmd_mvm(int argc, char **argv)
     }
     if (out) {
         struct xb_h5_meta meta = {cli.command_line, cli.seed, xb_cli_threads_in_use(),
-                                  &s.files, s.cfg.portable};
+                                  &s.files, s.cfg.xbar.gemm == XB_GEMM_PORTABLE};
         if (xb_mvm_write(cli.ctx, out, &meta, &s, W, X, &r) != XB_OK)
             goto fail_result;
         if (!cli.quiet)

@@ -47,7 +47,7 @@ static const struct xb_cli_spec sweep_spec = {
                "--set sweep.t / sweep.sigma_test the test axis it runs: else exit 2.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
-    .config_keys = 0,
+    .config_keys = XB_CLI_EXPERIMENT_KEYS,
 };
 
 int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int then_report)
@@ -82,7 +82,7 @@ static const struct xb_cli_spec run_spec = {
                "figures replace those of an earlier run, as xbar plot's do.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
-    .config_keys = 0,
+    .config_keys = XB_CLI_EXPERIMENT_KEYS,
 };
 
 int xb_cmd_run(int argc, char **argv) { return xb_sweep_command(argc, argv, &run_spec, 1); }

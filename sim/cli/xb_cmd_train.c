@@ -41,7 +41,7 @@ static const struct xb_cli_spec train_spec = {
                "--force the run stops before any work (exit 2).\n",
     .opts = train_opts,
     .n_opts = sizeof train_opts / sizeof train_opts[0],
-    .config_keys = 0,
+    .config_keys = XB_CLI_EXPERIMENT_KEYS,
 };
 
 int xb_cmd_train(int argc, char **argv)

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "xb_alloc.h"
+#include "xb_cfgfile.h"
 #include "xb_cfgint.h"
 #include "xb_params.h"
 
@@ -18,88 +18,120 @@
 static const char *const scaling_names[] = {"layer", "column", NULL};
 static const char *const noise_names[] = {"none", "add", "mult", NULL};
 
-#define XB_OFF(field) offsetof(struct xb_config, field)
+/* adc_range is two fields: the calibration kind and its number. */
+static enum xb_status adc_range_set(struct xb_ctx *ctx, const struct xb_key *k, void *base,
+                                    const char *text, const char *origin)
+{
+    struct xb_config *c = base;
+    enum xb_adc_calib calib;
+    double v;
+    if (xb_adc_range_parse(ctx, text, origin, &calib, &v) != XB_OK)
+        return xb_error(ctx, XB_EINVAL, "%s: expected %s", origin, k->custom->expected);
+    c->xbar.adc_calib = calib;
+    c->xbar.adc_value = v;
+    return XB_OK;
+}
+
+static void adc_range_get(const struct xb_key *k, const void *base, char *buf, size_t size)
+{
+    (void)k;
+    const struct xb_config *c = base;
+    if (c->xbar.adc_calib == XB_ADC_MAX) {
+        snprintf(buf, size, "max");
+    } else if (c->xbar.adc_calib == XB_ADC_PERCENTILE) {
+        buf[0] = 'p';
+        xb_key_format_double(c->xbar.adc_value, buf + 1, size - 1);
+    } else {
+        xb_key_format_double(c->xbar.adc_value, buf, size);
+    }
+}
+
+/* A fixed range is a number in a config file, "max" and "pNN" are strings. */
+static int adc_range_numeric(const struct xb_key *k, const void *base)
+{
+    (void)k;
+    return ((const struct xb_config *)base)->xbar.adc_calib == XB_ADC_FIXED;
+}
+
+static const struct xb_key_custom adc_range_custom = {
+    adc_range_set, adc_range_get, adc_range_numeric,
+    "max, pNN (a percentile in (0, 100]) or a positive number"};
+
+#define XB_OFF(field) .offset = offsetof(struct xb_config, xbar.field)
+/* The enums of struct xb_xbar_params are stored as int (XB_STORE_INT). */
+_Static_assert(sizeof(enum xb_scaling) == sizeof(int) && sizeof(enum xb_noise_kind) ==
+                   sizeof(int) && sizeof(enum xb_gemm_impl) == sizeof(int),
+               "an enum of the engine parameters is not int-sized");
+#define XB_ENGINE "xbar"
 
 /* Ranges: tiles beyond 65536 lines are not a crossbar anyone builds;
- * converter bits stop where xb_quant does; t up to ~30 000 years. */
-static const struct xb_config_key engine_keys[] = {
-    {"tile_rows", XB_KEY_INT, "1", 1, 65536, NULL, XB_OFF(tile_rows),
-     "inputs per tile (crossbar rows)"},
-    {"tile_cols", XB_KEY_INT, "1", 1, 65536, NULL, XB_OFF(tile_cols),
-     "outputs per tile (crossbar columns)"},
-    {"scaling", XB_KEY_CHOICE, "", 0, 0, scaling_names, XB_OFF(scaling),
-     "weight-to-conductance scale: one per layer or one per output column"},
-    {"dac_bits", XB_KEY_INT, "bits", 0, XB_QUANT_MAX_BITS, NULL, XB_OFF(dac_bits),
-     "DAC resolution, 0 = ideal converter"},
-    {"dac_range", XB_KEY_REAL, "input units", 0, 1e30, NULL, XB_OFF(dac_range),
-     "DAC full scale, 0 = calibrate as max |x| of the batch"},
-    {"dac_signed", XB_KEY_BOOL, "", 0, 1, NULL, XB_OFF(dac_signed),
-     "inputs may be negative (signed DAC)"},
-    {"adc_bits", XB_KEY_INT, "bits", 0, XB_QUANT_MAX_BITS, NULL, XB_OFF(adc_bits),
-     "ADC resolution, 0 = ideal converter"},
-    {"adc_range", XB_KEY_ADC_RANGE, "normalised", 0, 0, NULL, XB_OFF(adc_value),
-     "ADC full scale: max or percentile of the ideal tile outputs, or fixed"},
-    {"drift_comp", XB_KEY_BOOL, "", 0, 1, NULL, XB_OFF(drift_comp),
-     "global drift compensation (one output scale per layer)"},
-    {"t", XB_KEY_REAL, "s", 0, 1e12, NULL, XB_OFF(t), "read time after programming"},
-    {"noise", XB_KEY_CHOICE, "", 0, 0, noise_names, XB_OFF(noise),
-     "abstract noise at the MVM output (paper 001)"},
-    {"sigma", XB_KEY_REAL, "1 or output units", 0, 1e6, NULL, XB_OFF(sigma),
-     "std of the abstract noise (relative for mult)"},
-    {"instance", XB_KEY_INT, "1", 0, XB_RNG_MAX_INSTANCE, NULL, XB_OFF(instance),
-     "chip instance: selects the programming draws"},
-    {"portable", XB_KEY_BOOL, "", 0, 1, NULL, XB_OFF(portable),
-     "products by xbar's fixed-order GEMM (same bits on every machine); false: OpenBLAS"},
+ * converter bits stop where xb_quant does; t up to ~30 000 years. The
+ * defaults are the engine's (xb_xbar_params_default, checked by
+ * test_config), except that the ADC range is calibrated as the max of the
+ * ideal outputs, so that `--adc-bits N` alone is meaningful. */
+static const struct xb_key engine_keys[] = {
+    {.name = "tile_rows", .type = XB_KEY_INT, .unit = "1", .def = 256, .min = 1, .max = 65536,
+     XB_OFF(tile_rows), .store = XB_STORE_INT, .help = "inputs per tile (crossbar rows)",
+     .source = XB_ENGINE},
+    {.name = "tile_cols", .type = XB_KEY_INT, .unit = "1", .def = 256, .min = 1, .max = 65536,
+     XB_OFF(tile_cols), .store = XB_STORE_INT, .help = "outputs per tile (crossbar columns)",
+     .source = XB_ENGINE},
+    {.name = "scaling", .type = XB_KEY_ENUM, .unit = "", .def = XB_SCALE_LAYER,
+     .choices = scaling_names, XB_OFF(scaling), .store = XB_STORE_INT,
+     .help = "weight-to-conductance scale: one per layer or one per output column",
+     .source = XB_ENGINE},
+    {.name = "dac_bits", .type = XB_KEY_INT, .unit = "bits", .min = 0,
+     .max = XB_QUANT_MAX_BITS, XB_OFF(dac_bits), .store = XB_STORE_INT,
+     .help = "DAC resolution, 0 = ideal converter", .source = XB_ENGINE},
+    {.name = "dac_range", .type = XB_KEY_REAL, .unit = "input units", .min = 0, .max = 1e30,
+     XB_OFF(dac_range), .help = "DAC full scale, 0 = calibrate as max |x| of the batch",
+     .source = XB_ENGINE},
+    {.name = "dac_signed", .type = XB_KEY_BOOL, .unit = "", .def = 1, XB_OFF(dac_signed),
+     .store = XB_STORE_INT, .help = "inputs may be negative (signed DAC)", .source = XB_ENGINE},
+    {.name = "adc_bits", .type = XB_KEY_INT, .unit = "bits", .min = 0,
+     .max = XB_QUANT_MAX_BITS, XB_OFF(adc_bits), .store = XB_STORE_INT,
+     .help = "ADC resolution, 0 = ideal converter", .source = XB_ENGINE},
+    {.name = "adc_range", .type = XB_KEY_CUSTOM, .unit = "normalised", .def_text = "max",
+     .custom = &adc_range_custom,
+     .help = "ADC full scale: max or percentile of the ideal tile outputs, or fixed",
+     .source = "xbar (aihwkit's out_bound convention for a fixed range)"},
+    {.name = "drift_comp", .type = XB_KEY_BOOL, .unit = "", XB_OFF(drift_comp),
+     .store = XB_STORE_INT, .help = "global drift compensation (one output scale per layer)",
+     .source = XB_ENGINE},
+    {.name = "t", .type = XB_KEY_REAL, .unit = "s", .min = 0, .max = 1e12,
+     .offset = offsetof(struct xb_config, t),
+     .help = "read time after programming", .source = XB_ENGINE},
+    {.name = "noise", .type = XB_KEY_ENUM, .unit = "", .def = XB_NOISE_NONE,
+     .choices = noise_names, XB_OFF(noise), .store = XB_STORE_INT,
+     .help = "abstract noise at the MVM output (paper 001)", .source = XB_ENGINE},
+    {.name = "sigma", .type = XB_KEY_REAL, .unit = "1 or output units", .min = 0, .max = 1e6,
+     XB_OFF(sigma), .help = "std of the abstract noise (relative for mult)",
+     .source = XB_ENGINE},
+    {.name = "instance", .type = XB_KEY_INT, .unit = "1", .min = 0, .max = XB_RNG_MAX_INSTANCE,
+     XB_OFF(instance), .store = XB_STORE_U32,
+     .help = "chip instance: selects the programming draws", .source = XB_ENGINE},
+    /* At its default (on) it is left out of /config: the key's text
+     * appears only in the files of native runs. */
+    {.name = "portable", .type = XB_KEY_BOOL, .unit = "", .def = 1, XB_OFF(gemm),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT | XB_KEY_NEGATE, /* 0: portable */
+     .help = "products by xbar's fixed-order GEMM (same bits on every machine); false: OpenBLAS",
+     .source = XB_ENGINE},
 };
 
 #define N_ENGINE_KEYS (sizeof engine_keys / sizeof engine_keys[0])
 
-const struct xb_config_key *xb_config_keys(size_t *n)
+const struct xb_key *xb_config_keys(size_t *n)
 {
     *n = N_ENGINE_KEYS;
     return engine_keys;
 }
 
-const struct xb_config_key *xb_config_key_find(const char *name)
+const struct xb_key *xb_config_key_find(const char *name)
 {
-    for (size_t i = 0; i < N_ENGINE_KEYS; i++)
-        if (!strcmp(engine_keys[i].name, name))
-            return &engine_keys[i];
-    return NULL;
-}
-
-static int *int_field(struct xb_config *c, const struct xb_config_key *k)
-{
-    return (int *)((char *)c + k->offset);
-}
-static double *double_field(struct xb_config *c, const struct xb_config_key *k)
-{
-    return (double *)((char *)c + k->offset);
-}
-static int int_value(const struct xb_config *c, const struct xb_config_key *k)
-{
-    return *(const int *)((const char *)c + k->offset);
-}
-static double double_value(const struct xb_config *c, const struct xb_config_key *k)
-{
-    return *(const double *)((const char *)c + k->offset);
+    return xb_key_find(engine_keys, N_ENGINE_KEYS, NULL, name);
 }
 
 /* ---- strict values ------------------------------------------------------ */
-
-void xb_config_format_double(double v, char *buf, size_t size)
-{
-    /* Whole numbers as such: 3600, not the shorter 3.6e+03. */
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, size, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, size, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
 
 enum xb_status xb_config_parse_long(struct xb_ctx *ctx, const char *origin, const char *text,
                                     long min, long max, long *out)
@@ -126,131 +158,6 @@ enum xb_status xb_config_parse_double(struct xb_ctx *ctx, const char *origin,
         return xb_error(ctx, XB_ERANGE, "%s: expected a number in [%g, %g]", origin, min, max);
     *out = v;
     return XB_OK;
-}
-
-static int parse_bool(const char *text, int *out)
-{
-    if (!strcmp(text, "true") || !strcmp(text, "1")) {
-        *out = 1;
-        return 1;
-    }
-    if (!strcmp(text, "false") || !strcmp(text, "0")) {
-        *out = 0;
-        return 1;
-    }
-    return 0;
-}
-
-static void join_choices(const char *const *choices, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; choices[i] && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", choices[i]);
-}
-
-void xb_config_expected(const struct xb_config_key *k, char *buf, size_t size)
-{
-    char list[128];
-    switch (k->kind) {
-    case XB_KEY_INT:
-        snprintf(buf, size, "an integer in [%.0f, %.0f]", k->min, k->max);
-        return;
-    case XB_KEY_REAL:
-        snprintf(buf, size, "a number in [%g, %g]", k->min, k->max);
-        return;
-    case XB_KEY_BOOL:
-        snprintf(buf, size, "true or false");
-        return;
-    case XB_KEY_CHOICE:
-        join_choices(k->choices, list, sizeof list);
-        snprintf(buf, size, "one of %s", list);
-        return;
-    case XB_KEY_ADC_RANGE:
-        snprintf(buf, size, "max, pNN (a percentile in (0, 100]) or a positive number");
-        return;
-    }
-}
-
-void xb_config_format(const struct xb_config *c, const struct xb_config_key *k, char *buf,
-                      size_t size)
-{
-    switch (k->kind) {
-    case XB_KEY_INT:
-        snprintf(buf, size, "%d", int_value(c, k));
-        return;
-    case XB_KEY_REAL:
-        xb_config_format_double(double_value(c, k), buf, size);
-        return;
-    case XB_KEY_BOOL:
-        snprintf(buf, size, "%s", int_value(c, k) ? "true" : "false");
-        return;
-    case XB_KEY_CHOICE:
-        snprintf(buf, size, "%s", k->choices[int_value(c, k)]);
-        return;
-    case XB_KEY_ADC_RANGE:
-        if (c->adc_calib == XB_ADC_MAX) {
-            snprintf(buf, size, "max");
-        } else if (c->adc_calib == XB_ADC_PERCENTILE) {
-            buf[0] = 'p';
-            xb_config_format_double(c->adc_value, buf + 1, size - 1);
-        } else {
-            xb_config_format_double(c->adc_value, buf, size);
-        }
-        return;
-    }
-}
-
-/* Sets engine key k of c from text. */
-static enum xb_status set_engine(struct xb_ctx *ctx, struct xb_config *c,
-                                 const struct xb_config_key *k, const char *text,
-                                 const char *origin)
-{
-    char expected[160];
-    long l;
-    double d;
-    int b;
-    enum xb_status st;
-
-    switch (k->kind) {
-    case XB_KEY_INT:
-        st = xb_config_parse_long(ctx, origin, text, (long)k->min, (long)k->max, &l);
-        if (st == XB_OK)
-            *int_field(c, k) = (int)l;
-        return st;
-    case XB_KEY_REAL:
-        st = xb_config_parse_double(ctx, origin, text, k->min, k->max, &d);
-        if (st == XB_OK)
-            *double_field(c, k) = d;
-        return st;
-    case XB_KEY_BOOL:
-        if (!parse_bool(text, &b)) {
-            xb_config_expected(k, expected, sizeof expected);
-            return xb_error(ctx, XB_EINVAL, "%s: expected %s", origin, expected);
-        }
-        *int_field(c, k) = b;
-        return XB_OK;
-    case XB_KEY_CHOICE:
-        for (int i = 0; k->choices[i]; i++) {
-            if (!strcmp(k->choices[i], text)) {
-                *int_field(c, k) = i;
-                return XB_OK;
-            }
-        }
-        xb_config_expected(k, expected, sizeof expected);
-        return xb_error(ctx, XB_EINVAL, "%s: expected %s", origin, expected);
-    case XB_KEY_ADC_RANGE: {
-        enum xb_adc_calib calib;
-        if (xb_adc_range_parse(ctx, text, origin, &calib, &d) != XB_OK) {
-            xb_config_expected(k, expected, sizeof expected);
-            return xb_error(ctx, XB_EINVAL, "%s: expected %s", origin, expected);
-        }
-        c->adc_calib = (int)calib;
-        c->adc_value = d;
-        return XB_OK;
-    }
-    }
-    return xb_error(ctx, XB_EINVAL, "%s: unhandled key kind", origin);
 }
 
 /* ---- the settings list -------------------------------------------------- */
@@ -308,249 +215,42 @@ enum xb_status xb_settings_add_assignment(struct xb_ctx *ctx, struct xb_settings
 
 /* ---- config files ------------------------------------------------------- */
 
-static const char *type_name(int type)
-{
-    switch (type) {
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:
-        return "an integer";
-    case CONFIG_TYPE_FLOAT:
-        return "a float";
-    case CONFIG_TYPE_STRING:
-        return "a string";
-    case CONFIG_TYPE_BOOL:
-        return "a boolean";
-    case CONFIG_TYPE_GROUP:
-        return "a group";
-    case CONFIG_TYPE_ARRAY:
-        return "an array";
-    case CONFIG_TYPE_LIST:
-        return "a list";
-    }
-    return "an unknown type";
-}
-
-static int is_number(int type)
-{
-    return type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT;
-}
-
-/* The value of a scalar setting as text, and as it is shown in messages. */
-static void setting_text(const config_setting_t *e, char *text, size_t size, char *shown,
-                         size_t shown_size)
-{
-    switch (config_setting_type(e)) {
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:
-        snprintf(text, size, "%lld", config_setting_get_int64(e));
-        break;
-    case CONFIG_TYPE_FLOAT:
-        xb_config_format_double(config_setting_get_float(e), text, size);
-        break;
-    case CONFIG_TYPE_BOOL:
-        snprintf(text, size, "%s", config_setting_get_bool(e) ? "true" : "false");
-        break;
-    case CONFIG_TYPE_STRING:
-        snprintf(text, size, "%s", config_setting_get_string(e));
-        snprintf(shown, shown_size, "\"%s\"", text);
-        return;
-    default:
-        snprintf(text, size, "?");
-        break;
-    }
-    snprintf(shown, shown_size, "%s", text);
-}
-
-/* Checks the type of setting e (group.name) against what the key takes. */
-static enum xb_status check_type(struct xb_ctx *ctx, const char *where, const char *group,
-                                 const char *name, int type, const struct xb_config_key *k)
-{
-    int ok;
-    const char *want;
-    if (!k && !strcmp(name, "type")) { /* device.type */
-        ok = type == CONFIG_TYPE_STRING;
-        want = "a string (a device preset name)";
-    } else if (!k) { /* a device parameter */
-        ok = is_number(type);
-        want = "a number";
-    } else {
-        switch (k->kind) {
-        case XB_KEY_INT:
-            ok = type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64;
-            want = "an integer";
-            break;
-        case XB_KEY_REAL:
-            ok = is_number(type);
-            want = "a number";
-            break;
-        case XB_KEY_BOOL:
-            ok = type == CONFIG_TYPE_BOOL;
-            want = "true or false";
-            break;
-        case XB_KEY_CHOICE:
-            ok = type == CONFIG_TYPE_STRING;
-            want = "a string";
-            break;
-        default: /* XB_KEY_ADC_RANGE */
-            ok = type == CONFIG_TYPE_STRING || is_number(type);
-            want = "a string (\"max\", \"pNN\") or a number";
-            break;
-        }
-    }
-    if (ok)
-        return XB_OK;
-    return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected %s, got %s", where, group, name, want,
-                    type_name(type));
-}
+/* What a device group's settings are before the device type is known:
+ * its type a string, its parameters numbers (checked by xb_config_resolve
+ * against the type in force at the end). */
+static const struct xb_key device_type_key = {.name = "type", .type = XB_KEY_STRING};
 
 static enum xb_status read_group(struct xb_ctx *ctx, const char *path,
                                  const config_setting_t *g, struct xb_settings *s)
 {
     const char *group = config_setting_name(g);
     int is_xbar = !strcmp(group, "xbar");
-    char where[4200], key[256], text[256], shown[300];
-    char origin[sizeof where + sizeof key + sizeof shown + 8];
+    char where[4200], key[256], text[4096], origin[8600];
 
     for (int i = 0; i < config_setting_length(g); i++) {
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_name(e);
         snprintf(where, sizeof where, "%s:%d", path, config_setting_source_line(e));
-        const struct xb_config_key *k = NULL;
+        const struct xb_key *k = NULL;
         if (is_xbar) {
             k = xb_config_key_find(name);
             if (!k) {
                 char list[512];
-                size_t len = 0;
-                list[0] = '\0';
-                for (size_t j = 0; j < N_ENGINE_KEYS && len < sizeof list; j++)
-                    len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                            j ? ", " : "", engine_keys[j].name);
+                xb_key_names(engine_keys, N_ENGINE_KEYS, NULL, list, sizeof list);
                 return xb_error(ctx, XB_ENOTFOUND, "%s: xbar.%s: unknown key; expected one of %s",
                                 where, name, list);
             }
+        } else if (!strcmp(name, "type")) {
+            k = &device_type_key;
         }
-        enum xb_status st = check_type(ctx, where, group, name, config_setting_type(e), k);
+        enum xb_status st = xb_cfgfile_value(ctx, where, group, e, k, text, sizeof text, origin,
+                                             sizeof origin);
         if (st != XB_OK)
             return st;
-        setting_text(e, text, sizeof text, shown, sizeof shown);
         snprintf(key, sizeof key, "%s.%s", group, name);
-        snprintf(origin, sizeof origin, "%s: %s = %s", where, key, shown);
         xb_settings_add(s, key, text, origin);
     }
     return XB_OK;
-}
-
-/* ---- @include ---------------------------------------------------------- */
-
-/* libconfig's own include depth limit: deeper nesting is its error. The
- * scan also stops after this many files, so that a file that includes
- * itself several times costs little (libconfig fails on its first chain
- * of depth 10, the scan would otherwise follow every branch). */
-#define XB_INCLUDE_MAX_DEPTH 10
-#define XB_INCLUDE_MAX_FILES 64
-
-
-/* If an @include directive starts at t[i] (after blanks at the start of a
- * line), its NAME (with libconfig's escapes \\ and \" undone) into name
- * and the index after its closing quote; else 0. *odd is set when NAME
- * holds a NUL byte or another backslash: libconfig then opens a name other
- * than the one written (it drops such a backslash and cuts at the NUL), so
- * the name is refused rather than guessed. */
-static size_t include_at(const char *t, size_t n, size_t i, char *name, size_t size, int *odd)
-{
-    while (i < n && (t[i] == ' ' || t[i] == '\t'))
-        i++;
-    if (n - i < 9 || memcmp(t + i, "@include", 8) || (t[i + 8] != ' ' && t[i + 8] != '\t'))
-        return 0;
-    i += 8;
-    while (i < n && (t[i] == ' ' || t[i] == '\t'))
-        i++;
-    if (i == n || t[i++] != '"')
-        return 0;
-    size_t len = 0;
-    *odd = 0;
-    for (; i < n && t[i] != '"'; i++) {
-        if (t[i] == '\\' && i + 1 < n && (t[i + 1] == '\\' || t[i + 1] == '"'))
-            i++;
-        else if (t[i] == '\\' || t[i] == '\0')
-            *odd = 1;
-        if (len + 1 < size)
-            name[len++] = t[i];
-    }
-    name[len] = '\0';
-    return i < n ? i + 1 : 0;
-}
-
-static enum xb_status check_includes(struct xb_ctx *ctx, const char *path,
-                                     const char *include_dir, int depth, int *files)
-{
-    /* Only regular files: reading a pipe (--config /dev/stdin) here would
-     * leave nothing for libconfig. */
-    size_t n;
-    struct stat sb;
-    char *t = depth <= XB_INCLUDE_MAX_DEPTH && (*files)++ < XB_INCLUDE_MAX_FILES &&
-                      stat(path, &sb) == 0 && S_ISREG(sb.st_mode)
-                  ? xb_cfgint_read_text(path, &n) : NULL;
-    if (!t)
-        return XB_OK; /* libconfig says what is wrong with it */
-    /* libconfig's lexer: @include only at the start of a line outside
-     * strings and comment blocks; comments are #, // and slash-star. */
-    enum { CODE, STRING, BLOCK } state = CODE;
-    enum xb_status st = XB_OK;
-    int line = 1;
-    char name[4096], full[8200];
-    for (size_t i = 0; i < n && !st; i++) {
-        if (state == CODE && (i == 0 || t[i - 1] == '\n')) {
-            int odd;
-            size_t end = include_at(t, n, i, name, sizeof name, &odd);
-            if (end && odd) {
-                st = xb_error(ctx, XB_EINVAL, "%s:%d: @include \"%s\": a NUL byte or a "
-                              "backslash other than \\\\ and \\\"; expected a file name",
-                              path, line, name);
-                break;
-            }
-            if (end) {
-                snprintf(full, sizeof full, "%s%s%s", include_dir ? include_dir : "",
-                         include_dir ? "/" : "", name);
-                if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode))
-                    st = xb_error(ctx, XB_EINVAL, "%s:%d: @include \"%s\": %s is %s; expected "
-                                  "a config file", path, line, name, full,
-                                  S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
-                else if (stat(full, &sb) == 0)
-                    st = check_includes(ctx, full, include_dir, depth + 1, files);
-                i = end - 1;
-                continue;
-            }
-        }
-        char c = t[i], next = i + 1 < n ? t[i + 1] : '\0';
-        if (c == '\n')
-            line++;
-        if (state == STRING) {
-            if (c == '\\' && next && next != '\n')
-                i++;
-            else if (c == '"')
-                state = CODE;
-        } else if (state == BLOCK) {
-            if (c == '*' && next == '/')
-                state = CODE, i++;
-        } else if (c == '"') {
-            state = STRING;
-        } else if (c == '#' || (c == '/' && next == '/')) {
-            while (i + 1 < n && t[i + 1] != '\n')
-                i++;
-        } else if (c == '/' && next == '*') {
-            state = BLOCK, i++;
-        }
-    }
-    xb_free(t);
-    return st;
-}
-
-enum xb_status xb_config_check_includes(struct xb_ctx *ctx, const char *path,
-                                        const char *include_dir)
-{
-    int files = 0;
-    return check_includes(ctx, path, include_dir, 0, &files);
 }
 
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s)
@@ -589,7 +289,7 @@ enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_se
                           path, line, name);
         } else if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             st = xb_error(ctx, XB_EFORMAT, "%s:%d: %s: expected a group { ... }, got %s", path,
-                          line, name, type_name(config_setting_type(g)));
+                          line, name, xb_cfgfile_type_name(config_setting_type(g)));
         } else {
             st = read_group(ctx, path, g, s);
         }
@@ -606,7 +306,7 @@ enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
     if (config_setting_type(group) != CONFIG_TYPE_GROUP)
         return xb_error(ctx, XB_EFORMAT, "%s:%d: %s: expected a group { ... }, got %s", path,
                         config_setting_source_line(group), name,
-                        type_name(config_setting_type(group)));
+                        xb_cfgfile_type_name(config_setting_type(group)));
     return read_group(ctx, path, group, s);
 }
 
@@ -614,45 +314,14 @@ enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
 
 void xb_config_default(struct xb_config *c)
 {
-    struct xb_xbar_params p;
-    xb_xbar_params_default(&p);
     memset(c, 0, sizeof *c);
-    c->device = p.device;
-    c->tile_rows = p.tile_rows;
-    c->tile_cols = p.tile_cols;
-    c->scaling = (int)p.scaling;
-    c->dac_bits = p.dac_bits;
-    c->dac_range = p.dac_range;
-    c->dac_signed = p.dac_signed;
-    c->adc_bits = p.adc_bits;
-    c->adc_calib = XB_ADC_MAX; /* the engine's fixed 0 needs a value before use */
-    c->adc_value = 0.0;
-    c->drift_comp = p.drift_comp;
-    c->t = 0.0;
-    c->noise = (int)p.noise;
-    c->sigma = p.sigma;
-    c->instance = (int)p.instance;
-    c->portable = p.gemm == XB_GEMM_PORTABLE;
+    xb_xbar_params_default(&c->xbar);
+    xb_key_defaults(engine_keys, N_ENGINE_KEYS, c);
 }
 
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p)
 {
-    xb_xbar_params_default(p);
-    p->device = c->device;
-    p->tile_rows = c->tile_rows;
-    p->tile_cols = c->tile_cols;
-    p->scaling = (enum xb_scaling)c->scaling;
-    p->dac_bits = c->dac_bits;
-    p->dac_range = c->dac_range;
-    p->dac_signed = c->dac_signed;
-    p->adc_bits = c->adc_bits;
-    p->adc_calib = (enum xb_adc_calib)c->adc_calib;
-    p->adc_value = c->adc_value;
-    p->drift_comp = c->drift_comp;
-    p->noise = (enum xb_noise_kind)c->noise;
-    p->sigma = c->sigma;
-    p->instance = (uint32_t)c->instance;
-    p->gemm = c->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
+    *p = c->xbar;
 }
 
 static void device_names(char *buf, size_t size)
@@ -689,24 +358,6 @@ static enum xb_status unknown_key(struct xb_ctx *ctx, const struct xb_setting *s
     return xb_error(ctx, XB_ENOTFOUND, "%s: unknown key '%s'%s", st->origin, st->key, keys);
 }
 
-static enum xb_status set_device(struct xb_ctx *ctx, struct xb_device *d,
-                                 const struct xb_param_spec *spec, const char *text,
-                                 const char *origin)
-{
-    double v;
-    long l;
-    enum xb_status st;
-    if (spec->integer) {
-        st = xb_config_parse_long(ctx, origin, text, (long)spec->min, (long)spec->max, &l);
-        v = (double)l;
-    } else {
-        st = xb_config_parse_double(ctx, origin, text, spec->min, spec->max, &v);
-    }
-    if (st != XB_OK)
-        return st;
-    return xb_device_set_value(ctx, d, spec->name, v, origin);
-}
-
 enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s,
                                  struct xb_config *c)
 {
@@ -724,7 +375,7 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
             return xb_error(ctx, XB_ENOTFOUND, "%s: unknown device '%s'; expected one of %s",
                             type->origin, type->value, names);
         }
-        enum xb_status st = xb_device_init(ctx, &c->device, type->value);
+        enum xb_status st = xb_device_init(ctx, &c->xbar.device, type->value);
         if (st != XB_OK)
             return st;
         type_origin = type->origin;
@@ -743,95 +394,56 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
             key += 7;
             want_engine = 0;
         }
-        const struct xb_config_key *k = want_engine ? xb_config_key_find(key) : NULL;
-        int di = want_device ? xb_params_find(c->device.type->params,
-                                              c->device.type->n_params, key)
+        const struct xb_key *k = want_engine ? xb_config_key_find(key) : NULL;
+        int di = want_device ? xb_params_find(c->xbar.device.type->params,
+                                              c->xbar.device.type->n_params, key)
                              : -1;
         if (k && di >= 0)
             return xb_error(ctx, XB_EINVAL,
                             "%s: '%s' is both an engine key and a parameter of device %s; "
                             "write xbar.%s or device.%s",
-                            st->origin, key, c->device.type->name, key, key);
+                            st->origin, key, c->xbar.device.type->name, key, key);
         enum xb_status rc;
         if (k)
-            rc = set_engine(ctx, c, k, st->value, st->origin);
-        else if (di >= 0)
-            rc = set_device(ctx, &c->device, &c->device.type->params[di], st->value,
+            rc = xb_key_set(ctx, k, c, st->value, st->origin);
+        else if (di >= 0) /* a device row lives at its index of the value array */
+            rc = xb_key_set(ctx, &c->xbar.device.type->params[di], &c->xbar.device.p[di], st->value,
                             st->origin);
         else
-            rc = unknown_key(ctx, st, want_engine, &c->device, want_device, type_origin);
+            rc = unknown_key(ctx, st, want_engine, &c->xbar.device, want_device, type_origin);
         if (rc != XB_OK)
             return rc;
     }
 
-    enum xb_status rc = xb_device_validate(ctx, &c->device);
+    enum xb_status rc = xb_device_validate(ctx, &c->xbar.device);
     if (rc != XB_OK)
         return rc;
-    struct xb_xbar_params p;
-    xb_config_xbar_params(c, &p);
-    return xb_xbar_params_validate(ctx, &p);
+    return xb_xbar_params_validate(ctx, &c->xbar);
 }
 
 /* ---- the resolved text -------------------------------------------------- */
-
-/* A number as libconfig reads it back with the same type. */
-static void config_number(double v, int integer, char *buf, size_t size)
-{
-    if (integer) {
-        snprintf(buf, size, "%.0f", v);
-        return;
-    }
-    xb_config_format_double(v, buf, size);
-    if (!strpbrk(buf, ".eEn")) /* "25" would read back as an integer */
-        strncat(buf, ".0", size - strlen(buf) - 1);
-}
 
 char *xb_config_text(const struct xb_config *c)
 {
     size_t size = 8192, len = 0;
     char *out = xb_malloc(size, 1);
     char value[128];
-    const struct xb_device_type *t = c->device.type;
+    const struct xb_device_type *t = c->xbar.device.type;
 
 #define XB_PUT(...) len += (size_t)snprintf(out + len, len < size ? size - len : 0, __VA_ARGS__)
     XB_PUT("device = {\n  type = \"%s\";\n", t->name);
     for (size_t i = 0; i < t->n_params; i++) {
-        config_number(c->device.p[i], t->params[i].integer, value, sizeof value);
+        if (t->params[i].type == XB_KEY_INT) /* libconfig reads it back as an integer */
+            snprintf(value, sizeof value, "%.0f", c->xbar.device.p[i]);
+        else
+            xb_cfgfile_real(c->xbar.device.p[i], 0, value, sizeof value);
         XB_PUT("  %s = %s;  # %s\n", t->params[i].name, value, t->params[i].unit);
     }
     XB_PUT("};\nxbar = {\n");
-    for (size_t i = 0; i < N_ENGINE_KEYS; i++) {
-        const struct xb_config_key *k = &engine_keys[i];
-        /* At its default (on) it is left out: the key's text appears only
-         * in the files of native runs. */
-        if (k->offset == XB_OFF(portable) && c->portable)
-            continue;
-        switch (k->kind) {
-        case XB_KEY_REAL:
-            config_number(double_value(c, k), 0, value, sizeof value);
-            XB_PUT("  %s = %s;\n", k->name, value);
-            break;
-        case XB_KEY_ADC_RANGE:
-            /* a fixed range is a number, "max" and "pNN" are strings */
-            xb_config_format(c, k, value, sizeof value);
-            if (c->adc_calib == XB_ADC_FIXED)
-                config_number(c->adc_value, 0, value, sizeof value);
-            XB_PUT(c->adc_calib == XB_ADC_FIXED ? "  %s = %s;\n" : "  %s = \"%s\";\n", k->name,
-                   value);
-            break;
-        case XB_KEY_CHOICE:
-            xb_config_format(c, k, value, sizeof value);
-            XB_PUT("  %s = \"%s\";\n", k->name, value);
-            break;
-        default:
-            xb_config_format(c, k, value, sizeof value);
-            XB_PUT("  %s = %s;\n", k->name, value);
-            break;
-        }
-    }
+    xb_cfgfile_write(engine_keys, N_ENGINE_KEYS, NULL, c, 1, 0, out, size, &len);
     XB_PUT("};\n");
 #undef XB_PUT
-    XB_ASSERT(len < size); /* 32 device parameters and 13 keys fit with room */
+    XB_ASSERT(len < size); /* 32 device parameters and 14 keys fit with room */
     return out;
 }
 
@@ -839,19 +451,19 @@ char *xb_config_text(const struct xb_config *c)
 
 static int adc_range_unused(const struct xb_config *c)
 {
-    return c->adc_bits == 0 && c->adc_calib != XB_ADC_MAX;
+    return c->xbar.adc_bits == 0 && c->xbar.adc_calib != XB_ADC_MAX;
 }
 static int dac_signed_unused(const struct xb_config *c)
 {
-    return c->dac_bits == 0 && !c->dac_signed;
+    return c->xbar.dac_bits == 0 && !c->xbar.dac_signed;
 }
 static int sigma_unused(const struct xb_config *c)
 {
-    return c->noise == XB_NOISE_NONE && c->sigma != 0.0;
+    return c->xbar.noise == XB_NOISE_NONE && c->xbar.sigma != 0.0;
 }
 static int noise_without_sigma(const struct xb_config *c)
 {
-    return c->noise != XB_NOISE_NONE && c->sigma == 0.0;
+    return c->xbar.noise != XB_NOISE_NONE && c->xbar.sigma == 0.0;
 }
 
 /* An engine key whose value, given the key that governs it, changes

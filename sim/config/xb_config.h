@@ -32,6 +32,7 @@
 
 #include "xb_ctx.h"
 #include "xb_device.h"
+#include "xb_key.h"
 #include "xb_xbar.h"
 
 /* One assignment, as given. All strings are owned by the list. */
@@ -64,18 +65,6 @@ enum xb_status xb_settings_add_assignment(struct xb_ctx *ctx, struct xb_settings
  * the device type. */
 enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_settings *s);
 
-/* Checks the `@include "NAME"` lines of the libconfig file at path, and of
- * the files they include, before libconfig reads them: libconfig 1.5 ends
- * the process ("input in flex scanner failed", exit 2) when NAME is a
- * directory and blocks on a FIFO or a device, so every NAME that exists
- * must be a regular file (a missing one libconfig reports itself).
- * include_dir is what the caller gives config_set_include_dir (NULL for
- * none: NAME relative to the working directory). XB_EINVAL naming
- * file:line and NAME otherwise. Called by xb_config_read and
- * xb_experiment_read. */
-enum xb_status xb_config_check_includes(struct xb_ctx *ctx, const char *path,
-                                        const char *include_dir);
-
 /* The same for one `device` or `xbar` group of a file the caller parsed
  * with libconfig (an experiment file with more groups). */
 struct config_setting_t;
@@ -84,21 +73,8 @@ enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
 
 /* The resolved configuration: a device and the engine settings. */
 struct xb_config {
-    struct xb_device device;
-    int tile_rows, tile_cols; /* inputs × outputs per tile */
-    int scaling;              /* enum xb_scaling */
-    int dac_bits;
-    double dac_range;         /* input units; 0 = calibrate as max |x| */
-    int dac_signed;
-    int adc_bits;
-    int adc_calib;            /* enum xb_adc_calib */
-    double adc_value;         /* fixed range (normalised units) or percentile */
-    int drift_comp;
-    double t;                 /* s after programming */
-    int noise;                /* enum xb_noise_kind */
-    double sigma;
-    int instance;             /* chip instance, selects the programming draws */
-    int portable;             /* 1: products by xbar's fixed-order GEMM (devices/engine/xb_sgemm.h) */
+    struct xb_xbar_params xbar; /* the device and the engine keys (layer 0) */
+    double t;                   /* read time: s after programming (xb_xbar_age) */
 };
 
 /* The defaults: the engine's (xb_xbar_params_default) and the ideal
@@ -123,35 +99,17 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
 enum xb_status xb_config_check_used(struct xb_ctx *ctx, const struct xb_settings *s,
                                     const struct xb_config *c);
 
-/* The engine parameters of c. */
+/* The engine parameters of c: c->xbar. */
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p);
 
 /* The whole of c as a config file that xb_config_read accepts; the caller
  * frees it with xb_free. Written into result files as /config. */
 char *xb_config_text(const struct xb_config *c);
 
-/* The engine keys (xbar.KEY), for usage texts. */
-enum xb_key_kind { XB_KEY_INT, XB_KEY_REAL, XB_KEY_BOOL, XB_KEY_CHOICE, XB_KEY_ADC_RANGE };
-
-struct xb_config_key {
-    const char *name;
-    enum xb_key_kind kind;
-    const char *unit;
-    double min, max;              /* XB_KEY_INT, XB_KEY_REAL */
-    const char *const *choices;   /* XB_KEY_CHOICE: NULL-terminated, index = value */
-    size_t offset;                /* of the int or double in struct xb_config */
-    const char *help;
-};
-
-const struct xb_config_key *xb_config_keys(size_t *n);
-const struct xb_config_key *xb_config_key_find(const char *name);
-
-/* The value of engine key k in c as text ("8", "max", "p99.5", "true"). */
-void xb_config_format(const struct xb_config *c, const struct xb_config_key *k, char *buf,
-                      size_t size);
-
-/* The allowed values of k as text ("an integer in [0, 24]"). */
-void xb_config_expected(const struct xb_config_key *k, char *buf, size_t size);
+/* The engine keys (xbar.KEY): rows of devices/cells/xb_key.h over struct
+ * xb_config, in the order usage texts and /config list them. */
+const struct xb_key *xb_config_keys(size_t *n);
+const struct xb_key *xb_config_key_find(const char *name);
 
 /* Strict parsing shared by every option: the whole text must be a number
  * (an integer for _long) in [min, max]; otherwise XB_ERANGE or XB_EINVAL
@@ -161,8 +119,5 @@ enum xb_status xb_config_parse_long(struct xb_ctx *ctx, const char *origin, cons
 enum xb_status xb_config_parse_double(struct xb_ctx *ctx, const char *origin,
                                       const char *text, double min, double max,
                                       double *out);
-
-/* Shortest decimal text that reads back as exactly v. */
-void xb_config_format_double(double v, char *buf, size_t size);
 
 #endif

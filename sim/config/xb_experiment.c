@@ -10,230 +10,140 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_cfgfile.h"
 #include "xb_cfgint.h"
 #include "xb_data.h"
 #include "xb_params.h"
 
 /* ---- the key table ------------------------------------------------------ */
 
-enum kind { K_STR, K_INT, K_REAL, K_REALS, K_NOISE, K_OPTIM, K_BOOL, K_TEST };
+static const char *const optim_names[] = {"adam", "sgd", NULL};
+static const char *const noise_names[] = {"none", "add", "mult", NULL};
+static const char *const test_names[] = {"noise", "device", NULL};
 
-struct key {
-    const char *group, *name;
-    enum kind kind;
-    size_t offset, size; /* of the field in struct xb_experiment (K_STR: buffer size) */
-    double min, max;
-    const char *help;
-};
+static int is_strokes(const void *base)
+{
+    return !strcmp(((const struct xb_experiment *)base)->dataset, "mnist-strokes");
+}
 
-#define OFF(f) offsetof(struct xb_experiment, f)
-static const struct key keys[] = {
-    {"data", "set", K_STR, OFF(dataset), sizeof(((struct xb_experiment *)0)->dataset), 0, 0,
-     "mnist, fashion-mnist, cifar10, mnist-strokes or synthetic"},
-    {"data", "dir", K_STR, OFF(data_dir), sizeof(((struct xb_experiment *)0)->data_dir), 0, 0,
-     "directory of the data files"},
-    {"data", "validation", K_REAL, OFF(validation), 0, 0.0, 0.5, "fraction of train held out"},
-    {"data", "steps", K_INT, OFF(data_steps), sizeof(int), 1, XB_STROKES_MAX_STEPS,
-     "mnist-strokes: pen steps per sequence (padded / truncated)"},
-    {"data", "features", K_INT, OFF(data_features), sizeof(int), 2, 4,
-     "mnist-strokes: 2 (dx, dy) or 4 (dx, dy, eos, eod)"},
-    {"model", "name", K_STR, OFF(model_name), sizeof(((struct xb_experiment *)0)->model_name),
-     0, 0, "model name"},
-    {"train", "optimizer", K_OPTIM, OFF(train.optim.kind), 0, 0, 0, "adam or sgd"},
-    {"train", "lr", K_REAL, OFF(train.optim.lr), 0, 1e-12, 10.0, "learning rate"},
-    {"train", "momentum", K_REAL, OFF(train.optim.beta1), 0, 0.0, 0.999999,
-     "SGD momentum (Adam beta1)"},
-    {"train", "beta1", K_REAL, OFF(train.optim.beta1), 0, 0.0, 0.999999, "Adam beta1"},
-    {"train", "beta2", K_REAL, OFF(train.optim.beta2), 0, 0.0, 0.999999, "Adam beta2"},
-    {"train", "batch", K_INT, OFF(train.batch), sizeof(size_t), 1, 65536, "samples per step"},
-    {"train", "epochs", K_INT, OFF(epochs), sizeof(int), 0, 100000, "epochs per model"},
-    {"train", "hw_aware", K_BOOL, OFF(train.hw_aware), 0, 0, 0,
-     "forward passes on crossbars of the device group"},
-    {"sweep", "noise", K_NOISE, OFF(noise), 0, 0, 0, "add or mult"},
-    {"sweep", "sigma_train", K_REALS, OFF(sigma_train), OFF(n_train), 0.0, 1e6,
-     "noise std of training"},
-    {"sweep", "sigma_test", K_REALS, OFF(sigma_test), OFF(n_test), 0.0, 1e6,
-     "noise std of inference"},
-    {"sweep", "repeats", K_INT, OFF(repeats), sizeof(int), 1, XB_EXP_MAX_REPEATS, "inferences without voting"},
-    {"sweep", "votes", K_INT, OFF(votes), sizeof(int), 1, XB_EXP_MAX_REPEATS, "largest number of votes"},
-    {"sweep", "eval_rows", K_INT, OFF(eval_rows), sizeof(size_t), 1, 1 << 20,
-     "rows per evaluation pass (votes × batch)"},
-    {"sweep", "test", K_TEST, OFF(test_device), 0, 0, 0, "noise or device"},
-    {"sweep", "t", K_REALS, OFF(t_test), OFF(n_t), 0.0, 1e12,
-     "read times after programming [s] (device mode)"},
-    {"sweep", "portable", K_BOOL, OFF(portable), 0, 0, 0,
-     "every product by xbar's fixed-order GEMM (same bits on every machine); false: OpenBLAS"},
-    {"sweep", "output", K_STR, OFF(output), sizeof(((struct xb_experiment *)0)->output), 0, 0,
-     "result file"},
+#define OFF(f) .offset = offsetof(struct xb_experiment, f)
+#define CHARS(f) OFF(f), .size = sizeof(((struct xb_experiment *)0)->f)
+#define REALS(f, n) OFF(f), .size = XB_EXP_MAX_GRID, .count = offsetof(struct xb_experiment, n)
+#define XB_SRC "xbar"
+#define XB_SRC_TRAIN "models/train/xb_train.h, xb_optim.h (Kingma & Ba 2015 for Adam)"
+
+/* In the order of the resolved text (xb_experiment_text). The train
+ * defaults are xb_train_params_default's (test_experiment checks). */
+static const struct xb_key keys[] = {
+    {.group = "data", .name = "set", .type = XB_KEY_STRING, CHARS(dataset), .def_text = "mnist",
+     .help = "mnist, fashion-mnist, cifar10, mnist-strokes or synthetic", .source = XB_SRC},
+    {.group = "data", .name = "dir", .type = XB_KEY_STRING, CHARS(data_dir),
+     .help = "directory of the data files (\"\": XBAR_DATA or data/)", .source = XB_SRC},
+    {.group = "data", .name = "validation", .type = XB_KEY_REAL, .unit = "1", .def = 0.1,
+     .min = 0.0, .max = 0.5, OFF(validation), .help = "fraction of train held out",
+     .source = XB_SRC},
+    {.group = "data", .name = "steps", .type = XB_KEY_INT, .unit = "1", .def = 64, .min = 1,
+     .max = XB_STROKES_MAX_STEPS, OFF(data_steps), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT, .written = is_strokes,
+     .help = "mnist-strokes: pen steps per sequence (padded / truncated)",
+     .source = "de Jong's MNIST stroke sequences"},
+    {.group = "data", .name = "features", .type = XB_KEY_INT, .unit = "1", .def = 2, .min = 2,
+     .max = 4, OFF(data_features), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .written = is_strokes,
+     .help = "mnist-strokes: 2 (dx, dy) or 4 (dx, dy, eos, eod)",
+     .source = "de Jong's MNIST stroke sequences"},
+    {.group = "model", .name = "name", .type = XB_KEY_STRING, CHARS(model_name),
+     .help = "model name", .source = XB_SRC},
+    {.group = "train", .name = "optimizer", .type = XB_KEY_ENUM, .def = XB_OPTIM_ADAM,
+     .choices = optim_names, OFF(train.optim.kind), .store = XB_STORE_INT,
+     .help = "adam or sgd", .source = XB_SRC_TRAIN},
+    {.group = "train", .name = "lr", .type = XB_KEY_REAL, .unit = "1", .def = 1e-3,
+     .min = 1e-12, .max = 10.0, OFF(train.optim.lr), .help = "learning rate",
+     .source = XB_SRC_TRAIN},
+    {.group = "train", .name = "momentum", .type = XB_KEY_REAL, .unit = "1", .def = 0.9,
+     .min = 0.0, .max = 0.999999, OFF(train.optim.beta1), .flags = XB_KEY_ALIAS,
+     .help = "SGD momentum (Adam beta1)", .source = XB_SRC_TRAIN},
+    {.group = "train", .name = "beta1", .type = XB_KEY_REAL, .unit = "1", .def = 0.9,
+     .min = 0.0, .max = 0.999999, OFF(train.optim.beta1), .help = "Adam beta1",
+     .source = XB_SRC_TRAIN},
+    {.group = "train", .name = "beta2", .type = XB_KEY_REAL, .unit = "1", .def = 0.999,
+     .min = 0.0, .max = 0.999999, OFF(train.optim.beta2), .help = "Adam beta2",
+     .source = XB_SRC_TRAIN},
+    {.group = "train", .name = "batch", .type = XB_KEY_INT, .unit = "1", .def = 32, .min = 1,
+     .max = 65536, OFF(train.batch), .store = XB_STORE_SIZE, .help = "samples per step",
+     .source = "paper 001 (batch 32)"},
+    {.group = "train", .name = "epochs", .type = XB_KEY_INT, .unit = "1", .def = 10,
+     .min = 0, .max = 100000, OFF(epochs), .store = XB_STORE_INT, .help = "epochs per model",
+     .source = XB_SRC},
+    {.group = "train", .name = "hw_aware", .type = XB_KEY_BOOL, OFF(train.hw_aware),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "forward passes on crossbars of the device group", .source = XB_SRC},
+    {.group = "sweep", .name = "noise", .type = XB_KEY_ENUM, .def = XB_NOISE_MULT,
+     .min = XB_NOISE_ADD, .max = XB_NOISE_MULT, .choices = noise_names, OFF(noise),
+     .store = XB_STORE_INT, .help = "add or mult", .source = "paper 001"},
+    {.group = "sweep", .name = "sigma_train", .type = XB_KEY_REALS, .unit = "1", .min = 0.0,
+     .max = 1e6, REALS(sigma_train, n_train), .def_text = "0",
+     .help = "noise std of training", .source = XB_SRC},
+    {.group = "sweep", .name = "sigma_test", .type = XB_KEY_REALS, .unit = "1", .min = 0.0,
+     .max = 1e6, REALS(sigma_test, n_test), .def_text = "0",
+     .help = "noise std of inference", .source = XB_SRC},
+    {.group = "sweep", .name = "test", .type = XB_KEY_ENUM, .choices = test_names,
+     OFF(test_device), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "noise or device", .source = XB_SRC},
+    {.group = "sweep", .name = "t", .type = XB_KEY_REALS, .unit = "s", .min = 0.0, .max = 1e12,
+     REALS(t_test, n_t), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "read times after programming [s] (device mode)", .source = XB_SRC},
+    {.group = "sweep", .name = "portable", .type = XB_KEY_BOOL, .def = 1, OFF(portable),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "every product by xbar's fixed-order GEMM (same bits on every machine); "
+             "false: OpenBLAS", .source = XB_SRC},
+    {.group = "sweep", .name = "repeats", .type = XB_KEY_INT, .unit = "1", .def = 5, .min = 1,
+     .max = XB_EXP_MAX_REPEATS, OFF(repeats), .store = XB_STORE_INT,
+     .help = "inferences without voting", .source = XB_SRC},
+    {.group = "sweep", .name = "votes", .type = XB_KEY_INT, .unit = "1", .def = 20, .min = 1,
+     .max = XB_EXP_MAX_REPEATS, OFF(votes), .store = XB_STORE_INT,
+     .help = "largest number of votes", .source = "paper 001 (K = 20)"},
+    {.group = "sweep", .name = "eval_rows", .type = XB_KEY_INT, .unit = "1", .def = 640,
+     .min = 1, .max = 1 << 20, OFF(eval_rows), .store = XB_STORE_SIZE,
+     .help = "rows per evaluation pass (votes x batch)", .source = XB_SRC},
+    {.group = "sweep", .name = "output", .type = XB_KEY_STRING, CHARS(output),
+     .def_text = "results/sweep.h5", .help = "result file", .source = XB_SRC},
 };
 #define N_KEYS (sizeof keys / sizeof *keys)
 
-static const struct key *find_key(const char *group, const char *name)
+const struct xb_key *xb_experiment_keys(size_t *n)
 {
-    for (size_t k = 0; k < N_KEYS; k++)
-        if (!strcmp(keys[k].group, group) && !strcmp(keys[k].name, name))
-            return &keys[k];
-    return NULL;
-}
-
-static void list_keys(const char *group, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t k = 0; k < N_KEYS && len < size; k++)
-        if (!strcmp(keys[k].group, group))
-            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "", keys[k].name);
-}
-
-/* ---- setting one key from text (both files and --set go through here) --- */
-
-static enum xb_status set_scalar(struct xb_ctx *ctx, const char *where, const struct key *k,
-                                 const char *text, struct xb_experiment *e)
-{
-    char *base = (char *)e;
-    double v;
-    long n;
-    switch (k->kind) {
-    case K_STR:
-        if (strlen(text) >= k->size)
-            return xb_error(ctx, XB_ERANGE, "%s: %s.%s: longer than %zu characters", where,
-                            k->group, k->name, k->size - 1);
-        strcpy(base + k->offset, text);
-        return XB_OK;
-    case K_NOISE: {
-        int kind = xb_noise_kind_parse(text);
-        if (kind != XB_NOISE_ADD && kind != XB_NOISE_MULT)
-            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = \"%s\": expected \"add\" or \"mult\"",
-                            where, k->group, k->name, text);
-        *(enum xb_noise_kind *)(base + k->offset) = (enum xb_noise_kind)kind;
-        return XB_OK;
-    }
-    case K_BOOL:
-        if (strcmp(text, "true") && strcmp(text, "false"))
-            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = %s: expected true or false", where,
-                            k->group, k->name, text);
-        *(int *)(base + k->offset) = !strcmp(text, "true");
-        return XB_OK;
-    case K_TEST:
-        if (strcmp(text, "noise") && strcmp(text, "device"))
-            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = \"%s\": expected \"noise\" or "
-                            "\"device\"", where, k->group, k->name, text);
-        *(int *)(base + k->offset) = !strcmp(text, "device");
-        return XB_OK;
-    case K_OPTIM: {
-        int kind = xb_optim_kind_parse(text);
-        if (kind < 0)
-            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = \"%s\": expected \"adam\" or \"sgd\"",
-                            where, k->group, k->name, text);
-        *(enum xb_optim_kind *)(base + k->offset) = (enum xb_optim_kind)kind;
-        return XB_OK;
-    }
-    case K_INT:
-        if (!xb_parse_long(text, &n) || n < (long)k->min || n > (long)k->max)
-            return xb_error(ctx, XB_ERANGE, "%s: %s.%s = %s: expected an integer in [%g, %g]",
-                            where, k->group, k->name, text, k->min, k->max);
-        if (k->size == sizeof(size_t))
-            *(size_t *)(base + k->offset) = (size_t)n;
-        else
-            *(int *)(base + k->offset) = (int)n;
-        return XB_OK;
-    case K_REAL:
-        if (!xb_parse_double(text, &v) || v < k->min || v > k->max)
-            return xb_error(ctx, XB_ERANGE, "%s: %s.%s = %s: expected a number in [%g, %g]",
-                            where, k->group, k->name, text, k->min, k->max);
-        *(double *)(base + k->offset) = v;
-        return XB_OK;
-    case K_REALS: {
-        /* A comma-separated list: "0,0.5,1". */
-        double *arr = (double *)(base + k->offset);
-        size_t *count = (size_t *)(base + k->size), m = 0;
-        char buf[4096];
-        if (strlen(text) >= sizeof buf)
-            return xb_error(ctx, XB_ERANGE, "%s: %s.%s: list too long", where, k->group, k->name);
-        strcpy(buf, text);
-        for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-            if (m == XB_EXP_MAX_GRID)
-                return xb_error(ctx, XB_ERANGE, "%s: %s.%s: at most %d values", where, k->group,
-                                k->name, XB_EXP_MAX_GRID);
-            while (*tok == ' ')
-                tok++;
-            if (!xb_parse_double(tok, &v) || v < k->min || v > k->max)
-                return xb_error(ctx, XB_ERANGE, "%s: %s.%s: '%s': expected numbers in [%g, %g]",
-                                where, k->group, k->name, tok, k->min, k->max);
-            arr[m++] = v;
-        }
-        if (m == 0)
-            return xb_error(ctx, XB_EINVAL, "%s: %s.%s: the grid is empty", where, k->group,
-                            k->name);
-        *count = m;
-        return XB_OK;
-    }
-    }
-    return XB_EINVAL;
-}
-
-/* The text of a libconfig scalar or numeric array, checked against the
- * key's kind. */
-static enum xb_status setting_to_text(struct xb_ctx *ctx, const char *where,
-                                      const struct key *k, const config_setting_t *s,
-                                      char *buf, size_t size)
-{
-    int t = config_setting_type(s);
-    int want_str = k->kind == K_STR || k->kind == K_NOISE || k->kind == K_OPTIM ||
-                   k->kind == K_TEST;
-    if (k->kind == K_BOOL) {
-        if (t != CONFIG_TYPE_BOOL)
-            return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected true or false", where,
-                            k->group, k->name);
-        snprintf(buf, size, "%s", config_setting_get_bool(s) ? "true" : "false");
-        return XB_OK;
-    }
-    if (want_str) {
-        if (t != CONFIG_TYPE_STRING)
-            return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected a string", where, k->group,
-                            k->name);
-        snprintf(buf, size, "%s", config_setting_get_string(s));
-        return XB_OK;
-    }
-    if (k->kind == K_REALS) {
-        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
-            return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected an array [a, b, ...]", where,
-                            k->group, k->name);
-        size_t len = 0;
-        buf[0] = '\0';
-        int n = config_setting_length(s);
-        if (n == 0)
-            return xb_error(ctx, XB_EINVAL, "%s: %s.%s: the grid is empty", where, k->group,
-                            k->name);
-        for (int i = 0; i < n; i++) {
-            const config_setting_t *el = config_setting_get_elem(s, (unsigned)i);
-            int et = config_setting_type(el);
-            double v;
-            if (et == CONFIG_TYPE_FLOAT)
-                v = config_setting_get_float(el);
-            else if (et == CONFIG_TYPE_INT || et == CONFIG_TYPE_INT64)
-                v = (double)config_setting_get_int64(el);
-            else
-                return xb_error(ctx, XB_EFORMAT, "%s: %s.%s[%d]: expected a number", where,
-                                k->group, k->name, i);
-            len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%.17g",
-                                    i ? "," : "", v);
-        }
-        return XB_OK;
-    }
-    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
-        snprintf(buf, size, "%lld", (long long)config_setting_get_int64(s));
-        return XB_OK;
-    }
-    if (t == CONFIG_TYPE_FLOAT && k->kind == K_REAL) {
-        snprintf(buf, size, "%.17g", config_setting_get_float(s));
-        return XB_OK;
-    }
-    return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected %s", where, k->group, k->name,
-                    k->kind == K_INT ? "an integer" : "a number");
+    *n = N_KEYS;
+    return keys;
 }
 
 /* ---- the model group ---------------------------------------------------- */
+
+static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const config_setting_t *g,
+                                 int index, struct xb_layer_config *lc)
+{
+    char label[64];
+    size_t n;
+    const struct xb_key *lk = xb_layer_keys(&n);
+    memset(lc, 0, sizeof *lc);
+    xb_key_defaults(lk, n, lc);
+    lc->line = config_setting_source_line(g);
+    snprintf(label, sizeof label, "model.layers[%d]", index);
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return xb_error(ctx, XB_EFORMAT, "%s:%d: %s: expected a group { type = ...; }", path,
+                        lc->line, label);
+    enum xb_status st = xb_cfgfile_group(ctx, path, g, label, lk, n, NULL, lc);
+    if (st)
+        return st;
+    if (!lc->type[0])
+        return xb_error(ctx, XB_EINVAL, "%s:%d: %s: no type", path, lc->line, label);
+    if (!xb_layer_type_find(lc->type))
+        return xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s.type = \"%s\": unknown layer; expected "
+                        "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm or "
+                        "noise", path, config_setting_source_line(config_setting_get_member(g,
+                        "type")), label, lc->type);
+    return XB_OK;
+}
 
 static enum xb_status int_field(struct xb_ctx *ctx, const char *where, const char *name,
                                 const config_setting_t *s, long min, long max, int *out)
@@ -249,62 +159,6 @@ static enum xb_status int_field(struct xb_ctx *ctx, const char *where, const cha
     return XB_OK;
 }
 
-static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const config_setting_t *g,
-                                 int index, struct xb_layer_config *lc)
-{
-    char where[4200];
-    memset(lc, 0, sizeof *lc);
-    lc->line = config_setting_source_line(g);
-    snprintf(where, sizeof where, "%s:%d: model.layers[%d]", path, lc->line, index);
-    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-        return xb_error(ctx, XB_EFORMAT, "%s: expected a group { type = ...; }", where);
-    for (int i = 0; i < config_setting_length(g); i++) {
-        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(e);
-        snprintf(where, sizeof where, "%s:%d: model.layers[%d]", path,
-                 config_setting_source_line(e), index);
-        enum xb_status st = XB_OK;
-        if (!strcmp(name, "type")) {
-            if (config_setting_type(e) != CONFIG_TYPE_STRING)
-                return xb_error(ctx, XB_EFORMAT, "%s: type: expected a string", where);
-            const char *v = config_setting_get_string(e);
-            if (!xb_layer_type_find(v))
-                return xb_error(ctx, XB_ENOTFOUND, "%s: type = \"%s\": unknown layer; expected "
-                                "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm or "
-                                "noise", where, v);
-            snprintf(lc->type, sizeof lc->type, "%s", v);
-        } else if (!strcmp(name, "units")) {
-            st = int_field(ctx, where, name, e, 1, 1 << 20, &lc->units);
-        } else if (!strcmp(name, "kernel")) {
-            st = int_field(ctx, where, name, e, 1, 64, &lc->kernel);
-        } else if (!strcmp(name, "stride")) {
-            st = int_field(ctx, where, name, e, 1, 64, &lc->stride);
-        } else if (!strcmp(name, "pad")) {
-            st = int_field(ctx, where, name, e, 0, 64, &lc->pad);
-        } else if (!strcmp(name, "fixed")) {
-            if (config_setting_type(e) != CONFIG_TYPE_BOOL)
-                return xb_error(ctx, XB_EFORMAT, "%s: fixed: expected true or false", where);
-            lc->fixed = config_setting_get_bool(e);
-        } else if (!strcmp(name, "rate")) {
-            int t = config_setting_type(e);
-            double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(e)
-                       : (t == CONFIG_TYPE_INT ? (double)config_setting_get_int(e) : -1.0);
-            if (!(v >= 0.0 && v < 1.0))
-                return xb_error(ctx, XB_ERANGE, "%s: rate: expected a number in [0, 1)", where);
-            lc->rate = v;
-        } else {
-            return xb_error(ctx, XB_ENOTFOUND, "%s: %s: unknown key; expected type, units, "
-                            "kernel, stride, pad, rate or fixed", where, name);
-        }
-        if (st)
-            return st;
-    }
-    if (!lc->type[0])
-        return xb_error(ctx, XB_EINVAL, "%s:%d: model.layers[%d]: no type", path, lc->line,
-                        index);
-    return XB_OK;
-}
-
 static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const config_setting_t *g,
                                  struct xb_experiment *e)
 {
@@ -316,13 +170,13 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
         snprintf(where, sizeof where, "%s:%d: model", path, config_setting_source_line(s));
         enum xb_status st = XB_OK;
         if (!strcmp(name, "name")) {
-            if (config_setting_type(s) != CONFIG_TYPE_STRING)
-                return xb_error(ctx, XB_EFORMAT, "%s: name: expected a string", where);
-            const char *v = config_setting_get_string(s);
-            if (strlen(v) >= sizeof e->model_name) /* not cut short in silence */
-                return xb_error(ctx, XB_ERANGE, "%s: name: longer than %zu characters", where,
-                                sizeof e->model_name - 1);
-            snprintf(e->model_name, sizeof e->model_name, "%s", v);
+            char at[4200], text[4096], origin[8600];
+            const struct xb_key *k = xb_key_find(keys, N_KEYS, "model", "name");
+            snprintf(at, sizeof at, "%s:%d", path, config_setting_source_line(s));
+            st = xb_cfgfile_value(ctx, at, "model", s, k, text, sizeof text, origin,
+                                  sizeof origin);
+            if (!st)
+                st = xb_key_set(ctx, k, e, text, origin);
         } else if (!strcmp(name, "input")) {
             if (config_setting_type(s) != CONFIG_TYPE_ARRAY || config_setting_length(s) != 3)
                 return xb_error(ctx, XB_EFORMAT, "%s: input: expected [channels, height, width]",
@@ -365,20 +219,8 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
 static void defaults(struct xb_experiment *e)
 {
     memset(e, 0, sizeof *e);
-    snprintf(e->dataset, sizeof e->dataset, "mnist");
-    e->validation = 0.1;
-    e->data_steps = 64;
-    e->data_features = 2;
     xb_train_params_default(&e->train);
-    e->epochs = 10;
-    e->noise = XB_NOISE_MULT;
-    e->n_train = 1;
-    e->n_test = 1;
-    e->repeats = 5;
-    e->votes = 20;
-    e->eval_rows = 640;
-    e->portable = 1;
-    snprintf(e->output, sizeof e->output, "results/sweep.h5");
+    xb_key_defaults(keys, N_KEYS, e);
 }
 
 static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_experiment *e,
@@ -427,21 +269,7 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
             st = xb_config_read_group(ctx, file, g, dev);
             e->have_device = 1;
         } else if (!strcmp(group, "data") || !strcmp(group, "train") || !strcmp(group, "sweep")) {
-            for (int j = 0; j < config_setting_length(g) && !st; j++) {
-                const config_setting_t *s = config_setting_get_elem(g, (unsigned)j);
-                char where[4200], text[4096], list[512];
-                snprintf(where, sizeof where, "%s:%d", file, config_setting_source_line(s));
-                const struct key *k = find_key(group, config_setting_name(s));
-                if (!k) {
-                    list_keys(group, list, sizeof list);
-                    st = xb_error(ctx, XB_ENOTFOUND, "%s: %s.%s: unknown key; expected one of %s",
-                                  where, group, config_setting_name(s), list);
-                    break;
-                }
-                st = setting_to_text(ctx, where, k, s, text, sizeof text);
-                if (!st)
-                    st = set_scalar(ctx, where, k, text, e);
-            }
+            st = xb_cfgfile_group(ctx, file, g, group, keys, N_KEYS, group, e);
         } else {
             st = xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s: unknown group; expected data, model, "
                           "train, sweep, device and xbar", file, line, group);
@@ -506,17 +334,22 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
             continue;
         }
         char *dot = strchr(key, '.');
-        const struct key *k = NULL;
+        const struct xb_key *k = NULL;
         if (dot) {
             *dot = '\0';
-            k = find_key(key, dot + 1);
+            k = xb_key_find(keys, N_KEYS, key, dot + 1);
         }
         if (!k) {
             st = xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, train.*, "
                           "sweep.*, device.* or xbar.* (see xbar sweep --help)", where);
             break;
         }
-        st = set_scalar(ctx, where, k, eq + 1, e);
+        /* The origin names the key and value as a file's does. */
+        const char *q = k->type == XB_KEY_STRING || k->type == XB_KEY_ENUM ? "\"" : "";
+        char origin[8800];
+        snprintf(origin, sizeof origin, "%s: %s.%s = %s%s%s", where, k->group, k->name, q,
+                 eq + 1, q);
+        st = xb_key_set(ctx, k, e, eq + 1, origin);
     }
     if (!st && e->have_device) {
         xb_config_default(&e->device);
@@ -525,15 +358,15 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
          * user's xbar.portable that disagrees would be ignored: refuse it. */
         for (size_t i = dev.n; i-- > 0 && !st;)
             if (!strcmp(dev.v[i].key, "xbar.portable") || !strcmp(dev.v[i].key, "portable")) {
-                if (e->device.portable != e->portable)
+                if ((e->device.xbar.gemm == XB_GEMM_PORTABLE) != e->portable)
                     st = xb_error(ctx, XB_EINVAL, "%s: xbar.portable = %s but sweep.portable = "
                                   "%s: in an experiment sweep.portable chooses the products "
                                   "of training and evaluation alike", dev.v[i].origin,
-                                  e->device.portable ? "true" : "false",
+                                  e->portable ? "false" : "true",
                                   e->portable ? "true" : "false");
                 break;
             }
-        e->device.portable = e->portable;
+        e->device.xbar.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     }
     e->model.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     if (!st && e->train.hw_aware) {
@@ -549,114 +382,43 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
 
 /* ---- the resolved text --------------------------------------------------- */
 
-/* A double that reads back exactly and that libconfig takes as a float
- * (it must show a '.' or an exponent: "0" would be an integer). */
-static void real_text(char *buf, size_t size, double v)
-{
-    snprintf(buf, size, "%.17g", v);
-    if (!strpbrk(buf, ".eEn"))
-        strncat(buf, ".0", size - strlen(buf) - 1);
-}
-
-/* s as the inside of a libconfig string literal, so that any text the
- * file held reads back the same: \\ and \" escaped, control characters
- * as \n, \r, \t, \f or \xNN (bytes from 0x80 pass as they are). The
- * caller frees it with xb_free. */
-static char *config_string(const char *s)
-{
-    char *q = xb_malloc(4 * strlen(s) + 1, 1), *o = q;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char e = *p == '"' ? '"' : *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\r' ? 'r'
-                 : *p == '\t' ? 't' : *p == '\f' ? 'f' : 0;
-        if (e)
-            *o++ = '\\', *o++ = e;
-        else if (*p < 0x20 || *p == 0x7f)
-            o += sprintf(o, "\\x%02X", *p);
-        else
-            *o++ = (char)*p;
-    }
-    *o = '\0';
-    return q;
-}
-
-static void reals(char *buf, size_t size, const double *v, size_t n)
-{
-    size_t len = 0;
-    char one[64];
-    buf[0] = '\0'; /* an empty list (xbar train: no sigma_test) is "[]" */
-    for (size_t i = 0; i < n; i++) {
-        real_text(one, sizeof one, v[i]);
-        len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s", i ? ", " : "",
-                                one);
-    }
-}
-
 char *xb_experiment_text(const struct xb_experiment *e)
 {
-    size_t size = 65536, len = 0;
-    char *t = xb_malloc(size, 1), a[4096], b[4096];
+    size_t size = 65536, len = 0, n_layer_keys;
+    char *t = xb_malloc(size, 1);
+    const struct xb_key *lk = xb_layer_keys(&n_layer_keys);
 #define PUT(...) len += (size_t)snprintf(t + len, size > len ? size - len : 0, __VA_ARGS__)
-    char r1[64], r2[64], r3[64], r4[64];
-    real_text(r1, sizeof r1, e->validation);
-    /* The free-text strings escaped: the text must read back the same. */
-    char *dir = config_string(e->data_dir), *name = config_string(e->model_name),
-         *output = config_string(e->output);
-    if (!strcmp(e->dataset, "mnist-strokes"))
-        PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; steps = %d; features = %d; "
-            "};\n", e->dataset, dir, r1, e->data_steps, e->data_features);
-    else
-        PUT("data = { set = \"%s\"; dir = \"%s\"; validation = %s; };\n", e->dataset, dir, r1);
-    PUT("model = {\n  name = \"%s\";\n  input = [%d, %d, %d];\n  classes = %d;\n  layers = (\n",
-        name, e->model.input.c, e->model.input.h, e->model.input.w, e->model.classes);
+    /* Reals with 17 digits, and keys at their defaults left out where the
+     * rows say so, so that a noise sweep's text (compared on --resume) is
+     * what it was before device sweeps existed. */
+    PUT("data = {");
+    xb_cfgfile_write(keys, N_KEYS, "data", e, 0, 1, t, size, &len);
+    char *name = xb_cfgfile_string(e->model_name);
+    PUT(" };\nmodel = {\n  name = \"%s\";\n  input = [%d, %d, %d];\n  classes = %d;\n"
+        "  layers = (\n", name, e->model.input.c, e->model.input.h, e->model.input.w,
+        e->model.classes);
+    xb_free(name);
     for (size_t k = 0; k < e->model.n_layers; k++) {
-        const struct xb_layer_config *l = &e->model.layers[k];
-        PUT("    { type = \"%s\";", l->type);
-        if (l->units)
-            PUT(" units = %d;", l->units);
-        if (l->kernel)
-            PUT(" kernel = %d;", l->kernel);
-        if (l->stride)
-            PUT(" stride = %d;", l->stride);
-        if (l->pad)
-            PUT(" pad = %d;", l->pad);
-        if (l->rate > 0.0) {
-            real_text(r1, sizeof r1, l->rate);
-            PUT(" rate = %s;", r1);
-        }
-        if (l->fixed)
-            PUT(" fixed = true;");
+        /* A field only in the layers whose kind uses it: a row without
+         * XB_KEY_OMIT_DEFAULT (always written) stays out of the others. */
+        const struct xb_layer_config *lc = &e->model.layers[k];
+        PUT("    {");
+        for (size_t i = 0; i < n_layer_keys; i++)
+            if (xb_layer_key_used(&lk[i], lc->type))
+                xb_cfgfile_write(&lk[i], 1, NULL, lc, 0, 1, t, size, &len);
         PUT(" }%s\n", k + 1 < e->model.n_layers ? "," : "");
     }
-    PUT("  );\n};\n");
-    const struct xb_optim_params *o = &e->train.optim;
-    real_text(r2, sizeof r2, o->lr);
-    real_text(r3, sizeof r3, o->beta1);
-    real_text(r4, sizeof r4, o->beta2);
-    /* Keys at their defaults are left out, so a noise sweep's text (compared
-     * on --resume) is what it was before device sweeps existed. */
-    PUT("train = { optimizer = \"%s\"; lr = %s; beta1 = %s; beta2 = %s; batch = %zu; "
-        "epochs = %d;%s };\n", o->kind == XB_OPTIM_SGD ? "sgd" : "adam", r2, r3, r4,
-        e->train.batch, e->epochs, e->train.hw_aware ? " hw_aware = true;" : "");
-    reals(a, sizeof a, e->sigma_train, e->n_train);
-    reals(b, sizeof b, e->sigma_test, e->n_test);
-    PUT("sweep = {\n  noise = \"%s\";\n  sigma_train = [%s];\n  sigma_test = [%s];\n",
-        xb_noise_kind_name(e->noise), a, b);
-    if (e->test_device)
-        PUT("  test = \"device\";\n");
-    if (e->n_t) {
-        reals(a, sizeof a, e->t_test, e->n_t);
-        PUT("  t = [%s];\n", a);
-    }
-    if (!e->portable)
-        PUT("  portable = false;\n");
-    PUT("  repeats = %d;\n  votes = %d;\n  eval_rows = %zu;\n  output = \"%s\";\n};\n",
-        e->repeats, e->votes, e->eval_rows, output);
-    xb_free(dir), xb_free(name), xb_free(output);
+    PUT("  );\n};\ntrain = {");
+    xb_cfgfile_write(keys, N_KEYS, "train", e, 0, 1, t, size, &len);
+    PUT(" };\nsweep = {\n");
+    xb_cfgfile_write(keys, N_KEYS, "sweep", e, 1, 1, t, size, &len);
+    PUT("};\n");
     if (e->have_device) {
         char *dev = xb_config_text(&e->device);
         PUT("%s", dev);
         xb_free(dev);
     }
 #undef PUT
+    XB_ASSERT(len < size);
     return t;
 }

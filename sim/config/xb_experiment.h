@@ -86,6 +86,12 @@ struct xb_experiment {
 enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const char *const *sets,
                                   size_t n_sets, struct xb_experiment *e);
 
+/* The experiment keys (data.*, model.name, train.*, sweep.*): rows of
+ * devices/cells/xb_key.h over struct xb_experiment, .group the group. The model's
+ * layer fields are models/layers/xb_layer.h's xb_layer_keys; device and engine
+ * keys are xb_config's. */
+const struct xb_key *xb_experiment_keys(size_t *n);
+
 /* The resolved experiment as config text (stored in result files and
  * compared on --resume); caller frees with xb_free. */
 char *xb_experiment_text(const struct xb_experiment *e);

@@ -224,7 +224,7 @@ static double fraction(uint64_t part, uint64_t whole)
 size_t xb_mvm_figures(const struct xb_mvm_study *s, uint64_t seed,
                       const struct xb_mvm_result *r, struct xb_figure *f)
 {
-    const struct xb_config *c = &s->cfg;
+    const struct xb_xbar_params *c = &s->cfg.xbar;
     /* Text figures point into these const tables, the device type and the
      * study, all of which outlive the array. */
     static const char *const scaling[] = {"layer", "column"};
@@ -257,7 +257,7 @@ size_t xb_mvm_figures(const struct xb_mvm_study *s, uint64_t seed,
                             "|x| <= 1)");
     f[n++] = xb_figure_real("adc_range_max", r->adc_range_max, "normalised",
                             "largest ADC full scale over tiles");
-    f[n++] = xb_figure_real("t", c->t, "s", "read time after programming");
+    f[n++] = xb_figure_real("t", s->cfg.t, "s", "read time after programming");
     f[n++] = xb_figure_int("drift_comp", c->drift_comp, "1", "global drift compensation on (1)");
     f[n++] = xb_figure_real("drift_scale", r->drift_scale, "1",
                             "output scale of the drift compensation (1 if off)");
@@ -267,7 +267,7 @@ size_t xb_mvm_figures(const struct xb_mvm_study *s, uint64_t seed,
                             "std of the abstract noise: relative (mult) or output units (add)");
     f[n++] = xb_figure_int("instance", c->instance, "1", "chip instance (programming draws)");
     f[n++] = xb_figure_int("seed", (long long)seed, "1", "master seed");
-    f[n++] = xb_figure_text("gemm", c->portable ? "portable" : "native",
+    f[n++] = xb_figure_text("gemm", c->gemm == XB_GEMM_PORTABLE ? "portable" : "native",
                             "products by xbar's fixed-order GEMM (portable: the same bits on "
                             "every AVX2+FMA machine) or by OpenBLAS (native)");
     f[n++] = xb_figure_real("signal_power", r->signal_power, "output units^2",
@@ -292,7 +292,7 @@ enum xb_status xb_mvm_write(struct xb_ctx *ctx, const char *path,
 {
     struct xb_figure figs[XB_MVM_MAX_FIGURES + XB_DEVICE_MAX_PARAMS];
     struct xb_h5_file *f = NULL;
-    const struct xb_device *d = &s->cfg.device;
+    const struct xb_device *d = &s->cfg.xbar.device;
 
     enum xb_status st = xb_h5_create(ctx, path, &f);
     if (st != XB_OK)
@@ -318,7 +318,7 @@ enum xb_status xb_mvm_write(struct xb_ctx *ctx, const char *path,
     if (st == XB_OK) {
         size_t n = 0;
         for (size_t i = 0; i < d->type->n_params; i++) {
-            const struct xb_param_spec *p = &d->type->params[i];
+            const struct xb_key *p = &d->type->params[i];
             figs[n++] = xb_figure_real(p->name, d->p[i], p->unit, p->help);
         }
         st = xb_layout_write_figures(ctx, f, XB_DS_DEVICE_PARAM, figs, n);

@@ -517,7 +517,7 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
         st = xb_layout_write(ctx, f, XB_DS_DONE, 0, s->done, d2, add);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_NOISE_MODEL,
-                                  e->test_device ? e->device.device.type->name : nm);
+                                  e->test_device ? e->device.xbar.device.type->name : nm);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_TEST_AXIS,
                                   e->test_device ? XB_SWEEP_AXIS_T : XB_SWEEP_AXIS_SIGMA);

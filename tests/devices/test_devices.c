@@ -115,7 +115,7 @@ Test(device_conformance, spec_tables_are_valid)
                              "%s: row %zu must be the common parameter %s", t->name, i,
                              common[i]);
         for (size_t i = 0; i < t->n_params; i++) {
-            const struct xb_param_spec *s = &t->params[i];
+            const struct xb_key *s = &t->params[i];
             cr_assert(key_chars_ok(s->name), "%s: bad key '%s'", t->name, s->name);
             cr_assert(s->unit && *s->unit, "%s.%s: no unit", t->name, s->name);
             cr_assert(s->help && *s->help, "%s.%s: no help", t->name, s->name);
@@ -124,7 +124,7 @@ Test(device_conformance, spec_tables_are_valid)
                       "%s.%s: non-finite spec", t->name, s->name);
             cr_assert(s->min <= s->def && s->def <= s->max, "%s.%s: default %g not in [%g, %g]",
                       t->name, s->name, s->def, s->min, s->max);
-            if (s->integer)
+            if (s->type == XB_KEY_INT)
                 cr_assert(s->def == floor(s->def), "%s.%s: integer default %g", t->name,
                           s->name, s->def);
             for (size_t j = 0; j < i; j++)

@@ -153,8 +153,8 @@ Test(mvm, ideal_is_exact_and_mult_noise_matches_model)
     xb_free(W);
     xb_free(X);
 
-    s.cfg.noise = XB_NOISE_MULT;
-    s.cfg.sigma = 0.5;
+    s.cfg.xbar.noise = XB_NOISE_MULT;
+    s.cfg.xbar.sigma = 0.5;
     run_study(&s, &r, &W, &X);
     cr_assert(fabs(r.snr_db - 6.02) < 0.15, "mult 0.5: %g dB", r.snr_db);
     cr_assert(fabs(r.snr_db_model - 6.0206) < 1e-3);

@@ -45,10 +45,10 @@ Test(config, defaults)
 {
     struct xb_config c;
     xb_config_default(&c);
-    cr_assert_str_eq(c.device.type->name, "ideal");
-    cr_assert_eq(c.adc_calib, XB_ADC_MAX);
-    cr_assert_eq(c.tile_rows, 256);
-    cr_assert_eq(c.adc_bits, 0);
+    cr_assert_str_eq(c.xbar.device.type->name, "ideal");
+    cr_assert_eq(c.xbar.adc_calib, XB_ADC_MAX);
+    cr_assert_eq(c.xbar.tile_rows, 256);
+    cr_assert_eq(c.xbar.adc_bits, 0);
     cr_assert_eq(c.t, 0.0);
 }
 
@@ -62,17 +62,17 @@ Test(config, file_sets_device_and_engine)
                        "  scaling = \"column\"; };\n";
     enum xb_status st = resolve_text(ctx, text, &c, NULL);
     cr_assert_eq(st, XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_str_eq(c.device.type->name, "pcm");
-    cr_assert_eq(c.device.p[XB_DP_GMAX], 30.0);
-    cr_assert_eq(c.tile_rows, 128);
-    cr_assert_eq(c.adc_bits, 6);
-    cr_assert_eq(c.adc_calib, XB_ADC_PERCENTILE);
-    cr_assert_eq(c.adc_value, 99.5);
-    cr_assert_eq(c.drift_comp, 1);
+    cr_assert_str_eq(c.xbar.device.type->name, "pcm");
+    cr_assert_eq(c.xbar.device.p[XB_DP_GMAX], 30.0);
+    cr_assert_eq(c.xbar.tile_rows, 128);
+    cr_assert_eq(c.xbar.adc_bits, 6);
+    cr_assert_eq(c.xbar.adc_calib, XB_ADC_PERCENTILE);
+    cr_assert_eq(c.xbar.adc_value, 99.5);
+    cr_assert_eq(c.xbar.drift_comp, 1);
     cr_assert_eq(c.t, 3600.0);
-    cr_assert_eq(c.noise, XB_NOISE_MULT);
-    cr_assert_eq(c.sigma, 0.25);
-    cr_assert_eq(c.scaling, XB_SCALE_COLUMN);
+    cr_assert_eq(c.xbar.noise, XB_NOISE_MULT);
+    cr_assert_eq(c.xbar.sigma, 0.25);
+    cr_assert_eq(c.xbar.scaling, XB_SCALE_COLUMN);
     xb_ctx_free(ctx);
 }
 
@@ -159,9 +159,9 @@ Test(config, later_wins_and_type_applies_to_all)
     xb_settings_add(&s, "adc_bits", "7", "--set adc_bits=7");
     xb_config_default(&c);
     cr_assert_eq(xb_config_resolve(ctx, &s, &c), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_str_eq(c.device.type->name, "pcm");
-    cr_assert_eq(c.device.p[XB_DP_GMAX], 30.0);
-    cr_assert_eq(c.adc_bits, 7);
+    cr_assert_str_eq(c.xbar.device.type->name, "pcm");
+    cr_assert_eq(c.xbar.device.p[XB_DP_GMAX], 30.0);
+    cr_assert_eq(c.xbar.adc_bits, 7);
     xb_settings_free(&s);
     xb_ctx_free(ctx);
 }
@@ -242,19 +242,19 @@ Test(config, text_round_trip)
         char *path;
         cr_assert_eq(resolve_text(ctx, text, &b, &path), XB_OK, "%s\n%s", xb_ctx_error(ctx),
                      text);
-        cr_assert_eq(a.device.type, b.device.type);
-        for (size_t i = 0; i < a.device.type->n_params; i++)
-            cr_assert_eq(a.device.p[i], b.device.p[i], "%s", a.device.type->params[i].name);
+        cr_assert_eq(a.xbar.device.type, b.xbar.device.type);
+        for (size_t i = 0; i < a.xbar.device.type->n_params; i++)
+            cr_assert_eq(a.xbar.device.p[i], b.xbar.device.p[i], "%s", a.xbar.device.type->params[i].name);
         size_t n;
-        const struct xb_config_key *keys = xb_config_keys(&n);
+        const struct xb_key *keys = xb_config_keys(&n);
         for (size_t i = 0; i < n; i++) {
             char va[64], vb[64];
-            xb_config_format(&a, &keys[i], va, sizeof va);
-            xb_config_format(&b, &keys[i], vb, sizeof vb);
+            xb_key_get(&keys[i], &a, va, sizeof va);
+            xb_key_get(&keys[i], &b, vb, sizeof vb);
             cr_assert_str_eq(va, vb, "%s", keys[i].name);
         }
-        cr_assert_eq(a.adc_calib, b.adc_calib);
-        cr_assert_eq(a.adc_value, b.adc_value);
+        cr_assert_eq(a.xbar.adc_calib, b.xbar.adc_calib);
+        cr_assert_eq(a.xbar.adc_value, b.xbar.adc_value);
         unlink(path);
         xb_free(path);
         xb_free(text);
@@ -268,12 +268,12 @@ Test(config, format_double_is_short_and_exact)
     char buf[64];
     double v[] = {3600.0, 0.26348, 2.5e-07, 1e-6, -1.1731, 0.1, 1.0 / 3.0, 1e300};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        xb_config_format_double(v[i], buf, sizeof buf);
+        xb_key_format_double(v[i], buf, sizeof buf);
         cr_assert_eq(strtod(buf, NULL), v[i], "%s", buf);
     }
-    xb_config_format_double(3600.0, buf, sizeof buf);
+    xb_key_format_double(3600.0, buf, sizeof buf);
     cr_assert_str_eq(buf, "3600");
-    xb_config_format_double(0.26348, buf, sizeof buf);
+    xb_key_format_double(0.26348, buf, sizeof buf);
     cr_assert_str_eq(buf, "0.26348");
 }
 

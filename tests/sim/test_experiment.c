@@ -240,16 +240,16 @@ Test(experiment, shipped_device_config)
     cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", NULL, 0, &e), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert(e.test_device && e.have_device);
-    cr_assert_str_eq(e.device.device.type->name, "pcm");
+    cr_assert_str_eq(e.device.xbar.device.type->name, "pcm");
     cr_assert_eq(e.n_t, 4);
     cr_assert(e.t_test[3] == 2592000.0);
     cr_assert_eq(e.n_train, 3);
     cr_assert_eq(e.repeats, 3);
     cr_assert_eq(e.votes, 10);
-    cr_assert_eq(e.device.tile_rows, 256);
-    cr_assert_eq(e.device.dac_bits, 8);
-    cr_assert_eq(e.device.adc_bits, 8);
-    cr_assert(e.device.drift_comp);
+    cr_assert_eq(e.device.xbar.tile_rows, 256);
+    cr_assert_eq(e.device.xbar.dac_bits, 8);
+    cr_assert_eq(e.device.xbar.adc_bits, 8);
+    cr_assert(e.device.xbar.drift_comp);
     cr_assert(!e.train.hw_aware);
 }
 
@@ -257,7 +257,7 @@ Test(experiment, device_groups_round_trip)
 {
     cr_assert_eq(read_text(device_body, NULL, 0), XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert(e.test_device && e.train.hw_aware);
-    cr_assert_eq(e.device.tile_rows, 128);
+    cr_assert_eq(e.device.xbar.tile_rows, 128);
     /* hw_aware trains on the group's device, read at xbar.t. */
     cr_assert(e.train.device_t == 60.0);
     cr_assert_eq(e.train.device.tile_rows, 128);
@@ -278,7 +278,7 @@ Test(experiment, device_groups_round_trip)
     /* --set reaches the device groups too. */
     const char *sets[] = {"xbar.adc_bits=6", "device.g_max=25"};
     cr_assert_eq(read_text(device_body, sets, 2), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(e.device.adc_bits, 6);
+    cr_assert_eq(e.device.xbar.adc_bits, 6);
 }
 
 /* Strings holding quotes, backslashes and control characters (found by

@@ -335,10 +335,10 @@ Test(layout, every_dataset_of_every_file_kind_is_a_row_of_the_table, .timeout = 
     w = check_file(mvm, XB_LAYOUT_MVM, 0);
     mvm_file(mvm, &s, figs, &w.n_figs);
     w.figs = figs;
-    w.device = &s.cfg.device;
+    w.device = &s.cfg.xbar.device;
     walk(&w);
     cr_assert_eq((size_t)w.seen[XB_DS_MVM_FIGURE], w.n_figs, "every figure is written");
-    cr_assert_eq((size_t)w.seen[XB_DS_DEVICE_PARAM], s.cfg.device.type->n_params);
+    cr_assert_eq((size_t)w.seen[XB_DS_DEVICE_PARAM], s.cfg.xbar.device.type->n_params);
     xb_data_files_free(&s.files);
     xb_free(mvm);
     xb_free(e);
