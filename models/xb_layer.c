@@ -8,7 +8,6 @@
 
 #include "xb_layer_impl.h"
 #include "xb_net.h"
-#include "xb_rng.h"
 
 /* Every kind, in the order the documentation lists them. Adding a kind is
  * one file and one line here. */
@@ -73,21 +72,31 @@ enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *
         field = "rate";
     else if (!(used & XB_LCF_FIXED) && cfg->fixed)
         field = "fixed";
+    else if (!(used & XB_LCF_INIT) && cfg->init != XB_INIT_AUTO)
+        field = "init";
     if (field)
         return xb_layer_error(ctx, XB_EINVAL, l, cfg,
                               "field '%s' is set but a %s layer does not use it", field,
                               cfg->type);
+    if (cfg->init != XB_INIT_AUTO && !xb_init_type(cfg->init)) {
+        char names[128];
+        xb_init_names(names, sizeof names);
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "init = %d: expected %s", (int)cfg->init,
+                              names);
+    }
     return XB_OK;
 }
 
-void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer)
+enum xb_init xb_layer_config_init(const struct xb_layer_config *lc, enum xb_init model)
 {
-    struct xb_addr a = {.purpose = XB_PURPOSE_WEIGHTS, .layer = layer};
-    struct xb_stream s = xb_stream_at(seed, &a);
-    xb_uniform_fill(&s, 0, n, w);
-    for (size_t i = 0; i < n; i++)
-        w[i] = (float)((2.0 * (double)w[i] - 1.0) * limit);
+    if (lc->init != XB_INIT_AUTO)
+        return lc->init;
+    const struct xb_layer_type *t = xb_layer_type_find(lc->type);
+    if (!t || t->init_default == XB_INIT_AUTO)
+        return XB_INIT_AUTO;
+    return model != XB_INIT_AUTO ? model : t->init_default;
 }
+
 
 void xb_layer_chip_drop(struct xb_layer_chip *c)
 {

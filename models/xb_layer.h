@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "xb_ctx.h"
+#include "xb_init.h"
 #include "xb_noise.h"
 #include "xb_xbar.h"
 
@@ -69,6 +70,8 @@ struct xb_layer_config {
     double rate;       /* dropout: drop probability in [0, 1) */
     int fixed;         /* batchnorm: fixed statistics and no learned scale/shift
                           (paper 001 under additive noise) */
+    enum xb_init init; /* dense, conv2d, lstm: initial weights and biases
+                          (models/xb_init.h); AUTO = the kind's default */
     int line;          /* config line, for error messages (0 = unknown) */
 };
 
@@ -95,8 +98,13 @@ struct xb_layer_type {
      * config line and the field. */
     enum xb_status (*create)(struct xb_ctx *ctx, struct xb_layer *l,
                              const struct xb_layer_config *cfg);
-    /* Initial parameters into l->params (He-uniform weights, zero bias,
-     * unit BN scale), from the WEIGHTS stream of layer l->id. NULL if none. */
+    /* Weighted kinds: the initialisation when neither the layer's config
+     * nor the model names one (models/xb_init.h); AUTO: the kind takes no
+     * init field. */
+    enum xb_init init_default;
+    /* Initial parameters into l->params (weights and biases as the layer's
+     * init field says, unit BN scale), from the WEIGHTS stream of layer
+     * l->id. NULL if none. */
     void (*init)(struct xb_layer *l, uint64_t seed);
     /* y[rows × out] from x[rows × in]. In TRAIN phase, keeps what backward
      * needs. Parallel inside (OpenMP) where it pays; bit-identical for any
@@ -131,6 +139,13 @@ struct xb_layer_type {
 
 /* The kind called name, or NULL. */
 const struct xb_layer_type *xb_layer_type_find(const char *name);
+
+/* The initialisation a layer configured as lc gets when the model's choice
+ * is model (AUTO: none): lc->init if set, else model if the kind takes an
+ * init field, else the kind's default; AUTO for kinds without weights (and
+ * for an unknown type), unless lc->init is set, which such a kind refuses
+ * at create. */
+enum xb_init xb_layer_config_init(const struct xb_layer_config *lc, enum xb_init model);
 
 extern const struct xb_layer_type xb_layer_dense;
 extern const struct xb_layer_type xb_layer_conv2d;

@@ -70,7 +70,8 @@ enum {
     XB_LCF_STRIDE = 1 << 2,
     XB_LCF_PAD = 1 << 3,
     XB_LCF_RATE = 1 << 4,
-    XB_LCF_FIXED = 1 << 5
+    XB_LCF_FIXED = 1 << 5,
+    XB_LCF_INIT = 1 << 6
 };
 
 /* XB_EINVAL naming the first field that is set although the kind does not
@@ -79,10 +80,6 @@ enum {
 enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
                                      const struct xb_layer_config *cfg, unsigned used);
 
-/* w[i] uniform in (-limit, limit): element i of the WEIGHTS stream of
- * layer (instance 0, sample 0), so a layer's initial weights depend on the
- * seed and its position only. */
-void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer);
 
 /* A weighted layer's programmed crossbar and its execute workspace: what
  * dense, conv2d and lstm share for program / age / calibrate. */

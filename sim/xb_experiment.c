@@ -16,7 +16,7 @@
 
 /* ---- the key table ------------------------------------------------------ */
 
-enum kind { K_STR, K_INT, K_REAL, K_REALS, K_NOISE, K_OPTIM, K_BOOL, K_TEST };
+enum kind { K_STR, K_INT, K_REAL, K_REALS, K_NOISE, K_OPTIM, K_BOOL, K_TEST, K_INIT };
 
 struct key {
     const char *group, *name;
@@ -39,6 +39,10 @@ static const struct key keys[] = {
      "mnist-strokes: 2 (dx, dy) or 4 (dx, dy, eos, eod)"},
     {"model", "name", K_STR, OFF(model_name), sizeof(((struct xb_experiment *)0)->model_name),
      0, 0, "model name"},
+    {"model", "init", K_INIT, OFF(model_init), 0, 0, 0,
+     "initial weights and biases of the dense, conv2d and lstm layers that name none: "
+     "he-uniform, glorot-uniform or pytorch (not set: he-uniform for dense and conv2d, "
+     "glorot-uniform for lstm; models/xb_init.h)"},
     {"train", "optimizer", K_OPTIM, OFF(train.optim.kind), 0, 0, 0, "adam or sgd"},
     {"train", "lr", K_REAL, OFF(train.optim.lr), 0, 1e-12, 10.0, "learning rate"},
     {"train", "momentum", K_REAL, OFF(train.optim.beta1), 0, 0.0, 0.999999,
@@ -120,6 +124,16 @@ static enum xb_status set_scalar(struct xb_ctx *ctx, const char *where, const st
                             "\"device\"", where, k->group, k->name, text);
         *(int *)(base + k->offset) = !strcmp(text, "device");
         return XB_OK;
+    case K_INIT: {
+        int kind = xb_init_parse(text);
+        char names[128];
+        xb_init_names(names, sizeof names);
+        if (kind < 0)
+            return xb_error(ctx, XB_EINVAL, "%s: %s.%s = \"%s\": unknown; expected %s", where,
+                            k->group, k->name, text, names);
+        *(enum xb_init *)(base + k->offset) = (enum xb_init)kind;
+        return XB_OK;
+    }
     case K_OPTIM: {
         int kind = xb_optim_kind_parse(text);
         if (kind < 0)
@@ -180,7 +194,7 @@ static enum xb_status setting_to_text(struct xb_ctx *ctx, const char *where,
 {
     int t = config_setting_type(s);
     int want_str = k->kind == K_STR || k->kind == K_NOISE || k->kind == K_OPTIM ||
-                   k->kind == K_TEST;
+                   k->kind == K_TEST || k->kind == K_INIT;
     if (k->kind == K_BOOL) {
         if (t != CONFIG_TYPE_BOOL)
             return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected true or false", where,
@@ -292,9 +306,20 @@ static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const con
             if (!(v >= 0.0 && v < 1.0))
                 return xb_error(ctx, XB_ERANGE, "%s: rate: expected a number in [0, 1)", where);
             lc->rate = v;
+        } else if (!strcmp(name, "init")) {
+            char names[128];
+            xb_init_names(names, sizeof names);
+            if (config_setting_type(e) != CONFIG_TYPE_STRING)
+                return xb_error(ctx, XB_EFORMAT, "%s: init: expected %s (a string)", where,
+                                names);
+            int kind = xb_init_parse(config_setting_get_string(e));
+            if (kind < 0)
+                return xb_error(ctx, XB_EINVAL, "%s: init = \"%s\": unknown; expected %s",
+                                where, config_setting_get_string(e), names);
+            lc->init = (enum xb_init)kind;
         } else {
             return xb_error(ctx, XB_ENOTFOUND, "%s: %s: unknown key; expected type, units, "
-                            "kernel, stride, pad, rate or fixed", where, name);
+                            "kernel, stride, pad, rate, fixed or init", where, name);
         }
         if (st)
             return st;
@@ -334,6 +359,13 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
             have_input = 1;
         } else if (!strcmp(name, "classes")) {
             st = int_field(ctx, where, name, s, 2, 256, &e->model.classes);
+        } else if (!strcmp(name, "init")) {
+            char text[128];
+            const struct key *k = find_key("model", "init");
+            snprintf(where, sizeof where, "%s:%d", path, config_setting_source_line(s));
+            st = setting_to_text(ctx, where, k, s, text, sizeof text);
+            if (!st)
+                st = set_scalar(ctx, where, k, text, e);
         } else if (!strcmp(name, "layers")) {
             if (config_setting_type(s) != CONFIG_TYPE_LIST)
                 return xb_error(ctx, XB_EFORMAT, "%s: layers: expected a list ( {...}, ... )",
@@ -349,7 +381,7 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
             have_layers = 1;
         } else {
             return xb_error(ctx, XB_ENOTFOUND, "%s: %s: unknown key; expected name, input, "
-                            "classes or layers", where, name);
+                            "classes, init or layers", where, name);
         }
         if (st)
             return st;
@@ -512,7 +544,7 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
             k = find_key(key, dot + 1);
         }
         if (!k) {
-            st = xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, train.*, "
+            st = xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, model.init, train.*, "
                           "sweep.*, device.* or xbar.* (see xbar sweep --help)", where);
             break;
         }
@@ -536,6 +568,10 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
         e->device.portable = e->portable;
     }
     e->model.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
+    /* Every weighted layer's initialisation resolved, so the stored text
+     * names it (models/xb_init.h). */
+    for (size_t k = 0; k < e->model.n_layers; k++)
+        e->model.layers[k].init = xb_layer_config_init(&e->model.layers[k], e->model_init);
     if (!st && e->train.hw_aware) {
         xb_config_xbar_params(&e->device, &e->train.device);
         e->train.device.instance = 0;
@@ -625,6 +661,8 @@ char *xb_experiment_text(const struct xb_experiment *e)
         }
         if (l->fixed)
             PUT(" fixed = true;");
+        if (l->init != XB_INIT_AUTO)
+            PUT(" init = \"%s\";", xb_init_name(l->init));
         PUT(" }%s\n", k + 1 < e->model.n_layers ? "," : "");
     }
     PUT("  );\n};\n");
