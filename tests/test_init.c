@@ -320,3 +320,19 @@ Test(init, the_resolved_choice_is_in_the_stored_text)
     xb_free(back);
     xb_free(t);
 }
+
+/* The shipped study of models/README.md parses and names its kind. */
+Test(init, the_shipped_study_parses)
+{
+    const char *set[] = {"model.init=pytorch"};
+    cr_assert_eq(xb_experiment_read(ctx, "configs/cnn6_init_robustness.cfg", set, 1, &e), XB_OK,
+                 "%s", xb_ctx_error(ctx));
+    cr_assert_eq(e.model.n_layers, 25);
+    cr_assert_eq(e.validation, 0.0);
+    for (size_t k = 0; k < e.model.n_layers; k++) {
+        const int weighted = !strcmp(e.model.layers[k].type, "conv2d") ||
+                             !strcmp(e.model.layers[k].type, "dense");
+        cr_assert_eq(e.model.layers[k].init, weighted ? XB_INIT_PYTORCH : XB_INIT_AUTO,
+                     "layer %zu", k);
+    }
+}
