@@ -314,6 +314,8 @@ run sweep "$tmp/syn.cfg" --quiet
     ok "/config names each dense layer's init" || bad "/config lacks init: $(h5dump -d /config "$tmp/syn.h5" | head -c 600)"
 expect_usage "sweep: bad model.init" 'model.init = "kaiming": unknown; expected he-uniform, glorot-uniform or pytorch' \
     sweep "$tmp/syn.cfg" --set model.init=kaiming
+expect_usage "eval: model.init is not used" "model.init" eval "$tmp/syn.cfg" --model "$tmp/model.h5" \
+    --set model.init=pytorch
 expect_usage "train: no -o" "-o MODEL.h5" train "$tmp/syn.cfg"
 expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"
 expect_usage "sweep: unknown --set key" "train.nope" sweep "$tmp/syn.cfg" --set train.nope=1
