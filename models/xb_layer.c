@@ -97,7 +97,6 @@ enum xb_init xb_layer_config_init(const struct xb_layer_config *lc, enum xb_init
     return model != XB_INIT_AUTO ? model : t->init_default;
 }
 
-
 void xb_layer_chip_drop(struct xb_layer_chip *c)
 {
     xb_xbar_ws_free(c->ws);
