@@ -309,6 +309,13 @@ same_threads "xbar eval 1 vs 2 threads" eval "$tmp/syn.cfg" --model "$tmp/model.
 run sweep "$tmp/syn.cfg" --quiet
 [ "$rc" -eq 0 ] && h5ls -r "$tmp/syn.h5" | grep -q "/sweep/accuracy_vote" && ok "xbar sweep writes the layout" ||
     bad "xbar sweep: exit $rc, $(head -c 300 "$tmp/err")"
+# The resolved initialisation of every weighted layer is in the file's /config.
+[ "$(h5dump -d /config "$tmp/syn.h5" 2>/dev/null | grep -c 'type = "dense"; units = [0-9]*; init = "he-uniform"; }')" -eq 2 ] &&
+    ok "/config names each dense layer's init" || bad "/config lacks init: $(h5dump -d /config "$tmp/syn.h5" | head -c 600)"
+expect_usage "sweep: bad model.init" 'model.init = "kaiming": expected one of he-uniform, glorot-uniform, pytorch' \
+    sweep "$tmp/syn.cfg" --set model.init=kaiming
+expect_usage "eval: model.init is not used" "model.init" eval "$tmp/syn.cfg" --model "$tmp/model.h5" \
+    --set model.init=pytorch
 expect_usage "train: no -o" "-o MODEL.h5" train "$tmp/syn.cfg"
 expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"
 expect_usage "sweep: unknown --set key" "train.nope" sweep "$tmp/syn.cfg" --set train.nope=1

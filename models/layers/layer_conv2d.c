@@ -42,6 +42,7 @@
 struct conv {
     int c, h, w, units, k, stride, pad, oh, ow;
     size_t P, ckk;              /* patches per sample, patch length */
+    enum xb_init init;
     int slots;                  /* per-thread scratch made for this many threads */
     float **cols, **dcols;      /* [slots][ckk × P]: T_s and dT_s */
     float *partial;             /* [XB_CONV_ROUND][ckk × units (dWᵀ), then units (db)] */
@@ -87,6 +88,7 @@ static enum xb_status conv_create(struct xb_ctx *ctx, struct xb_layer *l,
     struct conv *cv = xb_calloc(1, sizeof *cv);
     cv->c = l->in.c, cv->h = l->in.h, cv->w = l->in.w;
     cv->units = cfg->units, cv->k = cfg->kernel, cv->stride = stride, cv->pad = cfg->pad;
+    cv->init = xb_layer_init_kind(cfg, l->type);
     cv->oh = (ph - cv->k) / stride + 1;
     cv->ow = (pw - cv->k) / stride + 1;
     cv->P = (size_t)cv->oh * (size_t)cv->ow;
@@ -106,14 +108,16 @@ static enum xb_status conv_create(struct xb_ctx *ctx, struct xb_layer *l,
     return XB_OK;
 }
 
-/* He-uniform over the fan-in C·k·k; zero bias. */
+/* fan_in = C·k·k, fan_out = units·k·k (models/layers/xb_init.h). */
 static void conv_init(struct xb_layer *l, uint64_t seed)
 {
     const struct conv *cv = l->state;
-    const size_t nw = (size_t)cv->units * cv->ckk;
-    xb_layer_init_uniform(l->params, nw, sqrt(6.0 / (double)cv->ckk), seed, l->id);
-    for (int o = 0; o < cv->units; o++)
-        l->params[nw + (size_t)o] = 0.0f;
+    const size_t kk = (size_t)cv->k * (size_t)cv->k;
+    const struct xb_init_fans f = {.n_w = (size_t)cv->units * cv->ckk, .n_b = (size_t)cv->units,
+                                   .fan_in = (double)cv->ckk,
+                                   .fan_out = (double)((size_t)cv->units * kk),
+                                   .torch_fan = (double)cv->ckk, .torch_bias_terms = 1};
+    xb_init_fill(cv->init, &f, l->params, seed, l->id);
 }
 
 /* The patch matrix [P × ckk] of one sample x[C × H × W]: the rows the
@@ -414,6 +418,7 @@ static int conv_deterministic(const struct xb_layer *l, const struct xb_pass *p)
 
 const struct xb_layer_type xb_layer_conv2d = {
     .name = "conv2d",
+    .init_default = XB_INIT_HE_UNIFORM,
     .create = conv_create,
     .init = conv_init,
     .forward = conv_forward,

@@ -20,6 +20,7 @@
 
 struct dense {
     size_t in, units;
+    enum xb_init init;
     struct xb_layer_chip chip; /* programmed crossbar, or empty */
 };
 
@@ -33,6 +34,7 @@ static enum xb_status dense_create(struct xb_ctx *ctx, struct xb_layer *l,
         return xb_layer_error(ctx, XB_EINVAL, l, cfg, "units = %d: expected >= 1",
                               cfg->units);
     struct dense *d = xb_calloc(1, sizeof *d);
+    d->init = xb_layer_init_kind(cfg, l->type);
     d->in = xb_shape_size(l->in);
     d->units = (size_t)cfg->units;
     l->out = (struct xb_shape){cfg->units, 1, 1};
@@ -41,13 +43,14 @@ static enum xb_status dense_create(struct xb_ctx *ctx, struct xb_layer *l,
     return XB_OK;
 }
 
-/* He-uniform (He et al. 2015, the ReLU gain): U(±sqrt(6 / fan_in)). */
+/* fan_in = inputs, fan_out = units (models/layers/xb_init.h). */
 static void dense_init(struct xb_layer *l, uint64_t seed)
 {
     const struct dense *d = l->state;
-    xb_layer_init_uniform(l->params, d->units * d->in, sqrt(6.0 / (double)d->in), seed, l->id);
-    for (size_t o = 0; o < d->units; o++)
-        l->params[d->units * d->in + o] = 0.0f;
+    const struct xb_init_fans f = {.n_w = d->units * d->in, .n_b = d->units,
+                                   .fan_in = (double)d->in, .fan_out = (double)d->units,
+                                   .torch_fan = (double)d->in, .torch_bias_terms = 1};
+    xb_init_fill(d->init, &f, l->params, seed, l->id);
 }
 
 static void dense_forward(struct xb_layer *l, const struct xb_pass *p, const float *x,
@@ -120,6 +123,7 @@ static int dense_deterministic(const struct xb_layer *l, const struct xb_pass *p
 
 const struct xb_layer_type xb_layer_dense = {
     .name = "dense",
+    .init_default = XB_INIT_HE_UNIFORM,
     .create = dense_create,
     .init = dense_init,
     .forward = dense_forward,

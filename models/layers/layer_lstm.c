@@ -30,10 +30,11 @@
  *
  * Parameters: W [4H × K] row-major (columns: the F inputs, then the H
  * recurrent ones; rows: the i, f, g, o blocks), then b [4H]. Initial W is
- * Glorot-uniform per gate, U(±sqrt(6 / (K + H))), suited to the saturating
- * gate nonlinearities; b is 0 except the forget gate's, which starts at 1
- * (Gers et al. 2000; Jozefowicz et al. 2015) so the cell remembers by
- * default early in training.
+ * by default Glorot-uniform per gate, U(±sqrt(6 / (K + H))), suited to the
+ * saturating gate nonlinearities (the `init` field chooses another,
+ * models/layers/xb_init.h); with a zero-bias kind b is 0 except the forget
+ * gate's, which starts at 1 (Gers et al. 2000; Jozefowicz et al. 2015) so
+ * the cell remembers by default early in training.
  *
  * Backward: backpropagation through all T steps, exact for the noise draw
  * of the forward. dW and db are one reduction over all T × rows products
@@ -57,6 +58,7 @@
 
 struct lstm {
     size_t T, F, H, K, G; /* steps, features, hidden, F + H, 4H */
+    enum xb_init init;
     /* TRAIN caches, slot t = rows × width, slots contiguous (T × cap rows) */
     float *xh, *z, *c, *tc, *se; /* tc = tanh(c), reused by backward */
     size_t cap;              /* rows the caches hold per step */
@@ -128,6 +130,7 @@ static enum xb_status lstm_create(struct xb_ctx *ctx, struct xb_layer *l,
     s->H = (size_t)cfg->units;
     s->K = s->F + s->H;
     s->G = 4 * s->H;
+    s->init = xb_layer_init_kind(cfg, l->type);
     const size_t m = l->max_rows ? l->max_rows : 1;
     s->e_xh = xb_aligned(m * s->K, sizeof(float));
     s->e_z = xb_aligned(m * s->G, sizeof(float));
@@ -143,14 +146,20 @@ static enum xb_status lstm_create(struct xb_ctx *ctx, struct xb_layer *l,
     return XB_OK;
 }
 
+/* fan_in = K, fan_out = H (per gate), PyTorch's fan H with two bias
+ * vectors (models/layers/xb_init.h). */
 static void lstm_init(struct xb_layer *l, uint64_t seed)
 {
     const struct lstm *s = l->state;
-    xb_layer_init_uniform(l->params, s->G * s->K, sqrt(6.0 / (double)(s->K + s->H)), seed,
-                          l->id);
+    const struct xb_init_fans f = {.n_w = s->G * s->K, .n_b = s->G, .fan_in = (double)s->K,
+                                   .fan_out = (double)s->H, .torch_fan = (double)s->H,
+                                   .torch_bias_terms = 2};
+    xb_init_fill(s->init, &f, l->params, seed, l->id);
+    if (xb_init_type(s->init)->bias_limit(&f) != 0.0)
+        return;
     float *b = l->params + s->G * s->K;
-    for (size_t j = 0; j < s->G; j++)
-        b[j] = (j >= s->H && j < 2 * s->H) ? 1.0f : 0.0f; /* forget gate: 1 */
+    for (size_t j = s->H; j < 2 * s->H; j++)
+        b[j] = 1.0f; /* forget gate */
 }
 
 /* The forward of all T steps. keep: per-step slots in the caches (TRAIN),
@@ -411,6 +420,7 @@ static void lstm_noise_power(const struct xb_layer *l, double *sum, size_t *coun
 
 const struct xb_layer_type xb_layer_lstm = {
     .name = "lstm",
+    .init_default = XB_INIT_GLOROT_UNIFORM,
     .create = lstm_create,
     .init = lstm_init,
     .forward = lstm_forward,

@@ -23,3 +23,13 @@ const struct xb_layer_type *xb_layer_type_find(const char *name)
             return layer_types[k];
     return NULL;
 }
+
+enum xb_init xb_layer_config_init(const struct xb_layer_config *lc, enum xb_init model)
+{
+    if (lc->init != XB_INIT_AUTO)
+        return lc->init;
+    const struct xb_layer_type *t = xb_layer_type_find(lc->type);
+    if (!t || t->init_default == XB_INIT_AUTO)
+        return XB_INIT_AUTO;
+    return model != XB_INIT_AUTO ? model : t->init_default;
+}

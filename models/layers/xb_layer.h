@@ -26,6 +26,7 @@
 
 #include "xb_ctx.h"
 #include "xb_key.h"
+#include "xb_init.h"
 #include "xb_noise.h"
 #include "xb_xbar.h"
 
@@ -77,6 +78,8 @@ struct xb_layer_config {
     double rate;       /* dropout: drop probability in [0, 1) */
     int fixed;         /* batchnorm: fixed statistics and no learned scale/shift
                           (paper 001 under additive noise) */
+    enum xb_init init; /* dense, conv2d, lstm: initial weights and biases
+                          (models/layers/xb_init.h); AUTO = the kind's default */
     int line;          /* config line, for error messages (0 = unknown) */
 };
 
@@ -103,8 +106,13 @@ struct xb_layer_type {
      * config line and the field. */
     enum xb_status (*create)(struct xb_ctx *ctx, struct xb_layer *l,
                              const struct xb_layer_config *cfg);
-    /* Initial parameters into l->params (He-uniform weights, zero bias,
-     * unit BN scale), from the WEIGHTS stream of layer l->id. NULL if none. */
+    /* Weighted kinds: the initialisation when neither the layer's config
+     * nor the model names one (models/layers/xb_init.h); AUTO: the kind takes no
+     * init field. */
+    enum xb_init init_default;
+    /* Initial parameters into l->params (weights and biases as the layer's
+     * init field says, unit BN scale), from the WEIGHTS stream of layer
+     * l->id. NULL if none. */
     void (*init)(struct xb_layer *l, uint64_t seed);
     /* y[rows × out] from x[rows × in]. In TRAIN phase, keeps what backward
      * needs. Parallel inside (OpenMP) where it pays; bit-identical for any
@@ -152,6 +160,13 @@ const struct xb_key *xb_layer_keys(size_t *n);
 
 /* 1 if layer kind `kind` uses field k. */
 int xb_layer_key_used(const struct xb_key *k, const char *kind);
+
+/* The initialisation a layer configured as lc gets when the model's choice
+ * is model (AUTO: none): lc->init if set, else model if the kind takes an
+ * init field, else the kind's default; AUTO for kinds without weights (and
+ * for an unknown type), unless lc->init is set, which such a kind refuses
+ * at create. */
+enum xb_init xb_layer_config_init(const struct xb_layer_config *lc, enum xb_init model);
 
 extern const struct xb_layer_type xb_layer_dense;
 extern const struct xb_layer_type xb_layer_conv2d;

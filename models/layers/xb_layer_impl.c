@@ -77,6 +77,12 @@ static const struct xb_key layer_keys[] = {
      .flags = XB_KEY_OMIT_DEFAULT, .group = "batchnorm",
      .help = "fixed statistics and no learned scale/shift (paper 001 under additive noise)",
      .source = "paper 001"},
+    {.name = "init", .type = XB_KEY_ENUM, .choices = xb_init_key_names, .min = XB_INIT_AUTO + 1,
+     .max = XB_INIT_COUNT - 1, XB_LOFF(init), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT, .group = "dense conv2d lstm",
+     .help = "initial weights and biases: he-uniform, glorot-uniform or pytorch (unset: "
+             "model.init, else he-uniform for dense and conv2d, glorot-uniform for lstm)",
+     .source = "models/layers/xb_init.h"},
 };
 
 const struct xb_key *xb_layer_keys(size_t *n)
@@ -106,16 +112,13 @@ enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *
             return xb_layer_error(ctx, XB_EINVAL, l, cfg,
                                   "field '%s' is set but a %s layer does not use it",
                                   keys[i].name, cfg->type);
+    if (cfg->init != XB_INIT_AUTO && !xb_init_type(cfg->init)) {
+        char names[128];
+        xb_init_names(names, sizeof names);
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "init = %d: expected %s", (int)cfg->init,
+                              names);
+    }
     return XB_OK;
-}
-
-void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer)
-{
-    struct xb_addr a = {.purpose = XB_PURPOSE_WEIGHTS, .layer = layer};
-    struct xb_stream s = xb_stream_at(seed, &a);
-    xb_uniform_fill(&s, 0, n, w);
-    for (size_t i = 0; i < n; i++)
-        w[i] = (float)((2.0 * (double)w[i] - 1.0) * limit);
 }
 
 void xb_layer_chip_drop(struct xb_layer_chip *c)
@@ -154,4 +157,9 @@ enum xb_status xb_layer_chip_age(struct xb_ctx *ctx, struct xb_layer_chip *c,
 {
     enum xb_status st = xb_layer_chip_ready(ctx, c, l, "age");
     return st ? st : xb_xbar_age(ctx, c->xb, t);
+}
+
+enum xb_init xb_layer_init_kind(const struct xb_layer_config *cfg, const struct xb_layer_type *t)
+{
+    return cfg->init != XB_INIT_AUTO ? cfg->init : t->init_default;
 }

@@ -36,13 +36,15 @@ enum xb_status xb_layer_check_size(struct xb_ctx *ctx, const struct xb_layer *l,
  * although the kind does not use it (xb_layer_keys: the row's kinds), so
  * a misplaced key in a model config is an error instead of being
  * ignored. */
+/* The initialisation a weighted layer of kind t draws: its config's init
+ * if set (the experiment resolves model.init into it), else the kind's
+ * default. Takes the kind rather than looking it up, so the kinds never
+ * call back into the table of kinds (xb_layer.c). */
+enum xb_init xb_layer_init_kind(const struct xb_layer_config *cfg, const struct xb_layer_type *t);
+
 enum xb_status xb_layer_check_unused(struct xb_ctx *ctx, const struct xb_layer *l,
                                      const struct xb_layer_config *cfg);
 
-/* w[i] uniform in (-limit, limit): element i of the WEIGHTS stream of
- * layer (instance 0, sample 0), so a layer's initial weights depend on the
- * seed and its position only. */
-void xb_layer_init_uniform(float *w, size_t n, double limit, uint64_t seed, uint32_t layer);
 
 /* A weighted layer's programmed crossbar and its execute workspace: what
  * dense, conv2d and lstm share for program / age / calibrate. */

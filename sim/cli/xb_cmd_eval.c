@@ -45,8 +45,8 @@ static const struct xb_cli_spec eval_spec = {
                "--set sweep.sigma_test=0,0.5,1). Noise mode only: evaluating a model on a\n"
                "device is not supported yet (xbar sweep does it with sweep.test = \"device\"),\n"
                "so --config and --set device.* / xbar.* are an error (exit 2), as are keys\n"
-               "evaluation does not use (train.*, data.validation, sweep.sigma_train,\n"
-               "sweep.output, sweep.t).\n",
+               "evaluation does not use (train.*, model.init, data.validation,\n"
+               "sweep.sigma_train, sweep.output, sweep.t).\n",
     .opts = eval_opts,
     .n_opts = sizeof eval_opts / sizeof eval_opts[0],
     .config_keys = XB_CLI_EXPERIMENT_KEYS,

@@ -88,6 +88,7 @@ static const struct {
     {XB_RUN_EVAL, "train.", always, "xbar eval trains nothing"},
     {XB_RUN_EVAL, "data.validation", always, "the validation split is used in training only"},
     {XB_RUN_EVAL, "sweep.sigma_train", always, "the model comes from --model"},
+    {XB_RUN_EVAL, "model.init", always, "the weights come from --model"},
     {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
     {XB_RUN_EVAL, "sweep.t", always, "read times belong to sweep.test = \"device\" (xbar sweep)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},

@@ -85,9 +85,16 @@ enum xb_status xb_cfgfile_value(struct xb_ctx *ctx, const char *where, const cha
 {
     const char *name = config_setting_name(e), *want = "a value";
     int t = config_setting_type(e);
-    if (!type_ok(k, t, &want))
+    if (!type_ok(k, t, &want)) {
+        char names[256] = "";
+        if (k->type == XB_KEY_ENUM) { /* name the choices, not only their type */
+            xb_key_expected(k, names, sizeof names - 16);
+            strcat(names, " (a string)");
+            want = names;
+        }
         return xb_error(ctx, XB_EFORMAT, "%s: %s.%s: expected %s, got %s", where, label, name,
                         want, xb_cfgfile_type_name(t));
+    }
     const char *quote = t == CONFIG_TYPE_STRING ? "\"" : "";
     switch (t) {
     case CONFIG_TYPE_INT:

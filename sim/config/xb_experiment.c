@@ -54,6 +54,13 @@ static const struct xb_key keys[] = {
      .source = "de Jong's MNIST stroke sequences"},
     {.group = "model", .name = "name", .type = XB_KEY_STRING, CHARS(model_name),
      .help = "model name", .source = XB_SRC},
+    {.group = "model", .name = "init", .type = XB_KEY_ENUM, .choices = xb_init_key_names,
+     .min = XB_INIT_AUTO + 1, .max = XB_INIT_COUNT - 1, OFF(model_init), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "initial weights and biases of the dense, conv2d and lstm layers that name none: "
+             "he-uniform, glorot-uniform or pytorch (unset: he-uniform for dense and conv2d, "
+             "glorot-uniform for lstm)",
+     .source = "models/layers/xb_init.h"},
     {.group = "train", .name = "optimizer", .type = XB_KEY_ENUM, .def = XB_OPTIM_ADAM,
      .choices = optim_names, OFF(train.optim.kind), .store = XB_STORE_INT,
      .help = "adam or sgd", .source = XB_SRC_TRAIN},
@@ -169,9 +176,9 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
         const char *name = config_setting_name(s);
         snprintf(where, sizeof where, "%s:%d: model", path, config_setting_source_line(s));
         enum xb_status st = XB_OK;
-        if (!strcmp(name, "name")) {
+        if (!strcmp(name, "name") || !strcmp(name, "init")) {
             char at[4200], text[4096], origin[8600];
-            const struct xb_key *k = xb_key_find(keys, N_KEYS, "model", "name");
+            const struct xb_key *k = xb_key_find(keys, N_KEYS, "model", name);
             snprintf(at, sizeof at, "%s:%d", path, config_setting_source_line(s));
             st = xb_cfgfile_value(ctx, at, "model", s, k, text, sizeof text, origin,
                                   sizeof origin);
@@ -203,7 +210,7 @@ static enum xb_status read_model(struct xb_ctx *ctx, const char *path, const con
             have_layers = 1;
         } else {
             return xb_error(ctx, XB_ENOTFOUND, "%s: %s: unknown key; expected name, input, "
-                            "classes or layers", where, name);
+                            "classes, init or layers", where, name);
         }
         if (st)
             return st;
@@ -369,6 +376,10 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
         e->device.xbar.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     }
     e->model.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
+    /* Every weighted layer's initialisation resolved, so the stored text
+     * names it (models/layers/xb_init.h). */
+    for (size_t k = 0; k < e->model.n_layers; k++)
+        e->model.layers[k].init = xb_layer_config_init(&e->model.layers[k], e->model_init);
     if (!st && e->train.hw_aware) {
         xb_config_xbar_params(&e->device, &e->train.device);
         e->train.device.instance = 0;
@@ -394,9 +405,11 @@ char *xb_experiment_text(const struct xb_experiment *e)
     PUT("data = {");
     xb_cfgfile_write(keys, N_KEYS, "data", e, 0, 1, t, size, &len);
     char *name = xb_cfgfile_string(e->model_name);
-    PUT(" };\nmodel = {\n  name = \"%s\";\n  input = [%d, %d, %d];\n  classes = %d;\n"
-        "  layers = (\n", name, e->model.input.c, e->model.input.h, e->model.input.w,
-        e->model.classes);
+    PUT(" };\nmodel = {\n  name = \"%s\";\n  input = [%d, %d, %d];\n  classes = %d;\n", name,
+        e->model.input.c, e->model.input.h, e->model.input.w, e->model.classes);
+    if (e->model_init != XB_INIT_AUTO) /* the layers name their resolved init too */
+        PUT("  init = \"%s\";\n", xb_init_name(e->model_init));
+    PUT("  layers = (\n");
     xb_free(name);
     for (size_t k = 0; k < e->model.n_layers; k++) {
         /* A field only in the layers whose kind uses it: a row without

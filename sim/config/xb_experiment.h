@@ -4,8 +4,9 @@
  *
  *   data  = { set = "mnist"; dir = "data"; validation = 0.1; };
  *   model = { name = "mlp"; input = [1, 28, 28]; classes = 10;
+ *             init = "he-uniform";
  *             layers = ( { type = "flatten"; },
- *                        { type = "dense"; units = 256; },
+ *                        { type = "dense"; units = 256; init = "pytorch"; },
  *                        { type = "noise"; }, { type = "relu"; }, ... ); };
  *   train = { optimizer = "adam"; lr = 0.001; batch = 32; epochs = 10; };
  *   sweep = { noise = "mult"; sigma_train = [0.0, 0.6, 1.0];
@@ -28,6 +29,12 @@
  * In device mode each sigma_train model (trained with sweep.noise at
  * sigma_train) is programmed onto `repeats` chip instances and read at
  * every t; sigma_test is not used.
+ *
+ * Initialisation (models/layers/xb_init.h): model.init (he-uniform, glorot-uniform
+ * or pytorch) is the default of every dense, conv2d and lstm layer, a
+ * layer's own init overrides it, and with neither each kind keeps its
+ * default (he-uniform for dense and conv2d, glorot-uniform for lstm). The
+ * resolved text names every weighted layer's init.
  *
  * `@include "models/mlp.cfg"` pulls a shared model in (paths relative to
  * the including file). Every key is checked: unknown keys, wrong types, out
@@ -57,7 +64,8 @@ struct xb_experiment {
     int data_features;          /* mnist-strokes: 2 or 4 (2) */
     /* model */
     char model_name[64];
-    struct xb_net_config model;
+    struct xb_net_config model;  /* every weighted layer's init resolved (models/layers/xb_init.h) */
+    enum xb_init model_init;     /* model.init: the default of layers that name none */
     /* training */
     struct xb_train_params train; /* noise kind set from the sweep; sigma per point */
     int epochs;
