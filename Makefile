@@ -99,8 +99,11 @@ all: $(BIN)
 # The Gaussian and activation kernels are built with -O3 so that they vectorise
 # (see noise/xb_gauss.c and models/xb_act.c), xb_gemm so that the bias sums
 # of xb_gemm_dw run across columns in vectors, and the fixed-order GEMM's
-# packing loops run ~10 % faster at -O3 (devices/xb_fgemm.c).
-O3_SRC := noise/xb_gauss.c models/xb_act.c models/xb_gemm.c devices/xb_fgemm.c
+# packing loops run ~10 % faster at -O3 (devices/xb_fgemm.c), conv2d so that
+# its im2col copies and col2im sums run in vectors (models/layer_conv2d.c), and
+# the quantiser so that its roundings and clamps do (devices/xb_quant.c).
+O3_SRC := noise/xb_gauss.c models/xb_act.c models/xb_gemm.c devices/xb_fgemm.c \
+          models/layer_conv2d.c devices/xb_quant.c
 $(O3_SRC:%.c=$(BUILD)/%.o): CFLAGS += -O3
 
 # The commit a binary was built from, written into every result file, with
