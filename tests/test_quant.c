@@ -165,3 +165,21 @@ Test(quant, vector_matches_scalar_on_edges)
             }
     cr_assert_eq(fails, 0, "%zu outputs differ from the scalar quantiser", fails);
 }
+
+/* The contract of xb_quant.h for non-finite inputs: ±inf saturate and are
+ * counted; NaN gives the lowest code and is not counted. */
+Test(quant, nan_and_inf)
+{
+    struct xb_quant s = {.bits = 3, .range = 1.0f, .is_signed = 1};
+    float x[] = {NAN, INFINITY, -INFINITY};
+    cr_assert_eq(xb_quant_apply(&s, x, 3), 2);
+    cr_assert_eq(x[0], -0.875f);
+    cr_assert_eq(x[1], 0.875f);
+    cr_assert_eq(x[2], -0.875f);
+    struct xb_quant u = {.bits = 2, .range = 3.0f, .is_signed = 0};
+    float y[] = {NAN, INFINITY, -INFINITY};
+    cr_assert_eq(xb_quant_apply(&u, y, 3), 2);
+    cr_assert_eq(bits_of(y[0]), bits_of(0.0f)); /* +0, not -0 */
+    cr_assert_eq(y[1], 3.0f);
+    cr_assert_eq(bits_of(y[2]), bits_of(0.0f));
+}
