@@ -12,7 +12,9 @@
  *            outputs and spikes): levels k * step, k = 0 .. 2^bits - 1,
  *            step = range / (2^bits - 1), so 0 and range are exact.
  *
- * Values beyond the end codes are clipped and counted as saturated.
+ * Values beyond the end codes are clipped and counted as saturated; ±inf
+ * too. A NaN gives the lowest code (signed: −range + step/2; unsigned: 0)
+ * and is not counted (the engine refuses non-finite calibration inputs).
  * bits = 0 means an ideal converter (no quantisation, no clipping).
  * Pure, thread-safe.
  */

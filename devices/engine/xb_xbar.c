@@ -4,6 +4,7 @@
  */
 #include "xb_xbar.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -654,38 +655,57 @@ enum xb_status xb_xbar_calibrate(struct xb_ctx *ctx, struct xb_xbar *xb, const f
         return xb_error(ctx, XB_ESHAPE, "calibration batch is empty");
     const size_t in = xb->in;
     if (xb->p.dac_range == 0.0) {
+        /* One pass without an exit (fmaxf's value: m and |x| are not NaN
+         * once every x is finite); the offender is looked up after. */
         float m = 0.0f;
+        int finite = 1;
         for (size_t k = 0; k < batch * in; k++) {
+            const float a = fabsf(X[k]);
+            finite &= a <= FLT_MAX;
+            m = a > m ? a : m;
+        }
+        for (size_t k = 0; !finite && k < batch * in; k++)
             if (!isfinite(X[k]))
                 return xb_error(ctx, XB_ENUMERIC, "calibration input [%zu, %zu] = %g is "
                                 "not finite", k / in, k % in, (double)X[k]);
-            m = fmaxf(m, fabsf(X[k]));
-        }
         xb->dac_range = m > 0.0f ? (double)m : 1.0;
     }
     if (xb->p.adc_calib == XB_ADC_FIXED || xb->plain)
         return XB_OK;
     /* Each tile's range from its ideal column outputs: target weights, the
-     * DAC-quantised inputs, no device error. */
+     * DAC-quantised inputs, no device error. The DAC runs over row chunks
+     * (element-wise, so the chunks change nothing) and a work item is one
+     * tile's whole product, the call it always was, so the ranges are the
+     * same bits for any thread count; the tiles spread over the threads. */
     const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    const size_t n_tiles = xb->n_to * xb->n_ti;
+    const size_t n_chunks = (batch + XB_ITEMS_ROWS - 1) / XB_ITEMS_ROWS;
     float *xn = xb_aligned(batch * in, sizeof(float));
-    float *wn = xb_aligned(TR * TC, sizeof(float));
-    float *P = xb_aligned(batch * TC, sizeof(float));
-    dac_rows(xb, X, 0, batch, xn);
-    for (size_t to = 0; to < xb->n_to; to++) {
-        for (size_t ti = 0; ti < xb->n_ti; ti++) {
+#pragma omp parallel for schedule(static) default(none) shared(xb, X, xn, batch, n_chunks, in)
+    for (size_t k = 0; k < n_chunks; k++) {
+        const size_t r0 = k * XB_ITEMS_ROWS;
+        const size_t m = batch - r0 < XB_ITEMS_ROWS ? batch - r0 : XB_ITEMS_ROWS;
+        dac_rows(xb, X, r0, m, xn + r0 * in);
+    }
+#pragma omp parallel default(none) shared(xb, xn, batch, in, TR, TC, n_tiles)
+    {
+        float *wn = xb_aligned(TR * TC, sizeof(float));
+        float *P = xb_aligned(batch * TC, sizeof(float));
+#pragma omp for schedule(static)
+        for (size_t k = 0; k < n_tiles; k++) {
+            const size_t to = k / xb->n_ti, ti = k % xb->n_ti;
             const struct xb_tile *t = tile_at(xb, ti, to);
             tile_weights(xb, ti, to, wn);
             xb_sgemm(xb->p.gemm, 0, 1, batch, t->cols, t->rows, 1.0f, xn + ti * TR, in, wn,
                      t->rows, 0.0f, P, t->cols);
             double pct = xb->p.adc_calib == XB_ADC_MAX ? 100.0 : xb->p.adc_value;
             double r = xb_calib_abs_percentile(P, batch * t->cols, pct);
-            xb->adc_range[to * xb->n_ti + ti] = r > 0.0 ? (float)r : 1.0f;
+            xb->adc_range[k] = r > 0.0 ? (float)r : 1.0f;
         }
+        xb_free(wn);
+        xb_free(P);
     }
     xb_free(xn);
-    xb_free(wn);
-    xb_free(P);
     return XB_OK;
 }
 

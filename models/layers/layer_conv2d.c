@@ -185,8 +185,9 @@ static void im2col_t(const struct conv *cv, const float *x, float *T)
                     for (int ox = 0; ox < lo; ox++)
                         d[ox] = 0.0f;
                     const int ix0 = lo * cv->stride - cv->pad + kx;
-                    if (cv->stride == 1)
-                        memcpy(d + lo, src + ix0, (size_t)(hi - lo) * sizeof(float));
+                    if (cv->stride == 1) /* a loop: a call per short row costs more */
+                        for (int ox = lo; ox < hi; ox++)
+                            d[ox] = src[ix0 + (ox - lo)];
                     else
                         for (int ox = lo; ox < hi; ox++)
                             d[ox] = src[ix0 + (ox - lo) * cv->stride];
@@ -198,7 +199,7 @@ static void im2col_t(const struct conv *cv, const float *x, float *T)
 
 /* dx[C × H × W] = the transposed patch gradients dT[ckk × P] summed back
  * onto the pixels they were read from. */
-static void col2im_t(const struct conv *cv, const float *dT, float *dx)
+static void col2im_t(const struct conv *cv, const float *dT, float *restrict dx)
 {
     const size_t ow = (size_t)cv->ow;
     memset(dx, 0, (size_t)cv->c * (size_t)cv->h * (size_t)cv->w * sizeof(float));
@@ -213,11 +214,16 @@ static void col2im_t(const struct conv *cv, const float *dT, float *dx)
                     const int iy = oy * cv->stride - cv->pad + ky;
                     if (iy < 0 || iy >= cv->h)
                         continue;
-                    const float *d = row + (size_t)oy * ow;
-                    float *dst = dx + ((size_t)c * (size_t)cv->h + (size_t)iy) * (size_t)cv->w;
+                    const float *restrict d = row + (size_t)oy * ow;
+                    float *restrict dst = dx + ((size_t)c * (size_t)cv->h + (size_t)iy) *
+                                                   (size_t)cv->w;
                     const int ix0 = lo * cv->stride - cv->pad + kx;
-                    for (int ox = lo; ox < hi; ox++)
-                        dst[ix0 + (ox - lo) * cv->stride] += d[ox];
+                    if (cv->stride == 1) /* contiguous: vectorises */
+                        for (int ox = lo; ox < hi; ox++)
+                            dst[ix0 + (ox - lo)] += d[ox];
+                    else
+                        for (int ox = lo; ox < hi; ox++)
+                            dst[ix0 + (ox - lo) * cv->stride] += d[ox];
                 }
             }
 }

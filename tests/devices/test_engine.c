@@ -377,6 +377,32 @@ Test(engine, adc_calibration)
     xb_free(X), xb_free(W), xb_free(Y);
 }
 
+/* A non-finite calibration input is an error naming its [row, column] —
+ * the first one in row-major order, whatever follows it — and leaves the
+ * DAC range unset; the max over finite inputs is the largest |x|. */
+Test(engine, dac_calibration_max_and_non_finite)
+{
+    enum { B = 3, O = 4, I = 5 };
+    float W[O * I], X[B * I];
+    fill_normal(W, O * I, 21, 1.0f);
+    for (int k = 0; k < B * I; k++)
+        X[k] = 0.25f * (float)(k % 7) - 0.5f;
+    X[7] = -2.75f; /* the largest |x| */
+    struct xb_xbar_params p;
+    xb_xbar_params_default(&p);
+    p.dac_bits = 6;
+    struct xb_xbar *xb = make("ideal", &p, W, O, I);
+    cr_assert_eq(xb_xbar_calibrate(ctx, xb, X, B), XB_OK);
+    cr_assert_eq(xb_xbar_dac_range(xb), 2.75);
+    xb_xbar_free(xb);
+    X[13] = INFINITY;
+    X[9] = NAN;
+    xb = make("ideal", &p, W, O, I);
+    cr_assert_eq(xb_xbar_calibrate(ctx, xb, X, B), XB_ENUMERIC);
+    cr_assert(strstr(xb_ctx_error(ctx), "[1, 4] = nan") != NULL, "%s", xb_ctx_error(ctx));
+    xb_xbar_free(xb);
+}
+
 Test(engine, bad_params_are_named)
 {
     struct xb_xbar_params p;
