@@ -87,7 +87,7 @@ enum xb_status xb_cfgfile_value(struct xb_ctx *ctx, const char *where, const cha
     int t = config_setting_type(e);
     if (!type_ok(k, t, &want)) {
         char names[256] = "";
-        if (k->type == XB_KEY_ENUM) { /* name the choices, not only their type */
+        if (k && k->type == XB_KEY_ENUM) { /* name the choices, not only their type */
             xb_key_expected(k, names, sizeof names - 16);
             strcat(names, " (a string)");
             want = names;
