@@ -1,5 +1,5 @@
 /*
- * xb_layer_impl.h — helpers shared by the layer kinds (models/layer_*.c)
+ * xb_layer_impl.h — helpers shared by the layer kinds (models/layers/layer_*.c)
  * and the network. Internal to models/: not part of the public API.
  */
 #ifndef XB_LAYER_IMPL_H

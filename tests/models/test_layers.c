@@ -1,5 +1,5 @@
 /*
- * The layer kinds (models/layer_*.c), one at a time outside a net:
+ * The layer kinds (models/layers/layer_*.c), one at a time outside a net:
  * central-difference gradient checks of every kind (parameters and
  * inputs); known answers (dense by hand, conv2d against a direct
  * convolution, maxpool's argmax); noise and dropout addressing,
