@@ -140,8 +140,9 @@ const char *xb_layout_path(char *buf, enum xb_ds id, size_t point, const char *n
     return buf;
 }
 
-/* 1 if path is an instance of pattern: a placeholder stands for one
- * non-empty path component, {point} for a decimal index. */
+/* 1 if path is an instance of pattern: a braced name ({figure},
+ * {parameter}) matches one non-empty path component, {point} a decimal
+ * index. */
 static int matches(const char *pattern, const char *path)
 {
     while (*pattern) {

@@ -13,7 +13,7 @@
  * dataset and the row's expectation. There are no dataset paths anywhere
  * else.
  *
- * Paths are absolute; a row of many objects has one placeholder: {point}
+ * Paths are absolute; a row of many objects has one braced name: {point}
  * is the index of the sigma_train model (0, 1, ...), {figure} and
  * {parameter} the name of an `xbar mvm` figure (xb_mvm_figures) or device
  * parameter (the device type's table, devices/cells/xb_params.h), whose own
@@ -106,7 +106,7 @@ const struct xb_layout_row *xb_layout_row(enum xb_ds id);
  * 63 bytes). */
 #define XB_LAYOUT_PATH_MAX 128
 
-/* The path of row id with its placeholder filled: {point} by point,
+/* The path of row id with its braced name filled in: {point} by point,
  * {figure} and {parameter} by name. Into buf[XB_LAYOUT_PATH_MAX]; returns
  * buf. */
 const char *xb_layout_path(char *buf, enum xb_ds id, size_t point, const char *name);
