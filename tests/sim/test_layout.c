@@ -26,6 +26,7 @@
 #include "xb_mvm_study.h"
 #include "xb_net.h"
 #include "xb_sweep.h"
+#include "xb_test_synth.h"
 
 static struct xb_ctx *ctx;
 static struct xb_dataset *train, *test;
@@ -37,21 +38,12 @@ static void setup(void)
     struct xb_ctx_params cp = {.seed = 5, .log = XB_LOG_QUIET};
     ctx = xb_ctx_create(&cp);
     cr_assert_not_null(mkdtemp(dir));
-    struct xb_data_synth_params sp;
-    xb_data_synth_default(&sp);
-    sp.n_train = 200;
-    sp.n_test = 100;
-    cr_assert_eq(xb_data_synth(ctx, &sp, 3, &train, &test), XB_OK, "%s", xb_ctx_error(ctx));
-    data = (struct xb_sweep_data){.train = {train->x, train->y, 160},
-                                  .val = {train->x + 160 * train->dim, train->y + 160, 40},
-                                  .test = {test->x, test->y, test->n}};
+    xb_test_synth_sweep(ctx, 200, 160, 100, &train, &test, &data);
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    xb_test_remove_dir(dir);
     xb_dataset_free(train);
     xb_dataset_free(test);
     xb_ctx_free(ctx);

@@ -19,6 +19,7 @@
 #include "xb_experiment.h"
 #include "xb_h5.h"
 #include "xb_sweep.h"
+#include "xb_test_synth.h"
 #include "xb_sweep_layout.h"
 
 static struct xb_ctx *ctx;
@@ -34,13 +35,7 @@ static void setup(void)
     struct xb_ctx_params cp = {.seed = 5, .log = XB_LOG_QUIET};
     ctx = xb_ctx_create(&cp);
     cr_assert_not_null(mkdtemp(dir));
-    struct xb_data_synth_params sp;
-    xb_data_synth_default(&sp);
-    sp.n_train = 200;
-    sp.n_test = 100;
-    cr_assert_eq(xb_data_synth(ctx, &sp, 3, &train, &test), XB_OK, "%s", xb_ctx_error(ctx));
-    data = (struct xb_sweep_data){.train = {train->x, train->y, 200},
-                                  .test = {test->x, test->y, test->n}};
+    xb_test_synth_sweep(ctx, 200, 200, 100, &train, &test, &data);
     char cfg[256];
     snprintf(cfg, sizeof cfg, "%s/s.cfg", dir);
     snprintf(out, sizeof out, "%s/s.h5", dir);
@@ -65,9 +60,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    xb_test_remove_dir(dir);
     xb_dataset_free(train);
     xb_dataset_free(test);
     xb_ctx_free(ctx);

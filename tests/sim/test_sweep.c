@@ -18,6 +18,7 @@
 #include "xb_experiment.h"
 #include "xb_h5.h"
 #include "xb_sweep.h"
+#include "xb_test_synth.h"
 #include "xb_sweep_layout.h"
 #include "xb_train.h"
 #include "xb_eval.h"
@@ -32,21 +33,12 @@ static void setup(void)
     struct xb_ctx_params cp = {.seed = 11, .log = XB_LOG_QUIET};
     ctx = xb_ctx_create(&cp);
     cr_assert_not_null(mkdtemp(dir));
-    struct xb_data_synth_params sp;
-    xb_data_synth_default(&sp);
-    sp.n_train = 600;
-    sp.n_test = 300;
-    cr_assert_eq(xb_data_synth(ctx, &sp, 3, &train, &test), XB_OK, "%s", xb_ctx_error(ctx));
-    data = (struct xb_sweep_data){.train = {train->x, train->y, 500},
-                                  .val = {train->x + 500 * train->dim, train->y + 500, 100},
-                                  .test = {test->x, test->y, test->n}};
+    xb_test_synth_sweep(ctx, 600, 500, 300, &train, &test, &data);
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    xb_test_remove_dir(dir);
     xb_dataset_free(train);
     xb_dataset_free(test);
     xb_ctx_free(ctx);
