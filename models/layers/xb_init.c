@@ -25,14 +25,19 @@ static double glorot_limit(const struct xb_init_fans *f)
 
 static double torch_limit(const struct xb_init_fans *f) { return 1.0 / sqrt(f->torch_fan); }
 
+/* Each name once, for the table and the registry's list of choices. */
+#define NAME_HE "he-uniform"
+#define NAME_GLOROT "glorot-uniform"
+#define NAME_TORCH "pytorch"
+
 /* Indexed by enum xb_init; row 0 (AUTO) is not a kind. */
 static const struct xb_init_type kinds[XB_INIT_COUNT] = {
-    [XB_INIT_HE_UNIFORM] = {"he-uniform", "W ~ U(±sqrt(6/fan_in)), zero bias (He et al. 2015)",
+    [XB_INIT_HE_UNIFORM] = {NAME_HE, "W ~ U(±sqrt(6/fan_in)), zero bias (He et al. 2015)",
                             he_limit, zero},
-    [XB_INIT_GLOROT_UNIFORM] = {"glorot-uniform",
+    [XB_INIT_GLOROT_UNIFORM] = {NAME_GLOROT,
                                 "W ~ U(±sqrt(6/(fan_in + fan_out))), zero bias (Keras's default)",
                                 glorot_limit, zero},
-    [XB_INIT_PYTORCH] = {"pytorch", "W and b ~ U(±1/sqrt(fan_in)); lstm: U(±1/sqrt(H)) "
+    [XB_INIT_PYTORCH] = {NAME_TORCH, "W and b ~ U(±1/sqrt(fan_in)); lstm: U(±1/sqrt(H)) "
                          "(PyTorch's default)", torch_limit, torch_limit},
 };
 
@@ -43,8 +48,9 @@ const struct xb_init_type *xb_init_type(enum xb_init kind)
     return &kinds[kind];
 }
 
-const char *const xb_init_key_names[XB_INIT_COUNT + 1] = {"auto", "he-uniform", "glorot-uniform",
-                                                          "pytorch", NULL};
+const char *const xb_init_key_names[XB_INIT_COUNT + 1] = {
+    [XB_INIT_AUTO] = "auto",          [XB_INIT_HE_UNIFORM] = NAME_HE,
+    [XB_INIT_GLOROT_UNIFORM] = NAME_GLOROT, [XB_INIT_PYTORCH] = NAME_TORCH, [XB_INIT_COUNT] = NULL};
 
 int xb_init_parse(const char *name)
 {
