@@ -143,6 +143,36 @@ else
     bad "mvm figures missing: $(head -c 300 "$tmp/out")"
 fi
 
+# The calibration read is the first --calib-rows inputs: the first rows of a
+# larger batch are a smaller batch (xb_mvm_study.h), so the ranges of
+# --batch 4096 --calib-rows 512 are those of --batch 512 calibrated on all of
+# it, and differ from those of all 4096 rows (a max over more values).
+ranges() { grep -E '^(dac_range|adc_range_min|adc_range_max|calib_rows): ' "$tmp/out"; }
+cal_args="--device pcm --t 3600 --adc-bits 8 --dac-bits 8 --adc-range max --rows 96 --cols 300 --tile 128x64"
+run mvm $cal_args --batch 4096 --calib-rows 512
+ranges >"$tmp/r_sub"
+run mvm $cal_args --batch 512 --calib-rows 0
+ranges >"$tmp/r_small"
+run mvm $cal_args --batch 4096 --calib-rows 0
+ranges >"$tmp/r_all"
+grep -v calib_rows "$tmp/r_sub" >"$tmp/r_sub_ranges"
+grep -v calib_rows "$tmp/r_all" >"$tmp/r_all_ranges"
+if grep -q "^calib_rows: 512$" "$tmp/r_sub" && cmp -s "$tmp/r_sub" "$tmp/r_small" &&
+    ! cmp -s "$tmp/r_sub_ranges" "$tmp/r_all_ranges"; then
+    ok "mvm --calib-rows 512 calibrates on the first 512 inputs, not all 4096"
+else
+    bad "mvm --calib-rows: $(cat "$tmp/r_sub" "$tmp/r_small" "$tmp/r_all" | tr '\n' ' ')"
+fi
+run mvm $cal_args --batch 300
+if grep -q "^calib_rows: 300$" "$tmp/out"; then
+    ok "mvm: a batch under the default calibration read is calibrated on all of it"
+else
+    bad "mvm default calib_rows at batch 300: $(grep calib_rows "$tmp/out")"
+fi
+expect_usage "--calib-rows with nothing to calibrate" "--calib-rows 64" mvm --adc-bits 8 \
+    --adc-range 4 --set xbar.dac_range=1 --calib-rows 64
+expect_usage "--calib-rows negative" "--calib-rows -1" mvm --calib-rows -1
+
 # ---- bad input: exit 2, one line naming it --------------------------------
 expect_usage "unknown device" "--device nosuch" mvm --device nosuch
 expect_usage "unknown option" "--frobnicate" mvm --frobnicate

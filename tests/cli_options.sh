@@ -197,6 +197,8 @@ mvm | --rows        | acts    | mvm --rows 8 --batch 4                     | out
 mvm | --rows        | rejects | mvm --weights $T/mvm.h5 --rows 8           | msg:--rows 8
 mvm | --cols        | acts    | mvm --cols 8 --batch 4                     | out:^cols: 8$
 mvm | --batch       | acts    | mvm --batch 4                              | out:^batch: 4$
+mvm | --calib-rows  | acts    | mvm --adc-bits 8 --batch 64 --calib-rows 16 | out:^calib_rows: 16$ && differs:mvm --adc-bits 8 --batch 64
+mvm | --calib-rows  | rejects | mvm --adc-bits 8 --adc-range 4 --set xbar.dac_range=1 --calib-rows 16 | msg:nothing is calibrated
 mvm | --tile        | acts    | mvm --rows 8 --cols 8 --batch 4 --tile 4x2 | out:^tiles: 8$
 mvm | --weights     | acts    | mvm --weights $T/mvm.h5 --batch 4          | out:^weights: .*/mvm.h5$ && out:^rows: 16$
 mvm | --inputs      | acts    | mvm --inputs $T/mvm.h5:/X --cols 16        | out:^inputs: .*/mvm.h5:/X$ && out:^batch: 4$

@@ -9,7 +9,7 @@
 #include "xb_cmd.h"
 #include "xb_mvm_study.h"
 
-enum { OPT_ROWS, OPT_COLS, OPT_BATCH, OPT_TILE, OPT_WEIGHTS, OPT_INPUTS, OPT_WDIST,
+enum { OPT_ROWS, OPT_COLS, OPT_BATCH, OPT_CALIB, OPT_TILE, OPT_WEIGHTS, OPT_INPUTS, OPT_WDIST,
        OPT_XDIST, OPT_OUTPUT, OPT_FORCE };
 
 /* Indices up to OPT_FORCE are handled below; the rest set keys. */
@@ -17,6 +17,9 @@ static const struct xb_cli_opt mvm_opts[] = {
     [OPT_ROWS] = {"rows", 0, "N", NULL, "256", "outputs: rows of W (crossbar columns)"},
     [OPT_COLS] = {"cols", 0, "N", NULL, "256", "inputs: columns of W (crossbar rows)"},
     [OPT_BATCH] = {"batch", 0, "N", NULL, "64", "input vectors"},
+    [OPT_CALIB] = {"calib-rows", 0, "N", NULL, "1024",
+                   "converter ranges from a reference read of the first N input vectors; "
+                   "0 = all of them (the best case)"},
     [OPT_TILE] = {"tile", 0, "RxC|N", NULL, "256x256",
                   "tile of R inputs x C outputs (xbar.tile_rows, tile_cols)"},
     [OPT_WEIGHTS] = {"weights", 0, "FILE[:/DSET]", NULL, "random",
@@ -70,15 +73,17 @@ static const struct xb_cli_spec mvm_spec = {
     .config_keys = XB_CLI_ENGINE_KEYS,
 };
 
-static enum xb_status size_opt(struct xb_cli *cli, size_t *out)
+static enum xb_status count_opt(struct xb_cli *cli, long min, size_t *out)
 {
     long v;
-    enum xb_status st = xb_config_parse_long(cli->ctx, cli->origin, cli->arg, 1,
+    enum xb_status st = xb_config_parse_long(cli->ctx, cli->origin, cli->arg, min,
                                              XB_MVM_MAX_DIM, &v);
     if (st == XB_OK)
         *out = (size_t)v;
     return st;
 }
+
+static enum xb_status size_opt(struct xb_cli *cli, size_t *out) { return count_opt(cli, 1, out); }
 
 static enum xb_status dist_opt(struct xb_cli *cli, enum xb_mvm_dist *out)
 {
@@ -89,15 +94,22 @@ static enum xb_status dist_opt(struct xb_cli *cli, enum xb_mvm_dist *out)
     return XB_OK;
 }
 
+static enum xb_status calib_unused(struct xb_ctx *ctx, const char *given)
+{
+    return xb_error(ctx, XB_EINVAL, "%s: not used by xbar mvm with a fixed ADC range and a "
+                    "fixed DAC range (nothing is calibrated)", given);
+}
+
 int xb_cmd_mvm(int argc, char **argv)
 {
     struct xb_cli cli;
-    struct xb_mvm_study s = {0};
+    struct xb_mvm_study s = {.calib_rows = XB_MVM_DEFAULT_CALIB_ROWS};
     struct xb_mvm_result r;
     struct xb_figure figs[XB_MVM_MAX_FIGURES];
     const char *out = NULL;
     char origin[sizeof cli.origin], value[128], wdist[sizeof cli.origin] = "",
-         xdist[sizeof cli.origin] = "", force[sizeof cli.origin] = "";
+         xdist[sizeof cli.origin] = "", force[sizeof cli.origin] = "",
+         calib[sizeof cli.origin] = "";
     float *W = NULL, *X = NULL;
 
     xb_cli_init(&cli, &mvm_spec, argc, argv);
@@ -107,6 +119,10 @@ int xb_cmd_mvm(int argc, char **argv)
         case OPT_ROWS: st = size_opt(&cli, &s.rows); break;
         case OPT_COLS: st = size_opt(&cli, &s.cols); break;
         case OPT_BATCH: st = size_opt(&cli, &s.batch); break;
+        case OPT_CALIB:
+            st = count_opt(&cli, 0, &s.calib_rows);
+            snprintf(calib, sizeof calib, "%s", cli.origin);
+            break;
         case OPT_TILE: st = xb_cli_tile(&cli, cli.arg); break;
         case OPT_WEIGHTS: s.weights = cli.arg; break;
         case OPT_INPUTS: s.inputs = cli.arg; break;
@@ -149,6 +165,7 @@ int xb_cmd_mvm(int argc, char **argv)
     xb_config_default(&s.cfg);
     if (xb_config_resolve(cli.ctx, &cli.settings, &s.cfg) != XB_OK ||
         xb_config_check_used(cli.ctx, &cli.settings, &s.cfg) != XB_OK ||
+        (calib[0] && !xb_mvm_calibrates(&s) && calib_unused(cli.ctx, calib) != XB_OK) ||
         (out && xb_h5_check_writable(cli.ctx, out, origin) != XB_OK) ||
         (out && !force[0] && xb_cli_check_new(cli.ctx, out, origin, 0) != XB_OK) ||
         xb_mvm_load(cli.ctx, &s, &W, &X) != XB_OK)

@@ -147,6 +147,12 @@ void xb_mvm_result_free(struct xb_mvm_result *r)
     r->Y_ideal = r->Y = NULL;
 }
 
+int xb_mvm_calibrates(const struct xb_mvm_study *s)
+{
+    const struct xb_xbar_params *p = &s->cfg.xbar;
+    return p->adc_calib != XB_ADC_FIXED || p->dac_range == 0.0;
+}
+
 enum xb_status xb_mvm_run(struct xb_ctx *ctx, const struct xb_mvm_study *s, const float *W,
                           const float *X, struct xb_mvm_result *r)
 {
@@ -160,10 +166,13 @@ enum xb_status xb_mvm_run(struct xb_ctx *ctx, const struct xb_mvm_study *s, cons
     if (st != XB_OK)
         return st;
     st = xb_xbar_age(ctx, xb, s->cfg.t);
-    /* The ranges are calibrated on the batch that is then measured: the
-     * best case a chip can reach with one calibration read. */
-    if (st == XB_OK && (p.adc_calib != XB_ADC_FIXED || p.dac_range == 0.0))
-        st = xb_xbar_calibrate(ctx, xb, X, s->batch);
+    /* One reference read of the batch's first rows sets the ranges
+     * (xb_mvm_study.h); the first rows of a larger batch are a smaller one,
+     * so a range here is the range of `--batch calib_rows`. */
+    if (st == XB_OK && xb_mvm_calibrates(s)) {
+        r->calib_rows = s->calib_rows && s->calib_rows < s->batch ? s->calib_rows : s->batch;
+        st = xb_xbar_calibrate(ctx, xb, X, r->calib_rows);
+    }
     if (st != XB_OK)
         goto done;
 
@@ -252,6 +261,9 @@ size_t xb_mvm_figures(const struct xb_mvm_study *s, uint64_t seed,
     double adc_value = c->adc_calib == XB_ADC_MAX ? 100.0 : c->adc_value;
     f[n++] = xb_figure_real("adc_range_value", adc_value, "1",
                             "fixed range (normalised units) or percentile (%)");
+    f[n++] = xb_figure_int("calib_rows", (long long)r->calib_rows, "1",
+                           "inputs of the calibration read: the first rows of X (0: the "
+                           "ranges are fixed, nothing was calibrated)");
     f[n++] = xb_figure_real("adc_range_min", r->adc_range_min, "normalised",
                             "smallest ADC full scale over tiles (weights |w| <= 1, inputs "
                             "|x| <= 1)");

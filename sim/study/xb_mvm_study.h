@@ -5,9 +5,16 @@
  * The architect's first question (issue 2): what SNR does a tile of this
  * device with these converters give, t seconds after programming? The
  * study programs W[rows × cols] (outputs × inputs) onto an xb_xbar, ages it
- * to t, calibrates the converter ranges on the input batch X[batch × cols],
- * executes Y = X Wᵀ and compares it with the float32 GEMM of the same
- * operands.
+ * to t, calibrates the converter ranges with one reference read of the
+ * first calib_rows inputs of X[batch × cols], executes Y = X Wᵀ on the
+ * whole batch and compares it with the float32 GEMM of the same operands.
+ *
+ * Why a reference read and not the whole batch: a chip sets its ranges once,
+ * on a limited calibration set, and then reads inputs it has not seen (those
+ * past the set may clip). Calibrating on all of X is the best case
+ * (calib_rows 0) and costs a third of the products again: at batch 25,600
+ * the default 1,024 rows keep calibration to a few per cent of the run
+ * (`make bench`, [calib]).
  *
  * Random operands come from the counter-based streams (ARCHITECTURE.md §6): row r
  * of W is sample r of purpose WEIGHTS, row b of X is sample b of purpose
@@ -42,6 +49,9 @@ struct xb_mvm_study {
     struct xb_config cfg;       /* device and engine, resolved */
     size_t rows, cols, batch;   /* outputs, inputs, input vectors; 0 = from the file
                                  * or the default (256, 256, 64) */
+    size_t calib_rows;          /* the calibration read: the first calib_rows rows of
+                                 * X (at most batch); 0 = all of them. The CLI's
+                                 * default is XB_MVM_DEFAULT_CALIB_ROWS */
     enum xb_mvm_dist wdist, xdist;
     const char *weights;        /* "file.h5[:/dataset]" (default dataset W), or NULL */
     const char *inputs;         /* "file.h5[:/dataset]" (default dataset X), or NULL */
@@ -53,6 +63,7 @@ struct xb_mvm_study {
 #define XB_MVM_DEFAULT_ROWS 256
 #define XB_MVM_DEFAULT_COLS 256
 #define XB_MVM_DEFAULT_BATCH 64
+#define XB_MVM_DEFAULT_CALIB_ROWS 1024
 #define XB_MVM_MAX_DIM 1048576 /* rows, cols, batch */
 #define XB_MVM_MAX_ELEMENTS XB_MAX_MATRIX_ELEMENTS /* per matrix: 1 GiB of float32 */
 
@@ -69,6 +80,7 @@ enum xb_status xb_mvm_load(struct xb_ctx *ctx, struct xb_mvm_study *s, float **W
 
 struct xb_mvm_result {
     size_t tiles;
+    size_t calib_rows;                   /* inputs the calibration read took (0: none ran) */
     double dac_range;                    /* input units, as used */
     double adc_range_min, adc_range_max; /* normalised units, over tiles */
     double drift_scale;                  /* global drift compensation factor (1 if off) */
@@ -82,6 +94,10 @@ struct xb_mvm_result {
 
 /* Runs the study on W and X (as xb_mvm_load left them). On success r holds
  * the figures and both products; free them with xb_mvm_result_free. */
+/* 1 if the study's settings leave a converter range to calibrate (a
+ * percentile or max ADC range, or the DAC's range 0). */
+int xb_mvm_calibrates(const struct xb_mvm_study *s);
+
 enum xb_status xb_mvm_run(struct xb_ctx *ctx, const struct xb_mvm_study *s, const float *W,
                           const float *X, struct xb_mvm_result *r);
 void xb_mvm_result_free(struct xb_mvm_result *r);
