@@ -173,6 +173,15 @@ expect_usage "--calib-rows with nothing to calibrate" "--calib-rows 64" mvm --ad
     --adc-range 4 --set xbar.dac_range=1 --calib-rows 64
 expect_usage "--calib-rows negative" "--calib-rows -1" mvm --calib-rows -1
 
+# A study group is read and checked but not run yet (sim/config/xb_axes.h):
+# the sweep must say so, not run the plain grid and ignore the axes.
+ln -s "$root/configs/models" "$tmp/models"
+{ echo 'study = { axes = ( { key = "xbar.adc_bits"; values = [4, 8]; } ); };'
+  cat "$root/configs/quickstart.cfg"
+} >"$tmp/study.cfg"
+expect_usage "sweep with study axes" "study: xbar sweep does not run study axes yet" \
+    sweep "$tmp/study.cfg"
+
 # ---- bad input: exit 2, one line naming it --------------------------------
 expect_usage "unknown device" "--device nosuch" mvm --device nosuch
 expect_usage "unknown option" "--frobnicate" mvm --frobnicate

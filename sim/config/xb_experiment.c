@@ -277,9 +277,11 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
             e->have_device = 1;
         } else if (!strcmp(group, "data") || !strcmp(group, "train") || !strcmp(group, "sweep")) {
             st = xb_cfgfile_group(ctx, file, g, group, keys, N_KEYS, group, e);
+        } else if (!strcmp(group, "study")) {
+            st = xb_axes_read(ctx, file, g, &e->study);
         } else {
             st = xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s: unknown group; expected data, model, "
-                          "train, sweep, device and xbar", file, line, group);
+                          "train, sweep, study, device and xbar", file, line, group);
         }
     }
     if (!st && !have_model)
@@ -317,26 +319,113 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
     return xb_optim_params_validate(ctx, &e->train.optim);
 }
 
+/* One assignment: --set's text, or a study axis's value with its file:line. */
+struct assign {
+    const char *text;  /* "group.key=value" */
+    const char *where; /* NULL: "--set TEXT" */
+};
+
+static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struct assign *sets,
+                               size_t n_sets, int check_points, struct xb_experiment *e);
+
 enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const char *const *sets,
                                   size_t n_sets, struct xb_experiment *e)
+{
+    struct assign *as = xb_malloc(n_sets ? n_sets : 1, sizeof *as);
+    for (size_t i = 0; i < n_sets; i++)
+        as[i] = (struct assign){sets[i], NULL};
+    enum xb_status st = read_exp(ctx, path, as, n_sets, 1, e);
+    xb_free(as);
+    return st;
+}
+
+/* The file's assignments, then each axis's value at point. */
+static enum xb_status read_at(struct xb_ctx *ctx, const char *path, const char *const *sets,
+                              size_t n_sets, const struct xb_axes *axes, size_t point,
+                              struct xb_experiment *e)
+{
+    size_t idx[XB_AXES_MAX];
+    char text[XB_AXES_MAX][128], where[XB_AXES_MAX][4400];
+    struct assign *as = xb_malloc(n_sets + XB_AXES_MAX, sizeof *as);
+    for (size_t i = 0; i < n_sets; i++)
+        as[i] = (struct assign){sets[i], NULL};
+    xb_axes_coords(axes, point, idx);
+    for (size_t k = 0; k < axes->n; k++) {
+        const struct xb_axis *ax = &axes->axis[k];
+        snprintf(text[k], sizeof text[k], "%s=%s", ax->key, ax->value[idx[k]]);
+        snprintf(where[k], sizeof where[k], "%s:%d: study axis %s, value %s", path, ax->line,
+                 ax->key, ax->value[idx[k]]);
+        as[n_sets + k] = (struct assign){text[k], where[k]};
+    }
+    enum xb_status st = read_exp(ctx, path, as, n_sets + axes->n, 0, e);
+    xb_free(as);
+    return st;
+}
+
+enum xb_status xb_experiment_read_point(struct xb_ctx *ctx, const char *path,
+                                        const char *const *sets, size_t n_sets, size_t point,
+                                        struct xb_experiment *e)
+{
+    enum xb_status st = xb_experiment_read(ctx, path, sets, n_sets, e);
+    if (st)
+        return st;
+    if (point >= xb_axes_points(&e->study))
+        return xb_error(ctx, XB_ERANGE, "%s: study point %zu: the study has %zu points", path,
+                        point, xb_axes_points(&e->study));
+    struct xb_axes axes = e->study;
+    return read_at(ctx, path, sets, n_sets, &axes, point, e);
+}
+
+/* Every point of the study reads as an experiment (each value in range,
+ * no combination that check_used refuses), and no axis also lists values
+ * in the sweep group, which the axis would silently override. */
+static enum xb_status check_study(struct xb_ctx *ctx, const char *path, const struct assign *sets,
+                                  size_t n_sets, const struct xb_experiment *e)
+{
+    const struct { const char *key; size_t n; } lists[] = {
+        {"sweep.sigma_train", e->n_train}, {"sweep.sigma_test", e->n_test}, {"sweep.t", e->n_t}};
+    for (size_t k = 0; k < e->study.n; k++)
+        for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+            if (!strcmp(e->study.axis[k].key, lists[i].key) && lists[i].n > 1)
+                return xb_error(ctx, XB_EINVAL, "%s:%d: study axis %s: %s also lists %zu values; "
+                                "give them in one place", path, e->study.axis[k].line,
+                                lists[i].key, lists[i].key, lists[i].n);
+    const char **plain = xb_malloc(n_sets ? n_sets : 1, sizeof *plain);
+    for (size_t i = 0; i < n_sets; i++)
+        plain[i] = sets[i].text;
+    struct xb_experiment *p = xb_malloc(1, sizeof *p);
+    enum xb_status st = XB_OK;
+    for (size_t pt = 0; pt < xb_axes_points(&e->study) && !st; pt++)
+        st = read_at(ctx, path, plain, n_sets, &e->study, pt, p);
+    xb_free(p);
+    xb_free(plain);
+    return st;
+}
+
+static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struct assign *sets,
+                               size_t n_sets, int check_points, struct xb_experiment *e)
 {
     struct xb_settings dev = {0};
     defaults(e);
     snprintf(e->path, sizeof e->path, "%s", path);
     enum xb_status st = read_file(ctx, path, e, &dev);
     for (size_t i = 0; i < n_sets && !st; i++) {
-        char key[256], where[512];
-        const char *eq = strchr(sets[i], '=');
-        snprintf(where, sizeof where, "--set %s", sets[i]);
-        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key) {
+        char key[256], where[4400];
+        const char *eq = strchr(sets[i].text, '=');
+        if (sets[i].where)
+            snprintf(where, sizeof where, "%s", sets[i].where);
+        else
+            snprintf(where, sizeof where, "--set %s", sets[i].text);
+        const char *text = sets[i].text;
+        if (!eq || eq == text || (size_t)(eq - text) >= sizeof key) {
             st = xb_error(ctx, XB_EINVAL, "%s: expected group.key=value", where);
             break;
         }
-        memcpy(key, sets[i], (size_t)(eq - sets[i]));
-        key[eq - sets[i]] = '\0';
+        memcpy(key, text, (size_t)(eq - text));
+        key[eq - text] = '\0';
         if (!strncmp(key, "device.", 7) || !strncmp(key, "xbar.", 5)) {
             /* Checked with the file's device keys by xb_config_resolve. */
-            st = xb_settings_add_assignment(ctx, &dev, sets[i], where);
+            st = xb_settings_add_assignment(ctx, &dev, text, where);
             e->have_device = 1;
             continue;
         }
@@ -388,6 +477,8 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
     xb_settings_free(&dev);
     if (!st)
         st = validate(ctx, e);
+    if (!st && check_points && e->study.n)
+        st = check_study(ctx, path, sets, n_sets, e);
     return st;
 }
 
@@ -431,6 +522,7 @@ char *xb_experiment_text(const struct xb_experiment *e)
         PUT("%s", dev);
         xb_free(dev);
     }
+    xb_axes_write(&e->study, t, size, &len);
 #undef PUT
     XB_ASSERT(len < size);
     return t;

@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 
+#include "xb_axes.h"
 #include "xb_config.h"
 #include "xb_ctx.h"
 #include "xb_net.h"
@@ -85,6 +86,8 @@ struct xb_experiment {
     int portable;               /* sweep.portable: every product by the fixed-order GEMM */
     int have_device;            /* a device or xbar group (or --set device.* / xbar.*) */
     struct xb_config device;    /* resolved device and engine (when have_device) */
+    /* study (sim/config/xb_axes.h): its axes, each point checked */
+    struct xb_axes study;
 };
 
 /* Reads path; settings are "group.key=value" overrides (may be NULL;
@@ -93,6 +96,14 @@ struct xb_experiment {
  * e->train.device_t = xbar.t. */
 enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const char *const *sets,
                                   size_t n_sets, struct xb_experiment *e);
+
+/* The experiment at one point of its study (sim/config/xb_axes.h): path
+ * and sets read as xb_experiment_read reads them, then each axis key set to
+ * its value at point, with the axis's file:line as origin. e->study keeps
+ * the axes. XB_ERANGE if point is not a point of the study. */
+enum xb_status xb_experiment_read_point(struct xb_ctx *ctx, const char *path,
+                                        const char *const *sets, size_t n_sets, size_t point,
+                                        struct xb_experiment *e);
 
 /* The experiment keys (data.*, model.name, train.*, sweep.*): rows of
  * devices/cells/xb_key.h over struct xb_experiment, .group the group. The model's

@@ -10,6 +10,7 @@
 
 #include "xb_alloc.h"
 #include "xb_experiment.h"
+#include "xb_test_expect.h"
 
 static struct xb_ctx *ctx;
 static struct xb_experiment e;
@@ -48,11 +49,7 @@ static enum xb_status read_text(const char *body, const char *const *sets, size_
 
 static void expect(enum xb_status st, const char *a, const char *b)
 {
-    cr_assert_neq(st, XB_OK);
-    const char *m = xb_ctx_error(ctx);
-    cr_assert(strstr(m, a) != NULL, "message '%s' lacks '%s'", m, a);
-    if (b)
-        cr_assert(strstr(m, b) != NULL, "message '%s' lacks '%s'", m, b);
+    xb_test_expect_error(ctx, st, a, b);
 }
 
 Test(experiment, shipped_configs_parse)
