@@ -355,6 +355,9 @@ expect_usage "snr-req: no such point" "--point 5: $tmp/syn.h5 holds models 0 .. 
     "$tmp/syn.cfg" --model "$tmp/syn.h5" --point 5
 expect_usage "snr-req: -o onto a result" "req.h5 exists; use --force to replace it" snr-req \
     "$tmp/syn.cfg" --model "$tmp/syn.h5" -o "$tmp/req.h5"
+# -o is checked before any work: a missing directory is a usage error at once.
+expect_usage "snr-req: -o into a missing directory" "/nonexistent/dir/r.h5" snr-req \
+    "$tmp/syn.cfg" --model "$tmp/syn.h5" -o /nonexistent/dir/r.h5
 
 # ---- output paths (sim/io/xb_outfile.h): checked before the work -----------------
 # Never replaced: a FIFO, a device node (made here, never /dev's), a symlink
