@@ -362,6 +362,42 @@ expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --s
 expect_usage "sweep: unwritable output" "sweep.output" sweep "$tmp/syn.cfg" \
     --set sweep.output=/nonexistent/dir/x.h5
 
+# ---- xbar snr-req on the sweep's two models (sim/study/xb_snrreq.h) -------------
+run snr-req "$tmp/syn.cfg" --model "$tmp/syn.h5" --threads 1 --quiet -o "$tmp/req.h5"
+[ "$rc" -eq 0 ] && [ "$(grep -cE '^ +(0|0\.5) +(1|3) ' "$tmp/out")" -eq 4 ] &&
+    ok "snr-req: a row per model and K" || bad "snr-req: exit $rc, $(head -c 600 "$tmp/out") $(head -c 300 "$tmp/err")"
+# SNR = -20 log10 sigma, from the printed values: sigma to 4 digits (0.0043 dB), the SNR to 2
+# decimals (0.005 dB).
+awk '$1 == "0" && $2 == "1" { d = -20 * log($5) / log(10) - $8; exit !(d < 0.01 && d > -0.01) }' \
+    "$tmp/out" && ok "snr-req: SNR = -20 log10 sigma" || bad "snr-req: SNR and sigma disagree: $(cat "$tmp/out")"
+# The target is the noiseless accuracy less 1 percentage point (printed to 2 decimals).
+awk '$1 == "0.5" && $2 == "1" { d = $3 - $4 - 1; exit !(d < 0.006 && d > -0.006) }' "$tmp/out" &&
+    ok "snr-req: target = noiseless - 1 point" || bad "snr-req: target: $(cat "$tmp/out")"
+# The sigma_train = 0 model at K = 1 buys nothing against itself.
+grep -qE '^ +0 +1 .* 0\.00 \[0\.00, 0\.00\] +0\.00 \[0\.00, 0\.00\] +[0-9]+$' "$tmp/out" &&
+    ok "snr-req: no gain against itself" || bad "snr-req: gains of the baseline: $(cat "$tmp/out")"
+h5ls "$tmp/req.h5/snrreq/snr_db" 2>/dev/null | grep -q "{2, 2, 3}" &&
+    h5dump -a /snrreq/snr_db/units "$tmp/req.h5" | grep -q '"dB"' &&
+    ok "snr-req -o writes [models x K x 3] with units" || bad "snr-req -o: $(h5ls -r "$tmp/req.h5" 2>&1 | head -c 600)"
+run info "$tmp/req.h5" --datasets
+[ "$rc" -eq 0 ] && grep -q "^/snrreq/sigma: float64 \[2 x 2 x 3\]; units 1 " "$tmp/out" &&
+    ok "info lists an snr-req result" || bad "info on snr-req: exit $rc, $(head -c 300 "$tmp/err")"
+same_threads "snr-req 1 vs 2 threads" snr-req "$tmp/syn.cfg" --model "$tmp/syn.h5" --point 1 \
+    --set sweep.votes=1 --quiet
+expect_usage "snr-req: loss of 100 points" "--loss 100: expected points in (0, 100)" snr-req \
+    "$tmp/syn.cfg" --model "$tmp/syn.h5" --loss 100
+expect_usage "snr-req: K = 1 in --votes" "--votes 1 (1): expected an integer" snr-req \
+    "$tmp/syn.cfg" --model "$tmp/syn.h5" --votes 1
+expect_usage "snr-req: one repeat" "sweep.repeats = 1: the interval on the answer needs at least 2" \
+    snr-req "$tmp/syn.cfg" --model "$tmp/syn.h5" --set sweep.repeats=1
+expect_usage "snr-req: no such point" "--point 5: $tmp/syn.h5 holds models 0 .. 1" snr-req \
+    "$tmp/syn.cfg" --model "$tmp/syn.h5" --point 5
+expect_usage "snr-req: -o onto a result" "req.h5 exists; use --force to replace it" snr-req \
+    "$tmp/syn.cfg" --model "$tmp/syn.h5" -o "$tmp/req.h5"
+# -o is checked before any work: a missing directory is a usage error at once.
+expect_usage "snr-req: -o into a missing directory" "/nonexistent/dir/r.h5" snr-req \
+    "$tmp/syn.cfg" --model "$tmp/syn.h5" -o /nonexistent/dir/r.h5
+
 # ---- output paths (sim/io/xb_outfile.h): checked before the work -----------------
 # Never replaced: a FIFO, a device node (made here, never /dev's), a symlink
 # to either, a dangling symlink, a directory; each exits 2 naming it.

@@ -102,6 +102,7 @@ for f in train-again train-force train-resume; do
 done
 cp "$T/mvm.h5" "$T/mvm-again.h5"
 cp "$T/mvm.h5" "$T/mvm-force.h5"
+cp "$T/mvm.h5" "$T/req-again.h5"
 
 # ---- one row ---------------------------------------------------------------------
 # check C: 0 if check C holds for the last run (stdout $T/out, stderr $T/err).
@@ -327,6 +328,30 @@ eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set device
 eval | --config    | rejects  | eval $T/syn.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:evaluating a model on a device is not supported yet
 eval | --quiet     | rejects  | eval $T/syn.cfg --model $T/model.h5 --quiet | msg:not used by xbar eval
 eval | --help      | acts     | eval --help                                | out:^usage: xbar eval
+# ---- xbar snr-req (one thread, K = 1 where the votes do not matter: seconds) ------------
+snr-req | --model   | acts    | snr-req $T/syn.cfg --model $T/model.h5 --threads 1 | out:^model: .*/model.h5$ && out:^ +0 +3 +[0-9]
+snr-req | --model   | rejects | snr-req $T/syn.cfg --threads 1             | msg:--model MODEL.h5
+snr-req | --point   | acts    | snr-req $T/syn.cfg --model $T/syn.h5 --point 1 --set sweep.votes=1 --threads 1 | out:^ +0\.5 +1 +[0-9] && differs:snr-req $T/syn.cfg --model $T/syn.h5 --point 0 --set sweep.votes=1 --threads 1
+snr-req | --point   | rejects | snr-req $T/syn.cfg --model $T/model.h5 --point 1 | msg:--point 1: $T/model.h5 holds models 0 .. 0
+snr-req | --loss    | acts    | snr-req $T/syn.cfg --model $T/model.h5 --loss 5 --set sweep.votes=1 --threads 1 | out:^loss: 5 && differs:snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1
+snr-req | --loss    | rejects | snr-req $T/syn.cfg --model $T/model.h5 --loss 0 | msg:expected points in (0, 100)
+snr-req | --votes   | acts    | snr-req $T/syn.cfg --model $T/model.h5 --votes 2,5 --threads 1 | out:^ +0 +2 +[0-9] && out:^ +0 +5 +[0-9]
+snr-req | --votes   | rejects | snr-req $T/syn.cfg --model $T/model.h5 --votes 5 --set sweep.votes=3 | msg:--votes names the vote counts
+snr-req | --votes   | rejects | snr-req $T/syn.cfg --model $T/model.h5 --votes 200 | msg:do not fit sweep.eval_rows = 96
+snr-req | --output  | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1 --output $T/req.h5 | file:$T/req.h5 && err:^xbar snr-req: wrote
+snr-req | --output  | rejects | snr-req $T/syn.cfg --model $T/model.h5 --output $T/req-again.h5 | msg:req-again.h5 exists; use --force to replace it && keeps:$T/req-again.h5
+snr-req | --force   | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1 --seed 4 --force --output $T/req-again.h5 | attr:$T/req-again.h5:seed:\(0\): 4$
+snr-req | --force   | rejects | snr-req $T/syn.cfg --model $T/model.h5 --force | msg:no -o FILE.h5
+snr-req | --native  | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1 --native | out:^gemm: native$
+snr-req | --seed    | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1 --seed 5 | differs:snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1
+# Threads change the speed only: the output is bit-identical to one thread's.
+snr-req | --threads | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 2 | same:snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1
+snr-req | --quiet   | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=1 --threads 1 --quiet | noerr && out:^ +0 +1 +[0-9]
+snr-req | --set     | acts    | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.votes=2 --threads 1 | out:^ +0 +2 +[0-9]
+snr-req | --set     | rejects | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.sigma_test=0.5 | msg:chooses the sigmas it evaluates
+snr-req | --set     | rejects | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.repeats=1 | msg:needs at least 2 repeats
+snr-req | --config  | rejects | snr-req $T/syn.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not of a device
+snr-req | --help    | acts    | snr-req --help                             | out:^usage: xbar snr-req
 EOF
 
 # ---- the table covers the program ---------------------------------------------------------

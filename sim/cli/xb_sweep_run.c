@@ -74,6 +74,7 @@ static int noise_mode(const struct xb_experiment *e, int has_sigma)
 }
 
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
+#define SNRREQ_NO_DEVICE "the SNR requirement is of the abstract noise of sweep.noise"
 
 /* One row per (subcommands, key) that is unused when unused(e) holds; a
  * key ending in '.' is a whole group. */
@@ -108,6 +109,15 @@ static const struct {
     {XB_RUN_SWEEP, "sweep.sigma_test", device_mode, "sweep.test = \"device\" reads at each "
      "sweep.t; sigma_test is not used"},
     {XB_RUN_SWEEP, "sweep.t", noise_mode, "read times belong to sweep.test = \"device\""},
+    {XB_RUN_SNRREQ, "device.", always, SNRREQ_NO_DEVICE},
+    {XB_RUN_SNRREQ, "xbar.", always, SNRREQ_NO_DEVICE},
+    {XB_RUN_SNRREQ, "train.", always, "xbar snr-req trains nothing"},
+    {XB_RUN_SNRREQ, "data.validation", always, "the validation split is used in training only"},
+    {XB_RUN_SNRREQ, "sweep.sigma_train", always, "the models come from --model"},
+    {XB_RUN_SNRREQ, "model.init", always, "the weights come from --model"},
+    {XB_RUN_SNRREQ, "sweep.sigma_test", always, "xbar snr-req chooses the sigmas it evaluates"},
+    {XB_RUN_SNRREQ, "sweep.output", always, "xbar snr-req writes -o FILE.h5"},
+    {XB_RUN_SNRREQ, "sweep.t", always, "xbar snr-req varies abstract noise, not read time"},
 };
 
 enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
@@ -133,7 +143,7 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
         }
     }
     /* The device is in use: its keys as xbar mvm holds them. */
-    if (given && e->have_device && kind != XB_RUN_EVAL)
+    if (given && e->have_device && !(kind & (XB_RUN_EVAL | XB_RUN_SNRREQ)))
         return xb_config_check_used(ctx, given, &e->device);
     return XB_OK;
 }
@@ -222,6 +232,24 @@ done:
     return code;
 }
 
+char **xb_run_set_texts(const struct xb_settings *given)
+{
+    char **v = xb_malloc(given->n + 1, sizeof *v);
+    for (size_t k = 0; k < given->n; k++) {
+        size_t len = strlen(given->v[k].key) + strlen(given->v[k].value) + 2;
+        v[k] = xb_malloc(len, 1);
+        snprintf(v[k], len, "%s=%s", given->v[k].key, given->v[k].value);
+    }
+    return v;
+}
+
+void xb_run_set_texts_free(char **v, size_t n)
+{
+    for (size_t k = 0; v && k < n; k++)
+        xb_free(v[k]);
+    xb_free(v);
+}
+
 int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
 {
     if (ro->resume && ro->force) {
@@ -231,21 +259,14 @@ int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
     }
     /* --set pairs go to the experiment as written ("group.key=value"). */
     size_t n = cli->settings.n;
-    char **owned = xb_malloc(n + 1, sizeof *owned);
-    for (size_t k = 0; k < n; k++) {
-        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
-        owned[k] = xb_malloc(len, 1);
-        snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
-    }
+    char **owned = xb_run_set_texts(&cli->settings);
     ro->sets = (const char *const *)owned;
     ro->n_sets = n;
     ro->quiet = cli->quiet;
     ro->given = &cli->settings;
     ro->command_line = cli->command_line;
     int code = xb_run_sweep(cli->ctx, ro);
-    for (size_t k = 0; k < n; k++)
-        xb_free(owned[k]);
-    xb_free(owned);
+    xb_run_set_texts_free(owned, n);
     if (code != XB_EXIT_OK)
         return xb_cli_fail(cli, code);
     xb_cli_free(cli);

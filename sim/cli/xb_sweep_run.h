@@ -41,7 +41,7 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **test);
 
 /* What an experiment subcommand does with it. */
-enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4 };
+enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_SNRREQ = 8 };
 
 /* A key given on the command line (--set, or a --config file) that kind
  * would not use with experiment e (issue 8: no option is ignored) is a
@@ -59,6 +59,12 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
     "evaluating a model on a device is not supported yet; xbar eval adds the abstract "   \
     "noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on devices with " \
     "sweep.test = \"device\")"
+
+/* The settings as "group.key=value" texts, as xb_experiment_read takes
+ * them: an array of given->n strings (room for n + 1), freed with
+ * xb_run_set_texts_free(v, given->n). */
+char **xb_run_set_texts(const struct xb_settings *given);
+void xb_run_set_texts_free(char **v, size_t n);
 
 /* Hands the parsed --set pairs, --quiet and the command line of cli to
  * ro, runs it, reports and frees cli; returns the exit code (2 without

@@ -9,12 +9,13 @@
 
 #define S XB_LAYOUT_SWEEP
 #define M XB_LAYOUT_MVM
+#define R XB_LAYOUT_SNRREQ
 
 /* Rows with "when" are written only then; the others are in every file of
  * their kinds. Descriptions are what the attribute says, so they hold for
  * every mode the row is written in. */
 static const struct xb_layout_row rows[XB_DS_N] = {
-    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M, "/data_files", XB_FORM_FILES, 0, 1,
+    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M | R, "/data_files", XB_FORM_FILES, 0, 1,
         "[n_files]", "path, bytes, hex",  NULL,
         "every data file the run read: its path as given, its size and the SHA-256 of its "
         "bytes on disk (sha256sum), sorted by path", NULL},
@@ -109,10 +110,68 @@ static const struct xb_layout_row rows[XB_DS_N] = {
     [XB_DS_DEVICE_PARAM] = {XB_DS_DEVICE_PARAM, M, "/device/{parameter}", XB_FORM_FIGURE, 0,
         0, "", NULL, NULL, "one float64 per parameter of the device type (xbar devices "
         "NAME), with that parameter's unit and help", NULL},
+
+    /* ---- xbar snr-req -o (sim/study/xb_snrreq.h) ------------------------------ */
+    [XB_DS_SNRREQ_CONFIG] = {XB_DS_SNRREQ_CONFIG, R, "/config", XB_FORM_TEXT, 0, 0, "", "",
+        NULL, "the resolved experiment configuration: data, model, noise kind, repeats",
+        NULL},
+    [XB_DS_SNRREQ] = {XB_DS_SNRREQ, R, "/snrreq", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        NULL},
+    [XB_DS_SNRREQ_POINT] = {XB_DS_SNRREQ_POINT, R, "/snrreq/point", XB_FORM_ARRAY, XB_H5_I32,
+        1, "[n_models]", "1", NULL,
+        "which model of the model file (the attribute model) each row is: /models/{point}",
+        NULL},
+    [XB_DS_SNRREQ_SIGMA_TRAIN] = {XB_DS_SNRREQ_SIGMA_TRAIN, R, "/snrreq/sigma_train",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_models]", "1", "activation units",
+        "noise std the model was trained with", NULL},
+    [XB_DS_SNRREQ_VOTES] = {XB_DS_SNRREQ_VOTES, R, "/snrreq/votes", XB_FORM_ARRAY, XB_H5_I32,
+        1, "[n_votes]", "1", NULL, "number of votes K of each answer (1 first)", NULL},
+    [XB_DS_SNRREQ_LOSS] = {XB_DS_SNRREQ_LOSS, R, "/snrreq/loss", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[1]", "1", NULL,
+        "accuracy loss allowed below the noiseless accuracy, a fraction (0.01: 1 point)",
+        NULL},
+    [XB_DS_SNRREQ_ACCURACY0] = {XB_DS_SNRREQ_ACCURACY0, R, "/snrreq/accuracy_noiseless",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_models]", "1", NULL,
+        "test accuracy of each model without noise", NULL},
+    [XB_DS_SNRREQ_TARGET] = {XB_DS_SNRREQ_TARGET, R, "/snrreq/accuracy_target",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_models]", "1", NULL,
+        "accuracy_noiseless - loss: the mean accuracy over the repeats must stay at or above "
+        "it", NULL},
+    [XB_DS_SNRREQ_POWER] = {XB_DS_SNRREQ_POWER, R, "/snrreq/signal_power", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[n_models]", "activation units^2", NULL,
+        "P, the mean square of the noise layers' inputs of each model without noise on its "
+        "first eval_rows test samples: SNR = 10 log10(P / sigma^2)",
+        "noise_model \"add\""},
+    [XB_DS_SNRREQ_SIGMA] = {XB_DS_SNRREQ_SIGMA, R, "/snrreq/sigma", XB_FORM_ARRAY, XB_H5_F64,
+        3, "[n_models x n_votes x 3]", "1", "activation units",
+        "the largest noise std of inference that keeps the mean accuracy over the repeats "
+        "within loss of accuracy_noiseless [model, K, 0], then the interval [.., 1] to "
+        "[.., 2]: the same for the lower and the upper end of the repeats' confidence "
+        "interval (attribute level) of the accuracy; inf if no sigma up to 128 (x sqrt(P) "
+        "for add) loses that much", NULL},
+    [XB_DS_SNRREQ_SNR_DB] = {XB_DS_SNRREQ_SNR_DB, R, "/snrreq/snr_db", XB_FORM_ARRAY,
+        XB_H5_F64, 3, "[n_models x n_votes x 3]", "dB", NULL,
+        "the SNR requirement: SNR of sigma (mult -20 log10 sigma; add 10 log10(P / "
+        "sigma^2)) [model, K, 0], its interval [.., 1] (low) to [.., 2] (high)", NULL},
+    [XB_DS_SNRREQ_GAIN_VOTE] = {XB_DS_SNRREQ_GAIN_VOTE, R, "/snrreq/gain_vote_db",
+        XB_FORM_ARRAY, XB_H5_F64, 3, "[n_models x n_votes x 3]", "dB", NULL,
+        "what K votes buy: the model's snr_db at K = 1 minus at K [model, K, 0], and the "
+        "least [.., 1] and most [.., 2] that the intervals' ends allow", NULL},
+    [XB_DS_SNRREQ_GAIN] = {XB_DS_SNRREQ_GAIN, R, "/snrreq/gain_db", XB_FORM_ARRAY, XB_H5_F64,
+        3, "[n_models x n_votes x 3]", "dB", NULL,
+        "what noise-injected training and K votes buy together: snr_db of the model "
+        "trained with sigma_train = 0 at K = 1 minus this model's at K [model, K, 0], and "
+        "the least [.., 1] and most [.., 2] the intervals' ends allow; NaN without that "
+        "model", NULL},
+    [XB_DS_SNRREQ_EVALS] = {XB_DS_SNRREQ_EVALS, R, "/snrreq/evaluations", XB_FORM_ARRAY,
+        XB_H5_I32, 2, "[n_models x n_votes]", "1", NULL,
+        "sigmas evaluated for the answer, each with repeats x K noisy inferences per test "
+        "sample", NULL},
 };
 
 #undef S
 #undef M
+#undef R
 
 const struct xb_layout_row *xb_layout_row(enum xb_ds id)
 {
@@ -193,6 +252,8 @@ unsigned xb_layout_kind_of_file(const char *path)
 {
     if (xb_h5_exists(path, rows[XB_DS_MVM].path))
         return XB_LAYOUT_MVM;
+    if (xb_h5_exists(path, rows[XB_DS_SNRREQ].path))
+        return XB_LAYOUT_SNRREQ;
     return xb_h5_exists(path, rows[XB_DS_SWEEP].path) ? XB_LAYOUT_SWEEP : 0;
 }
 

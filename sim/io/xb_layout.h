@@ -34,6 +34,7 @@
 enum xb_layout_kind {
     XB_LAYOUT_SWEEP = 1, /* xbar sweep / run / train: results, models, checkpoint */
     XB_LAYOUT_MVM = 2,   /* xbar mvm -o */
+    XB_LAYOUT_SNRREQ = 4, /* xbar snr-req -o */
 };
 
 /* What an object is. */
@@ -82,6 +83,21 @@ enum xb_ds {
     XB_DS_MVM_FIGURE,
     XB_DS_DEVICE,
     XB_DS_DEVICE_PARAM,
+    /* xbar snr-req -o */
+    XB_DS_SNRREQ_CONFIG,
+    XB_DS_SNRREQ,
+    XB_DS_SNRREQ_POINT,
+    XB_DS_SNRREQ_SIGMA_TRAIN,
+    XB_DS_SNRREQ_VOTES,
+    XB_DS_SNRREQ_LOSS,
+    XB_DS_SNRREQ_ACCURACY0,
+    XB_DS_SNRREQ_TARGET,
+    XB_DS_SNRREQ_POWER,
+    XB_DS_SNRREQ_SIGMA,
+    XB_DS_SNRREQ_SNR_DB,
+    XB_DS_SNRREQ_GAIN_VOTE,
+    XB_DS_SNRREQ_GAIN,
+    XB_DS_SNRREQ_EVALS,
     XB_DS_N
 };
 
@@ -120,7 +136,8 @@ const struct xb_layout_row *xb_layout_find(unsigned kind, const char *path);
 const char *xb_layout_type_name(const struct xb_layout_row *row);
 
 /* The kind of the result file at path: XB_LAYOUT_MVM if it has the /mvm
- * group, XB_LAYOUT_SWEEP if /sweep, else 0 (also when it is no HDF5 file). */
+ * group, XB_LAYOUT_SNRREQ if /snrreq, XB_LAYOUT_SWEEP if /sweep, else 0
+ * (also when it is no HDF5 file). */
 unsigned xb_layout_kind_of_file(const char *path);
 
 /* ---- writing ------------------------------------------------------------ */

@@ -25,6 +25,7 @@
 #include "xb_layout.h"
 #include "xb_mvm_study.h"
 #include "xb_net.h"
+#include "xb_snrreq.h"
 #include "xb_sweep.h"
 #include "xb_test_synth.h"
 
@@ -113,6 +114,25 @@ static void mvm_file(const char *path, struct xb_mvm_study *s, struct xb_figure 
     *n_figs = xb_mvm_figures(s, 5, &r, figs);
     xb_mvm_result_free(&r);
     xb_free(W), xb_free(X);
+}
+
+/* `xbar snr-req -o`: two models, K = 1 and 3 (the numbers are not the
+ * point here; sim/study/xb_snrreq.h makes them). */
+static void snrreq_file(const char *path, enum xb_noise_kind noise)
+{
+    const int point[2] = {0, 1}, votes[2] = {1, 3};
+    const double sigma_train[2] = {0, 0.5}, acc0[2] = {0.9, 0.8}, target[2] = {0.89, 0.79},
+                 power[2] = {2, 3};
+    double gain[12] = {0}, gain_vote[12] = {0};
+    struct xb_snrreq_answer ans[4] = {{.votes = 1}, {.votes = 3}, {.votes = 1}, {.votes = 3}};
+    struct xb_snrreq_report r = {
+        .config = "sweep = { };", .model = "model.h5", .dataset = "synthetic",
+        .noise = noise, .loss = 0.01, .level = 0.95, .n_models = 2, .n_votes = 2,
+        .point = point, .sigma_train = sigma_train, .accuracy0 = acc0, .target = target,
+        .signal_power = power, .votes = votes, .answers = ans, .gain_vote = gain_vote,
+        .gain = gain};
+    struct xb_h5_meta meta = {.command_line = "test", .seed = 5, .threads = 1};
+    cr_assert_eq(xb_snrreq_write(ctx, path, &meta, &r), XB_OK, "%s", xb_ctx_error(ctx));
 }
 
 /* ---- the walk ------------------------------------------------------------------ */
@@ -333,6 +353,19 @@ Test(layout, every_dataset_of_every_file_kind_is_a_row_of_the_table, .timeout = 
     cr_assert_eq((size_t)w.seen[XB_DS_DEVICE_PARAM], s.cfg.xbar.device.type->n_params);
     xb_data_files_free(&s.files);
     xb_free(mvm);
+
+    /* xbar snr-req -o, multiplicative and additive (signal_power) */
+    char *req = out_path("snrreq");
+    snrreq_file(req, XB_NOISE_MULT);
+    w = check_file(req, XB_LAYOUT_SNRREQ, 0);
+    walk(&w);
+    cr_assert_eq(w.seen[XB_DS_SNRREQ_POWER], 0);
+    cr_assert_eq(remove(req), 0);
+    snrreq_file(req, XB_NOISE_ADD);
+    w = check_file(req, XB_LAYOUT_SNRREQ, 1);
+    walk(&w);
+    cr_assert_eq(w.seen[XB_DS_SNRREQ_POWER], 1);
+    xb_free(req);
     xb_free(e);
 }
 
@@ -350,7 +383,7 @@ Test(layout, paths_fill_and_match_one_row)
     for (int k = 0; k < XB_DS_N; k++) {
         const struct xb_layout_row *r = xb_layout_row((enum xb_ds)k);
         cr_assert_eq((int)r->id, k, "row %d says it is %d", k, (int)r->id);
-        for (unsigned kind = 1; kind <= 2; kind <<= 1)
+        for (unsigned kind = 1; kind <= XB_LAYOUT_SNRREQ; kind <<= 1)
             if (r->kinds & kind)
                 cr_assert_eq(xb_layout_find(kind, xb_layout_path(buf, r->id, 7, "name")), r,
                              "%s", buf);
@@ -363,6 +396,8 @@ Test(layout, paths_fill_and_match_one_row)
     cr_assert_null(xb_layout_find(XB_LAYOUT_MVM, "/sweep/done"));
     cr_assert_eq(xb_layout_find(XB_LAYOUT_MVM, "/config"), xb_layout_row(XB_DS_MVM_CONFIG));
     cr_assert_eq(xb_layout_find(XB_LAYOUT_SWEEP, "/config"), xb_layout_row(XB_DS_CONFIG));
+    cr_assert_eq(xb_layout_find(XB_LAYOUT_SNRREQ, "/config"),
+                 xb_layout_row(XB_DS_SNRREQ_CONFIG));
 }
 
 /* sim/README.md "Result files" names every row, so the page cannot lose
