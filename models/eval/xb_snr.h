@@ -46,12 +46,26 @@
 
 #include "xb_net.h"
 
+/* Tiles measured at most (their sums are in the struct, which lives on
+ * the caller's stack); a chip with more gives no tile figures. */
+#define XB_SNR_MAX_TILES 1024
+
 struct xb_snr {
+    int on_device;                      /* the mode of xb_snr_init */
     size_t n;                           /* analog layers */
     uint32_t layer[XB_NET_MAX_LAYERS];  /* their positions in the net, increasing */
     double signal[XB_NET_MAX_LAYERS];   /* sum of ideal^2 */
     double error[XB_NET_MAX_LAYERS];    /* sum of (output - ideal)^2 */
     uint64_t values[XB_NET_MAX_LAYERS]; /* output values summed */
+    /* On a chip, the SNR of each tile's ADC output too (the layer kinds
+     * with tile_energy: dense): every such layer's tiles, in layer order and
+     * within a layer in the engine's order to · n_ti + ti. Known from the
+     * first xb_snr_add on a programmed net (xb_snr_tiles before it). */
+    size_t n_tiles;
+    int tiles_known;
+    uint32_t tile_layer[XB_SNR_MAX_TILES];  /* the position of each tile's layer */
+    double tile_signal[XB_SNR_MAX_TILES];   /* normalised units^2 */
+    double tile_error[XB_SNR_MAX_TILES];
 };
 
 /* The analog layers of net for passes on a chip (on_device) or under
@@ -66,6 +80,14 @@ size_t xb_snr_scratch(struct xb_net *net, const struct xb_snr *s);
  * xb_snr_scratch floats. */
 void xb_snr_add(struct xb_snr *s, struct xb_net *net, const struct xb_pass *p, const float *x,
                 float *scratch);
+
+/* On a chip: the tiles of the programmed net's analog layers (0 without
+ * the hook or above XB_SNR_MAX_TILES), recorded in s (n_tiles,
+ * tile_layer, tiles_known). */
+size_t xb_snr_tiles(struct xb_snr *s, struct xb_net *net);
+
+/* SNR of tile t (t < s->n_tiles) at its ADC output in dB. */
+double xb_snr_tile_db(const struct xb_snr *s, size_t t);
 
 /* SNR of analog layer i (i < s->n) in dB: +inf without error, NaN with
  * nothing summed. */

@@ -94,6 +94,16 @@ static void print_snr(const struct xb_snr *m)
         layer[l] = xb_snr_layer_db(m, l);
     printf("snr_db_measured: %.4f\n", xb_snr_net_db(m));
     print_list("layer_snr_db", layer, m->n);
+    if (!m->n_tiles)
+        return;
+    double tile[XB_SNR_MAX_TILES];
+    printf("tile_layers:");
+    for (size_t t = 0; t < m->n_tiles; t++) {
+        tile[t] = xb_snr_tile_db(m, t);
+        printf(" %u", (unsigned)m->tile_layer[t]);
+    }
+    printf("\n");
+    print_list("tile_snr_db", tile, m->n_tiles);
 }
 
 static void print_accuracy(const double *acc, int repeats, const double *vote, int votes)

@@ -57,6 +57,17 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         "measured SNR of each analog layer (snr_layers) at each point: its outputs against "
         "its ideal outputs for the same inputs, 10 log10(sum ideal^2 / sum error^2); +inf "
         "without error, NaN where not done", "the model has an analog layer"},
+    [XB_DS_SNR_TILE_LAYERS] = {XB_DS_SNR_TILE_LAYERS, S, "/sweep/snr_tile_layers",
+        XB_FORM_ARRAY, XB_H5_I32, 1, "[n_tiles]", "1", NULL,
+        "position in the model's layer list of each tile of tile_snr_db: the tiles of every "
+        "dense layer on the chip, in layer order, within a layer in the engine's order "
+        "(output tile x input tiles + input tile)", "device mode, a dense layer"},
+    [XB_DS_TILE_SNR_DB] = {XB_DS_TILE_SNR_DB, S, "/sweep/tile_snr_db", XB_FORM_ARRAY,
+        XB_H5_F64, 3, "[n_train x n_test x n_tiles]", "dB", NULL,
+        "measured SNR at each tile's ADC output (snr_tile_layers) at each point: the converted "
+        "tile output x drift compensation against the tile's exact weights x exact inputs "
+        "(xb_xbar_tile_energy), over the first pass of every chip instance; NaN where not "
+        "done", "device mode, a dense layer"},
     [XB_DS_VOTES] = {XB_DS_VOTES, S, "/sweep/votes", XB_FORM_ARRAY, XB_H5_I32, 1,
         "[n_votes]", "1", NULL, "number of votes K of each column of accuracy_vote", NULL},
     [XB_DS_ACCURACY] = {XB_DS_ACCURACY, S, "/sweep/accuracy", XB_FORM_ARRAY, XB_H5_F64, 3,

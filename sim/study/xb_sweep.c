@@ -45,6 +45,11 @@ struct xb_sweep {
     double *snr_net, *snr_layer;
     size_t NL;
     int32_t *snr_layers;   /* [NL]: their positions in the model */
+    /* Device mode: each tile's SNR at its ADC output [NT × NS × NTI], the
+     * tiles of the layers that give them (xb_snr.h), and their layers. */
+    double *snr_tile;
+    size_t NTI;
+    int32_t *tile_layers;
     uint8_t *done;
     int snr_measured;      /* additive: snr_db filled from model 0 */
     struct slot *slots;
@@ -145,6 +150,8 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         st = read_into(ctx, path, XB_DS_SNR_MEASURED, 0, s->snr_net, cells, 0);
     if (!st && s->NL)
         st = read_into(ctx, path, XB_DS_LAYER_SNR_DB, 0, s->snr_layer, cells * s->NL, 0);
+    if (!st && s->NTI)
+        st = read_into(ctx, path, XB_DS_TILE_SNR_DB, 0, s->snr_tile, cells * s->NTI, 0);
     if (!st)
         st = check_grid(ctx, s, path);
     for (size_t i = 0; i < s->NT && !st; i++) {
@@ -249,6 +256,25 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         s->snr_net[c] = NAN;
     for (size_t c = 0; c < cells * s->NL; c++)
         s->snr_layer[c] = NAN;
+    if (e->test_device) {
+        /* The tiles are known once a chip is programmed: instance 0, once. */
+        struct xb_xbar_params xp;
+        xb_config_xbar_params(&e->device, &xp);
+        st = xb_net_program(ctx, s->slots[0].net, &xp);
+        if (st) {
+            xb_sweep_free(s);
+            return st;
+        }
+        xb_snr_init(&layers, s->slots[0].net, 1);
+        s->NTI = xb_snr_tiles(&layers, s->slots[0].net);
+        xb_net_unprogram(s->slots[0].net);
+    }
+    s->tile_layers = xb_malloc(s->NTI + 1, sizeof *s->tile_layers);
+    for (size_t t = 0; t < s->NTI; t++)
+        s->tile_layers[t] = (int32_t)layers.tile_layer[t];
+    s->snr_tile = xb_malloc(cells * s->NTI + 1, sizeof(double));
+    for (size_t c = 0; c < cells * s->NTI; c++)
+        s->snr_tile[c] = NAN;
     s->pt = xb_calloc(s->NT, sizeof *s->pt);
     /* Every sigma_train starts from the same initial weights. */
     xb_net_init(s->slots[0].net, s->seed);
@@ -287,6 +313,7 @@ void xb_sweep_free(struct xb_sweep *s)
     xb_free(s->pt);
     xb_free(s->acc), xb_free(s->acc_vote), xb_free(s->snr_db), xb_free(s->done);
     xb_free(s->snr_net), xb_free(s->snr_layer), xb_free(s->snr_layers);
+    xb_free(s->snr_tile), xb_free(s->tile_layers);
     xb_free(s->command_line), xb_free(s->config_text);
     xb_free(s);
 }
@@ -320,6 +347,8 @@ static void keep_snr(struct xb_sweep *s, size_t i, size_t j, const struct xb_snr
     s->snr_net[i * s->NS + j] = xb_snr_net_db(m);
     for (size_t l = 0; l < s->NL; l++)
         s->snr_layer[(i * s->NS + j) * s->NL + l] = xb_snr_layer_db(m, l);
+    for (size_t t = 0; t < s->NTI && t < m->n_tiles; t++)
+        s->snr_tile[(i * s->NS + j) * s->NTI + t] = xb_snr_tile_db(m, t);
 }
 
 /* Device mode, point (i, j): the model programmed onto chip instance r
@@ -533,6 +562,12 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
     if (!st && s->NL) {
         size_t d3l[3] = {s->NT, s->NS, s->NL};
         st = xb_layout_write(ctx, f, XB_DS_LAYER_SNR_DB, 0, s->snr_layer, d3l, add);
+    }
+    if (!st && s->NTI)
+        st = xb_layout_write(ctx, f, XB_DS_SNR_TILE_LAYERS, 0, s->tile_layers, &s->NTI, add);
+    if (!st && s->NTI) {
+        size_t d3t[3] = {s->NT, s->NS, s->NTI};
+        st = xb_layout_write(ctx, f, XB_DS_TILE_SNR_DB, 0, s->snr_tile, d3t, add);
     }
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_VOTES, 0, votes, &s->K, add);

@@ -9,7 +9,8 @@
  * every draw is the same and both sum the same terms in the same order:
  * the two SNRs are equal to the bit, for every preset (those with
  * programming, drift and read noise, with tiles that do not divide the
- * matrix, an 8-bit DAC and a 6-bit ADC).
+ * matrix, an 8-bit DAC and a 6-bit ADC); so are the SNRs at each tile's
+ * ADC output.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -68,6 +69,19 @@ static void agree(const char *device, enum xb_adc_calib calib, double t)
     cr_expect_eq(xb_snr_layer_db(&m, 0), r.snr_db, "%s: layer %.17g dB, mvm %.17g dB", device,
                  xb_snr_layer_db(&m, 0), r.snr_db);
     cr_expect_eq(xb_snr_net_db(&m), r.snr_db, "%s: one layer: the chip is the layer", device);
+    /* Each tile's ADC output: the same function on the same reads, so the
+     * extremes over tiles are mvm's to the bit too. */
+    cr_assert_eq(m.n_tiles, r.tiles);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < m.n_tiles; k++) {
+        cr_expect_eq(m.tile_layer[k], 0);
+        lo = fmin(lo, xb_snr_tile_db(&m, k));
+        hi = fmax(hi, xb_snr_tile_db(&m, k));
+    }
+    cr_expect(lo == r.tile_snr_db_min && hi == r.tile_snr_db_max, "%s: tiles %.17g .. %.17g "
+              "dB, mvm %.17g .. %.17g dB", device, lo, hi, r.tile_snr_db_min,
+              r.tile_snr_db_max);
+    cr_expect_lt(lo, hi, "%s: %zu tiles that differ", device, r.tiles);
     xb_free(y);
     xb_net_free(net);
     xb_mvm_result_free(&r);
