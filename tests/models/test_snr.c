@@ -244,3 +244,32 @@ Test(snr, the_chip_pools_the_energies_of_every_layer)
     s.signal[1] = s.error[1] = 0.0;
     cr_expect_float_eq(xb_snr_net_db(&s), 10.0 * log10(103.0), 1e-12);
 }
+
+/* Chip instance r is its own chip (programming draws of instance r): the
+ * sums of two instances are not twice the first's, as they would be were
+ * both the same chip. */
+Test(snr, each_chip_instance_is_its_own_chip)
+{
+    struct xb_net *net = make_net();
+    uint8_t *y;
+    float *X = inputs(&y);
+    struct xb_xbar_params xp;
+    xb_xbar_params_default(&xp);
+    cr_assert_eq(xb_device_init(ctx, &xp.device, "pcm"), XB_OK);
+    xp.adc_bits = 8;
+    xp.adc_calib = XB_ADC_MAX;
+    double err[2], acc[2], vote;
+    for (int r = 1; r <= 2; r++) {
+        struct xb_snr s;
+        xb_snr_init(&s, net, 1);
+        const struct xb_chip_eval_params cp = {.xbar = &xp, .t = 60.0, .instances = r,
+                                               .votes = 1, .cal_X = X, .cal_n = 64, .snr = &s};
+        cr_assert_eq(xb_eval_chips(ctx, net, &cp, X, y, 64, acc, &vote), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        err[r - 1] = s.error[0];
+        cr_expect_eq(s.values[0], (uint64_t)r * 64 * HID, "the first pass of each instance");
+    }
+    cr_expect_neq(err[1], 2.0 * err[0], "instance 1 read as instance 0");
+    xb_free(X), xb_free(y);
+    xb_net_free(net);
+}
