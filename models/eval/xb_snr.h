@@ -29,7 +29,9 @@
  * error energy per value is sigma^2 and the signal is the pooled mean
  * square P of xb_net_noise_input_power, so it is 10 log10(P / sigma^2).
  * A device point therefore sits on the same SNR axis as the
- * abstract-noise points. Pooling weights a layer by its output energy
+ * abstract-noise points. (An lstm's output is its hidden sequence, after
+ * the gates' nonlinearities and the recurrence: its SNR is the layer's,
+ * not its gates', and a net with one is not held to those formulas.) Pooling weights a layer by its output energy
  * (conv layers with many outputs weigh more); a mean of per-layer dB would
  * let a tiny, exact layer hide a noisy one, and the last layer alone would
  * ignore the errors of every layer before it.
