@@ -397,6 +397,39 @@ expect_usage "snr-req: -o onto a result" "req.h5 exists; use --force to replace 
 # -o is checked before any work: a missing directory is a usage error at once.
 expect_usage "snr-req: -o into a missing directory" "/nonexistent/dir/r.h5" snr-req \
     "$tmp/syn.cfg" --model "$tmp/syn.h5" -o /nonexistent/dir/r.h5
+# ---- xbar eval on chips (issue 10): the device sweep's evaluation ------------------
+sed -e 's/sigma_train = \[0.0, 0.5\]; sigma_test = \[0.0, 0.5\]; repeats = 2;/sigma_train = [0.0]; test = "device"; t = [1.0, 86400.0]; repeats = 2;/' \
+    -e "s|$tmp/syn.h5|$tmp/dev.h5|" "$tmp/syn.cfg" >"$tmp/dev.cfg"
+printf 'device = { type = "pcm"; };\nxbar = { dac_bits = 8; adc_bits = 6; adc_range = "max"; };\n' \
+    >>"$tmp/dev.cfg"
+run sweep "$tmp/dev.cfg" --quiet
+[ "$rc" -eq 0 ] || bad "device sweep: exit $rc, $(head -c 300 "$tmp/err")"
+expect_ok "eval on the chips of a device sweep" eval "$tmp/dev.cfg" --model "$tmp/dev.h5"
+cp "$tmp/out" "$tmp/eval-dev.out"
+# Element J of dataset D of the sweep file, printed with FORMAT.
+h5at() { h5dump -m %.17g -d "$1" -s "$2" -c "$3" "$tmp/dev.h5" | awk -v f="$4" '/^ *\([0-9,]*\): [-0-9.eEinf]+$/ { printf f, $2 }'; }
+for j in 0 1; do
+    # The j-th block of eval's output: its voted accuracy and the chip's SNR.
+    got_v=$(awk -v j=$j '/^accuracy_vote_k3:/ { if (n++ == j) print $2 }' "$tmp/eval-dev.out")
+    got_s=$(awk -v j=$j '/^snr_db_measured:/ { if (n++ == j) print $2 }' "$tmp/eval-dev.out")
+    want_v=$(h5at /sweep/accuracy_vote "0,$j,2" "1,1,1" "%.6f")
+    want_s=$(h5at /sweep/snr_db_measured "0,$j" "1,1" "%.4f")
+    [ -n "$want_v" ] && [ "$got_v" = "$want_v" ] && [ "$got_s" = "$want_s" ] &&
+        ok "eval on chips at t[$j] is the device sweep's: vote $got_v, SNR $got_s dB" ||
+        bad "eval on chips at t[$j]: vote $got_v SNR $got_s, the sweep stored $want_v, $want_s"
+done
+same_threads "xbar eval on chips 1 vs 2 threads" eval "$tmp/dev.cfg" --model "$tmp/dev.h5"
+# A strong-noise chip (read and programming noise x10) reads the noiselessly
+# trained model worse than the noise-free evaluation, at a lower SNR.
+run eval "$tmp/syn.cfg" --model "$tmp/syn.h5" --set sweep.sigma_test=0
+clean=$(awk '/^accuracy_mean:/ { print $2 }' "$tmp/out")
+run eval "$tmp/syn.cfg" --model "$tmp/syn.h5" --set device.type=pcm --set device.read_scale=10 \
+    --set device.prog_scale=10 --set sweep.t=60
+noisy=$(awk '/^accuracy_mean:/ { print $2 }' "$tmp/out")
+snr=$(awk '/^snr_db_measured:/ { print $2 }' "$tmp/out")
+[ "$rc" -eq 0 ] && awk -v a="$noisy" -v b="$clean" -v s="$snr" 'BEGIN { exit !(a + 0.05 < b && s < 10) }' &&
+    ok "a strong-noise chip: accuracy $noisy < $clean noise-free, SNR $snr dB" ||
+    bad "strong-noise chip: exit $rc, accuracy $noisy vs $clean noise-free, SNR $snr dB"
 
 # ---- output paths (sim/io/xb_outfile.h): checked before the work -----------------
 # Never replaced: a FIFO, a device node (made here, never /dev's), a symlink

@@ -90,6 +90,7 @@ fixture() {
     fi
 }
 fixture sweep "$T/syn.cfg"
+fixture sweep "$T/dev.cfg" --set "sweep.output=$T/devmodel.h5"
 # sigma_test = 0 only: no finite SNR, so plot skips a figure with a note.
 fixture sweep "$T/syn.cfg" --set sweep.sigma_test=0 --set "sweep.output=$T/snr0.h5"
 fixture train "$T/syn.cfg" -o "$T/model.h5"
@@ -324,8 +325,18 @@ eval | --seed      | acts     | eval $T/syn.cfg --model $T/model.h5 --seed 5 | d
 eval | --threads   | acts     | eval $T/syn.cfg --model $T/model.h5 --threads 2 | same:eval $T/syn.cfg --model $T/model.h5 --threads 1
 eval | --set       | acts     | eval $T/syn.cfg --model $T/model.h5 --set sweep.votes=2 | out:^accuracy_vote_k2:
 eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set train.epochs=3 | msg:xbar eval trains nothing
-eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set device.type=pcm | msg:not supported yet
-eval | --config    | rejects  | eval $T/syn.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:evaluating a model on a device is not supported yet
+# A device given here evaluates on chips (issue 10): read time xbar.t, or sweep.t.
+eval | --set       | acts     | eval $T/syn.cfg --model $T/model.h5 --set device.type=pcm --set sweep.t=1,60 | out:^device: pcm$ && out:^t: 60$ && out:^snr_db_measured: [0-9]
+eval | --set       | acts     | eval $T/dev.cfg --model $T/devmodel.h5 --set xbar.t=5 | out:^t: 5$ && differs:eval $T/dev.cfg --model $T/devmodel.h5
+eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set xbar.t=5 --set sweep.t=1 | msg:both give the read times
+eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set sweep.t=1 | msg:read times belong to an evaluation on a device
+eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set sweep.sigma_test=0.5 | msg:on a device the test points are the read times
+eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set sweep.noise=add | msg:on a device the noise layers inject nothing
+eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set data.validation=0.2 | msg:this evaluation has no device
+eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set sweep.test=noise --set device.type=pcm | msg:a device given to xbar eval evaluates on chips
+eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set xbar.sigma=0.5 | msg:no effect without abstract noise
+eval | --config    | acts     | eval $T/syn.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | out:^device: pcm$ && out:^t: 3600$ && out:^layer_snr_db: [0-9.]+ [0-9.]+$
+eval | --config    | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --config $ROOT/configs/devices/pcm_1h.cfg --set sweep.t=1 | msg:both give the read times
 eval | --quiet     | rejects  | eval $T/syn.cfg --model $T/model.h5 --quiet | msg:not used by xbar eval
 eval | --help      | acts     | eval --help                                | out:^usage: xbar eval
 # ---- xbar snr-req (one thread, K = 1 where the votes do not matter: seconds) ------------

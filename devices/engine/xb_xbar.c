@@ -648,6 +648,59 @@ void xb_xbar_execute_naive(const struct xb_xbar *xb, const float *X, size_t rows
     xb_free(xn), xb_free(acc), xb_free(P), xb_free(eps), xb_free(cell_eps);
 }
 
+void xb_xbar_tile_energy(const struct xb_xbar *xb, const float *X, size_t rows,
+                         const struct xb_rows *addr, double *signal, double *error)
+{
+    const size_t in = xb->in, out = xb->out, n = rows * in;
+    const size_t TR = (size_t)xb->p.tile_rows, TC = (size_t)xb->p.tile_cols;
+    const float inv = (float)(1.0 / (xb->dac_range > 0.0 ? xb->dac_range : 1.0));
+    float *xn = xb_aligned(n, sizeof(float)), *xi = xb_aligned(n, sizeof(float));
+    float *xsq = xb_aligned(n, sizeof(float)), *wn = xb_aligned(TR * TC, sizeof(float));
+    float *P = xb_aligned(rows * TC, sizeof(float)), *Q = xb_aligned(rows * TC, sizeof(float));
+    float *V = xb_aligned(rows * TC, sizeof(float)), *eps = xb_aligned(TC, sizeof(float));
+    dac_rows(xb, X, 0, rows, xn);
+    for (size_t k = 0; k < n; k++) {
+        xi[k] = X[k] * inv;
+        xsq[k] = xn[k] * xn[k];
+    }
+    const struct xb_stream rs = read_stream(xb, addr);
+    for (size_t k = 0; k < xb->n_ti * xb->n_to; k++) {
+        const size_t ti = k % xb->n_ti, to = k / xb->n_ti;
+        const size_t R = in - ti * TR < TR ? in - ti * TR : TR;
+        const size_t C = out - to * TC < TC ? out - to * TC : TC;
+        /* tile_weights' values; a plain plan has no tiles to ask for sizes. */
+        for (size_t o = 0; o < C; o++)
+            for (size_t i = 0; i < R; i++)
+                wn[o * R + i] = xb->W[(to * TC + o) * in + ti * TR + i] / xb->w_scale[to * TC + o];
+        xb_sgemm(xb->p.gemm, 0, 1, rows, C, R, 1.0f, xi + ti * TR, in, wn, R, 0.0f, Q, C);
+        double ps = 0.0, pn = 0.0;
+        if (xb->plain) {
+            for (size_t v = 0; v < rows * C; v++)
+                ps += (double)Q[v] * (double)Q[v];
+            signal[k] += ps;
+            continue;
+        }
+        const struct xb_tile *t = tile_at(xb, ti, to);
+        xb_sgemm(xb->p.gemm, 0, 1, rows, C, R, 1.0f, xn + ti * TR, in, t->gd, R, 0.0f, P, C);
+        if (t->has_read) {
+            const struct xb_item b = {.r0 = 0, .m = rows, .c0 = to * TC, .w = C, .span = to};
+            xb_sgemm(xb->p.gemm, 0, 1, rows, C, R, 1.0f, xsq + ti * TR, in, t->s2, R, 0.0f, V,
+                     C);
+            add_read_noise(&rs, addr, &b, (uint64_t)ti * out + to * TC, V, P, eps);
+        }
+        adc_tile(xb, ti, to, P, rows * C);
+        for (size_t v = 0; v < rows * C; v++) {
+            double d = (double)P[v] * xb->drift_scale - (double)Q[v];
+            ps += (double)Q[v] * (double)Q[v];
+            pn += d * d;
+        }
+        signal[k] += ps;
+        error[k] += pn;
+    }
+    xb_free(xn), xb_free(xi), xb_free(xsq), xb_free(wn), xb_free(P), xb_free(Q), xb_free(V);
+    xb_free(eps);
+}
+
 enum xb_status xb_xbar_calibrate(struct xb_ctx *ctx, struct xb_xbar *xb, const float *X,
                                  size_t batch)
 {

@@ -142,6 +142,24 @@ void xb_xbar_execute(struct xb_xbar *xb, const float *X, size_t rows, const floa
 void xb_xbar_execute_naive(const struct xb_xbar *xb, const float *X, size_t rows,
                            const float *bias, float *Y, const struct xb_rows *addr);
 
+/* The energies behind the SNR of every tile's ADC output (issue 10), for
+ * X[rows × in] read as execute reads it (rows addressed by addr): tile
+ * k = to · n_ti + ti adds to signal[k] the sum of squares of its ideal
+ * outputs — its exact weights W / w_scale times the exact inputs
+ * X / dac_range, in normalised units — and to error[k] the sum of squares
+ * of (its converted output × the drift compensation − ideal). The
+ * converted output is what execute's ADC path gives the tile: the DAC,
+ * the conductances now, the read-noise draws of elements ti · out + o and
+ * the tile's ADC, bit for bit; with an ideal ADC, execute sums the tiles
+ * before any conversion (one draw per output), so these are the tile sums
+ * an infinitely fine ADC would see, the same in distribution. The abstract
+ * noise after the digital sum is not a tile's. A plain plan (ideal device
+ * and converters) computes no tiles: its error is 0. Serial, for
+ * measurement (not a hot path); signal and error have xb_xbar_tiles
+ * entries. */
+void xb_xbar_tile_energy(const struct xb_xbar *xb, const float *X, size_t rows,
+                         const struct xb_rows *addr, double *signal, double *error);
+
 size_t xb_xbar_out(const struct xb_xbar *xb);
 size_t xb_xbar_in(const struct xb_xbar *xb);
 size_t xb_xbar_tiles(const struct xb_xbar *xb);

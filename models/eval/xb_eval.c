@@ -47,6 +47,7 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
     int *counts = xb_malloc((size_t)C, sizeof(int));
     uint64_t *hit_r = xb_calloc((size_t)p->repeats, sizeof(uint64_t));
     uint64_t *hit_v = xb_calloc((size_t)p->votes, sizeof(uint64_t));
+    float *scratch = p->snr ? xb_aligned(xb_snr_scratch(net, p->snr) + 1, sizeof(float)) : NULL;
     for (size_t b0 = 0; b0 < n; b0 += B) {
         size_t m = n - b0 < B ? n - b0 : B;
         /* Row v * m + s is inference v of sample b0 + s. */
@@ -60,6 +61,8 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
                                .replicas = (uint32_t)V};
         const float *logits = xb_net_forward(net, &pass, xr);
         xb_net_predict(logits, (size_t)V * m, C, pred);
+        if (p->snr && b0 == 0) /* after the prediction: it overwrites no logits */
+            xb_snr_add(p->snr, net, &pass, xr, scratch);
         for (size_t s = 0; s < m; s++) {
             uint8_t label = y[b0 + s];
             for (int v = 0; v < V; v++)
@@ -74,6 +77,50 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
         acc_repeat[r] = (double)hit_r[r] / (double)n;
     for (int k = 0; k < p->votes; k++)
         acc_vote[k] = (double)hit_v[k] / (double)n;
-    xb_free(xr), xb_free(pred), xb_free(pv), xb_free(counts), xb_free(hit_r), xb_free(hit_v);
+    xb_free(scratch), xb_free(xr), xb_free(pred), xb_free(pv), xb_free(counts);
+    xb_free(hit_r), xb_free(hit_v);
+    return XB_OK;
+}
+
+enum xb_status xb_eval_chips(struct xb_ctx *ctx, struct xb_net *net,
+                             const struct xb_chip_eval_params *p, const float *X,
+                             const uint8_t *y, size_t n, double *acc_instance, double *acc_vote)
+{
+    if (p->instances < 1 || p->votes < 1)
+        return xb_error(ctx, XB_ERANGE, "chip instances = %d, votes = %d: both must be >= 1",
+                        p->instances, p->votes);
+    if (p->cal_n == 0)
+        return xb_error(ctx, XB_ESHAPE, "no calibration inputs");
+    struct xb_xbar_params xp = *p->xbar;
+    size_t n_cal = xb_net_max_rows(net);
+    n_cal = p->cal_n < n_cal ? p->cal_n : n_cal;
+    double *kv = xb_malloc((size_t)p->votes, sizeof *kv), a0;
+    for (int k = 0; k < p->votes; k++)
+        acc_vote[k] = 0.0;
+    enum xb_status st = XB_OK;
+    for (int r = 0; r < p->instances && !st; r++) {
+        xp.instance = (uint32_t)r;
+        st = xb_net_program(ctx, net, &xp);
+        if (!st)
+            st = xb_net_calibrate(ctx, net, p->cal_X, n_cal);
+        if (!st)
+            st = xb_net_age(ctx, net, p->t);
+        struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = XB_NOISE_NONE,
+                                    .on_device = 1, .instance = (uint32_t)r, .snr = p->snr};
+        if (!st)
+            st = xb_eval_run(ctx, net, &ep, X, y, n, &a0, kv);
+        if (st)
+            break;
+        acc_instance[r] = a0;
+        /* Summed in instance order: the same for any thread count. */
+        for (int k = 0; k < p->votes; k++)
+            acc_vote[k] += kv[k];
+    }
+    xb_net_unprogram(net);
+    xb_free(kv);
+    if (st)
+        return st;
+    for (int k = 0; k < p->votes; k++)
+        acc_vote[k] /= (double)p->instances;
     return XB_OK;
 }

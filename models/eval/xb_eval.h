@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "xb_net.h"
+#include "xb_snr.h"
 
 struct xb_eval_params {
     int repeats;               /* R >= 1 */
@@ -31,6 +32,13 @@ struct xb_eval_params {
     int on_device;             /* the net is programmed (xb_net_program) */
     uint32_t instance;         /* chip instance of the noise streams */
     uint32_t vote0;            /* first vote index of the draws */
+    /* When not NULL: the first pass (the first max_rows / V samples, each
+     * of its V inferences) is added to its sums (models/eval/xb_snr.h),
+     * which the caller has set up with xb_snr_init for this net and mode.
+     * One pass bounds the cost (the ideal products of the analog layers
+     * once more) and holds max_rows × outputs values per layer. The
+     * accuracies do not change. */
+    struct xb_snr *snr;
 };
 
 /* Evaluates X[n × features], labels y[n]. acc_repeat[repeats] and
@@ -38,6 +46,33 @@ struct xb_eval_params {
 enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct xb_eval_params *p,
                            const float *X, const uint8_t *y, size_t n, double *acc_repeat,
                            double *acc_vote);
+
+/* Evaluation on chips (ARCHITECTURE.md §3), what a device sweep does at
+ * each point and `xbar eval` with a device: the net's current weights are
+ * programmed onto chip instances 0 .. instances-1 of xbar's device and
+ * converters (xb_net_program; xbar->instance is ignored), the converter
+ * ranges of each calibrated on the first min(cal_n, max_rows) rows of
+ * cal_X (training inputs: a chip calibrates on reference data, never on
+ * the test set), aged to t and read `votes` times with read noise per
+ * vote (the noise layers inject nothing). */
+struct xb_chip_eval_params {
+    const struct xb_xbar_params *xbar;
+    double t;               /* read time after programming [s], >= 0 */
+    int instances;          /* R >= 1 chip instances (<= XB_TRAIN_INSTANCE0 in sweeps) */
+    int votes;              /* K >= 1 */
+    const float *cal_X;     /* [cal_n × features] */
+    size_t cal_n;           /* >= 1 */
+    struct xb_snr *snr;     /* NULL, or xb_snr_init(on_device = 1): gets the first pass of
+                               every instance */
+};
+
+/* acc_instance[instances] = the accuracy of instance r's first read;
+ * acc_vote[votes] = the mean over instances of the accuracy of the
+ * majority of its first k+1 reads. The net is unprogrammed on return;
+ * its parameters are not changed. */
+enum xb_status xb_eval_chips(struct xb_ctx *ctx, struct xb_net *net,
+                             const struct xb_chip_eval_params *p, const float *X,
+                             const uint8_t *y, size_t n, double *acc_instance, double *acc_vote);
 
 /* The majority class of preds[k] (k < n_votes, classes < n_classes) by the
  * tie rule above. counts: scratch of n_classes ints. */

@@ -106,6 +106,18 @@ static enum xb_status dense_calibrate(struct xb_ctx *ctx, struct xb_layer *l, co
     return xb_xbar_calibrate(ctx, d->chip.xb, x, rows);
 }
 
+/* The crossbar reads x as forward gave it: the same rows and addresses. */
+static size_t dense_tile_energy(const struct xb_layer *l, const struct xb_pass *p,
+                                const float *x, double *signal, double *error)
+{
+    const struct dense *d = l->state;
+    if (!d->chip.xb)
+        return 0;
+    if (signal)
+        xb_xbar_tile_energy(d->chip.xb, x, p->rows, &p->addr, signal, error);
+    return xb_xbar_tiles(d->chip.xb);
+}
+
 static void dense_destroy(struct xb_layer *l)
 {
     if (!l->state)
@@ -133,5 +145,6 @@ const struct xb_layer_type xb_layer_dense = {
     .calibrate = dense_calibrate,
     .unprogram = dense_unprogram,
     .deterministic = dense_deterministic,
+    .tile_energy = dense_tile_energy,
     .destroy = dense_destroy,
 };

@@ -145,6 +145,14 @@ struct xb_layer_type {
      * if it was run with measure_power, to *sum and their number to *count
      * (nothing otherwise). NULL: no noise inside. */
     void (*noise_power)(const struct xb_layer *l, double *sum, size_t *count);
+    /* Weighted layers on a chip: the tiles of the programmed crossbar (0 if
+     * not programmed); with signal not NULL, also adds each tile's energies
+     * (devices/engine/xb_xbar.h, xb_xbar_tile_energy) for input x of the
+     * last forward, pass p, to signal[k], error[k]. NULL: the kind gives no
+     * tile figures (conv2d and lstm read their crossbars in rows of their
+     * own: not yet). */
+    size_t (*tile_energy)(const struct xb_layer *l, const struct xb_pass *p, const float *x,
+                          double *signal, double *error);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };

@@ -260,6 +260,34 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *pass, cons
     return in;
 }
 
+const float *xb_net_output(const struct xb_net *net, size_t k)
+{
+    XB_ASSERT(k < net->n_layers);
+    return net->out[k];
+}
+
+void xb_net_layer_ideal(struct xb_net *net, const struct xb_pass *p, size_t k, const float *x,
+                        float *y)
+{
+    XB_ASSERT(k < net->n_layers && p->rows == net->fwd_rows);
+    struct xb_layer *l = &net->layers[k];
+    const float *in = k ? net->out[k - 1] : x;
+    if (l->type->view) {
+        memcpy(y, in, p->rows * xb_shape_size(l->out) * sizeof(float));
+        return;
+    }
+    struct xb_pass q = *p;
+    q.phase = XB_PHASE_EVAL;
+    q.noise = XB_NOISE_NONE;
+    q.sigma = 0.0;
+    q.on_device = 0;
+    q.replicas = 0;
+    q.backward = 0;
+    q.measure_power = 0;
+    q.gemm = net->gemm;
+    l->type->forward(l, &q, in, y);
+}
+
 double xb_net_noise_input_power(const struct xb_net *net)
 {
     double sum = 0.0;

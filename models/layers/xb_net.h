@@ -125,6 +125,18 @@ void xb_net_unprogram(struct xb_net *net);
  * point (a noise layer in the first position does not count). */
 double xb_net_noise_input_power(const struct xb_net *net);
 
+/* What layer k output in the last forward ([rows of that pass × the
+ * layer's output size]); valid until the next pass. */
+const float *xb_net_output(const struct xb_net *net, size_t k);
+
+/* y[p->rows × layer k's output size] = what layer k gives for the input it
+ * had in the last forward (pass p, net input x), off the device and
+ * without noise: the reference an analog layer's output is measured
+ * against (models/eval/xb_snr.h). Leaves the net's activations as they
+ * are; may overwrite layer k's caches for backward. */
+void xb_net_layer_ideal(struct xb_net *net, const struct xb_pass *p, size_t k, const float *x,
+                        float *y);
+
 /* Predicted class of each row (arg max of the logits, lowest index on ties). */
 void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred);
 

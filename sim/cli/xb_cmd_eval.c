@@ -1,9 +1,13 @@
 /*
  * xb_cmd_eval.c — `xbar eval CONFIG --model MODEL.h5`: a trained model
  * (xbar train, or point N of a sweep file) evaluated on the experiment's
- * test set at each sigma_test, with R repeats (mean, standard deviation,
- * 95 % confidence interval) and majority voting over K votes. Prints one
- * block of `key: value` lines per sigma_test.
+ * test set, without retraining, at each sigma_test with R repeats (mean,
+ * standard deviation, 95 % confidence interval) and majority voting over K
+ * votes — or, with a device, on R chip instances read at each t with K
+ * votes (xb_eval_chips, the device sweep's own evaluation: the same model,
+ * seed and settings give the sweep's numbers bit for bit). Prints one block
+ * of `key: value` lines per test point, with the measured SNR of the chip
+ * and of each analog layer (models/eval/xb_snr.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +22,9 @@
 #include "xb_eval.h"
 #include "xb_experiment.h"
 #include "xb_layout.h"
+#include "xb_snr.h"
 #include "xb_sweep_run.h"
+#include "xb_train.h"
 
 enum { OPT_MODEL, OPT_POINT };
 
@@ -31,22 +37,31 @@ static const struct xb_cli_opt eval_opts[] = {
 
 static const struct xb_cli_unused eval_unused[] = {
     {"quiet", "it prints no notes on stderr"},
-    {"config", XB_RUN_EVAL_NO_DEVICE},
     {NULL, NULL},
 };
 
 static const struct xb_cli_spec eval_spec = {
     .name = "eval",
     .args = "CONFIG",
-    .summary = "Evaluates a trained model on the experiment's test set at every sigma_test\n"
-               "with repeats and majority voting.",
+    .summary = "Evaluates a trained model on the experiment's test set, without retraining:\n"
+               "at every sigma_test, or on chips of a device at every read time t, with\n"
+               "repeats and majority voting.",
     .details = "The experiment file gives the model, the data, sweep.sigma_test,\n"
                "sweep.repeats and sweep.votes (--set overrides them, e.g.\n"
-               "--set sweep.sigma_test=0,0.5,1). Noise mode only: evaluating a model on a\n"
-               "device is not supported yet (xbar sweep does it with sweep.test = \"device\"),\n"
-               "so --config and --set device.* / xbar.* are an error (exit 2), as are keys\n"
-               "evaluation does not use (train.*, model.init, data.validation,\n"
-               "sweep.sigma_train, sweep.output, sweep.t).\n",
+               "--set sweep.sigma_test=0,0.5,1).\n"
+               "On a device — the experiment's sweep.test = \"device\", or a device given\n"
+               "here with --config FILE (configs/devices/*.cfg) or --set device.* / xbar.* —\n"
+               "the model is programmed onto sweep.repeats chip instances, their converters\n"
+               "calibrated on training inputs, aged to each read time and read sweep.votes\n"
+               "times, as xbar sweep does with sweep.test = \"device\" (same numbers). Read\n"
+               "times: xbar.t or sweep.t given here (not both), else the experiment's\n"
+               "sweep.t, else xbar.t. Each point prints the measured SNR of the chip\n"
+               "(snr_db_measured: every analog layer's output against its ideal output,\n"
+               "pooled) and of each analog layer (layer_snr_db, positions in snr_layers).\n"
+               "Keys evaluation does not use are an error (exit 2): train.*, model.init,\n"
+               "sweep.sigma_train, sweep.output; on a device sweep.sigma_test and\n"
+               "sweep.noise; without one sweep.t and data.validation (which chooses the\n"
+               "calibration inputs on a device).\n",
     .opts = eval_opts,
     .n_opts = sizeof eval_opts / sizeof eval_opts[0],
     .config_keys = XB_CLI_EXPERIMENT_KEYS,
@@ -61,6 +76,85 @@ static enum xb_status load_params(struct xb_ctx *ctx, const char *path, long poi
     return xb_layout_read(ctx, path, XB_DS_PARAMS, (size_t)point, xb_net_params(net),
                           xb_net_n_params(net), 1,
                           "the parameters of the experiment file's model");
+}
+
+/* Prints "NAME: v0 v1 ..." of n values with %.4f (inf, nan as such). */
+static void print_list(const char *name, const double *v, size_t n)
+{
+    printf("%s:", name);
+    for (size_t i = 0; i < n; i++)
+        printf(" %.4f", v[i]);
+    printf("\n");
+}
+
+static void print_snr(const struct xb_snr *m)
+{
+    double layer[XB_NET_MAX_LAYERS];
+    for (size_t l = 0; l < m->n; l++)
+        layer[l] = xb_snr_layer_db(m, l);
+    printf("snr_db_measured: %.4f\n", xb_snr_net_db(m));
+    print_list("layer_snr_db", layer, m->n);
+    if (!m->n_tiles)
+        return;
+    double tile[XB_SNR_MAX_TILES];
+    printf("tile_layers:");
+    for (size_t t = 0; t < m->n_tiles; t++) {
+        tile[t] = xb_snr_tile_db(m, t);
+        printf(" %u", (unsigned)m->tile_layer[t]);
+    }
+    printf("\n");
+    print_list("tile_snr_db", tile, m->n_tiles);
+}
+
+static void print_accuracy(const double *acc, int repeats, const double *vote, int votes)
+{
+    struct xb_ci ci;
+    xb_ci_mean(acc, (size_t)repeats, 1, 0.95, &ci);
+    printf("accuracy_mean: %.6f\naccuracy_sd: %.6f\naccuracy_ci95_half: %.6f\n", ci.mean, ci.sd,
+           ci.half);
+    printf("accuracy_vote_k%d: %.6f\n", votes, vote[votes - 1]);
+}
+
+/* The last setting of key in s, or -1. */
+static long given_at(const struct xb_settings *s, const char *key)
+{
+    for (size_t i = s->n; i-- > 0;)
+        if (!strcmp(s->v[i].key, key))
+            return (long)i;
+    return -1;
+}
+
+/* Decides noise or device mode and the read times (see the usage text).
+ * A device given on the command line makes it device mode; a sweep.test
+ * given there that says otherwise contradicts it. */
+static enum xb_status choose_mode(struct xb_ctx *ctx, const struct xb_settings *s,
+                                  struct xb_experiment *e)
+{
+    long dev = -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strncmp(s->v[i].key, "device.", 7) || !strncmp(s->v[i].key, "xbar.", 5))
+            dev = (long)i;
+    long test = given_at(s, "sweep.test"), xt = given_at(s, "xbar.t"), st = given_at(s, "sweep.t");
+    if (dev >= 0 && test >= 0 && !e->test_device)
+        return xb_error(ctx, XB_EINVAL, "%s: contradicts %s: a device given to xbar eval "
+                        "evaluates on chips (sweep.test = \"device\")", s->v[test].origin,
+                        s->v[dev].origin);
+    if (dev >= 0)
+        e->test_device = 1;
+    if (!e->test_device)
+        return XB_OK;
+    if (xt >= 0 && st >= 0)
+        return xb_error(ctx, XB_EINVAL, "%s: contradicts %s: both give the read times; set "
+                        "one", s->v[xt].origin, s->v[st].origin);
+    if (xt >= 0 || e->n_t == 0) {
+        e->t_test[0] = e->device.t;
+        e->n_t = 1;
+    }
+    if (e->repeats > (int)XB_TRAIN_INSTANCE0)
+        return xb_error(ctx, XB_ERANGE, "%s: sweep.repeats = %d: on a device each repeat is "
+                        "a chip instance, at most %d", e->path, e->repeats,
+                        (int)XB_TRAIN_INSTANCE0);
+    return XB_OK;
 }
 
 static int run_eval(struct xb_cli *cli, const char *config, const char *model, long point)
@@ -80,13 +174,9 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         sets[k] = owned[k];
     }
     if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK ||
+        choose_mode(ctx, &cli->settings, e) != XB_OK ||
         xb_run_check_given(ctx, e, XB_RUN_EVAL, "eval", 0, &cli->settings) != XB_OK)
         goto done;
-    if (e->test_device) {
-        xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": evaluation on programmed chips "
-                 "runs in xbar sweep", config);
-        goto done;
-    }
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
         xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
         goto done;
@@ -101,22 +191,46 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     code = XB_EXIT_FAIL;
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);
     vote = xb_malloc((size_t)e->votes, sizeof *vote);
-    printf("model: %s\npoint: %ld\ndataset: %s\ntest_samples: %zu\nrepeats: %d\nvotes: %d\n"
-           "noise: %s\ngemm: %s\n", model, point, e->dataset, test->n, e->repeats, e->votes,
-           xb_noise_kind_name(e->noise), xb_gemm_impl_name(e->model.gemm));
-    for (size_t j = 0; j < e->n_test; j++) {
-        struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes,
-                                    .noise = e->noise, .sigma = e->sigma_test[j]};
-        if (xb_eval_run(ctx, net, &ep, test->x, test->y, test->n, acc, vote) != XB_OK)
-            goto done;
-        struct xb_ci ci;
-        xb_ci_mean(acc, (size_t)e->repeats, 1, 0.95, &ci);
-        printf("\nsigma_test: %.17g\n", e->sigma_test[j]);
-        if (e->noise == XB_NOISE_MULT)
-            printf("snr_db: %.4f\n", xb_snr_db_mult(e->sigma_test[j]));
-        printf("accuracy_mean: %.6f\naccuracy_sd: %.6f\naccuracy_ci95_half: %.6f\n", ci.mean,
-               ci.sd, ci.half);
-        printf("accuracy_vote_k%d: %.6f\n", e->votes, vote[e->votes - 1]);
+    printf("model: %s\npoint: %ld\ndataset: %s\ntest_samples: %zu\nrepeats: %d\nvotes: %d\n",
+           model, point, e->dataset, test->n, e->repeats, e->votes);
+    if (e->test_device)
+        printf("device: %s\n", e->device.xbar.device.type->name);
+    else
+        printf("noise: %s\n", xb_noise_kind_name(e->noise));
+    printf("gemm: %s\n", xb_gemm_impl_name(e->model.gemm));
+    struct xb_snr snr;
+    xb_snr_init(&snr, net, e->test_device);
+    printf("snr_layers:");
+    for (size_t l = 0; l < snr.n; l++)
+        printf(" %u", (unsigned)snr.layer[l]);
+    printf("\n");
+    struct xb_xbar_params xp;
+    if (e->test_device)
+        xb_config_xbar_params(&e->device, &xp);
+    for (size_t j = 0; j < (e->test_device ? e->n_t : e->n_test); j++) {
+        xb_snr_init(&snr, net, e->test_device);
+        if (e->test_device) {
+            /* The device sweep's evaluation (sim/study/xb_sweep.c): calibrated on
+             * the training split, which data.validation carves as there. */
+            const struct xb_chip_eval_params cp = {.xbar = &xp, .t = e->t_test[j],
+                                                   .instances = e->repeats,
+                                                   .votes = e->votes, .cal_X = train->x,
+                                                   .cal_n = train->n, .snr = &snr};
+            if (xb_eval_chips(ctx, net, &cp, test->x, test->y, test->n, acc, vote) != XB_OK)
+                goto done;
+            printf("\nt: %.17g\n", e->t_test[j]);
+        } else {
+            struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes,
+                                        .noise = e->noise, .sigma = e->sigma_test[j],
+                                        .snr = &snr};
+            if (xb_eval_run(ctx, net, &ep, test->x, test->y, test->n, acc, vote) != XB_OK)
+                goto done;
+            printf("\nsigma_test: %.17g\n", e->sigma_test[j]);
+            if (e->noise == XB_NOISE_MULT)
+                printf("snr_db: %.4f\n", xb_snr_db_mult(e->sigma_test[j]));
+        }
+        print_snr(&snr);
+        print_accuracy(acc, e->repeats, vote, e->votes);
     }
     code = fflush(stdout) == 0 ? XB_EXIT_OK : XB_EXIT_FAIL;
 done:

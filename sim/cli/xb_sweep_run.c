@@ -84,14 +84,18 @@ static const struct {
     int (*unused)(const struct xb_experiment *e, int has_sigma);
     const char *why;
 } unused_keys[] = {
-    {XB_RUN_EVAL, "device.", always, XB_RUN_EVAL_NO_DEVICE},
-    {XB_RUN_EVAL, "xbar.", always, XB_RUN_EVAL_NO_DEVICE},
     {XB_RUN_EVAL, "train.", always, "xbar eval trains nothing"},
-    {XB_RUN_EVAL, "data.validation", always, "the validation split is used in training only"},
+    {XB_RUN_EVAL, "data.validation", noise_mode, "the validation split is used in training, "
+     "and on a device to choose the calibration inputs; this evaluation has no device"},
     {XB_RUN_EVAL, "sweep.sigma_train", always, "the model comes from --model"},
     {XB_RUN_EVAL, "model.init", always, "the weights come from --model"},
     {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
-    {XB_RUN_EVAL, "sweep.t", always, "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_EVAL, "sweep.t", noise_mode, "read times belong to an evaluation on a device "
+     "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
+    {XB_RUN_EVAL, "sweep.sigma_test", device_mode, "on a device the test points are the read "
+     "times t (sweep.t or xbar.t)"},
+    {XB_RUN_EVAL, "sweep.noise", device_mode, "on a device the noise layers inject nothing "
+     "(sweep.noise is the training noise)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
@@ -143,7 +147,8 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
         }
     }
     /* The device is in use: its keys as xbar mvm holds them. */
-    if (given && e->have_device && !(kind & (XB_RUN_EVAL | XB_RUN_SNRREQ)))
+    if (given && e->have_device && !(kind & XB_RUN_SNRREQ) &&
+        (kind != XB_RUN_EVAL || e->test_device))
         return xb_config_check_used(ctx, given, &e->device);
     return XB_OK;
 }

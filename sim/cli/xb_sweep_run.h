@@ -54,12 +54,6 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
                                   enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given);
 
-/* Why xbar eval takes no device (its --config, --set device.* / xbar.*). */
-#define XB_RUN_EVAL_NO_DEVICE                                                              \
-    "evaluating a model on a device is not supported yet; xbar eval adds the abstract "   \
-    "noise of sweep.noise at each sweep.sigma_test (xbar sweep evaluates on devices with " \
-    "sweep.test = \"device\")"
-
 /* The settings as "group.key=value" texts, as xb_experiment_read takes
  * them: an array of given->n strings (room for n + 1), freed with
  * xb_run_set_texts_free(v, given->n). */

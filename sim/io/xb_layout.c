@@ -40,7 +40,35 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         "SNR of each test point: mult -20 log10 sigma_test (paper 001 s. 2); add 10 "
         "log10(P / sigma_test^2), P the mean square of the noise layers' inputs of the "
         "sigma_train[0] model without noise on the first eval_rows test samples (NaN until "
-        "that model is trained); not measured in device mode (NaN)", NULL},
+        "that model is trained); device mode, the sigma_train[0] model's snr_db_measured "
+        "at each t (NaN until done)", NULL},
+    [XB_DS_SNR_MEASURED] = {XB_DS_SNR_MEASURED, S, "/sweep/snr_db_measured", XB_FORM_ARRAY,
+        XB_H5_F64, 2, "[n_train x n_test]", "dB", NULL,
+        "measured SNR of the chip at each point: the outputs of every analog layer (device "
+        "mode: weighted layers on the crossbars; noise mode: the noise layers) against the "
+        "same layers' ideal outputs for the same inputs, signal energy over error energy "
+        "pooled over all layers and over the first pass of each evaluation (every chip "
+        "instance); models/eval/xb_snr.h; +inf without error, NaN where not done", NULL},
+    [XB_DS_SNR_LAYERS] = {XB_DS_SNR_LAYERS, S, "/sweep/snr_layers", XB_FORM_ARRAY, XB_H5_I32,
+        1, "[n_analog]", "1", NULL,
+        "position in the model's layer list (from 0, as /config lists them) of each analog "
+        "layer of layer_snr_db", "the model has an analog layer"},
+    [XB_DS_LAYER_SNR_DB] = {XB_DS_LAYER_SNR_DB, S, "/sweep/layer_snr_db", XB_FORM_ARRAY,
+        XB_H5_F64, 3, "[n_train x n_test x n_analog]", "dB", NULL,
+        "measured SNR of each analog layer (snr_layers) at each point: its outputs against "
+        "its ideal outputs for the same inputs, 10 log10(sum ideal^2 / sum error^2); +inf "
+        "without error, NaN where not done", "the model has an analog layer"},
+    [XB_DS_SNR_TILE_LAYERS] = {XB_DS_SNR_TILE_LAYERS, S, "/sweep/snr_tile_layers",
+        XB_FORM_ARRAY, XB_H5_I32, 1, "[n_tiles]", "1", NULL,
+        "position in the model's layer list of each tile of tile_snr_db: the tiles of every "
+        "dense layer on the chip, in layer order, within a layer in the engine's order "
+        "(output tile x input tiles + input tile)", "device mode, a dense layer"},
+    [XB_DS_TILE_SNR_DB] = {XB_DS_TILE_SNR_DB, S, "/sweep/tile_snr_db", XB_FORM_ARRAY,
+        XB_H5_F64, 3, "[n_train x n_test x n_tiles]", "dB", NULL,
+        "measured SNR at each tile's ADC output (snr_tile_layers) at each point: the converted "
+        "tile output x drift compensation against the tile's exact weights x exact inputs "
+        "(xb_xbar_tile_energy), over the first pass of every chip instance; NaN where not "
+        "done", "device mode, a dense layer"},
     [XB_DS_VOTES] = {XB_DS_VOTES, S, "/sweep/votes", XB_FORM_ARRAY, XB_H5_I32, 1,
         "[n_votes]", "1", NULL, "number of votes K of each column of accuracy_vote", NULL},
     [XB_DS_ACCURACY] = {XB_DS_ACCURACY, S, "/sweep/accuracy", XB_FORM_ARRAY, XB_H5_F64, 3,

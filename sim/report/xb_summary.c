@@ -181,8 +181,9 @@ static void cell_sigma(const struct xb_sweep_result *r, char *buf, size_t size, 
         xb_summary_format_sigma(r->sigma_train[i], buf, size);
 }
 
-/* The two header rows: σ_test ("*" where incomplete) and SNR (dB); in
- * device mode one, the read times t. */
+/* The two header rows: σ_test ("*" where incomplete), or in device mode
+ * the read times t, and SNR (dB), in device mode the measured SNR of the
+ * chip (models/eval/xb_snr.h; "-" in files made before it was measured). */
 static void header(struct text *t, const struct xb_sweep_result *r, const struct xb_summary *s)
 {
     char cell[64];
@@ -197,8 +198,6 @@ static void header(struct text *t, const struct xb_sweep_result *r, const struct
         pad(t, cell, cell_width(r), 1);
     }
     appendf(t, "\n");
-    if (r->test_is_t)
-        return; /* no SNR is known for a device read */
     pad(t, "SNR (dB)", LABEL_WIDTH, 0);
     for (size_t c = 0; c < s->n_cols; c++) {
         double snr = r->snr_db[s->col[c].test];

@@ -208,6 +208,17 @@ enum xb_status xb_mvm_run(struct xb_ctx *ctx, const struct xb_mvm_study *s, cons
     r->signal_power = xb_signal_power(r->Y_ideal, n);
     r->snr_db = xb_snr_db_measured(r->Y_ideal, r->Y, n);
     r->rel_error_std = xb_rel_error_std(r->Y_ideal, r->Y, n);
+    /* Each tile's SNR at its ADC output, read as the product above was. */
+    double *ts = xb_calloc(r->tiles, sizeof *ts), *te = xb_calloc(r->tiles, sizeof *te);
+    xb_xbar_tile_energy(xb, X, s->batch, &addr, ts, te);
+    r->tile_snr_db_min = INFINITY;
+    r->tile_snr_db_max = -INFINITY;
+    for (size_t k = 0; k < r->tiles; k++) {
+        double db = 10.0 * log10(ts[k] / te[k]);
+        r->tile_snr_db_min = fmin(r->tile_snr_db_min, db);
+        r->tile_snr_db_max = fmax(r->tile_snr_db_max, db);
+    }
+    xb_free(ts), xb_free(te);
     if (p.noise == XB_NOISE_MULT)
         r->snr_db_model = xb_snr_db_mult(p.sigma);
     else if (p.noise == XB_NOISE_ADD)
@@ -288,6 +299,13 @@ size_t xb_mvm_figures(const struct xb_mvm_study *s, uint64_t seed,
                             "measured SNR: 10 log10(sum Y_ideal^2 / sum (Y - Y_ideal)^2)");
     f[n++] = xb_figure_real("snr_db_model", r->snr_db_model, "dB",
                             "SNR the abstract noise model predicts (inf without it)");
+    f[n++] = xb_figure_real("tile_snr_db_min", r->tile_snr_db_min, "dB",
+                            "lowest SNR over tiles at a tile's ADC output: the converted "
+                            "output x drift compensation against the tile's exact weights x "
+                            "exact inputs (normalised units), 10 log10(sum ideal^2 / sum "
+                            "error^2)");
+    f[n++] = xb_figure_real("tile_snr_db_max", r->tile_snr_db_max, "dB",
+                            "highest SNR over tiles at a tile's ADC output");
     f[n++] = xb_figure_real("rel_error_std", r->rel_error_std, "1",
                             "std of (Y - Y_ideal) / rms(Y_ideal)");
     f[n++] = xb_figure_real("adc_saturation", fraction(r->adc_clipped, r->adc_values), "1",

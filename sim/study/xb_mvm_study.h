@@ -87,6 +87,8 @@ struct xb_mvm_result {
     double signal_power;                 /* mean square of Y_ideal */
     double snr_db;                       /* measured, Y against Y_ideal */
     double snr_db_model;                 /* the abstract noise model's prediction */
+    double tile_snr_db_min, tile_snr_db_max; /* measured at each tile's ADC output
+                                              * (xb_xbar_tile_energy), over tiles */
     double rel_error_std;                /* std of (Y - Y_ideal) / rms(Y_ideal) */
     uint64_t adc_values, adc_clipped, dac_values, dac_clipped;
     float *Y_ideal, *Y;                  /* [batch × rows], owned */

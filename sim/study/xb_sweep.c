@@ -40,6 +40,16 @@ struct xb_sweep {
     const double *test_x;   /* the test axis: sigma_test, or read times t [s] (device) */
     struct point *pt;
     double *acc, *acc_vote, *snr_db;
+    /* Measured SNR (models/eval/xb_snr.h) of every point: the pooled
+     * figure [NT × NS] and each analog layer's [NT × NS × NL]. */
+    double *snr_net, *snr_layer;
+    size_t NL;
+    int32_t *snr_layers;   /* [NL]: their positions in the model */
+    /* Device mode: each tile's SNR at its ADC output [NT × NS × NTI], the
+     * tiles of the layers that give them (xb_snr.h), and their layers. */
+    double *snr_tile;
+    size_t NTI;
+    int32_t *tile_layers;
     uint8_t *done;
     int snr_measured;      /* additive: snr_db filled from model 0 */
     struct slot *slots;
@@ -137,6 +147,12 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
     if (!st)
         st = read_into(ctx, path, XB_DS_DONE, 0, s->done, cells, 0);
     if (!st)
+        st = read_into(ctx, path, XB_DS_SNR_MEASURED, 0, s->snr_net, cells, 0);
+    if (!st && s->NL)
+        st = read_into(ctx, path, XB_DS_LAYER_SNR_DB, 0, s->snr_layer, cells * s->NL, 0);
+    if (!st && s->NTI)
+        st = read_into(ctx, path, XB_DS_TILE_SNR_DB, 0, s->snr_tile, cells * s->NTI, 0);
+    if (!st)
         st = check_grid(ctx, s, path);
     for (size_t i = 0; i < s->NT && !st; i++) {
         struct point *p = &s->pt[i];
@@ -228,6 +244,37 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         return st;
     }
     s->n_params = xb_net_n_params(s->slots[0].net);
+    struct xb_snr layers;
+    xb_snr_init(&layers, s->slots[0].net, e->test_device);
+    s->NL = layers.n;
+    s->snr_layers = xb_malloc(s->NL + 1, sizeof *s->snr_layers);
+    for (size_t l = 0; l < s->NL; l++)
+        s->snr_layers[l] = (int32_t)layers.layer[l];
+    s->snr_net = xb_malloc(cells, sizeof(double));
+    s->snr_layer = xb_malloc(cells * s->NL + 1, sizeof(double));
+    for (size_t c = 0; c < cells; c++)
+        s->snr_net[c] = NAN;
+    for (size_t c = 0; c < cells * s->NL; c++)
+        s->snr_layer[c] = NAN;
+    if (e->test_device) {
+        /* The tiles are known once a chip is programmed: instance 0, once. */
+        struct xb_xbar_params xp;
+        xb_config_xbar_params(&e->device, &xp);
+        st = xb_net_program(ctx, s->slots[0].net, &xp);
+        if (st) {
+            xb_sweep_free(s);
+            return st;
+        }
+        xb_snr_init(&layers, s->slots[0].net, 1);
+        s->NTI = xb_snr_tiles(&layers, s->slots[0].net);
+        xb_net_unprogram(s->slots[0].net);
+    }
+    s->tile_layers = xb_malloc(s->NTI + 1, sizeof *s->tile_layers);
+    for (size_t t = 0; t < s->NTI; t++)
+        s->tile_layers[t] = (int32_t)layers.tile_layer[t];
+    s->snr_tile = xb_malloc(cells * s->NTI + 1, sizeof(double));
+    for (size_t c = 0; c < cells * s->NTI; c++)
+        s->snr_tile[c] = NAN;
     s->pt = xb_calloc(s->NT, sizeof *s->pt);
     /* Every sigma_train starts from the same initial weights. */
     xb_net_init(s->slots[0].net, s->seed);
@@ -265,6 +312,8 @@ void xb_sweep_free(struct xb_sweep *s)
         }
     xb_free(s->pt);
     xb_free(s->acc), xb_free(s->acc_vote), xb_free(s->snr_db), xb_free(s->done);
+    xb_free(s->snr_net), xb_free(s->snr_layer), xb_free(s->snr_layers);
+    xb_free(s->snr_tile), xb_free(s->tile_layers);
     xb_free(s->command_line), xb_free(s->config_text);
     xb_free(s);
 }
@@ -292,13 +341,23 @@ void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total)
         *done += (size_t)s->pt[i].epochs + (size_t)s->pt[i].evals;
 }
 
+/* The measured SNR of point (i, j) from its sums. */
+static void keep_snr(struct xb_sweep *s, size_t i, size_t j, const struct xb_snr *m)
+{
+    s->snr_net[i * s->NS + j] = xb_snr_net_db(m);
+    for (size_t l = 0; l < s->NL; l++)
+        s->snr_layer[(i * s->NS + j) * s->NL + l] = xb_snr_layer_db(m, l);
+    for (size_t t = 0; t < s->NTI && t < m->n_tiles; t++)
+        s->snr_tile[(i * s->NS + j) * s->NTI + t] = xb_snr_tile_db(m, t);
+}
+
 /* Device mode, point (i, j): the model programmed onto chip instance r
  * (r < R), its converter ranges calibrated on training data, aged to t_j,
- * and read K times (read noise differs per vote; the abstract noise layers
- * inject nothing). accuracy[i, j, r] is instance r's first read;
- * accuracy_vote[i, j, k] the mean over instances of the majority of k+1
- * reads. Programming is redone per t because a point is the unit of work
- * (and of resuming); it costs far less than the K reads. */
+ * and read K times (models/eval/xb_eval.h, xb_eval_chips).
+ * accuracy[i, j, r] is instance r's first read; accuracy_vote[i, j, k] the
+ * mean over instances of the majority of k+1 reads. Programming is redone
+ * per t because a point is the unit of work (and of resuming); it costs
+ * far less than the K reads. */
 static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct slot *sl)
 {
     const struct xb_experiment *e = s->e;
@@ -306,33 +365,13 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
     struct xb_xbar_params xp;
     xb_config_xbar_params(&e->device, &xp);
     const struct xb_split *tr = &s->data->train, *te = &s->data->test;
-    size_t n_cal = xb_net_max_rows(sl->net);
-    n_cal = tr->n < n_cal ? tr->n : n_cal;
     double *acc = s->acc + (i * s->NS + j) * s->R, *vote = s->acc_vote + (i * s->NS + j) * s->K;
-    double *kv = xb_malloc(s->K, sizeof *kv), a0;
-    for (size_t k = 0; k < s->K; k++)
-        vote[k] = 0.0;
-    enum xb_status st = XB_OK;
-    for (size_t r = 0; r < s->R && !st; r++) {
-        xp.instance = (uint32_t)r;
-        st = xb_net_program(ctx, sl->net, &xp);
-        if (!st)
-            st = xb_net_calibrate(ctx, sl->net, tr->X, n_cal);
-        if (!st)
-            st = xb_net_age(ctx, sl->net, s->test_x[j]);
-        struct xb_eval_params ep = {.repeats = 1, .votes = e->votes, .noise = XB_NOISE_NONE,
-                                    .on_device = 1, .instance = (uint32_t)r};
-        if (!st)
-            st = xb_eval_run(ctx, sl->net, &ep, te->X, te->y, te->n, &a0, kv);
-        if (st)
-            break;
-        acc[r] = a0;
-        /* Summed in instance order: the same for any thread count. */
-        for (size_t k = 0; k < s->K; k++)
-            vote[k] += kv[k];
-    }
-    xb_net_unprogram(sl->net);
-    xb_free(kv);
+    struct xb_snr snr;
+    xb_snr_init(&snr, sl->net, 1);
+    const struct xb_chip_eval_params cp = {.xbar = &xp, .t = s->test_x[j],
+                                           .instances = e->repeats, .votes = e->votes,
+                                           .cal_X = tr->X, .cal_n = tr->n, .snr = &snr};
+    enum xb_status st = xb_eval_chips(ctx, sl->net, &cp, te->X, te->y, te->n, acc, vote);
     if (st) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
@@ -343,8 +382,7 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
         return xb_error(ctx, st, "sigma_train = %g, t = %g s: %s", e->sigma_train[i],
                         s->test_x[j], msg);
     }
-    for (size_t k = 0; k < s->K; k++)
-        vote[k] /= (double)s->R;
+    keep_snr(s, i, j, &snr);
     return XB_OK;
 }
 
@@ -399,14 +437,17 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
         p->evals++;
         return XB_OK;
     }
+    struct xb_snr snr;
+    xb_snr_init(&snr, sl->net, 0);
     struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes, .noise = e->noise,
-                                .sigma = e->sigma_test[j]};
+                                .sigma = e->sigma_test[j], .snr = &snr};
     const struct xb_split *te = &s->data->test;
     enum xb_status st = xb_eval_run(ctx, sl->net, &ep, te->X, te->y, te->n,
                                     s->acc + (i * s->NS + j) * s->R,
                                     s->acc_vote + (i * s->NS + j) * s->K);
     if (st)
         return st;
+    keep_snr(s, i, j, &snr);
     s->done[i * s->NS + j] = 1;
     p->evals++;
     return XB_OK;
@@ -462,6 +503,13 @@ enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads
 static void measure_snr(struct xb_sweep *s)
 {
     const struct xb_experiment *e = s->e;
+    if (e->test_device) {
+        /* A device has no sigma: its SNR is the one measured at each t
+         * (models/eval/xb_snr.h), the sigma_train[0] model's as above. */
+        for (size_t j = 0; j < s->NS && s->NT; j++)
+            s->snr_db[j] = s->snr_net[j];
+        return;
+    }
     if (e->noise != XB_NOISE_ADD || e->test_device || s->snr_measured || s->NS == 0 ||
         s->pt[0].epochs < e->epochs)
         return;
@@ -507,6 +555,20 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
                              s->test_x, &s->NS, add);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_SNR_DB, 0, s->snr_db, &s->NS, add);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_SNR_MEASURED, 0, s->snr_net, d2, add);
+    if (!st && s->NL)
+        st = xb_layout_write(ctx, f, XB_DS_SNR_LAYERS, 0, s->snr_layers, &s->NL, add);
+    if (!st && s->NL) {
+        size_t d3l[3] = {s->NT, s->NS, s->NL};
+        st = xb_layout_write(ctx, f, XB_DS_LAYER_SNR_DB, 0, s->snr_layer, d3l, add);
+    }
+    if (!st && s->NTI)
+        st = xb_layout_write(ctx, f, XB_DS_SNR_TILE_LAYERS, 0, s->tile_layers, &s->NTI, add);
+    if (!st && s->NTI) {
+        size_t d3t[3] = {s->NT, s->NS, s->NTI};
+        st = xb_layout_write(ctx, f, XB_DS_TILE_SNR_DB, 0, s->snr_tile, d3t, add);
+    }
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_VOTES, 0, votes, &s->K, add);
     if (!st)

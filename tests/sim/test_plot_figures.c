@@ -595,7 +595,9 @@ Test(device_mode, reads_summarises_and_plots, .init = make_dir, .fini = remove_d
     has_line(text, "σ_train = 0        99.5%     93.5%     21.1%");
     has_line(text, "grid          3 sigma_train x 3 read times t, 3 chip instances, votes K = "
                    "1..5");
-    cr_assert(!strstr(text, "SNR (dB)"), "%s", text);
+    /* This file's snr_db is NaN, as in device files made before the SNR
+     * was measured (models/eval/xb_snr.h): the row shows "-". */
+    has_line(text, "SNR (dB)               -         -         -");
     xb_free(text);
 
     if (have_gnuplot()) {
@@ -605,10 +607,11 @@ Test(device_mode, reads_summarises_and_plots, .init = make_dir, .fini = remove_d
         cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
                      xb_ctx_error(ctx));
         cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
-        /* acc and err vs t, heatmap, votes; no SNR figure. */
+        /* acc and err vs t, heatmap, votes; no SNR figure without a finite SNR. */
         cr_assert_eq(files.n, 8);
         cr_assert_eq(files.n_skipped, 1);
-        cr_assert(strstr(files.skipped[0], "acc_vs_snr"), "%s", files.skipped[0]);
+        cr_assert(strstr(files.skipped[0], "acc_vs_snr (no done point with a finite SNR)"),
+                  "%s", files.skipped[0]);
         static const char *const names[] = {"acc_vs_t", "err_vs_t", "heatmap", "acc_vs_votes"};
         for (size_t k = 0; k < 4; k++) {
             char want[256];
