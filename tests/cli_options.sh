@@ -325,6 +325,17 @@ eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set device
 eval | --config    | rejects  | eval $T/syn.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:evaluating a model on a device is not supported yet
 eval | --quiet     | rejects  | eval $T/syn.cfg --model $T/model.h5 --quiet | msg:not used by xbar eval
 eval | --help      | acts     | eval --help                                | out:^usage: xbar eval
+# ---- xbar energy ------------------------------------------------------------------------
+energy | --votes   | acts     | energy $T/syn.cfg --votes 4                | out:^votes: 4$ && differs:energy $T/syn.cfg
+energy | --votes   | rejects  | energy $T/syn.cfg --votes 0                | msg:--votes 0: expected an integer
+energy | --config  | acts     | energy $T/syn.cfg --config $ROOT/configs/devices/reram.cfg | out:^device: reram$ && differs:energy $T/syn.cfg
+energy | --set     | acts     | energy $T/syn.cfg --set energy.adc_fom=1e-14 | out:^energy_per_inference_j: && differs:energy $T/syn.cfg
+energy | --set     | rejects  | energy $T/syn.cfg --set train.lr=0.1       | msg:not used by xbar energy
+energy | --set     | rejects  | energy $T/syn.cfg --set energy.adc_bits=4  | msg:unknown key 'energy.adc_bits'
+energy | --seed    | rejects  | energy $T/syn.cfg --seed 3                 | msg:not used by xbar energy
+energy | --threads | rejects  | energy $T/syn.cfg --threads 1              | msg:not used by xbar energy
+energy | --quiet   | rejects  | energy $T/syn.cfg --quiet                  | msg:not used by xbar energy
+energy | --help    | acts     | energy --help                              | out:^usage: xbar energy && out:energy.adc_fom=
 EOF
 
 # ---- the table covers the program ---------------------------------------------------------

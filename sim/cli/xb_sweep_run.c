@@ -91,6 +91,10 @@ static const struct {
     {XB_RUN_EVAL, "model.init", always, "the weights come from --model"},
     {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
     {XB_RUN_EVAL, "sweep.t", always, "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_EVAL, "energy.", always, "xbar eval reports no energy (xbar energy and the result "
+     "files of xbar sweep do)"},
+    {XB_RUN_TRAIN, "energy.", always, "xbar train costs no inference (xbar energy and the "
+     "result files of xbar sweep do)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
