@@ -253,7 +253,7 @@ info | --set       | rejects  | info $T/syn.h5 --set adc_bits=4            | msg
 info | --help      | acts     | info --help                                | out:^usage: xbar info
 # ---- xbar plot --------------------------------------------------------------------------
 plot | --output    | acts     | plot $T/snr0.h5 --output $T/figs         | file:$T/figs/snr0_heatmap.svg && err:skipped
-plot | --gnuplot   | acts     | plot $T/syn.h5 --gnuplot $T/gnuplot --output $T/figs2 | file:$T/gnuplot.ran && file:$T/figs2/syn_heatmap.png
+plot | --gnuplot   | acts     | plot $T/syn.h5 --gnuplot $T/gnuplot --output $T/figs2 | file:$T/gnuplot.ran && file:$T/figs2/syn_heatmap.png && file:$T/figs2/syn_acc_vs_energy.png && file:$T/figs2/syn_acc_vs_latency.svg
 plot | --quiet     | acts     | plot $T/snr0.h5 --quiet --output $T/figs3 | noerr && file:$T/figs3/snr0_heatmap.svg
 plot | --seed      | rejects  | plot $T/syn.h5 --seed 3                    | msg:not used by xbar plot
 plot | --threads   | rejects  | plot $T/syn.h5 --threads 1                 | msg:not used by xbar plot
