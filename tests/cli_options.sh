@@ -233,11 +233,13 @@ mvm | --quiet       | acts    | mvm --quiet --batch 4 --output $T/mvm-quiet.h5 |
 mvm | --config      | acts    | mvm --config $ROOT/configs/devices/pcm_1h.cfg --batch 4 | out:^device: pcm$ && out:^t: 3600$
 mvm | --set         | acts    | mvm --set adc_bits=5 --batch 4             | out:^adc_bits: 5$
 mvm | --set         | rejects | mvm --set dac_signed=false                 | msg:ideal DAC (dac_bits = 0)
+mvm | --set         | rejects | mvm --set energy.adc_fom=1e-14 --batch 4   | msg:not used by xbar mvm: a price
 mvm | --help        | acts    | mvm --help                                 | out:^usage: xbar mvm
 # ---- xbar devices -----------------------------------------------------------------------
 devices | --config  | acts    | devices --config $ROOT/configs/devices/pcm_1h.cfg | out:^pcm: && out:^name .* value
 devices | --set     | acts    | devices pcm --set g_max=30                 | out:^g_max +uS +25 +30 
 devices | --set     | rejects | devices pcm --set adc_bits=4               | msg:not used by xbar devices
+devices | --set     | rejects | devices pcm --set energy.t_read=1e-8       | msg:not used by xbar devices: a price
 devices | --seed    | rejects | devices --seed 3                           | msg:not used by xbar devices
 devices | --threads | rejects | devices --threads 1                        | msg:not used by xbar devices
 devices | --quiet   | rejects | devices --quiet                            | msg:not used by xbar devices
