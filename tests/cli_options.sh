@@ -237,11 +237,13 @@ mvm | --quiet       | acts    | mvm --quiet --batch 4 --output $T/mvm-quiet.h5 |
 mvm | --config      | acts    | mvm --config $ROOT/configs/devices/pcm_1h.cfg --batch 4 | out:^device: pcm$ && out:^t: 3600$
 mvm | --set         | acts    | mvm --set adc_bits=5 --batch 4             | out:^adc_bits: 5$
 mvm | --set         | rejects | mvm --set dac_signed=false                 | msg:ideal DAC (dac_bits = 0)
+mvm | --set         | rejects | mvm --set energy.adc_fom=1e-14 --batch 4   | msg:not used by xbar mvm: a price
 mvm | --help        | acts    | mvm --help                                 | out:^usage: xbar mvm
 # ---- xbar devices -----------------------------------------------------------------------
 devices | --config  | acts    | devices --config $ROOT/configs/devices/pcm_1h.cfg | out:^pcm: && out:^name .* value
 devices | --set     | acts    | devices pcm --set g_max=30                 | out:^g_max +uS +25 +30 
 devices | --set     | rejects | devices pcm --set adc_bits=4               | msg:not used by xbar devices
+devices | --set     | rejects | devices pcm --set energy.t_read=1e-8       | msg:not used by xbar devices: a price
 devices | --seed    | rejects | devices --seed 3                           | msg:not used by xbar devices
 devices | --threads | rejects | devices --threads 1                        | msg:not used by xbar devices
 devices | --quiet   | rejects | devices --quiet                            | msg:not used by xbar devices
@@ -257,7 +259,7 @@ info | --set       | rejects  | info $T/syn.h5 --set adc_bits=4            | msg
 info | --help      | acts     | info --help                                | out:^usage: xbar info
 # ---- xbar plot --------------------------------------------------------------------------
 plot | --output    | acts     | plot $T/snr0.h5 --output $T/figs         | file:$T/figs/snr0_heatmap.svg && err:skipped
-plot | --gnuplot   | acts     | plot $T/syn.h5 --gnuplot $T/gnuplot --output $T/figs2 | file:$T/gnuplot.ran && file:$T/figs2/syn_heatmap.png
+plot | --gnuplot   | acts     | plot $T/syn.h5 --gnuplot $T/gnuplot --output $T/figs2 | file:$T/gnuplot.ran && file:$T/figs2/syn_heatmap.png && file:$T/figs2/syn_acc_vs_energy.png && file:$T/figs2/syn_acc_vs_latency.svg
 plot | --quiet     | acts     | plot $T/snr0.h5 --quiet --output $T/figs3 | noerr && file:$T/figs3/snr0_heatmap.svg
 plot | --seed      | rejects  | plot $T/syn.h5 --seed 3                    | msg:not used by xbar plot
 plot | --threads   | rejects  | plot $T/syn.h5 --threads 1                 | msg:not used by xbar plot
@@ -363,6 +365,17 @@ snr-req | --set     | rejects | snr-req $T/syn.cfg --model $T/model.h5 --set swe
 snr-req | --set     | rejects | snr-req $T/syn.cfg --model $T/model.h5 --set sweep.repeats=1 | msg:needs at least 2 repeats
 snr-req | --config  | rejects | snr-req $T/syn.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not of a device
 snr-req | --help    | acts    | snr-req --help                             | out:^usage: xbar snr-req
+# ---- xbar energy ------------------------------------------------------------------------
+energy | --votes   | acts     | energy $T/syn.cfg --votes 4                | out:^votes: 4$ && differs:energy $T/syn.cfg
+energy | --votes   | rejects  | energy $T/syn.cfg --votes 0                | msg:--votes 0: expected an integer
+energy | --config  | acts     | energy $T/syn.cfg --config $ROOT/configs/devices/reram.cfg | out:^device: reram$ && differs:energy $T/syn.cfg
+energy | --set     | acts     | energy $T/syn.cfg --set energy.adc_fom=1e-14 | out:^energy_per_inference_j: && differs:energy $T/syn.cfg
+energy | --set     | rejects  | energy $T/syn.cfg --set train.lr=0.1       | msg:not used by xbar energy
+energy | --set     | rejects  | energy $T/syn.cfg --set energy.adc_bits=4  | msg:unknown key 'energy.adc_bits'
+energy | --seed    | rejects  | energy $T/syn.cfg --seed 3                 | msg:not used by xbar energy
+energy | --threads | rejects  | energy $T/syn.cfg --threads 1              | msg:not used by xbar energy
+energy | --quiet   | rejects  | energy $T/syn.cfg --quiet                  | msg:not used by xbar energy
+energy | --help    | acts     | energy --help                              | out:^usage: xbar energy && out:energy.adc_fom=
 EOF
 
 # ---- the table covers the program ---------------------------------------------------------

@@ -75,7 +75,12 @@ struct synth {
     int done_nan;         /* a done point holds NaN */
     int bad_vote_shape;   /* accuracy_vote with n_votes + 1 columns */
     int device;           /* device mode: test_axis "t", /sweep/t_test, pcm */
+    int no_cost;          /* no /sweep/energy, /sweep/latency_*: a file made before them */
 };
+
+/* The cost of one vote: energy [J] and one pipeline stage [s]. */
+#define SYNTH_ENERGY 2.5e-10
+#define SYNTH_TAU 1e-7
 
 /* Device mode's read times [s], in place of SIGMA on the test axis. */
 static const double T_READ[3] = {1.0, 3600.0, 86400.0};
@@ -211,6 +216,21 @@ static inline void write_sweep(const char *path, const struct synth *s)
     dataset(fid, s, "/sweep/accuracy_vote", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3k, vote,
             "1");
     dataset(fid, s, "/sweep/done", H5T_STD_U8LE, H5T_NATIVE_UINT8, 2, d2, done, "1");
+    if (!s->no_cost) {
+        /* The cost of K votes: K · SYNTH_ENERGY, and (2 + K − 1) stages of
+         * SYNTH_TAU pipelined, K · 2 sequential. */
+        double en[NK], lp[NK], ls[NK];
+        for (size_t k = 0; k < nk; k++) {
+            en[k] = (double)(k + 1) * SYNTH_ENERGY;
+            lp[k] = (double)(k + 2) * SYNTH_TAU;
+            ls[k] = (double)(2 * (k + 1)) * SYNTH_TAU;
+        }
+        dataset(fid, s, "/sweep/energy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1k, en, "J");
+        dataset(fid, s, "/sweep/latency_pipelined", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1k,
+                lp, "s");
+        dataset(fid, s, "/sweep/latency_sequential", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1k,
+                ls, "s");
+    }
     cr_assert(H5Fclose(fid) >= 0);
 }
 

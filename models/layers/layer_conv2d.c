@@ -357,6 +357,13 @@ static void conv_unprogram(struct xb_layer *l)
     cv->dev_cols = cv->dev_out = NULL;
 }
 
+/* One read per output position: the patches of a sample share the array. */
+static void conv_mvm(const struct xb_layer *l, struct xb_layer_mvm *m)
+{
+    const struct conv *cv = l->state;
+    *m = (struct xb_layer_mvm){.out = (size_t)cv->units, .in = cv->ckk, .reads = cv->P};
+}
+
 static enum xb_status conv_program(struct xb_ctx *ctx, struct xb_layer *l,
                                    const struct xb_xbar_params *params)
 {
@@ -433,6 +440,7 @@ const struct xb_layer_type xb_layer_conv2d = {
     .age = conv_age,
     .calibrate = conv_calibrate,
     .unprogram = conv_unprogram,
+    .mvm = conv_mvm,
     .deterministic = conv_deterministic,
     .destroy = conv_destroy,
 };

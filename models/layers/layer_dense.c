@@ -83,6 +83,12 @@ static void dense_unprogram(struct xb_layer *l)
     xb_layer_chip_drop(&d->chip);
 }
 
+static void dense_mvm(const struct xb_layer *l, struct xb_layer_mvm *m)
+{
+    const struct dense *d = l->state;
+    *m = (struct xb_layer_mvm){.out = d->units, .in = d->in, .reads = 1};
+}
+
 static enum xb_status dense_program(struct xb_ctx *ctx, struct xb_layer *l,
                                     const struct xb_xbar_params *params)
 {
@@ -144,6 +150,7 @@ const struct xb_layer_type xb_layer_dense = {
     .age = dense_age,
     .calibrate = dense_calibrate,
     .unprogram = dense_unprogram,
+    .mvm = dense_mvm,
     .deterministic = dense_deterministic,
     .tile_energy = dense_tile_energy,
     .destroy = dense_destroy,

@@ -355,6 +355,13 @@ static void lstm_unprogram(struct xb_layer *l)
     xb_layer_chip_drop(&s->chip);
 }
 
+/* The four gates of a step are one read of one array. */
+static void lstm_mvm(const struct xb_layer *l, struct xb_layer_mvm *m)
+{
+    const struct lstm *s = l->state;
+    *m = (struct xb_layer_mvm){.out = s->G, .in = s->K, .reads = s->T};
+}
+
 static enum xb_status lstm_program(struct xb_ctx *ctx, struct xb_layer *l,
                                    const struct xb_xbar_params *params)
 {
@@ -429,6 +436,7 @@ const struct xb_layer_type xb_layer_lstm = {
     .age = lstm_age,
     .calibrate = lstm_calibrate,
     .unprogram = lstm_unprogram,
+    .mvm = lstm_mvm,
     .deterministic = lstm_deterministic,
     .noise_power = lstm_noise_power,
     .destroy = lstm_destroy,

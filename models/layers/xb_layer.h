@@ -85,6 +85,13 @@ struct xb_layer_config {
 
 struct xb_layer_type;
 
+/* The analog product a weighted layer reads for one sample: its matrix of
+ * out × in weights on the crossbar, read `reads` times (models/eval/xb_cost.h
+ * prices it). */
+struct xb_layer_mvm {
+    size_t out, in, reads;
+};
+
 struct xb_layer {
     const struct xb_layer_type *type;
     uint32_t id;              /* position in the net: the layer's random streams */
@@ -137,6 +144,10 @@ struct xb_layer_type {
     enum xb_status (*calibrate)(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
                                 size_t rows);
     void (*unprogram)(struct xb_layer *l);
+    /* Weighted layers: the crossbar product of one sample's forward (dense:
+     * units × in, once; conv2d: units × c·k·k, once per output position;
+     * lstm: 4H × (F + H), once per step). NULL: a digital layer. */
+    void (*mvm)(const struct xb_layer *l, struct xb_layer_mvm *m);
     /* 1 if the forward of this pass draws nothing at random (equal inputs
      * give equal outputs). NULL: always, in EVAL. */
     int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);

@@ -23,6 +23,7 @@ static const struct xb_subcommand subcommands[] = {
     {"sweep", xb_cmd_sweep, "train per sigma_train, evaluate per sigma_test with votes, to HDF5"},
     {"devices", xb_cmd_devices, "list the device presets, or every parameter of one"},
     {"mvm", xb_cmd_mvm, "one crossbar matrix-vector product against the ideal GEMM"},
+    {"energy", xb_cmd_energy, "energy and latency per inference of a model on crossbars"},
     {"plot", xb_cmd_plot, "PNG and SVG figures of a sweep result file (gnuplot)"},
     {"info", xb_cmd_info, "provenance of a result file; paper-001 tables of a sweep"},
 };

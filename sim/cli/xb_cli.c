@@ -411,6 +411,25 @@ static void print_keys(FILE *f, const struct xb_key *keys, size_t n, const void 
     }
 }
 
+char **xb_cli_assignments(const struct xb_cli *cli)
+{
+    const size_t n = cli->settings.n;
+    char **a = xb_malloc(n + 1, sizeof *a);
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
+        a[k] = xb_malloc(len, 1);
+        snprintf(a[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
+    }
+    return a;
+}
+
+void xb_cli_assignments_free(const struct xb_cli *cli, char **a)
+{
+    for (size_t k = 0; k < cli->settings.n; k++)
+        xb_free(a[k]);
+    xb_free(a);
+}
+
 void xb_cli_usage(const struct xb_cli *cli, FILE *f)
 {
     const struct xb_cli_spec *spec = cli->spec;
@@ -450,6 +469,12 @@ void xb_cli_usage(const struct xb_cli *cli, FILE *f)
                    "in brackets the kinds that use a field):\n");
         print_keys(f, keys, n, NULL, 0);
         fprintf(f, "device and engine keys (device.*, xbar.*): see xbar mvm --help\n");
+    }
+    if (spec->config_keys & XB_CLI_ENERGY_KEYS) {
+        size_t n;
+        const struct xb_key *keys = xb_energy_keys(&n);
+        fprintf(f, "\nenergy keys (--set energy.KEY=VALUE; config group energy):\n");
+        print_keys(f, keys, n, &def.energy, 1);
     }
     if (spec->details)
         fprintf(f, "\n%s", spec->details);

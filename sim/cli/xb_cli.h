@@ -57,7 +57,7 @@ struct xb_cli_unused {
 
 /* A subcommand, for usage texts. */
 /* The key rows a subcommand's usage lists (struct xb_cli_spec.config_keys). */
-enum { XB_CLI_ENGINE_KEYS = 1, XB_CLI_EXPERIMENT_KEYS = 2 };
+enum { XB_CLI_ENGINE_KEYS = 1, XB_CLI_EXPERIMENT_KEYS = 2, XB_CLI_ENERGY_KEYS = 4 };
 
 struct xb_cli_spec {
     const char *name;     /* "mvm" */
@@ -66,7 +66,7 @@ struct xb_cli_spec {
     const char *details;  /* paragraphs after the options, or NULL */
     const struct xb_cli_opt *opts;
     size_t n_opts;
-    int config_keys;      /* XB_CLI_ENGINE_KEYS | XB_CLI_EXPERIMENT_KEYS: listed in the usage */
+    int config_keys;      /* XB_CLI_*_KEYS: listed in the usage */
     const struct xb_cli_unused *unused; /* ends with {NULL, NULL}; NULL: none */
 };
 
@@ -111,6 +111,12 @@ int xb_cli_stop(struct xb_cli *cli);
 
 /* Parses "RxC" or "N" (--tile) into the keys xbar.tile_rows/tile_cols. */
 enum xb_status xb_cli_tile(struct xb_cli *cli, const char *text);
+
+/* The settings of cli as "key=value" texts, as experiment files take them
+ * (xb_experiment_read's sets): n = cli->settings.n of them; free with
+ * xb_cli_assignments_free. */
+char **xb_cli_assignments(const struct xb_cli *cli);
+void xb_cli_assignments_free(const struct xb_cli *cli, char **a);
 
 /* Prints the usage of the subcommand to f. */
 void xb_cli_usage(const struct xb_cli *cli, FILE *f);

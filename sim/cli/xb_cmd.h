@@ -13,6 +13,9 @@ int xb_cmd_devices(int argc, char **argv);
 /* `xbar mvm`: one crossbar MVM against the ideal product. */
 int xb_cmd_mvm(int argc, char **argv);
 
+/* `xbar energy CONFIG`: energy and latency per layer and inference. */
+int xb_cmd_energy(int argc, char **argv);
+
 /* `xbar plot FILE.h5`: the figures of a sweep result (xb_plot.h). */
 int xb_cmd_plot(int argc, char **argv);
 

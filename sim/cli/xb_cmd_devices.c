@@ -93,6 +93,11 @@ int xb_cmd_devices(int argc, char **argv)
                      cli.settings.v[i].origin);
             return xb_cli_fail(&cli, XB_EXIT_USAGE);
         }
+        if (!strncmp(key, "energy.", 7)) {
+            xb_error(cli.ctx, XB_EINVAL, "%s: not used by xbar devices: a price of the energy "
+                     "model (xbar energy --help lists them)", cli.settings.v[i].origin);
+            return xb_cli_fail(&cli, XB_EXIT_USAGE);
+        }
     }
     int overridden = cli.settings.n > 0;
     if (cli.optind == argc && !overridden) {

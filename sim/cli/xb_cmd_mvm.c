@@ -3,6 +3,7 @@
  * The study itself is sim/study/xb_mvm_study.c.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "xb_alloc.h"
 #include "xb_cli.h"
@@ -160,6 +161,14 @@ int xb_cmd_mvm(int argc, char **argv)
             return xb_cli_fail(&cli, XB_EXIT_USAGE);
         }
     }
+    /* The prices of the energy model: a --config file may carry them for
+     * xbar energy (they go into /config), the command line is this run's. */
+    for (size_t i = cli.n_config; i < cli.settings.n; i++)
+        if (!strncmp(cli.settings.v[i].key, "energy.", 7)) {
+            xb_error(cli.ctx, XB_EINVAL, "%s: not used by xbar mvm: a price of the energy model "
+                     "(xbar energy costs a model)", cli.settings.v[i].origin);
+            return xb_cli_fail(&cli, XB_EXIT_USAGE);
+        }
 
     /* Bad input: everything is checked before any work is done. */
     xb_config_default(&s.cfg);

@@ -49,7 +49,7 @@ static const struct xb_cli_spec sweep_spec = {
                "--set sweep.t / sweep.sigma_test the test axis it runs: else exit 2.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
-    .config_keys = XB_CLI_EXPERIMENT_KEYS,
+    .config_keys = XB_CLI_EXPERIMENT_KEYS | XB_CLI_ENERGY_KEYS,
 };
 
 int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int then_report)
@@ -84,7 +84,7 @@ static const struct xb_cli_spec run_spec = {
                "figures replace those of an earlier run, as xbar plot's do.\n",
     .opts = sweep_opts,
     .n_opts = sizeof sweep_opts / sizeof sweep_opts[0],
-    .config_keys = XB_CLI_EXPERIMENT_KEYS,
+    .config_keys = XB_CLI_EXPERIMENT_KEYS | XB_CLI_ENERGY_KEYS,
 };
 
 int xb_cmd_run(int argc, char **argv) { return xb_sweep_command(argc, argv, &run_spec, 1); }

@@ -96,6 +96,10 @@ static const struct {
      "times t (sweep.t or xbar.t)"},
     {XB_RUN_EVAL, "sweep.noise", device_mode, "on a device the noise layers inject nothing "
      "(sweep.noise is the training noise)"},
+    {XB_RUN_EVAL, "energy.", always, "xbar eval reports no energy (xbar energy and the result "
+     "files of xbar sweep do)"},
+    {XB_RUN_TRAIN, "energy.", always, "xbar train costs no inference (xbar energy and the "
+     "result files of xbar sweep do)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},

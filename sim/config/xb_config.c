@@ -224,7 +224,9 @@ static enum xb_status read_group(struct xb_ctx *ctx, const char *path,
                                  const config_setting_t *g, struct xb_settings *s)
 {
     const char *group = config_setting_name(g);
-    int is_xbar = !strcmp(group, "xbar");
+    int is_xbar = !strcmp(group, "xbar"), is_energy = !strcmp(group, "energy");
+    size_t n_energy;
+    const struct xb_key *energy = xb_energy_keys(&n_energy);
     char where[4200], key[256], text[4096], origin[8600];
 
     for (int i = 0; i < config_setting_length(g); i++) {
@@ -239,6 +241,14 @@ static enum xb_status read_group(struct xb_ctx *ctx, const char *path,
                 xb_key_names(engine_keys, N_ENGINE_KEYS, NULL, list, sizeof list);
                 return xb_error(ctx, XB_ENOTFOUND, "%s: xbar.%s: unknown key; expected one of %s",
                                 where, name, list);
+            }
+        } else if (is_energy) {
+            k = xb_key_find(energy, n_energy, NULL, name);
+            if (!k) {
+                char list[512];
+                xb_key_names(energy, n_energy, NULL, list, sizeof list);
+                return xb_error(ctx, XB_ENOTFOUND, "%s: energy.%s: unknown key; expected one "
+                                "of %s", where, name, list);
             }
         } else if (!strcmp(name, "type")) {
             k = &device_type_key;
@@ -282,10 +292,10 @@ enum xb_status xb_config_read(struct xb_ctx *ctx, const char *path, struct xb_se
         const config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
         const char *name = config_setting_name(g);
         int line = config_setting_source_line(g);
-        if (strcmp(name, "device") && strcmp(name, "xbar")) {
+        if (strcmp(name, "device") && strcmp(name, "xbar") && strcmp(name, "energy")) {
             st = xb_error(ctx, XB_ENOTFOUND,
-                          "%s:%d: %s: unknown key; expected the groups device = { ... } and "
-                          "xbar = { ... }",
+                          "%s:%d: %s: unknown key; expected the groups device = { ... }, "
+                          "xbar = { ... } and energy = { ... }",
                           path, line, name);
         } else if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             st = xb_error(ctx, XB_EFORMAT, "%s:%d: %s: expected a group { ... }, got %s", path,
@@ -317,6 +327,7 @@ void xb_config_default(struct xb_config *c)
     memset(c, 0, sizeof *c);
     xb_xbar_params_default(&c->xbar);
     xb_key_defaults(engine_keys, N_ENGINE_KEYS, c);
+    xb_energy_params_default(&c->energy);
 }
 
 void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p)
@@ -358,6 +369,23 @@ static enum xb_status unknown_key(struct xb_ctx *ctx, const struct xb_setting *s
     return xb_error(ctx, XB_ENOTFOUND, "%s: unknown key '%s'%s", st->origin, st->key, keys);
 }
 
+/* energy.KEY = value: always with its group (energy.adc_bits is not
+ * xbar.adc_bits). */
+static enum xb_status set_energy(struct xb_ctx *ctx, const struct xb_setting *st,
+                                 struct xb_energy_params *e)
+{
+    size_t n;
+    const struct xb_key *keys = xb_energy_keys(&n);
+    const struct xb_key *k = xb_key_find(keys, n, NULL, st->key + 7);
+    if (!k) {
+        char list[512];
+        xb_key_names(keys, n, NULL, list, sizeof list);
+        return xb_error(ctx, XB_ENOTFOUND, "%s: unknown key '%s'; energy keys: %s", st->origin,
+                        st->key, list);
+    }
+    return xb_key_set(ctx, k, e, st->value, st->origin);
+}
+
 enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s,
                                  struct xb_config *c)
 {
@@ -387,6 +415,12 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
             continue;
         const char *key = st->key;
         int want_engine = 1, want_device = 1;
+        if (!strncmp(key, "energy.", 7)) {
+            enum xb_status rc = set_energy(ctx, st, &c->energy);
+            if (rc != XB_OK)
+                return rc;
+            continue;
+        }
         if (!strncmp(key, "xbar.", 5)) {
             key += 5;
             want_device = 0;
@@ -423,6 +457,20 @@ enum xb_status xb_config_resolve(struct xb_ctx *ctx, const struct xb_settings *s
 
 /* ---- the resolved text -------------------------------------------------- */
 
+size_t xb_config_energy_text(const struct xb_config *c, char *buf, size_t size, size_t len)
+{
+    size_t n;
+    const struct xb_key *keys = xb_energy_keys(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!xb_key_at_default(&keys[i], &c->energy)) {
+            len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "energy = {\n");
+            xb_cfgfile_write(keys, n, NULL, &c->energy, 1, 0, buf, size, &len);
+            len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "};\n");
+            break;
+        }
+    return len;
+}
+
 char *xb_config_text(const struct xb_config *c)
 {
     size_t size = 8192, len = 0;
@@ -442,8 +490,9 @@ char *xb_config_text(const struct xb_config *c)
     XB_PUT("};\nxbar = {\n");
     xb_cfgfile_write(engine_keys, N_ENGINE_KEYS, NULL, c, 1, 0, out, size, &len);
     XB_PUT("};\n");
+    len = xb_config_energy_text(c, out, size, len);
 #undef XB_PUT
-    XB_ASSERT(len < size); /* 32 device parameters and 14 keys fit with room */
+    XB_ASSERT(len < size); /* 32 device parameters, 14 keys and 9 prices fit with room */
     return out;
 }
 

@@ -11,6 +11,8 @@
  *                         xb_config_keys)
  *   KEY                   shorthand for xbar.KEY or device.KEY, whichever
  *                         exists (an error if both do)
+ *   energy.KEY            a price of the energy and latency model
+ *                         (devices/engine/xb_energy.h; always with its group)
  *
  * Values are collected as text in the order they were given (config file
  * first, then the command line) and resolved in one pass, so every message
@@ -18,10 +20,11 @@
  * [0, 24]", "pcm.cfg:7: xbar.adc_bits = 40: ...". The last device.type wins
  * whatever its position; every device parameter then applies to that type.
  *
- * A config file (libconfig syntax) has at most two groups:
+ * A config file (libconfig syntax) has at most three groups:
  *
  *   device = { type = "pcm"; g_max = 25.0; };
  *   xbar   = { tile_rows = 256; adc_bits = 8; adc_range = "max"; t = 3600.0; };
+ *   energy = { adc_fom = 5e-15; t_read = 5e-8; };
  *
  * Nothing here prints; errors are recorded in the context.
  */
@@ -32,6 +35,7 @@
 
 #include "xb_ctx.h"
 #include "xb_device.h"
+#include "xb_energy.h"
 #include "xb_key.h"
 #include "xb_xbar.h"
 
@@ -75,6 +79,7 @@ enum xb_status xb_config_read_group(struct xb_ctx *ctx, const char *path,
 struct xb_config {
     struct xb_xbar_params xbar; /* the device and the engine keys (layer 0) */
     double t;                   /* read time: s after programming (xb_xbar_age) */
+    struct xb_energy_params energy; /* the prices of xbar energy and of result files */
 };
 
 /* The defaults: the engine's (xb_xbar_params_default) and the ideal
@@ -105,6 +110,11 @@ void xb_config_xbar_params(const struct xb_config *c, struct xb_xbar_params *p);
 /* The whole of c as a config file that xb_config_read accepts; the caller
  * frees it with xb_free. Written into result files as /config. */
 char *xb_config_text(const struct xb_config *c);
+
+/* Appends the energy group of c to buf[size] at len — nothing when every
+ * price is at its default, so the text of a run that sets none is what it
+ * was before the group existed — and returns the new length. */
+size_t xb_config_energy_text(const struct xb_config *c, char *buf, size_t size, size_t len);
 
 /* The engine keys (xbar.KEY): rows of devices/cells/xb_key.h over struct
  * xb_config, in the order usage texts and /config list them. */

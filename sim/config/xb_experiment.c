@@ -275,13 +275,15 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
             /* The device config's own reader: same keys, types and origins. */
             st = xb_config_read_group(ctx, file, g, dev);
             e->have_device = 1;
+        } else if (!strcmp(group, "energy")) {
+            st = xb_config_read_group(ctx, file, g, dev); /* prices: no device mode */
         } else if (!strcmp(group, "data") || !strcmp(group, "train") || !strcmp(group, "sweep")) {
             st = xb_cfgfile_group(ctx, file, g, group, keys, N_KEYS, group, e);
         } else if (!strcmp(group, "study")) {
             st = xb_axes_read(ctx, file, g, &e->study);
         } else {
             st = xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s: unknown group; expected data, model, "
-                          "train, sweep, study, device and xbar", file, line, group);
+                          "train, sweep, study, device, xbar and energy", file, line, group);
         }
     }
     if (!st && !have_model)
@@ -429,6 +431,10 @@ static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struc
             e->have_device = 1;
             continue;
         }
+        if (!strncmp(key, "energy.", 7)) {
+            st = xb_settings_add_assignment(ctx, &dev, text, where);
+            continue;
+        }
         char *dot = strchr(key, '.');
         const struct xb_key *k = NULL;
         if (dot) {
@@ -437,7 +443,8 @@ static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struc
         }
         if (!k) {
             st = xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, train.*, "
-                          "sweep.*, device.* or xbar.* (see xbar sweep --help)", where);
+                          "sweep.*, device.*, xbar.* or energy.* (see xbar sweep --help)",
+                          where);
             break;
         }
         /* The origin names the key and value as a file's does. */
@@ -462,6 +469,12 @@ static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struc
                                   e->portable ? "true" : "false");
                 break;
             }
+        e->device.xbar.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
+    } else if (!st) {
+        /* No device: the engine's defaults, and the prices the energy
+         * group set (xb_config.h). */
+        xb_config_default(&e->device);
+        st = xb_config_resolve(ctx, &dev, &e->device);
         e->device.xbar.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
     }
     e->model.gemm = e->portable ? XB_GEMM_PORTABLE : XB_GEMM_NATIVE;
@@ -521,6 +534,8 @@ char *xb_experiment_text(const struct xb_experiment *e)
         char *dev = xb_config_text(&e->device);
         PUT("%s", dev);
         xb_free(dev);
+    } else {
+        len = xb_config_energy_text(&e->device, t, size, len);
     }
     xb_axes_write(&e->study, t, size, &len);
 #undef PUT

@@ -26,6 +26,10 @@
  *                                         the default) or "device"
  *              t = [1.0, 3600.0, 86400.0]; };  read times [s] of device mode
  *
+ * An `energy = { ... }` group (or --set energy.KEY=V) sets the prices of
+ * the energy and latency model (devices/engine/xb_energy.h) in
+ * e->device.energy; it does not make a device sweep.
+ *
  * In device mode each sigma_train model (trained with sweep.noise at
  * sigma_train) is programmed onto `repeats` chip instances and read at
  * every t; sigma_test is not used.
@@ -85,7 +89,8 @@ struct xb_experiment {
     size_t n_t;                 /* 0 when not given */
     int portable;               /* sweep.portable: every product by the fixed-order GEMM */
     int have_device;            /* a device or xbar group (or --set device.* / xbar.*) */
-    struct xb_config device;    /* resolved device and engine (when have_device) */
+    struct xb_config device;    /* resolved device and engine (when have_device; else
+                                   the defaults), and the energy group's prices */
     /* study (sim/config/xb_axes.h): its axes, each point checked */
     struct xb_axes study;
 };

@@ -115,6 +115,21 @@ static const struct xb_layout_row rows[XB_DS_N] = {
     [XB_DS_VAL_ACCURACY] = {XB_DS_VAL_ACCURACY, S, "/train/{point}/val_accuracy",
         XB_FORM_ARRAY, XB_H5_F64, 1, "[epochs_done]", "1", NULL,
         "noiseless validation accuracy after each epoch", "epochs_done > 0"},
+    [XB_DS_ENERGY] = {XB_DS_ENERGY, S, "/sweep/energy", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[n_votes]", "J", NULL,
+        "energy of one inference by K votes (K of /sweep/votes) on the crossbars of the "
+        "device and xbar groups (the engine defaults without them) at the prices of the energy "
+        "group: K times the DAC, array, ADC and partial-sum energy of every weighted layer "
+        "(xbar energy prints it per layer); the same at every point of the grid", NULL},
+    [XB_DS_LATENCY_PIPELINED] = {XB_DS_LATENCY_PIPELINED, S, "/sweep/latency_pipelined",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_votes]", "s", NULL,
+        "latency of K votes with the weighted layers as pipeline stages of tau_i each: "
+        "sum tau_i + (K - 1) max tau_i, (L + K - 1) tau for L equal stages (paper 001 s. 2)",
+        NULL},
+    [XB_DS_LATENCY_SEQUENTIAL] = {XB_DS_LATENCY_SEQUENTIAL, S, "/sweep/latency_sequential",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_votes]", "s", NULL,
+        "latency of K votes one after the other: K sum tau_i, K L tau for L equal stages "
+        "(paper 001 s. 2)", NULL},
 
     /* ---- xbar mvm -o -------------------------------------------------------- */
     [XB_DS_MVM_CONFIG] = {XB_DS_MVM_CONFIG, M, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,

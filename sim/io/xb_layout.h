@@ -78,6 +78,9 @@ enum xb_ds {
     XB_DS_TRAIN_POINT,
     XB_DS_LOSS,
     XB_DS_VAL_ACCURACY,
+    XB_DS_ENERGY,
+    XB_DS_LATENCY_PIPELINED,
+    XB_DS_LATENCY_SEQUENTIAL,
     /* xbar mvm -o */
     XB_DS_MVM_CONFIG,
     XB_DS_W,

@@ -280,6 +280,23 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
         xb_free(s->accuracy_vote);
         s->votes = NULL;
         s->accuracy_vote = NULL;
+        return XB_OK;
+    }
+    /* The cost of the votes, where the file has it. */
+    const enum xb_ds cost_ids[2] = {XB_DS_ENERGY, XB_DS_LATENCY_PIPELINED};
+    double **cost[2] = {&s->energy, &s->latency};
+    for (int c = 0; c < 2; c++) {
+        a = spec_of(cost_ids[c], XB_EXP_MAX_REPEATS);
+        if (H5Lexists(fid, a.name, H5P_DEFAULT) <= 0)
+            continue;
+        want[0] = s->n_votes;
+        if ((st = read_array(ctx, path, fid, &a, want, got, &p)) != XB_OK)
+            return st;
+        *cost[c] = p;
+        for (size_t k = 0; k < s->n_votes; k++)
+            if (!(isfinite((*cost[c])[k]) && (*cost[c])[k] >= 0))
+                return xb_error(ctx, XB_ERANGE, "%s: %s[%zu] is %g; expected a finite value "
+                                ">= 0", path, a.name, k, (*cost[c])[k]);
     }
     return XB_OK;
 }
@@ -414,5 +431,7 @@ void xb_sweep_result_free(struct xb_sweep_result *s)
     xb_free(s->accuracy);
     xb_free(s->accuracy_vote);
     xb_free(s->done);
+    xb_free(s->energy);
+    xb_free(s->latency);
     memset(s, 0, sizeof *s);
 }

@@ -15,7 +15,9 @@
  * instances and read at each t), /sweep/snr_db [n_test], /sweep/votes
  * [n_votes] (K = 1..K_max), /sweep/accuracy [n_train, n_test, n_repeat],
  * /sweep/accuracy_vote [n_train, n_test, n_votes], /sweep/done [n_train,
- * n_test]; /models/{point}/... and /train/{point}/... hold each model,
+ * n_test], /sweep/energy and /sweep/latency_pipelined [n_votes] (optional:
+ * files made before they were recorded lack them); /models/{point}/... and
+ * /train/{point}/... hold each model,
  * its checkpoint and learning curves (the reader ignores them).
  *
  * Arrays are C order (the last index varies fastest), so accuracy[i, j, r]
@@ -94,6 +96,10 @@ struct xb_sweep_result {
     double *accuracy;      /* [n_train][n_test][n_repeat], fraction */
     double *accuracy_vote; /* [n_train][n_test][n_votes], fraction */
     uint8_t *done;         /* [n_train][n_test], 0 or 1 */
+    /* Per inference by votes[k] votes (models/eval/xb_cost.h): energy [J] and
+     * pipelined latency [s], finite and >= 0; NULL in a file made before they
+     * were recorded, or without voting. */
+    double *energy, *latency;
 };
 
 /* Reads and checks the sweep file at path into *r (zeroed first; on error

@@ -15,6 +15,13 @@
  *                       best σ_train (highest mean accuracy at K_max over
  *                       σ_test; ties to the smaller σ_train) and, beside
  *                       it, for σ_train = 0 when the sweep has it
+ *   STEM_acc_vs_energy  voted accuracy (%) vs the energy of an inference by
+ *                       K votes (/sweep/energy, log axis): every (σ_train,
+ *                       K) of a test point as a dot, and the front of the
+ *                       points no other beats (less energy and at least
+ *                       as accurate, xb_pareto.h) as a line, one colour per
+ *                       test point
+ *   STEM_acc_vs_latency the same against the pipelined latency
  *
  * STEM is the result file's name without .h5/.hdf5. A figure with nothing
  * to draw (no point done, no finite SNR, no voting) is skipped and named
@@ -37,8 +44,8 @@
 #include "xb_ctx.h"
 #include "xb_sweep_layout.h"
 
-/* Five figures in two formats. */
-#define XB_PLOT_MAX_FILES 10
+/* Seven figures in two formats. */
+#define XB_PLOT_MAX_FILES 14
 
 struct xb_plot_params {
     const char *out_dir; /* where the figures go; NULL: the result file's directory */

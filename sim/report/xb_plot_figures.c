@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "xb_alloc.h"
+#include "xb_pareto.h"
 #include "xb_plot_impl.h"
 #include "xb_summary.h"
 
@@ -461,10 +462,121 @@ static void fig_votes(struct plotter *p)
     xb_free(block);
 }
 
+/* ---- (f), (g): accuracy vs the cost of K votes -------------------------- */
+
+/* A figure of accuracy against a cost of the votes, and why it may have
+ * nothing to draw (static texts, as skipped[] holds them). */
+struct cost_figure {
+    const char *name, *xlabel, *what;
+    const char *no_votes, *no_cost, *none_done;
+};
+
+static const struct cost_figure cost_figures[2] = {
+    {"acc_vs_energy", "energy per inference (J)", "accuracy vs energy",
+     "acc_vs_energy (no voting in this sweep)",
+     "acc_vs_energy (no /sweep/energy: a file made before energy was recorded)",
+     "acc_vs_energy (no point done)"},
+    {"acc_vs_latency", "latency per inference, pipelined (s)", "accuracy vs latency",
+     "acc_vs_latency (no voting in this sweep)",
+     "acc_vs_latency (no /sweep/latency_pipelined: a file made before it was recorded)",
+     "acc_vs_latency (no point done)"},
+};
+
+/* Per test point (sorted): block all[c] of every done (σ_train, K) as "cost
+ * accuracy%", and front[c] of those no other beats (xb_pareto.h), by
+ * increasing cost; -1 when nothing is done. */
+static void blocks_cost(struct plotter *p, const double *cost, int *all, int *front)
+{
+    const struct xb_sweep_result *r = p->r;
+    const size_t n = r->n_train * r->n_votes;
+    double *x = xb_malloc(n, sizeof *x), *y = xb_malloc(n, sizeof *y);
+    unsigned char *on = xb_malloc(n, 1);
+    for (size_t c = 0; c < r->n_test; c++) {
+        size_t j = p->test[c], m = 0;
+        for (size_t i = 0; i < r->n_train; i++)
+            for (size_t k = 0; k < r->n_votes; k++, m++) {
+                int done = xb_sweep_result_done(r, i, j);
+                x[m] = done ? cost[k] : (double)NAN;
+                y[m] = done ? 100 * xb_sweep_result_acc_vote(r, i, j, k) : (double)NAN;
+                if (done)
+                    fprintf(p->dat, "%.10g %.10g\n", x[m], y[m]);
+            }
+        all[c] = front[c] = -1;
+        if (!xb_pareto_front(x, y, n, on))
+            continue;
+        all[c] = end_block(p);
+        /* The front by increasing cost (then accuracy), drawn as a line. */
+        for (size_t done = 0;; done++) {
+            long best = -1;
+            for (size_t q = 0; q < n; q++)
+                if (on[q] && (best < 0 || x[q] < x[best] || (x[q] == x[best] && y[q] < y[best])))
+                    best = (long)q;
+            if (best < 0)
+                break;
+            fprintf(p->dat, "%.10g %.10g\n", x[best], y[best]);
+            on[best] = 0;
+        }
+        front[c] = end_block(p);
+    }
+    xb_free(x), xb_free(y), xb_free(on);
+}
+
+static void fig_vs_cost(struct plotter *p, const struct cost_figure *fig, const double *cost)
+{
+    const struct xb_sweep_result *r = p->r;
+    if (!r->n_votes) {
+        skip(p, fig->no_votes);
+        return;
+    }
+    if (!cost) {
+        skip(p, fig->no_cost);
+        return;
+    }
+    int *all = xb_malloc(2 * r->n_test, sizeof *all), *front = all + r->n_test;
+    blocks_cost(p, cost, all, front);
+    if (!any_block(all, r->n_test)) {
+        skip(p, fig->none_done);
+        xb_free(all);
+        return;
+    }
+    int positive = 1;
+    for (size_t k = 0; k < r->n_votes; k++)
+        positive &= cost[k] > 0;
+    char *body;
+    size_t len;
+    FILE *f = xb_plot_mem_open(&body, &len);
+    fprintf(f, PALETTE "unset colorbox\nset grid\nset key outside right top\n"
+            "set xlabel \"%s\"\nset ylabel \"accuracy (%%), majority of K votes\"\n%s",
+            fig->xlabel, positive ? "set logscale x\nset format x \"%g\"\n" : "");
+    title(p, f, fig->what);
+    const char *sep = "plot ";
+    for (size_t c = 0; c < r->n_test; c++) {
+        if (all[c] < 0)
+            continue;
+        char s[32];
+        format_test(p, r->sigma_test[p->test[c]], s, sizeof s);
+        double frac = r->n_test > 1 ? CURVE_FRAC_MAX * (double)c / (double)(r->n_test - 1) : 0;
+        fprintf(f, "%sDATA index %d using 1:2 with points lc palette frac %.4f pt 6 ps 0.6 "
+                "notitle, \\\n     DATA index %d using 1:2 with linespoints ", sep, all[c],
+                frac, front[c]);
+        curve_style(f, c, r->n_test);
+        fprintf(f, test_is_t(p) ? " title \"front, t = %s s\"" : " title \"front, σ_{test} = "
+                "%s\"", s);
+        sep = ", \\\n     ";
+    }
+    fputs("\n", f);
+    fclose(f);
+    xb_plot_emit(p, fig->name, body, PLOT_W);
+    free(body);
+    xb_free(all);
+}
+
 void xb_plot_write_figures(struct plotter *p)
 {
     fig_vs_sigma(p);
     fig_vs_snr(p);
     fig_heatmap(p);
     fig_votes(p);
+    fig_vs_cost(p, &cost_figures[0], p->r->energy);
+    fig_vs_cost(p, &cost_figures[1], p->r->latency);
 }

@@ -20,6 +20,7 @@ const char *const xb_plot_formats[2] = {"png", "svg"};
  * output paths can all be checked before the work. */
 const char *const xb_plot_figure_names[XB_PLOT_N_FIGURES] = {
     "acc_vs_sigma", "acc_vs_t", "err_vs_sigma", "err_vs_t", "acc_vs_snr", "heatmap", "acc_vs_votes",
+    "acc_vs_energy", "acc_vs_latency",
 };
 
 char *xb_plot_path_join(const char *dir, const char *name)

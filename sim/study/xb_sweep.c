@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_cost.h"
 #include "xb_eval.h"
 #include "xb_h5.h"
 #include "xb_layout.h"
@@ -52,6 +53,7 @@ struct xb_sweep {
     int32_t *tile_layers;
     uint8_t *done;
     int snr_measured;      /* additive: snr_db filled from model 0 */
+    double *energy, *lat_pipe, *lat_seq; /* [K]: per inference by k + 1 votes (xb_cost.h) */
     struct slot *slots;
     int n_slots;
 };
@@ -196,6 +198,23 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
 
 /* ---- create ------------------------------------------------------------- */
 
+/* Energy and latency of an inference by 1 .. K votes on the crossbars of
+ * the experiment's engine: the same at every point of the grid. */
+static void cost_of_votes(struct xb_sweep *s, struct xb_net *net)
+{
+    struct xb_cost *c = xb_malloc(1, sizeof *c);
+    xb_cost_net(c, &s->e->device.energy, &s->e->device.xbar, net);
+    s->energy = xb_malloc(s->K, sizeof(double));
+    s->lat_pipe = xb_malloc(s->K, sizeof(double));
+    s->lat_seq = xb_malloc(s->K, sizeof(double));
+    for (size_t k = 0; k < s->K; k++) {
+        s->energy[k] = xb_cost_energy(c, (int)k + 1);
+        s->lat_pipe[k] = xb_cost_latency(c, (int)k + 1, 1);
+        s->lat_seq[k] = xb_cost_latency(c, (int)k + 1, 0);
+    }
+    xb_free(c);
+}
+
 enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e,
                                const struct xb_sweep_data *data, const char *command_line,
                                int resume_flag, struct xb_sweep **out)
@@ -275,6 +294,7 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     s->snr_tile = xb_malloc(cells * s->NTI + 1, sizeof(double));
     for (size_t c = 0; c < cells * s->NTI; c++)
         s->snr_tile[c] = NAN;
+    cost_of_votes(s, s->slots[0].net);
     s->pt = xb_calloc(s->NT, sizeof *s->pt);
     /* Every sigma_train starts from the same initial weights. */
     xb_net_init(s->slots[0].net, s->seed);
@@ -314,6 +334,7 @@ void xb_sweep_free(struct xb_sweep *s)
     xb_free(s->acc), xb_free(s->acc_vote), xb_free(s->snr_db), xb_free(s->done);
     xb_free(s->snr_net), xb_free(s->snr_layer), xb_free(s->snr_layers);
     xb_free(s->snr_tile), xb_free(s->tile_layers);
+    xb_free(s->energy), xb_free(s->lat_pipe), xb_free(s->lat_seq);
     xb_free(s->command_line), xb_free(s->config_text);
     xb_free(s);
 }
@@ -577,6 +598,12 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
         st = xb_layout_write(ctx, f, XB_DS_ACCURACY_VOTE, 0, s->acc_vote, d3k, add);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_DONE, 0, s->done, d2, add);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_ENERGY, 0, s->energy, &s->K, add);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_LATENCY_PIPELINED, 0, s->lat_pipe, &s->K, add);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_LATENCY_SEQUENTIAL, 0, s->lat_seq, &s->K, add);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_NOISE_MODEL,
                                   e->test_device ? e->device.xbar.device.type->name : nm);

@@ -81,11 +81,12 @@ Test(plot, figures, .init = make_dir, .fini = remove_dir)
     cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(files.n, 10);
+    cr_assert_eq(files.n, 14);
     cr_assert_eq(files.n_skipped, 0);
     static const char *const names[] = {"acc_vs_sigma", "err_vs_sigma", "acc_vs_snr",
-                                        "heatmap", "acc_vs_votes"};
-    for (size_t k = 0; k < 5; k++)
+                                        "heatmap", "acc_vs_votes", "acc_vs_energy",
+                                        "acc_vs_latency"};
+    for (size_t k = 0; k < 7; k++)
         for (int f = 0; f < 2; f++) {
             char want[256];
             snprintf(want, sizeof want, "%s/run_1_%s.%s", out, names[k], f ? "svg" : "png");
@@ -98,7 +99,7 @@ Test(plot, figures, .init = make_dir, .fini = remove_dir)
             else
                 check_png(want);
         }
-    cr_assert_eq(count_entries(out), 10, "only the figures are left in %s", out);
+    cr_assert_eq(count_entries(out), 14, "only the figures are left in %s", out);
     xb_plot_files_free(&files);
 
     /* gnuplot failing leaves the figures as they were and no temporary file. */
@@ -109,7 +110,7 @@ Test(plot, figures, .init = make_dir, .fini = remove_dir)
     cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_EIO);
     cr_assert(strstr(xb_ctx_error(ctx), "gnuplot failed"), "%s", xb_ctx_error(ctx));
     cr_assert_eq(files.n, 0);
-    cr_assert_eq(count_entries(out), 10);
+    cr_assert_eq(count_entries(out), 14);
     cr_assert_eq(stat(png, &after), 0);
     cr_assert(before.st_ino == after.st_ino && before.st_size == after.st_size);
 
@@ -121,14 +122,14 @@ Test(plot, figures, .init = make_dir, .fini = remove_dir)
     params.out_dir = NULL;
     params.gnuplot = NULL;
     cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(files.n, 10);
+    cr_assert_eq(files.n, 14);
     size_t n_dir = strlen(dir);
     for (size_t m = 0; m < files.n; m++)
         cr_assert(!strncmp(files.path[m], dir, n_dir) && files.path[m][n_dir] == '/' &&
                       !strchr(files.path[m] + n_dir + 1, '/'),
                   "%s", files.path[m]);
     xb_plot_files_free(&files);
-    cr_assert_eq(count_entries(dir), 12, "the file, figs/, and 10 figures");
+    cr_assert_eq(count_entries(dir), 16, "the file, figs/, and 14 figures");
 
     xb_sweep_result_free(&r);
     xb_ctx_free(ctx);
@@ -251,7 +252,7 @@ Test(plot, figure_content, .init = make_dir, .fini = remove_dir)
     cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(files.n, 10);
+    cr_assert_eq(files.n, 14);
     char *script = slurp(gp), *data = slurp(dat);
     int idx[16];
     double v[64];
@@ -341,6 +342,50 @@ Test(plot, figure_content, .init = make_dir, .fini = remove_dir)
         }
     xb_free(body);
 
+    /* Accuracy vs energy, per σ_test: a block of every (σ_train, K) at K ·
+     * SYNTH_ENERGY, then the front — at each K the best voted accuracy over
+     * σ_train where it beats that of every cheaper K (every σ_train that
+     * has it: equal points do not beat each other), by increasing energy. */
+    body = figure_body(script, "acc_vs_energy");
+    has_line(body, "set xlabel \"energy per inference (J)\"");
+    has_line(body, "set logscale x");
+    cr_assert_eq(curves(body, idx, 16), 2 * NS, "per sigma_test: all points, the front");
+    for (size_t c = 0; c < NS; c++) {
+        cr_assert_eq(block_rows(data, idx[2 * c], 2, v, 32), NT * NK);
+        size_t rows = block_rows(data, idx[2 * c + 1], 2, v, 32), m = 0;
+        double top = -1;
+        for (size_t k = 0; k < NK; k++) {
+            double f = (double)k / (NK - 1), acc[NT], best = -1;
+            for (size_t t = 0; t < NT; t++) {
+                acc[t] = 100 * (MEAN[t][c] + f * (VOTE[t][c] - MEAN[t][c]));
+                best = fmax(best, acc[t]);
+            }
+            if (best <= top)
+                continue;
+            top = best;
+            for (size_t t = 0; t < NT; t++)
+                if (acc[t] == best) {
+                    cr_assert_lt(m, rows, "sigma_test %zu: the front lacks K = %zu", c, k + 1);
+                    double e = (double)(k + 1) * SYNTH_ENERGY;
+                    cr_assert(fabs(v[2 * m] - e) <= 1e-9 * e, "front energy %g, want %g",
+                              v[2 * m], e);
+                    near("front accuracy", v[2 * m + 1], best);
+                    m++;
+                }
+        }
+        cr_assert_eq(m, rows, "sigma_test %zu: %zu front points, want %zu", c, rows, m);
+    }
+    xb_free(body);
+    body = figure_body(script, "acc_vs_latency");
+    has_line(body, "set xlabel \"latency per inference, pipelined (s)\"");
+    cr_assert_eq(curves(body, idx, 16), 2 * NS);
+    cr_assert_eq(block_rows(data, idx[0], 2, v, 32), NT * NK);
+    for (size_t m = 0; m < NT * NK; m++) {
+        double want = (double)(m % NK + 2) * SYNTH_TAU;
+        cr_assert(fabs(v[2 * m] - want) <= 1e-9 * want, "latency %g, want %g", v[2 * m], want);
+    }
+    xb_free(body);
+
     /* Each figure in both formats. */
     cr_assert(strstr(script, "set terminal @SVG"), "no SVG terminal in the script");
     xb_free(script), xb_free(data);
@@ -367,8 +412,10 @@ Test(plot, partial_and_no_votes, .init = make_dir, .fini = remove_dir)
     cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert_eq(xb_plot_sweep(ctx, &r, NULL, &files), XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert_eq(files.n, 8);
-    cr_assert_eq(files.n_skipped, 1);
+    cr_assert_eq(files.n_skipped, 3);
     cr_assert(strstr(files.skipped[0], "acc_vs_votes"));
+    cr_assert(strstr(files.skipped[1], "acc_vs_energy (no voting"));
+    cr_assert(strstr(files.skipped[2], "acc_vs_latency (no voting"));
     for (size_t m = 0; m < files.n; m++)
         if (ends_with(files.path[m], ".png"))
             check_png(files.path[m]);
@@ -450,11 +497,14 @@ Test(plot, tiny_grid, .init = make_dir, .fini = remove_dir)
     has_line(text, "best voting     100.0%");
     xb_free(text);
     cr_assert_eq(xb_plot_sweep(ctx, &r, NULL, &files), XB_OK, "%s", xb_ctx_error(ctx));
-    /* acc_vs_sigma, heatmap, acc_vs_votes; no error rate, no finite SNR. */
+    /* acc_vs_sigma, heatmap, acc_vs_votes; no error rate, no finite SNR,
+     * and no cost of the votes in a file written without it. */
     cr_assert_eq(files.n, 6);
-    cr_assert_eq(files.n_skipped, 2);
+    cr_assert_eq(files.n_skipped, 4);
     cr_assert(strstr(files.skipped[0], "err_vs_sigma"));
     cr_assert(strstr(files.skipped[1], "acc_vs_snr"));
+    cr_assert(strstr(files.skipped[2], "acc_vs_energy (no /sweep/energy"));
+    cr_assert(strstr(files.skipped[3], "acc_vs_latency (no /sweep/latency_pipelined"));
     for (size_t m = 0; m < files.n; m++)
         if (ends_with(files.path[m], ".png"))
             check_png(files.path[m]);
@@ -541,7 +591,7 @@ Test(cli, info_and_plot, .init = make_dir, .fini = remove_dir)
     if (have_gnuplot()) {
         snprintf(args, sizeof args, "plot '%s' -o '%s/f'", path, dir);
         cr_assert_eq(run_xbar(args, &out, &err), 0, "%s", err);
-        cr_assert_eq(count_lines(out), 10, "one path per figure:\n%s", out);
+        cr_assert_eq(count_lines(out), 14, "one path per figure:\n%s", out);
         cr_assert(strstr(out, "/f/e2e_heatmap.png\n"), "%s", out);
         xb_free(out);
         xb_free(err);
@@ -607,8 +657,9 @@ Test(device_mode, reads_summarises_and_plots, .init = make_dir, .fini = remove_d
         cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
                      xb_ctx_error(ctx));
         cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
-        /* acc and err vs t, heatmap, votes; no SNR figure without a finite SNR. */
-        cr_assert_eq(files.n, 8);
+        /* acc and err vs t, heatmap, votes, energy, latency; no SNR figure
+         * without a finite SNR. */
+        cr_assert_eq(files.n, 12);
         cr_assert_eq(files.n_skipped, 1);
         cr_assert(strstr(files.skipped[0], "acc_vs_snr (no done point with a finite SNR)"),
                   "%s", files.skipped[0]);

@@ -57,6 +57,8 @@ static size_t tables(struct table *out, size_t cap)
     out[m++] = (struct table){"experiment keys", t, n, 1};
     t = xb_layer_keys(&n);
     out[m++] = (struct table){"layer fields", t, n, 0};
+    t = xb_energy_keys(&n);
+    out[m++] = (struct table){"energy keys", t, n, 1};
     const struct xb_device_type *const *types = xb_device_types(&nd);
     for (size_t i = 0; i < nd && m < cap; i++) {
         out[m] = (struct table){"", types[i]->params, types[i]->n_params, 0};
@@ -221,6 +223,7 @@ Test(registry, every_row_range_ends)
     size_t nt = tables(tb, 16);
     struct xb_config c;
     struct xb_layer_config lc;
+    struct xb_energy_params ep;
     for (size_t a = 0; a < nt; a++) {
         for (size_t i = 0; i < tb[a].n; i++) {
             const struct xb_key *k = &tb[a].t[i];
@@ -235,6 +238,9 @@ Test(registry, every_row_range_ends)
             } else if (!strcmp(tb[a].what, "layer fields")) {
                 memset(&lc, 0, sizeof lc);
                 base = &lc;
+            } else if (!strcmp(tb[a].what, "energy keys")) {
+                xb_energy_params_default(&ep);
+                base = &ep;
             }
             check_row(k, base, tb[a].what);
         }
@@ -380,6 +386,55 @@ Test(registry, experiment_rows_round_trip)
     cr_assert_eq(kinds_seen & want, want, "key types exercised: %#x", kinds_seen);
     unlink(path);
     xb_free(path);
+}
+
+/* Every energy key set by --set energy.KEY to each candidate value, in an
+ * experiment with a device group and in one without (the prices do not
+ * make a device sweep): parse -> /config text (an energy group of the keys
+ * off their defaults) -> parse gives the same struct and text, and the
+ * value is the one set. At the defaults the text has no energy group, so
+ * the /config of runs that set no price is what it was before the group
+ * existed. */
+Test(registry, energy_rows_round_trip)
+{
+    size_t n;
+    const struct xb_key *keys = xb_energy_keys(&n);
+    static const char noise_only[] =
+        "data = { set = \"synthetic\"; };\n"
+        "model = { name = \"rt\"; input = [1, 4, 4]; classes = 2;\n"
+        "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 2; } ); };\n";
+    const char *bases[] = {base_experiment, noise_only};
+    for (size_t b = 0; b < 2; b++) {
+        char *path = write_file("energy.cfg", bases[b]);
+        cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &exp_a), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        const int have_device = exp_a.have_device;
+        char *text = xb_experiment_text(&exp_a);
+        cr_assert_null(strstr(text, "energy"), "%s", text);
+        xb_free(text);
+        for (size_t i = 0; i < n; i++) {
+            char cand[8][64], set[256], what[320];
+            size_t m = candidates(&keys[i], cand, 8), done = 0;
+            for (size_t j = 0; j < m; j++) {
+                snprintf(set, sizeof set, "energy.%s=%s", keys[i].name, cand[j]);
+                snprintf(what, sizeof what, "--set %s (%s)", set, b ? "noise" : "device");
+                const char *sets[] = {set};
+                cr_assert(experiment_round_trip(path, sets, 1, what), "%s: %s", what,
+                          xb_ctx_error(ctx));
+                cr_assert_eq(exp_b.have_device, have_device, "%s", what);
+                struct xb_energy_params want;
+                xb_energy_params_default(&want);
+                cr_assert_eq(xb_key_set(ctx, &keys[i], &want, cand[j], "o"), XB_OK);
+                cr_assert_eq(xb_key_load(&keys[i], &exp_b.device.energy),
+                             xb_key_load(&keys[i], &want), "%s", what);
+                done += !xb_key_at_default(&keys[i], &exp_b.device.energy);
+            }
+            cr_assert_gt(done, 0, "energy.%s: no candidate differed from the default",
+                         keys[i].name);
+        }
+        unlink(path);
+        xb_free(path);
+    }
 }
 
 /* Every layer field, written in a layer of a kind that uses it: file ->

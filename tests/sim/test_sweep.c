@@ -623,3 +623,47 @@ Test(sweep, shared_layers_of_votes_agree)
     xb_free(x), xb_free(a);
     xb_net_free(net);
 }
+
+/* Every sweep file records the energy and latency of an inference by K =
+ * 1..votes votes (sim/io/xb_layout.c), the net's cost (models/eval/xb_cost.h)
+ * on the experiment's engine at the energy group's prices: known before any
+ * point is run. TINY on the default 256 x 256 tiles, converters ideal and so
+ * costed at 8 bits, ISAAC's prices (devices/engine/xb_energy.c), by hand:
+ *   dense 64 -> 32: DAC 64 · 8 · 0.390625 pJ = 200, array 2 · 64 · 32 ·
+ *     1.8310546875 fJ = 7.5, ADC 32 · 1.5625 = 50 pJ: 257.5 pJ
+ *   dense 32 -> 10: DAC 100, array 1.171875, ADC 15.625: 116.796875 pJ
+ * 374.296875 pJ per vote; doubling adc_fom adds the ADCs' 65.625 pJ again.
+ * Each read takes 100 ns + (32 or 10 columns) / 1.28 GS/s. */
+Test(sweep, energy_and_latency_per_votes)
+{
+    static struct xb_experiment e;
+    experiment(&e, "energy.h5");
+    const char *sets[] = {"energy.adc_fom=1.220703125e-14"};
+    for (int priced = 0; priced < 2; priced++) {
+        char path[sizeof e.path];
+        snprintf(path, sizeof path, "%s", e.path);
+        if (priced)
+            cr_assert_eq(xb_experiment_read(ctx, path, sets, 1, &e), XB_OK, "%s",
+                         xb_ctx_error(ctx));
+        struct xb_sweep *s;
+        cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 0, &s), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        cr_assert_eq(xb_sweep_save(ctx, s), XB_OK, "%s", xb_ctx_error(ctx));
+        xb_sweep_free(s);
+        size_t n, np, ns;
+        double *en = read_acc(e.output, "/sweep/energy", &n);
+        double *lp = read_acc(e.output, "/sweep/latency_pipelined", &np);
+        double *ls = read_acc(e.output, "/sweep/latency_sequential", &ns);
+        cr_assert(n == 5 && np == 5 && ns == 5);
+        const double one = priced ? 439.921875e-12 : 374.296875e-12;
+        cr_assert_float_eq(en[0], one, 1e-12 * one);
+        const double tau1 = 100e-9 + 32 / 1.28e9, tau2 = 100e-9 + 10 / 1.28e9;
+        for (size_t k = 0; k < n; k++) {
+            cr_assert_eq(en[k], (double)(k + 1) * en[0], "K = %zu", k + 1);
+            cr_assert_float_eq(lp[k], tau1 + tau2 + (double)k * tau1, 1e-15 * lp[k]);
+            cr_assert_float_eq(ls[k], (double)(k + 1) * (tau1 + tau2), 1e-15 * ls[k]);
+        }
+        xb_free(en), xb_free(lp), xb_free(ls);
+        unlink(e.output);
+    }
+}

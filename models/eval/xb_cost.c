@@ -1,0 +1,63 @@
+#include "xb_cost.h"
+
+#include <string.h>
+
+/* The totals from the layers, in layer order (the sums are then the same
+ * whatever was changed last). */
+static void totals(struct xb_cost *c)
+{
+    c->stages = 0;
+    c->energy = c->tau_sum = c->tau_max = 0.0;
+    for (size_t i = 0; i < c->n_layers; i++) {
+        struct xb_cost_layer *l = &c->layer[i];
+        l->e_acc = l->acc_ops * c->prices.add_energy;
+        l->energy = l->e_read + l->e_acc;
+        c->energy += l->energy;
+        c->stages += (size_t)l->analog;
+        c->tau_sum += l->tau;
+        if (l->tau > c->tau_max)
+            c->tau_max = l->tau;
+    }
+}
+
+void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
+                 const struct xb_xbar_params *x, struct xb_net *net)
+{
+    memset(c, 0, sizeof *c);
+    c->prices = *e;
+    c->n_layers = xb_net_n_layers(net);
+    for (size_t i = 0; i < c->n_layers; i++) {
+        const struct xb_layer *nl = xb_net_layer(net, i);
+        struct xb_cost_layer *l = &c->layer[i];
+        l->kind = nl->type->name;
+        if (!nl->type->mvm)
+            continue;
+        l->analog = 1;
+        nl->type->mvm(nl, &l->mvm);
+        xb_energy_read(e, x, l->mvm.out, l->mvm.in, &l->read);
+        l->e_read = (double)l->mvm.reads * xb_energy_read_total(&l->read);
+        l->tau = (double)l->mvm.reads * l->read.tau;
+    }
+    totals(c);
+}
+
+void xb_cost_set_acc(struct xb_cost *c, size_t i, double ops)
+{
+    XB_ASSERT(i < c->n_layers && ops >= 0.0);
+    c->layer[i].acc_ops = ops;
+    totals(c);
+}
+
+double xb_cost_energy(const struct xb_cost *c, int votes)
+{
+    XB_ASSERT(votes >= 1);
+    return (double)votes * c->energy;
+}
+
+double xb_cost_latency(const struct xb_cost *c, int votes, int pipelined)
+{
+    XB_ASSERT(votes >= 1);
+    if (pipelined)
+        return c->tau_sum + (double)(votes - 1) * c->tau_max;
+    return (double)votes * c->tau_sum;
+}

@@ -1,0 +1,72 @@
+/*
+ * xb_cost.h — the energy and latency of one inference of a network on
+ * crossbars, layer by layer, and of K votes (paper 001 §2).
+ *
+ * Every weighted layer (its xb_layer_type.mvm) is a matrix read `reads`
+ * times per sample; each read costs what devices/engine/xb_energy.h counts
+ * for the tiles and converters of the engine parameters. A layer's energy
+ * per inference is reads × one read's energy, plus its accumulate-only
+ * operations (xb_cost_set_acc) at energy.add_energy each; its time, the
+ * stage it holds in a pipeline, is τ_i = reads × τ of one read. Digital
+ * layers (activations, pooling, batchnorm) are not costed.
+ *
+ * K votes are K inferences, so K times the energy: voting cannot be made
+ * cheaper by parallel copies or pipelining (paper 001 §2). Latency, with
+ * L analog layers as pipeline stages:
+ *
+ *   sequential   K · Σ_i τ_i                 (paper 001: K · L · τ)
+ *   pipelined    Σ_i τ_i + (K − 1) · max_i τ_i   ((L + K − 1) · τ)
+ *
+ * — a new vote enters the pipeline each time the slowest stage frees;
+ * with equal stages the two read as paper 001's formulas.
+ *
+ * Plain data and pure functions; nothing here allocates.
+ */
+#ifndef XB_COST_H
+#define XB_COST_H
+
+#include <stddef.h>
+
+#include "xb_energy.h"
+#include "xb_net.h"
+
+struct xb_cost_layer {
+    const char *kind;            /* the layer kind's name (static) */
+    int analog;                  /* 1: a weighted layer on crossbars */
+    struct xb_layer_mvm mvm;     /* analog: matrix and reads per sample */
+    struct xb_energy_read read;  /* analog: one read */
+    double acc_ops;              /* accumulate-only operations per inference */
+    double e_read;               /* J per inference: reads × one read's energy */
+    double e_acc;                /* J per inference: acc_ops × add_energy */
+    double energy;               /* e_read + e_acc */
+    double tau;                  /* s: reads × τ (0 for a digital layer) */
+};
+
+struct xb_cost {
+    struct xb_energy_params prices;
+    size_t n_layers;
+    struct xb_cost_layer layer[XB_NET_MAX_LAYERS];
+    size_t stages;               /* analog layers: L */
+    double energy;               /* J per inference (one vote) */
+    double tau_sum, tau_max;     /* s: over the layers */
+};
+
+/* The cost of every layer of net on the tiles and converters of x at the
+ * prices of e (accumulate-only operations 0). */
+void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
+                 const struct xb_xbar_params *x, struct xb_net *net);
+
+/* Sets the accumulate-only operations of layer i per inference — the entry
+ * point for layers whose work is additions driven by their input (spiking
+ * layers: one addition per incoming spike and synapse) — and updates the
+ * totals. ops >= 0. */
+void xb_cost_set_acc(struct xb_cost *c, size_t i, double ops);
+
+/* Energy of an inference by `votes` >= 1 votes [J]: votes × c->energy. */
+double xb_cost_energy(const struct xb_cost *c, int votes);
+
+/* Latency of `votes` >= 1 votes [s]: pipelined (1) or sequential (0), as
+ * above. */
+double xb_cost_latency(const struct xb_cost *c, int votes, int pipelined);
+
+#endif
