@@ -267,8 +267,8 @@ XB_INLINE void copy8(float *restrict d, const float *restrict s)
     memcpy(d, s, 8 * sizeof(float));
 }
 
-static void copy_rows(float *restrict d, size_t ds, const float *restrict s, size_t ss,
-                      size_t n, size_t w)
+XB_INLINE void copy_rows(float *restrict d, size_t ds, const float *restrict s, size_t ss,
+                         size_t n, size_t w)
 {
     const size_t t = w - 8;
     switch (w < 8 ? 0 : (w + 7) / 8) {
@@ -307,8 +307,8 @@ XB_INLINE void add_rows_w(float *restrict d, size_t ds, const float *restrict s,
             d[i] += s[i];
 }
 
-static void add_rows(float *restrict d, size_t ds, const float *restrict s, size_t ss,
-                     size_t n, size_t w)
+XB_INLINE void add_rows(float *restrict d, size_t ds, const float *restrict s, size_t ss,
+                        size_t n, size_t w)
 {
     switch (w) {
 #define XB_W(k) case k: add_rows_w(d, ds, s, ss, n, k); return;
