@@ -113,10 +113,13 @@ all: $(BIN)
 # (see noise/xb_gauss.c and models/layers/xb_act.c), xb_gemm so that the bias sums
 # of xb_gemm_dw run across columns in vectors, and the fixed-order GEMM's
 # packing loops run ~10 % faster at -O3 (devices/engine/xb_fgemm.c), conv2d so that
-# its im2col copies and col2im sums run in vectors (models/layers/layer_conv2d.c), and
-# the quantiser so that its roundings and clamps do (devices/convert/xb_quant.c).
+# its im2col copies and col2im sums run in vectors (models/layers/layer_conv2d.c),
+# batchnorm's affine maps and input gradients and max-pool's window scans likewise
+# (models/layers/layer_batchnorm.c, layer_maxpool.c), and the quantiser so that its
+# roundings and clamps do (devices/convert/xb_quant.c).
 O3_SRC := noise/xb_gauss.c models/layers/xb_act.c models/layers/xb_gemm.c devices/engine/xb_fgemm.c \
-          models/layers/layer_conv2d.c devices/convert/xb_quant.c
+          models/layers/layer_conv2d.c models/layers/layer_batchnorm.c \
+          models/layers/layer_maxpool.c devices/convert/xb_quant.c
 $(O3_SRC:%.c=$(BUILD)/%.o): CFLAGS += -O3
 
 # The commit a binary was built from, written into every result file, with

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_clones.h"
 #include "xb_layer_impl.h"
 
 #define BN_EPS 1e-5
@@ -105,29 +106,51 @@ static void bn_init(struct xb_layer *l, uint64_t seed)
     }
 }
 
-/* Mean and biased variance of channel c over rows × positions, two passes
- * in double in a fixed order. */
-static void channel_stats(const struct bn *b, const float *x, size_t rows, size_t c,
-                          double *mean, double *var)
+/* Channels are handled BN_GROUP at a time: each channel's sums run in
+ * their fixed order, but the group's sums are independent, so their
+ * additions overlap instead of each waiting on the one before (the sums in
+ * double are latency-bound one channel at a time). */
+#define BN_GROUP 4
+#define XB_INLINE static inline __attribute__((always_inline))
+
+/* Mean and biased variance of channels c0 .. c0 + g − 1 over rows ×
+ * positions, two passes in double, each channel in a fixed order. */
+XB_INLINE void group_stats(const struct bn *b, const float *x, size_t rows, size_t c0, size_t g,
+                           double *mean, double *var)
 {
-    const size_t f = b->ch * b->hw;
-    double s = 0.0;
+    const size_t f = b->ch * b->hw, hw = b->hw;
+    double s[BN_GROUP] = {0}, v[BN_GROUP] = {0};
     for (size_t r = 0; r < rows; r++) {
-        const float *xc = x + r * f + c * b->hw;
-        for (size_t i = 0; i < b->hw; i++)
-            s += (double)xc[i];
+        const float *xr = x + r * f + c0 * hw;
+        for (size_t i = 0; i < hw; i++)
+            for (size_t j = 0; j < g; j++)
+                s[j] += (double)xr[j * hw + i];
     }
-    const double n = (double)(rows * b->hw), m = s / n;
-    double v = 0.0;
+    const double n = (double)(rows * hw);
+    for (size_t j = 0; j < g; j++)
+        mean[j] = s[j] / n;
     for (size_t r = 0; r < rows; r++) {
-        const float *xc = x + r * f + c * b->hw;
-        for (size_t i = 0; i < b->hw; i++) {
-            const double d = (double)xc[i] - m;
-            v += d * d;
-        }
+        const float *xr = x + r * f + c0 * hw;
+        for (size_t i = 0; i < hw; i++)
+            for (size_t j = 0; j < g; j++) {
+                const double d = (double)xr[j * hw + i] - mean[j];
+                v[j] += d * d;
+            }
     }
-    *mean = m;
-    *var = v / n;
+    for (size_t j = 0; j < g; j++)
+        var[j] = v[j] / n;
+}
+
+/* y = scale x + shift over one channel's positions of every row. */
+XB_CLONES static void affine(const float *x, float *y, size_t rows, size_t f, size_t hw,
+                             float scale, float shift)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict xc = x + r * f;
+        float *restrict yc = y + r * f;
+        for (size_t i = 0; i < hw; i++)
+            yc[i] = xc[i] * scale + shift;
+    }
 }
 
 static void bn_forward(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y)
@@ -136,37 +159,42 @@ static void bn_forward(struct xb_layer *l, const struct xb_pass *p, const float 
     struct bn_params v = views(l);
     const size_t rows = p->rows, f = b->ch * b->hw, ch = b->ch, hw = b->hw;
     const int train = p->phase == XB_PHASE_TRAIN;
-    /* One channel per iteration: each statistic is summed by one thread in
-     * one order, so the result is the same for any thread count. */
+    const size_t groups = (ch + BN_GROUP - 1) / BN_GROUP;
+    /* One group of channels per iteration: each statistic is summed by one
+     * thread in one order, so the result is the same for any thread count. */
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(b, v, x, y, rows, f, ch, hw, train) if (rows * f > XB_LAYER_PAR_MIN)
-    for (size_t c = 0; c < ch; c++) {
-        double mean, inv;
-        if (train) {
-            double var;
-            channel_stats(b, x, rows, c, &mean, &var);
-            inv = 1.0 / sqrt(var + BN_EPS);
-            b->mean[c] = (float)mean;
-            b->inv[c] = (float)inv;
-            const double n = (double)(rows * hw);
-            const double unbiased = n > 1.0 ? var * n / (n - 1.0) : var;
-            v.rmean[c] = (float)((1.0 - BN_MOMENTUM) * (double)v.rmean[c] + BN_MOMENTUM * mean);
-            v.rvar[c] = (float)((1.0 - BN_MOMENTUM) * (double)v.rvar[c] +
-                                BN_MOMENTUM * unbiased);
-        } else {
-            mean = (double)v.rmean[c];
-            inv = 1.0 / sqrt((double)v.rvar[c] + BN_EPS);
-        }
-        /* y = scale x + shift, one float affine map per channel. */
-        const double g = v.gamma ? (double)v.gamma[c] : 1.0;
-        const float scale = (float)(g * inv);
-        const float shift = (float)((v.beta ? (double)v.beta[c] : 0.0) - mean * g * inv);
-        for (size_t r = 0; r < rows; r++) {
-            const float *xc = x + r * f + c * hw;
-            float *yc = y + r * f + c * hw;
-#pragma omp simd
-            for (size_t i = 0; i < hw; i++)
-                yc[i] = xc[i] * scale + shift;
+    firstprivate(b, v, x, y, rows, f, ch, hw, train, groups) if (rows * f > XB_LAYER_PAR_MIN)
+    for (size_t gi = 0; gi < groups; gi++) {
+        const size_t c0 = gi * BN_GROUP, g = ch - c0 < BN_GROUP ? ch - c0 : BN_GROUP;
+        double means[BN_GROUP], vars[BN_GROUP];
+        if (train && g == BN_GROUP)
+            group_stats(b, x, rows, c0, BN_GROUP, means, vars);
+        else if (train)
+            group_stats(b, x, rows, c0, g, means, vars);
+        for (size_t j = 0; j < g; j++) {
+            const size_t c = c0 + j;
+            double mean, inv;
+            if (train) {
+                const double var = vars[j];
+                mean = means[j];
+                inv = 1.0 / sqrt(var + BN_EPS);
+                b->mean[c] = (float)mean;
+                b->inv[c] = (float)inv;
+                const double n = (double)(rows * hw);
+                const double unbiased = n > 1.0 ? var * n / (n - 1.0) : var;
+                v.rmean[c] = (float)((1.0 - BN_MOMENTUM) * (double)v.rmean[c] +
+                                     BN_MOMENTUM * mean);
+                v.rvar[c] = (float)((1.0 - BN_MOMENTUM) * (double)v.rvar[c] +
+                                    BN_MOMENTUM * unbiased);
+            } else {
+                mean = (double)v.rmean[c];
+                inv = 1.0 / sqrt((double)v.rvar[c] + BN_EPS);
+            }
+            /* y = scale x + shift, one float affine map per channel. */
+            const double gm = v.gamma ? (double)v.gamma[c] : 1.0;
+            const float scale = (float)(gm * inv);
+            const float shift = (float)((v.beta ? (double)v.beta[c] : 0.0) - mean * gm * inv);
+            affine(x + c * hw, y + c * hw, rows, f, hw, scale, shift);
         }
     }
 }
@@ -176,6 +204,41 @@ static void bn_forward(struct xb_layer *l, const struct xb_pass *p, const float 
  *   TRAIN  dx = gamma inv / N · (N dy − Σ dy − xhat Σ dy xhat)
  *          (the statistics depend on x),
  *   EVAL   dx = gamma inv dy (they do not: for attacks on a trained net). */
+/* Σ dy and Σ dy xhat of channels c0 .. c0 + g − 1 (BN_GROUP at a time, as
+ * group_stats), each in its fixed order. */
+XB_INLINE void group_grad_sums(const float *x, const float *dy, size_t rows, size_t f, size_t hw,
+                               size_t c0, size_t g, const double *mean, const double *inv,
+                               double *sdy, double *sdyx)
+{
+    double s1[BN_GROUP] = {0}, s2[BN_GROUP] = {0};
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * f + c0 * hw, *dyr = dy + r * f + c0 * hw;
+        for (size_t i = 0; i < hw; i++)
+            for (size_t j = 0; j < g; j++) {
+                const double d = (double)dyr[j * hw + i];
+                s1[j] += d;
+                s2[j] += d * ((double)xr[j * hw + i] - mean[j]) * inv[j];
+            }
+    }
+    for (size_t j = 0; j < g; j++)
+        sdy[j] = s1[j], sdyx[j] = s2[j];
+}
+
+/* dx of one channel's positions of every row (the formula above). */
+XB_CLONES static void input_grad(const float *x, const float *dy, float *dx, size_t rows,
+                                 size_t f, size_t hw, double mean, double inv, double k,
+                                 double a, double bb)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict xc = x + r * f, *restrict dyc = dy + r * f;
+        float *restrict dxc = dx + r * f;
+        for (size_t i = 0; i < hw; i++) {
+            const double xh = ((double)xc[i] - mean) * inv;
+            dxc[i] = (float)(k * ((double)dyc[i] - a - xh * bb));
+        }
+    }
+}
+
 static void bn_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
                         const float *y, const float *dy, float *dx)
 {
@@ -185,36 +248,36 @@ static void bn_backward(struct xb_layer *l, const struct xb_pass *p, const float
     const size_t rows = p->rows, f = b->ch * b->hw, ch = b->ch, hw = b->hw;
     const int train = p->phase == XB_PHASE_TRAIN;
     float *g = l->grads;
+    const size_t groups = (ch + BN_GROUP - 1) / BN_GROUP;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(b, v, x, dy, dx, g, rows, f, ch, hw, train) if (rows * f > XB_LAYER_PAR_MIN)
-    for (size_t c = 0; c < ch; c++) {
-        const double mean = train ? (double)b->mean[c] : (double)v.rmean[c];
-        const double inv = train ? (double)b->inv[c] : 1.0 / sqrt((double)v.rvar[c] + BN_EPS);
-        double sdy = 0.0, sdyx = 0.0;
-        for (size_t r = 0; r < rows; r++) {
-            const float *xc = x + r * f + c * hw, *dyc = dy + r * f + c * hw;
-            for (size_t i = 0; i < hw; i++) {
-                sdy += (double)dyc[i];
-                sdyx += (double)dyc[i] * ((double)xc[i] - mean) * inv;
-            }
+    firstprivate(b, v, x, dy, dx, g, rows, f, ch, hw, train, groups) \
+    if (rows * f > XB_LAYER_PAR_MIN)
+    for (size_t gi = 0; gi < groups; gi++) {
+        const size_t c0 = gi * BN_GROUP, n_c = ch - c0 < BN_GROUP ? ch - c0 : BN_GROUP;
+        double mean[BN_GROUP], inv[BN_GROUP], sdy[BN_GROUP], sdyx[BN_GROUP];
+        for (size_t j = 0; j < n_c; j++) {
+            const size_t c = c0 + j;
+            mean[j] = train ? (double)b->mean[c] : (double)v.rmean[c];
+            inv[j] = train ? (double)b->inv[c] : 1.0 / sqrt((double)v.rvar[c] + BN_EPS);
         }
-        if (v.gamma) {
-            g[c] += (float)sdyx;
-            g[ch + c] += (float)sdy;
-        }
-        if (!dx)
-            continue;
-        const double gm = v.gamma ? (double)v.gamma[c] : 1.0;
-        const double n = (double)(rows * hw);
-        const double k = gm * inv;
-        const double a = train ? sdy / n : 0.0, bb = train ? sdyx / n : 0.0;
-        for (size_t r = 0; r < rows; r++) {
-            const float *xc = x + r * f + c * hw, *dyc = dy + r * f + c * hw;
-            float *dxc = dx + r * f + c * hw;
-            for (size_t i = 0; i < hw; i++) {
-                const double xh = ((double)xc[i] - mean) * inv;
-                dxc[i] = (float)(k * ((double)dyc[i] - a - xh * bb));
+        if (n_c == BN_GROUP)
+            group_grad_sums(x, dy, rows, f, hw, c0, BN_GROUP, mean, inv, sdy, sdyx);
+        else
+            group_grad_sums(x, dy, rows, f, hw, c0, n_c, mean, inv, sdy, sdyx);
+        for (size_t j = 0; j < n_c; j++) {
+            const size_t c = c0 + j;
+            if (v.gamma) {
+                g[c] += (float)sdyx[j];
+                g[ch + c] += (float)sdy[j];
             }
+            if (!dx)
+                continue;
+            const double gm = v.gamma ? (double)v.gamma[c] : 1.0;
+            const double n = (double)(rows * hw);
+            const double k = gm * inv[j];
+            const double a = train ? sdy[j] / n : 0.0, bb = train ? sdyx[j] / n : 0.0;
+            input_grad(x + c * hw, dy + c * hw, dx + c * hw, rows, f, hw, mean[j], inv[j], k, a,
+                       bb);
         }
     }
 }
