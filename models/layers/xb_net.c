@@ -102,8 +102,8 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         l->type = xb_layer_type_find(lc->type);
         if (!l->type) {
             st = xb_error(ctx, XB_ENOTFOUND, "%s, layer %zu: type = \"%.32s\": unknown; "
-                          "expected dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm "
-                          "or noise", where_line(lc, where, sizeof where), k, lc->type);
+                          "expected dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm, "
+                          "noise, encode or lif", where_line(lc, where, sizeof where), k, lc->type);
             goto fail;
         }
         l->id = (uint32_t)k;

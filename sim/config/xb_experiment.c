@@ -146,8 +146,8 @@ static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const con
         return xb_error(ctx, XB_EINVAL, "%s:%d: %s: no type", path, lc->line, label);
     if (!xb_layer_type_find(lc->type))
         return xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s.type = \"%s\": unknown layer; expected "
-                        "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm or "
-                        "noise", path, config_setting_source_line(config_setting_get_member(g,
+                        "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm, "
+                        "noise, encode or lif", path, config_setting_source_line(config_setting_get_member(g,
                         "type")), label, lc->type);
     return XB_OK;
 }
