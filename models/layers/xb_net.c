@@ -428,6 +428,16 @@ void xb_net_unprogram(struct xb_net *net)
     }
 }
 
+int xb_net_random(const struct xb_net *net, const struct xb_pass *p)
+{
+    for (size_t k = 0; k < net->n_layers; k++) {
+        const struct xb_layer *l = &net->layers[k];
+        if (l->type->deterministic && !l->type->deterministic(l, p))
+            return 1;
+    }
+    return 0;
+}
+
 void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred)
 {
     for (size_t r = 0; r < rows; r++) {

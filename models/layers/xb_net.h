@@ -125,6 +125,11 @@ void xb_net_unprogram(struct xb_net *net);
  * point (a noise layer in the first position does not count). */
 double xb_net_noise_input_power(const struct xb_net *net);
 
+/* 1 if some layer of the net draws at random in an EVAL pass like p (its
+ * deterministic() says so: noise at p's sigma, a device, a rate encoder),
+ * so repeated inferences of one input differ and votes mean something. */
+int xb_net_random(const struct xb_net *net, const struct xb_pass *p);
+
 /* Predicted class of each row (arg max of the logits, lowest index on ties). */
 void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred);
 

@@ -57,9 +57,9 @@ static const struct xb_key keys[] = {
     {.group = "model", .name = "init", .type = XB_KEY_ENUM, .choices = xb_init_key_names,
      .min = XB_INIT_AUTO + 1, .max = XB_INIT_COUNT - 1, OFF(model_init), .store = XB_STORE_INT,
      .flags = XB_KEY_OMIT_DEFAULT,
-     .help = "initial weights and biases of the dense, conv2d and lstm layers that name none: "
-             "he-uniform, glorot-uniform or pytorch (unset: he-uniform for dense and conv2d, "
-             "glorot-uniform for lstm)",
+     .help = "initial weights and biases of the dense, conv2d, lstm and lif layers that name "
+             "none: he-uniform, glorot-uniform or pytorch (unset: he-uniform for dense, conv2d "
+             "and lif, glorot-uniform for lstm)",
      .source = "models/layers/xb_init.h"},
     {.group = "train", .name = "optimizer", .type = XB_KEY_ENUM, .def = XB_OPTIM_ADAM,
      .choices = optim_names, OFF(train.optim.kind), .store = XB_STORE_INT,

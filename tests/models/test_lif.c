@@ -9,7 +9,8 @@
  * biases, learned thresholds and leaks, and inputs; Bernoulli and Poisson
  * spike rates within derived bounds, independent across steps; spiking
  * activity and operation counts; bit-identity of a noisy forward and
- * backward for 1 and 2 threads; EVAL replicas; the 1-bit DAC on the device.
+ * backward for 1 and 2 threads; EVAL replicas; the 1-bit DAC on the device;
+ * votes of a rate-coded net at sigma 0.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_eval.h"
 #include "xb_layer.h"
 #include "xb_net.h"
 #include "xb_rng.h"
@@ -601,4 +603,40 @@ Test(lif, one_bit_dac_passes_spikes)
         xb_net_unprogram(net);
         xb_net_free(net);
     }
+}
+
+/* A rate encoder makes the net random at sigma 0: xb_net_random says so
+ * and evaluation runs every vote (each repeat its own spikes); with direct
+ * encoding and no noise one inference stands for all. */
+Test(lif, votes_at_sigma_zero_with_a_rate_encoder)
+{
+    enum { N = 120, K = 5 };
+    float *x = xb_malloc(N * 36, 4);
+    uint8_t y[N];
+    pixels(x, N * 36, 64);
+    for (int i = 0; i < N; i++)
+        y[i] = (uint8_t)(i % 10);
+    for (int enc = 0; enc < 2; enc++) {
+        struct xb_net_config cfg;
+        snn_config(&cfg, XB_READOUT_MEMBRANE_SUM);
+        cfg.layers[0].encoding = enc ? XB_ENCODE_BERNOULLI : XB_ENCODE_DIRECT;
+        struct xb_net *net;
+        cr_assert_eq(xb_net_create(ctx, &cfg, 4 * K * 10, &net), XB_OK, "%s", xb_ctx_error(ctx));
+        xb_net_init(net, 7);
+        struct xb_pass probe = pass_of(1, XB_PHASE_EVAL);
+        cr_assert_eq(xb_net_random(net, &probe), enc);
+        probe.noise = XB_NOISE_ADD;
+        probe.sigma = 0.5;
+        cr_assert(xb_net_random(net, &probe)); /* the neurons' noise */
+        struct xb_eval_params ep = {.repeats = K, .votes = K, .noise = XB_NOISE_NONE};
+        double acc[K], vote[K];
+        cr_assert_eq(xb_eval_run(ctx, net, &ep, x, y, N, acc, vote), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        int differ = 0;
+        for (int k = 1; k < K; k++)
+            differ |= acc[k] != acc[0] || vote[k] != vote[0];
+        cr_assert_eq(differ, enc, "encoding %d: repeats %s", enc, differ ? "differ" : "agree");
+        xb_net_free(net);
+    }
+    xb_free(x);
 }
