@@ -45,6 +45,7 @@ enum xb_purpose {
     XB_PURPOSE_INPUTS = 9,    /* random input batches */
     XB_PURPOSE_DATA = 10,     /* data set shuffles and splits */
     XB_PURPOSE_DROPOUT = 11,  /* dropout masks */
+    XB_PURPOSE_SPIKES = 12,   /* rate-encoded input spikes (models/layers/layer_encode.c) */
     XB_PURPOSE_COUNT
 };
 
@@ -56,15 +57,17 @@ enum xb_purpose {
  * sample0 + r % batch of vote vote0 + r / batch. The "row's sample" is the
  * image's index in the evaluated set in evaluation, its position in the
  * epoch's order in training; conv2d on a crossbar reads patch q of that
- * sample as sample s·P + q (P patches per image). The vote field carries
+ * sample as sample s·P + q (P patches per image), and a lif layer its
+ * input of step t as sample s·T + t (T steps). The vote field carries
  * the VOTE in evaluation (inference v of a sample; the repeats are votes
  * 0 .. R-1) and the EPOCH (from 0) in training, where every row of a pass
  * has the same one: struct xb_rows names it `epoch` there.
  *
- *  NOISE    abstract noise (noise layers, LSTM gates, xb_xbar's own).
- *           layer: layer id. instance: the pass's chip instance (device
+ *  NOISE    abstract noise (noise layers, LSTM gates, LIF neurons, xb_xbar's
+ *           own). layer: layer id. instance: the pass's chip instance (device
  *           sweeps: repeat r; hardware-aware training: its training chip;
- *           else 0). sample, vote: the row's. step: LSTM time step, else 0.
+ *           else 0). sample, vote: the row's. step: LSTM or LIF time step,
+ *           else 0.
  *           element: the output (feature) index within the row.
  *  READ     per-read device noise in xb_xbar_execute. layer, instance,
  *           sample, vote, step: as NOISE. element: ti·out + o for input
@@ -90,6 +93,9 @@ enum xb_purpose {
  *           e), test images numbered after the training ones.
  *  DROPOUT  masks in training: layer: layer id, sample, vote (= epoch),
  *           step: the row's; instance 0; element: feature index (uniform).
+ *  SPIKES   rate-encoded inputs (poisson, bernoulli): layer: the encoder's
+ *           layer id, instance 0, sample and vote (= epoch in training): the
+ *           row's, step: the time step t, element: feature index (uniform).
  *  TEST     tests and benchmarks: any.
  */
 

@@ -30,7 +30,10 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
                         p->repeats, p->votes);
     if (n == 0)
         return xb_error(ctx, XB_ESHAPE, "evaluation set is empty");
-    const int noisy = (p->noise != XB_NOISE_NONE && p->sigma > 0.0) || p->on_device;
+    const struct xb_pass probe = {.phase = XB_PHASE_EVAL, .noise = p->noise, .sigma = p->sigma,
+                                  .on_device = p->on_device};
+    const int noisy = (p->noise != XB_NOISE_NONE && p->sigma > 0.0) || p->on_device ||
+                      xb_net_random(net, &probe); /* a rate encoder: random at sigma 0 */
     const int V = noisy ? (p->repeats > p->votes ? p->repeats : p->votes) : 1;
     const size_t max_rows = xb_net_max_rows(net);
     if ((size_t)V > max_rows)

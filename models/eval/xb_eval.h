@@ -12,8 +12,8 @@
  * Majority tie rule: among the classes with the most votes, the one that
  * an earlier vote chose first wins (for k = 1 the single prediction; no
  * preference for low class indices).
- * Without any noise source (noise none, not on device, no dropout in EVAL)
- * all inferences agree, and one is run.
+ * Without any noise source (noise none, not on device, no random layer such
+ * as a rate encoder: xb_net_random) all inferences agree, and one is run.
  */
 #ifndef XB_EVAL_H
 #define XB_EVAL_H

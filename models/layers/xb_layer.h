@@ -70,7 +70,7 @@ struct xb_pass {
  * at their default (0); each field is a row of xb_layer_keys. */
 struct xb_layer_config {
     char type[32];     /* "dense", "conv2d", "batchnorm", "relu", "maxpool",
-                          "flatten", "dropout", "noise", "lstm" */
+                          "flatten", "dropout", "noise", "lstm", "encode", "lif" */
     int units;         /* dense: outputs; conv2d: output channels; lstm: hidden size */
     int kernel;        /* conv2d: k × k kernel; maxpool: window */
     int stride;        /* conv2d, maxpool; 0 = 1 for conv2d, = kernel for maxpool */
@@ -78,12 +78,25 @@ struct xb_layer_config {
     double rate;       /* dropout: drop probability in [0, 1) */
     int fixed;         /* batchnorm: fixed statistics and no learned scale/shift
                           (paper 001 under additive noise) */
-    enum xb_init init; /* dense, conv2d, lstm: initial weights and biases
+    enum xb_init init; /* dense, conv2d, lstm, lif: initial weights and biases
                           (models/layers/xb_init.h); AUTO = the kind's default */
+    /* Spiking layers (models/layers/xb_spike.h). Every field's default is 0,
+     * read as the documented value where 0 is not a valid one. */
+    int steps;         /* encode: time steps T (required) */
+    int encoding;      /* encode: enum xb_encoding (direct, poisson, bernoulli) */
+    double gain;       /* encode: spike probability per unit input (0: 1) */
+    double threshold;  /* lif: V_th (0: 1) */
+    double leak;       /* lif: 1 - k, the share of the membrane lost per step */
+    int reset;         /* lif: enum xb_lif_reset (zero, subtract) */
+    int surrogate;     /* lif: enum xb_surrogate */
+    double surrogate_width; /* lif: the surrogate's width a (0: 1) */
+    int readout;       /* lif: enum xb_lif_readout */
+    int learn_threshold, learn_leak; /* lif: V_th, k trained per neuron */
     int line;          /* config line, for error messages (0 = unknown) */
 };
 
 struct xb_layer_type;
+struct xb_spike_activity;
 
 /* The analog product a weighted layer reads for one sample: its matrix of
  * out × in weights on the crossbar, read `reads` times (models/eval/xb_cost.h
@@ -164,6 +177,9 @@ struct xb_layer_type {
      * own: not yet). */
     size_t (*tile_energy)(const struct xb_layer *l, const struct xb_pass *p, const float *x,
                           double *signal, double *error);
+    /* Spiking layers (lif): what the last forward did (struct
+     * xb_spike_activity, models/layers/xb_spike.h). NULL: not spiking. */
+    void (*activity)(const struct xb_layer *l, struct xb_spike_activity *a);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };
@@ -196,5 +212,7 @@ extern const struct xb_layer_type xb_layer_flatten;
 extern const struct xb_layer_type xb_layer_dropout;
 extern const struct xb_layer_type xb_layer_noise;
 extern const struct xb_layer_type xb_layer_lstm;
+extern const struct xb_layer_type xb_layer_encode;
+extern const struct xb_layer_type xb_layer_lif;
 
 #endif

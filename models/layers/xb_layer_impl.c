@@ -14,6 +14,7 @@
 
 #include "xb_net.h"
 #include "xb_rng.h"
+#include "xb_spike.h"
 
 enum xb_status xb_layer_error(struct xb_ctx *ctx, enum xb_status status,
                               const struct xb_layer *l, const struct xb_layer_config *cfg,
@@ -55,12 +56,14 @@ enum xb_status xb_layer_check_size(struct xb_ctx *ctx, const struct xb_layer *l,
 static const struct xb_key layer_keys[] = {
     {.name = "type", .type = XB_KEY_STRING, .unit = "", XB_LOFF(type),
      .size = sizeof(((struct xb_layer_config *)0)->type),
-     .help = "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, noise or lstm",
+     .help = "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, noise, lstm, encode "
+             "or lif",
      .source = "xbar"},
     {.name = "units", .type = XB_KEY_INT, .unit = "1", .min = 1, .max = 1 << 20,
      XB_LOFF(units), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
-     .group = "dense conv2d lstm",
-     .help = "dense: outputs; conv2d: output channels; lstm: hidden size", .source = "xbar"},
+     .group = "dense conv2d lstm lif",
+     .help = "dense, lif: outputs; conv2d: output channels; lstm: hidden size",
+     .source = "xbar"},
     {.name = "kernel", .type = XB_KEY_INT, .unit = "1", .min = 1, .max = 64, XB_LOFF(kernel),
      .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "conv2d maxpool",
      .help = "conv2d: k x k kernel; maxpool: window", .source = "xbar"},
@@ -79,10 +82,52 @@ static const struct xb_key layer_keys[] = {
      .source = "paper 001"},
     {.name = "init", .type = XB_KEY_ENUM, .choices = xb_init_key_names, .min = XB_INIT_AUTO + 1,
      .max = XB_INIT_COUNT - 1, XB_LOFF(init), .store = XB_STORE_INT,
-     .flags = XB_KEY_OMIT_DEFAULT, .group = "dense conv2d lstm",
+     .flags = XB_KEY_OMIT_DEFAULT, .group = "dense conv2d lstm lif",
      .help = "initial weights and biases: he-uniform, glorot-uniform or pytorch (unset: "
-             "model.init, else he-uniform for dense and conv2d, glorot-uniform for lstm)",
+             "model.init, else he-uniform for dense, conv2d and lif, glorot-uniform for "
+             "lstm)",
      .source = "models/layers/xb_init.h"},
+    /* spiking layers (models/layers/xb_spike.h); every default 0 */
+    {.name = "steps", .type = XB_KEY_INT, .unit = "1", .min = 1, .max = XB_RNG_MAX_STEP + 1.0,
+     XB_LOFF(steps), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "encode",
+     .help = "time steps T of the spiking layers above (required)", .source = "xbar"},
+    {.name = "encoding", .type = XB_KEY_ENUM, .choices = xb_encoding_names, XB_LOFF(encoding),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "encode",
+     .help = "direct (the analog input at every step), poisson or bernoulli (rate-coded "
+             "spikes)", .source = "models/layers/xb_spike.h"},
+    {.name = "gain", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1e6, XB_LOFF(gain),
+     .flags = XB_KEY_OMIT_DEFAULT, .group = "encode",
+     .help = "spike probability (bernoulli) or events per step (poisson) per unit input "
+             "(unset: 1)", .source = "xbar"},
+    {.name = "threshold", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1e6,
+     XB_LOFF(threshold), .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "firing threshold V_th, in the units of W x (unset: 1)", .source = "paper 000"},
+    {.name = "leak", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1, XB_LOFF(leak),
+     .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "1 - k: the share of the membrane lost per step (0: integrate-and-fire)",
+     .source = "paper 000"},
+    {.name = "reset", .type = XB_KEY_ENUM, .choices = xb_lif_reset_names, XB_LOFF(reset),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "after a spike: zero (paper 000) or subtract the threshold",
+     .source = "paper 000"},
+    {.name = "surrogate", .type = XB_KEY_ENUM, .choices = xb_surrogate_names,
+     XB_LOFF(surrogate), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "ds/du in training: rectangular (STBP), triangle, fast-sigmoid or arctan",
+     .source = "Wu et al. 2018"},
+    {.name = "surrogate_width", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1e6,
+     XB_LOFF(surrogate_width), .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "the surrogate's width a in membrane units; fast-sigmoid, arctan: 1/slope "
+             "(unset: 1)", .source = "models/layers/xb_spike.h"},
+    {.name = "readout", .type = XB_KEY_ENUM, .choices = xb_lif_readout_names,
+     XB_LOFF(readout), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "spikes (all steps, hidden layers), last, count, membrane-sum or membrane-max",
+     .source = "models/layers/xb_spike.h"},
+    {.name = "learn_threshold", .type = XB_KEY_BOOL, .unit = "", XB_LOFF(learn_threshold),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "train V_th per neuron", .source = "xbar"},
+    {.name = "learn_leak", .type = XB_KEY_BOOL, .unit = "", XB_LOFF(learn_leak),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
+     .help = "train k = 1 - leak per neuron", .source = "xbar"},
 };
 
 const struct xb_key *xb_layer_keys(size_t *n)

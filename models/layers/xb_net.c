@@ -102,8 +102,8 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         l->type = xb_layer_type_find(lc->type);
         if (!l->type) {
             st = xb_error(ctx, XB_ENOTFOUND, "%s, layer %zu: type = \"%.32s\": unknown; "
-                          "expected dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm "
-                          "or noise", where_line(lc, where, sizeof where), k, lc->type);
+                          "expected dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm, "
+                          "noise, encode or lif", where_line(lc, where, sizeof where), k, lc->type);
             goto fail;
         }
         l->id = (uint32_t)k;
@@ -454,6 +454,16 @@ void xb_net_unprogram(struct xb_net *net)
         if (l->type->unprogram)
             l->type->unprogram(l);
     }
+}
+
+int xb_net_random(const struct xb_net *net, const struct xb_pass *p)
+{
+    for (size_t k = 0; k < net->n_layers; k++) {
+        const struct xb_layer *l = &net->layers[k];
+        if (l->type->deterministic && !l->type->deterministic(l, p))
+            return 1;
+    }
+    return 0;
 }
 
 void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred)

@@ -136,6 +136,10 @@ const float *xb_net_output(const struct xb_net *net, size_t k);
  * are; may overwrite layer k's caches for backward. */
 void xb_net_layer_ideal(struct xb_net *net, const struct xb_pass *p, size_t k, const float *x,
                         float *y);
+/* 1 if some layer of the net draws at random in an EVAL pass like p (its
+ * deterministic() says so: noise at p's sigma, a device, a rate encoder),
+ * so repeated inferences of one input differ and votes mean something. */
+int xb_net_random(const struct xb_net *net, const struct xb_pass *p);
 
 /* Predicted class of each row (arg max of the logits, lowest index on ties). */
 void xb_net_predict(const float *logits, size_t rows, int classes, uint8_t *pred);

@@ -57,9 +57,9 @@ static const struct xb_key keys[] = {
     {.group = "model", .name = "init", .type = XB_KEY_ENUM, .choices = xb_init_key_names,
      .min = XB_INIT_AUTO + 1, .max = XB_INIT_COUNT - 1, OFF(model_init), .store = XB_STORE_INT,
      .flags = XB_KEY_OMIT_DEFAULT,
-     .help = "initial weights and biases of the dense, conv2d and lstm layers that name none: "
-             "he-uniform, glorot-uniform or pytorch (unset: he-uniform for dense and conv2d, "
-             "glorot-uniform for lstm)",
+     .help = "initial weights and biases of the dense, conv2d, lstm and lif layers that name "
+             "none: he-uniform, glorot-uniform or pytorch (unset: he-uniform for dense, conv2d "
+             "and lif, glorot-uniform for lstm)",
      .source = "models/layers/xb_init.h"},
     {.group = "train", .name = "optimizer", .type = XB_KEY_ENUM, .def = XB_OPTIM_ADAM,
      .choices = optim_names, OFF(train.optim.kind), .store = XB_STORE_INT,
@@ -146,8 +146,8 @@ static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const con
         return xb_error(ctx, XB_EINVAL, "%s:%d: %s: no type", path, lc->line, label);
     if (!xb_layer_type_find(lc->type))
         return xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s.type = \"%s\": unknown layer; expected "
-                        "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm or "
-                        "noise", path, config_setting_source_line(config_setting_get_member(g,
+                        "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm, "
+                        "noise, encode or lif", path, config_setting_source_line(config_setting_get_member(g,
                         "type")), label, lc->type);
     return XB_OK;
 }

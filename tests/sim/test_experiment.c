@@ -52,6 +52,23 @@ static void expect(enum xb_status st, const char *a, const char *b)
     xb_test_expect_error(ctx, st, a, b);
 }
 
+/* The resolved text of e, written to dir/name and read back, gives the same
+ * text; returned (xb_free). */
+static char *round_trip(const char *name)
+{
+    char *text = xb_experiment_text(&e), path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    struct xb_experiment e2;
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e2), XB_OK, "%s", xb_ctx_error(ctx));
+    char *text2 = xb_experiment_text(&e2);
+    cr_assert_str_eq(text, text2);
+    xb_free(text2);
+    return text;
+}
+
 Test(experiment, shipped_configs_parse)
 {
     const char *files[] = {"configs/quickstart.cfg", "configs/paper001/cnn6_mnist_mult.cfg",
@@ -60,7 +77,9 @@ Test(experiment, shipped_configs_parse)
                            "configs/paper001/lstm128_mnist_mult.cfg",
                            "configs/paper001/lstm128_fashion_mult.cfg",
                            "configs/paper001/lstm128_strokes_mult.cfg",
-                           "configs/pcm_mlp_mnist.cfg", "configs/pcm_lstm_mnist.cfg"};
+                           "configs/pcm_mlp_mnist.cfg", "configs/pcm_lstm_mnist.cfg",
+                           "configs/paper000/snn50_mnist_stbp.cfg",
+                           "configs/paper000/snn50_mnist_stbpn.cfg"};
     for (size_t k = 0; k < sizeof files / sizeof *files; k++)
         cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s: %s", files[k],
                      xb_ctx_error(ctx));
@@ -80,17 +99,36 @@ Test(experiment, shipped_configs_parse)
     cr_assert(strstr(st, "steps = 64; features = 2;"), "%s", st);
     xb_free(st);
     cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
-    /* The resolved text reads back to the same experiment. */
-    char *text = xb_experiment_text(&e), path[256];
-    snprintf(path, sizeof path, "%s/round.cfg", dir);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-    struct xb_experiment e2;
-    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e2), XB_OK, "%s", xb_ctx_error(ctx));
-    char *text2 = xb_experiment_text(&e2);
-    cr_assert_str_eq(text, text2);
-    xb_free(text), xb_free(text2);
+    xb_free(round_trip("round.cfg"));
+}
+
+/* The spiking layers' fields reach the layers and the resolved text, which
+ * reads back to the same experiment; a spiking field on another kind and
+ * an encoder without steps are refused, naming the field. */
+Test(experiment, spiking_layers_round_trip)
+{
+    cr_assert_eq(xb_experiment_read(ctx, "configs/paper000/snn50_mnist_stbpn.cfg", NULL, 0, &e),
+                 XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(e.model.n_layers, 3);
+    cr_assert_eq(e.model.layers[0].steps, 10);
+    cr_assert_eq(e.model.layers[0].encoding, 2); /* bernoulli */
+    cr_assert(e.model.layers[2].leak == 0.5 && e.model.layers[2].readout == 3);
+    char *text = round_trip("snn.cfg");
+    cr_assert(strstr(text, "readout = \"membrane-sum\";"), "%s", text);
+    cr_assert(strstr(text, "encoding = \"bernoulli\";"), "%s", text);
+    xb_free(text);
+    struct xb_net *net;
+    struct xb_net_config bad = e.model;
+    snprintf(bad.layers[1].type, sizeof bad.layers[1].type, "dense");
+    bad.layers[1].readout = 0;
+    cr_assert_neq(xb_net_create(ctx, &bad, 4, &net), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "field 'leak' is set but a dense layer does not use it"),
+              "%s", xb_ctx_error(ctx));
+    bad = e.model;
+    bad.layers[0].steps = 0;
+    cr_assert_neq(xb_net_create(ctx, &bad, 4, &net), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "steps = 0: expected the number of time steps"), "%s",
+              xb_ctx_error(ctx));
 }
 
 /* `xbar train` runs a sweep with no test axis; its text (compared by

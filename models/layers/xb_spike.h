@@ -1,0 +1,141 @@
+/*
+ * xb_spike.h — spiking layers: the input encoder (layer_encode.c) and the
+ * leaky integrate-and-fire layer (layer_lif.c), their discrete-time
+ * convention, the surrogate derivatives of STBP (xb_spike.c), and what a
+ * forward leaves for callers (spiking activity, the likelihood-ratio
+ * trace).
+ *
+ * Time layout. A spiking activation of a sample is T steps of F features,
+ * shape {T, 1, F}, step t being row t of the "image" (the lstm's reading:
+ * c·h steps of w features): row r of a pass holds [T × F] values, so
+ * votes, batches, replicas and the loss see ordinary rows. The encoder
+ * makes {T, 1, F} from any input of F = c·h·w values; a lif layer reads
+ * c·h steps of w features and, unless it reads out, gives {T, 1, units}.
+ *
+ * Encoder (`encode`, `steps` = T, `encoding`, `gain` g, unset 1), per
+ * element x of the input and step t:
+ *   direct     s_t = x (the analog value at every step)
+ *   bernoulli  s_t = 1[u < p], p = clamp(g·x, 0, 1)
+ *   poisson    s_t = 1[u < p], p = 1 − exp(−g·max(x, 0)): a Poisson process
+ *              of g·x events per step, seen at one-step resolution (a spike
+ *              if at least one event fell in the step)
+ * with u uniform in (0, 1) from stream SPIKES (noise/xb_rng.h: the
+ * encoder's layer id, the row's sample and vote, step t, the feature).
+ * P(s_t = 1) = p to within 2^-23. Backward (input gradients for attacks):
+ * direct Σ_t dL/ds_t; the random encoders pass the gradient of their mean,
+ * dp/dx · Σ_t dL/ds_t (BPDA through E[s] = p).
+ *
+ * LIF neuron i of a layer (paper 000 eq. 7), steps t = 0 .. T−1, with
+ * u_{−1} = 0, s_{−1} = 0:
+ *
+ *   I_t = Σ_j W_ij x_{t,j} + b_i          then the pass's noise on I_t:
+ *         ADD  I_t + σ ε_t,   MULT  I_t (1 + σ ε_t)   (ε ~ N(0,1), NOISE
+ *         stream of this layer, the row's sample and vote, step t)
+ *   r_{t−1} = u_{t−1} (1 − s_{t−1})        reset = zero (paper 000)
+ *           = u_{t−1} − V_th s_{t−1}       reset = subtract
+ *   u_t = k r_{t−1} + I_t                  k = 1 − leak (clamped to [0, 1])
+ *   s_t = 1[u_t > V_th]                    strictly above the threshold
+ *
+ * So the input gain is 1, the reset acts on the membrane carried into the
+ * next step (paper 000 eq. 7 and the STBP code: a spike at t is reset at
+ * t + 1, before the leak), and u_t is the membrane before its own spike's
+ * reset. paper 000's noise σ ε enters exactly as eq. 7's: the pass's
+ * additive noise, so STBP-N is training with noise add, σ = 1, and a
+ * sigma_train × sigma_test sweep sweeps the neurons' noise.
+ *
+ * Readouts (`readout`): spikes (the default: all T steps out, {T, 1,
+ * units}, for hidden layers); last (s_{T−1}, the X^(T,L) paper 000 reads);
+ * count (Σ_t s_t); membrane-sum (Σ_t u_t) and membrane-max (max_t u_t), for
+ * which the layer's neurons integrate without firing (s ≡ 0, no reset: the
+ * leaky-integrator output layer of Norse, snnTorch's tutorials and HIRE).
+ * The readouts give {units, 1, 1}.
+ *
+ * STBP backward (Wu et al. 2018): backpropagation through the T steps of
+ * the recursion above with ds_t/du_t taken as the surrogate h(u_t − V_th)
+ * and every other derivative exact (the reset's included: ∂r/∂u = 1 − s,
+ * ∂r/∂s = −u for zero, −V_th for subtract). Surrogates of width a (unit
+ * area, like the step they stand for; S is their integral, S(0) = 1/2):
+ *   rectangular   h = 1/a on |x| < a/2            (STBP's h1)
+ *   triangle      h = (1/a) max(0, 1 − |x|/a)
+ *   fast-sigmoid  h = (1/2a) / (1 + |x|/a)²       (SuperSpike, slope 1/a)
+ *   arctan        h = (1/πa) / (1 + (x/a)²)        (snnTorch's ATan α = 2/(πa))
+ *
+ * Memory: every forward keeps I then u, s and σ ε of all T steps, [rows·T ×
+ * units] each, in the layer (made for max_rows at create).
+ */
+#ifndef XB_SPIKE_H
+#define XB_SPIKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xb_layer.h"
+
+enum xb_encoding { XB_ENCODE_DIRECT = 0, XB_ENCODE_POISSON = 1, XB_ENCODE_BERNOULLI = 2 };
+enum xb_lif_reset { XB_LIF_RESET_ZERO = 0, XB_LIF_RESET_SUBTRACT = 1 };
+enum xb_surrogate {
+    XB_SURROGATE_RECT = 0,
+    XB_SURROGATE_TRIANGLE = 1,
+    XB_SURROGATE_FAST_SIGMOID = 2,
+    XB_SURROGATE_ARCTAN = 3
+};
+enum xb_lif_readout {
+    XB_READOUT_SPIKES = 0,
+    XB_READOUT_LAST = 1,
+    XB_READOUT_COUNT = 2,
+    XB_READOUT_MEMBRANE_SUM = 3,
+    XB_READOUT_MEMBRANE_MAX = 4
+};
+
+/* Key names, NULL-terminated, index = value (the layer fields' choices). */
+extern const char *const xb_encoding_names[];
+extern const char *const xb_lif_reset_names[];
+extern const char *const xb_surrogate_names[];
+extern const char *const xb_lif_readout_names[];
+
+/* h(x) and S(x) of surrogate kind with width a > 0 (the table above). */
+float xb_surrogate_grad(enum xb_surrogate kind, float a, float x);
+float xb_surrogate_step(enum xb_surrogate kind, float a, float x);
+
+/* What a lif layer's last forward did, per pass (all rows, all steps).
+ * Operation counts (HIRE-SNN, Kundu et al. 2021, Table 6 and eqs. 7–8):
+ * with binary inputs the layer accumulates a weight column per input
+ * spike, ac = in_spikes · units; with analog inputs (direct encoding) it
+ * multiplies at every step, mac = rows · T · in · units; the same layer in
+ * an ANN does ann_mac = rows · in · units. */
+struct xb_spike_activity {
+    size_t rows, steps, in, units;
+    uint64_t in_spikes;  /* ones among the inputs (all of them 0 or 1: in_binary) */
+    int in_binary;
+    uint64_t out_spikes; /* spikes the neurons fired (0 for membrane readouts) */
+    double rate;         /* out_spikes / (rows · steps · units): spikes per neuron per step */
+    double ac, mac, ann_mac;
+};
+
+/* The activity of layer l's last forward into *a; 0 if l is not a spiking
+ * layer (or has not run), 1 otherwise. */
+int xb_spike_activity_of(const struct xb_layer *l, struct xb_spike_activity *a);
+
+/* What a likelihood-ratio estimator (paper 000 eq. 8) needs of the last
+ * forward of a lif layer: its inputs x_t, the noise it drew, and its
+ * states. Valid until the next forward of the net (u: until a backward,
+ * which writes dL/dI over it). The weight score of
+ * row r is Σ_t x_{t,j} ε_{t,i} / σ (ADD noise; se = σ ε). */
+struct xb_lif_trace {
+    size_t rows, steps, in, units;
+    const float *x;  /* [rows × T × in]: the inputs (the previous layer's output) */
+    const float *se; /* [rows × T × units]: σ ε of every neuron and step (NONE: unset) */
+    const float *u;  /* [rows × T × units]: the membrane u_t, until a backward */
+    const float *s;  /* [rows × T × units]: the spikes s_t (membrane readouts: 0) */
+    enum xb_noise_kind kind; /* the forward's noise (NONE: se not written) */
+    float sigma;
+};
+int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr);
+
+/* Relaxed forward: s_t = S(u_t − V_th) instead of the step, so the layer
+ * computes the differentiable function whose exact gradient its STBP
+ * backward is (the gradient checks of tests/models/test_lif.c). Off by
+ * default; l must be a lif layer. */
+void xb_lif_set_relaxed(struct xb_layer *l, int on);
+
+#endif
