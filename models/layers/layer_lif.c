@@ -451,6 +451,14 @@ static void lif_noise_power(const struct xb_layer *l, double *sum, size_t *count
     *count += s->power_count;
 }
 
+/* The dense product inside, read once per time step (models/eval/xb_cost.h). */
+static void lif_mvm(const struct xb_layer *l, struct xb_layer_mvm *m)
+{
+    const struct lif *s = l->state;
+    xb_layer_dense.mvm(&s->sub, m);
+    m->reads *= (size_t)s->T;
+}
+
 static void lif_activity(const struct xb_layer *l, struct xb_spike_activity *a)
 {
     const struct lif *s = l->state;
@@ -503,6 +511,7 @@ const struct xb_layer_type xb_layer_lif = {
     .unprogram = lif_unprogram,
     .deterministic = lif_deterministic,
     .noise_power = lif_noise_power,
+    .mvm = lif_mvm,
     .activity = lif_activity,
     .destroy = lif_destroy,
 };

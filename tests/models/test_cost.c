@@ -9,6 +9,7 @@
 
 #include "xb_cost.h"
 #include "xb_net.h"
+#include "xb_spike.h"
 #include "xb_test_net.h"
 
 static struct xb_ctx *ctx;
@@ -207,6 +208,24 @@ Test(cost, conv_and_lstm_reads)
     cr_assert_eq(c.layer[0].mvm.in, 3 + 5);
     cr_assert_eq(c.layer[0].mvm.reads, 7);
     cr_assert_eq(c.layer[0].energy, 7 * xb_energy_read_total(&c.layer[0].read));
+    xb_net_free(net);
+
+    /* A spiking layer reads its weights once per time step. */
+    struct xb_net_config sc = {.input = {1, 3, 3}, .classes = 2};
+    sc.layers[0] = xb_test_layer("encode", 0);
+    sc.layers[0].steps = 6;
+    sc.layers[1] = xb_test_layer("lif", 5);
+    sc.layers[2] = xb_test_layer("lif", 2);
+    sc.layers[2].readout = XB_READOUT_COUNT;
+    sc.n_layers = 3;
+    net = xb_test_net(ctx, &sc, 4);
+    xb_cost_net(&c, &e, &x, net);
+    cr_assert_eq(c.layer[1].mvm.out, 5);
+    cr_assert_eq(c.layer[1].mvm.in, 9);
+    cr_assert_eq(c.layer[1].mvm.reads, 6);
+    cr_assert_eq(c.layer[2].mvm.in, 5);
+    cr_assert_eq(c.layer[2].mvm.reads, 6);
+    cr_assert_eq(c.layer[1].energy, 6 * xb_energy_read_total(&c.layer[1].read));
     xb_net_free(net);
 }
 
