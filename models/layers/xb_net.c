@@ -321,6 +321,22 @@ static void backward(struct xb_net *net, const struct xb_pass *pass, const float
         memcpy(dx, dy, p->rows * xb_shape_size(net->input) * sizeof(float));
 }
 
+const float *xb_net_layer_input(const struct xb_net *net, size_t k, const float *x)
+{
+    XB_ASSERT(k < net->n_layers);
+    return k ? net->out[k - 1] : x;
+}
+
+void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *pass,
+                           const float *x, const float *dy)
+{
+    XB_ASSERT(k < net->n_layers && net->fwd_kept);
+    struct xb_pass own = *pass;
+    own.gemm = net->gemm;
+    struct xb_layer *l = &net->layers[k];
+    l->type->backward(l, &own, x, net->out[k], dy, NULL);
+}
+
 void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x)
 {
     backward(net, p, x, NULL);

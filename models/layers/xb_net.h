@@ -99,6 +99,18 @@ void xb_net_backward_input(struct xb_net *net, const struct xb_pass *p, const fl
 double xb_net_input_grad(struct xb_net *net, const struct xb_pass *p, const float *x,
                          const uint8_t *labels, float *dx);
 
+/* The input layer k had in the last forward ([rows × in]; x itself for
+ * k = 0, so the caller passes x). */
+const float *xb_net_layer_input(const struct xb_net *net, size_t k, const float *x);
+
+/* Layer k's parameter backward alone, after a forward that kept its
+ * caches: clears nothing, adds to its gradients for dy[p->rows × out] and
+ * inputs x[p->rows × in] (not necessarily the forward's: the
+ * likelihood-ratio trainers feed an affine layer scores and, for NIT-S, the
+ * signs of its inputs; models/train/xb_lr.h). No dL/dx. */
+void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *p,
+                           const float *x, const float *dy);
+
 /* First layer and step at which an activation or gradient of the last
  * pass is NaN or Inf: returns 1 and sets *layer, else 0. */
 int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer);
