@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_layer_impl.h"
 #include "xb_loss.h"
 #include "xb_rng.h"
 
@@ -173,12 +174,15 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
     q.addr.vote0 = pass->addr.epoch * (uint32_t)C;
     const float *out = xb_net_forward(net, &q, lr->xc);
 
-    /* Each row's own loss (the kinds are pure: safe from any thread). */
+    /* Each row's own loss (the kinds are pure: safe from any thread; each
+     * row writes its own entry, so the same for any thread count). A row
+     * costs ~K exponentials: parallel only for many rows. */
     const struct xb_loss_type *lt = xb_net_loss_type(net);
     const size_t K = lr->classes;
     double *L = lr->L;
     const uint8_t *yc = lr->yc;
-#pragma omp parallel for schedule(static) default(none) shared(L, out, yc, lt, n, K)
+#pragma omp parallel for schedule(static) default(none) shared(L, out, yc, lt, n, K) \
+    if (n * K > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < n; r++)
         L[r] = lt->eval(out + r * K, yc + r, 1, K, NULL);
     double sum = 0.0;
@@ -201,7 +205,8 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
         if (sign) {
             const size_t nx = rows_w * xb_shape_size(wl->in);
             float *sx = grow(&lr->sx, &lr->sx_n, nx);
-#pragma omp parallel for simd schedule(static) default(none) shared(sx, x, nx)
+#pragma omp parallel for simd schedule(static) default(none) shared(sx, x, nx) \
+    if (parallel : nx > XB_LAYER_PAR_MIN)
             for (size_t i = 0; i < nx; i++)
                 sx[i] = (float)((x[i] > 0.0f) - (x[i] < 0.0f));
             x = sx;

@@ -120,6 +120,9 @@ static void gather(struct xb_net *net, struct moments *mo)
 static void estimates(size_t C, int baseline, int sign, size_t M, uint32_t d0,
                       struct moments *mo)
 {
+    /* Tiny passes: a thread team costs more than the work (thread counts
+     * have their own test below). */
+    xb_omp_set_threads(1);
     struct xb_net *net = linear_gaussian(C);
     struct xb_train_params tp;
     xb_train_params_default(&tp);
@@ -226,6 +229,72 @@ Test(lr, sign_variant_matches_equation_5)
     estimates(4, 0, 1, 20000, 0, &mo);
     expect_mean(&mo, 1, "NIT-S");
 }
+
+/* ---- the learned stds under backpropagation --------------------------- */
+
+/* A net with learn_sigma noise layers trained by backprop: every gradient,
+ * the stds' included, against central differences of the loss at the
+ * same noise draw (the draw is fixed by its address, so the loss is a
+ * smooth function of the parameters; no ReLU, so no kinks). Tolerance as
+ * the layer tests': |num − ana| <= 1e-2 max(|num|, |ana|) + 2e-4, float
+ * losses differenced over a step of 1e-3. */
+static void learned_sigma_grad_check(enum xb_noise_kind kind)
+{
+    enum { R = 5, IN = 6 };
+    struct xb_net_config cfg = {.input = {IN, 1, 1}, .classes = 3, .n_layers = 4,
+                                .gemm = XB_GEMM_PORTABLE};
+    cfg.layers[0] = lc("dense", 4, 0);
+    cfg.layers[1] = lc("noise", 0, 1);
+    cfg.layers[2] = lc("dense", 3, 0);
+    cfg.layers[3] = lc("noise", 0, 1);
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &cfg, R, &net), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_net_init(net, 4);
+    for (size_t k = 1; k < 4; k += 2) { /* stds away from 1, each its own */
+        struct xb_layer *l = xb_net_layer(net, k);
+        for (size_t i = 0; i < l->n_params; i++)
+            l->params[i] = 0.4f + 0.15f * (float)i;
+    }
+    float x[R * IN];
+    for (int i = 0; i < R * IN; i++)
+        x[i] = (float)sin(1.7 * i);
+    const uint8_t labels[R] = {0, 2, 1, 1, 0};
+    struct xb_pass p = {.phase = XB_PHASE_TRAIN, .rows = R, .addr = {.batch = R}, .seed = 9,
+                        .noise = kind, .sigma = 0.8};
+    xb_net_forward(net, &p, x);
+    xb_net_loss(net, labels, R);
+    xb_net_backward(net, &p, x);
+    const size_t n = xb_net_n_params(net);
+    float *ana = xb_malloc(n, sizeof(float)), *w = xb_net_params(net);
+    memcpy(ana, xb_net_grads(net), n * sizeof(float));
+    size_t sigma_checked = 0;
+    for (size_t k = 0; k < 4; k++) {
+        const struct xb_layer *l = xb_net_layer(net, k);
+        for (size_t i = 0; i < l->n_params; i++) {
+            const size_t j = (size_t)(l->params - w) + i;
+            const float v0 = w[j];
+            w[j] = v0 + 1e-3f;
+            xb_net_forward(net, &p, x);
+            const double Lp = xb_net_loss(net, labels, R);
+            w[j] = v0 - 1e-3f;
+            xb_net_forward(net, &p, x);
+            const double Lm = xb_net_loss(net, labels, R);
+            w[j] = v0;
+            const double num = (Lp - Lm) / ((double)(v0 + 1e-3f) - (double)(v0 - 1e-3f));
+            const double a = (double)ana[j];
+            cr_assert(fabs(num - a) <= 1e-2 * fmax(fabs(num), fabs(a)) + 2e-4,
+                      "%s noise, layer %zu parameter %zu: analytic %.6g, numeric %.6g",
+                      xb_noise_kind_name(kind), k, i, a, num);
+            sigma_checked += (k & 1) && a != 0.0;
+        }
+    }
+    cr_assert_eq(sigma_checked, 4u + 3u, "a learned std got no gradient");
+    xb_free(ana);
+    xb_net_free(net);
+}
+
+Test(lr, learned_sigma_backprop_gradients_add) { learned_sigma_grad_check(XB_NOISE_ADD); }
+Test(lr, learned_sigma_backprop_gradients_mult) { learned_sigma_grad_check(XB_NOISE_MULT); }
 
 /* ---- training: the projection, threads, refusals, the table ----------- */
 
