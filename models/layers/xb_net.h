@@ -134,7 +134,10 @@ void xb_net_unprogram(struct xb_net *net);
  * over all those values): the signal power that additive noise of std
  * sigma meets, SNR = P / sigma^2 (paper 001 §2). The gates count only if
  * the forward ran with xb_pass.measure_power. 0 if the net has no noise
- * point (a noise layer in the first position does not count). */
+ * point (a noise layer in the first position does not count). A noise
+ * layer with learned stds (learn_sigma) counts each value in units of its
+ * neuron's std squared — P = Σ a² / Σ sigma_i² — so that P / sigma² is
+ * still the pooled SNR at the pass's sigma. */
 double xb_net_noise_input_power(const struct xb_net *net);
 
 /* Predicted class of each row (arg max of the logits, lowest index on ties). */

@@ -88,8 +88,8 @@ static const struct xb_key keys[] = {
     {.group = "train", .name = "algorithm", .type = XB_KEY_ENUM, .def = XB_TRAIN_BACKPROP,
      .choices = xb_train_algorithm_names, OFF(train.algorithm), .store = XB_STORE_INT,
      .flags = XB_KEY_OMIT_DEFAULT,
-     .help = "backprop, hw-aware (= hw_aware = true), or likelihood-ratio nit, nit-s, nit-s+ "
-             "(forward passes only; noise layers with learn_sigma)",
+     .help = "training algorithm: hw-aware is hw_aware = true; nit* are likelihood-ratio "
+             "(forward passes only; noise layers need learn_sigma)",
      .source = "models/train/xb_train.h; paper 000"},
     {.group = "train", .name = "copies", .type = XB_KEY_INT, .unit = "1", .def = 32, .min = 1,
      .max = 65536, OFF(train.lr.copies), .store = XB_STORE_SIZE, .flags = XB_KEY_OMIT_DEFAULT,

@@ -230,6 +230,24 @@ Test(lr, sign_variant_matches_equation_5)
     expect_mean(&mo, 1, "NIT-S");
 }
 
+/* The sweep's SNR of additive noise, P / sigma², stays the pooled SNR when
+ * the stds are learned: P = Σ a² / Σ s_i² over the values noise meets
+ * (here one row, so Σ over the K neurons). */
+Test(lr, noise_input_power_in_units_of_the_learned_stds)
+{
+    struct xb_net *net = linear_gaussian(1);
+    struct xb_pass p = {.phase = XB_PHASE_EVAL, .rows = 1, .addr = {.batch = 1},
+                        .noise = XB_NOISE_NONE};
+    xb_net_forward(net, &p, X0);
+    const float *a = xb_net_layer_input(net, 1, X0);
+    double num = 0.0, den = 0.0;
+    for (int i = 0; i < K; i++)
+        num += (double)a[i] * (double)a[i], den += (double)S0[i] * (double)S0[i];
+    const double P = xb_net_noise_input_power(net);
+    cr_assert(fabs(P - num / den) <= 1e-12 * (num / den), "P = %.17g, want %.17g", P, num / den);
+    xb_net_free(net);
+}
+
 /* ---- the learned stds under backpropagation --------------------------- */
 
 /* A net with learn_sigma noise layers trained by backprop: every gradient,
