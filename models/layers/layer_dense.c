@@ -141,6 +141,7 @@ static int dense_deterministic(const struct xb_layer *l, const struct xb_pass *p
 
 const struct xb_layer_type xb_layer_dense = {
     .name = "dense",
+    .affine = 1,
     .init_default = XB_INIT_HE_UNIFORM,
     .create = dense_create,
     .init = dense_init,

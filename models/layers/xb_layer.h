@@ -92,6 +92,9 @@ struct xb_layer_config {
     double surrogate_width; /* lif: the surrogate's width a (0: 1) */
     int readout;       /* lif: enum xb_lif_readout */
     int learn_threshold, learn_leak; /* lif: V_th, k trained per neuron */
+    int learn_sigma;   /* noise: a learned std per neuron (initialised to 1) that
+                          scales the pass's sigma; likelihood-ratio training
+                          needs it (models/train/xb_lr.h) */
     int line;          /* config line, for error messages (0 = unknown) */
 };
 
@@ -121,6 +124,11 @@ struct xb_layer_type {
      * The net passes the input through and calls neither forward nor
      * backward (they stay defined for use on their own). */
     int view;
+    /* 1: y = W·x + b row by row, and backward adds dyᵀ·x and Σ dy (over the
+     * pass's rows) to the gradients of W and b, using the x it is given —
+     * so the likelihood-ratio score of noise injected on y is this layer's
+     * own parameter backward (see lr_score). */
+    int affine;
     /* Checks cfg against l->in (set by the caller, with id and max_rows),
      * sets l->out and l->n_params and allocates l->state. Errors name the
      * config line and the field. */
@@ -180,6 +188,35 @@ struct xb_layer_type {
     /* Spiking layers (lif): what the last forward did (struct
      * xb_spike_activity, models/layers/xb_spike.h). NULL: not spiking. */
     void (*activity)(const struct xb_layer *l, struct xb_spike_activity *a);
+    /* Likelihood-ratio training (paper 000 eqs. 1–3 and 8; the trainers of
+     * models/train/xb_lr.h). A kind takes part by injecting Gaussian noise
+     * N(0, s_i²) on neuron i of the output y = W·x + b of an affine layer
+     * `w` (the nearest layer before it that is not a view; there may be
+     * none between that changes values, else the estimator is wrong — the
+     * trainer refuses such nets), with s_i = p->sigma · sigma_i and sigma_i
+     * learned (lr_sigma). After a TRAIN forward of p->rows rows, given
+     * coef[r] (the weight of row r's loss in the estimate), lr_score
+     *  - writes dy[rows_w × out] such that w's parameter backward (called by
+     *    the trainer with rows_w rows and w's inputs) adds the weight score
+     *    Σ_r coef_r Σ_t x_r^t ε_r^t / s (bias: x = 1); sign = 1 (NIT-S,
+     *    eq. 3) asks for coef_r · sgn(ε) instead, the trainer then passing
+     *    sgn(x) as w's input, so that the product is sgn(x·ε/s) per draw;
+     *  - adds Σ_r coef_r Σ_t ((ε_r^t)² − 1) / sigma_i to the gradient of
+     *    sigma_i (in l->grads);
+     *  - returns rows_w (dy NULL: only returns it, for sizing dy). A dense
+     *    net's noise layer: rows_w = rows, one ε
+     *    per (row, neuron), no sum over t. A spiking layer whose T steps
+     *    ran through w as T·rows rows keeps ε^t of every step and writes
+     *    row t·rows + r's dy from ε^t_r: w's backward then sums x^t ε^t
+     *    over the steps, which is eq. 8.
+     * ε is the standard normal of the draw; the score is only valid for
+     * ADD noise (the trainer refuses MULT). NULL: the kind takes no part. */
+    size_t (*lr_score)(struct xb_layer *l, const struct xb_pass *p, const double *coef,
+                       int sign, float *dy);
+    /* The learned stds sigma_i of an lr_score kind (n of them, a view
+     * into l->params), which the trainer projects onto [sigma_min,
+     * sigma_max] after every step. */
+    float *(*lr_sigma)(struct xb_layer *l, size_t *n);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };

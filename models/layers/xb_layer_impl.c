@@ -128,6 +128,11 @@ static const struct xb_key layer_keys[] = {
     {.name = "learn_leak", .type = XB_KEY_BOOL, .unit = "", XB_LOFF(learn_leak),
      .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
      .help = "train k = 1 - leak per neuron", .source = "xbar"},
+    {.name = "learn_sigma", .type = XB_KEY_BOOL, .unit = "", XB_LOFF(learn_sigma),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "noise",
+     .help = "a learned std per neuron (initialised to 1) scaling sigma: likelihood-ratio "
+             "training (train.algorithm = nit, nit-s, nit-s+) needs it",
+     .source = "paper 000 (Algorithm 1)"},
 };
 
 const struct xb_key *xb_layer_keys(size_t *n)

@@ -290,23 +290,32 @@ void xb_net_layer_ideal(struct xb_net *net, const struct xb_pass *p, size_t k, c
 
 double xb_net_noise_input_power(const struct xb_net *net)
 {
-    double sum = 0.0;
-    size_t count = 0;
+    double sum = 0.0, units = 0.0; /* units: Σ (std / sigma)² over the values noise met */
     for (size_t k = 0; k < net->n_layers; k++) {
         const struct xb_layer *l = &net->layers[k];
         if (l->type->noise_power) {
+            size_t count = 0;
             l->type->noise_power(l, &sum, &count);
+            units += (double)count;
             continue;
         }
         if (k == 0 || strcmp(l->type->name, "noise"))
             continue;
-        const size_t n = net->fwd_rows * xb_shape_size(net->layers[k].in);
+        const size_t f = xb_shape_size(net->layers[k].in), n = net->fwd_rows * f;
         const float *a = net->out[k - 1];
         for (size_t i = 0; i < n; i++)
             sum += (double)a[i] * (double)a[i];
-        count += n;
+        if (!l->n_params) {
+            units += (double)n;
+            continue;
+        }
+        /* Learned stds (learn_sigma): neuron i's noise is sigma · sigma_i. */
+        double s2 = 0.0;
+        for (size_t i = 0; i < f; i++)
+            s2 += (double)l->params[i] * (double)l->params[i];
+        units += (double)net->fwd_rows * s2;
     }
-    return count ? sum / (double)count : 0.0;
+    return units > 0.0 ? sum / units : 0.0;
 }
 
 double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows)
@@ -347,6 +356,22 @@ static void backward(struct xb_net *net, const struct xb_pass *pass, const float
     }
     if (dx && dy != dx) /* every layer a view: dL/dx is dL/dlogits */
         memcpy(dx, dy, p->rows * xb_shape_size(net->input) * sizeof(float));
+}
+
+const float *xb_net_layer_input(const struct xb_net *net, size_t k, const float *x)
+{
+    XB_ASSERT(k < net->n_layers);
+    return k ? net->out[k - 1] : x;
+}
+
+void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *pass,
+                           const float *x, const float *dy)
+{
+    XB_ASSERT(k < net->n_layers && net->fwd_kept);
+    struct xb_pass own = *pass;
+    own.gemm = net->gemm;
+    struct xb_layer *l = &net->layers[k];
+    l->type->backward(l, &own, x, net->out[k], dy, NULL);
 }
 
 void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x)

@@ -99,6 +99,18 @@ void xb_net_backward_input(struct xb_net *net, const struct xb_pass *p, const fl
 double xb_net_input_grad(struct xb_net *net, const struct xb_pass *p, const float *x,
                          const uint8_t *labels, float *dx);
 
+/* The input layer k had in the last forward ([rows × in]; x itself for
+ * k = 0, so the caller passes x). */
+const float *xb_net_layer_input(const struct xb_net *net, size_t k, const float *x);
+
+/* Layer k's parameter backward alone, after a forward that kept its
+ * caches: clears nothing, adds to its gradients for dy[p->rows × out] and
+ * inputs x[p->rows × in] (not necessarily the forward's: the
+ * likelihood-ratio trainers feed an affine layer scores and, for NIT-S, the
+ * signs of its inputs; models/train/xb_lr.h). No dL/dx. */
+void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *p,
+                           const float *x, const float *dy);
+
 /* First layer and step at which an activation or gradient of the last
  * pass is NaN or Inf: returns 1 and sets *layer, else 0. */
 int xb_net_find_nonfinite(const struct xb_net *net, size_t *layer);
@@ -122,7 +134,10 @@ void xb_net_unprogram(struct xb_net *net);
  * over all those values): the signal power that additive noise of std
  * sigma meets, SNR = P / sigma^2 (paper 001 §2). The gates count only if
  * the forward ran with xb_pass.measure_power. 0 if the net has no noise
- * point (a noise layer in the first position does not count). */
+ * point (a noise layer in the first position does not count). A noise
+ * layer with learned stds (learn_sigma) counts each value in units of its
+ * neuron's std squared — P = Σ a² / Σ sigma_i² — so that P / sigma² is
+ * still the pooled SNR at the pass's sigma. */
 double xb_net_noise_input_power(const struct xb_net *net);
 
 /* What layer k output in the last forward ([rows of that pass × the

@@ -5,19 +5,17 @@
 
 #include "xb_alloc.h"
 #include "xb_rng.h"
+#include "xb_train_impl.h"
 
-struct xb_trainer {
-    struct xb_net *net;
-    struct xb_train_params p;
-    struct xb_optim *optim;
-    int epochs;
-    uint64_t seed;
-    size_t features;
-    float *xb;      /* the batch's inputs */
-    uint8_t *yb;    /* and labels */
-    uint32_t *perm; /* grown to the data size */
-    size_t perm_n;
-};
+const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1] = {
+    [XB_TRAIN_BACKPROP] = "backprop", [XB_TRAIN_HW_AWARE] = "hw-aware",
+    [XB_TRAIN_NIT] = "nit", [XB_TRAIN_NIT_S] = "nit-s", [XB_TRAIN_NIT_S_PLUS] = "nit-s+", NULL};
+
+/* The table: index = enum xb_train_algorithm. */
+static const struct xb_train_algo *const algos[XB_TRAIN_ALGORITHMS] = {
+    [XB_TRAIN_BACKPROP] = &xb_train_backprop, [XB_TRAIN_HW_AWARE] = &xb_train_hw_aware,
+    [XB_TRAIN_NIT] = &xb_train_nit, [XB_TRAIN_NIT_S] = &xb_train_nit_s,
+    [XB_TRAIN_NIT_S_PLUS] = &xb_train_nit_s_plus};
 
 void xb_train_params_default(struct xb_train_params *p)
 {
@@ -26,31 +24,62 @@ void xb_train_params_default(struct xb_train_params *p)
     xb_optim_params_default(&p->optim);
     p->noise = XB_NOISE_NONE;
     xb_xbar_params_default(&p->device);
+    p->algorithm = XB_TRAIN_BACKPROP;
+    p->lr = (struct xb_lr_params){.copies = 32, .baseline = 0, .sigma_min = 0.01,
+                                  .sigma_max = 10.0, .switch_epoch = 70};
+}
+
+enum xb_train_algorithm xb_train_algorithm_of(const struct xb_train_params *p)
+{
+    if (p->algorithm == XB_TRAIN_BACKPROP && p->hw_aware)
+        return XB_TRAIN_HW_AWARE;
+    return p->algorithm;
+}
+
+size_t xb_train_rows(const struct xb_train_params *p)
+{
+    enum xb_train_algorithm a = xb_train_algorithm_of(p);
+    if ((unsigned)a >= XB_TRAIN_ALGORITHMS || !algos[a]->rows)
+        return p->batch;
+    return algos[a]->rows(p);
 }
 
 enum xb_status xb_trainer_create(struct xb_ctx *ctx, struct xb_net *net,
                                  const struct xb_train_params *p, struct xb_trainer **out)
 {
     *out = NULL;
+    const enum xb_train_algorithm a = xb_train_algorithm_of(p);
+    if ((unsigned)a >= XB_TRAIN_ALGORITHMS)
+        return xb_error(ctx, XB_EINVAL, "algorithm = %d: expected 0 .. %d", (int)a,
+                        XB_TRAIN_ALGORITHMS - 1);
     if (p->batch < 1 || p->batch > xb_net_max_rows(net))
         return xb_error(ctx, XB_ERANGE, "batch = %zu: expected 1 .. %zu (the net's rows)",
                         p->batch, xb_net_max_rows(net));
+    if (xb_train_rows(p) > xb_net_max_rows(net))
+        return xb_error(ctx, XB_ERANGE, "%s: a step takes %zu rows (copies x batch) but the "
+                        "net allows %zu", xb_train_algorithm_names[a], xb_train_rows(p),
+                        xb_net_max_rows(net));
     if (!(p->sigma >= 0.0) || !isfinite(p->sigma))
         return xb_error(ctx, XB_ERANGE, "sigma_train = %g: expected a finite value >= 0",
                         p->sigma);
     enum xb_status st = xb_optim_params_validate(ctx, &p->optim);
-    if (!st && p->hw_aware)
+    if (!st && a == XB_TRAIN_HW_AWARE)
         st = xb_xbar_params_validate(ctx, &p->device);
     if (st)
         return st;
     struct xb_trainer *t = xb_calloc(1, sizeof *t);
     t->net = net;
     t->p = *p;
+    t->algo = algos[a];
     t->seed = xb_ctx_seed(ctx);
     t->optim = xb_optim_create(&p->optim, xb_net_n_params(net));
     t->features = xb_shape_size(xb_net_layer(net, 0)->in);
     t->xb = xb_aligned(p->batch * t->features, sizeof(float));
     t->yb = xb_malloc(p->batch, 1);
+    if (t->algo->create && (st = t->algo->create(ctx, t)) != XB_OK) {
+        xb_trainer_free(t);
+        return st;
+    }
     *out = t;
     return XB_OK;
 }
@@ -59,6 +88,8 @@ void xb_trainer_free(struct xb_trainer *t)
 {
     if (!t)
         return;
+    if (t->algo->destroy)
+        t->algo->destroy(t);
     xb_optim_free(t->optim);
     xb_free(t->xb);
     xb_free(t->yb);
@@ -69,6 +100,7 @@ void xb_trainer_free(struct xb_trainer *t)
 int xb_trainer_epochs(const struct xb_trainer *t) { return t->epochs; }
 void xb_trainer_set_epochs(struct xb_trainer *t, int epochs) { t->epochs = epochs; }
 struct xb_optim *xb_trainer_optim(struct xb_trainer *t) { return t->optim; }
+const char *xb_trainer_algorithm(const struct xb_trainer *t) { return t->algo->name; }
 void xb_trainer_set_sigma(struct xb_trainer *t, double sigma) { t->p.sigma = sigma; }
 
 void xb_epoch_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm)
@@ -77,20 +109,6 @@ void xb_epoch_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *per
                         .sample = epoch >> 16, .step = epoch & 0xFFFFu};
     struct xb_stream s = xb_stream_at(seed, &a);
     xb_permutation(&s, n, perm);
-}
-
-/* Tests the exponent bits (all ones: Inf or NaN) with an integer OR,
- * which vectorises; isfinite() per element did not, and this runs on every
- * gradient of every step. */
-static int finite_array(const float *a, size_t n)
-{
-    uint32_t bad = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint32_t b;
-        memcpy(&b, a + k, sizeof b);
-        bad |= (uint32_t)((b & 0x7F800000u) == 0x7F800000u);
-    }
-    return !bad;
 }
 
 enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const float *X,
@@ -119,47 +137,15 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
                                .addr = {.sample0 = (uint32_t)b0, .batch = (uint32_t)m,
                                         .epoch = epoch},
                                .seed = t->seed, .noise = t->p.noise, .sigma = t->p.sigma};
-        if (t->p.hw_aware) {
-            /* A fresh chip instance per step, from the step count. */
-            struct xb_xbar_params dp = t->p.device;
-            dp.instance = XB_TRAIN_INSTANCE0 +
-                          (uint32_t)(xb_optim_steps(t->optim) % XB_TRAIN_INSTANCES);
-            enum xb_status st = xb_net_program(ctx, t->net, &dp);
-            /* Converter ranges from this batch, as a chip calibrates on data. */
-            if (!st)
-                st = xb_net_calibrate(ctx, t->net, t->xb, m);
-            if (!st)
-                st = xb_net_age(ctx, t->net, t->p.device_t);
-            if (st)
-                return st;
-            pass.on_device = 1;
-            pass.instance = dp.instance;
-        }
-        xb_net_forward(t->net, &pass, t->xb);
-        double l = xb_net_loss(t->net, t->yb, m);
-        size_t layer = 0;
-        if (!isfinite(l)) {
-            int found = xb_net_find_nonfinite(t->net, &layer);
-            return xb_error(ctx, XB_ENUMERIC, "training stopped: loss is %g at epoch %u, step "
-                            "%zu%s%zu (%s)", l, epoch + 1, steps + 1,
-                            found ? ", first non-finite activation in layer " : ", layer ",
-                            found ? layer : xb_net_n_layers(t->net) - 1,
-                            xb_net_layer(t->net, found ? layer : xb_net_n_layers(t->net) - 1)
-                                ->type->name);
-        }
-        xb_net_backward(t->net, &pass, t->xb);
-        if (!finite_array(xb_net_grads(t->net), xb_net_n_params(t->net))) {
-            int found = xb_net_find_nonfinite(t->net, &layer);
-            return xb_error(ctx, XB_ENUMERIC, "training stopped: non-finite gradient at epoch "
-                            "%u, step %zu, layer %zu (%s)", epoch + 1, steps + 1,
-                            found ? layer : 0, xb_net_layer(t->net, found ? layer : 0)->type->name);
-        }
-        xb_optim_step(t->optim, xb_net_params(t->net), xb_net_grads(t->net));
+        double l;
+        enum xb_status st = t->algo->step(ctx, t, &pass, steps, &l);
+        if (st)
+            return st;
         sum += l * (double)m;
         steps++;
     }
-    if (t->p.hw_aware)
-        xb_net_unprogram(t->net);
+    if (t->algo->epoch_end)
+        t->algo->epoch_end(t);
     t->epochs++;
     *loss = sum / (double)n;
     return XB_OK;

@@ -11,6 +11,12 @@
  * instance per step), so the forward pass sees programming error, drift and
  * read noise; gradients are digital and exact.
  *
+ * Training algorithms are a table (xb_train_impl.h), one file each,
+ * chosen by `algorithm`: backprop (train_backprop.c), hardware-aware
+ * backprop (train_hw_aware.c; hw_aware = 1 with algorithm backprop picks it
+ * too, as before the table), and the likelihood-ratio trainers of paper 000
+ * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only).
+ *
  * Chip instances: hardware-aware training programs instance
  * XB_TRAIN_INSTANCE0 + step % XB_TRAIN_INSTANCES, the upper half of the
  * instance space, so evaluation (instances 0 .. 2047) never reads a chip
@@ -34,6 +40,27 @@
 #define XB_TRAIN_INSTANCES 2048u
 #define XB_TRAIN_INSTANCE0 (XB_RNG_MAX_INSTANCE + 1u - XB_TRAIN_INSTANCES)
 
+enum xb_train_algorithm {
+    XB_TRAIN_BACKPROP = 0, /* digital backpropagation (noise-injected with sigma) */
+    XB_TRAIN_HW_AWARE,     /* backpropagation, forward on crossbars of `device` */
+    XB_TRAIN_NIT,          /* likelihood ratio, paper 000 eq. 2 */
+    XB_TRAIN_NIT_S,        /* the sign of the weight score, eq. 3 */
+    XB_TRAIN_NIT_S_PLUS,   /* NIT-S before lr.switch_epoch, NIT after (§4.4) */
+    XB_TRAIN_ALGORITHMS
+};
+
+/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", NULL: index = value. */
+extern const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1];
+
+/* Likelihood-ratio training (xb_lr.h). */
+struct xb_lr_params {
+    size_t copies;      /* C noisy copies of every sample per step */
+    int baseline;       /* 1: leave-one-out baseline over the C copies */
+    double sigma_min;   /* the learned stds are projected onto [min, max] */
+    double sigma_max;
+    int switch_epoch;   /* nit-s+: epochs 0 .. switch_epoch - 1 take NIT-S */
+};
+
 struct xb_train_params {
     size_t batch;                  /* samples per step (paper 001: 32) */
     struct xb_optim_params optim;
@@ -42,13 +69,27 @@ struct xb_train_params {
     int hw_aware;                  /* 1: forward on crossbars of `device` */
     struct xb_xbar_params device;  /* used when hw_aware */
     double device_t;               /* read time of those crossbars [s] */
+    enum xb_train_algorithm algorithm;
+    struct xb_lr_params lr;        /* nit, nit-s, nit-s+ */
 };
 
+/* backprop, batch 32, Adam; lr: 32 copies, no baseline, stds in
+ * [0.01, 10], switch at epoch 70 (paper 000 §4.4: 70 of 100). */
 void xb_train_params_default(struct xb_train_params *p);
+
+/* The algorithm p selects: p->algorithm, or hw-aware when p->hw_aware is
+ * set with algorithm backprop (configs from before the table). */
+enum xb_train_algorithm xb_train_algorithm_of(const struct xb_train_params *p);
+
+/* Rows the net must allow for a step of p: the batch, or copies × batch
+ * for the likelihood-ratio trainers. */
+size_t xb_train_rows(const struct xb_train_params *p);
 
 struct xb_trainer;
 
-/* The net must allow passes of batch rows. */
+/* The net must allow passes of xb_train_rows(p) rows. The algorithm
+ * checks the net (the likelihood-ratio trainers refuse nets they cannot
+ * train, naming the layer). */
 enum xb_status xb_trainer_create(struct xb_ctx *ctx, struct xb_net *net,
                                  const struct xb_train_params *p, struct xb_trainer **out);
 void xb_trainer_free(struct xb_trainer *t);
@@ -65,6 +106,8 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
 int xb_trainer_epochs(const struct xb_trainer *t);
 void xb_trainer_set_epochs(struct xb_trainer *t, int epochs);
 struct xb_optim *xb_trainer_optim(struct xb_trainer *t);
+/* The name of the algorithm the trainer runs (xb_train_algorithm_names). */
+const char *xb_trainer_algorithm(const struct xb_trainer *t);
 /* sigma_train of the following epochs (one trainer serves several). */
 void xb_trainer_set_sigma(struct xb_trainer *t, double sigma);
 

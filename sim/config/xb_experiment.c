@@ -85,6 +85,28 @@ static const struct xb_key keys[] = {
     {.group = "train", .name = "hw_aware", .type = XB_KEY_BOOL, OFF(train.hw_aware),
      .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
      .help = "forward passes on crossbars of the device group", .source = XB_SRC},
+    {.group = "train", .name = "algorithm", .type = XB_KEY_ENUM, .def = XB_TRAIN_BACKPROP,
+     .choices = xb_train_algorithm_names, OFF(train.algorithm), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "training algorithm: hw-aware is hw_aware = true; nit* are likelihood-ratio "
+             "(forward passes only; noise layers need learn_sigma)",
+     .source = "models/train/xb_train.h; paper 000"},
+    {.group = "train", .name = "copies", .type = XB_KEY_INT, .unit = "1", .def = 32, .min = 1,
+     .max = 65536, OFF(train.lr.copies), .store = XB_STORE_SIZE, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "nit*: noisy copies of every sample per step", .source = "issue 11 (C = 32)"},
+    {.group = "train", .name = "baseline", .type = XB_KEY_BOOL, OFF(train.lr.baseline),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "nit*: leave-one-out baseline over the copies (unbiased)", .source = XB_SRC},
+    {.group = "train", .name = "sigma_min", .type = XB_KEY_REAL, .unit = "1", .def = 0.01,
+     .min = 1e-9, .max = 1e6, OFF(train.lr.sigma_min), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "nit*: lower bound of the learned noise stds", .source = XB_SRC},
+    {.group = "train", .name = "sigma_max", .type = XB_KEY_REAL, .unit = "1", .def = 10.0,
+     .min = 1e-9, .max = 1e6, OFF(train.lr.sigma_max), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "nit*: upper bound of the learned noise stds", .source = XB_SRC},
+    {.group = "train", .name = "switch_epoch", .type = XB_KEY_INT, .unit = "1", .def = 70,
+     .min = 0, .max = 100000, OFF(train.lr.switch_epoch), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT, .help = "nit-s+: epochs of NIT-S before NIT",
+     .source = "paper 000 §4.4 (70 of 100)"},
     {.group = "sweep", .name = "noise", .type = XB_KEY_ENUM, .def = XB_NOISE_MULT,
      .min = XB_NOISE_ADD, .max = XB_NOISE_MULT, .choices = noise_names, OFF(noise),
      .store = XB_STORE_INT, .help = "add or mult", .source = "paper 001"},
@@ -315,6 +337,31 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
     if (e->test_device && e->n_t == 0)
         return xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\" needs sweep.t, the read "
                         "times [s], e.g. t = [1.0, 3600.0]", e->path);
+    const enum xb_train_algorithm alg = xb_train_algorithm_of(&e->train);
+    if (e->train.hw_aware && alg != XB_TRAIN_HW_AWARE)
+        return xb_error(ctx, XB_EINVAL, "%s: train.hw_aware = true with train.algorithm = "
+                        "\"%s\": hw_aware is the hw-aware algorithm", e->path,
+                        xb_train_algorithm_names[alg]);
+    if (xb_train_rows(&e->train) > XB_EXP_MAX_TRAIN_ROWS)
+        return xb_error(ctx, XB_ERANGE, "%s: train.copies x train.batch = %zu rows: at most %d",
+                        e->path, xb_train_rows(&e->train), XB_EXP_MAX_TRAIN_ROWS);
+    if (alg >= XB_TRAIN_NIT) {
+        if (e->noise != XB_NOISE_ADD)
+            return xb_error(ctx, XB_EINVAL, "%s: train.algorithm = \"%s\" needs sweep.noise = "
+                            "\"add\": the estimator is the score of additive Gaussian noise",
+                            e->path, xb_train_algorithm_names[alg]);
+        for (size_t i = 0; i < e->n_train; i++)
+            if (!(e->sigma_train[i] > 0.0))
+                return xb_error(ctx, XB_ERANGE, "%s: train.algorithm = \"%s\" needs every "
+                                "sweep.sigma_train > 0 (it scales the learned stds), not %g",
+                                e->path, xb_train_algorithm_names[alg], e->sigma_train[i]);
+        if (!(e->train.lr.sigma_min <= e->train.lr.sigma_max))
+            return xb_error(ctx, XB_ERANGE, "%s: train.sigma_min = %g exceeds train.sigma_max "
+                            "= %g", e->path, e->train.lr.sigma_min, e->train.lr.sigma_max);
+        if (e->train.lr.baseline && e->train.lr.copies < 2)
+            return xb_error(ctx, XB_EINVAL, "%s: train.baseline = true needs train.copies >= 2",
+                            e->path);
+    }
     if (e->train.hw_aware && !e->have_device)
         return xb_error(ctx, XB_EINVAL, "%s: train.hw_aware = true needs a device = { ... } "
                         "group", e->path);
@@ -482,6 +529,10 @@ static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struc
      * names it (models/layers/xb_init.h). */
     for (size_t k = 0; k < e->model.n_layers; k++)
         e->model.layers[k].init = xb_layer_config_init(&e->model.layers[k], e->model_init);
+    /* The table's hw-aware entry and the older flag are one setting: the
+     * device checks and the result layout read the flag. */
+    if (e->train.algorithm == XB_TRAIN_HW_AWARE)
+        e->train.hw_aware = 1;
     if (!st && e->train.hw_aware) {
         xb_config_xbar_params(&e->device, &e->train.device);
         e->train.device.instance = 0;

@@ -58,6 +58,7 @@
 
 #define XB_EXP_MAX_GRID 64
 #define XB_EXP_MAX_REPEATS 10000 /* sweep.repeats and sweep.votes */
+#define XB_EXP_MAX_TRAIN_ROWS (1 << 20) /* rows of a training step (copies x batch) */
 
 struct xb_experiment {
     char path[4096];

@@ -62,7 +62,8 @@ static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct s
 {
     struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET};
     sl->ctx = xb_ctx_create(&cp);
-    size_t rows = s->e->eval_rows > s->e->train.batch ? s->e->eval_rows : s->e->train.batch;
+    const size_t train_rows = xb_train_rows(&s->e->train);
+    size_t rows = s->e->eval_rows > train_rows ? s->e->eval_rows : train_rows;
     enum xb_status st = xb_net_create(ctx, &s->e->model, rows, &sl->net);
     if (st)
         return st;

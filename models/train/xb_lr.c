@@ -1,0 +1,231 @@
+#include "xb_lr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_layer_impl.h"
+#include "xb_loss.h"
+#include "xb_rng.h"
+
+struct site {
+    size_t noise; /* the layer that injects (lr_score) */
+    size_t w;     /* the affine layer whose output it perturbs */
+};
+
+struct xb_lr {
+    struct xb_net *net;
+    struct xb_lr_params p;
+    size_t features, classes;
+    struct site site[XB_NET_MAX_LAYERS];
+    size_t n_sites;
+    float *xc;       /* [C·m × features]: the copies' inputs */
+    uint8_t *yc;     /* and labels */
+    double *L, *coef; /* [C·m] */
+    float *dy, *sx;  /* scores for w's backward, sgn of w's inputs (grown) */
+    size_t dy_n, sx_n;
+};
+
+static enum xb_status layer_error(struct xb_ctx *ctx, struct xb_net *net, size_t k,
+                                  const char *what)
+{
+    return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: layer %zu (%s) %s", k,
+                    xb_net_layer(net, k)->type->name, what);
+}
+
+/* Finds the sites; every layer with parameters must be one or feed one. */
+static enum xb_status find_sites(struct xb_ctx *ctx, struct xb_lr *lr)
+{
+    struct xb_net *net = lr->net;
+    const size_t n = xb_net_n_layers(net);
+    uint8_t reached[XB_NET_MAX_LAYERS] = {0};
+    for (size_t k = 0; k < n; k++) {
+        struct xb_layer *l = xb_net_layer(net, k);
+        if (!l->type->lr_score)
+            continue;
+        size_t ns = 0;
+        l->type->lr_sigma(l, &ns);
+        if (!ns)
+            return layer_error(ctx, net, k, "needs learn_sigma = true: the learned std is part "
+                               "of the estimator");
+        size_t w = k;
+        while (w-- > 0 && xb_net_layer(net, w)->type->view) {
+        }
+        if (w == (size_t)-1 || !xb_net_layer(net, w)->type->affine) {
+            if (w == (size_t)-1)
+                return layer_error(ctx, net, k, "has no affine layer (dense) before it: its "
+                                   "noise would perturb the input, which has no weights");
+            char what[320];
+            snprintf(what, sizeof what, "follows layer %zu (%s), which is not affine (y = W x "
+                     "+ b): the score of its noise is no parameter gradient there (put the noise "
+                     "right after a dense layer)", w, xb_net_layer(net, w)->type->name);
+            return layer_error(ctx, net, k, what);
+        }
+        reached[k] = reached[w] = 1;
+        lr->site[lr->n_sites++] = (struct site){.noise = k, .w = w};
+    }
+    for (size_t k = 0; k < n; k++)
+        if (xb_net_layer(net, k)->n_params && !reached[k])
+            return layer_error(ctx, net, k, "has parameters but no noise layer with learn_sigma "
+                               "right after it: no likelihood-ratio score reaches them");
+    if (!lr->n_sites)
+        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: the model has no noise "
+                        "layer (learn_sigma = true) after a dense layer");
+    return XB_OK;
+}
+
+enum xb_status xb_lr_create(struct xb_ctx *ctx, struct xb_net *net,
+                            const struct xb_train_params *p, struct xb_lr **out)
+{
+    *out = NULL;
+    const struct xb_lr_params *q = &p->lr;
+    if (q->copies < 1 || q->copies > XB_RNG_MAX_VOTE + 1u)
+        return xb_error(ctx, XB_ERANGE, "copies = %zu: expected 1 .. %u", q->copies,
+                        XB_RNG_MAX_VOTE + 1u);
+    if (q->baseline && q->copies < 2)
+        return xb_error(ctx, XB_EINVAL, "baseline = true needs copies >= 2 (the leave-one-out "
+                        "mean of the other copies), not %zu", q->copies);
+    if (!(q->sigma_min > 0.0 && q->sigma_min <= q->sigma_max && isfinite(q->sigma_max)))
+        return xb_error(ctx, XB_ERANGE, "sigma_min = %g, sigma_max = %g: expected 0 < "
+                        "sigma_min <= sigma_max, finite", q->sigma_min, q->sigma_max);
+    const size_t rows = q->copies * p->batch;
+    if (rows > xb_net_max_rows(net))
+        return xb_error(ctx, XB_ERANGE, "copies x batch = %zu rows: the net allows %zu",
+                        rows, xb_net_max_rows(net));
+    struct xb_lr *lr = xb_calloc(1, sizeof *lr);
+    lr->net = net;
+    lr->p = *q;
+    enum xb_status st = find_sites(ctx, lr);
+    if (st) {
+        xb_lr_free(lr);
+        return st;
+    }
+    lr->features = xb_shape_size(xb_net_layer(net, 0)->in);
+    lr->classes = (size_t)xb_net_classes(net);
+    lr->xc = xb_aligned(rows * lr->features, sizeof(float));
+    lr->yc = xb_malloc(rows, 1);
+    lr->L = xb_malloc(rows, sizeof(double));
+    lr->coef = xb_malloc(rows, sizeof(double));
+    *out = lr;
+    return XB_OK;
+}
+
+void xb_lr_free(struct xb_lr *lr)
+{
+    if (!lr)
+        return;
+    xb_free(lr->xc);
+    xb_free(lr->yc);
+    xb_free(lr->L);
+    xb_free(lr->coef);
+    xb_free(lr->dy);
+    xb_free(lr->sx);
+    xb_free(lr);
+}
+
+static float *grow(float **buf, size_t *have, size_t n)
+{
+    if (n > *have) {
+        xb_free(*buf);
+        *buf = xb_aligned(n, sizeof(float));
+        *have = n;
+    }
+    return *buf;
+}
+
+/* The weight of each row's loss: (L_r − β_r) / (C·m). */
+static void coefficients(const struct xb_lr *lr, size_t m, double *coef)
+{
+    const size_t C = lr->p.copies, n = C * m;
+    for (size_t b = 0; b < m; b++) {
+        double S = 0.0;
+        for (size_t c = 0; c < C; c++)
+            S += lr->L[c * m + b];
+        for (size_t c = 0; c < C; c++) {
+            const double Lr = lr->L[c * m + b];
+            const double beta = lr->p.baseline ? (S - Lr) / (double)(C - 1) : 0.0;
+            coef[c * m + b] = (Lr - beta) / (double)n;
+        }
+    }
+}
+
+enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct xb_pass *pass,
+                              const float *X, const uint8_t *y, int sign, double *loss)
+{
+    struct xb_net *net = lr->net;
+    const size_t m = pass->rows, C = lr->p.copies, n = C * m, F = lr->features;
+    if (pass->noise != XB_NOISE_ADD || !(pass->sigma > 0.0))
+        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training needs additive noise (noise "
+                        "= add) with sigma_train > 0: the injected noise is the estimator");
+    if ((uint64_t)pass->addr.epoch * C + C - 1 > XB_RNG_MAX_VOTE)
+        return xb_error(ctx, XB_ERANGE, "epoch %u with %zu copies: the copies' vote field "
+                        "epoch x copies + copy must stay <= %u", pass->addr.epoch + 1, C,
+                        XB_RNG_MAX_VOTE);
+    XB_ASSERT(m >= 1 && n <= xb_net_max_rows(net));
+    for (size_t c = 0; c < C; c++) {
+        memcpy(lr->xc + c * m * F, X, m * F * sizeof(float));
+        memcpy(lr->yc + c * m, y, m);
+    }
+    struct xb_pass q = *pass;
+    q.phase = XB_PHASE_TRAIN;
+    q.rows = n;
+    q.addr.batch = (uint32_t)m;
+    q.addr.vote0 = pass->addr.epoch * (uint32_t)C;
+    const float *out = xb_net_forward(net, &q, lr->xc);
+
+    /* Each row's own loss (the kinds are pure: safe from any thread; each
+     * row writes its own entry, so the same for any thread count). A row
+     * costs ~K exponentials: parallel only for many rows. */
+    const struct xb_loss_type *lt = xb_net_loss_type(net);
+    const size_t K = lr->classes;
+    double *L = lr->L;
+    const uint8_t *yc = lr->yc;
+#pragma omp parallel for schedule(static) default(none) shared(L, out, yc, lt, n, K) \
+    if (n * K > XB_LAYER_PAR_MIN / 8)
+    for (size_t r = 0; r < n; r++)
+        L[r] = lt->eval(out + r * K, yc + r, 1, K, NULL);
+    double sum = 0.0;
+    for (size_t r = 0; r < n; r++)
+        sum += L[r];
+    *loss = sum / (double)n;
+    memset(xb_net_grads(net), 0, xb_net_n_params(net) * sizeof(float));
+    if (!isfinite(*loss))
+        return XB_OK; /* the caller names the layer */
+    coefficients(lr, m, lr->coef);
+
+    for (size_t s = 0; s < lr->n_sites; s++) {
+        struct xb_layer *nl = xb_net_layer(net, lr->site[s].noise);
+        const size_t w = lr->site[s].w;
+        const struct xb_layer *wl = xb_net_layer(net, w);
+        const size_t rows_w = nl->type->lr_score(nl, &q, lr->coef, sign, NULL);
+        float *dy = grow(&lr->dy, &lr->dy_n, rows_w * xb_shape_size(wl->out));
+        nl->type->lr_score(nl, &q, lr->coef, sign, dy);
+        const float *x = xb_net_layer_input(net, w, lr->xc);
+        if (sign) {
+            const size_t nx = rows_w * xb_shape_size(wl->in);
+            float *sx = grow(&lr->sx, &lr->sx_n, nx);
+#pragma omp parallel for simd schedule(static) default(none) shared(sx, x, nx) \
+    if (parallel : nx > XB_LAYER_PAR_MIN)
+            for (size_t i = 0; i < nx; i++)
+                sx[i] = (float)((x[i] > 0.0f) - (x[i] < 0.0f));
+            x = sx;
+        }
+        struct xb_pass qw = q;
+        qw.rows = rows_w;
+        xb_net_layer_backward(net, w, &qw, x, dy);
+    }
+    return XB_OK;
+}
+
+void xb_lr_project(struct xb_lr *lr)
+{
+    const float lo = (float)lr->p.sigma_min, hi = (float)lr->p.sigma_max;
+    for (size_t s = 0; s < lr->n_sites; s++) {
+        struct xb_layer *nl = xb_net_layer(lr->net, lr->site[s].noise);
+        size_t n;
+        float *sig = nl->type->lr_sigma(nl, &n);
+        for (size_t i = 0; i < n; i++)
+            sig[i] = sig[i] < lo ? lo : sig[i] > hi ? hi : sig[i];
+    }
+}

@@ -1,0 +1,66 @@
+/*
+ * xb_lr.h — likelihood-ratio gradient estimation for networks with noise
+ * injected into their pre-activations (paper 000: Zhang, Jiang, Chen, Wang,
+ * Peng, Yu, "A Novel Noise Injection-based Training Scheme for Better Model
+ * Robustness", eqs. 1–3, 8 and Algorithm 1): forward passes only.
+ *
+ * For a neuron with pre-activation a = W·x + b + s·ε, ε ~ N(0, 1), the
+ * score of the Gaussian density gives
+ *   ∂E[L]/∂W_ij = E[L · x_j ε_i / s_i],   ∂E[L]/∂s_i = E[L (ε_i² − 1) / s_i],
+ * for any loss and any (even discontinuous) later layers. Each sample of
+ * a batch of m runs as C noisy copies in one pass of C·m rows (row c·m + b
+ * is copy c of sample b, its noise addressed by vote field epoch·C + c,
+ * as votes are: noise/xb_rng.h), each with its own loss L_r; the estimate
+ * is the mean over the C·m rows of (L_r − β_r) · score_r. The score is fed
+ * to the affine layer before each noise layer as its output gradient
+ * (xb_layer.h, lr_score), so its ordinary parameter backward (the fixed
+ * work items of models/layers/xb_gemm.h) forms Σ_r coef_r x_r ε_r / s — no
+ * gradient flows through later layers — and the result is the same for
+ * any thread count.
+ *
+ *  - β_r = 0, or with `baseline` the leave-one-out mean of the other C − 1
+ *    copies of the same sample: independent of copy r's noise, so
+ *    E[β_r · score_r] = E[β_r] E[score_r] = 0 and the estimate stays
+ *    unbiased (C >= 2).
+ *  - sign (NIT-S, eq. 3): the weight score of each copy is sgn(x_j ε_i / s_i)
+ *    = sgn(x_j) sgn(ε_i) instead, times the same loss; the sigma score is
+ *    unchanged. Its expectation is eq. 5's, not the gradient's. sgn(0) = 0
+ *    here: with the paper's sgn(0) = +1, an input that is exactly 0 (a
+ *    black pixel, a silent ReLU) would push its weight by E[L] whatever the
+ *    noise — a drift, not a score; its eq. 5 term, ∂E[L/|Z|], has |Z| = 0.
+ *  - The learned stds sigma_i (noise layers with learn_sigma; s_i =
+ *    sigma_train · sigma_i) get their gradient in the same pass and are
+ *    projected onto [sigma_min, sigma_max] after every step (the Π_Ω of
+ *    the paper's SGD recursion).
+ *
+ * Nets it refuses, naming the layer: a noise layer without learn_sigma, a
+ * noise layer whose input is not an affine layer's output (e.g. batchnorm
+ * between them: the score would not be that layer's parameter gradient),
+ * and layers with parameters that no noise layer's score reaches.
+ */
+#ifndef XB_LR_H
+#define XB_LR_H
+
+#include "xb_train.h"
+
+struct xb_lr;
+
+/* Checks the net and p->lr (copies >= 1, baseline needs copies >= 2, 0 <
+ * sigma_min <= sigma_max); the net must allow copies × batch rows. */
+enum xb_status xb_lr_create(struct xb_ctx *ctx, struct xb_net *net,
+                            const struct xb_train_params *p, struct xb_lr **out);
+void xb_lr_free(struct xb_lr *lr);
+
+/* The estimate for the batch X[pass->rows × features], y[pass->rows]
+ * into xb_net_grads (overwritten). pass: TRAIN, rows = m samples, addr
+ * {sample0, batch = m, epoch}, noise ADD with sigma > 0. sign: NIT-S's
+ * weight score. *loss: the mean loss over the C·m rows. XB_ERANGE if
+ * epoch·C + C − 1 exceeds the vote field; XB_EINVAL for noise that is not
+ * ADD with sigma > 0. */
+enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct xb_pass *pass,
+                              const float *X, const uint8_t *y, int sign, double *loss);
+
+/* Clamps every learned std to [sigma_min, sigma_max]. */
+void xb_lr_project(struct xb_lr *lr);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * train.algorithm: the key picks the entry of the training table
+ * (models/train/xb_train.h), train.hw_aware stays its older name for
+ * hw-aware, the LR keys round-trip through the stored text, and
+ * configurations the likelihood-ratio trainers cannot run fail at read
+ * time naming the key.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_experiment.h"
+
+static struct xb_ctx *ctx;
+static struct xb_experiment e;
+
+static void setup(void) { ctx = xb_ctx_create(NULL); }
+static void teardown(void) { xb_ctx_free(ctx); }
+TestSuite(train_algorithm, .init = setup, .fini = teardown);
+
+static const char *const cfg = "configs/paper000/dense_nit_mnist.cfg";
+
+static enum xb_status read_with(const char *const *sets, size_t n)
+{
+    return xb_experiment_read(ctx, cfg, sets, n, &e);
+}
+
+Test(train_algorithm, key_selects_the_entry)
+{
+    cr_assert_eq(read_with(NULL, 0), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(e.train.algorithm, XB_TRAIN_NIT);
+    cr_assert_eq(e.train.lr.copies, 32u);
+    cr_assert(e.train.lr.baseline);
+    const char *const names[] = {"nit-s", "nit-s+", "nit", "backprop"};
+    const enum xb_train_algorithm want[] = {XB_TRAIN_NIT_S, XB_TRAIN_NIT_S_PLUS, XB_TRAIN_NIT,
+                                            XB_TRAIN_BACKPROP};
+    for (size_t k = 0; k < 4; k++) {
+        char set[64];
+        snprintf(set, sizeof set, "train.algorithm=%s", names[k]);
+        const char *sets[] = {set, "train.switch_epoch=5", "train.copies=7"};
+        cr_assert_eq(read_with(sets, 3), XB_OK, "%s", xb_ctx_error(ctx));
+        cr_assert_eq(xb_train_algorithm_of(&e.train), want[k], "%s", names[k]);
+        cr_assert_eq(e.train.lr.switch_epoch, 5);
+        cr_assert_eq(xb_train_rows(&e.train), want[k] >= XB_TRAIN_NIT ? 7u * 32u : 32u);
+        /* The stored text reads back to the same choice. */
+        char *text = xb_experiment_text(&e);
+        char want_line[64];
+        snprintf(want_line, sizeof want_line, "algorithm = \"%s\"", names[k]);
+        cr_assert(k == 3 ? !strstr(text, "algorithm") : strstr(text, want_line) != NULL,
+                  "%s", text);
+        xb_free(text);
+    }
+}
+
+Test(train_algorithm, paper000_dense_configs_parse)
+{
+    const char *files[] = {"configs/paper000/dense_nit_mnist.cfg",
+                           "configs/paper000/dense_nit_s_mnist.cfg",
+                           "configs/paper000/dense_nit_s_plus_mnist.cfg"};
+    const enum xb_train_algorithm want[] = {XB_TRAIN_NIT, XB_TRAIN_NIT_S, XB_TRAIN_NIT_S_PLUS};
+    for (size_t k = 0; k < 3; k++) {
+        cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        cr_assert_eq(e.train.algorithm, want[k], "%s", files[k]);
+        cr_assert(e.model.layers[2].learn_sigma && e.model.layers[5].learn_sigma, "%s",
+                  files[k]);
+    }
+}
+
+Test(train_algorithm, unknown_name_is_refused)
+{
+    const char *sets[] = {"train.algorithm=stbp"};
+    cr_assert_neq(read_with(sets, 1), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.algorithm"), "%s", xb_ctx_error(ctx));
+    cr_assert(strstr(xb_ctx_error(ctx), "nit-s+"), "%s", xb_ctx_error(ctx));
+}
+
+Test(train_algorithm, lr_needs_additive_noise_and_a_positive_sigma)
+{
+    const char *mult[] = {"sweep.noise=mult"};
+    cr_assert_neq(read_with(mult, 1), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "sweep.noise"), "%s", xb_ctx_error(ctx));
+    const char *zero[] = {"sweep.sigma_train=0,1"};
+    cr_assert_neq(read_with(zero, 1), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "sigma_train > 0"), "%s", xb_ctx_error(ctx));
+    const char *bounds[] = {"train.sigma_min=2", "train.sigma_max=1"};
+    cr_assert_neq(read_with(bounds, 2), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.sigma_min"), "%s", xb_ctx_error(ctx));
+}
+
+/* hw_aware = true is the hw-aware entry; with another algorithm it is a
+ * contradiction, refused. */
+Test(train_algorithm, hw_aware_is_the_hw_aware_entry)
+{
+    const char *sets[] = {"train.hw_aware=true"};
+    cr_assert_neq(read_with(sets, 1), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.hw_aware"), "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", NULL, 0, &e), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    const char *alg[] = {"train.algorithm=hw-aware", "train.hw_aware=false"};
+    cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", alg, 2, &e), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert(e.train.hw_aware, "algorithm = hw-aware did not set the device training");
+    cr_assert_eq(xb_train_algorithm_of(&e.train), XB_TRAIN_HW_AWARE);
+}
