@@ -45,6 +45,7 @@ enum xb_purpose {
     XB_PURPOSE_INPUTS = 9,    /* random input batches */
     XB_PURPOSE_DATA = 10,     /* data set shuffles and splits */
     XB_PURPOSE_DROPOUT = 11,  /* dropout masks */
+    XB_PURPOSE_ATTACK = 12,   /* adversarial attacks' own draws (random starts) */
     XB_PURPOSE_COUNT
 };
 
@@ -90,6 +91,11 @@ enum xb_purpose {
  *           e), test images numbered after the training ones.
  *  DROPOUT  masks in training: layer: layer id, sample, vote (= epoch),
  *           step: the row's; instance 0; element: feature index (uniform).
+ *  ATTACK   an attack's random start (models/attack/xb_attack.h): sample:
+ *           the image's index in the attacked set, vote: the restart,
+ *           element: the pixel (uniform); all else 0. (The target's own
+ *           noise under attack draws from NOISE / READ at votes from
+ *           XB_ATTACK_VOTE0 up, as that header lays out.)
  *  TEST     tests and benchmarks: any.
  */
 

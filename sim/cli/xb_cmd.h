@@ -27,6 +27,7 @@ int xb_cmd_train(int argc, char **argv);
 
 /* `xbar eval CONFIG --model MODEL.h5`: repeats and votes per sigma_test. */
 int xb_cmd_eval(int argc, char **argv);
+int xb_cmd_attack(int argc, char **argv);
 
 /* `xbar run CONFIG`: the sweep, then its plots and summary. */
 int xb_cmd_run(int argc, char **argv);

@@ -74,6 +74,8 @@ static int noise_mode(const struct xb_experiment *e, int has_sigma)
 }
 
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
+#define ATTACK_TARGET "the attacked target's noise and votes are attack.noise, attack.sigma " \
+                      "and attack.votes"
 
 /* One row per (subcommands, key) that is unused when unused(e) holds; a
  * key ending in '.' is a whole group. */
@@ -85,12 +87,27 @@ static const struct {
 } unused_keys[] = {
     {XB_RUN_EVAL, "device.", always, XB_RUN_EVAL_NO_DEVICE},
     {XB_RUN_EVAL, "xbar.", always, XB_RUN_EVAL_NO_DEVICE},
+    {XB_RUN_ATTACK, "device.", always, "attacking a model on a device is not supported by xbar "
+     "attack yet; attack.noise and attack.sigma give the target abstract inference noise"},
+    {XB_RUN_ATTACK, "xbar.", always, "attacking a model on a device is not supported by xbar "
+     "attack yet; attack.noise and attack.sigma give the target abstract inference noise"},
     {XB_RUN_EVAL, "train.", always, "xbar eval trains nothing"},
-    {XB_RUN_EVAL, "data.validation", always, "the validation split is used in training only"},
-    {XB_RUN_EVAL, "sweep.sigma_train", always, "the model comes from --model"},
-    {XB_RUN_EVAL, "model.init", always, "the weights come from --model"},
+    {XB_RUN_ATTACK, "train.", always, "xbar attack trains nothing"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK, "data.validation", always,
+     "the validation split is used in training only"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK, "sweep.sigma_train", always, "the model comes from --model"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK, "model.init", always, "the weights come from --model"},
     {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
-    {XB_RUN_EVAL, "sweep.t", always, "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
+     "the file of xbar attack"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK, "sweep.t", always,
+     "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_ATTACK, "sweep.sigma_test", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.noise", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.repeats", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.votes", always, ATTACK_TARGET},
+    {XB_RUN_SWEEP | XB_RUN_TRAIN | XB_RUN_EVAL, "attack.", always,
+     "attack.* keys are read by xbar attack only"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
@@ -126,7 +143,7 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
         }
     }
     /* The device is in use: its keys as xbar mvm holds them. */
-    if (given && e->have_device && kind != XB_RUN_EVAL)
+    if (given && e->have_device && !(kind & (XB_RUN_EVAL | XB_RUN_ATTACK)))
         return xb_config_check_used(ctx, given, &e->device);
     return XB_OK;
 }

@@ -41,7 +41,7 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **test);
 
 /* What an experiment subcommand does with it. */
-enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4 };
+enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_ATTACK = 8 };
 
 /* A key given on the command line (--set, or a --config file) that kind
  * would not use with experiment e (issue 8: no option is ignored) is a
