@@ -136,17 +136,10 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     double *acc = NULL, *vote = NULL;
     float *adv = NULL;
     int code = XB_EXIT_USAGE;
-    const char **sets = xb_malloc(cli->settings.n + 1, sizeof *sets);
-    char **owned = xb_malloc(cli->settings.n + 1, sizeof *owned);
-    for (size_t k = 0; k < cli->settings.n; k++) {
-        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
-        owned[k] = xb_malloc(len, 1);
-        snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
-        sets[k] = owned[k];
-    }
+    char **sets = xb_run_sets(&cli->settings);
     const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
     size_t n_kinds = 0;
-    if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK ||
+    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
         xb_run_check_given(ctx, e, XB_RUN_ATTACK, "attack", 0, &cli->settings) != XB_OK)
         goto done;
     e->have_attack = 1; /* the defaults are the settings then; /config shows them */
@@ -162,15 +155,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
         xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
         goto done;
-    enum xb_status st = xb_layout_read(ctx, o->model, XB_DS_PARAMS, (size_t)o->point,
-                                       xb_net_params(net), xb_net_n_params(net), 1,
-                                       "the parameters of the experiment file's model");
-    if (st == XB_ENOTFOUND && o->point > 0) { /* say which option asked for it */
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
-        xb_error(ctx, st, "--point %ld: %s", o->point, msg);
-    }
-    if (st != XB_OK)
+    if (xb_run_load_model(ctx, o->model, o->point, net) != XB_OK)
         goto done;
     /* Every kind at every eps checked before the work. */
     struct xb_attack_params p = e->attack;
@@ -237,9 +222,8 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     }
     code = XB_EXIT_OK;
 done:
-    for (size_t k = 0; k < cli->settings.n; k++)
-        xb_free(owned[k]);
-    xb_free(owned), xb_free(sets), xb_free(acc), xb_free(vote), xb_free(adv);
+    xb_run_sets_free(sets, cli->settings.n);
+    xb_free(acc), xb_free(vote), xb_free(adv);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);

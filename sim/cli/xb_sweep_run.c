@@ -7,6 +7,7 @@
 #include "xb_data.h"
 #include "xb_experiment.h"
 #include "xb_h5.h"
+#include "xb_layout.h"
 #include "xb_progress.h"
 #include "xb_report.h"
 #include "xb_sweep.h"
@@ -38,6 +39,38 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                         in.h, in.w, e->model.classes, e->dataset, (*train)->c, (*train)->h,
                         (*train)->w, (*train)->classes);
     return XB_OK;
+}
+
+char **xb_run_sets(const struct xb_settings *settings)
+{
+    char **sets = xb_malloc(settings->n + 1, sizeof *sets);
+    for (size_t k = 0; k < settings->n; k++) {
+        size_t len = strlen(settings->v[k].key) + strlen(settings->v[k].value) + 2;
+        sets[k] = xb_malloc(len, 1);
+        snprintf(sets[k], len, "%s=%s", settings->v[k].key, settings->v[k].value);
+    }
+    return sets;
+}
+
+void xb_run_sets_free(char **sets, size_t n)
+{
+    for (size_t k = 0; sets && k < n; k++)
+        xb_free(sets[k]);
+    xb_free(sets);
+}
+
+enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
+                                 struct xb_net *net)
+{
+    enum xb_status st = xb_layout_read(ctx, path, XB_DS_PARAMS, (size_t)point,
+                                       xb_net_params(net), xb_net_n_params(net), 1,
+                                       "the parameters of the experiment file's model");
+    if (st == XB_ENOTFOUND && point > 0) { /* say which option asked for it */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+        xb_error(ctx, st, "--point %ld: %s", point, msg);
+    }
+    return st;
 }
 
 /* ---- keys that a subcommand would not use ------------------------------ */
@@ -241,21 +274,14 @@ int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
     }
     /* --set pairs go to the experiment as written ("group.key=value"). */
     size_t n = cli->settings.n;
-    char **owned = xb_malloc(n + 1, sizeof *owned);
-    for (size_t k = 0; k < n; k++) {
-        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
-        owned[k] = xb_malloc(len, 1);
-        snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
-    }
+    char **owned = xb_run_sets(&cli->settings);
     ro->sets = (const char *const *)owned;
     ro->n_sets = n;
     ro->quiet = cli->quiet;
     ro->given = &cli->settings;
     ro->command_line = cli->command_line;
     int code = xb_run_sweep(cli->ctx, ro);
-    for (size_t k = 0; k < n; k++)
-        xb_free(owned[k]);
-    xb_free(owned);
+    xb_run_sets_free(owned, n);
     if (code != XB_EXIT_OK)
         return xb_cli_fail(cli, code);
     xb_cli_free(cli);
