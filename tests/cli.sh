@@ -375,6 +375,12 @@ expect_usage "attack: unknown kind" 'unknown attack "nattack"' attack "$tmp/att.
     --model "$tmp/model.h5" --set attack.attacks=fgsm,nattack
 expect_usage "attack: eps out of range" "attack.eps" attack "$tmp/att.cfg" --model "$tmp/model.h5" \
     --set attack.eps=1.5
+expect_usage "attack: eot on a noiseless target" "one draw is its gradient" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.eot=4
+expect_usage "attack: mu without mim" "attack.attacks has no mim" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=fgsm,pgd --set attack.mu=0.9
+expect_usage "attack: steps with fgsm alone" "only fgsm" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=fgsm --set attack.steps=3
 expect_usage "sweep: attack keys are xbar attack's" "read by xbar attack only" sweep "$tmp/syn.cfg" \
     --set attack.eps=0.2
 expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"

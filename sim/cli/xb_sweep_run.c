@@ -106,6 +106,51 @@ static int noise_mode(const struct xb_experiment *e, int has_sigma)
     return !e->test_device;
 }
 
+/* attack.attacks names kind (a comma-separated list, checked on reading). */
+static int attacks_name(const struct xb_experiment *e, const char *kind)
+{
+    const size_t len = strlen(kind);
+    for (const char *p = e->attack_names; (p = strstr(p, kind)); p += len) {
+        const int starts = p == e->attack_names || p[-1] == ',' || p[-1] == ' ';
+        if (starts && (p[len] == '\0' || p[len] == ',' || p[len] == ' '))
+            return 1;
+    }
+    return 0;
+}
+static int attack_deterministic(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !xb_attack_random_target(&e->attack);
+}
+static int attack_no_noise(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return e->attack.noise == XB_NOISE_NONE;
+}
+static int attack_no_sigma(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return e->attack.sigma == 0.0;
+}
+static int attack_no_mim(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "mim");
+}
+static int attack_no_pgd(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "pgd");
+}
+static int attack_one_step(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "bim") && !attacks_name(e, "pgd") && !attacks_name(e, "mim");
+}
+
+#define ATTACK_DETERMINISTIC "the target is deterministic (attack.noise = \"none\" or " \
+                             "attack.sigma = 0): one draw is its gradient, and its votes agree"
+
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 #define ATTACK_TARGET "the attacked target's noise and votes are attack.noise, attack.sigma " \
                       "and attack.votes"
@@ -141,6 +186,17 @@ static const struct {
     {XB_RUN_ATTACK, "sweep.votes", always, ATTACK_TARGET},
     {XB_RUN_SWEEP | XB_RUN_TRAIN | XB_RUN_EVAL, "attack.", always,
      "attack.* keys are read by xbar attack only"},
+    {XB_RUN_ATTACK, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK, "attack.sigma", attack_no_noise, "attack.noise = \"none\""},
+    {XB_RUN_ATTACK, "attack.noise", attack_no_sigma, "needs attack.sigma > 0"},
+    {XB_RUN_ATTACK, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
+    {XB_RUN_ATTACK, "attack.restarts", attack_no_pgd, "attack.attacks has no pgd (the one kind "
+     "with a random start)"},
+    {XB_RUN_ATTACK, "attack.step", attack_one_step, "attack.attacks has only fgsm (one step "
+     "of eps)"},
+    {XB_RUN_ATTACK, "attack.steps", attack_one_step, "attack.attacks has only fgsm (one step "
+     "of eps)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
