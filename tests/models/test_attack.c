@@ -3,15 +3,18 @@
  * against its closed form; every iterate of every kind inside the eps-ball
  * and [0, 1]; restarts never undo a success; accuracy falls with eps on a
  * trained model; EOT on a noisy target lowers accuracy at least as much as
- * a single draw per step; the vote's averaged-softmax gradient against
- * central differences; bit-identical for 1 and 2 threads.
+ * a single draw per step; the EOT step (mean loss over the draws) and a
+ * vote's (averaged softmax) against central differences; bit-identical for
+ * 1 and 2 threads.
  *
  * Planted bugs that fail here (each tried, then removed): FGSM stepping
  * against the gradient's sign; the projection onto the eps-ball skipped;
  * the clip to [0, 1] skipped; a later restart overwriting a success; the
  * random start drawn from the vote of restart 0 for every restart (the
  * restarts then coincide and the nested test sees no gain); EOT weights
- * taken as equal under votes > 1; eps ignored (BIM from x0 unclipped).
+ * taken as equal under votes > 1; one draw taken whatever eot says; the
+ * ball twice as wide; MIM's momentum of raw gradients. The catalogue of
+ * `make mutate` holds them (tests/mutate/catalogue, "models/attack/").
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -352,6 +355,33 @@ Test(attack, restarts_never_lower_the_success)
     }
     cr_log_info("PGD eps 0.12: %zu fooled with 1 restart, %zu with 4 (of %zu)", fooled1,
                 fooled4, n);
+    /* Restart by restart through the stepwise interface: each image keeps
+     * the iterate of the first restart that fools it (restart 0's if none),
+     * bit for bit, so the run fools exactly the union of the restarts. */
+    struct xb_attack *a;
+    cr_assert_eq(xb_attack_create(ctx, m.net, &xb_attack_pgd, &p, &a), XB_OK);
+    cr_assert_geq(xb_attack_max_batch(a), n);
+    float *want = xb_aligned(n * F, sizeof(float));
+    uint8_t *done = xb_calloc(n, 1), *fooled = xb_malloc(n, 1);
+    for (int r = 0; r < p.restarts; r++) {
+        xb_attack_begin(a, m.test->x, m.test->y, n, 0, r);
+        for (int k = 0; k < xb_attack_steps(a); k++)
+            xb_attack_step(a);
+        xb_attack_check(a, fooled);
+        for (size_t s = 0; s < n; s++)
+            if (r == 0 || (!done[s] && fooled[s])) {
+                memcpy(want + s * F, xb_attack_x(a) + s * F, F * sizeof(float));
+                done[s] = fooled[s];
+            }
+    }
+    size_t in_union = 0;
+    for (size_t s = 0; s < n; s++)
+        in_union += done[s];
+    cr_assert_eq(in_union, fooled4, "the restarts fool %zu images, the run %zu", in_union,
+                 fooled4);
+    cr_assert(!memcmp(want, a4, n * F * sizeof(float)), "kept iterates differ");
+    xb_attack_free(a);
+    xb_free(want), xb_free(done), xb_free(fooled);
     cr_assert_gt(fooled4, fooled1, "the restarts found nothing more (%zu vs %zu)", fooled4,
                  fooled1);
     cr_assert_lt(fooled4, n, "every image fooled: the test cannot see restarts matter");
@@ -389,16 +419,20 @@ Test(attack, eot_lowers_noisy_accuracy_at_least_as_much)
     trained_free(&m);
 }
 
-/* ---- the vote's gradient ---------------------------------------------------- */
+/* ---- the EOT gradient -------------------------------------------------------- */
 
-/* With votes > 1 one step moves each pixel along the sign of the gradient
- * of L = -log (1/D) Σ_d softmax(z_d)_y over the step's D draws. Check that
- * sign against central differences of L itself, recomputed at the same
- * random addresses (step 0 of restart 0: votes XB_ATTACK_VOTE0 ..), pixel
- * by pixel where the difference is clear of rounding: a step of h = 2^-8
- * on a loss of size ~1 rounds to ~1e-7 / h, so |difference| > 1e-3 is
- * decided by the gradient alone. */
-Test(attack, a_vote_is_attacked_through_its_averaged_softmax)
+/* One BIM step with D = 4 draws moves each pixel along the sign of the
+ * gradient of the step's surrogate over those draws: with votes > 1,
+ * L = -log (1/D) Σ_d softmax(z_d)_y (the vote's averaged softmax); with
+ * votes = 1, the mean cross-entropy over the draws. Checked against
+ * central differences of that L, recomputed at the same random addresses
+ * (step 0 of restart 0: votes XB_ATTACK_VOTE0 ..), pixel by pixel where
+ * the difference is clear of rounding: a step of h = 2^-8 on a loss of
+ * size ~1 rounds to ~1e-7 / h, so |difference| > 1e-3 is decided by the
+ * gradient alone. The test also counts pixels where another surrogate
+ * (the other rule, or draw 0 alone) has the other sign, so it can tell
+ * them apart. */
+static void eot_step_follows(int votes)
 {
     const size_t F = 64, D = 4;
     struct xb_net *net = small_cnn(D);
@@ -409,7 +443,7 @@ Test(attack, a_vote_is_attacked_through_its_averaged_softmax)
     const uint8_t y = 2;
     uint8_t yr[4] = {2, 2, 2, 2};
     struct xb_attack_params p = noiseless(0.1);
-    p.steps = 1, p.step = 0.01, p.eot = (int)D, p.votes = 3, p.noise = XB_NOISE_MULT,
+    p.steps = 1, p.step = 0.01, p.eot = (int)D, p.votes = votes, p.noise = XB_NOISE_MULT,
     p.sigma = 0.8;
     struct xb_attack *a;
     cr_assert_eq(xb_attack_create(ctx, net, &xb_attack_bim, &p, &a), XB_OK, "%s",
@@ -421,9 +455,9 @@ Test(attack, a_vote_is_attacked_through_its_averaged_softmax)
                            .addr = {.sample0 = 0, .batch = 1, .vote0 = XB_ATTACK_VOTE0},
                            .seed = xb_ctx_seed(ctx), .noise = p.noise, .sigma = p.sigma};
     const double h = 1.0 / 256;
-    size_t checked = 0, differ_from_mean_ce = 0;
+    size_t checked = 0, other_rule = 0, draw0 = 0;
     for (size_t i = 0; i < F; i++) {
-        double L[2], Lce[2];
+        double L[3][2]; /* averaged softmax, mean CE, draw 0's CE; at -h, +h */
         for (int side = 0; side < 2; side++) {
             for (size_t d = 0; d < D; d++) {
                 memcpy(xr + d * F, x0, F * sizeof(float));
@@ -439,27 +473,34 @@ Test(attack, a_vote_is_attacked_through_its_averaged_softmax)
                     sum += exp((double)z[d * 5 + c] - m);
                 pbar += exp((double)z[d * 5 + y] - m) / sum / (double)D;
             }
-            L[side] = -log(pbar);
-            Lce[side] = xb_net_loss(net, yr, D);
+            L[0][side] = -log(pbar);
+            L[1][side] = xb_net_loss(net, yr, D);
+            L[2][side] = xb_net_loss(net, yr, 1);
         }
-        const double diff = L[1] - L[0], dce = Lce[1] - Lce[0];
+        const int rule = votes > 1 ? 0 : 1;
+        const double diff = L[rule][1] - L[rule][0], dother = L[1 - rule][1] - L[1 - rule][0],
+                     d0 = L[2][1] - L[2][0];
         if (fabs(diff) < 1e-3)
             continue;
         const float want = x0[i] + (diff > 0.0 ? 0.01f : -0.01f);
-        cr_assert(x1[i] == want, "pixel %zu: stepped to %.9g, the averaged softmax's slope "
-                  "%.3g wants %.9g", i, (double)x1[i], diff, (double)want);
+        cr_assert(x1[i] == want, "votes %d, pixel %zu: stepped to %.9g, the surrogate's slope "
+                  "%.3g wants %.9g", votes, i, (double)x1[i], diff, (double)want);
         checked++;
-        differ_from_mean_ce += fabs(dce) > 1e-3 && (dce > 0.0) != (diff > 0.0);
+        other_rule += fabs(dother) > 1e-3 && (dother > 0.0) != (diff > 0.0);
+        draw0 += fabs(d0) > 1e-3 && (d0 > 0.0) != (diff > 0.0);
     }
-    cr_log_info("%zu pixels checked, %zu where the mean cross-entropy's slope has the other "
-                "sign", checked, differ_from_mean_ce);
+    cr_log_info("votes %d: %zu pixels checked; the other rule's slope has the other sign at "
+                "%zu, draw 0's alone at %zu", votes, checked, other_rule, draw0);
     cr_assert_gt(checked, F / 4);
-    /* ... and the check tells the vote's surrogate from the mean loss. */
-    cr_assert_gt(differ_from_mean_ce, 0);
+    cr_assert_gt(other_rule, 0);
+    cr_assert_gt(draw0, 0);
     xb_attack_free(a);
     xb_free(x0), xb_free(xr);
     xb_net_free(net);
 }
+
+Test(attack, a_vote_is_attacked_through_its_averaged_softmax) { eot_step_follows(3); }
+Test(attack, eot_steps_along_the_mean_loss_over_the_draws) { eot_step_follows(1); }
 
 /* ---- threads ---------------------------------------------------------------- */
 
