@@ -59,7 +59,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags hdf5 gsl libconfig 2>/dev/null)
 # only, so including a higher folder's header fails to build; tests/layering.sh
 # (run by make check) proves that and finds dependency cycles between objects.
 LAYER_DIRS := noise devices/cells devices/convert devices/engine \
-              models/loss models/layers models/train models/eval \
+              models/loss models/layers models/train models/eval models/attack \
               sim/data sim/config sim/io sim/report sim/study sim/cli
 layer_inc   = $(foreach d,$(wordlist 1,$(1),$(LAYER_DIRS)),-I$(d))
 ALL_INC    := $(call layer_inc,$(words $(LAYER_DIRS)))

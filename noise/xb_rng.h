@@ -46,6 +46,7 @@ enum xb_purpose {
     XB_PURPOSE_DATA = 10,     /* data set shuffles and splits */
     XB_PURPOSE_DROPOUT = 11,  /* dropout masks */
     XB_PURPOSE_SPIKES = 12,   /* rate-encoded input spikes (models/layers/layer_encode.c) */
+    XB_PURPOSE_ATTACK = 13,   /* adversarial attacks' own draws (random starts) */
     XB_PURPOSE_COUNT
 };
 
@@ -96,6 +97,11 @@ enum xb_purpose {
  *  SPIKES   rate-encoded inputs (poisson, bernoulli): layer: the encoder's
  *           layer id, instance 0, sample and vote (= epoch in training): the
  *           row's, step: the time step t, element: feature index (uniform).
+ *  ATTACK   an attack's random start (models/attack/xb_attack.h): sample:
+ *           the image's index in the attacked set, vote: the restart,
+ *           element: the pixel (uniform); all else 0. (The target's own
+ *           noise under attack draws from NOISE / READ at votes from
+ *           XB_ATTACK_VOTE0 up, as that header lays out.)
  *  TEST     tests and benchmarks: any.
  */
 

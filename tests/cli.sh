@@ -356,6 +356,42 @@ expect_usage "sweep: bad model.init" 'model.init = "kaiming": expected one of he
 expect_usage "eval: model.init is not used" "model.init" eval "$tmp/syn.cfg" --model "$tmp/model.h5" \
     --set model.init=pytorch
 expect_usage "train: no -o" "-o MODEL.h5" train "$tmp/syn.cfg"
+# ---- xbar attack on the synthetic model -----------------------------------------
+cat >"$tmp/att.cfg" <<EOT
+@include "syn.cfg"
+attack = { eps = [0.0, 0.1, 0.3]; images = 60; step = 0.05; steps = 5; };
+EOT
+expect_ok "xbar attack" attack "$tmp/att.cfg" --model "$tmp/model.h5" -q
+# Paper 000's layout: Ori. first, then one column per attack; at eps 0 every
+# column is the clean accuracy; accuracy falls at eps 0.3.
+grep -Eq '^eps +Ori\. +FGSM +BIM +PGD +MIM$' "$tmp/out" && ok "attack prints paper 000's columns" ||
+    bad "attack header: $(cat "$tmp/out")"
+awk '$1 == "0" { for (i = 3; i <= NF; i++) if ($i != $2) bad = 1; seen = 1 }
+     END { exit !(seen && !bad) }' "$tmp/out" && ok "attack at eps 0 is the clean accuracy" ||
+    bad "attack at eps 0: $(grep '^0 ' "$tmp/out")"
+awk '$1 == "0.3" { for (i = 3; i <= NF; i++) if ($i >= $2) bad = 1; seen = 1 }
+     END { exit !(seen && !bad) }' "$tmp/out" && ok "every attack lowers accuracy at eps 0.3" ||
+    bad "attack at eps 0.3: $(grep '^0.3 ' "$tmp/out")"
+same_threads "xbar attack 1 vs 2 threads" attack "$tmp/att.cfg" --model "$tmp/model.h5" -q \
+    --set attack.noise=mult --set attack.sigma=0.5 --set attack.eot=3 --set attack.votes=3 \
+    --set attack.restarts=2
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/att.h5"
+[ "$rc" -eq 0 ] && h5dump -d /attack/accuracy "$tmp/att.h5" 2>/dev/null | grep -q "DATASPACE  SIMPLE { ( 4, 3 )" &&
+    ok "attack -o writes accuracy [attacks x eps]" || bad "attack -o: exit $rc, $(head -c 300 "$tmp/err")"
+"$XBAR" info --datasets "$tmp/att.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
+    bad "attack -o wrote an object the layout lacks" || ok "every object of attack -o is a layout row"
+expect_usage "attack: unknown kind" 'unknown attack "nattack"' attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=fgsm,nattack
+expect_usage "attack: eps out of range" "attack.eps" attack "$tmp/att.cfg" --model "$tmp/model.h5" \
+    --set attack.eps=1.5
+expect_usage "attack: eot on a noiseless target" "one draw is its gradient" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.eot=4
+expect_usage "attack: mu without mim" "attack.attacks has no mim" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=fgsm,pgd --set attack.mu=0.9
+expect_usage "attack: steps with fgsm alone" "only fgsm" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=fgsm --set attack.steps=3
+expect_usage "sweep: attack keys are xbar attack's" "read by xbar attack only" sweep "$tmp/syn.cfg" \
+    --set attack.eps=0.2
 expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"
 expect_usage "sweep: unknown --set key" "train.nope" sweep "$tmp/syn.cfg" --set train.nope=1
 expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --set sweep.votes=0

@@ -101,6 +101,11 @@ done
 for f in train-again train-force train-resume; do
     fixture train "$T/syn.cfg" -o "$T/$f.h5"
 done
+cat >"$T/att.cfg" <<EOT
+@include "syn.cfg"
+attack = { eps = [0.1]; images = 40; steps = 3; step = 0.05; restarts = 2; };
+EOT
+fixture attack "$T/att.cfg" --model "$T/model.h5" -o "$T/att-again.h5"
 cp "$T/mvm.h5" "$T/mvm-again.h5"
 cp "$T/mvm.h5" "$T/mvm-force.h5"
 cp "$T/mvm.h5" "$T/req-again.h5"
@@ -376,6 +381,24 @@ energy | --seed    | rejects  | energy $T/syn.cfg --seed 3                 | msg
 energy | --threads | rejects  | energy $T/syn.cfg --threads 1              | msg:not used by xbar energy
 energy | --quiet   | rejects  | energy $T/syn.cfg --quiet                  | msg:not used by xbar energy
 energy | --help    | acts     | energy --help                              | out:^usage: xbar energy && out:energy.adc_fom=
+# ---- xbar attack ------------------------------------------------------------------------
+attack | --model   | acts     | attack $T/att.cfg --model $T/model.h5      | out:^model: .*/model.h5$ && out:^eps +Ori\. +FGSM
+attack | --model   | rejects  | attack $T/att.cfg                          | msg:--model MODEL.h5
+attack | --point   | acts     | attack $T/att.cfg --model $T/syn.h5 --point 1 | out:^point: 1$ && differs:attack $T/att.cfg --model $T/syn.h5 --point 0
+attack | --point   | rejects  | attack $T/att.cfg --model $T/model.h5 --point 1 | msg:--point 1: $T/model.h5: no dataset /models/1/params
+attack | --output  | acts     | attack $T/att.cfg --model $T/model.h5 --output $T/att-new.h5 | file:$T/att-new.h5 && err:^xbar attack: wrote
+attack | --output  | rejects  | attack $T/att.cfg --model $T/model.h5 --output $T/att-again.h5 | msg:att-again.h5 exists; use --force to replace it && keeps:$T/att-again.h5
+attack | --force   | acts     | attack $T/att.cfg --model $T/model.h5 --seed 9 --force --output $T/att-force.h5 | attr:$T/att-force.h5:seed:\(0\): 9$
+attack | --force   | rejects  | attack $T/att.cfg --model $T/model.h5 --force | msg:no -o FILE.h5
+attack | --native  | acts     | attack $T/att.cfg --model $T/model.h5 --native | out:^gemm: native$
+attack | --seed    | acts     | attack $T/att.cfg --model $T/model.h5 --seed 5 --set attack.attacks=pgd | differs:attack $T/att.cfg --model $T/model.h5 --set attack.attacks=pgd
+attack | --threads | acts     | attack $T/att.cfg --model $T/model.h5 --threads 2 | same:attack $T/att.cfg --model $T/model.h5 --threads 1
+attack | --quiet   | acts     | attack $T/att.cfg --model $T/model.h5 --quiet | noerr && out:^eps
+attack | --set     | acts     | attack $T/att.cfg --model $T/model.h5 --set attack.steps=2 | out:^steps: 2$
+attack | --set     | rejects  | attack $T/att.cfg --model $T/model.h5 --set sweep.sigma_test=0.5 | msg:attack.noise, attack.sigma
+attack | --set     | rejects  | attack $T/att.cfg --model $T/model.h5 --set train.epochs=3 | msg:xbar attack trains nothing
+attack | --config  | rejects  | attack $T/att.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not supported by xbar attack yet
+attack | --help    | acts     | attack --help                              | out:^usage: xbar attack
 EOF
 
 # ---- the table covers the program ---------------------------------------------------------

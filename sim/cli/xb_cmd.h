@@ -30,6 +30,7 @@ int xb_cmd_train(int argc, char **argv);
 
 /* `xbar eval CONFIG --model MODEL.h5`: repeats and votes per sigma_test. */
 int xb_cmd_eval(int argc, char **argv);
+int xb_cmd_attack(int argc, char **argv);
 
 /* `xbar snr-req CONFIG --model MODEL.h5`: the SNR requirement (xb_snrreq.h). */
 int xb_cmd_snrreq(int argc, char **argv);

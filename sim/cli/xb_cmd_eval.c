@@ -68,16 +68,6 @@ static const struct xb_cli_spec eval_spec = {
     .unused = eval_unused,
 };
 
-/* Reads the parameters of model `point` (xb_layout.h) into the net: type,
- * rank and count checked before the read, every value finite. */
-static enum xb_status load_params(struct xb_ctx *ctx, const char *path, long point,
-                                  struct xb_net *net)
-{
-    return xb_layout_read(ctx, path, XB_DS_PARAMS, (size_t)point, xb_net_params(net),
-                          xb_net_n_params(net), 1,
-                          "the parameters of the experiment file's model");
-}
-
 /* Prints "NAME: v0 v1 ..." of n values with %.4f (inf, nan as such). */
 static void print_list(const char *name, const double *v, size_t n)
 {
@@ -165,28 +155,15 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     struct xb_net *net = NULL;
     double *acc = NULL, *vote = NULL;
     int code = XB_EXIT_USAGE;
-    const char **sets = xb_malloc(cli->settings.n + 1, sizeof *sets);
-    char **owned = xb_malloc(cli->settings.n + 1, sizeof *owned);
-    for (size_t k = 0; k < cli->settings.n; k++) {
-        size_t len = strlen(cli->settings.v[k].key) + strlen(cli->settings.v[k].value) + 2;
-        owned[k] = xb_malloc(len, 1);
-        snprintf(owned[k], len, "%s=%s", cli->settings.v[k].key, cli->settings.v[k].value);
-        sets[k] = owned[k];
-    }
-    if (xb_experiment_read(ctx, config, sets, cli->settings.n, e) != XB_OK ||
+    char **sets = xb_run_sets(&cli->settings);
+    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
         choose_mode(ctx, &cli->settings, e) != XB_OK ||
         xb_run_check_given(ctx, e, XB_RUN_EVAL, "eval", 0, &cli->settings) != XB_OK)
         goto done;
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
         xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
         goto done;
-    enum xb_status st = load_params(ctx, model, point, net);
-    if (st == XB_ENOTFOUND && point > 0) { /* say which option asked for it */
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
-        xb_error(ctx, st, "--point %ld: %s", point, msg);
-    }
-    if (st != XB_OK)
+    if (xb_run_load_model(ctx, model, point, net) != XB_OK)
         goto done;
     code = XB_EXIT_FAIL;
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);
@@ -234,9 +211,8 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     }
     code = fflush(stdout) == 0 ? XB_EXIT_OK : XB_EXIT_FAIL;
 done:
-    for (size_t k = 0; k < cli->settings.n; k++)
-        xb_free(owned[k]);
-    xb_free(owned), xb_free(sets), xb_free(acc), xb_free(vote);
+    xb_run_sets_free(sets, cli->settings.n);
+    xb_free(acc), xb_free(vote);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);

@@ -7,6 +7,7 @@
 #include "xb_data.h"
 #include "xb_experiment.h"
 #include "xb_h5.h"
+#include "xb_layout.h"
 #include "xb_progress.h"
 #include "xb_report.h"
 #include "xb_sweep.h"
@@ -38,6 +39,38 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                         in.h, in.w, e->model.classes, e->dataset, (*train)->c, (*train)->h,
                         (*train)->w, (*train)->classes);
     return XB_OK;
+}
+
+char **xb_run_sets(const struct xb_settings *settings)
+{
+    char **sets = xb_malloc(settings->n + 1, sizeof *sets);
+    for (size_t k = 0; k < settings->n; k++) {
+        size_t len = strlen(settings->v[k].key) + strlen(settings->v[k].value) + 2;
+        sets[k] = xb_malloc(len, 1);
+        snprintf(sets[k], len, "%s=%s", settings->v[k].key, settings->v[k].value);
+    }
+    return sets;
+}
+
+void xb_run_sets_free(char **sets, size_t n)
+{
+    for (size_t k = 0; sets && k < n; k++)
+        xb_free(sets[k]);
+    xb_free(sets);
+}
+
+enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
+                                 struct xb_net *net)
+{
+    enum xb_status st = xb_layout_read(ctx, path, XB_DS_PARAMS, (size_t)point,
+                                       xb_net_params(net), xb_net_n_params(net), 1,
+                                       "the parameters of the experiment file's model");
+    if (st == XB_ENOTFOUND && point > 0) { /* say which option asked for it */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+        xb_error(ctx, st, "--point %ld: %s", point, msg);
+    }
+    return st;
 }
 
 /* ---- keys that a subcommand would not use ------------------------------ */
@@ -73,8 +106,55 @@ static int noise_mode(const struct xb_experiment *e, int has_sigma)
     return !e->test_device;
 }
 
+/* attack.attacks names kind (a comma-separated list, checked on reading). */
+static int attacks_name(const struct xb_experiment *e, const char *kind)
+{
+    const size_t len = strlen(kind);
+    for (const char *p = e->attack_names; (p = strstr(p, kind)); p += len) {
+        const int starts = p == e->attack_names || p[-1] == ',' || p[-1] == ' ';
+        if (starts && (p[len] == '\0' || p[len] == ',' || p[len] == ' '))
+            return 1;
+    }
+    return 0;
+}
+static int attack_deterministic(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !xb_attack_random_target(&e->attack);
+}
+static int attack_no_noise(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return e->attack.noise == XB_NOISE_NONE;
+}
+static int attack_no_sigma(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return e->attack.sigma == 0.0;
+}
+static int attack_no_mim(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "mim");
+}
+static int attack_no_pgd(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "pgd");
+}
+static int attack_one_step(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "bim") && !attacks_name(e, "pgd") && !attacks_name(e, "mim");
+}
+
+#define ATTACK_DETERMINISTIC "the target is deterministic (attack.noise = \"none\" or " \
+                             "attack.sigma = 0): one draw is its gradient, and its votes agree"
+
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 #define SNRREQ_NO_DEVICE "the SNR requirement is of the abstract noise of sweep.noise"
+#define ATTACK_TARGET "the attacked target's noise and votes are attack.noise, attack.sigma " \
+                      "and attack.votes"
 
 /* One row per (subcommands, key) that is unused when unused(e) holds; a
  * key ending in '.' is a whole group. */
@@ -100,6 +180,38 @@ static const struct {
      "files of xbar sweep do)"},
     {XB_RUN_TRAIN, "energy.", always, "xbar train costs no inference (xbar energy and the "
      "result files of xbar sweep do)"},
+    {XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always, "it reports no energy (xbar energy and "
+     "the result files of xbar sweep do)"},
+    {XB_RUN_ATTACK, "device.", always, "attacking a model on a device is not supported by xbar "
+     "attack yet; attack.noise and attack.sigma give the target abstract inference noise"},
+    {XB_RUN_ATTACK, "xbar.", always, "attacking a model on a device is not supported by xbar "
+     "attack yet; attack.noise and attack.sigma give the target abstract inference noise"},
+    {XB_RUN_ATTACK, "train.", always, "xbar attack trains nothing"},
+    {XB_RUN_ATTACK, "data.validation", always,
+     "the validation split is used in training only"},
+    {XB_RUN_ATTACK, "sweep.sigma_train", always, "the model comes from --model"},
+    {XB_RUN_ATTACK, "model.init", always, "the weights come from --model"},
+    {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
+     "the file of xbar attack"},
+    {XB_RUN_ATTACK, "sweep.t", always,
+     "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_ATTACK, "sweep.sigma_test", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.noise", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.repeats", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.votes", always, ATTACK_TARGET},
+    {XB_RUN_SWEEP | XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ, "attack.", always,
+     "attack.* keys are read by xbar attack only"},
+    {XB_RUN_ATTACK, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK, "attack.sigma", attack_no_noise, "attack.noise = \"none\""},
+    {XB_RUN_ATTACK, "attack.noise", attack_no_sigma, "needs attack.sigma > 0"},
+    {XB_RUN_ATTACK, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
+    {XB_RUN_ATTACK, "attack.restarts", attack_no_pgd, "attack.attacks has no pgd (the one kind "
+     "with a random start)"},
+    {XB_RUN_ATTACK, "attack.step", attack_one_step, "attack.attacks has only fgsm (one step "
+     "of eps)"},
+    {XB_RUN_ATTACK, "attack.steps", attack_one_step, "attack.attacks has only fgsm (one step "
+     "of eps)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
@@ -151,7 +263,7 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
         }
     }
     /* The device is in use: its keys as xbar mvm holds them. */
-    if (given && e->have_device && !(kind & XB_RUN_SNRREQ) &&
+    if (given && e->have_device && !(kind & (XB_RUN_SNRREQ | XB_RUN_ATTACK)) &&
         (kind != XB_RUN_EVAL || e->test_device))
         return xb_config_check_used(ctx, given, &e->device);
     return XB_OK;
@@ -241,24 +353,6 @@ done:
     return code;
 }
 
-char **xb_run_set_texts(const struct xb_settings *given)
-{
-    char **v = xb_malloc(given->n + 1, sizeof *v);
-    for (size_t k = 0; k < given->n; k++) {
-        size_t len = strlen(given->v[k].key) + strlen(given->v[k].value) + 2;
-        v[k] = xb_malloc(len, 1);
-        snprintf(v[k], len, "%s=%s", given->v[k].key, given->v[k].value);
-    }
-    return v;
-}
-
-void xb_run_set_texts_free(char **v, size_t n)
-{
-    for (size_t k = 0; v && k < n; k++)
-        xb_free(v[k]);
-    xb_free(v);
-}
-
 int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
 {
     if (ro->resume && ro->force) {
@@ -268,14 +362,14 @@ int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
     }
     /* --set pairs go to the experiment as written ("group.key=value"). */
     size_t n = cli->settings.n;
-    char **owned = xb_run_set_texts(&cli->settings);
+    char **owned = xb_run_sets(&cli->settings);
     ro->sets = (const char *const *)owned;
     ro->n_sets = n;
     ro->quiet = cli->quiet;
     ro->given = &cli->settings;
     ro->command_line = cli->command_line;
     int code = xb_run_sweep(cli->ctx, ro);
-    xb_run_set_texts_free(owned, n);
+    xb_run_sets_free(owned, n);
     if (code != XB_EXIT_OK)
         return xb_cli_fail(cli, code);
     xb_cli_free(cli);

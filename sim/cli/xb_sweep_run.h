@@ -40,8 +40,23 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test);
 
+/* The --set pairs of settings as "group.key=value" texts, the form
+ * xb_experiment_read takes: an array of settings->n strings, freed with
+ * xb_run_sets_free. */
+char **xb_run_sets(const struct xb_settings *settings);
+void xb_run_sets_free(char **sets, size_t n);
+
+/* Reads the parameters of model `point` of a file of xbar train or xbar
+ * sweep (sim/io/xb_layout.h) into net: type, rank and count checked before
+ * the read, every value finite; a missing point names --point. */
+struct xb_net;
+enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
+                                 struct xb_net *net);
+
 /* What an experiment subcommand does with it. */
-enum xb_run_kind { XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_SNRREQ = 8 };
+enum xb_run_kind {
+    XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_SNRREQ = 8, XB_RUN_ATTACK = 16
+};
 
 /* A key given on the command line (--set, or a --config file) that kind
  * would not use with experiment e (issue 8: no option is ignored) is a
@@ -53,12 +68,6 @@ struct xb_experiment;
 enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
                                   enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given);
-
-/* The settings as "group.key=value" texts, as xb_experiment_read takes
- * them: an array of given->n strings (room for n + 1), freed with
- * xb_run_set_texts_free(v, given->n). */
-char **xb_run_set_texts(const struct xb_settings *given);
-void xb_run_set_texts_free(char **v, size_t n);
 
 /* Hands the parsed --set pairs, --quiet and the command line of cli to
  * ro, runs it, reports and frees cli; returns the exit code (2 without

@@ -31,6 +31,7 @@ static int is_strokes(const void *base)
 #define REALS(f, n) OFF(f), .size = XB_EXP_MAX_GRID, .count = offsetof(struct xb_experiment, n)
 #define XB_SRC "xbar"
 #define XB_SRC_TRAIN "models/train/xb_train.h, xb_optim.h (Kingma & Ba 2015 for Adam)"
+#define XB_SRC_ATTACK "models/attack/xb_attack.h"
 
 /* In the order of the resolved text (xb_experiment_text). The train
  * defaults are xb_train_params_default's (test_experiment checks). */
@@ -137,6 +138,42 @@ static const struct xb_key keys[] = {
      .help = "rows per evaluation pass (votes x batch)", .source = XB_SRC},
     {.group = "sweep", .name = "output", .type = XB_KEY_STRING, CHARS(output),
      .def_text = "results/sweep.h5", .help = "result file", .source = XB_SRC},
+    {.group = "attack", .name = "attacks", .type = XB_KEY_STRING, CHARS(attack_names),
+     .def_text = "fgsm, bim, pgd, mim",
+     .help = "attack kinds, comma-separated: fgsm, bim, pgd, mim (paper 000 Tables 2-3)",
+     .source = XB_SRC_ATTACK},
+    {.group = "attack", .name = "eps", .type = XB_KEY_REALS, .unit = "1", .min = 0.0,
+     .max = 1.0, REALS(attack_eps, n_attack_eps), .def_text = "0.1",
+     .help = "L-infinity budgets, pixels in [0, 1]", .source = "paper 000 (eps 0.1)"},
+    {.group = "attack", .name = "step", .type = XB_KEY_REAL, .unit = "1", .def = 0.01,
+     .min = 1e-9, .max = 1.0, OFF(attack.step),
+     .help = "step size of BIM, PGD and MIM, pixel units", .source = "paper 000 (0.01)"},
+    {.group = "attack", .name = "steps", .type = XB_KEY_INT, .unit = "1", .def = 15, .min = 1,
+     .max = XB_RNG_MAX_VOTE, OFF(attack.steps), .store = XB_STORE_INT,
+     .help = "steps of BIM, PGD and MIM", .source = "paper 000 (15)"},
+    {.group = "attack", .name = "restarts", .type = XB_KEY_INT, .unit = "1", .def = 1,
+     .min = 1, .max = XB_EXP_MAX_REPEATS, OFF(attack.restarts), .store = XB_STORE_INT,
+     .help = "random starts of PGD, the per-image best kept", .source = "Madry et al. 2018"},
+    {.group = "attack", .name = "mu", .type = XB_KEY_REAL, .unit = "1", .def = 1.0, .min = 0.0,
+     .max = 1e6, OFF(attack.mu), .help = "MIM's momentum decay",
+     .source = "Dong et al. 2018 (mu = 1)"},
+    {.group = "attack", .name = "eot", .type = XB_KEY_INT, .unit = "1", .def = 1, .min = 1,
+     .max = XB_RNG_MAX_VOTE, OFF(attack.eot), .store = XB_STORE_INT,
+     .help = "draws of the target's noise averaged per gradient (EOT); 1 on a noiseless "
+             "target", .source = "Athalye et al. 2018"},
+    {.group = "attack", .name = "noise", .type = XB_KEY_ENUM, .def = XB_NOISE_NONE,
+     .choices = noise_names, OFF(attack.noise), .store = XB_STORE_INT,
+     .help = "the target's inference noise: none, add or mult", .source = "paper 001"},
+    {.group = "attack", .name = "sigma", .type = XB_KEY_REAL, .unit = "1", .min = 0.0,
+     .max = 1e6, OFF(attack.sigma), .help = "its std (relative for mult)",
+     .source = XB_SRC},
+    {.group = "attack", .name = "votes", .type = XB_KEY_INT, .unit = "1", .def = 1, .min = 1,
+     .max = XB_EXP_MAX_REPEATS, OFF(attack.votes), .store = XB_STORE_INT,
+     .help = "the target's majority of K noisy inferences, attacked through their averaged "
+             "softmax", .source = XB_SRC},
+    {.group = "attack", .name = "images", .type = XB_KEY_INT, .unit = "1", .def = 1000,
+     .min = 0, .max = 1 << 30, OFF(attack_images), .store = XB_STORE_SIZE,
+     .help = "the first N test images attacked; 0 = all", .source = "paper 000 (1,000)"},
 };
 #define N_KEYS (sizeof keys / sizeof *keys)
 
@@ -249,6 +286,7 @@ static void defaults(struct xb_experiment *e)
 {
     memset(e, 0, sizeof *e);
     xb_train_params_default(&e->train);
+    xb_attack_params_default(&e->attack);
     xb_key_defaults(keys, N_KEYS, e);
 }
 
@@ -299,13 +337,16 @@ static enum xb_status read_file(struct xb_ctx *ctx, const char *path, struct xb_
             e->have_device = 1;
         } else if (!strcmp(group, "energy")) {
             st = xb_config_read_group(ctx, file, g, dev); /* prices: no device mode */
-        } else if (!strcmp(group, "data") || !strcmp(group, "train") || !strcmp(group, "sweep")) {
+        } else if (!strcmp(group, "data") || !strcmp(group, "train") || !strcmp(group, "sweep") ||
+                   !strcmp(group, "attack")) {
             st = xb_cfgfile_group(ctx, file, g, group, keys, N_KEYS, group, e);
+            e->have_attack |= !strcmp(group, "attack");
         } else if (!strcmp(group, "study")) {
             st = xb_axes_read(ctx, file, g, &e->study);
         } else {
             st = xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s: unknown group; expected data, model, "
-                          "train, sweep, study, device, xbar and energy", file, line, group);
+                          "train, sweep, attack, study, device, xbar and energy", file, line,
+                          group);
         }
     }
     if (!st && !have_model)
@@ -315,8 +356,55 @@ done:
     return st;
 }
 
+enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                          const struct xb_attack_type **types, size_t max,
+                                          size_t *n)
+{
+    char names[sizeof e->attack_names], list[256] = "";
+    snprintf(names, sizeof names, "%s", e->attack_names);
+    for (size_t k = 0; xb_attack_type_at(k); k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                 xb_attack_type_at(k)->name);
+    *n = 0;
+    for (char *save = NULL, *tok = strtok_r(names, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        for (char *end = tok + strlen(tok); end > tok && end[-1] == ' ';)
+            *--end = '\0';
+        const struct xb_attack_type *t = xb_attack_type_find(tok);
+        if (!t)
+            return xb_error(ctx, XB_ENOTFOUND, "%s: attack.attacks = \"%s\": unknown attack "
+                            "\"%s\"; expected a comma-separated list of %s", e->path,
+                            e->attack_names, tok, list);
+        for (size_t j = 0; j < *n; j++)
+            if (types[j] == t)
+                return xb_error(ctx, XB_EINVAL, "%s: attack.attacks = \"%s\": %s twice",
+                                e->path, e->attack_names, tok);
+        if (*n == max)
+            return xb_error(ctx, XB_ERANGE, "%s: attack.attacks = \"%s\": at most %zu",
+                            e->path, e->attack_names, max);
+        types[(*n)++] = t;
+    }
+    if (*n == 0)
+        return xb_error(ctx, XB_EINVAL, "%s: attack.attacks is empty; expected a comma-"
+                        "separated list of %s", e->path, list);
+    return XB_OK;
+}
+
 static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e)
 {
+    if (e->have_attack) {
+        const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
+        size_t n;
+        enum xb_status st = xb_experiment_attack_types(ctx, e, types, XB_EXP_MAX_ATTACKS, &n);
+        if (st)
+            return st;
+        if ((size_t)e->attack.votes > e->eval_rows || (size_t)e->attack.eot > e->eval_rows)
+            return xb_error(ctx, XB_ERANGE, "%s: sweep.eval_rows = %zu: must hold at least "
+                            "attack.votes (%d) and attack.eot (%d) rows", e->path, e->eval_rows,
+                            e->attack.votes, e->attack.eot);
+    }
     if (!xb_dataset_known(e->dataset))
         return xb_error(ctx, XB_ENOTFOUND, "%s: data.set = \"%s\": unknown data set; expected "
                         "%s", e->path, e->dataset, xb_dataset_names());
@@ -490,10 +578,12 @@ static enum xb_status read_exp(struct xb_ctx *ctx, const char *path, const struc
         }
         if (!k) {
             st = xb_error(ctx, XB_ENOTFOUND, "%s: unknown key; expected data.*, train.*, "
-                          "sweep.*, device.*, xbar.* or energy.* (see xbar sweep --help)",
+                          "sweep.*, attack.*, device.*, xbar.* or energy.* (see xbar sweep "
+                          "--help)",
                           where);
             break;
         }
+        e->have_attack |= !strcmp(k->group, "attack");
         /* The origin names the key and value as a file's does. */
         const char *q = k->type == XB_KEY_STRING || k->type == XB_KEY_ENUM ? "\"" : "";
         char origin[8800];
@@ -581,6 +671,11 @@ char *xb_experiment_text(const struct xb_experiment *e)
     PUT(" };\nsweep = {\n");
     xb_cfgfile_write(keys, N_KEYS, "sweep", e, 1, 1, t, size, &len);
     PUT("};\n");
+    if (e->have_attack) {
+        PUT("attack = {\n");
+        xb_cfgfile_write(keys, N_KEYS, "attack", e, 1, 1, t, size, &len);
+        PUT("};\n");
+    }
     if (e->have_device) {
         char *dev = xb_config_text(&e->device);
         PUT("%s", dev);

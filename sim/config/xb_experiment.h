@@ -40,6 +40,14 @@
  * default (he-uniform for dense and conv2d, glorot-uniform for lstm). The
  * resolved text names every weighted layer's init.
  *
+ * `xbar attack` reads an attack group (models/attack/xb_attack.h; the
+ * other subcommands refuse its keys on the command line):
+ *
+ *   attack = { attacks = "fgsm, bim, pgd, mim"; eps = [0.1, 0.3];
+ *              step = 0.01; steps = 15; restarts = 1; mu = 1.0;
+ *              eot = 1; noise = "none"; sigma = 0.0; votes = 1;
+ *              images = 1000; };
+ *
  * `@include "models/mlp.cfg"` pulls a shared model in (paths relative to
  * the including file). Every key is checked: unknown keys, wrong types, out
  * of range values and empty grids are errors naming file:line and the key,
@@ -51,6 +59,7 @@
 #include <stddef.h>
 
 #include "xb_axes.h"
+#include "xb_attack.h"
 #include "xb_config.h"
 #include "xb_ctx.h"
 #include "xb_net.h"
@@ -59,6 +68,7 @@
 #define XB_EXP_MAX_GRID 64
 #define XB_EXP_MAX_REPEATS 10000 /* sweep.repeats and sweep.votes */
 #define XB_EXP_MAX_TRAIN_ROWS (1 << 20) /* rows of a training step (copies x batch) */
+#define XB_EXP_MAX_ATTACKS 16    /* kinds in attack.attacks */
 
 struct xb_experiment {
     char path[4096];
@@ -94,6 +104,13 @@ struct xb_experiment {
                                    the defaults), and the energy group's prices */
     /* study (sim/config/xb_axes.h): its axes, each point checked */
     struct xb_axes study;
+    /* attack (xbar attack) */
+    int have_attack;            /* an attack group (or --set attack.*) */
+    char attack_names[128];     /* attack.attacks: kinds, comma-separated */
+    double attack_eps[XB_EXP_MAX_GRID]; /* attack.eps: the budgets, pixel units */
+    size_t n_attack_eps;
+    size_t attack_images;       /* attack.images: the first N test images, 0 = all */
+    struct xb_attack_params attack; /* the rest; eps set per budget */
 };
 
 /* Reads path; settings are "group.key=value" overrides (may be NULL;
@@ -110,6 +127,11 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
 enum xb_status xb_experiment_read_point(struct xb_ctx *ctx, const char *path,
                                         const char *const *sets, size_t n_sets, size_t point,
                                         struct xb_experiment *e);
+/* The attack kinds attack.attacks names, in its order, into types[max];
+ * *n of them. Errors name the file, the key and the unknown name. */
+enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                          const struct xb_attack_type **types, size_t max,
+                                          size_t *n);
 
 /* The experiment keys (data.*, model.name, train.*, sweep.*): rows of
  * devices/cells/xb_key.h over struct xb_experiment, .group the group. The model's

@@ -10,18 +10,19 @@
 #define S XB_LAYOUT_SWEEP
 #define M XB_LAYOUT_MVM
 #define R XB_LAYOUT_SNRREQ
+#define A XB_LAYOUT_ATTACK
 
 /* Rows with "when" are written only then; the others are in every file of
  * their kinds. Descriptions are what the attribute says, so they hold for
  * every mode the row is written in. */
 static const struct xb_layout_row rows[XB_DS_N] = {
-    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M | R, "/data_files", XB_FORM_FILES, 0, 1,
+    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M | R | A, "/data_files", XB_FORM_FILES, 0, 1,
         "[n_files]", "path, bytes, hex",  NULL,
         "every data file the run read: its path as given, its size and the SHA-256 of its "
         "bytes on disk (sha256sum), sorted by path", NULL},
 
     /* ---- sweep results (xbar sweep, run, train; the checkpoint of --resume) ---- */
-    [XB_DS_CONFIG] = {XB_DS_CONFIG, S, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
+    [XB_DS_CONFIG] = {XB_DS_CONFIG, S | A, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
         "the resolved experiment configuration (libconfig syntax)", NULL},
     [XB_DS_SWEEP] = {XB_DS_SWEEP, S, "/sweep", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
         NULL},
@@ -210,11 +211,29 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         XB_H5_I32, 2, "[n_models x n_votes]", "1", NULL,
         "sigmas evaluated for the answer, each with repeats x K noisy inferences per test "
         "sample", NULL},
+    /* ---- xbar attack -o --------------------------------------------------------- */
+    [XB_DS_ATTACK] = {XB_DS_ATTACK, A, "/attack", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        NULL},
+    [XB_DS_ATTACK_KINDS] = {XB_DS_ATTACK_KINDS, A, "/attack/attacks", XB_FORM_TEXT, 0, 0, "",
+        "", NULL, "the attack kinds of the rows of accuracy, comma-separated (models/attack: "
+        "fgsm, bim, pgd, mim)", NULL},
+    [XB_DS_ATTACK_EPS] = {XB_DS_ATTACK_EPS, A, "/attack/eps", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[n_eps]", "1", NULL, "L-infinity budgets of the columns of accuracy, pixels in [0, 1]",
+        NULL},
+    [XB_DS_ATTACK_CLEAN] = {XB_DS_ATTACK_CLEAN, A, "/attack/accuracy_clean", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[1]", "1", NULL,
+        "accuracy on the clean images (paper 000's Ori.), scored as accuracy is", NULL},
+    [XB_DS_ATTACK_ACCURACY] = {XB_DS_ATTACK_ACCURACY, A, "/attack/accuracy", XB_FORM_ARRAY,
+        XB_H5_F64, 2, "[n_attacks x n_eps]", "1", NULL,
+        "accuracy on the adversarial images [attack, eps]: the majority of attack.votes noisy "
+        "inferences (one without voting) at votes 0 .. K-1, which the attack never draws",
+        NULL},
 };
 
 #undef S
 #undef M
 #undef R
+#undef A
 
 const struct xb_layout_row *xb_layout_row(enum xb_ds id)
 {
@@ -297,6 +316,8 @@ unsigned xb_layout_kind_of_file(const char *path)
         return XB_LAYOUT_MVM;
     if (xb_h5_exists(path, rows[XB_DS_SNRREQ].path))
         return XB_LAYOUT_SNRREQ;
+    if (xb_h5_exists(path, rows[XB_DS_ATTACK].path))
+        return XB_LAYOUT_ATTACK;
     return xb_h5_exists(path, rows[XB_DS_SWEEP].path) ? XB_LAYOUT_SWEEP : 0;
 }
 

@@ -35,6 +35,7 @@ enum xb_layout_kind {
     XB_LAYOUT_SWEEP = 1, /* xbar sweep / run / train: results, models, checkpoint */
     XB_LAYOUT_MVM = 2,   /* xbar mvm -o */
     XB_LAYOUT_SNRREQ = 4, /* xbar snr-req -o */
+    XB_LAYOUT_ATTACK = 8, /* xbar attack -o */
 };
 
 /* What an object is. */
@@ -106,6 +107,12 @@ enum xb_ds {
     XB_DS_SNRREQ_GAIN_VOTE,
     XB_DS_SNRREQ_GAIN,
     XB_DS_SNRREQ_EVALS,
+    /* xbar attack -o */
+    XB_DS_ATTACK,
+    XB_DS_ATTACK_KINDS,
+    XB_DS_ATTACK_EPS,
+    XB_DS_ATTACK_CLEAN,
+    XB_DS_ATTACK_ACCURACY,
     XB_DS_N
 };
 
@@ -144,7 +151,8 @@ const struct xb_layout_row *xb_layout_find(unsigned kind, const char *path);
 const char *xb_layout_type_name(const struct xb_layout_row *row);
 
 /* The kind of the result file at path: XB_LAYOUT_MVM if it has the /mvm
- * group, XB_LAYOUT_SNRREQ if /snrreq, XB_LAYOUT_SWEEP if /sweep, else 0
+ * group, XB_LAYOUT_SNRREQ if /snrreq, XB_LAYOUT_ATTACK if /attack, XB_LAYOUT_SWEEP if
+ * /sweep, else 0
  * (also when it is no HDF5 file). */
 unsigned xb_layout_kind_of_file(const char *path);
 

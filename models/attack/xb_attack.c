@@ -1,0 +1,335 @@
+/*
+ * The attack table and the loop every kind shares (xb_attack.h).
+ */
+#include "xb_attack.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+
+/* Every kind, in the order of paper 000's Tables 2-3. Adding a kind is one
+ * file and one line here. */
+static const struct xb_attack_type *const attack_types[] = {
+    &xb_attack_fgsm,
+    &xb_attack_bim,
+    &xb_attack_pgd,
+    &xb_attack_mim,
+};
+
+const struct xb_attack_type *xb_attack_type_at(size_t k)
+{
+    return k < sizeof attack_types / sizeof *attack_types ? attack_types[k] : NULL;
+}
+
+const struct xb_attack_type *xb_attack_type_find(const char *name)
+{
+    for (size_t k = 0; xb_attack_type_at(k); k++)
+        if (!strcmp(attack_types[k]->name, name))
+            return attack_types[k];
+    return NULL;
+}
+
+void xb_attack_params_default(struct xb_attack_params *p)
+{
+    *p = (struct xb_attack_params){.eps = 0.1, .step = 0.01, .steps = 15, .restarts = 1,
+                                   .mu = 1.0, .eot = 1, .noise = XB_NOISE_NONE, .sigma = 0.0,
+                                   .votes = 1};
+}
+
+int xb_attack_random_target(const struct xb_attack_params *p)
+{
+    return (p->noise != XB_NOISE_NONE && p->sigma > 0.0) || p->on_device;
+}
+
+/* Draws per forward pass: eot on a random target, else one. */
+static int draws_of(const struct xb_attack_params *p)
+{
+    return xb_attack_random_target(p) ? p->eot : 1;
+}
+
+enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net *net,
+                                         const struct xb_attack_type *t,
+                                         const struct xb_attack_params *p)
+{
+    if (!(p->eps >= 0.0 && p->eps <= 1.0))
+        return xb_error(ctx, XB_ERANGE, "attack eps = %g: expected a number in [0, 1] (pixels "
+                        "are in [0, 1])", p->eps);
+    if (!(p->step > 0.0 && p->step <= 1.0))
+        return xb_error(ctx, XB_ERANGE, "attack step = %g: expected a number in (0, 1]",
+                        p->step);
+    if (p->steps < 1 || p->restarts < 1 || p->eot < 1 || p->votes < 1)
+        return xb_error(ctx, XB_ERANGE, "attack steps = %d, restarts = %d, eot = %d, votes = "
+                        "%d: each must be >= 1", p->steps, p->restarts, p->eot, p->votes);
+    if (!(p->mu >= 0.0 && isfinite(p->mu)))
+        return xb_error(ctx, XB_ERANGE, "attack mu = %g: expected a finite number >= 0", p->mu);
+    if (!(p->sigma >= 0.0 && isfinite(p->sigma)))
+        return xb_error(ctx, XB_ERANGE, "attack sigma = %g: expected a finite number >= 0",
+                        p->sigma);
+    if ((size_t)draws_of(p) > xb_net_max_rows(net))
+        return xb_error(ctx, XB_ERANGE, "attack eot = %d: the draws of one step do not fit "
+                        "the net's %zu rows per pass", p->eot, xb_net_max_rows(net));
+    if ((uint64_t)p->votes > XB_ATTACK_VOTE0)
+        return xb_error(ctx, XB_ERANGE, "attack votes = %d: evaluation reads votes below %u, "
+                        "where the attack's own draws begin", p->votes, XB_ATTACK_VOTE0);
+    const uint64_t restarts = t->random_start ? (uint64_t)p->restarts : 1;
+    const uint64_t used = restarts * ((uint64_t)t->steps(p) + 1) * (uint64_t)draws_of(p);
+    if (XB_ATTACK_VOTE0 + used - 1 > XB_RNG_MAX_VOTE)
+        return xb_error(ctx, XB_ERANGE, "attack %s: restarts x (steps + 1) x eot = %llu draws "
+                        "per image; at most %u are addressable", t->name,
+                        (unsigned long long)used, XB_RNG_MAX_VOTE + 1 - XB_ATTACK_VOTE0);
+    if (p->votes > 1 && draws_of(p) > 1 &&
+        strcmp(xb_net_loss_type(net)->name, "cross_entropy"))
+        return xb_error(ctx, XB_EINVAL, "attack votes = %d: the vote is attacked through the "
+                        "averaged softmax, which needs the cross_entropy loss (the model's is "
+                        "%s)", p->votes, xb_net_loss_type(net)->name);
+    return XB_OK;
+}
+
+/* ---- one batch ------------------------------------------------------------ */
+
+struct xb_attack {
+    struct xb_net *net;
+    const struct xb_attack_type *type;
+    struct xb_attack_params p;
+    uint64_t seed;
+    size_t F, C, max_batch;
+    int draws, steps;
+    double alpha;
+    /* The batch. */
+    const float *x0;
+    const uint8_t *y;
+    size_t b;
+    uint32_t sample0;
+    int restart, k;
+    float *x;      /* [max_batch × F] the iterate */
+    float *xr;     /* [draws · max_batch × F] its copies, one per draw */
+    float *dx;     /* [draws · max_batch × F] dL/dx of each row */
+    float *g, *d;  /* [max_batch × F] the EOT gradient, the kind's direction */
+    uint8_t *yr;   /* [draws · max_batch] labels of the rows */
+    double *w;     /* [draws · max_batch] the weight of each row's gradient */
+    double *prob, *pbar; /* [C] a row's softmax, the mean over draws */
+};
+
+enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
+                                const struct xb_attack_type *t,
+                                const struct xb_attack_params *p, struct xb_attack **out)
+{
+    *out = NULL;
+    enum xb_status st = xb_attack_params_validate(ctx, net, t, p);
+    if (st)
+        return st;
+    struct xb_attack *a = xb_calloc(1, sizeof *a);
+    a->net = net;
+    a->type = t;
+    a->p = *p;
+    a->seed = xb_ctx_seed(ctx);
+    a->F = xb_shape_size(xb_net_layer(net, 0)->in);
+    a->C = (size_t)xb_net_classes(net);
+    a->draws = draws_of(p);
+    a->max_batch = xb_net_max_rows(net) / (size_t)a->draws;
+    a->steps = t->steps(p);
+    a->alpha = t->step_size(p);
+    const size_t rows = (size_t)a->draws * a->max_batch;
+    a->x = xb_aligned(a->max_batch * a->F, sizeof(float));
+    a->xr = xb_aligned(rows * a->F, sizeof(float));
+    a->dx = xb_aligned(rows * a->F, sizeof(float));
+    a->g = xb_aligned(a->max_batch * a->F, sizeof(float));
+    a->d = xb_aligned(a->max_batch * a->F, sizeof(float));
+    a->yr = xb_malloc(rows, 1);
+    a->w = xb_malloc(rows, sizeof(double));
+    a->prob = xb_malloc(a->C, sizeof(double));
+    a->pbar = xb_malloc(a->C, sizeof(double));
+    *out = a;
+    return XB_OK;
+}
+
+void xb_attack_free(struct xb_attack *a)
+{
+    if (!a)
+        return;
+    xb_free(a->x), xb_free(a->xr), xb_free(a->dx), xb_free(a->g), xb_free(a->d);
+    xb_free(a->yr), xb_free(a->w), xb_free(a->prob), xb_free(a->pbar);
+    xb_free(a);
+}
+
+size_t xb_attack_max_batch(const struct xb_attack *a) { return a->max_batch; }
+const float *xb_attack_x(const struct xb_attack *a) { return a->x; }
+int xb_attack_steps(const struct xb_attack *a) { return a->steps; }
+
+/* x clipped to the eps-ball of x0 and to [0, 1]. */
+static inline float project(float x, float x0, float eps)
+{
+    const float lo = fmaxf(x0 - eps, 0.0f), hi = fminf(x0 + eps, 1.0f);
+    return fminf(fmaxf(x, lo), hi);
+}
+
+void xb_attack_begin(struct xb_attack *a, const float *x0, const uint8_t *y, size_t b,
+                     uint32_t sample0, int r)
+{
+    XB_ASSERT(b >= 1 && b <= a->max_batch);
+    XB_ASSERT(r >= 0 && (r == 0 || a->type->random_start) && r < a->p.restarts);
+    a->x0 = x0, a->y = y, a->b = b, a->sample0 = sample0, a->restart = r, a->k = 0;
+    const size_t F = a->F;
+    const float eps = (float)a->p.eps;
+    memcpy(a->x, x0, b * F * sizeof(float));
+    memset(a->d, 0, b * F * sizeof(float));
+    for (int d = 0; d < a->draws; d++)
+        memcpy(a->yr + (size_t)d * b, y, b);
+    if (!a->type->random_start)
+        return;
+    /* Uniform on (-eps, eps) per pixel, then into [0, 1]. */
+    for (size_t s = 0; s < b; s++) {
+        struct xb_addr ad = {.purpose = XB_PURPOSE_ATTACK, .sample = sample0 + (uint32_t)s,
+                             .vote = (uint32_t)r};
+        struct xb_stream st = xb_stream_at(a->seed, &ad);
+        float *u = a->g + s * F; /* scratch until the first step */
+        xb_uniform_fill(&st, 0, F, u);
+        for (size_t i = 0; i < F; i++) {
+            const float v = x0[s * F + i] + eps * (2.0f * u[i] - 1.0f);
+            a->x[s * F + i] = project(v, x0[s * F + i], eps);
+        }
+    }
+}
+
+/* The pass of step k's draws over the batch's copies. */
+static struct xb_pass pass_at(const struct xb_attack *a, int k, int backward)
+{
+    const uint32_t vote0 = XB_ATTACK_VOTE0 +
+                           (uint32_t)((a->restart * (a->steps + 1) + k) * a->draws);
+    return (struct xb_pass){.phase = XB_PHASE_EVAL, .rows = (size_t)a->draws * a->b,
+                            .addr = {.sample0 = a->sample0, .batch = (uint32_t)a->b,
+                                     .vote0 = vote0},
+                            .seed = a->seed, .noise = a->p.noise, .sigma = a->p.sigma,
+                            .instance = a->p.instance, .on_device = a->p.on_device,
+                            .backward = backward};
+}
+
+/* softmax(z) of one row of C logits into p[C], in double. */
+static void softmax_row(const float *z, size_t C, double *p)
+{
+    double m = z[0], sum = 0.0;
+    for (size_t c = 1; c < C; c++)
+        m = (double)z[c] > m ? (double)z[c] : m;
+    for (size_t c = 0; c < C; c++)
+        sum += p[c] = exp((double)z[c] - m);
+    for (size_t c = 0; c < C; c++)
+        p[c] /= sum;
+}
+
+/* The forward of the iterate's copies at step k: rows d·b + s is draw d of
+ * image s. Returns the logits. */
+static const float *forward_copies(struct xb_attack *a, int k, int backward,
+                                   struct xb_pass *pass)
+{
+    const size_t n = a->b * a->F;
+    for (int d = 0; d < a->draws; d++)
+        memcpy(a->xr + (size_t)d * n, a->x, n * sizeof(float));
+    *pass = pass_at(a, k, backward);
+    return xb_net_forward(a->net, pass, a->xr);
+}
+
+double xb_attack_step(struct xb_attack *a)
+{
+    XB_ASSERT(a->k < a->steps);
+    const size_t b = a->b, F = a->F, D = (size_t)a->draws;
+    struct xb_pass pass;
+    const float *z = forward_copies(a, a->k, 1, &pass);
+    const double loss = xb_net_loss(a->net, a->yr, pass.rows);
+    xb_net_backward_input(a->net, &pass, a->xr, a->dx);
+    /* Row weights: the averaged softmax of a vote (xb_attack.h), else equal. */
+    for (size_t s = 0; s < b; s++) {
+        double total = 0.0;
+        for (size_t d = 0; d < D; d++) {
+            const size_t r = d * b + s;
+            a->w[r] = 1.0;
+            if (a->p.votes > 1 && D > 1) {
+                softmax_row(z + r * a->C, a->C, a->prob);
+                a->w[r] = a->prob[a->y[s]];
+            }
+            total += a->w[r];
+        }
+        for (size_t d = 0; d < D; d++)
+            a->w[d * b + s] = total > 0.0 ? a->w[d * b + s] / total : 1.0 / (double)D;
+    }
+    /* The EOT gradient, summed over the draws in order; the kind's
+     * direction; a signed step; the projection. */
+    const float eps = (float)a->p.eps, alpha = (float)a->alpha;
+    for (size_t s = 0; s < b; s++) {
+        float *g = a->g + s * F, *dir = a->d + s * F, *x = a->x + s * F;
+        const float *x0 = a->x0 + s * F;
+        for (size_t i = 0; i < F; i++) {
+            double sum = 0.0;
+            for (size_t d = 0; d < D; d++)
+                sum += a->w[d * b + s] * (double)a->dx[(d * b + s) * F + i];
+            g[i] = (float)sum;
+        }
+        if (a->type->direction)
+            a->type->direction(&a->p, g, dir, F);
+        else
+            memcpy(dir, g, F * sizeof(float));
+        for (size_t i = 0; i < F; i++) {
+            const float sg = dir[i] > 0.0f ? 1.0f : dir[i] < 0.0f ? -1.0f : 0.0f;
+            x[i] = project(x[i] + alpha * sg, x0[i], eps);
+        }
+    }
+    a->k++;
+    return loss;
+}
+
+void xb_attack_check(struct xb_attack *a, uint8_t *fooled)
+{
+    const size_t b = a->b, C = a->C, D = (size_t)a->draws;
+    struct xb_pass pass;
+    const float *z = forward_copies(a, a->steps, 0, &pass);
+    for (size_t s = 0; s < b; s++) {
+        memset(a->pbar, 0, C * sizeof(double));
+        for (size_t d = 0; d < D; d++) {
+            softmax_row(z + (d * b + s) * C, C, a->prob);
+            for (size_t c = 0; c < C; c++)
+                a->pbar[c] += a->prob[c];
+        }
+        size_t best = 0; /* lowest index on ties, as xb_net_predict */
+        for (size_t c = 1; c < C; c++)
+            best = a->pbar[c] > a->pbar[best] ? c : best;
+        fooled[s] = best != a->y[s];
+    }
+}
+
+/* ---- the whole thing ------------------------------------------------------ */
+
+enum xb_status xb_attack_run(struct xb_ctx *ctx, struct xb_net *net,
+                             const struct xb_attack_type *t, const struct xb_attack_params *p,
+                             const float *X, const uint8_t *y, size_t n, float *X_adv)
+{
+    struct xb_attack *a;
+    enum xb_status st = xb_attack_create(ctx, net, t, p, &a);
+    if (st)
+        return st;
+    if (n > UINT32_MAX) {
+        xb_attack_free(a);
+        return xb_error(ctx, XB_ERANGE, "%zu images: at most 2^32 are addressable", n);
+    }
+    const size_t F = a->F, B = a->max_batch;
+    const int restarts = t->random_start ? p->restarts : 1;
+    uint8_t *fooled = xb_malloc(B, 1), *kept = xb_malloc(B, 1);
+    for (size_t b0 = 0; b0 < n; b0 += B) {
+        const size_t b = n - b0 < B ? n - b0 : B;
+        for (int r = 0; r < restarts; r++) {
+            xb_attack_begin(a, X + b0 * F, y + b0, b, (uint32_t)b0, r);
+            for (int k = 0; k < a->steps; k++)
+                xb_attack_step(a);
+            if (restarts > 1)
+                xb_attack_check(a, fooled);
+            for (size_t s = 0; s < b; s++) {
+                if (r > 0 && (kept[s] || !fooled[s]))
+                    continue;
+                memcpy(X_adv + (b0 + s) * F, a->x + s * F, F * sizeof(float));
+                kept[s] = restarts > 1 ? fooled[s] : 0;
+            }
+        }
+    }
+    xb_free(fooled), xb_free(kept);
+    xb_attack_free(a);
+    return XB_OK;
+}

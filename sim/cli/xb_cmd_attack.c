@@ -1,0 +1,273 @@
+/*
+ * xb_cmd_attack.c — `xbar attack CONFIG --model MODEL.h5`: a trained model
+ * (xbar train, or point N of a sweep file) attacked on the first
+ * attack.images test images with every kind of attack.attacks at every
+ * attack.eps (models/attack/xb_attack.h), the target noiseless or with the
+ * noise and votes of the attack group (EOT over attack.eot draws). Prints
+ * the settings as `key: value` lines, then accuracy in % per eps × attack
+ * in the layout of paper 000's Tables 2-3 (Ori., FGSM, BIM, PGD, MIM);
+ * -o writes it as HDF5 (sim/io/xb_layout.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_cli.h"
+#include "xb_cmd.h"
+#include "xb_data.h"
+#include "xb_eval.h"
+#include "xb_experiment.h"
+#include "xb_h5.h"
+#include "xb_layout.h"
+#include "xb_progress.h"
+#include "xb_sweep_run.h"
+
+enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE };
+
+static const struct xb_cli_opt attack_opts[] = {
+    [OPT_MODEL] = {"model", 0, "MODEL.h5", NULL, "required",
+                   "a file written by xbar train or xbar sweep"},
+    [OPT_POINT] = {"point", 0, "N", NULL, "0", "which model of the file (sigma_train index)"},
+    [OPT_OUTPUT] = {"output", 'o', "FILE.h5", NULL, "none",
+                    "write the accuracies and the settings (HDF5)"},
+    [OPT_FORCE] = {"force", 0, NULL, NULL, "false", "-o may replace an existing FILE.h5"},
+    {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
+};
+
+#define ATTACK_NO_DEVICE                                                                   \
+    "attacking a model on a device is not supported by xbar attack yet; attack.noise and " \
+    "attack.sigma give the target abstract inference noise"
+
+static const struct xb_cli_unused attack_unused[] = {
+    {"config", ATTACK_NO_DEVICE},
+    {NULL, NULL},
+};
+
+static const struct xb_cli_spec attack_spec = {
+    .name = "attack",
+    .args = "CONFIG",
+    .summary = "Attacks a trained model on the experiment's test images with FGSM, BIM, PGD\n"
+               "and MIM at every eps; prints accuracy per attack and eps.",
+    .details = "The experiment file gives the model, the data and the attack group:\n"
+               "  attack = { attacks = \"fgsm, bim, pgd, mim\"; eps = [0.1, 0.3]; step = 0.01;\n"
+               "             steps = 15; restarts = 1; mu = 1.0; eot = 1; noise = \"none\";\n"
+               "             sigma = 0.0; votes = 1; images = 1000; };\n"
+               "(--set attack.KEY=VALUE overrides them; every key and its default is listed\n"
+               "above). L-infinity, pixels in [0, 1]. A noisy target (attack.noise, sigma) is\n"
+               "attacked with EOT over attack.eot draws per gradient, a voting one\n"
+               "(attack.votes > 1) through the averaged softmax of its votes; the accuracy\n"
+               "is scored with the target's noise and votes at draws the attack never saw.\n"
+               "Keys the attack does not use (train.*, model.init, data.validation,\n"
+               "sweep.sigma_train, sigma_test, noise, repeats, votes, output, t), device\n"
+               "settings and attack keys that change nothing (eot or votes on a noiseless\n"
+               "target, sigma without noise, mu without mim, restarts without pgd, step and\n"
+               "steps with fgsm alone) are an error (exit 2).\n"
+               "Examples:\n"
+               "  xbar attack configs/attacks/paper000_mlp.cfg --model results/mlp.h5\n"
+               "  xbar attack configs/attacks/paper001_mlp.cfg --model results/mlp.h5 \\\n"
+               "      --set attack.noise=mult --set attack.sigma=0.5 --set attack.eot=8\n",
+    .opts = attack_opts,
+    .n_opts = sizeof attack_opts / sizeof attack_opts[0],
+    .config_keys = XB_CLI_EXPERIMENT_KEYS,
+    .unused = attack_unused,
+};
+
+struct attack_run {
+    const char *model, *output, *output_origin;
+    long point;
+    int force;
+};
+
+/* The accuracy xbar attack reports: the K-vote majority of noisy
+ * inferences (a single one for K = 1) at votes 0 .. K-1. */
+static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
+                            const struct xb_attack_params *p, const float *X, const uint8_t *y,
+                            size_t n, double *vote, double *acc)
+{
+    struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = p->noise,
+                                .sigma = p->sigma};
+    double single;
+    enum xb_status st = xb_eval_run(ctx, net, &ep, X, y, n, &single, vote);
+    *acc = vote[p->votes - 1];
+    return st;
+}
+
+static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
+                                   const struct attack_run *o, const struct xb_experiment *e,
+                                   const struct xb_dataset *test, const char *kinds,
+                                   size_t n_kinds, double clean, const double *acc)
+{
+    struct xb_h5_file *f = NULL;
+    enum xb_status st = xb_h5_create(ctx, o->output, &f);
+    if (st)
+        return st;
+    struct xb_h5_meta meta = {cli->command_line, cli->seed, xb_cli_threads_in_use(),
+                              &test->files, e->model.gemm == XB_GEMM_PORTABLE};
+    char *config = xb_experiment_text(e), point[32];
+    snprintf(point, sizeof point, "%ld", o->point);
+    const size_t ne[1] = {e->n_attack_eps}, one[1] = {1}, nd[2] = {n_kinds, e->n_attack_eps};
+    st = xb_h5_write_meta(ctx, f, &meta);
+    if (!st)
+        st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, config);
+    if (!st)
+        st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_KINDS, kinds);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_EPS, 0, e->attack_eps, ne, 0);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_CLEAN, 0, &clean, one, 0);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY, 0, acc, nd, 0);
+    if (!st)
+        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "model", o->model);
+    if (!st)
+        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "point", point);
+    xb_free(config);
+    if (st) {
+        xb_h5_discard(f);
+        return st;
+    }
+    return xb_h5_commit(ctx, f);
+}
+
+static int run_attack(struct xb_cli *cli, const char *config, const struct attack_run *o)
+{
+    struct xb_ctx *ctx = cli->ctx;
+    struct xb_experiment *e = xb_malloc(1, sizeof *e);
+    struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
+    struct xb_net *net = NULL;
+    double *acc = NULL, *vote = NULL;
+    float *adv = NULL;
+    int code = XB_EXIT_USAGE;
+    char **sets = xb_run_sets(&cli->settings);
+    const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
+    size_t n_kinds = 0;
+    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
+        xb_run_check_given(ctx, e, XB_RUN_ATTACK, "attack", 0, &cli->settings) != XB_OK)
+        goto done;
+    e->have_attack = 1; /* the defaults are the settings then; /config shows them */
+    if (e->test_device) {
+        xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": %s", config, ATTACK_NO_DEVICE);
+        goto done;
+    }
+    if (xb_experiment_attack_types(ctx, e, types, XB_EXP_MAX_ATTACKS, &n_kinds) != XB_OK)
+        goto done;
+    if (o->output && (xb_h5_check_writable(ctx, o->output, o->output_origin) != XB_OK ||
+                      (!o->force && xb_cli_check_new(ctx, o->output, o->output_origin, 0))))
+        goto done;
+    if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
+        xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
+        goto done;
+    if (xb_run_load_model(ctx, o->model, o->point, net) != XB_OK)
+        goto done;
+    /* Every kind at every eps checked before the work. */
+    struct xb_attack_params p = e->attack;
+    for (size_t k = 0; k < n_kinds; k++)
+        for (size_t j = 0; j < e->n_attack_eps; j++) {
+            p.eps = e->attack_eps[j];
+            if (xb_attack_params_validate(ctx, net, types[k], &p) != XB_OK) {
+                char msg[1024];
+                snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+                xb_error(ctx, XB_ERANGE, "%s: %s", config, msg);
+                goto done;
+            }
+        }
+    code = XB_EXIT_FAIL;
+    const size_t n = e->attack_images && e->attack_images < test->n ? e->attack_images
+                                                                      : test->n;
+    const size_t F = test->dim;
+    adv = xb_aligned(n * F, sizeof(float));
+    acc = xb_malloc(n_kinds * e->n_attack_eps, sizeof *acc);
+    vote = xb_malloc((size_t)p.votes, sizeof *vote);
+    char kinds[256] = "", labels[256] = "";
+    for (size_t k = 0; k < n_kinds; k++) {
+        snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s", k ? "," : "",
+                 types[k]->name);
+        snprintf(labels + strlen(labels), sizeof labels - strlen(labels), " %8s",
+                 types[k]->label);
+    }
+    double clean;
+    if (score(ctx, net, &p, test->x, test->y, n, vote, &clean) != XB_OK)
+        goto done;
+    for (size_t k = 0; k < n_kinds; k++)
+        for (size_t j = 0; j < e->n_attack_eps; j++) {
+            const double t0 = xb_now();
+            p.eps = e->attack_eps[j];
+            double *a = &acc[k * e->n_attack_eps + j];
+            if (xb_attack_run(ctx, net, types[k], &p, test->x, test->y, n, adv) != XB_OK ||
+                score(ctx, net, &p, adv, test->y, n, vote, a) != XB_OK)
+                goto done;
+            if (!cli->quiet)
+                fprintf(stderr, "xbar attack: %s at eps %g: %.2f %% (%.1f s)\n",
+                        types[k]->label, p.eps, 100.0 * *a, xb_now() - t0);
+        }
+    printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
+           "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
+           "gemm: %s\n\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
+           p.restarts, p.mu, xb_attack_random_target(&p) ? p.eot : 1,
+           xb_noise_kind_name(p.noise), p.sigma, p.votes, xb_gemm_impl_name(e->model.gemm));
+    printf("accuracy (%%)\n%-8s %8s%s\n", "eps", "Ori.", labels);
+    for (size_t j = 0; j < e->n_attack_eps; j++) {
+        printf("%-8g %8.2f", e->attack_eps[j], 100.0 * clean);
+        for (size_t k = 0; k < n_kinds; k++)
+            printf(" %8.2f", 100.0 * acc[k * e->n_attack_eps + j]);
+        printf("\n");
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        xb_error(ctx, XB_EIO, "cannot write the results to stdout");
+        goto done;
+    }
+    if (o->output) {
+        if (write_result(ctx, cli, o, e, test, kinds, n_kinds, clean, acc) != XB_OK)
+            goto done;
+        if (!cli->quiet)
+            fprintf(stderr, "xbar attack: wrote %s\n", o->output);
+    }
+    code = XB_EXIT_OK;
+done:
+    xb_run_sets_free(sets, cli->settings.n);
+    xb_free(acc), xb_free(vote), xb_free(adv);
+    xb_net_free(net);
+    xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
+    xb_free(e);
+    return code;
+}
+
+int xb_cmd_attack(int argc, char **argv)
+{
+    struct xb_cli cli;
+    struct attack_run o = {0};
+    char origin[sizeof cli.origin] = "", force[sizeof cli.origin] = "";
+    xb_cli_init(&cli, &attack_spec, argc, argv);
+    for (int i; (i = xb_cli_next(&cli)) >= 0;) {
+        if (i == OPT_MODEL) {
+            o.model = cli.arg;
+        } else if (i == OPT_POINT) {
+            if (xb_config_parse_long(cli.ctx, cli.origin, cli.arg, 0, 63, &o.point) != XB_OK)
+                xb_cli_stop(&cli);
+        } else if (i == OPT_OUTPUT) {
+            o.output = cli.arg;
+            snprintf(origin, sizeof origin, "%s", cli.origin);
+        } else if (i == OPT_FORCE) {
+            o.force = 1;
+            snprintf(force, sizeof force, "%s", cli.origin);
+        }
+    }
+    if (cli.state != XB_CLI_DONE)
+        return xb_cli_exit(&cli);
+    if (cli.optind != argc - 1 || !o.model) {
+        xb_error(cli.ctx, XB_EINVAL, "expected an experiment file and --model MODEL.h5; see "
+                 "'xbar attack --help'");
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    if (o.force && !o.output) {
+        xb_error(cli.ctx, XB_EINVAL, "%s: not used by xbar attack with no -o FILE.h5 to "
+                 "replace", force);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    o.output_origin = origin;
+    int code = run_attack(&cli, argv[cli.optind], &o);
+    if (code != XB_EXIT_OK)
+        return xb_cli_fail(&cli, code);
+    xb_cli_free(&cli);
+    return XB_EXIT_OK;
+}
