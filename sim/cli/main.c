@@ -18,7 +18,7 @@ struct xb_subcommand {
 static const struct xb_subcommand subcommands[] = {
     {"run", xb_cmd_run, "an experiment file: the sweep, then its plots and summary"},
     {"train", xb_cmd_train, "train one model of an experiment file, checkpointed each epoch"},
-    {"eval", xb_cmd_eval, "evaluate a trained model with repeats and voting per sigma_test"},
+    {"eval", xb_cmd_eval, "evaluate a trained model with votes, per sigma_test or on device chips per t"},
     {"snr-req", xb_cmd_snrreq, "the lowest SNR a trained model tolerates for a given accuracy loss"},
     {"attack", xb_cmd_attack, "FGSM, BIM, PGD and MIM on a trained model: accuracy per eps"},
     {"sweep", xb_cmd_sweep, "train per sigma_train, evaluate per sigma_test with votes, to HDF5"},
