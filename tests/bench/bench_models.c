@@ -62,9 +62,11 @@ static void must(struct xb_ctx *ctx, enum xb_status st, const char *what)
     }
 }
 
-/* Multiply-accumulates of one forward pass of one sample; *first gets
- * those of the input-gradient product training skips: all of the first
- * weighted layer's dX (dense, conv2d), or one step's (an lstm still needs
+/* Multiply-accumulates of one forward pass of one sample, from the
+ * crossbar products the weighted layers name (xb_layer_type.mvm: out × in,
+ * read once per sample, per output position or per time step); *first
+ * gets those of the input-gradient product training skips: all of the
+ * first weighted layer's dX, or one step's for an lstm (it still needs
  * dL/dh of every later step; only step 0's product is left out). */
 static double macs(struct xb_net *net, double *first)
 {
@@ -72,15 +74,13 @@ static double macs(struct xb_net *net, double *first)
     *first = -1.0;
     for (size_t k = 0; k < xb_net_n_layers(net); k++) {
         const struct xb_layer *l = xb_net_layer(net, k);
-        double lm = 0.0, skip = 0.0;
-        if (!strcmp(l->type->name, "dense") || !strcmp(l->type->name, "conv2d")) {
-            lm = skip = (double)l->out.h * l->out.w * (double)(l->n_params - (size_t)l->out.c);
-        } else if (!strcmp(l->type->name, "lstm")) { /* per step: [x, h] times 4H gates */
-            skip = (double)(l->n_params - 4 * (size_t)l->out.c);
-            lm = (double)l->in.c * l->in.h * skip;
-        }
-        if (lm > 0.0 && *first < 0.0)
-            *first = skip;
+        if (!l->type->mvm)
+            continue;
+        struct xb_layer_mvm p;
+        l->type->mvm(l, &p);
+        double read = (double)p.out * (double)p.in, lm = read * (double)p.reads;
+        if (*first < 0.0)
+            *first = strcmp(l->type->name, "lstm") ? lm : read;
         m += lm;
     }
     if (*first < 0.0)
@@ -125,8 +125,10 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
     float *X;
     uint8_t *y;
     random_data(n_train > n_eval ? n_train : n_eval, dim, &X, &y);
+    /* The config's noise kind (multiplicative for the ANNs, additive in
+     * the spiking neurons) at sigma 0.5. */
     struct xb_train_params tp = e.train;
-    tp.noise = XB_NOISE_MULT;
+    tp.noise = e.noise;
     tp.sigma = 0.5;
     struct xb_trainer *t;
     must(ctx, xb_trainer_create(ctx, net, &tp, &t), "trainer");
@@ -135,7 +137,7 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
     /* Best of ROUNDS, as the sgemm rate it is compared with (a shared
      * machine only ever slows a run down). */
     double tt = INFINITY, te = INFINITY, sgemm_gflops = 0.0;
-    struct xb_eval_params ep = {.repeats = 1, .votes = 20, .noise = XB_NOISE_MULT, .sigma = 0.5};
+    struct xb_eval_params ep = {.repeats = 1, .votes = 20, .noise = e.noise, .sigma = 0.5};
     double acc_r[1], acc_v[20];
     for (int round = 0; round < ROUNDS; round++) {
         sgemm_gflops = fmax(sgemm_gflops, sgemm_now());
@@ -191,7 +193,7 @@ static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_swe
 
 void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
 {
-    struct model_figures mlp, cnn, lstm;
+    struct model_figures mlp, cnn, lstm, snn;
     printf("\n[training and voted inference] native mode (OpenBLAS), all threads, multiplicative noise sigma 0.5, "
            "random 28 x 28 inputs, best of %d rounds; fractions of the sgemm rate "
            "(NAME_sgemm_gflops: 256 x 784 x 256, all threads, best of the same rounds). Training "
@@ -203,22 +205,28 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
     one_model(ctx, "configs/quickstart.cfg", 128, 128 * 160, 2000, 0, &mlp);
     one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 24, 64, 0, &cnn);
     one_model(ctx, "configs/paper001/lstm128_mnist_mult.cfg", 128, 128 * 24, 200, 0, &lstm);
+    one_model(ctx, "configs/paper000/snn50_mnist_stbp.cfg", 32, 32 * 100, 200, 0, &snn);
     out->mlp_train_frac = mlp.train_frac;
+    out->cnn6_train_frac = cnn.train_frac;
+    out->cnn6_vote_frac = cnn.vote_frac;
+    out->snn_train_frac = snn.train_frac;
+    out->snn_vote_frac = snn.vote_frac;
     out->mlp_vote_frac = mlp.vote_frac;
     out->lstm_train_frac = lstm.train_frac;
 
     /* The portable mode's cost (the default): the same runs with every
      * product by the fixed-order GEMM, as rates relative to the native runs
      * above (sweep.portable = false). */
-    struct model_figures pm, pc, pl;
+    struct model_figures pm, pc, pl, ps;
     printf("\n[portable mode] the same models with sweep.portable = true\n");
     one_model(ctx, "configs/quickstart.cfg", 128, 128 * 160, 2000, 1, &pm);
     one_model(ctx, "configs/paper001/cnn6_mnist_mult.cfg", 32, 32 * 24, 64, 1, &pc);
     one_model(ctx, "configs/paper001/lstm128_mnist_mult.cfg", 128, 128 * 24, 200, 1, &pl);
-    const struct model_figures *nat[] = {&mlp, &cnn, &lstm}, *por[] = {&pm, &pc, &pl};
-    const char *names[] = {"mlp", "cnn6", "lstm128"};
+    one_model(ctx, "configs/paper000/snn50_mnist_stbp.cfg", 32, 32 * 100, 200, 1, &ps);
+    const struct model_figures *nat[] = {&mlp, &cnn, &lstm, &snn}, *por[] = {&pm, &pc, &pl, &ps};
+    const char *names[] = {"mlp", "cnn6", "lstm128", "snn50"};
     out->portable_cost = 0.0;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         double tr = nat[k]->train_ips / por[k]->train_ips - 1.0;
         double vo = nat[k]->vote_ips / por[k]->vote_ips - 1.0;
         printf("portable_cost_%s_train: %+.3f\n", names[k], tr);
