@@ -181,6 +181,8 @@ ln -s "$root/configs/models" "$tmp/models"
 } >"$tmp/study.cfg"
 expect_usage "sweep with study axes" "study: xbar sweep does not run study axes yet" \
     sweep "$tmp/study.cfg"
+expect_usage "energy with study axes" "study: xbar energy does not run study axes yet" \
+    energy "$tmp/study.cfg"
 
 # ---- bad input: exit 2, one line naming it --------------------------------
 expect_usage "unknown device" "--device nosuch" mvm --device nosuch

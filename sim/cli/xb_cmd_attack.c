@@ -138,7 +138,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     double *acc = NULL, *vote = NULL;
     float *adv = NULL;
     int code = XB_EXIT_USAGE;
-    char **sets = xb_run_sets(&cli->settings);
+    char **sets = xb_cli_assignments(cli);
     const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
     size_t n_kinds = 0;
     if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
@@ -224,7 +224,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     }
     code = XB_EXIT_OK;
 done:
-    xb_run_sets_free(sets, cli->settings.n);
+    xb_cli_assignments_free(cli, sets);
     xb_free(acc), xb_free(vote), xb_free(adv);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);

@@ -14,6 +14,7 @@
 #include "xb_cmd.h"
 #include "xb_cost.h"
 #include "xb_experiment.h"
+#include "xb_sweep_run.h"
 
 enum { OPT_VOTES };
 
@@ -111,6 +112,7 @@ static int run_energy(struct xb_cli *cli, const char *config, long votes)
     if (check_given(ctx, &cli->settings) != XB_OK ||
         xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) !=
             XB_OK ||
+        xb_run_check_study(ctx, e, "energy") != XB_OK ||
         (e->have_device && xb_config_check_used(ctx, &cli->settings, &e->device) != XB_OK) ||
         xb_net_create(ctx, &e->model, 1, &net) != XB_OK)
         goto done;

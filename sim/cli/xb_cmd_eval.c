@@ -155,7 +155,7 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     struct xb_net *net = NULL;
     double *acc = NULL, *vote = NULL;
     int code = XB_EXIT_USAGE;
-    char **sets = xb_run_sets(&cli->settings);
+    char **sets = xb_cli_assignments(cli);
     if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
         choose_mode(ctx, &cli->settings, e) != XB_OK ||
         xb_run_check_given(ctx, e, XB_RUN_EVAL, "eval", 0, &cli->settings) != XB_OK)
@@ -211,7 +211,7 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     }
     code = fflush(stdout) == 0 ? XB_EXIT_OK : XB_EXIT_FAIL;
 done:
-    xb_run_sets_free(sets, cli->settings.n);
+    xb_cli_assignments_free(cli, sets);
     xb_free(acc), xb_free(vote);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);

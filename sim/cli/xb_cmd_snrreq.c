@@ -258,7 +258,7 @@ static int run(struct xb_cli *cli, struct request *q)
     char *config = NULL;
     int code = XB_EXIT_USAGE;
     size_t n_file = 0;
-    char **sets = xb_run_sets(&cli->settings);
+    char **sets = xb_cli_assignments(cli);
     if (xb_experiment_read(ctx, q->config, (const char *const *)sets, cli->settings.n, e) !=
             XB_OK ||
         xb_run_check_given(ctx, e, XB_RUN_SNRREQ, "snr-req", 0, &cli->settings) != XB_OK)
@@ -343,7 +343,7 @@ static int run(struct xb_cli *cli, struct request *q)
     }
     code = XB_EXIT_OK;
 done:
-    xb_run_sets_free(sets, cli->settings.n);
+    xb_cli_assignments_free(cli, sets);
     xb_free(sigma_file), xb_free(buf), xb_free(point);
     xb_free(ans), xb_free(config);
     xb_data_files_free(&files);

@@ -41,24 +41,6 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
     return XB_OK;
 }
 
-char **xb_run_sets(const struct xb_settings *settings)
-{
-    char **sets = xb_malloc(settings->n + 1, sizeof *sets);
-    for (size_t k = 0; k < settings->n; k++) {
-        size_t len = strlen(settings->v[k].key) + strlen(settings->v[k].value) + 2;
-        sets[k] = xb_malloc(len, 1);
-        snprintf(sets[k], len, "%s=%s", settings->v[k].key, settings->v[k].value);
-    }
-    return sets;
-}
-
-void xb_run_sets_free(char **sets, size_t n)
-{
-    for (size_t k = 0; sets && k < n; k++)
-        xb_free(sets[k]);
-    xb_free(sets);
-}
-
 enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
                                  struct xb_net *net)
 {
@@ -240,17 +222,23 @@ static const struct {
     {XB_RUN_SNRREQ, "sweep.t", always, "xbar snr-req varies abstract noise, not read time"},
 };
 
+enum xb_status xb_run_check_study(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                  const char *name)
+{
+    if (!e->study.n)
+        return XB_OK;
+    return xb_error(ctx, XB_EINVAL, "%s:%d: study: xbar %s does not run study axes yet (issue "
+                    "10); remove the study group to run the sweep group's grid", e->path,
+                    e->study.axis[0].line, name);
+}
+
 enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
                                   enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given)
 {
-    /* The axes are read and every point checked (sim/config/xb_axes.h), but
-     * no command runs a study yet: running the file's plain sweep instead
-     * would ignore them. */
-    if (e->study.n)
-        return xb_error(ctx, XB_EINVAL, "%s:%d: study: xbar %s does not run study axes yet "
-                        "(issue 10); remove the study group to run the sweep group's grid",
-                        e->path, e->study.axis[0].line, name);
+    enum xb_status st = xb_run_check_study(ctx, e, name);
+    if (st)
+        return st;
     for (size_t i = 0; given && i < given->n; i++) {
         const char *key = given->v[i].key;
         for (size_t r = 0; r < sizeof unused_keys / sizeof unused_keys[0]; r++) {
@@ -362,14 +350,14 @@ int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
     }
     /* --set pairs go to the experiment as written ("group.key=value"). */
     size_t n = cli->settings.n;
-    char **owned = xb_run_sets(&cli->settings);
+    char **owned = xb_cli_assignments(cli);
     ro->sets = (const char *const *)owned;
     ro->n_sets = n;
     ro->quiet = cli->quiet;
     ro->given = &cli->settings;
     ro->command_line = cli->command_line;
     int code = xb_run_sweep(cli->ctx, ro);
-    xb_run_sets_free(owned, n);
+    xb_cli_assignments_free(cli, owned);
     if (code != XB_EXIT_OK)
         return xb_cli_fail(cli, code);
     xb_cli_free(cli);

@@ -40,12 +40,6 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test);
 
-/* The --set pairs of settings as "group.key=value" texts, the form
- * xb_experiment_read takes: an array of settings->n strings, freed with
- * xb_run_sets_free. */
-char **xb_run_sets(const struct xb_settings *settings);
-void xb_run_sets_free(char **sets, size_t n);
-
 /* Reads the parameters of model `point` of a file of xbar train or xbar
  * sweep (sim/io/xb_layout.h) into net: type, rank and count checked before
  * the read, every value finite; a missing point names --point. */
@@ -65,6 +59,12 @@ enum xb_run_kind {
  * sweep.sigma_train for train --sigma. name: the subcommand, for the
  * message; has_sigma: train's --sigma. */
 struct xb_experiment;
+/* A study group (sim/config/xb_axes.h) is read and checked, but no
+ * command runs its axes yet: XB_EINVAL naming the group's file and line
+ * rather than run the plain grid and ignore them. name: the subcommand. */
+enum xb_status xb_run_check_study(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                  const char *name);
+
 enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment *e,
                                   enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given);
