@@ -135,6 +135,8 @@ static int attack_one_step(const struct xb_experiment *e, int has_sigma)
 
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 #define SNRREQ_NO_DEVICE "the SNR requirement is of the abstract noise of sweep.noise"
+#define ATTACK_NO_DEVICE "attacking a model on a device is not supported by xbar attack yet; " \
+                         "attack.noise and attack.sigma give the target abstract inference noise"
 #define ATTACK_TARGET "the attacked target's noise and votes are attack.noise, attack.sigma " \
                       "and attack.votes"
 
@@ -149,8 +151,8 @@ static const struct {
     {XB_RUN_EVAL, "train.", always, "xbar eval trains nothing"},
     {XB_RUN_EVAL, "data.validation", noise_mode, "the validation split is used in training, "
      "and on a device to choose the calibration inputs; this evaluation has no device"},
-    {XB_RUN_EVAL, "sweep.sigma_train", always, "the model comes from --model"},
-    {XB_RUN_EVAL, "model.init", always, "the weights come from --model"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK, "sweep.sigma_train", always, "the model comes from --model"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK, "model.init", always, "the weights come from --model"},
     {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
     {XB_RUN_EVAL, "sweep.t", noise_mode, "read times belong to an evaluation on a device "
      "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
@@ -158,21 +160,13 @@ static const struct {
      "times t (sweep.t or xbar.t)"},
     {XB_RUN_EVAL, "sweep.noise", device_mode, "on a device the noise layers inject nothing "
      "(sweep.noise is the training noise)"},
-    {XB_RUN_EVAL, "energy.", always, "xbar eval reports no energy (xbar energy and the result "
-     "files of xbar sweep do)"},
-    {XB_RUN_TRAIN, "energy.", always, "xbar train costs no inference (xbar energy and the "
-     "result files of xbar sweep do)"},
-    {XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always, "it reports no energy (xbar energy and "
-     "the result files of xbar sweep do)"},
-    {XB_RUN_ATTACK, "device.", always, "attacking a model on a device is not supported by xbar "
-     "attack yet; attack.noise and attack.sigma give the target abstract inference noise"},
-    {XB_RUN_ATTACK, "xbar.", always, "attacking a model on a device is not supported by xbar "
-     "attack yet; attack.noise and attack.sigma give the target abstract inference noise"},
+    {XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always,
+     "it reports no energy (xbar energy and the result files of xbar sweep do)"},
+    {XB_RUN_ATTACK, "device.", always, ATTACK_NO_DEVICE},
+    {XB_RUN_ATTACK, "xbar.", always, ATTACK_NO_DEVICE},
     {XB_RUN_ATTACK, "train.", always, "xbar attack trains nothing"},
     {XB_RUN_ATTACK, "data.validation", always,
      "the validation split is used in training only"},
-    {XB_RUN_ATTACK, "sweep.sigma_train", always, "the model comes from --model"},
-    {XB_RUN_ATTACK, "model.init", always, "the weights come from --model"},
     {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
      "the file of xbar attack"},
     {XB_RUN_ATTACK, "sweep.t", always,

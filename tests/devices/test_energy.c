@@ -9,33 +9,7 @@
 #include <string.h>
 
 #include "xb_energy.h"
-
-/* Prices and sizes that are exact in binary, so every product and sum below
- * is exact and the test can ask for equality. */
-static struct xb_energy_params binary_prices(void)
-{
-    struct xb_energy_params e;
-    xb_energy_params_default(&e);
-    e.dac_energy = 2.0;
-    e.cell_energy = 0.25;
-    e.adc_fom = 0.5;
-    e.add_energy = 3.0;
-    e.t_read = 0.5;
-    e.adc_rate = 4.0;
-    e.adcs_per_tile = 2;
-    return e;
-}
-
-static struct xb_xbar_params tiles(int rows, int cols, int dac_bits, int adc_bits)
-{
-    struct xb_xbar_params x;
-    xb_xbar_params_default(&x);
-    x.tile_rows = rows;
-    x.tile_cols = cols;
-    x.dac_bits = dac_bits;
-    x.adc_bits = adc_bits;
-    return x;
-}
+#include "xb_test_energy.h"
 
 /* 5 × 9 weights on 4 × 3 tiles: 3 tiles down the inputs (4 + 4 + 1), 2
  * across the outputs (3 + 2).
@@ -46,8 +20,8 @@ static struct xb_xbar_params tiles(int rows, int cols, int dac_bits, int adc_bit
  *   τ      0.5 s + ceil(min(5, 3) / 2 ADCs) / 4 per s                = 1 s */
 Test(energy, read_by_hand)
 {
-    struct xb_energy_params e = binary_prices();
-    struct xb_xbar_params x = tiles(4, 3, 2, 3);
+    struct xb_energy_params e = xb_test_binary_prices();
+    struct xb_xbar_params x = xb_test_tiles(4, 3, 2, 3);
     struct xb_energy_read r;
     xb_energy_read(&e, &x, 5, 9, &r);
     cr_assert_eq(r.tiles_in, 3);
@@ -70,9 +44,9 @@ Test(energy, read_by_hand)
  * only with more than one tile down the inputs: (2 − 1) · 3C additions. */
 Test(energy, scales_with_tiles)
 {
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     const int R = 64, C = 32;
-    struct xb_xbar_params x = tiles(R, C, 6, 8);
+    struct xb_xbar_params x = xb_test_tiles(R, C, 6, 8);
     struct xb_energy_read one, six;
     xb_energy_read(&e, &x, C, R, &one);
     xb_energy_read(&e, &x, 3 * C, 2 * R, &six);
@@ -97,7 +71,7 @@ Test(energy, adc_walden)
     struct xb_energy_params e;
     xb_energy_params_default(&e);
     struct xb_energy_read prev, r;
-    struct xb_xbar_params x = tiles(16, 16, 4, 1);
+    struct xb_xbar_params x = xb_test_tiles(16, 16, 4, 1);
     xb_energy_read(&e, &x, 16, 16, &prev);
     for (int b = 2; b <= 14; b++) {
         x.adc_bits = b;
@@ -113,8 +87,8 @@ Test(energy, adc_walden)
  * energy nor, for the ADC, conversion time. */
 Test(energy, ideal_converters)
 {
-    struct xb_energy_params e = binary_prices();
-    struct xb_xbar_params ideal = tiles(4, 3, 0, 0), real = tiles(4, 3, 5, 7);
+    struct xb_energy_params e = xb_test_binary_prices();
+    struct xb_xbar_params ideal = xb_test_tiles(4, 3, 0, 0), real = xb_test_tiles(4, 3, 5, 7);
     e.ideal_dac_bits = 5;
     e.ideal_adc_bits = 7;
     struct xb_energy_read a, b;
@@ -151,7 +125,7 @@ Test(energy, defaults_are_isaac)
     cr_assert_eq(e.adcs_per_tile, 1);
     cr_assert_eq(e.ideal_adc_bits, 8);
     /* ISAAC's 128 columns on one ADC take 100 ns, as long as the read. */
-    struct xb_xbar_params x = tiles(128, 128, 1, 8);
+    struct xb_xbar_params x = xb_test_tiles(128, 128, 1, 8);
     struct xb_energy_read r;
     xb_energy_read(&e, &x, 128, 128, &r);
     cr_assert_float_eq(r.tau, 200e-9, 1e-22);

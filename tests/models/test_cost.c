@@ -10,6 +10,7 @@
 #include "xb_cost.h"
 #include "xb_net.h"
 #include "xb_spike.h"
+#include "xb_test_energy.h"
 #include "xb_test_net.h"
 
 static struct xb_ctx *ctx;
@@ -23,30 +24,10 @@ static void teardown(void) { xb_ctx_free(ctx); }
 
 TestSuite(cost, .init = setup, .fini = teardown);
 
-/* Prices exact in binary (the sums below are exact). */
-static struct xb_energy_params binary_prices(void)
-{
-    struct xb_energy_params e;
-    xb_energy_params_default(&e);
-    e.dac_energy = 2.0;
-    e.cell_energy = 0.25;
-    e.adc_fom = 0.5;
-    e.add_energy = 3.0;
-    e.t_read = 0.5;
-    e.adc_rate = 4.0;
-    e.adcs_per_tile = 2;
-    return e;
-}
-
+/* The tiles of these tests: 2-bit DAC, 3-bit ADC. */
 static struct xb_xbar_params tiles(int rows, int cols)
 {
-    struct xb_xbar_params x;
-    xb_xbar_params_default(&x);
-    x.tile_rows = rows;
-    x.tile_cols = cols;
-    x.dac_bits = 2;
-    x.adc_bits = 3;
-    return x;
+    return xb_test_tiles(rows, cols, 2, 3);
 }
 
 /* A dense net in -> units[0] -> relu -> ... -> units[n-1]. */
@@ -70,7 +51,7 @@ Test(cost, net_by_hand)
 {
     const int units[] = {5, 2};
     struct xb_net *net = dense_net(9, units, 2);
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(4, 3);
     struct xb_cost c;
     xb_cost_net(&c, &e, &x, net);
@@ -122,7 +103,7 @@ Test(cost, energy_scales_with_tiles)
     const int R = 32, C = 16;
     const int one_u[] = {C}, six_u[] = {3 * C};
     struct xb_net *one = dense_net(R, one_u, 1), *six = dense_net(2 * R, six_u, 1);
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(R, C);
     struct xb_cost a, b;
     xb_cost_net(&a, &e, &x, one);
@@ -144,7 +125,7 @@ Test(cost, latency_formulas)
     const int units[] = {2, 2, 2, 2};
     const size_t L = 4;
     struct xb_net *net = dense_net(2, units, L);
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(4, 3);
     struct xb_cost c;
     xb_cost_net(&c, &e, &x, net);
@@ -164,7 +145,7 @@ Test(cost, latency_unequal_stages)
 {
     const int units[] = {5, 2};
     struct xb_net *net = dense_net(9, units, 2);
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(4, 3);
     struct xb_cost c;
     xb_cost_net(&c, &e, &x, net);
@@ -185,7 +166,7 @@ Test(cost, conv_and_lstm_reads)
     cfg.layers[2] = xb_test_layer("dense", 3);
     cfg.n_layers = 3;
     struct xb_net *net = xb_test_net(ctx, &cfg, 4);
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(4, 3);
     struct xb_cost c;
     xb_cost_net(&c, &e, &x, net);
@@ -235,7 +216,7 @@ Test(cost, accumulate_only)
 {
     const int units[] = {5, 2};
     struct xb_net *net = dense_net(9, units, 2);
-    struct xb_energy_params e = binary_prices();
+    struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(4, 3);
     struct xb_cost c;
     xb_cost_net(&c, &e, &x, net);
