@@ -14,13 +14,15 @@
 #   make OPENMP=0     a build without OpenMP
 #   make fuzz         every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each (build-fuzz/)
 #   make fuzz-smoke   each target replays its seed corpus and fuzzes a few seconds
+#   make install PREFIX=/usr/local   xbar, libxbar.a, the headers (include/xbar.h), xbar.pc,
+#                     the man page (README.md "Using xbar as a library"); DESTDIR honoured
 
 CC       ?= gcc
 SANITIZE ?=
 OPENMP   ?= 1
 WERROR   ?= 1
 
-DEB_PACKAGES := gcc make pkg-config libgsl-dev libhdf5-dev libopenblas-openmp-dev \
+DEB_PACKAGES := gcc make pkg-config groff-base libgsl-dev libhdf5-dev libopenblas-openmp-dev \
                 librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox \
                 libcjson-dev dataset-fashion-mnist nettle-dev clang libclang-rt-dev
 
@@ -106,7 +108,7 @@ BENCH    := $(BUILD)/tests/bench/bench
 H5SAME   := $(BUILD)/tests/tools/h5same
 
 .PHONY: all test check killtest bench demo demo-devices deps clean data mutate mutate-quick \
-        fuzz fuzz-smoke fuzz-build
+        fuzz fuzz-smoke fuzz-build install
 all: $(BIN)
 
 # The Gaussian and activation kernels are built with -O3 so that they vectorise
@@ -163,9 +165,43 @@ check: $(BIN) $(TESTS)
 	done; \
 	XBAR=$(abspath $(BIN)) sh tests/cli.sh || fail=1; \
 	XBAR=$(abspath $(BIN)) sh tests/faults.sh || fail=1; \
+	MAKE="$(MAKE)" BUILD=$(BUILD) sh tests/install.sh || fail=1; \
 	LAYER_DIRS="$(LAYER_DIRS)" LIB_OBJ="$(LIB_OBJ)" BUILD=$(BUILD) MAKE="$(MAKE)" \
 	  sh tests/layering.sh || fail=1; \
 	exit $$fail
+
+# ---- installing (README.md "Using xbar as a library") ----
+# The binary, the static library (no shared one: every object would have to
+# be built a second time with -fPIC), every library header in one folder
+# (the modules include each other by bare name) with include/xbar.h on top,
+# the man page generated from the binary's own usage texts, and xbar.pc,
+# whose flags are this Makefile's: a static libxbar needs all of its
+# dependencies named at link time, so they are in Libs, not Libs.private.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+LIB_HDR    := $(filter-out sim/cli/%,$(foreach d,$(LAYER_DIRS),$(wildcard $(d)/*.h)))
+PC         := $(BUILD)/xbar.pc
+MAN        := $(BUILD)/xbar.1
+
+$(PC): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' 'includedir=$${prefix}/include' '' \
+	  'Name: xbar' 'Description: analog in-memory computing on memory-cell crossbars' \
+	  'Version: $(shell sed -n 's/^#define XB_VERSION "\(.*\)"/\1/p' sim/io/xb_version.h)' \
+	  'Cflags: -I$${includedir}/xbar -I$(OPENBLAS_INC) $(PKG_CFLAGS)' \
+	  'Libs: -L$${libdir} -lxbar $(LDFLAGS) $(LDLIBS)' > $@.tmp && mv $@.tmp $@
+
+$(MAN): $(BIN) sim/cli/tools/xbar-man.sh
+	sh sim/cli/tools/xbar-man.sh $(BIN) > $@.tmp && mv $@.tmp $@
+
+install: $(BIN) $(LIB) $(PC) $(MAN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/include/xbar $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/xbar
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libxbar.a
+	install -m 644 include/xbar.h $(LIB_HDR) $(DESTDIR)$(PREFIX)/include/xbar
+	install -m 644 $(PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/xbar.pc
+	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/xbar.1
 
 # The kill -9 campaign (tests/killtest.sh): not in check, it takes a minute
 # or two; .ci/run runs it after make test.
