@@ -157,7 +157,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
         xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
         goto done;
-    if (xb_run_load_model(ctx, o->model, o->point, net) != XB_OK)
+    if (xb_run_load_model(ctx, o->model, o->point, &e->model, net) != XB_OK)
         goto done;
     /* Every kind at every eps checked before the work. */
     struct xb_attack_params p = e->attack;

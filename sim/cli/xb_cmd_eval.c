@@ -163,7 +163,7 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||
         xb_net_create(ctx, &e->model, e->eval_rows, &net) != XB_OK)
         goto done;
-    if (xb_run_load_model(ctx, model, point, net) != XB_OK)
+    if (xb_run_load_model(ctx, model, point, &e->model, net) != XB_OK)
         goto done;
     code = XB_EXIT_FAIL;
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);

@@ -7,6 +7,7 @@
 #include "xb_data.h"
 #include "xb_experiment.h"
 #include "xb_h5.h"
+#include "xb_import.h"
 #include "xb_layout.h"
 #include "xb_progress.h"
 #include "xb_report.h"
@@ -42,11 +43,9 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
 }
 
 enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
-                                 struct xb_net *net)
+                                 const struct xb_net_config *cfg, struct xb_net *net)
 {
-    enum xb_status st = xb_layout_read(ctx, path, XB_DS_PARAMS, (size_t)point,
-                                       xb_net_params(net), xb_net_n_params(net), 1,
-                                       "the parameters of the experiment file's model");
+    enum xb_status st = xb_import_params(ctx, path, (size_t)point, cfg, net);
     if (st == XB_ENOTFOUND && point > 0) { /* say which option asked for it */
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));

@@ -40,12 +40,15 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test);
 
-/* Reads the parameters of model `point` of a file of xbar train or xbar
- * sweep (sim/io/xb_layout.h) into net: type, rank and count checked before
- * the read, every value finite; a missing point names --point. */
+/* Reads the parameters of model `point` into net, built from cfg: a file
+ * of xbar train or xbar sweep, or one another program wrote in xbar's
+ * layout or as Keras weights (sim/io/xb_import.h): counts and shapes
+ * checked before anything is copied, every value finite; a missing point
+ * names --point. */
 struct xb_net;
+struct xb_net_config;
 enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
-                                 struct xb_net *net);
+                                 const struct xb_net_config *cfg, struct xb_net *net);
 
 /* What an experiment subcommand does with it. */
 enum xb_run_kind {
