@@ -57,6 +57,7 @@
 #include "xb_h5.h"
 #include "xb_layout.h"
 #include "xb_provenance.h"
+#include "xb_import.h"
 #include "xb_version.h"
 #include "xb_summary.h"
 #include "xb_sweep.h"

@@ -81,6 +81,8 @@ EOT
 # A gnuplot that leaves a mark, for plot --gnuplot.
 printf '#!/bin/sh\necho ran >"%s/gnuplot.ran"\nexec gnuplot "$@"\n' "$T" >"$T/gnuplot"
 chmod +x "$T/gnuplot"
+printf '#!/bin/sh\necho ran >"%s/gnuplot_report.ran"\nexec gnuplot "$@"\n' "$T" >"$T/gnuplot_report"
+chmod +x "$T/gnuplot_report"
 
 fixture() {
     if ! "$XBAR" "$@" -q </dev/null >/dev/null 2>"$T/fixture.err"; then
@@ -288,6 +290,16 @@ sweep | --set      | rejects  | sweep $T/syn.cfg --set sweep.t=1           | msg
 sweep | --set      | rejects  | sweep $T/dev.cfg --set sweep.sigma_test=0.5 | msg:sigma_test is not used
 sweep | --set      | rejects  | sweep $T/dev.cfg --set xbar.noise=add      | msg:needs --sigma > 0
 sweep | --help     | acts     | sweep --help                               | out:^usage: xbar sweep
+# ---- xbar report (one HTML page) ----------------------------------------------------------
+report | --output  | acts     | report $T/syn.h5 --output $T/page.html      | file:$T/page.html && err:wrote
+report | --gnuplot | acts     | report $T/syn.h5 --gnuplot $T/gnuplot_report --output $T/page2.html | file:$T/gnuplot_report.ran && file:$T/page2.html
+report | --quiet   | acts     | report $T/syn.h5 --quiet --output $T/page3.html | noerr && file:$T/page3.html
+report | --seed    | rejects  | report $T/syn.h5 --seed 3                    | msg:not used by xbar report
+report | --threads | rejects  | report $T/syn.h5 --threads 1                 | msg:not used by xbar report
+report | --config  | rejects  | report $T/syn.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not used by xbar report
+report | --set     | rejects  | report $T/syn.h5 --set adc_bits=4            | msg:not used by xbar report
+report | --help    | acts     | report --help                                | out:^usage: xbar report
+
 # ---- xbar run (the sweep, then plots and tables) ---------------------------------------
 run | --resume     | acts     | run $T/syn.cfg --resume --set sweep.output=$T/run-resume.h5 | out:^done +4 of 4 && file:$T/run-resume_heatmap.svg
 run | --resume     | rejects  | run $T/syn.cfg --resume --set sweep.output=$T/run-resume.h5 --set sweep.votes=2 | msg:different configuration && keeps:$T/run-resume.h5

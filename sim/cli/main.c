@@ -26,6 +26,7 @@ static const struct xb_subcommand subcommands[] = {
     {"mvm", xb_cmd_mvm, "one crossbar matrix-vector product against the ideal GEMM"},
     {"energy", xb_cmd_energy, "energy and latency per inference of a model on crossbars"},
     {"plot", xb_cmd_plot, "PNG and SVG figures of a sweep result file (gnuplot)"},
+    {"report", xb_cmd_report, "one self-contained HTML page of a sweep: figures, tables, provenance"},
     {"info", xb_cmd_info, "provenance of a result file; paper-001 tables of a sweep"},
 };
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])

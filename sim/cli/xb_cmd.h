@@ -19,6 +19,9 @@ int xb_cmd_energy(int argc, char **argv);
 /* `xbar plot FILE.h5`: the figures of a sweep result (xb_plot.h). */
 int xb_cmd_plot(int argc, char **argv);
 
+/* `xbar report FILE.h5`: one self-contained HTML page of a sweep (xb_html.h). */
+int xb_cmd_report(int argc, char **argv);
+
 /* `xbar info FILE.h5`: provenance and summary tables (xb_summary.h). */
 int xb_cmd_info(int argc, char **argv);
 

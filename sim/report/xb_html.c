@@ -1,0 +1,450 @@
+/*
+ * xb_html.c — the report page of a sweep result (xb_html.h).
+ */
+#include "xb_html.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xb_alloc.h"
+#include "xb_outfile.h"
+#include "xb_plot.h"
+#include "xb_plot_impl.h"
+#include "xb_provenance.h"
+#include "xb_summary.h"
+#include "xb_sweep_layout.h"
+
+/* ---- text -------------------------------------------------------------------- */
+
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+/* The whole file at path as a new string (xb_free), NULL if unreadable. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    char *buf = NULL;
+    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = xb_malloc((size_t)size + 1, 1);
+        if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
+            xb_free(buf);
+            buf = NULL;
+        } else {
+            buf[size] = '\0';
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+    char *d = xb_malloc(n + 1, 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+/* The SVG text from its <svg element on, every id and reference to one
+ * prefixed with "fK-" (k = fig): gnuplot gives every figure the same ids
+ * (gpPt0, gnuplot_canvas, ...), which must stay unique in one page. */
+static void inline_svg(FILE *f, const char *svg, size_t fig)
+{
+    static const char *const pats[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
+    const char *s = strstr(svg, "<svg");
+    if (!s)
+        return;
+    while (*s) {
+        size_t best = (size_t)-1, which = 0;
+        for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+            const char *hit = strstr(s, pats[k]);
+            if (hit && (size_t)(hit - s) < best) {
+                best = (size_t)(hit - s);
+                which = k;
+            }
+        }
+        if (best == (size_t)-1) {
+            fputs(s, f);
+            break;
+        }
+        size_t plen = strlen(pats[which]);
+        fwrite(s, 1, best + plen, f);
+        fprintf(f, "f%zu-", fig);
+        s += best + plen;
+    }
+}
+
+static void cell(FILE *f, double value, double scale, double half)
+{
+    if (!isfinite(value)) {
+        fputs("<td class=\"none\">&ndash;</td>", f);
+        return;
+    }
+    fprintf(f, "<td data-value=\"%.17g\">%.2f", value, value * scale);
+    if (isfinite(half))
+        fprintf(f, " &plusmn; %.2f", half * scale);
+    fputs("</td>", f);
+}
+
+static void axis_head(FILE *f, const struct xb_sweep_result *r, const char *corner)
+{
+    fprintf(f, "<thead><tr><th>%s</th>", corner);
+    for (size_t j = 0; j < r->n_test; j++)
+        fprintf(f, "<th data-value=\"%.17g\">%g</th>", r->sigma_test[j], r->sigma_test[j]);
+    fputs("</tr></thead>\n", f);
+}
+
+/* ---- the parts of the page ------------------------------------------------------ */
+
+static void head(FILE *f, const struct xb_sweep_result *r)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>xbar "
+          "report: ", f);
+    esc(f, r->path);
+    fputs("</title>\n<style>\n"
+          "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}\n"
+          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
+          "padding:.2em .5em;text-align:right}th{background:#eee}\n"
+          "td.none{color:#999;text-align:center}pre{background:#f6f6f6;padding:1em;"
+          "overflow-x:auto}\nfigure{margin:1em 0}figure svg{width:100%;height:auto;"
+          "max-width:800px}\ncaption{text-align:left;font-weight:bold;padding:.3em 0}\n"
+          "</style>\n</head>\n<body>\n", f);
+}
+
+static size_t points_done(const struct xb_sweep_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_train; i++)
+        for (size_t j = 0; j < r->n_test; j++)
+            n += (size_t)xb_sweep_result_done(r, i, j);
+    return n;
+}
+
+static void intro(FILE *f, const struct xb_sweep_result *r)
+{
+    fputs("<h1>xbar study: ", f);
+    esc(f, r->path);
+    fputs("</h1>\n<p id=\"study\">Model <b>", f);
+    esc(f, r->model);
+    fputs("</b> on <b>", f);
+    esc(f, r->dataset);
+    fputs("</b>, tested under <b>", f);
+    esc(f, r->noise_model);
+    fprintf(f, "</b>: %zu &sigma;<sub>train</sub> &times; %zu %s, %zu repeats, up to %zu votes; "
+            "<span id=\"done\">%zu</span> of %zu points done. Created ",
+            r->n_train, r->n_test, r->test_is_t ? "read times t" : "&sigma;<sub>test</sub>",
+            r->n_repeat, r->n_votes, points_done(r), r->n_train * r->n_test);
+    esc(f, r->created);
+    fputs(" by xbar ", f);
+    esc(f, r->xbar_version);
+    fputs(" (commit ", f);
+    esc(f, r->git_commit);
+    fputs(").</p>\n", f);
+}
+
+static void figures(FILE *f, char *const *svg, char *const *name, size_t n)
+{
+    fputs("<h2>Figures</h2>\n", f);
+    for (size_t k = 0; k < n; k++) {
+        fputs("<figure id=\"fig-", f);
+        esc(f, name[k]);
+        fputs("\">\n", f);
+        inline_svg(f, svg[k], k);
+        fputs("\n<figcaption>", f);
+        esc(f, name[k]);
+        fputs("</figcaption>\n</figure>\n", f);
+    }
+}
+
+static void accuracy_tables(FILE *f, const struct xb_sweep_result *r)
+{
+    const char *axis = r->test_is_t ? "&sigma;<sub>train</sub> \\ t [s]"
+                                    : "&sigma;<sub>train</sub> \\ &sigma;<sub>test</sub>";
+    fputs("<h2>Tables</h2>\n<table id=\"accuracy\">\n<caption>Accuracy without voting (%): "
+          "mean over repeats &plusmn; 95 % interval</caption>\n", f);
+    axis_head(f, r, axis);
+    fputs("<tbody>\n", f);
+    for (size_t i = 0; i < r->n_train; i++) {
+        fprintf(f, "<tr><th data-value=\"%.17g\">%g</th>", r->sigma_train[i], r->sigma_train[i]);
+        for (size_t j = 0; j < r->n_test; j++) {
+            struct xb_ci ci;
+            xb_summary_point(r, i, j, &ci);
+            cell(f, ci.n ? ci.mean : (double)NAN, 100.0, ci.half);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+    if (r->n_votes == 0)
+        return;
+    size_t K = r->n_votes - 1;
+    fprintf(f, "<table id=\"accuracy_vote\">\n<caption>Accuracy with %d votes (%%)</caption>\n",
+            (int)r->votes[K]);
+    axis_head(f, r, axis);
+    fputs("<tbody>\n", f);
+    for (size_t i = 0; i < r->n_train; i++) {
+        fprintf(f, "<tr><th data-value=\"%.17g\">%g</th>", r->sigma_train[i], r->sigma_train[i]);
+        for (size_t j = 0; j < r->n_test; j++)
+            cell(f, xb_sweep_result_done(r, i, j) ? xb_sweep_result_acc_vote(r, i, j, K) : (double)NAN,
+                 100.0, (double)NAN);
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
+static void sigma_cell(FILE *f, const struct xb_sweep_result *r, long by)
+{
+    if (by < 0)
+        fputs("<td class=\"none\">&ndash;</td>", f);
+    else
+        fprintf(f, "<td data-value=\"%.17g\">%g</td>", r->sigma_train[by], r->sigma_train[by]);
+}
+
+static void summary_table(FILE *f, const struct xb_sweep_result *r)
+{
+    struct xb_summary s;
+    xb_summary_compute(r, &s);
+    fputs("<table id=\"summary\">\n<caption>Paper 001's tables (%): columns by increasing "
+          "test point</caption>\n<thead><tr><th></th>", f);
+    for (size_t c = 0; c < s.n_cols; c++)
+        fprintf(f, "<th>%g%s</th>", r->sigma_test[s.col[c].test], s.col[c].complete ? "" : "*");
+    fputs("</tr></thead>\n<tbody>\n", f);
+    static const char *const rows[] = {"&sigma;<sub>train</sub> = 0, no voting",
+                                       "best, no voting", "its &sigma;<sub>train</sub>",
+                                       "best with K<sub>max</sub> votes",
+                                       "its &sigma;<sub>train</sub>"};
+    for (size_t row = 0; row < sizeof rows / sizeof *rows; row++) {
+        if (row >= 3 && s.k_max == 0)
+            break;
+        fprintf(f, "<tr><th>%s</th>", rows[row]);
+        for (size_t c = 0; c < s.n_cols; c++) {
+            const struct xb_summary_col *col = &s.col[c];
+            switch (row) {
+            case 0: cell(f, s.train0 >= 0 ? col->zero : (double)NAN, 100.0, (double)NAN); break;
+            case 1: cell(f, col->best, 100.0, (double)NAN); break;
+            case 2: sigma_cell(f, r, col->best_by); break;
+            case 3: cell(f, col->vote_best, 100.0, (double)NAN); break;
+            default: sigma_cell(f, r, col->vote_by); break;
+            }
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+    xb_summary_free(&s);
+}
+
+static void cost_table(FILE *f, const struct xb_sweep_result *r)
+{
+    if (!r->energy || !r->latency || r->n_votes == 0)
+        return;
+    fputs("<table id=\"cost\">\n<caption>Energy and pipelined latency per inference by K "
+          "votes</caption>\n<thead><tr><th>K</th><th>energy [J]</th><th>latency [s]</th>"
+          "</tr></thead>\n<tbody>\n", f);
+    for (size_t k = 0; k < r->n_votes; k++)
+        fprintf(f, "<tr><th>%d</th><td data-value=\"%.17g\">%.4g</td><td data-value=\"%.17g\">"
+                "%.4g</td></tr>\n", (int)r->votes[k], r->energy[k], r->energy[k],
+                r->latency[k], r->latency[k]);
+    fputs("</tbody>\n</table>\n", f);
+}
+
+static void config_and_provenance(FILE *f, const struct xb_sweep_result *r, const char *prov)
+{
+    fputs("<h2>Configuration</h2>\n<pre id=\"config\">", f);
+    esc(f, r->config);
+    fputs("</pre>\n<h2>Provenance</h2>\n<table id=\"provenance\">\n<tbody>\n", f);
+    for (const char *line = prov; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *colon = memchr(line, ':', len);
+        char *key = dup_n(line, colon ? (size_t)(colon - line) : len);
+        char *value = colon ? dup_n(colon + 1 + (colon[1] == ' '), len - (size_t)(colon -
+                                         line) - 1 - (colon[1] == ' '))
+                            : xb_strdup("");
+        fputs("<tr><th>", f);
+        esc(f, key);
+        fputs("</th><td style=\"text-align:left\">", f);
+        esc(f, value);
+        fputs("</td></tr>\n", f);
+        xb_free(key);
+        xb_free(value);
+        line = end ? end + 1 : line + len;
+    }
+    fputs("</tbody>\n</table>\n</body>\n</html>\n", f);
+}
+
+/* ---- the figures' temporary folder -------------------------------------------- */
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        for (struct dirent *e; (e = readdir(d));) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char *p = xb_malloc(strlen(dir) + strlen(e->d_name) + 2, 1);
+            sprintf(p, "%s/%s", dir, e->d_name);
+            unlink(p);
+            xb_free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+struct figs {
+    size_t n;
+    char *svg[XB_PLOT_MAX_FILES], *name[XB_PLOT_MAX_FILES];
+};
+
+static void figs_free(struct figs *g)
+{
+    for (size_t k = 0; k < g->n; k++) {
+        xb_free(g->svg[k]);
+        xb_free(g->name[k]);
+    }
+    g->n = 0;
+}
+
+/* Draws the SVG figures of r into a hidden folder beside target, reads
+ * them into g, removes the folder. */
+static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
+                           const char *target, const char *gnuplot, struct figs *g)
+{
+    char *dir = xb_outfile_dir(target);
+    char *tmpl = xb_malloc(strlen(dir) + 32, 1);
+    sprintf(tmpl, "%s/.xbar-report.XXXXXX", dir);
+    xb_free(dir);
+    if (!mkdtemp(tmpl)) {
+        enum xb_status st = xb_error(ctx, XB_EIO, "%s: cannot make a folder for the figures: "
+                                     "%s", tmpl, strerror(errno));
+        xb_free(tmpl);
+        return st;
+    }
+    struct xb_plot_params pp = {.out_dir = tmpl, .gnuplot = gnuplot};
+    struct xb_plot_files files;
+    enum xb_status st = xb_plot_sweep(ctx, r, &pp, &files);
+    for (size_t k = 0; st == XB_OK && k < files.n; k++) {
+        const char *p = files.path[k];
+        size_t len = strlen(p);
+        if (len < 4 || strcmp(p + len - 4, ".svg"))
+            continue;
+        char *text = slurp(p);
+        if (!text) {
+            st = xb_error(ctx, XB_EIO, "%s: cannot read the figure gnuplot wrote", p);
+            break;
+        }
+        /* "DIR/STEM_acc_vs_sigma.svg" -> "acc_vs_sigma": the names are
+         * xb_plot.h's, after the stem's last '_'-joined part. */
+        const char *base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
+        const char *stem_end = base + strlen(base) - 4;
+        const char *name = base;
+        for (size_t s = 0; s < XB_PLOT_N_FIGURES; s++) {
+            size_t fl = strlen(xb_plot_figure_names[s]);
+            if ((size_t)(stem_end - base) > fl && stem_end[-(long)fl - 1] == '_' &&
+                !strncmp(stem_end - fl, xb_plot_figure_names[s], fl))
+                name = stem_end - fl;
+        }
+        g->svg[g->n] = text;
+        g->name[g->n++] = dup_n(name, (size_t)(stem_end - name));
+    }
+    if (st == XB_OK)
+        xb_plot_files_free(&files);
+    remove_dir(tmpl);
+    xb_free(tmpl);
+    if (st != XB_OK)
+        figs_free(g);
+    return st;
+}
+
+/* ---- entry ------------------------------------------------------------------------ */
+
+enum xb_status xb_html_check(struct xb_ctx *ctx, const char *path, const char *page,
+                             const char *origin)
+{
+    struct xb_sweep_result r;
+    enum xb_status st = xb_sweep_read(ctx, path, &r);
+    xb_sweep_result_free(&r);
+    return st != XB_OK ? st : xb_outfile_check(ctx, page, origin);
+}
+
+static enum xb_status write_page(struct xb_ctx *ctx, const struct xb_sweep_result *r,
+                                 const struct figs *g, const char *prov, const char *target)
+{
+    char *tmp;
+    enum xb_status st = xb_outfile_temp(ctx, target, &tmp);
+    if (st != XB_OK)
+        return st;
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        head(f, r);
+        intro(f, r);
+        figures(f, g->svg, g->name, g->n);
+        accuracy_tables(f, r);
+        summary_table(f, r);
+        cost_table(f, r);
+        config_and_provenance(f, r, prov);
+    }
+    int bad = !f || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int err = errno;
+    if (f && fclose(f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (!bad && rename(tmp, target) != 0) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad) {
+        unlink(tmp);
+        st = xb_error(ctx, XB_EIO, "%s: cannot write the page: %s", target, strerror(err));
+    }
+    xb_free(tmp);
+    return st;
+}
+
+enum xb_status xb_html_report(struct xb_ctx *ctx, const char *path, const char *page,
+                              const char *origin, const char *gnuplot)
+{
+    struct xb_sweep_result r;
+    enum xb_status st = xb_sweep_read(ctx, path, &r);
+    if (st != XB_OK)
+        return st;
+    char *target = NULL;
+    struct xb_provenance prov = {0};
+    struct figs g = {0};
+    char *prov_text = NULL;
+    st = xb_outfile_check(ctx, page, origin);
+    if (st == XB_OK)
+        st = xb_outfile_target(ctx, page, origin, &target);
+    if (st == XB_OK)
+        st = xb_provenance_read(ctx, path, &prov);
+    if (st == XB_OK) {
+        prov_text = xb_provenance_text(&prov, XB_PROVENANCE_FILES_SHOWN);
+        st = draw(ctx, &r, target, gnuplot, &g);
+    }
+    if (st == XB_OK)
+        st = write_page(ctx, &r, &g, prov_text, target);
+    figs_free(&g);
+    xb_free(prov_text);
+    xb_provenance_free(&prov);
+    xb_free(target);
+    xb_sweep_result_free(&r);
+    return st;
+}
