@@ -24,7 +24,7 @@ WERROR   ?= 1
 
 DEB_PACKAGES := gcc make pkg-config groff-base libgsl-dev libhdf5-dev libopenblas-openmp-dev \
                 librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox \
-                libcjson-dev dataset-fashion-mnist nettle-dev clang libclang-rt-dev
+                libcjson-dev dataset-fashion-mnist nettle-dev clang libclang-rt-dev chromium
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -166,6 +166,7 @@ check: $(BIN) $(TESTS)
 	XBAR=$(abspath $(BIN)) sh tests/cli.sh || fail=1; \
 	XBAR=$(abspath $(BIN)) sh tests/faults.sh || fail=1; \
 	MAKE="$(MAKE)" BUILD=$(BUILD) sh tests/install.sh || fail=1; \
+	XBAR=$(abspath $(BIN)) sh tests/report.sh || fail=1; \
 	LAYER_DIRS="$(LAYER_DIRS)" LIB_OBJ="$(LIB_OBJ)" BUILD=$(BUILD) MAKE="$(MAKE)" \
 	  sh tests/layering.sh || fail=1; \
 	exit $$fail
