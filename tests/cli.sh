@@ -347,6 +347,26 @@ expect_ok "xbar eval" eval "$tmp/syn.cfg" --model "$tmp/model.h5"
 grep -q "^accuracy_vote_k3: 0\.[0-9]" "$tmp/out" && ok "eval prints the voted accuracy" ||
     bad "eval output lacks accuracy_vote_k3"
 same_threads "xbar eval 1 vs 2 threads" eval "$tmp/syn.cfg" --model "$tmp/model.h5"
+# eval -o: the numbers printed, in xbar's layout (every object a row of it).
+run eval "$tmp/syn.cfg" --model "$tmp/model.h5" -o "$tmp/eval.h5"
+printed=$(grep '^accuracy_vote_k3:' "$tmp/out" | tail -1 | cut -d' ' -f2)
+stored=$(h5dump -d /eval/accuracy_vote -y -w 0 -m '%.17g' "$tmp/eval.h5" 2>/dev/null |
+    tr -s ', ' '\n\n' | grep -E '^[0-9.e+-]+$' | tail -1)
+if [ "$rc" -eq 0 ] && [ -n "$stored" ] && [ "$(printf '%.6f' "$stored")" = "$printed" ] &&
+    "$XBAR" info --datasets "$tmp/eval.h5" >"$tmp/ds" 2>&1 && grep -q '^/eval/sigma_test: float64 \[2\]' "$tmp/ds" &&
+    ! grep -q "not in xbar's layout" "$tmp/ds"; then
+    ok "eval -o stores what it prints (accuracy_vote_k3 $printed), every object in the layout"
+else
+    bad "eval -o: exit $rc, printed '$printed', stored '$stored', $(head -c 300 "$tmp/err")"
+fi
+run eval "$tmp/syn.cfg" --model "$tmp/model.h5" -o "$tmp/evald.h5" --config "$root/configs/devices/pcm_1h.cfg" \
+    --set sweep.repeats=2
+if [ "$rc" -eq 0 ] && h5ls "$tmp/evald.h5/eval" 2>/dev/null | grep -q '^t ' &&
+    h5ls "$tmp/evald.h5/eval" | grep -q '^tile_snr_db ' && ! h5ls "$tmp/evald.h5/eval" | grep -q '^sigma_test '; then
+    ok "eval -o on chips stores the read times and the tiles' SNR"
+else
+    bad "eval -o on chips: exit $rc, $(head -c 300 "$tmp/err")"
+fi
 run sweep "$tmp/syn.cfg" --quiet
 [ "$rc" -eq 0 ] && h5ls -r "$tmp/syn.h5" | grep -q "/sweep/accuracy_vote" && ok "xbar sweep writes the layout" ||
     bad "xbar sweep: exit $rc, $(head -c 300 "$tmp/err")"

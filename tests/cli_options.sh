@@ -108,6 +108,8 @@ cat >"$T/att.cfg" <<EOT
 attack = { eps = [0.1]; images = 40; steps = 3; step = 0.05; restarts = 2; };
 EOT
 fixture attack "$T/att.cfg" --model "$T/model.h5" -o "$T/att-again.h5"
+"$XBAR" eval "$T/syn.cfg" --model "$T/model.h5" -o "$T/eval-again.h5" >/dev/null 2>&1 ||
+    { echo "cli_options: fixture xbar eval -o failed"; exit 1; }
 cp "$T/mvm.h5" "$T/mvm-again.h5"
 cp "$T/mvm.h5" "$T/mvm-force.h5"
 cp "$T/mvm.h5" "$T/req-again.h5"
@@ -338,6 +340,10 @@ eval | --model     | acts     | eval $T/syn.cfg --model $T/model.h5        | out
 eval | --model     | rejects  | eval $T/syn.cfg                            | msg:--model MODEL.h5
 eval | --point     | acts     | eval $T/syn.cfg --model $T/syn.h5 --point 1 | out:^point: 1$ && differs:eval $T/syn.cfg --model $T/syn.h5 --point 0
 eval | --point     | rejects  | eval $T/syn.cfg --model $T/model.h5 --point 1 | msg:--point 1: $T/model.h5: no dataset /models/1/params
+eval | --output    | acts     | eval $T/syn.cfg --model $T/model.h5 --output $T/eval-new.h5 | file:$T/eval-new.h5 && dset:$T/eval-new.h5:/eval/sigma_test:\(0\): 0,
+eval | --output    | rejects  | eval $T/syn.cfg --model $T/model.h5 --output $T/eval-again.h5 | msg:eval-again.h5 exists; use --force to replace it && keeps:$T/eval-again.h5
+eval | --force     | acts     | eval $T/syn.cfg --model $T/model.h5 --seed 9 --force --output $T/eval-again.h5 | attr:$T/eval-again.h5:seed:\(0\): 9$
+eval | --force     | rejects  | eval $T/syn.cfg --model $T/model.h5 --force | msg:no -o FILE.h5
 eval | --native    | acts     | eval $T/syn.cfg --model $T/model.h5 --native | out:^gemm: native$
 eval | --seed      | acts     | eval $T/syn.cfg --model $T/model.h5 --seed 5 | differs:eval $T/syn.cfg --model $T/model.h5
 # Threads change the speed only: the output is bit-identical to one thread's.

@@ -21,17 +21,21 @@
 #include "xb_data.h"
 #include "xb_eval.h"
 #include "xb_experiment.h"
+#include "xb_h5.h"
 #include "xb_layout.h"
 #include "xb_snr.h"
 #include "xb_sweep_run.h"
 #include "xb_train.h"
 
-enum { OPT_MODEL, OPT_POINT };
+enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE };
 
 static const struct xb_cli_opt eval_opts[] = {
     [OPT_MODEL] = {"model", 0, "MODEL.h5", NULL, "required",
                    "a file written by xbar train or xbar sweep"},
     [OPT_POINT] = {"point", 0, "N", NULL, "0", "which model of the file (sigma_train index)"},
+    [OPT_OUTPUT] = {"output", 'o', "FILE.h5", NULL, "none",
+                    "also write every number printed to HDF5 (sim/README.md, xbar eval -o)"},
+    [OPT_FORCE] = {"force", 0, NULL, NULL, "false", "-o may replace an existing FILE.h5"},
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
@@ -61,7 +65,11 @@ static const struct xb_cli_spec eval_spec = {
                "Keys evaluation does not use are an error (exit 2): train.*, model.init,\n"
                "sweep.sigma_train, sweep.output; on a device sweep.sigma_test and\n"
                "sweep.noise; without one sweep.t and data.validation (which chooses the\n"
-               "calibration inputs on a device).\n",
+               "calibration inputs on a device).\n"
+               "-o FILE.h5 writes every printed number, per point, into /eval (sim/README.md),\n"
+               "crash-safely; an existing FILE.h5 is replaced only with --force. The model\n"
+               "file may also be a network trained elsewhere (Keras weights, or xbar's layout\n"
+               "written by another program: sim/README.md \"Importing trained networks\").\n",
     .opts = eval_opts,
     .n_opts = sizeof eval_opts / sizeof eval_opts[0],
     .config_keys = XB_CLI_EXPERIMENT_KEYS,
@@ -147,7 +155,108 @@ static enum xb_status choose_mode(struct xb_ctx *ctx, const struct xb_settings *
     return XB_OK;
 }
 
-static int run_eval(struct xb_cli *cli, const char *config, const char *model, long point)
+/* What -o asks for, and the numbers of every point for it. */
+struct eval_out {
+    const char *path, *origin;
+    int force;
+    size_t n;                      /* points evaluated so far */
+    double *x, *acc, *vote, *snr;  /* [points], [points x R], [points x K], [points] */
+    double *layer, *tile;          /* [points x layers], [points x tiles] */
+    int32_t layer_at[XB_NET_MAX_LAYERS], tile_at[XB_SNR_MAX_TILES];
+    size_t n_layers, n_tiles;
+};
+
+static void out_alloc(struct eval_out *o, size_t points, int repeats, int votes)
+{
+    o->x = xb_malloc(points, sizeof *o->x);
+    o->acc = xb_malloc(points * (size_t)repeats, sizeof *o->acc);
+    o->vote = xb_malloc(points * (size_t)votes, sizeof *o->vote);
+    o->snr = xb_malloc(points, sizeof *o->snr);
+    o->layer = xb_malloc(points * XB_NET_MAX_LAYERS, sizeof *o->layer);
+    o->tile = xb_malloc(points * XB_SNR_MAX_TILES, sizeof *o->tile);
+}
+
+static void out_free(struct eval_out *o)
+{
+    xb_free(o->x), xb_free(o->acc), xb_free(o->vote), xb_free(o->snr);
+    xb_free(o->layer), xb_free(o->tile);
+}
+
+/* Keeps point j's numbers (x its sigma_test or t) for the file. */
+static void out_keep(struct eval_out *o, const struct xb_snr *m, double x, const double *acc,
+                     int repeats, const double *vote, int votes)
+{
+    size_t j = o->n++;
+    o->x[j] = x;
+    memcpy(o->acc + j * (size_t)repeats, acc, (size_t)repeats * sizeof *acc);
+    memcpy(o->vote + j * (size_t)votes, vote, (size_t)votes * sizeof *vote);
+    o->snr[j] = xb_snr_net_db(m);
+    o->n_layers = m->n;
+    o->n_tiles = m->n_tiles;
+    for (size_t l = 0; l < m->n; l++) {
+        o->layer[j * m->n + l] = xb_snr_layer_db(m, l);
+        o->layer_at[l] = (int32_t)m->layer[l];
+    }
+    for (size_t t = 0; t < m->n_tiles; t++) {
+        o->tile[j * m->n_tiles + t] = xb_snr_tile_db(m, t);
+        o->tile_at[t] = (int32_t)m->tile_layer[t];
+    }
+}
+
+static enum xb_status out_write(struct xb_ctx *ctx, struct xb_cli *cli, const struct eval_out *o,
+                                const struct xb_experiment *e, const struct xb_dataset *test,
+                                const char *model, long point)
+{
+    struct xb_h5_file *f = NULL;
+    enum xb_status st = xb_h5_create(ctx, o->path, &f);
+    if (st)
+        return st;
+    struct xb_h5_meta meta = {cli->command_line, cli->seed, xb_cli_threads_in_use(),
+                              &test->files, e->model.gemm == XB_GEMM_PORTABLE};
+    char *config = xb_experiment_text(e), pt[32];
+    snprintf(pt, sizeof pt, "%ld", point);
+    const int add = !e->test_device && e->noise == XB_NOISE_ADD;
+    const size_t n1[1] = {o->n}, nr[2] = {o->n, (size_t)e->repeats},
+                 nk[2] = {o->n, (size_t)e->votes}, nl1[1] = {o->n_layers},
+                 nl[2] = {o->n, o->n_layers}, nt1[1] = {o->n_tiles}, nt[2] = {o->n, o->n_tiles};
+    st = xb_h5_write_meta(ctx, f, &meta);
+    if (!st)
+        st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, config);
+    if (!st)
+        st = xb_layout_write(ctx, f, e->test_device ? XB_DS_EVAL_T : XB_DS_EVAL_SIGMA, 0, o->x,
+                             n1, add);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_ACCURACY, 0, o->acc, nr, 0);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_ACCURACY_VOTE, 0, o->vote, nk, 0);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_SNR, 0, o->snr, n1, 0);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_SNR_LAYERS, 0, o->layer_at, nl1, 0);
+    if (!st)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_LAYER_SNR, 0, o->layer, nl, 0);
+    if (!st && o->n_tiles)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_TILE_LAYERS, 0, o->tile_at, nt1, 0);
+    if (!st && o->n_tiles)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_TILE_SNR, 0, o->tile, nt, 0);
+    if (!st)
+        st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "model", model);
+    if (!st)
+        st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "point", pt);
+    if (!st)
+        st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "mode",
+                                  e->test_device ? e->device.xbar.device.type->name
+                                                 : xb_noise_kind_name(e->noise));
+    xb_free(config);
+    if (st) {
+        xb_h5_discard(f);
+        return st;
+    }
+    return xb_h5_commit(ctx, f);
+}
+
+static int run_eval(struct xb_cli *cli, const char *config, const char *model, long point,
+                    struct eval_out *out)
 {
     struct xb_ctx *ctx = cli->ctx;
     struct xb_experiment *e = xb_malloc(1, sizeof *e);
@@ -165,7 +274,12 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         goto done;
     if (xb_run_load_model(ctx, model, point, &e->model, net) != XB_OK)
         goto done;
+    if (out->path && (xb_h5_check_writable(ctx, out->path, out->origin) != XB_OK ||
+                      (!out->force && xb_cli_check_new(ctx, out->path, out->origin, 0))))
+        goto done;
     code = XB_EXIT_FAIL;
+    if (out->path)
+        out_alloc(out, e->test_device ? e->n_t : e->n_test, e->repeats, e->votes);
     acc = xb_malloc((size_t)e->repeats, sizeof *acc);
     vote = xb_malloc((size_t)e->votes, sizeof *vote);
     printf("model: %s\npoint: %ld\ndataset: %s\ntest_samples: %zu\nrepeats: %d\nvotes: %d\n",
@@ -208,11 +322,17 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         }
         print_snr(&snr);
         print_accuracy(acc, e->repeats, vote, e->votes);
+        if (out->path)
+            out_keep(out, &snr, e->test_device ? e->t_test[j] : e->sigma_test[j], acc,
+                     e->repeats, vote, e->votes);
     }
+    if (out->path && out_write(ctx, cli, out, e, test, model, point) != XB_OK)
+        goto done;
     code = fflush(stdout) == 0 ? XB_EXIT_OK : XB_EXIT_FAIL;
 done:
     xb_cli_assignments_free(cli, sets);
     xb_free(acc), xb_free(vote);
+    out_free(out);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);
@@ -224,13 +344,22 @@ int xb_cmd_eval(int argc, char **argv)
     struct xb_cli cli;
     const char *model = NULL;
     long point = 0;
+    struct eval_out out = {0};
+    char origin[sizeof cli.origin] = "", force[sizeof cli.origin] = "";
     xb_cli_init(&cli, &eval_spec, argc, argv);
     for (int i; (i = xb_cli_next(&cli)) >= 0;) {
-        if (i == OPT_MODEL)
+        if (i == OPT_MODEL) {
             model = cli.arg;
-        else if (i == OPT_POINT &&
-                 xb_config_parse_long(cli.ctx, cli.origin, cli.arg, 0, 63, &point) != XB_OK)
-            xb_cli_stop(&cli);
+        } else if (i == OPT_POINT) {
+            if (xb_config_parse_long(cli.ctx, cli.origin, cli.arg, 0, 63, &point) != XB_OK)
+                xb_cli_stop(&cli);
+        } else if (i == OPT_OUTPUT) {
+            out.path = cli.arg;
+            snprintf(origin, sizeof origin, "%s", cli.origin);
+        } else if (i == OPT_FORCE) {
+            out.force = 1;
+            snprintf(force, sizeof force, "%s", cli.origin);
+        }
     }
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
@@ -239,7 +368,13 @@ int xb_cmd_eval(int argc, char **argv)
                  "'xbar eval --help'");
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
-    int code = run_eval(&cli, argv[cli.optind], model, point);
+    if (out.force && !out.path) {
+        xb_error(cli.ctx, XB_EINVAL, "%s: not used by xbar eval with no -o FILE.h5 to replace",
+                 force);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    out.origin = origin;
+    int code = run_eval(&cli, argv[cli.optind], model, point, &out);
     if (code != XB_EXIT_OK)
         return xb_cli_fail(&cli, code);
     xb_cli_free(&cli);

@@ -11,18 +11,19 @@
 #define M XB_LAYOUT_MVM
 #define R XB_LAYOUT_SNRREQ
 #define A XB_LAYOUT_ATTACK
+#define E XB_LAYOUT_EVAL
 
 /* Rows with "when" are written only then; the others are in every file of
  * their kinds. Descriptions are what the attribute says, so they hold for
  * every mode the row is written in. */
 static const struct xb_layout_row rows[XB_DS_N] = {
-    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M | R | A, "/data_files", XB_FORM_FILES, 0, 1,
+    [XB_DS_DATA_FILES] = {XB_DS_DATA_FILES, S | M | R | A | E, "/data_files", XB_FORM_FILES, 0, 1,
         "[n_files]", "path, bytes, hex",  NULL,
         "every data file the run read: its path as given, its size and the SHA-256 of its "
         "bytes on disk (sha256sum), sorted by path", NULL},
 
     /* ---- sweep results (xbar sweep, run, train; the checkpoint of --resume) ---- */
-    [XB_DS_CONFIG] = {XB_DS_CONFIG, S | A, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
+    [XB_DS_CONFIG] = {XB_DS_CONFIG, S | A | E, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
         "the resolved experiment configuration (libconfig syntax)", NULL},
     [XB_DS_SWEEP] = {XB_DS_SWEEP, S, "/sweep", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
         NULL},
@@ -228,12 +229,46 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         "accuracy on the adversarial images [attack, eps]: the majority of attack.votes noisy "
         "inferences (one without voting) at votes 0 .. K-1, which the attack never draws",
         NULL},
+    /* ---- xbar eval -o ------------------------------------------------------------ */
+    [XB_DS_EVAL] = {XB_DS_EVAL, E, "/eval", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL, NULL},
+    [XB_DS_EVAL_SIGMA] = {XB_DS_EVAL_SIGMA, E, "/eval/sigma_test", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[n_points]", "1", "activation units", "noise std of inference at each point",
+        "noise mode"},
+    [XB_DS_EVAL_T] = {XB_DS_EVAL_T, E, "/eval/t", XB_FORM_ARRAY, XB_H5_F64, 1, "[n_points]",
+        "s", NULL, "read time after programming at each point", "device mode"},
+    [XB_DS_EVAL_ACCURACY] = {XB_DS_EVAL_ACCURACY, E, "/eval/accuracy", XB_FORM_ARRAY, XB_H5_F64,
+        2, "[n_points x n_repeat]", "1", NULL,
+        "test accuracy without voting [point, r]: the r-th noisy inference (device mode: one "
+        "read of chip instance r)", NULL},
+    [XB_DS_EVAL_ACCURACY_VOTE] = {XB_DS_EVAL_ACCURACY_VOTE, E, "/eval/accuracy_vote",
+        XB_FORM_ARRAY, XB_H5_F64, 2, "[n_points x n_votes]", "1", NULL,
+        "test accuracy of the majority of the first K noisy inferences [point, K-1] (device "
+        "mode: the mean over chip instances)", NULL},
+    [XB_DS_EVAL_SNR] = {XB_DS_EVAL_SNR, E, "/eval/snr_db_measured", XB_FORM_ARRAY, XB_H5_F64, 1,
+        "[n_points]", "dB", NULL,
+        "measured SNR of the net's analog layers pooled: ideal output power over error power "
+        "(models/eval/xb_snr.h)", NULL},
+    [XB_DS_EVAL_SNR_LAYERS] = {XB_DS_EVAL_SNR_LAYERS, E, "/eval/snr_layers", XB_FORM_ARRAY,
+        XB_H5_I32, 1, "[n_layers]", "1", NULL,
+        "the position in the model of each layer of layer_snr_db", NULL},
+    [XB_DS_EVAL_LAYER_SNR] = {XB_DS_EVAL_LAYER_SNR, E, "/eval/layer_snr_db", XB_FORM_ARRAY,
+        XB_H5_F64, 2, "[n_points x n_layers]", "dB", NULL,
+        "measured SNR of each analog layer's output [point, layer]", NULL},
+    [XB_DS_EVAL_TILE_LAYERS] = {XB_DS_EVAL_TILE_LAYERS, E, "/eval/tile_layers", XB_FORM_ARRAY,
+        XB_H5_I32, 1, "[n_tiles]", "1", NULL,
+        "the position in the model of the layer each tile of tile_snr_db belongs to",
+        "device mode, dense layers on tiles"},
+    [XB_DS_EVAL_TILE_SNR] = {XB_DS_EVAL_TILE_SNR, E, "/eval/tile_snr_db", XB_FORM_ARRAY,
+        XB_H5_F64, 2, "[n_points x n_tiles]", "dB", NULL,
+        "measured SNR of each tile's ADC output [point, tile]",
+        "device mode, dense layers on tiles"},
 };
 
 #undef S
 #undef M
 #undef R
 #undef A
+#undef E
 
 const struct xb_layout_row *xb_layout_row(enum xb_ds id)
 {
@@ -318,6 +353,8 @@ unsigned xb_layout_kind_of_file(const char *path)
         return XB_LAYOUT_SNRREQ;
     if (xb_h5_exists(path, rows[XB_DS_ATTACK].path))
         return XB_LAYOUT_ATTACK;
+    if (xb_h5_exists(path, rows[XB_DS_EVAL].path))
+        return XB_LAYOUT_EVAL;
     return xb_h5_exists(path, rows[XB_DS_SWEEP].path) ? XB_LAYOUT_SWEEP : 0;
 }
 

@@ -36,6 +36,7 @@ enum xb_layout_kind {
     XB_LAYOUT_MVM = 2,   /* xbar mvm -o */
     XB_LAYOUT_SNRREQ = 4, /* xbar snr-req -o */
     XB_LAYOUT_ATTACK = 8, /* xbar attack -o */
+    XB_LAYOUT_EVAL = 16,  /* xbar eval -o */
 };
 
 /* What an object is. */
@@ -113,6 +114,17 @@ enum xb_ds {
     XB_DS_ATTACK_EPS,
     XB_DS_ATTACK_CLEAN,
     XB_DS_ATTACK_ACCURACY,
+    /* xbar eval -o */
+    XB_DS_EVAL,
+    XB_DS_EVAL_SIGMA,
+    XB_DS_EVAL_T,
+    XB_DS_EVAL_ACCURACY,
+    XB_DS_EVAL_ACCURACY_VOTE,
+    XB_DS_EVAL_SNR,
+    XB_DS_EVAL_SNR_LAYERS,
+    XB_DS_EVAL_LAYER_SNR,
+    XB_DS_EVAL_TILE_LAYERS,
+    XB_DS_EVAL_TILE_SNR,
     XB_DS_N
 };
 
@@ -151,8 +163,8 @@ const struct xb_layout_row *xb_layout_find(unsigned kind, const char *path);
 const char *xb_layout_type_name(const struct xb_layout_row *row);
 
 /* The kind of the result file at path: XB_LAYOUT_MVM if it has the /mvm
- * group, XB_LAYOUT_SNRREQ if /snrreq, XB_LAYOUT_ATTACK if /attack, XB_LAYOUT_SWEEP if
- * /sweep, else 0
+ * group, XB_LAYOUT_SNRREQ if /snrreq, XB_LAYOUT_ATTACK if /attack,
+ * XB_LAYOUT_EVAL if /eval, XB_LAYOUT_SWEEP if /sweep, else 0
  * (also when it is no HDF5 file). */
 unsigned xb_layout_kind_of_file(const char *path);
 

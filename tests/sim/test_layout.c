@@ -383,7 +383,7 @@ Test(layout, paths_fill_and_match_one_row)
     for (int k = 0; k < XB_DS_N; k++) {
         const struct xb_layout_row *r = xb_layout_row((enum xb_ds)k);
         cr_assert_eq((int)r->id, k, "row %d says it is %d", k, (int)r->id);
-        for (unsigned kind = 1; kind <= XB_LAYOUT_ATTACK; kind <<= 1)
+        for (unsigned kind = 1; kind <= XB_LAYOUT_EVAL; kind <<= 1)
             if (r->kinds & kind)
                 cr_assert_eq(xb_layout_find(kind, xb_layout_path(buf, r->id, 7, "name")), r,
                              "%s", buf);
@@ -399,6 +399,7 @@ Test(layout, paths_fill_and_match_one_row)
     cr_assert_eq(xb_layout_find(XB_LAYOUT_SNRREQ, "/config"),
                  xb_layout_row(XB_DS_SNRREQ_CONFIG));
     cr_assert_eq(xb_layout_find(XB_LAYOUT_ATTACK, "/config"), xb_layout_row(XB_DS_CONFIG));
+    cr_assert_eq(xb_layout_find(XB_LAYOUT_EVAL, "/config"), xb_layout_row(XB_DS_CONFIG));
 }
 
 /* sim/README.md "Result files" names every row, so the page cannot lose
