@@ -53,4 +53,25 @@ struct xb_study_out {
 enum xb_status xb_study_write(struct xb_ctx *ctx, struct xb_h5_file *f,
                               const struct xb_study_out *o);
 
+/* ---- reading (xbar info) ------------------------------------------------- */
+
+/* The /study view of a result file, as xbar info prints it. */
+struct xb_study_view {
+    size_t rank;
+    char key[XB_STUDY_MAX_RANK][64];
+    char *units[XB_STUDY_MAX_RANK];
+    int trains[XB_STUDY_MAX_RANK];
+    size_t n[XB_STUDY_MAX_RANK];
+    char **value[XB_STUDY_MAX_RANK]; /* [n]: each value as text ("%g" for numbers) */
+    size_t cells, repeats, votes;
+    double *accuracy, *accuracy_vote, *snr, *energy; /* as written */
+    uint8_t *done;
+};
+
+/* Reads the /study group of the sweep result at path: XB_ENOTFOUND if the
+ * file has none (made before studies); shapes checked against the axes,
+ * errors naming the file and the dataset. */
+enum xb_status xb_study_read(struct xb_ctx *ctx, const char *path, struct xb_study_view *v);
+void xb_study_view_free(struct xb_study_view *v);
+
 #endif

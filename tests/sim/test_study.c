@@ -20,6 +20,7 @@
 #include "xb_h5.h"
 #include "xb_h5_impl.h"
 #include "xb_study_grid.h"
+#include "xb_study_text.h"
 #include "xb_sweep.h"
 #include "xb_test_synth.h"
 
@@ -286,6 +287,26 @@ Test(study, the_nd_view_is_the_sweep_grid_reshaped_with_scales, .timeout = 600)
     double *v = read_f64(e.output, "/study/axis_2", &n, &rank, dims);
     cr_assert(n == 2 && v[0] == 0.0 && v[1] == 2.0);
     xb_free(v);
+    /* What xbar info reads back and prints: the axes with key, units,
+     * role and values, and one row per point. */
+    struct xb_study_view view;
+    cr_assert_eq(xb_study_read(ctx, e.output, &view), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(view.rank == 4 && view.cells == 16 && view.repeats == 2 && view.votes == 3);
+    cr_assert(xb_study_is_study(&view));
+    char *text = xb_study_text(&view);
+    cr_assert(strstr(text, "xbar.adc_bits [bits], evaluated: 5, 8\n") &&
+                  strstr(text, "train.lr [1], trains: 0.01, 0.003\n") &&
+                  strstr(text, "sweep.t [s], evaluated: 1, 86400\n") &&
+                  strstr(text, "16 points, 16 done"),
+              "%s", text);
+    size_t rows = 0;
+    const char *header = strstr(text, "energy (J)\n");
+    cr_assert_not_null(header);
+    for (const char *c = strchr(header, '\n'); (c = strchr(c + 1, '\n'));)
+        rows++;
+    cr_assert_eq(rows, 16 + 1, "one row per point and the footnote:\n%s", text);
+    xb_free(text);
+    xb_study_view_free(&view);
 }
 
 /* Without a study group the view is the sweep's two axes: sigma_train,
@@ -333,4 +354,26 @@ Test(study, axes_that_change_nothing_are_refused)
     struct xb_sweep *s = NULL;
     cr_assert_eq(xb_sweep_create(ctx, &e, &data, "test", 0, &s), XB_EINVAL);
     cr_assert_null(s);
+}
+
+/* The shipped studies (configs/studies/) read, every point checked, and
+ * their axes run: 5 ADC bits x 4 read-noise values evaluated on one model
+ * at 3 read times; the tile-size study's 4 tile heights at one. */
+Test(study, shipped_studies_read_and_make_their_grids)
+{
+    static const struct { const char *file; size_t NT, NS, rank; } want[] = {
+        {"configs/studies/pcm_mlp_adc_read_t.cfg", 1, 60, 3},
+        {"configs/studies/reram_mlp_adc_read_t.cfg", 1, 60, 3},
+        {"configs/studies/flash_mlp_adc_read_t.cfg", 1, 60, 3},
+        {"configs/studies/pcm_mlp_tile_size.cfg", 1, 4, 1},
+    };
+    static struct xb_experiment e;
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        cr_assert_eq(xb_experiment_read(ctx, want[k].file, NULL, 0, &e), XB_OK,
+                     "%s (run from the repository root)", xb_ctx_error(ctx));
+        struct xb_study_grid g;
+        cr_assert_eq(xb_study_grid_make(ctx, &e, &g), XB_OK, "%s", xb_ctx_error(ctx));
+        cr_assert(g.NT == want[k].NT && g.NS == want[k].NS && g.rank == want[k].rank,
+                  "%s: %zu x %zu points, %zu dims", want[k].file, g.NT, g.NS, g.rank);
+    }
 }
