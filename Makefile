@@ -152,7 +152,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
 $(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o \
-          $(BUILD)/tests/bench/bench_models.o $(BUILD)/tests/bench/bench_calib.o $(LIB)
+          $(BUILD)/tests/bench/bench_models.o $(BUILD)/tests/bench/bench_calib.o \
+          $(BUILD)/tests/bench/bench_study.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Every test binary runs; the suite fails if any does. Criterion prints a
@@ -317,5 +318,6 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/cli/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
          $(BUILD)/tests/bench/bench_models.d $(BUILD)/tests/bench/bench_calib.d \
+         $(BUILD)/tests/bench/bench_study.d \
          $(BUILD)/sim/data/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d \
          $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d) $(BUILD)/tests/fuzz/xb_fuzz.d
