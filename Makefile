@@ -73,7 +73,7 @@ CPPFLAGS := -D_GNU_SOURCE -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
 CFLAGS   := -std=c11 -O2 -g -fno-math-errno $(WARN)
 LDFLAGS  := -L$(OPENBLAS_LIB) -Wl,-rpath,$(OPENBLAS_LIB) $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 # -lopenblas before -lgsl, and never -lgslcblas (ARCHITECTURE.md §10, header clash).
-LDLIBS   := -lopenblas -lgsl -lhdf5 -lconfig -lz -lnettle -lm
+LDLIBS   := -lopenblas -lgsl -lhdf5_hl -lhdf5 -lconfig -lz -lnettle -lm
 
 ifeq ($(OPENMP),1)
 CFLAGS  += -fopenmp
@@ -154,7 +154,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
 $(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o \
-          $(BUILD)/tests/bench/bench_models.o $(BUILD)/tests/bench/bench_calib.o $(LIB)
+          $(BUILD)/tests/bench/bench_models.o $(BUILD)/tests/bench/bench_calib.o \
+          $(BUILD)/tests/bench/bench_study.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # Every test binary runs; the suite fails if any does. Criterion prints a
@@ -354,5 +355,6 @@ clean:
 -include $(LIB_OBJ:.o=.d) $(BUILD)/sim/cli/main.d $(TESTS:=.d) \
          $(BUILD)/tests/bench/bench.d $(BUILD)/tests/bench/bench_gsl.d \
          $(BUILD)/tests/bench/bench_models.d $(BUILD)/tests/bench/bench_calib.d \
+         $(BUILD)/tests/bench/bench_study.d \
          $(BUILD)/sim/data/tools/mnist_npm2idx.d $(BUILD)/tests/tools/h5same.d \
          $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d) $(BUILD)/tests/fuzz/xb_fuzz.d

@@ -173,14 +173,16 @@ expect_usage "--calib-rows with nothing to calibrate" "--calib-rows 64" mvm --ad
     --adc-range 4 --set xbar.dac_range=1 --calib-rows 64
 expect_usage "--calib-rows negative" "--calib-rows -1" mvm --calib-rows -1
 
-# A study group is read and checked but not run yet (sim/config/xb_axes.h):
-# the sweep must say so, not run the plain grid and ignore the axes.
+# A study group is read and checked; xbar sweep runs its points
+# (sim/study/xb_study_grid.h) but refuses an axis that would change nothing
+# (an engine key in noise mode), and the other commands refuse the group
+# rather than run the plain grid and ignore the axes.
 ln -s "$root/configs/models" "$tmp/models"
 { echo 'study = { axes = ( { key = "xbar.adc_bits"; values = [4, 8]; } ); };'
   cat "$root/configs/quickstart.cfg"
 } >"$tmp/study.cfg"
-expect_usage "sweep with study axes" "study: xbar sweep does not run study axes yet" \
-    sweep "$tmp/study.cfg"
+expect_usage "sweep with an engine axis in noise mode" \
+    "study axis xbar.adc_bits: it changes nothing in noise mode" sweep "$tmp/study.cfg"
 expect_usage "energy with study axes" "study: xbar energy does not run study axes yet" \
     energy "$tmp/study.cfg"
 

@@ -9,6 +9,7 @@
 #define XB_TEST_SYNTH_H
 
 #include <criterion/criterion.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,6 +33,23 @@ static inline void xb_test_synth_sweep(struct xb_ctx *ctx, size_t n_train, size_
     if (n_fit < n_train)
         data->val = (struct xb_split){tr->x + n_fit * tr->dim, tr->y + n_fit,
                                                 n_train - n_fit};
+}
+
+/* Runs sweep e to the end with threads (stopping after stop_after steps
+ * if > 0), saving after every step as xbar sweep does. */
+static inline void xb_test_sweep_run(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                     const struct xb_sweep_data *data, int threads, int resume,
+                                     int stop_after)
+{
+    struct xb_sweep *s;
+    omp_set_num_threads(threads);
+    cr_assert_eq(xb_sweep_create(ctx, e, data, "test", resume, &s), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    for (int k = 0; xb_sweep_pending(s) && (stop_after <= 0 || k < stop_after); k++) {
+        cr_assert_eq(xb_sweep_step(ctx, s, 0), XB_OK, "%s", xb_ctx_error(ctx));
+        cr_assert_eq(xb_sweep_save(ctx, s), XB_OK, "%s", xb_ctx_error(ctx));
+    }
+    xb_sweep_free(s);
 }
 
 static inline void xb_test_remove_dir(const char *dir)

@@ -11,6 +11,7 @@
 #include "xb_cmd.h"
 #include "xb_layout.h"
 #include "xb_provenance.h"
+#include "xb_study_text.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
@@ -79,10 +80,19 @@ int xb_cmd_info(int argc, char **argv)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     /* Tables for a sweep; a model of `xbar train` has none. */
     int sweep = xb_layout_exists(file, XB_DS_SWEEP, 0) && !xb_sweep_is_model(file);
+    /* A study's axes and points (files made before studies have none). */
+    struct xb_study_view study;
+    int have_study = sweep && xb_layout_exists(file, XB_DS_STUDY, 0);
+    if (have_study && xb_study_read(cli.ctx, file, &study) != XB_OK) {
+        xb_provenance_free(&prov);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
     if ((sweep && xb_sweep_read(cli.ctx, file, &r) != XB_OK) ||
         (datasets && xb_layout_list(cli.ctx, file, &listing) != XB_OK)) {
         if (sweep)
             xb_sweep_result_free(&r);
+        if (have_study)
+            xb_study_view_free(&study);
         xb_provenance_free(&prov);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
@@ -95,10 +105,17 @@ int xb_cmd_info(int argc, char **argv)
         text = xb_summary_text(&r);
         printf("\n%s", text);
         xb_free(text);
+        if (have_study && xb_study_is_study(&study)) {
+            text = xb_study_text(&study);
+            printf("\n%s", text);
+            xb_free(text);
+        }
         if (show_config)
             printf("\nconfig (%s)\n%s%s", xb_layout_row(XB_DS_CONFIG)->path, r.config,
                    r.config[0] && r.config[strlen(r.config) - 1] != '\n' ? "\n" : "");
         xb_sweep_result_free(&r);
+        if (have_study)
+            xb_study_view_free(&study);
     }
     if (listing) {
         printf("\ndatasets (path: type [shape]; units; description)\n%s", listing);

@@ -11,6 +11,7 @@
 #include "xb_layout.h"
 #include "xb_progress.h"
 #include "xb_report.h"
+#include "xb_study_grid.h"
 #include "xb_sweep.h"
 
 /* Validation carved from train with the experiment's seed: fixed per seed. */
@@ -229,7 +230,8 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
                                   enum xb_run_kind kind, const char *name, int has_sigma,
                                   const struct xb_settings *given)
 {
-    enum xb_status st = xb_run_check_study(ctx, e, name);
+    /* sweep and run step a study's points (sim/study/xb_study_grid.h). */
+    enum xb_status st = kind == XB_RUN_SWEEP ? XB_OK : xb_run_check_study(ctx, e, name);
     if (st)
         return st;
     for (size_t i = 0; given && i < given->n; i++) {
@@ -261,6 +263,10 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
     if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK ||
         xb_run_check_given(ctx, e, o->train_only ? XB_RUN_TRAIN : XB_RUN_SWEEP, o->name,
                            o->has_sigma, o->given) != XB_OK)
+        goto done;
+    /* A study axis the runner would ignore is refused before any data are read. */
+    struct xb_study_grid grid;
+    if (xb_study_grid_make(ctx, e, &grid) != XB_OK)
         goto done;
     if (o->output)
         snprintf(e->output, sizeof e->output, "%s", o->output);
@@ -297,6 +303,8 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
         .val = {val->x, val->y, val->n},
         .test = {test->x, test->y, test->n},
         .files = &files,
+        .sets = o->sets,
+        .n_sets = o->n_sets,
     };
     if (xb_sweep_create(ctx, e, &data, o->command_line, o->resume, &sw) != XB_OK)
         goto done;

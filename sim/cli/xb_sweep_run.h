@@ -62,9 +62,10 @@ enum xb_run_kind {
  * sweep.sigma_train for train --sigma. name: the subcommand, for the
  * message; has_sigma: train's --sigma. */
 struct xb_experiment;
-/* A study group (sim/config/xb_axes.h) is read and checked, but no
- * command runs its axes yet: XB_EINVAL naming the group's file and line
- * rather than run the plain grid and ignore them. name: the subcommand. */
+/* A study group (sim/config/xb_axes.h) is read and checked, but only
+ * sweep and run step its points (sim/study/xb_study_grid.h): the other
+ * commands get XB_EINVAL naming the group's file and line rather than run
+ * the plain grid and ignore the axes. name: the subcommand. */
 enum xb_status xb_run_check_study(struct xb_ctx *ctx, const struct xb_experiment *e,
                                   const char *name);
 

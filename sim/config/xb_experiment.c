@@ -499,18 +499,35 @@ static enum xb_status read_at(struct xb_ctx *ctx, const char *path, const char *
     return st;
 }
 
-enum xb_status xb_experiment_read_point(struct xb_ctx *ctx, const char *path,
-                                        const char *const *sets, size_t n_sets, size_t point,
-                                        struct xb_experiment *e)
+/* e, read without its axes, at point of its study. */
+static enum xb_status at_point(struct xb_ctx *ctx, const char *path, const char *const *sets,
+                               size_t n_sets, size_t point, struct xb_experiment *e)
 {
-    enum xb_status st = xb_experiment_read(ctx, path, sets, n_sets, e);
-    if (st)
-        return st;
     if (point >= xb_axes_points(&e->study))
         return xb_error(ctx, XB_ERANGE, "%s: study point %zu: the study has %zu points", path,
                         point, xb_axes_points(&e->study));
     struct xb_axes axes = e->study;
     return read_at(ctx, path, sets, n_sets, &axes, point, e);
+}
+
+enum xb_status xb_experiment_read_point(struct xb_ctx *ctx, const char *path,
+                                        const char *const *sets, size_t n_sets, size_t point,
+                                        struct xb_experiment *e)
+{
+    enum xb_status st = xb_experiment_read(ctx, path, sets, n_sets, e);
+    return st ? st : at_point(ctx, path, sets, n_sets, point, e);
+}
+
+enum xb_status xb_experiment_read_at(struct xb_ctx *ctx, const char *path,
+                                     const char *const *sets, size_t n_sets, size_t point,
+                                     struct xb_experiment *e)
+{
+    struct assign *as = xb_malloc(n_sets ? n_sets : 1, sizeof *as);
+    for (size_t i = 0; i < n_sets; i++)
+        as[i] = (struct assign){sets[i], NULL};
+    enum xb_status st = read_exp(ctx, path, as, n_sets, 0, e);
+    xb_free(as);
+    return st ? st : at_point(ctx, path, sets, n_sets, point, e);
 }
 
 /* Every point of the study reads as an experiment (each value in range,

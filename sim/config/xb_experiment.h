@@ -127,6 +127,13 @@ enum xb_status xb_experiment_read(struct xb_ctx *ctx, const char *path, const ch
 enum xb_status xb_experiment_read_point(struct xb_ctx *ctx, const char *path,
                                         const char *const *sets, size_t n_sets, size_t point,
                                         struct xb_experiment *e);
+/* The same without checking the study's other points: for a runner that
+ * read the experiment with xb_experiment_read (which checked them all)
+ * and now reads its points one at a time. */
+enum xb_status xb_experiment_read_at(struct xb_ctx *ctx, const char *path,
+                                     const char *const *sets, size_t n_sets, size_t point,
+                                     struct xb_experiment *e);
+
 /* The attack kinds attack.attacks names, in its order, into types[max];
  * *n of them. Errors name the file, the key and the unknown name. */
 enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_experiment *e,

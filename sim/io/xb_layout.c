@@ -64,13 +64,13 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         XB_FORM_ARRAY, XB_H5_I32, 1, "[n_tiles]", "1", NULL,
         "position in the model's layer list of each tile of tile_snr_db: the tiles of every "
         "dense layer on the chip, in layer order, within a layer in the engine's order "
-        "(output tile x input tiles + input tile)", "device mode, a dense layer"},
+        "(output tile x input tiles + input tile)", "device mode, a dense layer, no tile-size study axis"},
     [XB_DS_TILE_SNR_DB] = {XB_DS_TILE_SNR_DB, S, "/sweep/tile_snr_db", XB_FORM_ARRAY,
         XB_H5_F64, 3, "[n_train x n_test x n_tiles]", "dB", NULL,
         "measured SNR at each tile's ADC output (snr_tile_layers) at each point: the converted "
         "tile output x drift compensation against the tile's exact weights x exact inputs "
         "(xb_xbar_tile_energy), over the first pass of every chip instance; NaN where not "
-        "done", "device mode, a dense layer"},
+        "done", "device mode, a dense layer, no tile-size study axis"},
     [XB_DS_VOTES] = {XB_DS_VOTES, S, "/sweep/votes", XB_FORM_ARRAY, XB_H5_I32, 1,
         "[n_votes]", "1", NULL, "number of votes K of each column of accuracy_vote", NULL},
     [XB_DS_ACCURACY] = {XB_DS_ACCURACY, S, "/sweep/accuracy", XB_FORM_ARRAY, XB_H5_F64, 3,
@@ -132,6 +132,42 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         XB_FORM_ARRAY, XB_H5_F64, 1, "[n_votes]", "s", NULL,
         "latency of K votes one after the other: K sum tau_i, K L tau for L equal stages "
         "(paper 001 s. 2)", NULL},
+
+    /* ---- the N-dimensional view (sim/io/xb_study_layout.h); rank N + rank ---- */
+    [XB_DS_STUDY] = {XB_DS_STUDY, S, "/study", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        NULL},
+    [XB_DS_STUDY_AXIS] = {XB_DS_STUDY_AXIS, S, "/study/axis_{point}", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[n_k]", "the key's", NULL,
+        "the values of axis k of the study (float64; fixed-length strings for a string "
+        "key), a dimension scale (H5DS) named by its key; attributes key, units (the "
+        "registry's) and trains (1: one model per value)", NULL},
+    [XB_DS_STUDY_ACCURACY] = {XB_DS_STUDY_ACCURACY, S, "/study/accuracy", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[n_0 x ... x n_{N-1} x n_repeat]", "1", NULL,
+        "/sweep/accuracy over the study's axes: accuracy without voting of each repeat (chip "
+        "instance in device mode); NaN where not done", NULL},
+    [XB_DS_STUDY_ACCURACY_VOTE] = {XB_DS_STUDY_ACCURACY_VOTE, S, "/study/accuracy_vote",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_0 x ... x n_{N-1} x n_votes]", "1", NULL,
+        "/sweep/accuracy_vote over the study's axes: index K-1 the accuracy of the majority of "
+        "the first K votes; NaN where not done", NULL},
+    [XB_DS_STUDY_SNR_MEASURED] = {XB_DS_STUDY_SNR_MEASURED, S, "/study/snr_db_measured",
+        XB_FORM_ARRAY, XB_H5_F64, 0, "[n_0 x ... x n_{N-1}]", "dB", NULL,
+        "/sweep/snr_db_measured over the study's axes: the measured SNR of the chip; NaN "
+        "where not done", NULL},
+    [XB_DS_STUDY_ENERGY] = {XB_DS_STUDY_ENERGY, S, "/study/energy", XB_FORM_ARRAY, XB_H5_F64,
+        0, "[n_0 x ... x n_{N-1}]", "J", NULL,
+        "energy of one inference by sweep.votes votes on the crossbars of each point's device "
+        "and engine keys (as /sweep/energy for the point's settings); NaN where not done",
+        NULL},
+    [XB_DS_STUDY_LATENCY_PIPELINED] = {XB_DS_STUDY_LATENCY_PIPELINED, S,
+        "/study/latency_pipelined", XB_FORM_ARRAY, XB_H5_F64, 0, "[n_0 x ... x n_{N-1}]", "s",
+        NULL, "pipelined latency of sweep.votes votes at each point (as "
+        "/sweep/latency_pipelined); NaN where not done", NULL},
+    [XB_DS_STUDY_LATENCY_SEQUENTIAL] = {XB_DS_STUDY_LATENCY_SEQUENTIAL, S,
+        "/study/latency_sequential", XB_FORM_ARRAY, XB_H5_F64, 0, "[n_0 x ... x n_{N-1}]", "s",
+        NULL, "sequential latency of sweep.votes votes at each point (as "
+        "/sweep/latency_sequential); NaN where not done", NULL},
+    [XB_DS_STUDY_DONE] = {XB_DS_STUDY_DONE, S, "/study/done", XB_FORM_ARRAY, XB_H5_U8, 0,
+        "[n_0 x ... x n_{N-1}]", "1", NULL, "/sweep/done over the study's axes", NULL},
 
     /* ---- xbar mvm -o -------------------------------------------------------- */
     [XB_DS_MVM_CONFIG] = {XB_DS_MVM_CONFIG, M, "/config", XB_FORM_TEXT, 0, 0, "", "", NULL,
@@ -325,6 +361,12 @@ const struct xb_layout_row *xb_layout_find(unsigned kind, const char *path)
         if ((rows[k].kinds & kind) && matches(rows[k].path, path))
             return &rows[k];
     return NULL;
+}
+
+int xb_layout_row_nd(const struct xb_layout_row *row)
+{
+    return row->form == XB_FORM_ARRAY && row->id >= XB_DS_STUDY_ACCURACY &&
+           row->id <= XB_DS_STUDY_DONE;
 }
 
 const char *xb_layout_type_name(const struct xb_layout_row *row)

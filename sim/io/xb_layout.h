@@ -83,6 +83,16 @@ enum xb_ds {
     XB_DS_ENERGY,
     XB_DS_LATENCY_PIPELINED,
     XB_DS_LATENCY_SEQUENTIAL,
+    /* the N-dimensional view of a sweep or study (sim/io/xb_study_layout.h) */
+    XB_DS_STUDY,
+    XB_DS_STUDY_AXIS,
+    XB_DS_STUDY_ACCURACY,
+    XB_DS_STUDY_ACCURACY_VOTE,
+    XB_DS_STUDY_SNR_MEASURED,
+    XB_DS_STUDY_ENERGY,
+    XB_DS_STUDY_LATENCY_PIPELINED,
+    XB_DS_STUDY_LATENCY_SEQUENTIAL,
+    XB_DS_STUDY_DONE,
     /* xbar mvm -o */
     XB_DS_MVM_CONFIG,
     XB_DS_W,
@@ -144,6 +154,10 @@ struct xb_layout_row {
 
 /* The row of id (id < XB_DS_N). */
 const struct xb_layout_row *xb_layout_row(enum xb_ds id);
+
+/* 1 if row is an N-dimensional array of the /study view: its stored rank
+ * is the study's N (the /study/axis_* datasets) plus row->rank. */
+int xb_layout_row_nd(const struct xb_layout_row *row);
 
 /* Longest path a row makes (a {figure} or {parameter} name is at most
  * 63 bytes). */

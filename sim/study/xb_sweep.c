@@ -12,12 +12,15 @@
 #include "xb_layout.h"
 #include "xb_omp.h"
 #include "xb_provenance.h"
+#include "xb_study_grid.h"
 #include "xb_sweep_layout.h"
 
-/* The state of one sigma_train model, enough to continue it exactly. */
+/* The state of one training point's model, enough to continue it exactly. */
 struct point {
     float *params, *m, *v; /* v NULL for SGD */
     uint64_t steps;
+    double sigma;          /* its sigma_train */
+    int n_epochs;          /* its train.epochs */
     int epochs;            /* trained so far */
     int evals;             /* sigma_test points evaluated (in order) */
     double *loss, *val_acc; /* [e->epochs] */
@@ -28,6 +31,9 @@ struct slot {
     struct xb_ctx *ctx;
     struct xb_net *net;
     struct xb_trainer *trainer;
+    size_t trainer_of;      /* 1 + the training-axes coordinate its trainer was made
+                             * for; 0: the experiment's own training parameters */
+    struct xb_experiment *pe; /* a study: the experiment of the unit at hand */
 };
 
 struct xb_sweep {
@@ -38,7 +44,12 @@ struct xb_sweep {
     uint64_t seed;
     size_t n_params;
     size_t NT, NS, R, K;
-    const double *test_x;   /* the test axis: sigma_test, or read times t [s] (device) */
+    struct xb_study_grid g; /* the training and evaluation points (xb_study_grid.h) */
+    int study;              /* the experiment has a study group */
+    size_t rows;            /* rows of the slots' nets: eval_rows or the largest training step */
+    double *test_x;         /* [NS]: each evaluation point's sigma_test, or read time t [s] */
+    /* A study's cost of every study point by K votes (xb_cost.h). */
+    double *pt_energy, *pt_lat_pipe, *pt_lat_seq;
     struct point *pt;
     double *acc, *acc_vote, *snr_db;
     /* Measured SNR (models/eval/xb_snr.h) of every point: the pooled
@@ -62,9 +73,9 @@ static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct s
 {
     struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET};
     sl->ctx = xb_ctx_create(&cp);
-    const size_t train_rows = xb_train_rows(&s->e->train);
-    size_t rows = s->e->eval_rows > train_rows ? s->e->eval_rows : train_rows;
-    enum xb_status st = xb_net_create(ctx, &s->e->model, rows, &sl->net);
+    if (s->study)
+        sl->pe = xb_malloc(1, sizeof *sl->pe);
+    enum xb_status st = xb_net_create(ctx, &s->e->model, s->rows, &sl->net);
     if (st)
         return st;
     struct xb_train_params tp = s->e->train;
@@ -77,6 +88,21 @@ static void free_slot(struct slot *sl)
     xb_trainer_free(sl->trainer);
     xb_net_free(sl->net);
     xb_ctx_free(sl->ctx);
+    xb_free(sl->pe);
+}
+
+/* The experiment of study point p into *out: e itself without a study
+ * group (a caller may have adjusted it after reading), else read from
+ * e->path with the sweep's overrides into buf. */
+static enum xb_status point_exp(struct xb_ctx *ctx, const struct xb_sweep *s, size_t p,
+                                struct xb_experiment *buf, const struct xb_experiment **out)
+{
+    if (!s->study) {
+        *out = s->e;
+        return XB_OK;
+    }
+    *out = buf;
+    return xb_experiment_read_at(ctx, s->e->path, s->data->sets, s->data->n_sets, p, buf);
 }
 
 /* ---- resume ----------------------------------------------------------- */
@@ -168,12 +194,12 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         size_t first_done = 0;
         while (first_done < s->NS && !s->done[i * s->NS + first_done])
             first_done++;
-        if (ep < 0 || ep > s->e->epochs || (ep < s->e->epochs && first_done < s->NS)) {
+        if (ep < 0 || ep > p->n_epochs || (ep < p->n_epochs && first_done < s->NS)) {
             char name[XB_LAYOUT_PATH_MAX];
             st = xb_error(ctx, XB_ERANGE, "%s: %s is %d; expected 0 .. train.epochs = %d (and "
                           "train.epochs where a point is done)", path,
                           xb_layout_path(name, XB_DS_EPOCHS_DONE, i, NULL), (int)ep,
-                          s->e->epochs);
+                          p->n_epochs);
             break;
         }
         p->epochs = ep;
@@ -216,6 +242,68 @@ static void cost_of_votes(struct xb_sweep *s, struct xb_net *net)
     xb_free(c);
 }
 
+/* A tile-size axis: each point has tiles of its own, so no one list of
+ * tiles (snr_tile_layers) describes the study. */
+static int tiles_vary(const struct xb_experiment *e)
+{
+    for (size_t k = 0; k < e->study.n; k++)
+        if (!strncmp(e->study.axis[k].key, "xbar.tile_", 10))
+            return 1;
+    return 0;
+}
+
+/* A study's points, each read once (none held): the sigma_train and
+ * epochs of every training point, the test value of every evaluation
+ * point and the largest training step. */
+static enum xb_status scan_points(struct xb_ctx *ctx, struct xb_sweep *s)
+{
+    const struct xb_study_grid *g = &s->g;
+    struct xb_experiment *buf = xb_malloc(1, sizeof *buf);
+    enum xb_status st = XB_OK;
+    for (size_t it = 0; it < g->NTs && !st; it++)
+        for (size_t js = 0; js < g->NSs && !st; js++) {
+            const struct xb_experiment *pe;
+            size_t i = it, j = js * g->n_test_list;
+            if ((st = point_exp(ctx, s, xb_study_grid_point(g, i, j), buf, &pe)))
+                break;
+            for (size_t jl = 0; it == 0 && jl < g->n_test_list; jl++)
+                s->test_x[j + jl] = pe->test_device ? pe->t_test[jl] : pe->sigma_test[jl];
+            for (size_t il = 0; js == 0 && il < g->n_train_list; il++) {
+                s->pt[il * g->NTs + it].sigma = pe->sigma_train[il];
+                s->pt[il * g->NTs + it].n_epochs = pe->epochs;
+            }
+            size_t rows = xb_train_rows(&pe->train);
+            if (rows > s->rows)
+                s->rows = rows;
+        }
+    xb_free(buf);
+    return st;
+}
+
+/* The energy and latency by K votes at every study point, on net. */
+static enum xb_status cost_of_points(struct xb_ctx *ctx, struct xb_sweep *s, struct xb_net *net)
+{
+    size_t n = xb_axes_points(&s->e->study);
+    s->pt_energy = xb_malloc(n, sizeof(double));
+    s->pt_lat_pipe = xb_malloc(n, sizeof(double));
+    s->pt_lat_seq = xb_malloc(n, sizeof(double));
+    struct xb_experiment *buf = xb_malloc(1, sizeof *buf);
+    struct xb_cost *c = xb_malloc(1, sizeof *c);
+    enum xb_status st = XB_OK;
+    for (size_t p = 0; p < n && !st; p++) {
+        const struct xb_experiment *pe;
+        if ((st = point_exp(ctx, s, p, buf, &pe)))
+            break;
+        xb_cost_net(c, &pe->device.energy, &pe->device.xbar, net);
+        s->pt_energy[p] = xb_cost_energy(c, (int)s->K);
+        s->pt_lat_pipe[p] = xb_cost_latency(c, (int)s->K, 1);
+        s->pt_lat_seq[p] = xb_cost_latency(c, (int)s->K, 0);
+    }
+    xb_free(c);
+    xb_free(buf);
+    return st;
+}
+
 enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e,
                                const struct xb_sweep_data *data, const char *command_line,
                                int resume_flag, struct xb_sweep **out)
@@ -240,9 +328,28 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         xb_free(s->command_line), xb_free(s->config_text), xb_free(s);
         return bad;
     }
-    s->NT = e->n_train, s->R = (size_t)e->repeats, s->K = (size_t)e->votes;
-    s->NS = e->test_device ? e->n_t : e->n_test;
-    s->test_x = e->test_device ? e->t_test : e->sigma_test;
+    s->study = e->study.n > 0;
+    st = xb_study_grid_make(ctx, e, &s->g);
+    if (st) {
+        xb_free(s->command_line), xb_free(s->config_text), xb_free(s);
+        return st;
+    }
+    s->NT = s->g.NT, s->NS = s->g.NS, s->R = (size_t)e->repeats, s->K = (size_t)e->votes;
+    s->test_x = xb_malloc(s->NS, sizeof(double));
+    s->pt = xb_calloc(s->NT, sizeof *s->pt);
+    const size_t train_rows = xb_train_rows(&e->train);
+    s->rows = e->eval_rows > train_rows ? e->eval_rows : train_rows;
+    if (s->study) {
+        st = scan_points(ctx, s);
+        if (st) {
+            xb_sweep_free(s);
+            return st;
+        }
+    } else {
+        memcpy(s->test_x, e->test_device ? e->t_test : e->sigma_test, s->NS * sizeof(double));
+        for (size_t i = 0; i < s->NT; i++)
+            s->pt[i].sigma = e->sigma_train[i], s->pt[i].n_epochs = e->epochs;
+    }
     size_t cells = s->NT * s->NS;
     s->acc = xb_malloc(cells * s->R, sizeof(double));
     s->acc_vote = xb_malloc(cells * s->K, sizeof(double));
@@ -254,7 +361,7 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     s->snr_db = xb_malloc(s->NS, sizeof(double));
     for (size_t j = 0; j < s->NS; j++)
         s->snr_db[j] = e->noise == XB_NOISE_MULT && !e->test_device
-                           ? xb_snr_db_mult(e->sigma_test[j]) : (double)NAN;
+                           ? xb_snr_db_mult(s->test_x[j]) : (double)NAN;
     /* Slot 0 also tells the parameter count and initialises every point. */
     s->n_slots = 1;
     s->slots = xb_calloc(1, sizeof *s->slots);
@@ -276,7 +383,7 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         s->snr_net[c] = NAN;
     for (size_t c = 0; c < cells * s->NL; c++)
         s->snr_layer[c] = NAN;
-    if (e->test_device) {
+    if (e->test_device && !tiles_vary(e)) {
         /* The tiles are known once a chip is programmed: instance 0, once. */
         struct xb_xbar_params xp;
         xb_config_xbar_params(&e->device, &xp);
@@ -296,16 +403,20 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     for (size_t c = 0; c < cells * s->NTI; c++)
         s->snr_tile[c] = NAN;
     cost_of_votes(s, s->slots[0].net);
-    s->pt = xb_calloc(s->NT, sizeof *s->pt);
-    /* Every sigma_train starts from the same initial weights. */
+    st = cost_of_points(ctx, s, s->slots[0].net);
+    if (st) {
+        xb_sweep_free(s);
+        return st;
+    }
+    /* Every training point starts from the same initial weights. */
     xb_net_init(s->slots[0].net, s->seed);
     for (size_t i = 0; i < s->NT; i++) {
         struct point *p = &s->pt[i];
         p->params = xb_aligned(s->n_params, sizeof(float));
         p->m = xb_calloc(s->n_params, sizeof(float));
         p->v = e->train.optim.kind == XB_OPTIM_ADAM ? xb_calloc(s->n_params, sizeof(float)) : NULL;
-        p->loss = xb_calloc((size_t)e->epochs + 1, sizeof(double));
-        p->val_acc = xb_calloc((size_t)e->epochs + 1, sizeof(double));
+        p->loss = xb_calloc((size_t)p->n_epochs + 1, sizeof(double));
+        p->val_acc = xb_calloc((size_t)p->n_epochs + 1, sizeof(double));
         memcpy(p->params, xb_net_params(s->slots[0].net), s->n_params * sizeof(float));
     }
     if (resume_flag) {
@@ -336,6 +447,7 @@ void xb_sweep_free(struct xb_sweep *s)
     xb_free(s->snr_net), xb_free(s->snr_layer), xb_free(s->snr_layers);
     xb_free(s->snr_tile), xb_free(s->tile_layers);
     xb_free(s->energy), xb_free(s->lat_pipe), xb_free(s->lat_seq);
+    xb_free(s->pt_energy), xb_free(s->pt_lat_pipe), xb_free(s->pt_lat_seq), xb_free(s->test_x);
     xb_free(s->command_line), xb_free(s->config_text);
     xb_free(s);
 }
@@ -344,7 +456,7 @@ void xb_sweep_free(struct xb_sweep *s)
 
 static int point_pending(const struct xb_sweep *s, size_t i)
 {
-    return s->pt[i].epochs < s->e->epochs || (size_t)s->pt[i].evals < s->NS;
+    return s->pt[i].epochs < s->pt[i].n_epochs || (size_t)s->pt[i].evals < s->NS;
 }
 
 int xb_sweep_pending(const struct xb_sweep *s)
@@ -358,9 +470,11 @@ int xb_sweep_pending(const struct xb_sweep *s)
 void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total)
 {
     *done = 0;
-    *total = s->NT * ((size_t)s->e->epochs + s->NS);
-    for (size_t i = 0; i < s->NT; i++)
+    *total = 0;
+    for (size_t i = 0; i < s->NT; i++) {
+        *total += (size_t)s->pt[i].n_epochs + s->NS;
         *done += (size_t)s->pt[i].epochs + (size_t)s->pt[i].evals;
+    }
 }
 
 /* The measured SNR of point (i, j) from its sums. */
@@ -385,7 +499,8 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
     const struct xb_experiment *e = s->e;
     struct xb_ctx *ctx = sl->ctx;
     struct xb_xbar_params xp;
-    xb_config_xbar_params(&e->device, &xp);
+    /* The chip of the evaluation point: its own device and engine keys. */
+    xb_config_xbar_params(s->study ? &sl->pe->device : &e->device, &xp);
     const struct xb_split *tr = &s->data->train, *te = &s->data->test;
     double *acc = s->acc + (i * s->NS + j) * s->R, *vote = s->acc_vote + (i * s->NS + j) * s->K;
     struct xb_snr snr;
@@ -401,7 +516,7 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
             acc[r] = NAN;
         for (size_t k = 0; k < s->K; k++)
             vote[k] = NAN;
-        return xb_error(ctx, st, "sigma_train = %g, t = %g s: %s", e->sigma_train[i],
+        return xb_error(ctx, st, "sigma_train = %g, t = %g s: %s", s->pt[i].sigma,
                         s->test_x[j], msg);
     }
     keep_snr(s, i, j, &snr);
@@ -415,7 +530,7 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
     struct point *p = &s->pt[i];
     struct xb_ctx *ctx = sl->ctx;
     memcpy(xb_net_params(sl->net), p->params, s->n_params * sizeof(float));
-    if (p->epochs < e->epochs) {
+    if (p->epochs < p->n_epochs) {
         struct xb_trainer *t = sl->trainer;
         struct xb_optim *o = xb_trainer_optim(t);
         memcpy(xb_optim_m(o), p->m, s->n_params * sizeof(float));
@@ -423,14 +538,14 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
             memcpy(xb_optim_v(o), p->v, s->n_params * sizeof(float));
         xb_optim_set_steps(o, p->steps);
         xb_trainer_set_epochs(t, p->epochs);
-        xb_trainer_set_sigma(t, e->sigma_train[i]);
+        xb_trainer_set_sigma(t, p->sigma);
         double loss;
         const struct xb_split *tr = &s->data->train;
         enum xb_status st = xb_trainer_epoch(ctx, t, tr->X, tr->y, tr->n, &loss);
         if (st) {
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
-            return xb_error(ctx, st, "sigma_train = %g: %s", e->sigma_train[i], msg);
+            return xb_error(ctx, st, "sigma_train = %g: %s", p->sigma, msg);
         }
         double val = NAN, vote;
         if (s->data->val.n > 0) {
@@ -461,8 +576,9 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
     }
     struct xb_snr snr;
     xb_snr_init(&snr, sl->net, 0);
-    struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes, .noise = e->noise,
-                                .sigma = e->sigma_test[j], .snr = &snr};
+    struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes,
+                                .noise = s->study ? sl->pe->noise : e->noise,
+                                .sigma = s->test_x[j], .snr = &snr};
     const struct xb_split *te = &s->data->test;
     enum xb_status st = xb_eval_run(ctx, sl->net, &ep, te->X, te->y, te->n,
                                     s->acc + (i * s->NS + j) * s->R,
@@ -493,6 +609,31 @@ enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads
         s->slots = grown;
         enum xb_status st = make_slot(ctx, s, &s->slots[s->n_slots]);
         s->n_slots++;
+        if (st)
+            return st;
+    }
+    /* A study's units read their experiments here, serially (a point's
+     * device for evaluation; its training parameters for an epoch). */
+    for (int k = 0; k < n && s->study; k++) {
+        struct slot *sl = &s->slots[k];
+        const struct point *p = &s->pt[pick[k]];
+        int training = p->epochs < p->n_epochs;
+        size_t j = training ? 0 : (size_t)p->evals;
+        const struct xb_experiment *pe;
+        enum xb_status st = point_exp(ctx, s, xb_study_grid_point(&s->g, pick[k], j), sl->pe,
+                                      &pe);
+        size_t coord = 1 + pick[k] % s->g.NTs;
+        if (!st && training && s->g.NTs > 1 && sl->trainer_of != coord) {
+            /* The point's own training parameters (train.* axes, and the
+             * device of hardware-aware training); the state is restored
+             * per unit (work). */
+            struct xb_train_params tp = pe->train;
+            tp.noise = pe->noise;
+            xb_trainer_free(sl->trainer);
+            sl->trainer = NULL;
+            st = xb_trainer_create(ctx, sl->net, &tp, &sl->trainer);
+            sl->trainer_of = st ? 0 : coord;
+        }
         if (st)
             return st;
     }
@@ -533,7 +674,7 @@ static void measure_snr(struct xb_sweep *s)
         return;
     }
     if (e->noise != XB_NOISE_ADD || e->test_device || s->snr_measured || s->NS == 0 ||
-        s->pt[0].epochs < e->epochs)
+        s->pt[0].epochs < s->pt[0].n_epochs)
         return;
     struct slot *sl = &s->slots[0];
     memcpy(xb_net_params(sl->net), s->pt[0].params, s->n_params * sizeof(float));
@@ -544,7 +685,7 @@ static void measure_snr(struct xb_sweep *s)
     xb_net_forward(sl->net, &pass, s->data->test.X);
     double power = xb_net_noise_input_power(sl->net);
     for (size_t j = 0; j < s->NS; j++)
-        s->snr_db[j] = xb_snr_db_add(e->sigma_test[j], power);
+        s->snr_db[j] = xb_snr_db_add(s->test_x[j], power);
     s->snr_measured = 1;
 }
 
@@ -560,6 +701,9 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
                               .threads = xb_omp_max_threads(), .files = s->data->files,
                               .portable = s->e->portable};
     int32_t *votes = xb_malloc(s->K, sizeof *votes);
+    double *sigma_train = xb_malloc(s->NT, sizeof *sigma_train);
+    for (size_t i = 0; i < s->NT; i++)
+        sigma_train[i] = s->pt[i].sigma;
     for (size_t k = 0; k < s->K; k++)
         votes[k] = (int32_t)(k + 1);
     size_t d3r[3] = {s->NT, s->NS, s->R}, d3k[3] = {s->NT, s->NS, s->K}, d2[2] = {s->NT, s->NS};
@@ -571,7 +715,7 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
     if (!st)
         st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, s->config_text);
     if (!st)
-        st = xb_layout_write(ctx, f, XB_DS_SIGMA_TRAIN, 0, e->sigma_train, &s->NT, add);
+        st = xb_layout_write(ctx, f, XB_DS_SIGMA_TRAIN, 0, sigma_train, &s->NT, add);
     if (!st)
         st = xb_layout_write(ctx, f, e->test_device ? XB_DS_T_TEST : XB_DS_SIGMA_TEST, 0,
                              s->test_x, &s->NS, add);
@@ -615,6 +759,13 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
         st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_DATASET, e->dataset);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_SWEEP, 0, XB_SWEEP_ATTR_MODEL, e->model_name);
+    if (!st) {
+        const struct xb_study_flat flat = {
+            .repeats = s->R, .votes = s->K, .accuracy = s->acc, .accuracy_vote = s->acc_vote,
+            .snr = s->snr_net, .done = s->done, .energy = s->pt_energy,
+            .latency_pipelined = s->pt_lat_pipe, .latency_sequential = s->pt_lat_seq};
+        st = xb_study_grid_write(ctx, f, e, &s->g, &flat);
+    }
     for (size_t i = 0; i < s->NT && !st; i++) {
         const struct point *p = &s->pt[i];
         char sigma[32];
@@ -635,11 +786,12 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
             st = xb_layout_write(ctx, f, XB_DS_LOSS, i, p->loss, &ne, add);
         if (!st)
             st = xb_layout_write(ctx, f, XB_DS_VAL_ACCURACY, i, p->val_acc, &ne, add);
-        snprintf(sigma, sizeof sigma, "%.17g", e->sigma_train[i]);
+        snprintf(sigma, sizeof sigma, "%.17g", p->sigma);
         if (!st)
             st = xb_layout_write_attr(ctx, f, XB_DS_MODEL, i, XB_SWEEP_ATTR_SIGMA_TRAIN, sigma);
     }
     xb_free(votes);
+    xb_free(sigma_train);
     if (st) {
         xb_h5_discard(f);
         return st;

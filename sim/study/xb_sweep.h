@@ -40,6 +40,10 @@ struct xb_sweep_data {
     const struct xb_data_files *files; /* the data files they were read from (written
                                         * into the result file, compared by --resume);
                                         * NULL: none (generated data) */
+    /* The overrides the experiment was read with: a study (xb_study_grid.h)
+     * reads each point's experiment from e->path with them, one at a time. */
+    const char *const *sets;
+    size_t n_sets;
 };
 
 struct xb_sweep;

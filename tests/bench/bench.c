@@ -13,6 +13,10 @@
  *                machines varies by +-30 %).
  *   calib        converter calibration's share of `xbar mvm` at batch
  *                25,600 (tests/bench/bench_calib.c);
+ *   study        a device study's point (issue 10): the PCM MVM with 8-bit
+ *                converters and per-cell read noise vs sgemm, one thread,
+ *                and the per-point overhead in ms (programming, calibration,
+ *                ageing of the mlp's layers; tests/bench/bench_study.c);
  *   fgemm        the fixed-order GEMM of portable mode (devices/engine/xb_fgemm.h)
  *                vs cblas_sgemm, one thread, on the engine's and the
  *                layers' shapes: time ratios, on the path xb_fgemm picks
@@ -42,6 +46,7 @@
 #include "xb_noise.h"
 #include "bench_calib.h"
 #include "bench_models.h"
+#include "bench_study.h"
 #include "xb_rng.h"
 #include "xb_xbar.h"
 
@@ -470,6 +475,9 @@ int main(void)
 
     /* ---- calibration's share of xbar mvm (issue 9) ---- */
     const double calib_share = bench_calib(ctx);
+
+    /* ---- a device study's point (issue 10) ---- */
+    (void)bench_study(ctx);
 
     /* ---- summary ---- */
     printf("\n[summary] goals of issues 2, 3, 4 and 8 (information: the bench does not fail on them)\n");

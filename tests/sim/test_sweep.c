@@ -92,15 +92,7 @@ static void experiment(struct xb_experiment *e, const char *out) { experiment_of
 /* Runs to the end (stopping after `stop_after` steps if > 0) with threads. */
 static void run(const struct xb_experiment *e, int threads, int resume, int stop_after)
 {
-    struct xb_sweep *s;
-    omp_set_num_threads(threads);
-    cr_assert_eq(xb_sweep_create(ctx, e, &data, "test", resume, &s), XB_OK, "%s",
-                 xb_ctx_error(ctx));
-    for (int k = 0; xb_sweep_pending(s) && (stop_after <= 0 || k < stop_after); k++) {
-        cr_assert_eq(xb_sweep_step(ctx, s, 0), XB_OK, "%s", xb_ctx_error(ctx));
-        cr_assert_eq(xb_sweep_save(ctx, s), XB_OK, "%s", xb_ctx_error(ctx));
-    }
-    xb_sweep_free(s);
+    xb_test_sweep_run(ctx, e, &data, threads, resume, stop_after);
 }
 
 static double *read_acc(const char *path, const char *name, size_t *n)
