@@ -167,7 +167,8 @@ static enum xb_status read_axis(struct xb_ctx *ctx, const char *path, hid_t fid,
     hsize_t n = 0;
     int ok = H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, &n, NULL) == 1 &&
              n >= 1 && n <= 4096;
-    int is_string = H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t);
+    int is_string = H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) &&
+                    H5Tget_size(t) <= 4096;
     ok = ok && (is_string || H5Tget_class(t) == H5T_FLOAT);
     if (ok) {
         v->n[k] = (size_t)n;
