@@ -21,7 +21,8 @@
 #   - xbar attack with attack.surrogates (issue 12): each reported accuracy
 #     is the lowest over the surrogates, each surrogate's row is the attack
 #     through it alone, the clean accuracy does not move, -o writes them;
-#     unknown or repeated names, and surrogates on a dense model, exit 2.
+#     unknown or repeated names, and surrogates on a dense model, exit 2;
+#     attack.eot takes the Bernoulli spikes' draws on a noiseless SNN.
 # Nothing here depends on timing: a kill that lands after the run ended
 # (it would need seconds of work done in a few milliseconds) is reported
 # and the resume check then runs on the finished file.
@@ -210,6 +211,13 @@ for bad_set in "attack.surrogates=sigmoid:unknown surrogate \"sigmoid\"" \
         ok "attack: --set ${bad_set%%:*} refused: $(cat "$tmp/err")" ||
         bad "attack --set ${bad_set%%:*}: exit $rc, $(head -c 300 "$tmp/err")"
 done
+# Bernoulli input spikes make the SNN a random target with no noise at all:
+# EOT (attack.eot) applies and is printed.
+attack --set attack.attacks=pgd --set attack.eot=3 --set attack.surrogates=arctan >"$tmp/out"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^eot: 3$" "$tmp/out" && grep -q "^noise: none$" "$tmp/out" &&
+    ok "attack: EOT over the input spikes of a noiseless SNN" ||
+    bad "attack.eot on the Bernoulli-coded SNN: exit $rc, $(head -c 300 "$tmp/err")"
 sed -e 's/{ type = "encode"; steps = 4; encoding = "bernoulli"; },/{ type = "flatten"; },/' \
     -e 's/type = "lif"; units = 24; leak = 0.5;/type = "dense"; units = 24;/' \
     -e 's/{ type = "lif"; units = 10; leak = 0.5; readout = "membrane-sum"; }/{ type = "dense"; units = 10; }/' \

@@ -43,10 +43,11 @@ int xb_attack_random_target(const struct xb_attack_params *p)
     return (p->noise != XB_NOISE_NONE && p->sigma > 0.0) || p->on_device;
 }
 
-/* Draws per forward pass: eot on a random target, else one. */
-static int draws_of(const struct xb_attack_params *p)
+int xb_attack_draws(const struct xb_net *net, const struct xb_attack_params *p)
 {
-    return xb_attack_random_target(p) ? p->eot : 1;
+    const struct xb_pass probe = {.phase = XB_PHASE_EVAL, .rows = 1, .noise = p->noise,
+                                  .sigma = p->sigma, .on_device = p->on_device};
+    return xb_attack_random_target(p) || xb_net_random(net, &probe) ? p->eot : 1;
 }
 
 /* 1 if net has a lif layer (a spiking net: surrogate gradients). */
@@ -102,14 +103,15 @@ enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net
     if (!(p->sigma >= 0.0 && isfinite(p->sigma)))
         return xb_error(ctx, XB_ERANGE, "attack sigma = %g: expected a finite number >= 0",
                         p->sigma);
-    if ((size_t)draws_of(p) > xb_net_max_rows(net))
+    if ((size_t)xb_attack_draws(net, p) > xb_net_max_rows(net))
         return xb_error(ctx, XB_ERANGE, "attack eot = %d: the draws of one step do not fit "
                         "the net's %zu rows per pass", p->eot, xb_net_max_rows(net));
     if ((uint64_t)p->votes > XB_ATTACK_VOTE0)
         return xb_error(ctx, XB_ERANGE, "attack votes = %d: evaluation reads votes below %u, "
                         "where the attack's own draws begin", p->votes, XB_ATTACK_VOTE0);
     const uint64_t restarts = t->random_start ? (uint64_t)p->restarts : 1;
-    const uint64_t used = restarts * ((uint64_t)t->steps(p) + 1) * (uint64_t)draws_of(p);
+    const uint64_t used =
+        restarts * ((uint64_t)t->steps(p) + 1) * (uint64_t)xb_attack_draws(net, p);
     if (XB_ATTACK_VOTE0 + used - 1 > XB_RNG_MAX_VOTE)
         return xb_error(ctx, XB_ERANGE, "attack %s: restarts x (steps + 1) x eot = %llu draws "
                         "per image; at most %u are addressable", t->name,
@@ -121,7 +123,7 @@ enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net
     if (p->surrogate != -1 && !has_lif(net))
         return xb_error(ctx, XB_EINVAL, "attack surrogate %s: the model has no lif layer, "
                         "whose backward it would set", xb_surrogate_names[p->surrogate]);
-    if (p->votes > 1 && draws_of(p) > 1 &&
+    if (p->votes > 1 && xb_attack_draws(net, p) > 1 &&
         strcmp(xb_net_loss_type(net)->name, "cross_entropy"))
         return xb_error(ctx, XB_EINVAL, "attack votes = %d: the vote is attacked through the "
                         "averaged softmax, which needs the cross_entropy loss (the model's is "
@@ -170,7 +172,7 @@ enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
     a->seed = xb_ctx_seed(ctx);
     a->F = xb_shape_size(xb_net_layer(net, 0)->in);
     a->C = (size_t)xb_net_classes(net);
-    a->draws = draws_of(p);
+    a->draws = xb_attack_draws(net, p);
     a->max_batch = xb_net_max_rows(net) / (size_t)a->draws;
     a->steps = t->steps(p);
     a->alpha = t->step_size(p);

@@ -21,7 +21,7 @@
  * arithmetic: the bounds x0 ± eps are rounded once).
  *
  * Random targets (abstract inference noise, device read noise on a
- * programmed net) are attacked with EOT (Athalye, Engstrom, Ilyas & Kwok
+ * programmed net, rate-coded input spikes) are attacked with EOT (Athalye, Engstrom, Ilyas & Kwok
  * 2018): each gradient is the average over `eot` draws of the target's
  * noise. With votes > 1 the target is the majority of K noisy inferences;
  * it is attacked through the averaged softmax of the draws, the smooth
@@ -109,8 +109,15 @@ extern const struct xb_attack_type xb_attack_bim;
 extern const struct xb_attack_type xb_attack_pgd;
 extern const struct xb_attack_type xb_attack_mim;
 
-/* 1 if a forward of the target under p draws anything at random. */
+/* 1 if a forward of the target under p draws anything at random from p's
+ * settings (noise, a programmed chip's read noise). */
 int xb_attack_random_target(const struct xb_attack_params *p);
+
+/* Draws of the target averaged per gradient: p->eot if a forward of net
+ * under p draws anything at random — p's noise or chip, or a layer of the
+ * net that draws without them (a rate encoder's input spikes, EOT over the
+ * encoding as issue 12 asks) — else 1. */
+int xb_attack_draws(const struct xb_net *net, const struct xb_attack_params *p);
 
 /* Checks p for kind t on net: ranges, the draws of a step fitting the
  * net's rows, the vote addresses fitting their field, votes > 1 only with

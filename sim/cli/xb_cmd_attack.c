@@ -245,7 +245,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
            "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
            "gemm: %s\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
-           p.restarts, p.mu, xb_attack_random_target(&p) ? p.eot : 1,
+           p.restarts, p.mu, xb_attack_draws(net, &p),
            xb_noise_kind_name(p.noise), p.sigma, p.votes, xb_gemm_impl_name(e->model.gemm));
     char surrogates[128] = "";
     for (size_t i = 0; i < n_sur; i++)
