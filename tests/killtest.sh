@@ -29,7 +29,7 @@
 # A kill that lands after the run has ended is counted apart (not a kill);
 # nothing here fails on timing. Prints, per command, kills, corrupt files,
 # failed resumes, mismatches and stale temporaries; exits 1 if any but the
-# kills is non-zero. About 1-2 minutes.
+# kills is non-zero. About 2 minutes.
 set -u
 
 XBAR=${XBAR:-build/xbar}
