@@ -8,7 +8,9 @@
 # no file behind, and that -o writes a self-describing HDF5 file. Needs
 # h5ls and h5dump (Debian hdf5-tools, installed by make deps). Then
 # tests/cli_options.sh: every option of every subcommand acts or is
-# rejected, and a rerun replaces no result file. The last line is
+# rejected, and a rerun replaces no result file; tests/cli_snn.sh: a
+# spiking network through sweep, kill and --resume, info, plot and eval on
+# chips. The last line is
 # "cli: N passed, M failed"; the exit status is 1 if any failed.
 set -u
 
@@ -625,6 +627,13 @@ if XBAR="$XBAR" sh "$root/tests/cli_options.sh"; then
     ok "tests/cli_options.sh"
 else
     bad "tests/cli_options.sh (its FAIL lines above)"
+fi
+
+# ---- a spiking network through sweep, kill and --resume, info, plot, eval on chips ----
+if XBAR="$XBAR" sh "$root/tests/cli_snn.sh"; then
+    ok "tests/cli_snn.sh"
+else
+    bad "tests/cli_snn.sh (its FAIL lines above)"
 fi
 
 # ---- faults: a full disk, sizes read from outside, one-line errors ----------------

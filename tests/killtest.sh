@@ -4,8 +4,9 @@
 #
 #   XBAR=build/xbar H5SAME=build/tests/tools/h5same sh tests/killtest.sh
 #
-# For `xbar sweep`, `xbar train -o` and `xbar mvm -o` on small problems (the
-# synthetic data set: nothing to fetch):
+# For `xbar sweep` (of a dense net and of a spiking one), `xbar train -o`
+# and `xbar mvm -o` on small problems (the synthetic data set: nothing to
+# fetch):
 #   1. one uninterrupted run with --threads 1 is the reference; T is the
 #      shorter wall time of it and of a second uninterrupted run with
 #      --threads 2 (the machine's load varies; a T too long wastes moments
@@ -28,7 +29,7 @@
 # A kill that lands after the run has ended is counted apart (not a kill);
 # nothing here fails on timing. Prints, per command, kills, corrupt files,
 # failed resumes, mismatches and stale temporaries; exits 1 if any but the
-# kills is non-zero. About 1-2 minutes.
+# kills is non-zero. About 2 minutes.
 set -u
 
 XBAR=${XBAR:-build/xbar}
@@ -65,6 +66,18 @@ sweep = { noise = "mult"; sigma_train = [0.0, 0.3, 0.6]; sigma_test = [0.0, 0.3,
   repeats = 4; votes = 5; eval_rows = 500; output = "$tmp/out.h5"; };
 EOT
 out="$tmp/out.h5"
+# A spiking network's sweep (issue 11 item 6): Bernoulli input spikes, LIF
+# neurons with additive noise, 20 votes on the membrane-sum readout.
+cat >"$tmp/snn.cfg" <<EOT
+model = { name = "tiny-snn"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "encode"; steps = 4; encoding = "bernoulli"; },
+             { type = "lif"; units = 24; leak = 0.5; },
+             { type = "lif"; units = 10; leak = 0.5; readout = "membrane-sum"; } ); };
+data = { set = "synthetic"; validation = 0.1; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 6; };
+sweep = { noise = "add"; sigma_train = [0.0, 1.0]; sigma_test = [0.0, 0.5, 1.0];
+  repeats = 2; votes = 20; eval_rows = 640; output = "$out"; };
+EOT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -174,6 +187,7 @@ campaign() {
 }
 
 campaign sweep --resume sweep "$tmp/k.cfg" --quiet
+campaign sweep --resume sweep "$tmp/snn.cfg" --quiet
 campaign train --resume train "$tmp/k.cfg" --quiet --set train.epochs=24 -o "$out"
 campaign mvm --force mvm --rows 1024 --cols 1024 --batch 512 --quiet -o "$out"
 

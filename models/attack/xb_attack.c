@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_spike.h"
 
 /* Every kind, in the order of paper 000's Tables 2-3. Adding a kind is one
  * file and one line here. */
@@ -34,7 +35,7 @@ void xb_attack_params_default(struct xb_attack_params *p)
 {
     *p = (struct xb_attack_params){.eps = 0.1, .step = 0.01, .steps = 15, .restarts = 1,
                                    .mu = 1.0, .eot = 1, .noise = XB_NOISE_NONE, .sigma = 0.0,
-                                   .votes = 1};
+                                   .votes = 1, .surrogate = -1};
 }
 
 int xb_attack_random_target(const struct xb_attack_params *p)
@@ -42,10 +43,46 @@ int xb_attack_random_target(const struct xb_attack_params *p)
     return (p->noise != XB_NOISE_NONE && p->sigma > 0.0) || p->on_device;
 }
 
-/* Draws per forward pass: eot on a random target, else one. */
-static int draws_of(const struct xb_attack_params *p)
+int xb_attack_draws(const struct xb_net *net, const struct xb_attack_params *p)
 {
-    return xb_attack_random_target(p) ? p->eot : 1;
+    const struct xb_pass probe = {.phase = XB_PHASE_EVAL, .rows = 1, .noise = p->noise,
+                                  .sigma = p->sigma, .on_device = p->on_device};
+    return xb_attack_random_target(p) || xb_net_random(net, &probe) ? p->eot : 1;
+}
+
+/* 1 if net has a lif layer (a spiking net: surrogate gradients). */
+static int has_lif(const struct xb_net *net)
+{
+    struct xb_net *n = (struct xb_net *)net; /* xb_net_layer is not const; read only */
+    for (size_t i = 0; i < xb_net_n_layers(n); i++)
+        if (xb_net_layer(n, i)->type == &xb_layer_lif)
+            return 1;
+    return 0;
+}
+
+/* Sets every lif layer's surrogate to kind, the ones they had into old
+ * (one per layer, by position); kind -1 leaves them. */
+static void swap_surrogates(struct xb_net *net, int kind, int *old)
+{
+    if (kind < 0)
+        return;
+    for (size_t i = 0; i < xb_net_n_layers(net); i++) {
+        struct xb_layer *l = xb_net_layer(net, i);
+        if (l->type == &xb_layer_lif)
+            old[i] = (int)xb_lif_swap_surrogate(l, (enum xb_surrogate)kind);
+    }
+}
+
+/* Gives the lif layers back the surrogates swap_surrogates took. */
+static void restore_surrogates(struct xb_net *net, int kind, const int *old)
+{
+    if (kind < 0)
+        return;
+    for (size_t i = 0; i < xb_net_n_layers(net); i++) {
+        struct xb_layer *l = xb_net_layer(net, i);
+        if (l->type == &xb_layer_lif)
+            xb_lif_swap_surrogate(l, (enum xb_surrogate)old[i]);
+    }
 }
 
 enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net *net,
@@ -66,19 +103,27 @@ enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net
     if (!(p->sigma >= 0.0 && isfinite(p->sigma)))
         return xb_error(ctx, XB_ERANGE, "attack sigma = %g: expected a finite number >= 0",
                         p->sigma);
-    if ((size_t)draws_of(p) > xb_net_max_rows(net))
+    if ((size_t)xb_attack_draws(net, p) > xb_net_max_rows(net))
         return xb_error(ctx, XB_ERANGE, "attack eot = %d: the draws of one step do not fit "
                         "the net's %zu rows per pass", p->eot, xb_net_max_rows(net));
     if ((uint64_t)p->votes > XB_ATTACK_VOTE0)
         return xb_error(ctx, XB_ERANGE, "attack votes = %d: evaluation reads votes below %u, "
                         "where the attack's own draws begin", p->votes, XB_ATTACK_VOTE0);
     const uint64_t restarts = t->random_start ? (uint64_t)p->restarts : 1;
-    const uint64_t used = restarts * ((uint64_t)t->steps(p) + 1) * (uint64_t)draws_of(p);
+    const uint64_t used =
+        restarts * ((uint64_t)t->steps(p) + 1) * (uint64_t)xb_attack_draws(net, p);
     if (XB_ATTACK_VOTE0 + used - 1 > XB_RNG_MAX_VOTE)
         return xb_error(ctx, XB_ERANGE, "attack %s: restarts x (steps + 1) x eot = %llu draws "
                         "per image; at most %u are addressable", t->name,
                         (unsigned long long)used, XB_RNG_MAX_VOTE + 1 - XB_ATTACK_VOTE0);
-    if (p->votes > 1 && draws_of(p) > 1 &&
+    if (p->surrogate != -1 && (p->surrogate < XB_SURROGATE_RECT ||
+                               p->surrogate > XB_SURROGATE_ARCTAN))
+        return xb_error(ctx, XB_ERANGE, "attack surrogate = %d: expected -1 (each lif "
+                        "layer's own) or a kind of models/layers/xb_spike.h", p->surrogate);
+    if (p->surrogate != -1 && !has_lif(net))
+        return xb_error(ctx, XB_EINVAL, "attack surrogate %s: the model has no lif layer, "
+                        "whose backward it would set", xb_surrogate_names[p->surrogate]);
+    if (p->votes > 1 && xb_attack_draws(net, p) > 1 &&
         strcmp(xb_net_loss_type(net)->name, "cross_entropy"))
         return xb_error(ctx, XB_EINVAL, "attack votes = %d: the vote is attacked through the "
                         "averaged softmax, which needs the cross_entropy loss (the model's is "
@@ -109,6 +154,7 @@ struct xb_attack {
     uint8_t *yr;   /* [draws · max_batch] labels of the rows */
     double *w;     /* [draws · max_batch] the weight of each row's gradient */
     double *prob, *pbar; /* [C] a row's softmax, the mean over draws */
+    int *surrogates;     /* [layers] the lif layers' own, while p.surrogate is set */
 };
 
 enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
@@ -126,7 +172,7 @@ enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
     a->seed = xb_ctx_seed(ctx);
     a->F = xb_shape_size(xb_net_layer(net, 0)->in);
     a->C = (size_t)xb_net_classes(net);
-    a->draws = draws_of(p);
+    a->draws = xb_attack_draws(net, p);
     a->max_batch = xb_net_max_rows(net) / (size_t)a->draws;
     a->steps = t->steps(p);
     a->alpha = t->step_size(p);
@@ -140,6 +186,7 @@ enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
     a->w = xb_malloc(rows, sizeof(double));
     a->prob = xb_malloc(a->C, sizeof(double));
     a->pbar = xb_malloc(a->C, sizeof(double));
+    a->surrogates = xb_calloc(xb_net_n_layers(net), sizeof(int));
     *out = a;
     return XB_OK;
 }
@@ -150,6 +197,7 @@ void xb_attack_free(struct xb_attack *a)
         return;
     xb_free(a->x), xb_free(a->xr), xb_free(a->dx), xb_free(a->g), xb_free(a->d);
     xb_free(a->yr), xb_free(a->w), xb_free(a->prob), xb_free(a->pbar);
+    xb_free(a->surrogates);
     xb_free(a);
 }
 
@@ -236,7 +284,9 @@ double xb_attack_step(struct xb_attack *a)
     struct xb_pass pass;
     const float *z = forward_copies(a, a->k, 1, &pass);
     const double loss = xb_net_loss(a->net, a->yr, pass.rows);
+    swap_surrogates(a->net, a->p.surrogate, a->surrogates);
     xb_net_backward_input(a->net, &pass, a->xr, a->dx);
+    restore_surrogates(a->net, a->p.surrogate, a->surrogates);
     /* Row weights: the averaged softmax of a vote (xb_attack.h), else equal. */
     for (size_t s = 0; s < b; s++) {
         double total = 0.0;

@@ -21,7 +21,7 @@
  * arithmetic: the bounds x0 ± eps are rounded once).
  *
  * Random targets (abstract inference noise, device read noise on a
- * programmed net) are attacked with EOT (Athalye, Engstrom, Ilyas & Kwok
+ * programmed net, rate-coded input spikes) are attacked with EOT (Athalye, Engstrom, Ilyas & Kwok
  * 2018): each gradient is the average over `eot` draws of the target's
  * noise. With votes > 1 the target is the majority of K noisy inferences;
  * it is attacked through the averaged softmax of the draws, the smooth
@@ -30,6 +30,13 @@
  * sum of the per-draw cross-entropy gradients (so it needs the
  * cross_entropy loss). With votes = 1 the draws are weighted equally: the
  * gradient of the mean loss.
+ *
+ * Spiking targets are attacked through surrogate gradients (STBP's
+ * backward, models/layers/xb_spike.h); a surrogate that suits the attacker
+ * is not the one the net was trained with, so `surrogate` sets every lif
+ * layer's for the attack's backward passes (restored after each), and a
+ * caller runs the attack once per surrogate and reports the lowest
+ * accuracy (issue 12: `attack.surrogates` of xbar attack).
  *
  * Randomness is addressed (ARCHITECTURE.md §6, noise/xb_rng.h): the random
  * start of image s in restart r is stream ATTACK {sample s, vote r},
@@ -69,10 +76,14 @@ struct xb_attack_params {
     int votes;              /* K: the target votes over K noisy inferences */
     int on_device;          /* the net is programmed (xb_net_program): read noise */
     uint32_t instance;      /* chip instance of the abstract noise streams */
+    int surrogate;          /* the surrogate ds/du of every lif layer in the attack's
+                               backward (enum xb_surrogate, models/layers/xb_spike.h), or
+                               -1: each layer's own. The forward never changes. */
 };
 
 /* Defaults: paper 000's setting (eps 0.1, step 0.01, 15 steps), 1 restart,
- * mu = 1 (Dong et al. 2018), 1 draw, a noiseless target, 1 vote. */
+ * mu = 1 (Dong et al. 2018), 1 draw, a noiseless target, 1 vote, the lif
+ * layers' own surrogates. */
 void xb_attack_params_default(struct xb_attack_params *p);
 
 struct xb_attack_type {
@@ -98,12 +109,20 @@ extern const struct xb_attack_type xb_attack_bim;
 extern const struct xb_attack_type xb_attack_pgd;
 extern const struct xb_attack_type xb_attack_mim;
 
-/* 1 if a forward of the target under p draws anything at random. */
+/* 1 if a forward of the target under p draws anything at random from p's
+ * settings (noise, a programmed chip's read noise). */
 int xb_attack_random_target(const struct xb_attack_params *p);
+
+/* Draws of the target averaged per gradient: p->eot if a forward of net
+ * under p draws anything at random — p's noise or chip, or a layer of the
+ * net that draws without them (a rate encoder's input spikes, EOT over the
+ * encoding as issue 12 asks) — else 1. */
+int xb_attack_draws(const struct xb_net *net, const struct xb_attack_params *p);
 
 /* Checks p for kind t on net: ranges, the draws of a step fitting the
  * net's rows, the vote addresses fitting their field, votes > 1 only with
- * the cross_entropy loss. Errors name the parameter. */
+ * the cross_entropy loss, a surrogate only on a net with lif layers.
+ * Errors name the parameter. */
 enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net *net,
                                          const struct xb_attack_type *t,
                                          const struct xb_attack_params *p);

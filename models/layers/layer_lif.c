@@ -498,6 +498,16 @@ void xb_lif_set_relaxed(struct xb_layer *l, int on)
     s->relaxed = on != 0;
 }
 
+enum xb_surrogate xb_lif_swap_surrogate(struct xb_layer *l, enum xb_surrogate kind)
+{
+    XB_ASSERT(l->type == &xb_layer_lif);
+    XB_ASSERT(kind >= XB_SURROGATE_RECT && kind <= XB_SURROGATE_ARCTAN);
+    struct lif *s = l->state;
+    const enum xb_surrogate old = s->surrogate;
+    s->surrogate = kind;
+    return old;
+}
+
 const struct xb_layer_type xb_layer_lif = {
     .name = "lif",
     .init_default = XB_INIT_HE_UNIFORM,

@@ -138,4 +138,11 @@ int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr);
  * default; l must be a lif layer. */
 void xb_lif_set_relaxed(struct xb_layer *l, int on);
 
+/* Sets the surrogate of lif layer l's STBP backward to kind (its width
+ * stays the layer's surrogate_width) and returns the kind it had. Only
+ * the backward reads it (the relaxed forward aside), so a trained net's
+ * outputs do not change: attacks take the input gradient of one target
+ * through several surrogates in turn (models/attack/xb_attack.h). */
+enum xb_surrogate xb_lif_swap_surrogate(struct xb_layer *l, enum xb_surrogate kind);
+
 #endif

@@ -20,6 +20,7 @@
 #include "xb_h5.h"
 #include "xb_layout.h"
 #include "xb_progress.h"
+#include "xb_spike.h"
 #include "xb_sweep_run.h"
 
 enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE };
@@ -57,11 +58,15 @@ static const struct xb_cli_spec attack_spec = {
                "attacked with EOT over attack.eot draws per gradient, a voting one\n"
                "(attack.votes > 1) through the averaged softmax of its votes; the accuracy\n"
                "is scored with the target's noise and votes at draws the attack never saw.\n"
+               "A spiking target's gradients are its lif layers' surrogates: with\n"
+               "attack.surrogates = \"rectangular, triangle, fast-sigmoid, arctan\" every\n"
+               "attack runs once per surrogate, the lowest accuracy is reported and each\n"
+               "surrogate's is printed in a second table (and written by -o).\n"
                "Keys the attack does not use (train.*, model.init, data.validation,\n"
                "sweep.sigma_train, sigma_test, noise, repeats, votes, output, t), device\n"
                "settings and attack keys that change nothing (eot or votes on a noiseless\n"
                "target, sigma without noise, mu without mim, restarts without pgd, step and\n"
-               "steps with fgsm alone) are an error (exit 2).\n"
+               "steps with fgsm alone, surrogates without lif layers) are an error (exit 2).\n"
                "Examples:\n"
                "  xbar attack configs/attacks/paper000_mlp.cfg --model results/mlp.h5\n"
                "  xbar attack configs/attacks/paper001_mlp.cfg --model results/mlp.h5 \\\n"
@@ -92,10 +97,34 @@ static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
     return st;
 }
 
+/* Attack t on X with each lif surrogate of sur[n_sur] in turn (-1: the
+ * layers' own), each scored as score() scores: per[i] of surrogate i, and
+ * in *acc the lowest (issue 12: a spiking target's robustness is the
+ * minimum over the surrogates an attacker could pick). */
+static enum xb_status attack_surrogates(struct xb_ctx *ctx, struct xb_net *net,
+                                        const struct xb_attack_type *t,
+                                        struct xb_attack_params *p, const int *sur,
+                                        size_t n_sur, const float *X, const uint8_t *y,
+                                        size_t n, float *adv, double *vote, double *per,
+                                        double *acc)
+{
+    enum xb_status st = XB_OK;
+    for (size_t i = 0; i < n_sur && !st; i++) {
+        p->surrogate = sur[i];
+        st = xb_attack_run(ctx, net, t, p, X, y, n, adv);
+        if (!st)
+            st = score(ctx, net, p, adv, y, n, vote, &per[i]);
+        if (!st && (i == 0 || per[i] < *acc))
+            *acc = per[i];
+    }
+    return st;
+}
+
 static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
                                    const struct attack_run *o, const struct xb_experiment *e,
                                    const struct xb_dataset *test, const char *kinds,
-                                   size_t n_kinds, double clean, const double *acc)
+                                   size_t n_kinds, double clean, const double *acc,
+                                   const char *surrogates, size_t n_sur, const double *per)
 {
     struct xb_h5_file *f = NULL;
     enum xb_status st = xb_h5_create(ctx, o->output, &f);
@@ -117,6 +146,11 @@ static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_CLEAN, 0, &clean, one, 0);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY, 0, acc, nd, 0);
+    const size_t ns[3] = {n_kinds, e->n_attack_eps, n_sur};
+    if (!st && surrogates[0])
+        st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_SURROGATES, surrogates);
+    if (!st && surrogates[0])
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY_SURROGATE, 0, per, ns, 0);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "model", o->model);
     if (!st)
@@ -135,7 +169,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     struct xb_experiment *e = xb_malloc(1, sizeof *e);
     struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
     struct xb_net *net = NULL;
-    double *acc = NULL, *vote = NULL;
+    double *acc = NULL, *vote = NULL, *per = NULL;
     float *adv = NULL;
     int code = XB_EXIT_USAGE;
     char **sets = xb_cli_assignments(cli);
@@ -151,6 +185,11 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     }
     if (xb_experiment_attack_types(ctx, e, types, XB_EXP_MAX_ATTACKS, &n_kinds) != XB_OK)
         goto done;
+    int sur[XB_EXP_MAX_SURROGATES] = {-1}; /* none named: each lif layer's own */
+    size_t n_sur = 0;
+    if (xb_experiment_attack_surrogates(ctx, e, sur, XB_EXP_MAX_SURROGATES, &n_sur) != XB_OK)
+        goto done;
+    const size_t n_runs = n_sur ? n_sur : 1;
     if (o->output && (xb_h5_check_writable(ctx, o->output, o->output_origin) != XB_OK ||
                       (!o->force && xb_cli_check_new(ctx, o->output, o->output_origin, 0))))
         goto done;
@@ -161,6 +200,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         goto done;
     /* Every kind at every eps checked before the work. */
     struct xb_attack_params p = e->attack;
+    p.surrogate = sur[0];
     for (size_t k = 0; k < n_kinds; k++)
         for (size_t j = 0; j < e->n_attack_eps; j++) {
             p.eps = e->attack_eps[j];
@@ -177,6 +217,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     const size_t F = test->dim;
     adv = xb_aligned(n * F, sizeof(float));
     acc = xb_malloc(n_kinds * e->n_attack_eps, sizeof *acc);
+    per = xb_malloc(n_kinds * e->n_attack_eps * n_runs, sizeof *per);
     vote = xb_malloc((size_t)p.votes, sizeof *vote);
     char kinds[256] = "", labels[256] = "";
     for (size_t k = 0; k < n_kinds; k++) {
@@ -193,8 +234,9 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
             const double t0 = xb_now();
             p.eps = e->attack_eps[j];
             double *a = &acc[k * e->n_attack_eps + j];
-            if (xb_attack_run(ctx, net, types[k], &p, test->x, test->y, n, adv) != XB_OK ||
-                score(ctx, net, &p, adv, test->y, n, vote, a) != XB_OK)
+            if (attack_surrogates(ctx, net, types[k], &p, sur, n_runs, test->x, test->y, n,
+                                  adv, vote, &per[(k * e->n_attack_eps + j) * n_runs],
+                                  a) != XB_OK)
                 goto done;
             if (!cli->quiet)
                 fprintf(stderr, "xbar attack: %s at eps %g: %.2f %% (%.1f s)\n",
@@ -202,9 +244,16 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         }
     printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
            "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
-           "gemm: %s\n\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
-           p.restarts, p.mu, xb_attack_random_target(&p) ? p.eot : 1,
+           "gemm: %s\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
+           p.restarts, p.mu, xb_attack_draws(net, &p),
            xb_noise_kind_name(p.noise), p.sigma, p.votes, xb_gemm_impl_name(e->model.gemm));
+    char surrogates[128] = "";
+    for (size_t i = 0; i < n_sur; i++)
+        snprintf(surrogates + strlen(surrogates), sizeof surrogates - strlen(surrogates),
+                 "%s%s", i ? "," : "", xb_surrogate_names[sur[i]]);
+    if (n_sur)
+        printf("surrogates: %s (accuracy: the lowest)\n", surrogates);
+    printf("\n");
     printf("accuracy (%%)\n%-8s %8s%s\n", "eps", "Ori.", labels);
     for (size_t j = 0; j < e->n_attack_eps; j++) {
         printf("%-8g %8.2f", e->attack_eps[j], 100.0 * clean);
@@ -212,12 +261,23 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
             printf(" %8.2f", 100.0 * acc[k * e->n_attack_eps + j]);
         printf("\n");
     }
+    if (n_sur) {
+        printf("\naccuracy by surrogate (%%)\n%-8s %-14s%s\n", "eps", "surrogate", labels);
+        for (size_t j = 0; j < e->n_attack_eps; j++)
+            for (size_t i = 0; i < n_sur; i++) {
+                printf("%-8g %-14s", e->attack_eps[j], xb_surrogate_names[sur[i]]);
+                for (size_t k = 0; k < n_kinds; k++)
+                    printf(" %8.2f", 100.0 * per[(k * e->n_attack_eps + j) * n_runs + i]);
+                printf("\n");
+            }
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         xb_error(ctx, XB_EIO, "cannot write the results to stdout");
         goto done;
     }
     if (o->output) {
-        if (write_result(ctx, cli, o, e, test, kinds, n_kinds, clean, acc) != XB_OK)
+        if (write_result(ctx, cli, o, e, test, kinds, n_kinds, clean, acc, surrogates, n_sur,
+                         per) != XB_OK)
             goto done;
         if (!cli->quiet)
             fprintf(stderr, "xbar attack: wrote %s\n", o->output);
@@ -225,7 +285,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     code = XB_EXIT_OK;
 done:
     xb_cli_assignments_free(cli, sets);
-    xb_free(acc), xb_free(vote), xb_free(adv);
+    xb_free(acc), xb_free(vote), xb_free(adv), xb_free(per);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);

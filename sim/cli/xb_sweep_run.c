@@ -12,6 +12,7 @@
 #include "xb_progress.h"
 #include "xb_report.h"
 #include "xb_study_grid.h"
+#include "xb_spike.h"
 #include "xb_sweep.h"
 
 /* Validation carved from train with the experiment's seed: fixed per seed. */
@@ -102,6 +103,10 @@ static int attacks_name(const struct xb_experiment *e, const char *kind)
 static int attack_deterministic(const struct xb_experiment *e, int has_sigma)
 {
     (void)has_sigma;
+    for (size_t k = 0; k < e->model.n_layers; k++) /* a rate encoder draws its spikes */
+        if (!strcmp(e->model.layers[k].type, "encode") &&
+            e->model.layers[k].encoding != XB_ENCODE_DIRECT)
+            return 0;
     return !xb_attack_random_target(&e->attack);
 }
 static int attack_no_noise(const struct xb_experiment *e, int has_sigma)
@@ -131,7 +136,8 @@ static int attack_one_step(const struct xb_experiment *e, int has_sigma)
 }
 
 #define ATTACK_DETERMINISTIC "the target is deterministic (attack.noise = \"none\" or " \
-                             "attack.sigma = 0): one draw is its gradient, and its votes agree"
+                             "attack.sigma = 0, and no rate-coded input): one draw is its " \
+                             "gradient, and its votes agree"
 
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 #define SNRREQ_NO_DEVICE "the SNR requirement is of the abstract noise of sweep.noise"

@@ -14,6 +14,7 @@
 #include "xb_cfgint.h"
 #include "xb_data.h"
 #include "xb_params.h"
+#include "xb_spike.h"
 
 /* ---- the key table ------------------------------------------------------ */
 
@@ -174,6 +175,12 @@ static const struct xb_key keys[] = {
     {.group = "attack", .name = "images", .type = XB_KEY_INT, .unit = "1", .def = 1000,
      .min = 0, .max = 1 << 30, OFF(attack_images), .store = XB_STORE_SIZE,
      .help = "the first N test images attacked; 0 = all", .source = "paper 000 (1,000)"},
+    {.group = "attack", .name = "surrogates", .type = XB_KEY_STRING, CHARS(attack_surrogates),
+     .def_text = "",
+     .help = "spiking targets: the lif surrogates the attack's gradients go through in turn "
+             "(rectangular, triangle, fast-sigmoid, arctan; comma-separated), the lowest "
+             "accuracy reported (\"\": each layer's own)",
+     .source = "issue 12"},
 };
 #define N_KEYS (sizeof keys / sizeof *keys)
 
@@ -356,6 +363,20 @@ done:
     return st;
 }
 
+/* The next name of a comma-separated list (strtok_r over s, then NULL),
+ * blanks around it removed; NULL after the last. */
+static char *list_next(char *s, char **save)
+{
+    char *tok = strtok_r(s, ",", save);
+    if (!tok)
+        return NULL;
+    while (*tok == ' ')
+        tok++;
+    for (char *end = tok + strlen(tok); end > tok && end[-1] == ' ';)
+        *--end = '\0';
+    return tok;
+}
+
 enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_experiment *e,
                                           const struct xb_attack_type **types, size_t max,
                                           size_t *n)
@@ -366,12 +387,8 @@ enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_ex
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
                  xb_attack_type_at(k)->name);
     *n = 0;
-    for (char *save = NULL, *tok = strtok_r(names, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        for (char *end = tok + strlen(tok); end > tok && end[-1] == ' ';)
-            *--end = '\0';
+    char *save = NULL;
+    for (char *tok = list_next(names, &save); tok; tok = list_next(NULL, &save)) {
         const struct xb_attack_type *t = xb_attack_type_find(tok);
         if (!t)
             return xb_error(ctx, XB_ENOTFOUND, "%s: attack.attacks = \"%s\": unknown attack "
@@ -392,12 +409,46 @@ enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_ex
     return XB_OK;
 }
 
+enum xb_status xb_experiment_attack_surrogates(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                               int *kinds, size_t max, size_t *n)
+{
+    char names[sizeof e->attack_surrogates], list[128] = "";
+    snprintf(names, sizeof names, "%s", e->attack_surrogates);
+    for (size_t k = 0; xb_surrogate_names[k]; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                 xb_surrogate_names[k]);
+    *n = 0;
+    char *save = NULL;
+    for (char *tok = list_next(names, &save); tok; tok = list_next(NULL, &save)) {
+        int kind = -1;
+        for (int k = 0; xb_surrogate_names[k]; k++)
+            if (!strcmp(xb_surrogate_names[k], tok))
+                kind = k;
+        if (kind < 0)
+            return xb_error(ctx, XB_ENOTFOUND, "%s: attack.surrogates = \"%s\": unknown "
+                            "surrogate \"%s\"; expected a comma-separated list of %s", e->path,
+                            e->attack_surrogates, tok, list);
+        for (size_t j = 0; j < *n; j++)
+            if (kinds[j] == kind)
+                return xb_error(ctx, XB_EINVAL, "%s: attack.surrogates = \"%s\": %s twice",
+                                e->path, e->attack_surrogates, tok);
+        if (*n == max)
+            return xb_error(ctx, XB_ERANGE, "%s: attack.surrogates = \"%s\": at most %zu",
+                            e->path, e->attack_surrogates, max);
+        kinds[(*n)++] = kind;
+    }
+    return XB_OK;
+}
+
 static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e)
 {
     if (e->have_attack) {
         const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
         size_t n;
         enum xb_status st = xb_experiment_attack_types(ctx, e, types, XB_EXP_MAX_ATTACKS, &n);
+        int surrogates[XB_EXP_MAX_SURROGATES];
+        if (!st)
+            st = xb_experiment_attack_surrogates(ctx, e, surrogates, XB_EXP_MAX_SURROGATES, &n);
         if (st)
             return st;
         if ((size_t)e->attack.votes > e->eval_rows || (size_t)e->attack.eot > e->eval_rows)

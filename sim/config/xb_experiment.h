@@ -69,6 +69,7 @@
 #define XB_EXP_MAX_REPEATS 10000 /* sweep.repeats and sweep.votes */
 #define XB_EXP_MAX_TRAIN_ROWS (1 << 20) /* rows of a training step (copies x batch) */
 #define XB_EXP_MAX_ATTACKS 16    /* kinds in attack.attacks */
+#define XB_EXP_MAX_SURROGATES 4  /* kinds in attack.surrogates: each at most once */
 
 struct xb_experiment {
     char path[4096];
@@ -110,6 +111,8 @@ struct xb_experiment {
     double attack_eps[XB_EXP_MAX_GRID]; /* attack.eps: the budgets, pixel units */
     size_t n_attack_eps;
     size_t attack_images;       /* attack.images: the first N test images, 0 = all */
+    char attack_surrogates[128]; /* attack.surrogates: lif surrogates, comma-separated;
+                                    "" = each layer's own */
     struct xb_attack_params attack; /* the rest; eps set per budget */
 };
 
@@ -139,6 +142,13 @@ enum xb_status xb_experiment_read_at(struct xb_ctx *ctx, const char *path,
 enum xb_status xb_experiment_attack_types(struct xb_ctx *ctx, const struct xb_experiment *e,
                                           const struct xb_attack_type **types, size_t max,
                                           size_t *n);
+
+/* The surrogates attack.surrogates names (enum xb_surrogate,
+ * models/layers/xb_spike.h), in its order, into kinds[max]; *n of them, 0
+ * when the key is empty (each lif layer's own). Errors name the file, the
+ * key and the unknown or repeated name. */
+enum xb_status xb_experiment_attack_surrogates(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                               int *kinds, size_t max, size_t *n);
 
 /* The experiment keys (data.*, model.name, train.*, sweep.*): rows of
  * devices/cells/xb_key.h over struct xb_experiment, .group the group. The model's

@@ -263,8 +263,17 @@ static const struct xb_layout_row rows[XB_DS_N] = {
     [XB_DS_ATTACK_ACCURACY] = {XB_DS_ATTACK_ACCURACY, A, "/attack/accuracy", XB_FORM_ARRAY,
         XB_H5_F64, 2, "[n_attacks x n_eps]", "1", NULL,
         "accuracy on the adversarial images [attack, eps]: the majority of attack.votes noisy "
-        "inferences (one without voting) at votes 0 .. K-1, which the attack never draws",
-        NULL},
+        "inferences (one without voting) at votes 0 .. K-1, which the attack never draws; "
+        "with attack.surrogates, the lowest over the surrogates", NULL},
+    [XB_DS_ATTACK_SURROGATES] = {XB_DS_ATTACK_SURROGATES, A, "/attack/surrogates", XB_FORM_TEXT,
+        0, 0, "", "", NULL, "the lif surrogates of the columns of accuracy_surrogate, "
+        "comma-separated (models/layers/xb_spike.h)", "with attack.surrogates"},
+    [XB_DS_ATTACK_ACCURACY_SURROGATE] = {XB_DS_ATTACK_ACCURACY_SURROGATE, A,
+        "/attack/accuracy_surrogate", XB_FORM_ARRAY, XB_H5_F64, 3,
+        "[n_attacks x n_eps x n_surrogates]", "1", NULL,
+        "accuracy on the adversarial images of an attack whose gradients went through one "
+        "surrogate [attack, eps, surrogate], scored as accuracy is (whose value is the row's "
+        "least)", "with attack.surrogates"},
     /* ---- xbar eval -o ------------------------------------------------------------ */
     [XB_DS_EVAL] = {XB_DS_EVAL, E, "/eval", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL, NULL},
     [XB_DS_EVAL_SIGMA] = {XB_DS_EVAL_SIGMA, E, "/eval/sigma_test", XB_FORM_ARRAY, XB_H5_F64, 1,

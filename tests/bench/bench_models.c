@@ -2,7 +2,7 @@
  * Network throughput in samples (images, sequences) per second and as a
  * fraction of the sgemm-limited rate: FLOPs are counted from the weighted
  * layers (2 per multiply-accumulate, an LSTM's per step; training as forward
- * + two backward products, 3x).
+ * + two backward products, 3x); and PGD attack steps (issue 12).
  */
 #include "bench_models.h"
 
@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "xb_alloc.h"
+#include "xb_attack.h"
 #include "xb_eval.h"
 #include "xb_experiment.h"
 #include "xb_rng.h"
@@ -174,6 +175,50 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
     xb_free(X), xb_free(y);
 }
 
+/* PGD (models/attack/xb_attack.h: eps 0.1, step 0.01, 15 steps, 1
+ * restart, a noiseless target) on n random images of config's model
+ * (random weights: the work of a step does not depend on them), native
+ * mode, all threads, best of ROUNDS. A step is a forward and the input
+ * gradient: 2 products per weighted layer, 4 FLOPs per multiply-
+ * accumulate of the forward (macs), the rate the goal counts (issue 12);
+ * _executed_ adds the weight gradient xb_net_backward_input also forms
+ * (6 per MAC, less the first layer's dX it skips in training and needs
+ * here: nothing). Returns the counted fraction of the sgemm rate. */
+static double pgd_model(struct xb_ctx *ctx, const char *config, size_t n)
+{
+    struct xb_experiment e;
+    const char *sets[] = {"sweep.portable=false"};
+    must(ctx, xb_experiment_read(ctx, config, sets, 1, &e), config);
+    struct xb_net *net;
+    must(ctx, xb_net_create(ctx, &e.model, 640, &net), "net");
+    xb_net_init(net, 1);
+    float *X, *adv = xb_aligned(n * xb_shape_size(e.model.input), sizeof(float));
+    uint8_t *y;
+    random_data(n, xb_shape_size(e.model.input), &X, &y);
+    struct xb_attack_params p;
+    xb_attack_params_default(&p);
+    must(ctx, xb_attack_run(ctx, net, &xb_attack_pgd, &p, X, y, 64, adv), "warm-up");
+    double best = INFINITY, sgemm_gflops = 0.0;
+    for (int round = 0; round < ROUNDS; round++) {
+        sgemm_gflops = fmax(sgemm_gflops, sgemm_now());
+        double t0 = now();
+        must(ctx, xb_attack_run(ctx, net, &xb_attack_pgd, &p, X, y, n, adv), "pgd");
+        best = fmin(best, now() - t0);
+    }
+    double first, m = macs(net, &first);
+    const double steps_per_s = (double)n * p.steps / best;
+    const double frac = 4.0 * m * steps_per_s * 1e-9 / sgemm_gflops;
+    printf("%s_pgd_sgemm_gflops: %.1f\n", e.model_name, sgemm_gflops);
+    printf("%s_pgd_image_steps_per_s: %.1f\n", e.model_name, steps_per_s);
+    printf("%s_pgd_gflops: %.1f\n", e.model_name, 4.0 * m * steps_per_s * 1e-9);
+    printf("%s_pgd_fraction_of_sgemm: %.3f\n", e.model_name, frac);
+    printf("%s_pgd_executed_fraction_of_sgemm: %.3f\n", e.model_name,
+           6.0 * m * steps_per_s * 1e-9 / sgemm_gflops);
+    xb_net_free(net);
+    xb_free(X), xb_free(y), xb_free(adv);
+    return frac;
+}
+
 static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_sweep_data *d)
 {
     struct xb_experiment e;
@@ -213,6 +258,14 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
     out->snn_vote_frac = snn.vote_frac;
     out->mlp_vote_frac = mlp.vote_frac;
     out->lstm_train_frac = lstm.train_frac;
+
+    printf("\n[PGD] native mode, all threads, random weights and 28 x 28 inputs, 15 steps "
+           "of eps 0.1 on 640 images in one batch, no noise, best of %d rounds; a step is a "
+           "forward and the input gradient (4 FLOPs per forward multiply-accumulate; "
+           "_executed_ adds the weight gradient the net's input backward forms too, 6)\n",
+           ROUNDS);
+    out->mlp_pgd_frac = pgd_model(ctx, "configs/quickstart.cfg", 640);
+    out->snn_pgd_frac = pgd_model(ctx, "configs/paper000/snn50_mnist_stbp.cfg", 640);
 
     /* The portable mode's cost (the default): the same runs with every
      * product by the fixed-order GEMM, as rates relative to the native runs

@@ -14,6 +14,7 @@
 #include "xb_eval.h"
 #include "xb_net.h"
 #include "xb_rng.h"
+#include "xb_spike.h"
 #include "xb_test_net.h"
 #include "xb_test_util.h"
 
@@ -44,6 +45,25 @@ static int majority(const uint8_t *preds, int k)
         }
     }
     return best;
+}
+
+/* The accuracies evaluation must report from the predictions pred[s·V + v]
+ * of sample s at vote v: repeat r is vote r alone, K votes their majority. */
+static void expected(const uint8_t *pred, int V, const uint8_t *y, int n, int repeats,
+                     int votes, double *want_r, double *want_v)
+{
+    for (int r = 0; r < repeats; r++) {
+        int hits = 0;
+        for (int s = 0; s < n; s++)
+            hits += pred[s * V + r] == y[s];
+        want_r[r] = (double)hits / n;
+    }
+    for (int k = 1; k <= votes; k++) {
+        int hits = 0;
+        for (int s = 0; s < n; s++)
+            hits += majority(pred + s * V, k) == y[s];
+        want_v[k - 1] = (double)hits / n;
+    }
 }
 
 /* flatten → noise (MULT, σ = 1) on 2 × 5 inputs: the logits are
@@ -91,18 +111,7 @@ Test(eval_ref, flatten_noise_known_answer_for_any_row_budget)
         }
     double want_r[REPEATS], want_v[VOTES];
     int differ = 0;
-    for (int r = 0; r < REPEATS; r++) {
-        int hits = 0;
-        for (int s = 0; s < N; s++)
-            hits += pred[s][r] == y[s];
-        want_r[r] = (double)hits / N;
-    }
-    for (int k = 1; k <= VOTES; k++) {
-        int hits = 0;
-        for (int s = 0; s < N; s++)
-            hits += majority(pred[s], k) == y[s];
-        want_v[k - 1] = (double)hits / N;
-    }
+    expected(&pred[0][0], V, y, N, REPEATS, VOTES, want_r, want_v);
     for (int s = 0; s < N; s++)
         differ += pred[s][0] != pred[s][1];
     /* The case has power: the noise changes predictions between votes. */
@@ -195,4 +204,80 @@ Test(eval_ref, dense_net_identical_for_any_row_budget)
     }
     xb_net_free(big);
     xb_free(X), xb_free(xr);
+}
+
+/* Votes of a spiking net are on its readout (issue 11 item 6): each vote
+ * is a forward of its own — its own Bernoulli input spikes and neuron
+ * noise, drawn at (sample s, vote vote0 + v) — whose membrane-sum readout
+ * gives that vote's prediction, and a K-vote answer is the majority of
+ * those. The reference runs every (sample, vote) as a pass of one row and
+ * counts; xb_eval_run, which stacks the votes of a batch as rows of one
+ * pass, must give the same accuracies as doubles for any row budget.
+ * Every pass of the SNN is an exact GEMM per time step in fixed order
+ * (portable mode) of one row's values, so the rows of a stacked pass are
+ * the single-row passes' bits. */
+Test(eval_ref, snn_votes_are_majorities_of_readouts)
+{
+    enum { N = 29, REPEATS = 3, VOTES = 9, V = 9, T = 5 };
+    const uint32_t vote0 = 3, instance = 2;
+    const double sigma = 0.6;
+    struct xb_net_config cfg = {.input = {1, 4, 4}, .classes = 10, .n_layers = 3,
+                                .gemm = XB_GEMM_PORTABLE};
+    cfg.layers[0] = xb_test_layer("encode", 0);
+    cfg.layers[0].steps = T;
+    cfg.layers[0].encoding = XB_ENCODE_BERNOULLI;
+    cfg.layers[1] = xb_test_layer("lif", 12);
+    cfg.layers[1].leak = 0.5;
+    cfg.layers[2] = xb_test_layer("lif", 10);
+    cfg.layers[2].leak = 0.5;
+    cfg.layers[2].readout = XB_READOUT_MEMBRANE_SUM;
+    const size_t F = 16;
+    float *X = xb_malloc(N * F, 4);
+    uint8_t y[N];
+    xb_test_fill_normal(X, N * F, 5, 1, 0.5f);
+    for (size_t i = 0; i < N * F; i++)
+        X[i] = fminf(fmaxf(X[i] + 0.5f, 0.0f), 1.0f); /* pixels in [0, 1] */
+    struct xb_net *one = xb_test_net(ctx, &cfg, 1);
+    xb_net_init(one, 3);
+    /* Labels: vote 0's prediction, every third one moved, so the
+     * accuracies are neither 0 nor 1. */
+    uint8_t pred[N][V];
+    for (int s = 0; s < N; s++)
+        for (int v = 0; v < V; v++) {
+            struct xb_pass p = {.phase = XB_PHASE_EVAL, .rows = 1, .seed = SEED,
+                                .addr = {.sample0 = (uint32_t)s, .batch = 1,
+                                         .vote0 = vote0 + (uint32_t)v},
+                                .noise = XB_NOISE_ADD, .sigma = sigma, .instance = instance,
+                                .gemm = XB_GEMM_PORTABLE};
+            xb_net_predict(xb_net_forward(one, &p, X + s * F), 1, 10, &pred[s][v]);
+        }
+    for (int s = 0; s < N; s++)
+        y[s] = (uint8_t)(s % 3 == 2 ? (pred[s][0] + 1) % 10 : pred[s][0]);
+    double want_r[REPEATS], want_v[VOTES];
+    expected(&pred[0][0], V, y, N, REPEATS, VOTES, want_r, want_v);
+    int differ = 0;
+    for (int s = 0; s < N; s++)
+        for (int v = 1; v < V; v++)
+            differ += pred[s][v] != pred[s][0];
+    /* Power: the spikes and the noise change predictions between votes. */
+    cr_assert_gt(differ, N, "only %d (sample, vote) predictions differ from vote 0", differ);
+    struct xb_eval_params ep = {.repeats = REPEATS, .votes = VOTES, .noise = XB_NOISE_ADD,
+                                .sigma = sigma, .instance = instance, .vote0 = vote0};
+    const size_t budgets[] = {V, 3 * V + 2, (size_t)V * N};
+    for (size_t b = 0; b < sizeof budgets / sizeof *budgets; b++) {
+        struct xb_net *net = xb_test_net(ctx, &cfg, budgets[b]);
+        memcpy(xb_net_params(net), xb_net_params(one), xb_net_n_params(one) * sizeof(float));
+        double acc_r[REPEATS], acc_v[VOTES];
+        cr_assert_eq(xb_eval_run(ctx, net, &ep, X, y, N, acc_r, acc_v), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        for (int r = 0; r < REPEATS; r++)
+            cr_assert(acc_r[r] == want_r[r], "%zu rows per pass: repeat %d accuracy %.6f, "
+                      "want %.6f", budgets[b], r, acc_r[r], want_r[r]);
+        for (int k = 0; k < VOTES; k++)
+            cr_assert(acc_v[k] == want_v[k], "%zu rows per pass: %d-vote accuracy %.6f, want "
+                      "%.6f", budgets[b], k + 1, acc_v[k], want_v[k]);
+        xb_net_free(net);
+    }
+    xb_net_free(one);
+    xb_free(X);
 }

@@ -280,9 +280,10 @@ static size_t candidates(const struct xb_key *k, char out[][64], size_t cap)
             snprintf(out[m++], 64, "%s", k->choices[i]);
         return m;
     case XB_KEY_STRING: {
-        /* The last: a list attack.attacks accepts (the others refuse it). */
-        const char *s[] = {"synthetic", "mnist", "rt \"q\" \\ x", "pgd, fgsm"};
-        for (size_t i = 0; i < 4; i++)
+        /* The last two: lists attack.attacks and attack.surrogates accept
+         * (the others refuse them). */
+        const char *s[] = {"synthetic", "mnist", "rt \"q\" \\ x", "pgd, fgsm", "arctan, triangle"};
+        for (size_t i = 0; i < 5; i++)
             snprintf(out[m++], 64, "%s", s[i]);
         return m;
     }
