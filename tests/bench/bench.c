@@ -491,6 +491,8 @@ int main(void)
          "cnn6 voted inference (K = 20) GFLOP/s vs sgemm's, all threads, native"},
         {"goal_snn_train", bm.snn_train_frac, 0.4,
          "snn50 STBP training (T = 10) GFLOP/s vs sgemm's, batch 32, all threads, native"},
+        {"goal_snn_nit", 1.0 / bm.snn_nit_vs_forwards, 1.0 / 1.3,
+         "snn50 forwards of the C copies vs NIT training time (NIT <= 1.3x its forwards)"},
         {"goal_fgemm", fgemm_worst, GOAL_FGEMM,
          "fixed-order GEMM vs sgemm throughput, one thread, worst shape"},
         {"goal_portable", 1.0 / (1.0 + bm.portable_cost), 1.0 / 1.15,

@@ -10,6 +10,7 @@ struct bench_models_result {
     double lstm_train_frac; /* lstm128 training, batch 128 (issue 4) */
     double cnn6_train_frac, cnn6_vote_frac; /* cnn6, batch 32 (issue 9) */
     double snn_train_frac, snn_vote_frac;   /* snn50 STBP, T = 10, batch 32 (issue 11) */
+    double snn_nit_vs_forwards; /* snn50 NIT step time / its C·batch-row forwards (issue 11) */
     double sweep_speedup;   /* 2 threads vs 1 on a 2-point sweep */
     double portable_cost;   /* max over models of native / portable rate - 1 */
 };
