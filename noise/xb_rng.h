@@ -111,7 +111,10 @@ enum xb_data_stream {
     XB_DATA_STREAM_EPOCH = 1,      /* the order of a training epoch */
     XB_DATA_STREAM_TEST = 2,       /* train / test split of a set shipped whole (mnist) */
     XB_DATA_STREAM_VALIDATION = 3, /* validation split carved from train */
-    XB_DATA_STREAM_SYNTHETIC = 4   /* the synthetic generator */
+    XB_DATA_STREAM_SYNTHETIC = 4,  /* the synthetic generator */
+    XB_DATA_STREAM_LIMIT = 5,      /* the subset data.limit keeps of a pooled set */
+    XB_DATA_STREAM_POOL_TEST = 6,  /* the test part of a pooled set's data.split */
+    XB_DATA_STREAM_POOL_VAL = 7    /* its validation part, from the rest */
 };
 
 #define XB_RNG_MAX_LAYER 4095u

@@ -25,6 +25,17 @@
  *
  * For a likelihood-ratio estimator (xb_lif_trace_of): the forward keeps
  * the pointer to its input x and sigma eps of every neuron and step.
+ *
+ * learn_sigma: one more parameter per neuron, sigma_i (1 at init, after V_th
+ * and k), and neuron i's noise is p->sigma · sigma_i · eps (ADD) or
+ * I · p->sigma · sigma_i · eps (MULT); the layer then keeps eps itself (std
+ * 1, the same normals) and, for MULT, the noise-free current, so backward
+ * also gives dL/dsigma_i = Σ dL/dI_t · (ADD: 1, MULT: I_t) · p->sigma ·
+ * eps_t. Likelihood-ratio training (models/train/xb_lr.h): the product
+ * inside is the affine layer whose output the noise perturbs (lr_product),
+ * and lr_score writes row r·T + t of its output gradient from step t's
+ * eps, so the product's parameter backward over the rows·T rows sums
+ * x^t eps^t over the steps (paper 000 eq. 8).
  */
 #include <math.h>
 #include <string.h>
@@ -43,14 +54,16 @@ struct lif {
     enum xb_surrogate surrogate;
     enum xb_lif_readout readout;
     int fire;            /* 0 for the membrane readouts: integrate only */
-    int learn_vth, learn_k;
-    size_t off_vth, off_k; /* in l->params, when learned */
+    int learn_vth, learn_k, learn_sigma;
+    size_t off_vth, off_k, off_sig; /* in l->params, when learned */
     int relaxed;
     float *vth_c, *k_c;  /* [units]: the config values, when not learned */
     /* [max_rows·T × units] each: I then u (forward), dL/dI (backward); s; sigma eps */
     float *u, *s, *se;
     int *amax;           /* [max_rows × units]: membrane-max's step */
     float *dv, *dk;      /* [max_rows × units]: per-row partial gradients */
+    double *dsg;         /* learn_sigma: [max_rows × units], the same for sigma_i */
+    float *ic;           /* learn_sigma: [max_rows·T × units], the noise-free I (MULT) */
     struct xb_stream *base; /* [T]: the NOISE stream of each step */
     uint64_t *row_count; /* [max_rows]: spikes per row */
     double *row_power;   /* [max_rows]: Σ I² per row (measure_power) */
@@ -118,11 +131,14 @@ static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
     s->fire = s->readout <= XB_READOUT_COUNT;
     s->learn_vth = cfg->learn_threshold != 0;
     s->learn_k = cfg->learn_leak != 0;
+    s->learn_sigma = cfg->learn_sigma != 0;
     size_t n = s->sub.n_params;
     s->off_vth = n;
     n += s->learn_vth ? U : 0;
     s->off_k = n;
     n += s->learn_k ? U : 0;
+    s->off_sig = n;
+    n += s->learn_sigma ? U : 0;
     s->vth_c = xb_malloc(U, sizeof(float));
     s->k_c = xb_malloc(U, sizeof(float));
     for (size_t j = 0; j < U; j++)
@@ -135,6 +151,10 @@ static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
     if (s->learn_vth || s->learn_k) {
         s->dv = xb_aligned(m * U, sizeof(float));
         s->dk = xb_aligned(m * U, sizeof(float));
+    }
+    if (s->learn_sigma) {
+        s->dsg = xb_aligned(m * U, sizeof(double));
+        s->ic = xb_aligned(m * T * U, sizeof(float));
     }
     s->base = xb_malloc(T, sizeof *s->base);
     s->row_count = xb_malloc(m, sizeof(uint64_t));
@@ -164,6 +184,8 @@ static void lif_init(struct xb_layer *l, uint64_t seed)
             l->params[s->off_vth + j] = s->vth;
         if (s->learn_k)
             l->params[s->off_k + j] = s->k;
+        if (s->learn_sigma)
+            l->params[s->off_sig + j] = 1.0f;
     }
 }
 
@@ -177,6 +199,12 @@ static const float *lif_k(const struct xb_layer *l)
 {
     const struct lif *s = l->state;
     return s->learn_k ? l->params + s->off_k : s->k_c;
+}
+
+static const float *lif_sig(const struct xb_layer *l)
+{
+    const struct lif *s = l->state;
+    return s->learn_sigma ? l->params + s->off_sig : NULL;
 }
 
 static float clamp01(float v) { return fminf(fmaxf(v, 0.0f), 1.0f); }
@@ -229,8 +257,8 @@ static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float
                             .instance = p->instance, .step = (uint32_t)t};
         s->base[t] = xb_stream_at(p->seed, &a);
     }
-    const float *vth = lif_vth(l), *kk = lif_k(l);
-    float *u = s->u, *sp = s->s, *se = s->se;
+    const float *vth = lif_vth(l), *kk = lif_k(l), *sig = lif_sig(l);
+    float *u = s->u, *sp = s->s, *se = s->se, *ic = s->ic;
     int *amax = s->amax;
     const struct xb_stream *base = s->base;
     const struct xb_rows *addr = &p->addr;
@@ -242,8 +270,8 @@ static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float
     const enum xb_surrogate sur = s->surrogate;
     const float width = s->width;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(u, sp, se, y, amax, base, addr, row_count, row_power, vth, kk, rows, T, U, \
-                 kind, sigma, measure, fire, relaxed, reset, readout, sur, width) \
+    firstprivate(u, sp, se, ic, y, amax, base, addr, row_count, row_power, vth, kk, sig, rows, \
+                 T, U, kind, sigma, measure, fire, relaxed, reset, readout, sur, width) \
     if (n * U > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < rows; r++) {
         double pw = 0.0;
@@ -253,7 +281,16 @@ static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float
             if (measure)
                 for (size_t j = 0; j < U; j++)
                     pw += (double)I[j] * (double)I[j];
-            if (kind != XB_NOISE_NONE) {
+            if (kind != XB_NOISE_NONE && sig) { /* learned stds: keep eps */
+                float *er = se + (r * T + t) * U;
+                xb_noise_draw(1.0f, &base[t], addr, r, 0, U, er);
+                if (kind == XB_NOISE_MULT)
+                    memcpy(ic + (r * T + t) * U, I, U * sizeof(float));
+                for (size_t j = 0; j < U; j++) {
+                    const float nz = sigma * sig[j] * er[j];
+                    I[j] = kind == XB_NOISE_ADD ? I[j] + nz : I[j] + I[j] * nz;
+                }
+            } else if (kind != XB_NOISE_NONE) {
                 float *sr = se + (r * T + t) * U;
                 xb_noise_draw(sigma, &base[t], addr, r, 0, U, sr);
                 xb_noise_mix(kind, I, sr, I, U);
@@ -334,19 +371,21 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
     struct lif *s = l->state;
     XB_ASSERT(s->fwd_rows == p->rows); /* after a forward of these rows */
     const size_t rows = p->rows, T = s->T, U = s->units;
-    const float *vth = lif_vth(l), *kk = lif_k(l);
+    const float *vth = lif_vth(l), *kk = lif_k(l), *sig = lif_sig(l);
     float *u = s->u, *dv = s->dv, *dk = s->dk;
-    const float *sp = s->s, *se = s->se;
+    double *dsg = s->dsg;
+    const float *sp = s->s, *se = s->se, *ic = s->ic;
     const int *amax = s->amax;
     const int fire = s->fire, learn_vth = s->learn_vth, learn_k = s->learn_k;
-    const int mult = s->kind == XB_NOISE_MULT;
+    const int mult = s->kind == XB_NOISE_MULT, noisy = s->kind != XB_NOISE_NONE;
+    const float scale = s->sigma;
     const enum xb_lif_reset reset = s->reset;
     const enum xb_lif_readout readout = s->readout;
     const enum xb_surrogate sur = s->surrogate;
     const float width = s->width;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(u, dv, dk, sp, se, amax, dy, vth, kk, rows, T, U, fire, learn_vth, learn_k, \
-                 mult, reset, readout, sur, width) \
+    firstprivate(u, dv, dk, dsg, sp, se, ic, amax, dy, vth, kk, sig, rows, T, U, fire, \
+                 learn_vth, learn_k, mult, noisy, scale, reset, readout, sur, width) \
     if (rows * T * U > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < rows; r++) {
         float *gv = dv ? dv + r * U : NULL, *gk = dk ? dk + r * U : NULL;
@@ -393,11 +432,24 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
                 ut[j] = d;
             }
         }
+        if (sig) { /* dL/dsigma_i = Σ_t dL/du_t (ADD: 1, MULT: I_t) p->sigma eps_t */
+            double *gs = dsg + r * U;
+            for (size_t j = 0; j < U; j++)
+                gs[j] = 0.0;
+            for (size_t i = 0; noisy && i < T * U; i++) {
+                const size_t k = r * T * U + i;
+                gs[i % U] += (double)(u[k] * (mult ? ic[k] : 1.0f) * scale * se[k]);
+            }
+        }
         if (mult) { /* dL/dI = dL/du (1 + sigma eps) */
             float *ur = u + r * T * U;
             const float *sr = se + r * T * U;
-            for (size_t i = 0; i < T * U; i++)
-                ur[i] = ur[i] + ur[i] * sr[i];
+            if (sig)
+                for (size_t i = 0; i < T * U; i++)
+                    ur[i] = ur[i] + ur[i] * (scale * sig[i % U] * sr[i]);
+            else
+                for (size_t i = 0; i < T * U; i++)
+                    ur[i] = ur[i] + ur[i] * sr[i];
         }
     }
     const struct xb_pass q = steps_pass(p, T);
@@ -410,6 +462,12 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
             l->grads[s->off_vth + j] += (float)av;
         if (learn_k)
             l->grads[s->off_k + j] += (float)ak;
+    }
+    for (size_t j = 0; sig && j < U; j++) {
+        double a = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            a += dsg[r * U + j];
+        l->grads[s->off_sig + j] += (float)a;
     }
     s->fwd_rows = 0; /* the membrane cache now holds dL/dI */
 }
@@ -473,11 +531,59 @@ static void lif_destroy(struct xb_layer *l)
     xb_layer_dense.destroy(&s->sub);
     xb_free(s->vth_c), xb_free(s->k_c);
     xb_free(s->u), xb_free(s->s), xb_free(s->se);
-    xb_free(s->amax), xb_free(s->dv), xb_free(s->dk);
+    xb_free(s->amax), xb_free(s->dv), xb_free(s->dk), xb_free(s->dsg), xb_free(s->ic);
     xb_free(s->base), xb_free(s->row_count), xb_free(s->row_power);
     xb_free(s);
     l->state = NULL;
 }
+
+/* Row r·T + t of the product's output gradient: coef_r eps_t / s_i (sign:
+ * coef_r sgn(eps_t)); sigma_i's score per row, then summed in row order. */
+static size_t lif_lr_score(struct xb_layer *l, const struct xb_pass *p, const double *coef,
+                           int sign, float *dy)
+{
+    struct lif *s = l->state;
+    const size_t rows = p->rows, T = s->T, U = s->units;
+    if (!dy)
+        return rows * T;
+    XB_ASSERT(s->learn_sigma && s->kind == XB_NOISE_ADD && s->fwd_rows == rows);
+    const float *sig = lif_sig(l), *e = s->se;
+    const double scale = (double)s->sigma;
+    double *part = s->dsg;
+#pragma omp parallel for schedule(static) default(none) \
+    firstprivate(coef, sign, dy, e, rows, T, U, scale, sig, part) \
+    if (rows * T * U > XB_LAYER_PAR_MIN / 8)
+    for (size_t r = 0; r < rows; r++) {
+        double *pr = part + r * U;
+        for (size_t j = 0; j < U; j++)
+            pr[j] = 0.0;
+        for (size_t i = 0; i < T * U; i++) {
+            const size_t k = r * T * U + i, j = i % U;
+            const double ek = (double)e[k];
+            dy[k] = sign ? (float)(ek > 0.0 ? coef[r] : ek < 0.0 ? -coef[r] : 0.0)
+                         : (float)(coef[r] * ek / (scale * (double)sig[j]));
+            pr[j] += ek * ek - 1.0;
+        }
+        for (size_t j = 0; j < U; j++)
+            pr[j] *= coef[r];
+    }
+    for (size_t j = 0; j < U; j++) {
+        double a = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            a += part[r * U + j];
+        l->grads[s->off_sig + j] += (float)(a / (double)sig[j]);
+    }
+    return rows * T;
+}
+
+static float *lif_lr_sigma(struct xb_layer *l, size_t *n)
+{
+    struct lif *s = l->state;
+    *n = s->learn_sigma ? s->units : 0;
+    return s->learn_sigma ? l->params + s->off_sig : NULL;
+}
+
+static struct xb_layer *lif_lr_product(struct xb_layer *l) { return lif_sub(l); }
 
 int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr)
 {
@@ -523,5 +629,8 @@ const struct xb_layer_type xb_layer_lif = {
     .noise_power = lif_noise_power,
     .mvm = lif_mvm,
     .activity = lif_activity,
+    .lr_score = lif_lr_score,
+    .lr_sigma = lif_lr_sigma,
+    .lr_product = lif_lr_product,
     .destroy = lif_destroy,
 };

@@ -92,7 +92,7 @@ struct xb_layer_config {
     double surrogate_width; /* lif: the surrogate's width a (0: 1) */
     int readout;       /* lif: enum xb_lif_readout */
     int learn_threshold, learn_leak; /* lif: V_th, k trained per neuron */
-    int learn_sigma;   /* noise: a learned std per neuron (initialised to 1) that
+    int learn_sigma;   /* noise, lif: a learned std per neuron (initialised to 1) that
                           scales the pass's sigma; likelihood-ratio training
                           needs it (models/train/xb_lr.h) */
     int line;          /* config line, for error messages (0 = unknown) */
@@ -193,7 +193,7 @@ struct xb_layer_type {
      * N(0, s_i²) on neuron i of the output y = W·x + b of an affine layer
      * `w` (the nearest layer before it that is not a view; there may be
      * none between that changes values, else the estimator is wrong — the
-     * trainer refuses such nets), with s_i = p->sigma · sigma_i and sigma_i
+     * trainer refuses such nets; a kind with lr_product is its own w), with s_i = p->sigma · sigma_i and sigma_i
      * learned (lr_sigma). After a TRAIN forward of p->rows rows, given
      * coef[r] (the weight of row r's loss in the estimate), lr_score
      *  - writes dy[rows_w × out] such that w's parameter backward (called by
@@ -205,10 +205,12 @@ struct xb_layer_type {
      *    sigma_i (in l->grads);
      *  - returns rows_w (dy NULL: only returns it, for sizing dy). A dense
      *    net's noise layer: rows_w = rows, one ε
-     *    per (row, neuron), no sum over t. A spiking layer whose T steps
-     *    ran through w as T·rows rows keeps ε^t of every step and writes
-     *    row t·rows + r's dy from ε^t_r: w's backward then sums x^t ε^t
-     *    over the steps, which is eq. 8.
+     *    per (row, neuron), no sum over t.
+     * A spiking layer (lif) injects the noise into the current of its own
+     * product (xb_spike.h) and has no w before it: its product is w
+     * (lr_product), rows_w = T·rows, row r·T + t of dy from ε^t_r (the
+     * product's row layout), and w's backward over those rows sums
+     * x^t ε^t over the steps, which is eq. 8.
      * ε is the standard normal of the draw; the score is only valid for
      * ADD noise (the trainer refuses MULT). NULL: the kind takes no part. */
     size_t (*lr_score)(struct xb_layer *l, const struct xb_pass *p, const double *coef,
@@ -217,6 +219,11 @@ struct xb_layer_type {
      * into l->params), which the trainer projects onto [sigma_min,
      * sigma_max] after every step. */
     float *(*lr_sigma)(struct xb_layer *l, size_t *n);
+    /* A kind whose weighted product is inside it (lif: a dense layer on its
+     * W, b): that product, the affine layer w its lr_score's dy is for,
+     * with its parameter views set (the trainer calls its backward through
+     * xb_net_layer_backward). NULL: w is the layer before. */
+    struct xb_layer *(*lr_product)(struct xb_layer *l);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };

@@ -129,7 +129,7 @@ static const struct xb_key layer_keys[] = {
      .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "lif",
      .help = "train k = 1 - leak per neuron", .source = "xbar"},
     {.name = "learn_sigma", .type = XB_KEY_BOOL, .unit = "", XB_LOFF(learn_sigma),
-     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "noise",
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT, .group = "noise lif",
      .help = "a learned std per neuron (initialised to 1) scaling sigma: likelihood-ratio "
              "training (train.algorithm = nit, nit-s, nit-s+) needs it",
      .source = "paper 000 (Algorithm 1)"},

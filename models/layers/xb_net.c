@@ -371,6 +371,11 @@ void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *p
     struct xb_pass own = *pass;
     own.gemm = net->gemm;
     struct xb_layer *l = &net->layers[k];
+    if (l->type->lr_product) {
+        struct xb_layer *w = l->type->lr_product(l);
+        w->type->backward(w, &own, x, NULL, dy, NULL);
+        return;
+    }
     l->type->backward(l, &own, x, net->out[k], dy, NULL);
 }
 

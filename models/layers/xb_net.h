@@ -107,7 +107,10 @@ const float *xb_net_layer_input(const struct xb_net *net, size_t k, const float 
  * caches: clears nothing, adds to its gradients for dy[p->rows × out] and
  * inputs x[p->rows × in] (not necessarily the forward's: the
  * likelihood-ratio trainers feed an affine layer scores and, for NIT-S, the
- * signs of its inputs; models/train/xb_lr.h). No dL/dx. */
+ * signs of its inputs; models/train/xb_lr.h). No dL/dx. A kind with its
+ * product inside (lr_product, xb_layer.h: lif) runs that product's
+ * parameter backward instead, dy and x being the product's rows (lif: T per
+ * row of the pass, p->rows counting them). */
 void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *p,
                            const float *x, const float *dy);
 

@@ -41,7 +41,10 @@
  * t + 1, before the leak), and u_t is the membrane before its own spike's
  * reset. paper 000's noise σ ε enters exactly as eq. 7's: the pass's
  * additive noise, so STBP-N is training with noise add, σ = 1, and a
- * sigma_train × sigma_test sweep sweeps the neurons' noise.
+ * sigma_train × sigma_test sweep sweeps the neurons' noise. With
+ * learn_sigma, neuron i's std is σ · sigma_i, sigma_i a parameter (1 at
+ * init) that backward differentiates and likelihood-ratio training
+ * (models/train/xb_lr.h) estimates.
  *
  * Readouts (`readout`): spikes (the default: all T steps out, {T, 1,
  * units}, for hidden layers); last (s_{T−1}, the X^(T,L) paper 000 reads);
@@ -120,7 +123,8 @@ int xb_spike_activity_of(const struct xb_layer *l, struct xb_spike_activity *a);
  * forward of a lif layer: its inputs x_t, the noise it drew, and its
  * states. Valid until the next forward of the net (u: until a backward,
  * which writes dL/dI over it). The weight score of
- * row r is Σ_t x_{t,j} ε_{t,i} / σ (ADD noise; se = σ ε). */
+ * row r is Σ_t x_{t,j} ε_{t,i} / σ (ADD noise; se = σ ε; with learn_sigma
+ * se = ε and neuron i's std is σ · sigma_i). */
 struct xb_lif_trace {
     size_t rows, steps, in, units;
     const float *x;  /* [rows × T × in]: the inputs (the previous layer's output) */

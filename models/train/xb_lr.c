@@ -11,7 +11,8 @@
 
 struct site {
     size_t noise; /* the layer that injects (lr_score) */
-    size_t w;     /* the affine layer whose output it perturbs */
+    size_t w;     /* the affine layer whose output it perturbs (= noise: the
+                     product inside it, lr_product) */
 };
 
 struct xb_lr {
@@ -49,6 +50,11 @@ static enum xb_status find_sites(struct xb_ctx *ctx, struct xb_lr *lr)
         if (!ns)
             return layer_error(ctx, net, k, "needs learn_sigma = true: the learned std is part "
                                "of the estimator");
+        if (l->type->lr_product) { /* its product inside is w (lif) */
+            reached[k] = 1;
+            lr->site[lr->n_sites++] = (struct site){.noise = k, .w = k};
+            continue;
+        }
         size_t w = k;
         while (w-- > 0 && xb_net_layer(net, w)->type->view) {
         }
@@ -71,7 +77,8 @@ static enum xb_status find_sites(struct xb_ctx *ctx, struct xb_lr *lr)
                                "right after it: no likelihood-ratio score reaches them");
     if (!lr->n_sites)
         return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: the model has no noise "
-                        "layer (learn_sigma = true) after a dense layer");
+                        "layer (learn_sigma = true) after a dense layer, nor a lif layer with "
+                        "learn_sigma = true");
     return XB_OK;
 }
 
@@ -197,7 +204,9 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
     for (size_t s = 0; s < lr->n_sites; s++) {
         struct xb_layer *nl = xb_net_layer(net, lr->site[s].noise);
         const size_t w = lr->site[s].w;
-        const struct xb_layer *wl = xb_net_layer(net, w);
+        struct xb_layer *wl = xb_net_layer(net, w);
+        if (nl->type->lr_product)
+            wl = nl->type->lr_product(nl);
         const size_t rows_w = nl->type->lr_score(nl, &q, lr->coef, sign, NULL);
         float *dy = grow(&lr->dy, &lr->dy_n, rows_w * xb_shape_size(wl->out));
         nl->type->lr_score(nl, &q, lr->coef, sign, dy);

@@ -28,12 +28,19 @@
  *    here: with the paper's sgn(0) = +1, an input that is exactly 0 (a
  *    black pixel, a silent ReLU) would push its weight by E[L] whatever the
  *    noise — a drift, not a score; its eq. 5 term, ∂E[L/|Z|], has |Z| = 0.
- *  - The learned stds sigma_i (noise layers with learn_sigma; s_i =
+ *  - Spiking nets: a lif layer with learn_sigma injects s_i ε^t into the
+ *    current of its own product at every step t (models/layers/xb_spike.h);
+ *    its T steps are T·m·C rows of that product, whose parameter backward
+ *    then sums Σ_t x^t ε^t / s_i per row (eq. 8), and the sigma score
+ *    sums Σ_t ((ε^t)² − 1) / sigma_i. Readouts and later layers need no
+ *    gradient: the loss of each copy is all the estimator reads.
+ *  - The learned stds sigma_i (noise or lif layers with learn_sigma; s_i =
  *    sigma_train · sigma_i) get their gradient in the same pass and are
  *    projected onto [sigma_min, sigma_max] after every step (the Π_Ω of
  *    the paper's SGD recursion).
  *
- * Nets it refuses, naming the layer: a noise layer without learn_sigma, a
+ * Nets it refuses, naming the layer: a noise or lif layer without
+ * learn_sigma, a
  * noise layer whose input is not an affine layer's output (e.g. batchnorm
  * between them: the score would not be that layer's parameter gradient),
  * and layers with parameters that no noise layer's score reaches.

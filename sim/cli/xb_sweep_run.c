@@ -15,7 +15,9 @@
 #include "xb_spike.h"
 #include "xb_sweep.h"
 
-/* Validation carved from train with the experiment's seed: fixed per seed. */
+/* Validation carved from train with the experiment's seed: fixed per seed.
+ * With data.split, the set's train and test parts pooled and split in
+ * three by the seed (sim/data/xb_data.h, xb_dataset_pool_split). */
 enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *e,
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test)
@@ -30,7 +32,19 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
     enum xb_status st = xb_dataset_load(ctx, &spec, &all, test);
     if (st)
         return st;
-    st = xb_dataset_split(ctx, all, e->validation, xb_ctx_seed(ctx), train, val);
+    if (e->n_split == 3) {
+        struct xb_dataset *shipped = *test;
+        st = xb_dataset_pool_split(ctx, all, shipped, e->split, e->limit, xb_ctx_seed(ctx),
+                                   train, val, test);
+        xb_dataset_free(shipped);
+    } else {
+        if (e->limit) {
+            struct xb_dataset *kept = xb_dataset_limit(all, e->limit, xb_ctx_seed(ctx));
+            xb_dataset_free(all);
+            all = kept;
+        }
+        st = xb_dataset_split(ctx, all, e->validation, xb_ctx_seed(ctx), train, val);
+    }
     xb_dataset_free(all);
     if (st)
         return st;

@@ -44,6 +44,17 @@ static const struct xb_key keys[] = {
     {.group = "data", .name = "validation", .type = XB_KEY_REAL, .unit = "1", .def = 0.1,
      .min = 0.0, .max = 0.5, OFF(validation), .help = "fraction of train held out",
      .source = XB_SRC},
+    {.group = "data", .name = "split", .type = XB_KEY_REALS, .unit = "1", .min = 0.0,
+     .max = 1.0, OFF(split), .size = 3, .count = offsetof(struct xb_experiment, n_split),
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "[train, validation, test] fractions (sum 1) of the set's train and test parts "
+             "pooled, split anew by the seed (replaces data.validation); unset: the set's "
+             "own test part", .source = "paper 000 §4 (7 : 2 : 1)"},
+    {.group = "data", .name = "limit", .type = XB_KEY_INT, .unit = "1", .def = 0, .min = 0,
+     .max = 1e9, OFF(limit), .store = XB_STORE_SIZE, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "images kept, a stratified subset, of the pool before data.split splits it, "
+             "or without a split of the set's train part before data.validation (0: all)",
+     .source = XB_SRC},
     {.group = "data", .name = "steps", .type = XB_KEY_INT, .unit = "1", .def = 64, .min = 1,
      .max = XB_STROKES_MAX_STEPS, OFF(data_steps), .store = XB_STORE_INT,
      .flags = XB_KEY_OMIT_DEFAULT, .written = is_strokes,
@@ -459,6 +470,14 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
     if (!xb_dataset_known(e->dataset))
         return xb_error(ctx, XB_ENOTFOUND, "%s: data.set = \"%s\": unknown data set; expected "
                         "%s", e->path, e->dataset, xb_dataset_names());
+    if (e->n_split != 0 && e->n_split != 3)
+        return xb_error(ctx, XB_EINVAL, "%s: data.split has %zu numbers: expected 3 (train, "
+                        "validation, test fractions)", e->path, e->n_split);
+    if (e->n_split == 3 && (!(fabs(e->split[0] + e->split[1] + e->split[2] - 1.0) <= 1e-9) ||
+                            !(e->split[0] > 0.0) || !(e->split[2] > 0.0)))
+        return xb_error(ctx, XB_ERANGE, "%s: data.split = [%g, %g, %g]: expected train, "
+                        "validation and test fractions summing to 1, train and test > 0", e->path, e->split[0], e->split[1],
+                        e->split[2]);
     if (e->data_features == 3)
         return xb_error(ctx, XB_ERANGE, "%s: data.features = 3: expected 2 (dx, dy) or 4 (dx, "
                         "dy, eos, eod)", e->path);

@@ -77,6 +77,12 @@ struct xb_experiment {
     char dataset[32];           /* a name xb_dataset_known accepts */
     char data_dir[4096];        /* "" = the default (XBAR_DATA or data/) */
     double validation;          /* fraction of train held out, [0, 0.5] */
+    double split[3];            /* data.split: train, validation, test fractions of the
+                                   pooled set (n_split = 3), replacing validation and the
+                                   set's own test part; n_split = 0: not given */
+    size_t n_split;
+    size_t limit;               /* data.limit: images kept of the pool (split) or of the
+                                   train part (no split); 0: all */
     int data_steps;             /* mnist-strokes: pen steps per sequence (64) */
     int data_features;          /* mnist-strokes: 2 or 4 (2) */
     /* model */

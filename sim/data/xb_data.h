@@ -202,6 +202,30 @@ enum xb_status xb_dataset_split(struct xb_ctx *ctx, const struct xb_dataset *ds,
                                 double fraction, uint64_t seed, struct xb_dataset **rest,
                                 struct xb_dataset **val);
 
+/* A stratified subset of min(limit, ds->n) images of ds (all of them for
+ * limit 0), by xb_data_split_index on stream XB_DATA_STREAM_LIMIT of seed;
+ * the caller's. */
+struct xb_dataset *xb_dataset_limit(const struct xb_dataset *ds, size_t limit, uint64_t seed);
+
+/* Pools a and b (images of a, then of b; the same image shape and
+ * classes) and splits the pool into train, validation and test parts of
+ * round(f[1]·n) validation and round(f[2]·n) test images, the rest train
+ * (paper 000 §4: "we randomly split the entire dataset into training,
+ * validation, and testing datasets in a ratio of 7:2:1"). With 0 < limit
+ * < the pool's size, the pool is first cut to `limit` images. Every cut is
+ * xb_data_split_index's, stratified and seeded by seed: the kept subset
+ * (stream XB_DATA_STREAM_LIMIT), the test part of the pool
+ * (XB_DATA_STREAM_POOL_TEST), the validation part of the rest
+ * (XB_DATA_STREAM_POOL_VAL), so the parts are disjoint, keep the class
+ * balance and depend on nothing but the seed, the labels, f and limit.
+ * f: three fractions >= 0 summing to 1 (within 1e-9), the train and test
+ * parts not empty; XB_ERANGE names what is wrong. The parts carry the files of both
+ * sources; a and b are left as they were. */
+enum xb_status xb_dataset_pool_split(struct xb_ctx *ctx, const struct xb_dataset *a,
+                                     const struct xb_dataset *b, const double f[3],
+                                     size_t limit, uint64_t seed, struct xb_dataset **train,
+                                     struct xb_dataset **val, struct xb_dataset **test);
+
 /* The order of an epoch is models/train/xb_train.h's xb_epoch_permutation (stream
  * DATA, layer XB_DATA_STREAM_EPOCH): the trainer's, the only one. */
 

@@ -503,6 +503,8 @@ int main(void)
          "mlp PGD steps (forward + input gradient) GFLOP/s vs sgemm's, all threads, native"},
         {"goal_snn_pgd", bm.snn_pgd_frac, 0.4,
          "snn50 PGD steps (T = 10, forward + input gradient) GFLOP/s vs sgemm's, native"},
+        {"goal_snn_nit", 1.0 / bm.snn_nit_vs_forwards, 1.0 / 1.3,
+         "snn50 forwards of the C copies vs NIT training time (NIT <= 1.3x its forwards)"},
         {"goal_fgemm", fgemm_worst, GOAL_FGEMM,
          "fixed-order GEMM vs sgemm throughput, one thread, worst shape"},
         {"goal_portable", 1.0 / (1.0 + bm.portable_cost), 1.0 / 1.15,

@@ -219,6 +219,61 @@ static double pgd_model(struct xb_ctx *ctx, const char *config, size_t n)
     return frac;
 }
 
+/* Likelihood-ratio training (NIT) of config's model against the plain
+ * forward passes it is made of: per step of m samples one TRAIN forward of
+ * C·m rows (the C noisy copies, each T steps). The estimator's own work —
+ * copying the inputs, the losses, the scores and the products that form the
+ * gradient, the optimiser — is what the ratio shows beyond 1. Native
+ * products, all threads, best of ROUNDS. Returns time(LR) / time(forwards). */
+static double lr_overhead(struct xb_ctx *ctx, const char *config, size_t n_train)
+{
+    struct xb_experiment e;
+    const char *sets[] = {"sweep.portable=false"};
+    must(ctx, xb_experiment_read(ctx, config, sets, 1, &e), config);
+    const size_t m = e.train.batch, C = e.train.lr.copies, rows = xb_train_rows(&e.train);
+    struct xb_net *net;
+    must(ctx, xb_net_create(ctx, &e.model, rows, &net), "net");
+    xb_net_init(net, 1);
+    const size_t dim = xb_shape_size(e.model.input), steps = n_train / m;
+    float *X;
+    uint8_t *y;
+    random_data(n_train, dim, &X, &y);
+    float *Xc = xb_aligned(rows * dim, sizeof(float));
+    struct xb_train_params tp = e.train;
+    tp.noise = e.noise;
+    tp.sigma = e.sigma_train[0];
+    struct xb_trainer *t;
+    must(ctx, xb_trainer_create(ctx, net, &tp, &t), "trainer");
+    double loss;
+    must(ctx, xb_trainer_epoch(ctx, t, X, y, m * 2, &loss), "warm-up");
+    double tl = INFINITY, tf = INFINITY;
+    for (int round = 0; round < ROUNDS; round++) {
+        double t0 = now();
+        must(ctx, xb_trainer_epoch(ctx, t, X, y, n_train, &loss), "epoch");
+        tl = fmin(tl, now() - t0);
+        t0 = now();
+        for (size_t s = 0; s < steps; s++) {
+            for (size_t c = 0; c < C; c++) /* the copies' inputs, as the trainer lays them */
+                memcpy(Xc + c * m * dim, X + s * m * dim, m * dim * sizeof(float));
+            struct xb_pass p = {.phase = XB_PHASE_TRAIN, .rows = rows,
+                                .addr = {.sample0 = (uint32_t)(s * m), .batch = (uint32_t)m},
+                                .seed = 1, .noise = e.noise, .sigma = tp.sigma};
+            xb_net_forward(net, &p, Xc);
+        }
+        tf = fmin(tf, now() - t0);
+    }
+    const double ratio = tl / tf;
+    printf("%s_nit_copies: %zu\n", e.model_name, C);
+    printf("%s_nit_train_samples_per_s: %.1f\n", e.model_name, (double)n_train / tl);
+    printf("%s_nit_forward_samples_per_s: %.1f\n", e.model_name, (double)steps * m / tf);
+    printf("%s_nit_time_vs_forwards: %.3f\n", e.model_name, ratio);
+    printf("%s_nit_goal: time_vs_forwards <= 1.3\n", e.model_name);
+    xb_trainer_free(t);
+    xb_net_free(net);
+    xb_free(X), xb_free(y), xb_free(Xc);
+    return ratio;
+}
+
 static double sweep_seconds(struct xb_ctx *ctx, int threads, const struct xb_sweep_data *d)
 {
     struct xb_experiment e;
@@ -266,6 +321,10 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
            ROUNDS);
     out->mlp_pgd_frac = pgd_model(ctx, "configs/quickstart.cfg", 640);
     out->snn_pgd_frac = pgd_model(ctx, "configs/paper000/snn50_mnist_stbp.cfg", 640);
+    printf("\n[likelihood-ratio training] snn50, NIT (paper 000 eq. 8): one epoch of C copies per "
+           "sample against the same forwards alone (C x batch rows, T steps each), native, "
+           "all threads, best of %d rounds\n", ROUNDS);
+    out->snn_nit_vs_forwards = lr_overhead(ctx, "configs/paper000/snn50_mnist_nit.cfg", 32 * 40);
 
     /* The portable mode's cost (the default): the same runs with every
      * product by the fixed-order GEMM, as rates relative to the native runs

@@ -12,6 +12,7 @@ struct bench_models_result {
     double snn_train_frac, snn_vote_frac;   /* snn50 STBP, T = 10, batch 32 (issue 11) */
     double mlp_pgd_frac, snn_pgd_frac;      /* PGD steps (forward + input gradient) of
                                                mlp and snn50, 640 images (issue 12) */
+    double snn_nit_vs_forwards; /* snn50 NIT step time / its C·batch-row forwards (issue 11) */
     double sweep_speedup;   /* 2 threads vs 1 on a 2-point sweep */
     double portable_cost;   /* max over models of native / portable rate - 1 */
 };

@@ -204,6 +204,7 @@ Test(lif, surrogates_formulas_and_integrals)
 /* ---- gradient checks ---------------------------------------------------- */
 
 static char grad_case[96]; /* which check, for the messages */
+static int grad_learn_sigma;  /* the next grad_check's layer learns its stds */
 
 static int near(double num, double ana)
 {
@@ -244,14 +245,17 @@ static void grad_check(enum xb_surrogate sur, enum xb_lif_reset reset,
     c.surrogate_width = 0.7;
     c.learn_threshold = 1;
     c.learn_leak = 1;
+    c.learn_sigma = grad_learn_sigma;
     struct xb_layer l;
     layer_make(&l, &c, (struct xb_shape){T, 1, F}, R);
-    cr_assert_eq(l.n_params, U * F + 3 * U);
+    cr_assert_eq(l.n_params, U * F + (size_t)(3 + grad_learn_sigma) * U);
     xb_lif_set_relaxed(&l, 1);
     fill_normal(l.params, U * F + U, 40, 0.7f);
     for (int j = 0; j < U; j++) /* spread thresholds and leaks */
         l.params[U * F + U + j] = 0.6f + 0.15f * (float)j, l.params[U * F + 2 * U + j] =
                                                              0.5f + 0.1f * (float)j;
+    for (int j = 0; grad_learn_sigma && j < U; j++) /* learned stds away from their init */
+        l.params[U * F + 3 * U + j] = 0.6f + 0.25f * (float)j;
     const size_t ny = R * xb_shape_size(l.out);
     float x[R * T * F], dx[R * T * F], *y = xb_malloc(ny, 4), *cf = xb_malloc(ny, 4);
     double *cd = xb_malloc(ny, sizeof(double));
@@ -312,6 +316,20 @@ Test(lif, grad_with_neuron_noise)
                XB_NOISE_MULT, 0.3);
     grad_check(XB_SURROGATE_TRIANGLE, XB_LIF_RESET_ZERO, XB_READOUT_MEMBRANE_SUM, XB_NOISE_ADD,
                0.5);
+}
+
+/* learn_sigma: dL/dsigma_i through the very draw (ADD: sigma eps; MULT:
+ * I sigma eps), every other gradient as without it. */
+Test(lif, grad_learned_sigma)
+{
+    grad_learn_sigma = 1;
+    grad_check(XB_SURROGATE_FAST_SIGMOID, XB_LIF_RESET_ZERO, XB_READOUT_COUNT, XB_NOISE_ADD,
+               1.0);
+    grad_check(XB_SURROGATE_ARCTAN, XB_LIF_RESET_SUBTRACT, XB_READOUT_SPIKES, XB_NOISE_MULT,
+               0.3);
+    grad_check(XB_SURROGATE_TRIANGLE, XB_LIF_RESET_ZERO, XB_READOUT_MEMBRANE_SUM, XB_NOISE_ADD,
+               0.5);
+    grad_learn_sigma = 0;
 }
 
 /* ---- the encoder -------------------------------------------------------- */

@@ -270,6 +270,8 @@ static size_t candidates(const struct xb_key *k, char out[][64], size_t cap)
     case XB_KEY_REALS:
         snprintf(out[m++], 64, "%.17g", k->max);
         snprintf(out[m++], 64, "%.17g,%.17g", k->min, k->max);
+        /* three that sum to max (data.split: fractions summing to 1) */
+        snprintf(out[m++], 64, "%g,%g,%g", k->max / 2, k->max / 4, k->max / 4);
         return m;
     case XB_KEY_BOOL:
         snprintf(out[m++], 64, "true");
