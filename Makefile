@@ -151,6 +151,9 @@ $(BIN): $(BUILD)/sim/cli/main.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
+# Writes study files with dimension scales (H5DS, HDF5's high-level library).
+$(BUILD)/tests/sim/test_plot_study: LDLIBS := -lhdf5_hl $(LDLIBS)
+
 $(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o \
           $(BUILD)/tests/bench/bench_models.o $(BUILD)/tests/bench/bench_calib.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -228,6 +228,38 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         "accuracy on the adversarial images [attack, eps]: the majority of attack.votes noisy "
         "inferences (one without voting) at votes 0 .. K-1, which the attack never draws",
         NULL},
+
+    /* ---- /study: the N-dimensional view (N axes, N <= 8) ------------------------- */
+    [XB_DS_STUDY] = {XB_DS_STUDY, S, "/study", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
+        "a study file"},
+    [XB_DS_STUDY_AXIS] = {XB_DS_STUDY_AXIS, S, "/study/axis_{point}", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[n_k]", "the key's", NULL,
+        "the values of axis k (float64, or fixed-length strings for a text key), a dimension "
+        "scale with the attributes key (the registry key), units and trains (1: one model "
+        "per value)", "a study file"},
+    [XB_DS_STUDY_ACCURACY] = {XB_DS_STUDY_ACCURACY, S, "/study/accuracy", XB_FORM_ARRAY,
+        XB_H5_F64, -1, "[n_0 x ... x n_{N-1} x n_repeat]", "1", NULL,
+        "test accuracy without voting at each point of the study and repeat; NaN where not "
+        "done", "a study file"},
+    [XB_DS_STUDY_ACCURACY_VOTE] = {XB_DS_STUDY_ACCURACY_VOTE, S, "/study/accuracy_vote",
+        XB_FORM_ARRAY, XB_H5_F64, -1, "[n_0 x ... x n_{N-1} x n_votes]", "1", NULL,
+        "test accuracy of the majority of the first K votes [point, K-1]; NaN where not done",
+        "a study file"},
+    [XB_DS_STUDY_SNR_MEASURED] = {XB_DS_STUDY_SNR_MEASURED, S, "/study/snr_db_measured",
+        XB_FORM_ARRAY, XB_H5_F64, -1, "[n_0 x ... x n_{N-1}]", "dB", NULL,
+        "measured SNR of the chip at each point, as /sweep/snr_db_measured; NaN where not "
+        "measured", "a study file"},
+    [XB_DS_STUDY_ENERGY] = {XB_DS_STUDY_ENERGY, S, "/study/energy", XB_FORM_ARRAY, XB_H5_F64,
+        -1, "[n_0 x ... x n_{N-1}]", "J", NULL,
+        "energy of one inference by K votes at each point", "a study file"},
+    [XB_DS_STUDY_LATENCY_PIPELINED] = {XB_DS_STUDY_LATENCY_PIPELINED, S,
+        "/study/latency_pipelined", XB_FORM_ARRAY, XB_H5_F64, -1, "[n_0 x ... x n_{N-1}]",
+        "s", NULL, "latency of K votes, pipelined, at each point", "a study file"},
+    [XB_DS_STUDY_LATENCY_SEQUENTIAL] = {XB_DS_STUDY_LATENCY_SEQUENTIAL, S,
+        "/study/latency_sequential", XB_FORM_ARRAY, XB_H5_F64, -1, "[n_0 x ... x n_{N-1}]",
+        "s", NULL, "latency of K votes one after the other, at each point", "a study file"},
+    [XB_DS_STUDY_DONE] = {XB_DS_STUDY_DONE, S, "/study/done", XB_FORM_ARRAY, XB_H5_U8, -1,
+        "[n_0 x ... x n_{N-1}]", "1", NULL, "1 where the point is complete", "a study file"},
 };
 
 #undef S

@@ -113,6 +113,16 @@ enum xb_ds {
     XB_DS_ATTACK_EPS,
     XB_DS_ATTACK_CLEAN,
     XB_DS_ATTACK_ACCURACY,
+    /* the N-dimensional view of a sweep or study result (sim/README.md, "Result files") */
+    XB_DS_STUDY,
+    XB_DS_STUDY_AXIS,
+    XB_DS_STUDY_ACCURACY,
+    XB_DS_STUDY_ACCURACY_VOTE,
+    XB_DS_STUDY_SNR_MEASURED,
+    XB_DS_STUDY_ENERGY,
+    XB_DS_STUDY_LATENCY_PIPELINED,
+    XB_DS_STUDY_LATENCY_SEQUENTIAL,
+    XB_DS_STUDY_DONE,
     XB_DS_N
 };
 
@@ -122,7 +132,8 @@ struct xb_layout_row {
     const char *path;          /* "/models/{point}/params" */
     enum xb_layout_form form;
     enum xb_h5_type type;      /* XB_FORM_ARRAY only */
-    int rank;                  /* XB_FORM_ARRAY and XB_FORM_FILES; 0 for scalars, -1 groups */
+    int rank;                  /* XB_FORM_ARRAY and XB_FORM_FILES; 0 for scalars, -1 groups
+                                * and the /study arrays, whose rank is the study's */
     const char *shape;         /* "[n_train x n_test x n_repeat]"; "" for scalars and groups */
     const char *units;         /* "1" dimensionless; NULL for groups and figures */
     const char *units_add;     /* the units under additive noise when they differ, else NULL */
