@@ -542,8 +542,8 @@ Test(plot_study, slices_hold_the_exact_means, .init = make_dir, .fini = remove_d
     /* The heatmap: device.t (x) x sigma_train (y) at adc_bits 6, cells
      * "i j mean" by increasing value on both axes. */
     cr_assert_eq(figure_blocks(script, "a", "study_heatmap", block, 8), 1);
-    double cell[3 * 6];
-    size_t cells = block_rows(dat, block[0], 3, cell, 6);
+    double cell[3 * 9];
+    size_t cells = block_rows(dat, block[0], 3, cell, 9);
     cr_assert_eq(cells, 5, "6 cells, one not done");
     static const size_t sigma_sorted[] = {1, 0};
     for (size_t q = 0, j = 0; j < A_N0; j++)
