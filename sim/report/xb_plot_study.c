@@ -15,8 +15,6 @@
 #include "xb_plot_impl.h"
 #include "xb_summary.h"
 
-#define CI_LEVEL 0.95
-
 /* ---- resolving a view ----------------------------------------------------- */
 
 /* "a, b, c": the keys of r's axes, into buf. */
@@ -290,7 +288,7 @@ static int point_value(const struct plotter *p, const struct xb_study_result *r,
         return 1;
     }
     struct xb_ci ci;
-    xb_ci_mean(r->accuracy + q * r->n_repeat, r->n_repeat, 1, CI_LEVEL, &ci);
+    xb_ci_mean(r->accuracy + q * r->n_repeat, r->n_repeat, 1, XB_SUMMARY_LEVEL, &ci);
     double half = isnan(ci.half) ? 0 : ci.half;
     *m = 100 * ci.mean;
     *lo = 100 * (ci.mean - half);
@@ -327,7 +325,8 @@ static void title(FILE *f, const char *fmt_what, const char *where)
     fputs(" noenhanced\n", f);
 }
 
-/* ", at k = v, ...": the axes of r held fixed (not in skip[4]). */
+/* " at k = v, ...": the axes of r held fixed, all but s->x and s->curves
+ * (a figure passes the axes it draws there); malloc'd. */
 static char *fixed_text(const struct xb_study_result *r, const struct xb_study_sel *s)
 {
     char *buf;
