@@ -153,6 +153,7 @@ $(BIN): $(BUILD)/sim/cli/main.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
+
 $(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o \
           $(BUILD)/tests/bench/bench_models.o $(BUILD)/tests/bench/bench_calib.o \
           $(BUILD)/tests/bench/bench_study.o $(LIB)

@@ -275,6 +275,17 @@ plot | --threads   | rejects  | plot $T/syn.h5 --threads 1                 | msg
 plot | --config    | rejects  | plot $T/syn.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not used by xbar plot
 plot | --set       | rejects  | plot $T/syn.h5 --set adc_bits=4            | msg:not used by xbar plot
 plot | --help      | acts     | plot --help                                | out:^usage: xbar plot
+plot | --x         | acts     | plot $T/syn.h5 --x sweep.sigma_train --output $T/figs4 | file:$T/figs4/syn_study_acc_vs_axis.png && out:syn_study_heatmap.svg
+plot | --x         | rejects  | plot $T/syn.h5 --x xbar.adc_bits --output $T/figs5 | msg:--x xbar.adc_bits: no such axis; expected one of sweep.sigma_train, sweep.sigma_test && nofile:$T/figs5
+plot | --curves    | acts     | plot $T/syn.h5 $T/devmodel.h5 --x sweep.sigma_train --output $T/figs6 | file:$T/figs6/syn_files_acc_vs_axis.svg
+plot | --curves    | rejects  | plot $T/syn.h5 $T/devmodel.h5 --curves sweep.sigma_train --output $T/figs5 | msg:--curves sweep.sigma_train: one file only && nofile:$T/figs5
+plot | --curves    | acts     | plot $T/syn.h5 --curves sweep.sigma_train --output $T/figs7 | file:$T/figs7/syn_study_acc_vs_snr.png
+plot | --at        | acts     | plot $T/syn.h5 --x sweep.sigma_train --at sweep.sigma_test=0.5 --output $T/figs8 | file:$T/figs8/syn_study_acc_vs_axis.png
+plot | --at        | rejects  | plot $T/syn.h5 --at sweep.sigma_train=0.7 --output $T/figs5 | msg:0.7 is not on the axis sweep.sigma_train; expected one of 0, 0.5 && nofile:$T/figs5
+plot | --heatmap   | acts     | plot $T/syn.h5 --heatmap sweep.sigma_test,sweep.sigma_train --output $T/figs9 | file:$T/figs9/syn_study_heatmap.png
+plot | --heatmap   | rejects  | plot $T/syn.h5 --heatmap sweep.t,sweep.sigma_train --output $T/figs5 | msg:--heatmap sweep.t: no such axis && nofile:$T/figs5
+plot | --votes     | acts     | plot $T/syn.h5 --votes 3 --output $T/figs10 | file:$T/figs10/syn_study_acc_vs_axis.svg
+plot | --votes     | rejects  | plot $T/syn.h5 --votes 4 --output $T/figs5 | msg:--votes 4: the file has accuracy_vote for K = 1 .. 3 && nofile:$T/figs5
 # ---- xbar sweep -------------------------------------------------------------------------
 sweep | --resume   | acts     | sweep $T/syn.cfg --resume --set sweep.output=$T/sweep-resume.h5 | attr:$T/sweep-resume.h5:command_line:--resume
 sweep | --resume   | rejects  | sweep $T/syn.cfg --resume --set sweep.output=$T/sweep-resume.h5 --set train.epochs=1 | msg:different configuration && keeps:$T/sweep-resume.h5

@@ -8,12 +8,14 @@
 #define XB_TEST_SWEEP_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xb_alloc.h"
 
@@ -252,6 +254,85 @@ static inline void has_line(const char *text, const char *line)
         if ((p == text || p[-1] == '\n') && (p[len] == '\n' || p[len] == '\0'))
             return;
     cr_assert_fail("missing line\n[%s]\nin\n%s", line, text);
+}
+
+/* ---- the figures' data, where gnuplot reads it ------------------------------- */
+
+static inline int have_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+/* Entries of d, hidden ones included. */
+static inline int count_entries(const char *d)
+{
+    DIR *dp = opendir(d);
+    cr_assert(dp, "%s", d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dp));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(dp);
+    return n;
+}
+
+/* The figures' content, read where gnuplot reads it: a wrapper given as
+ * the gnuplot program keeps a copy of the script and of its data file
+ * (both removed by xb_plot once gnuplot exits) and runs gnuplot on them. */
+static inline char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "%s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = xb_malloc((size_t)n + 1, 1);
+    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* A gnuplot (dir/gnuplot-keep; xb_free the path) that keeps a copy of the
+ * script as dir/kept.gp and of its data file as dir/kept.dat, then runs
+ * gnuplot on them. */
+static inline char *keeping_gnuplot(void)
+{
+    char *wrapper = path_in("gnuplot-keep"), *gp = path_in("kept.gp"), *dat = path_in("kept.dat");
+    FILE *w = fopen(wrapper, "w");
+    cr_assert(w);
+    fprintf(w, "#!/bin/sh\ncp \"$1\" '%s' || exit 1\n"
+               "cp \"$(sed -n \"s/^DATA = '\\(.*\\)'$/\\1/p\" \"$1\")\" '%s' || exit 1\n"
+               "exec gnuplot \"$@\"\n", gp, dat);
+    fclose(w);
+    cr_assert_eq(chmod(wrapper, 0755), 0);
+    xb_free(gp);
+    xb_free(dat);
+    return wrapper;
+}
+
+/* Rows of data block k (blocks end with two blank lines): up to max rows
+ * of `cols` numbers into v; returns the rows. */
+static inline size_t block_rows(const char *dat, int k, size_t cols, double *v, size_t max)
+{
+    const char *p = dat;
+    for (int b = 0; b < k; b++) {
+        p = strstr(p, "\n\n\n");
+        cr_assert(p, "no data block %d", k);
+        p += 3;
+    }
+    const char *end = strstr(p, "\n\n\n");
+    cr_assert(end, "data block %d not ended", k);
+    size_t rows = 0;
+    while (p < end) {
+        cr_assert_lt(rows, max, "block %d has more than %zu rows", k, max);
+        for (size_t c = 0; c < cols; c++) {
+            char *q;
+            v[rows * cols + c] = strtod(p, &q);
+            cr_assert(q != p, "block %d row %zu: column %zu is not a number", k, rows, c);
+            p = q;
+        }
+        cr_assert(*p == '\n', "block %d row %zu: more than %zu columns", k, rows, cols);
+        p++;
+        rows++;
+    }
+    return rows;
 }
 
 #endif

@@ -81,7 +81,7 @@ int xb_cmd_info(int argc, char **argv)
     /* Tables for a sweep; a model of `xbar train` has none. */
     int sweep = xb_layout_exists(file, XB_DS_SWEEP, 0) && !xb_sweep_is_model(file);
     /* A study's axes and points (files made before studies have none). */
-    struct xb_study_view study;
+    struct xb_study_result study;
     int have_study = sweep && xb_layout_exists(file, XB_DS_STUDY, 0);
     if (have_study && xb_study_read(cli.ctx, file, &study) != XB_OK) {
         xb_provenance_free(&prov);
@@ -92,7 +92,7 @@ int xb_cmd_info(int argc, char **argv)
         if (sweep)
             xb_sweep_result_free(&r);
         if (have_study)
-            xb_study_view_free(&study);
+            xb_study_result_free(&study);
         xb_provenance_free(&prov);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
@@ -115,7 +115,7 @@ int xb_cmd_info(int argc, char **argv)
                    r.config[0] && r.config[strlen(r.config) - 1] != '\n' ? "\n" : "");
         xb_sweep_result_free(&r);
         if (have_study)
-            xb_study_view_free(&study);
+            xb_study_result_free(&study);
     }
     if (listing) {
         printf("\ndatasets (path: type [shape]; units; description)\n%s", listing);

@@ -146,7 +146,8 @@ struct xb_layout_row {
     const char *path;          /* "/models/{point}/params" */
     enum xb_layout_form form;
     enum xb_h5_type type;      /* XB_FORM_ARRAY only */
-    int rank;                  /* XB_FORM_ARRAY and XB_FORM_FILES; 0 for scalars, -1 groups */
+    int rank;                  /* XB_FORM_ARRAY and XB_FORM_FILES; 0 for scalars, -1 groups
+                                * and the /study arrays, whose rank is the study's */
     const char *shape;         /* "[n_train x n_test x n_repeat]"; "" for scalars and groups */
     const char *units;         /* "1" dimensionless; NULL for groups and figures */
     const char *units_add;     /* the units under additive noise when they differ, else NULL */

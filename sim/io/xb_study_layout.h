@@ -16,7 +16,7 @@
  * Dimension k < N of every array is attached to /study/axis_{k}; the last
  * dimension of the first two is labelled "repeat" and "votes".
  *
- * The writer takes the arrays already in N-D order (row-major, the last
+ * The reader is sim/io/xb_study_read.h. The writer takes the arrays already in N-D order (row-major, the last
  * axis fastest); sim/study/xb_sweep.c reshapes its flat grid.
  */
 #ifndef XB_STUDY_LAYOUT_H
@@ -52,26 +52,5 @@ struct xb_study_out {
 /* Writes the /study group of o into f. */
 enum xb_status xb_study_write(struct xb_ctx *ctx, struct xb_h5_file *f,
                               const struct xb_study_out *o);
-
-/* ---- reading (xbar info) ------------------------------------------------- */
-
-/* The /study view of a result file, as xbar info prints it. */
-struct xb_study_view {
-    size_t rank;
-    char key[XB_STUDY_MAX_RANK][64];
-    char *units[XB_STUDY_MAX_RANK];
-    int trains[XB_STUDY_MAX_RANK];
-    size_t n[XB_STUDY_MAX_RANK];
-    char **value[XB_STUDY_MAX_RANK]; /* [n]: each value as text ("%g" for numbers) */
-    size_t cells, repeats, votes;
-    double *accuracy, *accuracy_vote, *snr, *energy; /* as written */
-    uint8_t *done;
-};
-
-/* Reads the /study group of the sweep result at path: XB_ENOTFOUND if the
- * file has none (made before studies); shapes checked against the axes,
- * errors naming the file and the dataset. */
-enum xb_status xb_study_read(struct xb_ctx *ctx, const char *path, struct xb_study_view *v);
-void xb_study_view_free(struct xb_study_view *v);
 
 #endif

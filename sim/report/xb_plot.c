@@ -38,23 +38,6 @@ static void sh_quote(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-/* The file name of path without .h5 / .hdf5 / .he5. */
-static char *stem_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *s = xb_strdup(slash ? slash + 1 : path);
-    static const char *const ext[] = {".h5", ".hdf5", ".he5"};
-    size_t len = strlen(s);
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-        size_t n = strlen(ext[i]);
-        if (len > n && !strcmp(s + len - n, ext[i])) {
-            s[len - n] = '\0';
-            break;
-        }
-    }
-    return s;
-}
-
 /* The gnuplot program: name with a '/' as it is, else searched in PATH. */
 static char *find_program(const char *name)
 {
@@ -98,7 +81,7 @@ enum xb_status xb_plot_check_dir(struct xb_ctx *ctx, const char *result_path,
     }
     /* Each figure's path, as xb_outfile.h checks it (which also tests the
      * directory by creating a file: access(2) misses read-only mounts). */
-    char *stem = stem_of(result_path);
+    char *stem = xb_plot_stem(result_path);
     for (size_t i = 0; i < XB_PLOT_N_FIGURES && st == XB_OK; i++) {
         for (int f = 0; f < 2 && st == XB_OK; f++) {
             char *path = xb_plot_str_printf("%s/%s_%s.%s", dir, stem, xb_plot_figure_names[i],
@@ -175,7 +158,7 @@ static enum xb_status run_gnuplot(struct plotter *p, const char *program)
             st = xb_error(p->ctx, XB_EIO, "gnuplot failed (%s %d) on the figures of %s: %s",
                           WIFEXITED(status) ? "exit status" : "signal",
                           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-                          p->r->path, msg[0] ? msg : "no message");
+                          p->source, msg[0] ? msg : "no message");
     }
     xb_free(out);
     return st;
@@ -221,22 +204,80 @@ static enum xb_status close_file(struct xb_ctx *ctx, FILE **f, const char *path)
     return XB_OK;
 }
 
+/* Draws what write puts into p's data and script (p->ctx, source, dir and
+ * stem set by the caller; p->files zeroed): the temporaries, gnuplot, the
+ * renaming; everything but the caller's fields is freed. */
+static enum xb_status draw(struct plotter *p, const struct xb_plot_params *params,
+                           void (*write)(struct plotter *))
+{
+    struct xb_ctx *ctx = p->ctx;
+    enum xb_status st = XB_OK;
+    const char *name = params && params->gnuplot ? params->gnuplot : "gnuplot";
+    char *program = find_program(name);
+    if (!program) {
+        st = xb_error(ctx, XB_ENOTFOUND, "%s: no program '%s'%s; the figures need gnuplot "
+                      "(Debian gnuplot-nox, installed by 'make deps')", p->source, name,
+                      strchr(name, '/') ? "" : " in PATH");
+        goto done;
+    }
+
+    char *dat = xb_plot_str_printf("%s/%s.dat", p->dir, p->stem);
+    char *gp = xb_plot_str_printf("%s/%s.gp", p->dir, p->stem);
+    st = xb_outfile_temp(ctx, dat, &p->dat_path);
+    if (!st)
+        st = xb_outfile_temp(ctx, gp, &p->gp_path);
+    xb_free(dat);
+    xb_free(gp);
+    if (st)
+        goto done;
+    p->dat = fopen(p->dat_path, "w");
+    p->gp = p->dat ? fopen(p->gp_path, "w") : NULL;
+    if (!p->gp) {
+        st = xb_error(ctx, XB_EIO, "cannot create %s: %s", p->dat ? p->gp_path : p->dat_path,
+                      strerror(errno));
+        goto done;
+    }
+    script_head(p);
+    write(p);
+    if ((st = close_file(ctx, &p->dat, p->dat_path)) != XB_OK ||
+        (st = close_file(ctx, &p->gp, p->gp_path)) != XB_OK || (st = p->st) != XB_OK)
+        goto done;
+    if (p->n_out == 0)
+        goto done; /* nothing done yet: nothing to draw */
+    if ((st = run_gnuplot(p, program)) == XB_OK)
+        st = commit(p);
+done:
+    if (p->dat)
+        fclose(p->dat);
+    if (p->gp)
+        fclose(p->gp);
+    if (p->dat_path)
+        unlink(p->dat_path);
+    if (p->gp_path)
+        unlink(p->gp_path);
+    for (size_t k = 0; k < p->n_out; k++) {
+        if (p->final[k] && p->tmp[k])
+            unlink(p->tmp[k]); /* not renamed: remove what gnuplot left */
+        xb_free(p->tmp[k]);
+        xb_free(p->final[k]);
+    }
+    if (st != XB_OK)
+        xb_plot_files_free(p->files);
+    xb_free(p->gp_path);
+    xb_free(p->dat_path);
+    xb_free(p->stem);
+    xb_free(p->dir);
+    xb_free(program);
+    return st;
+}
+
 enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r,
                              const struct xb_plot_params *params, struct xb_plot_files *out)
 {
-    enum xb_status st = XB_OK;
-    struct plotter p = {.ctx = ctx, .r = r, .files = out};
+    struct plotter p = {.ctx = ctx, .r = r, .source = r->path, .files = out};
     memset(out, 0, sizeof *out);
-
-    const char *name = params && params->gnuplot ? params->gnuplot : "gnuplot";
-    char *program = find_program(name);
-    if (!program)
-        return xb_error(ctx, XB_ENOTFOUND, "%s: no program '%s'%s; the figures need gnuplot "
-                        "(Debian gnuplot-nox, installed by 'make deps')", r->path, name,
-                        strchr(name, '/') ? "" : " in PATH");
-
     p.dir = params && params->out_dir ? xb_strdup(params->out_dir) : xb_outfile_dir(r->path);
-    p.stem = stem_of(r->path);
+    p.stem = xb_plot_stem(r->path);
     p.train = xb_malloc(r->n_train, sizeof *p.train);
     p.test = xb_malloc(r->n_test, sizeof *p.test);
     xb_summary_order(r->sigma_train, r->n_train, p.train);
@@ -245,57 +286,30 @@ enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r
     for (size_t i = 0; i < r->n_train; i++)
         for (size_t j = 0; j < r->n_test; j++)
             xb_summary_point(r, i, j, &p.ci[i * r->n_test + j]);
-
-    char *dat = xb_plot_str_printf("%s/%s.dat", p.dir, p.stem);
-    char *gp = xb_plot_str_printf("%s/%s.gp", p.dir, p.stem);
-    st = xb_outfile_temp(ctx, dat, &p.dat_path);
-    if (!st)
-        st = xb_outfile_temp(ctx, gp, &p.gp_path);
-    xb_free(dat);
-    xb_free(gp);
-    if (st)
-        goto done;
-    p.dat = fopen(p.dat_path, "w");
-    p.gp = p.dat ? fopen(p.gp_path, "w") : NULL;
-    if (!p.gp) {
-        st = xb_error(ctx, XB_EIO, "cannot create %s: %s", p.dat ? p.gp_path : p.dat_path,
-                      strerror(errno));
-        goto done;
-    }
-    script_head(&p);
-    xb_plot_write_figures(&p);
-    if ((st = close_file(ctx, &p.dat, p.dat_path)) != XB_OK ||
-        (st = close_file(ctx, &p.gp, p.gp_path)) != XB_OK || (st = p.st) != XB_OK)
-        goto done;
-    if (p.n_out == 0)
-        goto done; /* nothing done yet: nothing to draw */
-    if ((st = run_gnuplot(&p, program)) == XB_OK)
-        st = commit(&p);
-done:
-    if (p.dat)
-        fclose(p.dat);
-    if (p.gp)
-        fclose(p.gp);
-    if (p.dat_path)
-        unlink(p.dat_path);
-    if (p.gp_path)
-        unlink(p.gp_path);
-    for (size_t k = 0; k < p.n_out; k++) {
-        if (p.final[k] && p.tmp[k])
-            unlink(p.tmp[k]); /* not renamed: remove what gnuplot left */
-        xb_free(p.tmp[k]);
-        xb_free(p.final[k]);
-    }
-    if (st != XB_OK)
-        xb_plot_files_free(out);
+    enum xb_status st = draw(&p, params, xb_plot_write_figures);
     xb_free(p.ci);
     xb_free(p.train);
     xb_free(p.test);
-    xb_free(p.gp_path);
-    xb_free(p.dat_path);
-    xb_free(p.stem);
-    xb_free(p.dir);
-    xb_free(program);
+    return st;
+}
+
+enum xb_status xb_plot_study(struct xb_ctx *ctx, const struct xb_study_result *files, size_t n,
+                             const struct xb_study_view *view,
+                             const struct xb_plot_params *params, struct xb_plot_files *out)
+{
+    memset(out, 0, sizeof *out);
+    XB_ASSERT(n >= 1 && n <= XB_PLOT_MAX_INPUTS);
+    struct plotter p = {.ctx = ctx, .source = files[0].path, .files = out,
+                        .study = files, .n_study = n, .view = view};
+    p.sel = xb_calloc(n, sizeof *p.sel);
+    enum xb_status st = xb_plot_study_check(ctx, files, n, view, p.sel);
+    if (st == XB_OK) {
+        p.dir = params && params->out_dir ? xb_strdup(params->out_dir)
+                                          : xb_outfile_dir(files[0].path);
+        p.stem = xb_plot_stem(files[0].path);
+        st = draw(&p, params, xb_plot_write_study);
+    }
+    xb_free(p.sel);
     return st;
 }
 

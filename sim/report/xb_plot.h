@@ -42,6 +42,7 @@
 #include <stddef.h>
 
 #include "xb_ctx.h"
+#include "xb_study_read.h"
 #include "xb_sweep_layout.h"
 
 /* Seven figures in two formats. */
@@ -73,6 +74,66 @@ enum xb_status xb_plot_check_dir(struct xb_ctx *ctx, const char *result_path,
  * with gnuplot's first error line if it fails. *out is filled on success
  * and zeroed on failure; free it with xb_plot_files_free. */
 enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r,
+                             const struct xb_plot_params *params, struct xb_plot_files *out);
+
+/* ---- studies: the N-dimensional view /study (xb_study_read.h) ------------
+ *
+ * One file (STEM is its name without .h5):
+ *   STEM_study_acc_vs_axis  accuracy (%) vs axis x, one curve per value of
+ *                           axis `curves`, every other axis at one value
+ *                           (`at`, else its first); mean over the repeats
+ *                           with 95 % Student-t intervals, or with `votes`
+ *                           K the accuracy of the majority of K votes
+ *   STEM_study_heatmap      mean accuracy over two axes, the others fixed
+ *                           as above; skipped with one axis
+ *   STEM_study_acc_vs_snr   accuracy vs the measured SNR of every done
+ *                           point (/study/snr_db_measured; NaN and inf
+ *                           left out), one curve per value of `curves`
+ * Several files (STEM that of the first):
+ *   STEM_files_acc_vs_snr   the same, one curve per file
+ *   STEM_files_acc_vs_axis  accuracy vs axis x, which every file has,
+ *                           one curve per file, the other axes fixed
+ * Curves are labelled by the file's name without .h5. Numbers go to the
+ * data file with 17 significant digits (the exact doubles). */
+
+/* The most files one figure compares. */
+#define XB_PLOT_MAX_INPUTS 16
+
+/* What to draw of a study; NULL or 0 members take the defaults. */
+struct xb_study_view {
+    const char *x;          /* axis key; default: the last axis that trains no model
+                               (the last axis if every axis trains); axes held by `at`
+                               are no defaults */
+    const char *curves;     /* axis key, one file only; default: the first axis that is
+                               neither x nor held (none with one axis) */
+    const char *heatmap;    /* "KEY,KEY" (x of the map, then y), one file only; default:
+                               x and curves */
+    const char *const *at;  /* "KEY=VALUE" or "KEY=#I" (index from 0): where the axes
+                               not drawn are held */
+    size_t n_at;
+    int votes;              /* K >= 1: accuracy_vote of K votes; 0: accuracy */
+};
+
+/* Axis indices of one file, resolved from a view (xb_plot_study_check). */
+struct xb_study_sel {
+    int x, curves, hx, hy;                /* axes drawn; -1: none */
+    size_t fixed[XB_STUDY_MAX_AXES];      /* the index of every axis not drawn */
+};
+
+/* Checks the view against the files before any work: every key names an
+ * axis (of every file for x; of some file for at), every value is on its
+ * axis, votes K has an accuracy_vote column, curves and heatmap are for
+ * one file, several files share an axis. XB_EINVAL naming the file, the
+ * key or value and what was expected. sel[n] (may be NULL) is filled. */
+enum xb_status xb_plot_study_check(struct xb_ctx *ctx, const struct xb_study_result *files,
+                                   size_t n, const struct xb_study_view *view,
+                                   struct xb_study_sel *sel);
+
+/* Draws the study figures of files[n] (n = 1: of one file; 2 ..
+ * XB_PLOT_MAX_INPUTS: the comparison) as xb_plot_sweep draws its own: the
+ * same temporaries, errors and `out`. */
+enum xb_status xb_plot_study(struct xb_ctx *ctx, const struct xb_study_result *files, size_t n,
+                             const struct xb_study_view *view,
                              const struct xb_plot_params *params, struct xb_plot_files *out);
 
 /* Accepts NULL and a zeroed struct. */

@@ -12,15 +12,6 @@
 #include "xb_plot_impl.h"
 #include "xb_summary.h"
 
-/* Sequential colours by σ_train: viridis, stopped before its pale yellow
- * end so that every curve shows on white. */
-#define PALETTE "set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', " \
-                "0.75 '#5ec962', 1 '#fde725')\n"
-#define CURVE_FRAC_MAX 0.85
-
-static const int point_types[] = {7, 5, 9, 11, 13, 15, 1, 2, 3, 4, 6, 8, 10, 12, 14};
-#define N_POINT_TYPES (sizeof point_types / sizeof point_types[0])
-
 /* ---- data blocks -------------------------------------------------------- */
 
 /* Ends a data block; returns its index. */
@@ -113,14 +104,6 @@ static void title(struct plotter *p, FILE *f, const char *what)
     xb_free(t);
 }
 
-/* The colour and point of curve t of n. */
-static void curve_style(FILE *f, size_t t, size_t n)
-{
-    double frac = n > 1 ? CURVE_FRAC_MAX * (double)t / (double)(n - 1) : 0;
-    fprintf(f, "lc palette frac %.4f pt %d ps 0.9 lw 1.5", frac,
-            point_types[t % N_POINT_TYPES]);
-}
-
 /* One curve per σ_train from blocks; `using` names the columns. */
 static void plot_per_train(struct plotter *p, FILE *f, const int *block, const char *using,
                            const char *with)
@@ -133,7 +116,7 @@ static void plot_per_train(struct plotter *p, FILE *f, const int *block, const c
         char sigma[32];
         xb_summary_format_sigma(r->sigma_train[p->train[t]], sigma, sizeof sigma);
         fprintf(f, "%sDATA index %d using %s with %s ", sep, block[t], using, with);
-        curve_style(f, t, r->n_train);
+        xb_plot_curve_style(f, t, r->n_train);
         fprintf(f, " title \"σ_{train} = %s\"", sigma);
         sep = ", \\\n     ";
     }
@@ -215,7 +198,7 @@ static void fig_vs_sigma(struct plotter *p)
     size_t len;
     FILE *f = xb_plot_mem_open(&body, &len);
     title(p, f, test_is_t(p) ? "accuracy vs read time" : "accuracy vs inference noise");
-    fputs(PALETTE "unset colorbox\nset grid\nset key bottom left\n"
+    fputs(XB_PLOT_PALETTE "unset colorbox\nset grid\nset key bottom left\n"
           "set ylabel \"accuracy (%), mean and 95% CI\"\n"
           "set yrange [0<*:*<100]\n", f);
     test_axis(p, f);
@@ -234,7 +217,7 @@ static void fig_vs_sigma(struct plotter *p)
     }
     f = xb_plot_mem_open(&body, &len);
     title(p, f, test_is_t(p) ? "error rate vs read time" : "error rate vs inference noise");
-    fputs(PALETTE "unset colorbox\nset grid\nset key top left\nset logscale y\n"
+    fputs(XB_PLOT_PALETTE "unset colorbox\nset grid\nset key top left\nset logscale y\n"
           "set format y \"%g%%\"\n"
           "set ylabel \"error rate 1 - accuracy (%, log scale)\"\nset yrange [*:*<100]\n", f);
     test_axis(p, f);
@@ -261,7 +244,7 @@ static void fig_vs_snr(struct plotter *p)
     size_t len;
     FILE *f = xb_plot_mem_open(&body, &len);
     title(p, f, "accuracy vs SNR");
-    fputs(PALETTE "unset colorbox\nset grid\nset key bottom right\n"
+    fputs(XB_PLOT_PALETTE "unset colorbox\nset grid\nset key bottom right\n"
           "set xlabel \"SNR (dB)\"\nset ylabel \"accuracy (%), mean and 95% CI\"\n"
           "set yrange [0<*:*<100]\n", f);
     xrange(f, p->r->snr_db, p->r->n_test);
@@ -315,7 +298,7 @@ static void fig_heatmap(struct plotter *p)
     size_t len;
     FILE *f = xb_plot_mem_open(&body, &len);
     title(p, f, "mean accuracy (%)");
-    fprintf(f, PALETTE "set cbrange [%.10g:%.10g]\nset cblabel \"mean accuracy (%%)\"\n"
+    fprintf(f, XB_PLOT_PALETTE "set cbrange [%.10g:%.10g]\nset cblabel \"mean accuracy (%%)\"\n"
             "set xlabel \"%s\"\nset ylabel \"σ_{train}\"\n"
             "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\nset tics out nomirror\n"
             "set style fill solid 1.0 noborder\nMID = %.10g\n",
@@ -393,7 +376,7 @@ static void plot_votes(struct plotter *p, FILE *f, size_t i, const int *block, i
         char s[32];
         format_test(p, r->sigma_test[p->test[c]], s, sizeof s);
         fprintf(f, "%sDATA index %d using 1:2 with linespoints ", sep, block[c]);
-        curve_style(f, c, r->n_test);
+        xb_plot_curve_style(f, c, r->n_test);
         if (test_is_t(p))
             fprintf(f, " title \"t = %s s\"", s);
         else
@@ -429,7 +412,7 @@ static void fig_votes(struct plotter *p)
     char *body;
     size_t len;
     FILE *f = xb_plot_mem_open(&body, &len);
-    fprintf(f, PALETTE "unset colorbox\nset grid\nset key outside right top\n"
+    fprintf(f, XB_PLOT_PALETTE "unset colorbox\nset grid\nset key outside right top\n"
             "set xlabel \"votes K\"\nset ylabel \"accuracy (%%), majority of K\"\n"
             "set yrange [%.10g:%.10g]\nset xrange [%g:%g]\n",
             fmax(lo - pad, 0), fmin(hi + pad, 100), (double)r->votes[0] - 0.5,
@@ -545,7 +528,7 @@ static void fig_vs_cost(struct plotter *p, const struct cost_figure *fig, const 
     char *body;
     size_t len;
     FILE *f = xb_plot_mem_open(&body, &len);
-    fprintf(f, PALETTE "unset colorbox\nset grid\nset key outside right top\n"
+    fprintf(f, XB_PLOT_PALETTE "unset colorbox\nset grid\nset key outside right top\n"
             "set xlabel \"%s\"\nset ylabel \"accuracy (%%), majority of K votes\"\n%s",
             fig->xlabel, positive ? "set logscale x\nset format x \"%g\"\n" : "");
     title(p, f, fig->what);
@@ -555,11 +538,11 @@ static void fig_vs_cost(struct plotter *p, const struct cost_figure *fig, const 
             continue;
         char s[32];
         format_test(p, r->sigma_test[p->test[c]], s, sizeof s);
-        double frac = r->n_test > 1 ? CURVE_FRAC_MAX * (double)c / (double)(r->n_test - 1) : 0;
+        double frac = r->n_test > 1 ? XB_PLOT_CURVE_FRAC_MAX * (double)c / (double)(r->n_test - 1) : 0;
         fprintf(f, "%sDATA index %d using 1:2 with points lc palette frac %.4f pt 6 ps 0.6 "
                 "notitle, \\\n     DATA index %d using 1:2 with linespoints ", sep, all[c],
                 frac, front[c]);
-        curve_style(f, c, r->n_test);
+        xb_plot_curve_style(f, c, r->n_test);
         fprintf(f, test_is_t(p) ? " title \"front, t = %s s\"" : " title \"front, σ_{test} = "
                 "%s\"", s);
         sep = ", \\\n     ";

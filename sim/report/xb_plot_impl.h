@@ -12,6 +12,12 @@
 #include "xb_ci.h"
 #include "xb_plot.h"
 
+/* Sequential colours by curve: viridis, stopped before its pale yellow
+ * end so that every curve shows on white. */
+#define XB_PLOT_PALETTE "set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', " \
+                        "0.75 '#5ec962', 1 '#fde725')\n"
+#define XB_PLOT_CURVE_FRAC_MAX 0.85
+
 /* Figure sizes in pixels (SVG: the same in its user units). */
 #define PLOT_W 800
 #define PLOT_H 560
@@ -19,7 +25,12 @@
 
 struct plotter {
     struct xb_ctx *ctx;
-    const struct xb_sweep_result *r;
+    const struct xb_sweep_result *r;   /* a sweep's figures, or NULL */
+    const struct xb_study_result *study; /* a study's figures: study[n_study] */
+    size_t n_study;
+    const struct xb_study_view *view;
+    struct xb_study_sel *sel;          /* [n_study] */
+    const char *source; /* the file named in messages */
     char *dir;          /* output directory */
     char *stem;         /* result file name without extension */
     char *dat_path;     /* data blocks (a temporary, xb_outfile.h) */
@@ -39,9 +50,12 @@ struct plotter {
 
 /* The output formats, and every figure name xb_plot_figures.c emits
  * (xb_plot_emit checks), so the output paths can be checked before work. */
-#define XB_PLOT_N_FIGURES 9
+#define XB_PLOT_N_FIGURES 14
 extern const char *const xb_plot_formats[2];
 extern const char *const xb_plot_figure_names[XB_PLOT_N_FIGURES];
+
+/* The file name of path without .h5 / .hdf5 / .he5 (xb_free). */
+char *xb_plot_stem(const char *path);
 
 /* dir/name, to free with xb_free. */
 char *xb_plot_path_join(const char *dir, const char *name);
@@ -51,6 +65,9 @@ char *xb_plot_str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 
 
 /* s as a gnuplot single-quoted string (no escapes but '' for '). */
 void xb_plot_gp_quote(FILE *f, const char *s);
+
+/* The colour and point of curve t of n. */
+void xb_plot_curve_style(FILE *f, size_t t, size_t n);
 
 /* An in-memory FILE; out of memory is not recovered from (xb_alloc.h). */
 FILE *xb_plot_mem_open(char **buf, size_t *len);
@@ -64,5 +81,10 @@ void xb_plot_emit(struct plotter *p, const char *name, const char *body, int wid
  * something to draw, in its order there, and names the others in
  * p->files->skipped. */
 void xb_plot_write_figures(struct plotter *p);
+
+/* ---- xb_plot_study.c ---------------------------------------------------- */
+
+/* The same for the study figures of xb_plot.h (p->sel resolved). */
+void xb_plot_write_study(struct plotter *p);
 
 #endif

@@ -20,8 +20,25 @@ const char *const xb_plot_formats[2] = {"png", "svg"};
  * output paths can all be checked before the work. */
 const char *const xb_plot_figure_names[XB_PLOT_N_FIGURES] = {
     "acc_vs_sigma", "acc_vs_t", "err_vs_sigma", "err_vs_t", "acc_vs_snr", "heatmap", "acc_vs_votes",
-    "acc_vs_energy", "acc_vs_latency",
+    "acc_vs_energy", "acc_vs_latency", "study_acc_vs_axis", "study_heatmap", "study_acc_vs_snr",
+    "files_acc_vs_snr", "files_acc_vs_axis",
 };
+
+char *xb_plot_stem(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *s = xb_strdup(slash ? slash + 1 : path);
+    static const char *const ext[] = {".h5", ".hdf5", ".he5"};
+    size_t len = strlen(s);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t n = strlen(ext[i]);
+        if (len > n && !strcmp(s + len - n, ext[i])) {
+            s[len - n] = '\0';
+            break;
+        }
+    }
+    return s;
+}
 
 char *xb_plot_path_join(const char *dir, const char *name)
 {
@@ -54,6 +71,15 @@ void xb_plot_gp_quote(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('\'', f);
+}
+
+static const int point_types[] = {7, 5, 9, 11, 13, 15, 1, 2, 3, 4, 6, 8, 10, 12, 14};
+
+void xb_plot_curve_style(FILE *f, size_t t, size_t n)
+{
+    double frac = n > 1 ? XB_PLOT_CURVE_FRAC_MAX * (double)t / (double)(n - 1) : 0;
+    fprintf(f, "lc palette frac %.4f pt %d ps 0.9 lw 1.5", frac,
+            point_types[t % (sizeof point_types / sizeof point_types[0])]);
 }
 
 FILE *xb_plot_mem_open(char **buf, size_t *len)

@@ -7,10 +7,10 @@
 
 #include "xb_alloc.h"
 
-int xb_study_is_study(const struct xb_study_view *v)
+int xb_study_is_study(const struct xb_study_result *r)
 {
-    return !(v->rank == 2 && !strcmp(v->key[0], "sweep.sigma_train") &&
-             (!strcmp(v->key[1], "sweep.sigma_test") || !strcmp(v->key[1], "sweep.t")));
+    return !(r->n_axes == 2 && !strcmp(r->axis[0].key, "sweep.sigma_train") &&
+             (!strcmp(r->axis[1].key, "sweep.sigma_test") || !strcmp(r->axis[1].key, "sweep.t")));
 }
 
 struct buf {
@@ -48,52 +48,55 @@ static void percent(char *out, size_t size, double x)
         snprintf(out, size, "%.2f%%", 100.0 * x);
 }
 
-char *xb_study_text(const struct xb_study_view *v)
+char *xb_study_text(const struct xb_study_result *r)
 {
     struct buf b = {xb_malloc(4096, 1), 0, 4096};
     b.t[0] = '\0';
     size_t done = 0;
-    for (size_t c = 0; c < v->cells; c++)
-        done += v->done[c] != 0;
+    for (size_t c = 0; c < r->n_points; c++)
+        done += r->done[c] != 0;
     put(&b, "study         %zu axes, %zu points, %zu done; %zu repeats, votes K = 1..%zu\n",
-        v->rank, v->cells, done, v->repeats, v->votes);
-    size_t width[XB_STUDY_MAX_RANK];
-    for (size_t k = 0; k < v->rank; k++) {
-        put(&b, "axis %zu        %s [%s], %s:", k, v->key[k], v->units[k][0] ? v->units[k] : "1",
-            v->trains[k] ? "trains" : "evaluated");
-        width[k] = strlen(v->key[k]);
-        for (size_t i = 0; i < v->n[k]; i++) {
-            put(&b, "%s %s", i ? "," : "", v->value[k][i]);
-            if (strlen(v->value[k][i]) > width[k])
-                width[k] = strlen(v->value[k][i]);
+        r->n_axes, r->n_points, done, r->n_repeat, r->n_votes);
+    size_t width[XB_STUDY_MAX_AXES];
+    for (size_t k = 0; k < r->n_axes; k++) {
+        const struct xb_study_axis *a = &r->axis[k];
+        put(&b, "axis %zu        %s [%s], %s:", k, a->key, a->units[0] ? a->units : "1",
+            a->trains ? "trains" : "evaluated");
+        width[k] = strlen(a->key);
+        for (size_t i = 0; i < a->n; i++) {
+            put(&b, "%s %s", i ? "," : "", a->label[i]);
+            if (strlen(a->label[i]) > width[k])
+                width[k] = strlen(a->label[i]);
         }
         put(&b, "\n");
     }
     put(&b, "\n");
-    for (size_t k = 0; k < v->rank; k++)
-        put(&b, "%-*s  ", (int)width[k], v->key[k]);
+    for (size_t k = 0; k < r->n_axes; k++)
+        put(&b, "%-*s  ", (int)width[k], r->axis[k].key);
     put(&b, "%9s  %9s  %8s  %10s\n", "accuracy", "voted", "SNR (dB)", "energy (J)");
-    size_t rows = v->cells < XB_STUDY_TEXT_MAX_ROWS ? v->cells : XB_STUDY_TEXT_MAX_ROWS;
+    size_t rows = r->n_points < XB_STUDY_TEXT_MAX_ROWS ? r->n_points : XB_STUDY_TEXT_MAX_ROWS;
     for (size_t c = 0; c < rows; c++) {
         size_t rest = c;
-        size_t idx[XB_STUDY_MAX_RANK];
-        for (size_t k = v->rank; k-- > 0;)
-            idx[k] = rest % v->n[k], rest /= v->n[k];
-        for (size_t k = 0; k < v->rank; k++)
-            put(&b, "%-*s  ", (int)width[k], v->value[k][idx[k]]);
+        size_t idx[XB_STUDY_MAX_AXES];
+        for (size_t k = r->n_axes; k-- > 0;)
+            idx[k] = rest % r->axis[k].n, rest /= r->axis[k].n;
+        for (size_t k = 0; k < r->n_axes; k++)
+            put(&b, "%-*s  ", (int)width[k], r->axis[k].label[idx[k]]);
         double mean = 0.0;
-        for (size_t r = 0; r < v->repeats; r++)
-            mean += v->accuracy[c * v->repeats + r];
-        mean /= (double)v->repeats;
+        for (size_t i = 0; i < r->n_repeat; i++)
+            mean += r->accuracy[c * r->n_repeat + i];
+        mean /= (double)r->n_repeat;
         char acc[16], vote[16];
-        percent(acc, sizeof acc, v->done[c] ? mean : (double)NAN);
+        percent(acc, sizeof acc, r->done[c] ? mean : (double)NAN);
         percent(vote, sizeof vote,
-                v->done[c] ? v->accuracy_vote[c * v->votes + v->votes - 1] : (double)NAN);
-        put(&b, "%9s  %9s  %8.2f  %10.3g\n", acc, vote, v->snr[c], v->energy[c]);
+                r->done[c] && r->accuracy_vote
+                    ? r->accuracy_vote[c * r->n_votes + r->n_votes - 1] : (double)NAN);
+        put(&b, "%9s  %9s  %8.2f  %10.3g\n", acc, vote, r->snr_db[c],
+            r->energy ? r->energy[c] : (double)NAN);
     }
-    if (rows < v->cells)
-        put(&b, "... %zu more points (h5dump -d /study/accuracy)\n", v->cells - rows);
+    if (rows < r->n_points)
+        put(&b, "... %zu more points (h5dump -d /study/accuracy)\n", r->n_points - rows);
     put(&b, "accuracy: mean over the repeats; voted: the majority of K = %zu votes\n",
-        v->votes);
+        r->n_votes);
     return b.t;
 }

@@ -23,20 +23,6 @@
 
 /* ---- the figures ------------------------------------------------------------ */
 
-static int have_gnuplot(void) { return system("command -v gnuplot >/dev/null 2>&1") == 0; }
-
-/* Entries of d, hidden ones included. */
-static int count_entries(const char *d)
-{
-    DIR *dp = opendir(d);
-    cr_assert(dp, "%s", d);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(dp));)
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(dp);
-    return n;
-}
-
 static void check_png(const char *path)
 {
     unsigned char sig[8];
@@ -140,23 +126,6 @@ Test(plot, figures, .init = make_dir, .fini = remove_dir)
 
 /* ---- what the figures show ---------------------------------------------------- */
 
-/* The figures' content, read where gnuplot reads it: a wrapper given as
- * the gnuplot program keeps a copy of the script and of its data file
- * (both removed by xb_plot once gnuplot exits) and runs gnuplot on them. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = xb_malloc((size_t)n + 1, 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* The body of figure NAME's PNG in the script: from its `set output` line
  * to its `unset output`, as a new string. */
 static char *figure_body(const char *script, const char *name)
@@ -184,34 +153,6 @@ static size_t curves(const char *body, int *index, size_t max)
     return n;
 }
 
-/* Rows of data block k (blocks end with two blank lines): up to max rows
- * of `cols` numbers into v; returns the rows. */
-static size_t block_rows(const char *dat, int k, size_t cols, double *v, size_t max)
-{
-    const char *p = dat;
-    for (int b = 0; b < k; b++) {
-        p = strstr(p, "\n\n\n");
-        cr_assert(p, "no data block %d", k);
-        p += 3;
-    }
-    const char *end = strstr(p, "\n\n\n");
-    cr_assert(end, "data block %d not ended", k);
-    size_t rows = 0;
-    while (p < end) {
-        cr_assert_lt(rows, max, "block %d has more than %zu rows", k, max);
-        for (size_t c = 0; c < cols; c++) {
-            char *q;
-            v[rows * cols + c] = strtod(p, &q);
-            cr_assert(q != p, "block %d row %zu: column %zu is not a number", k, rows, c);
-            p = q;
-        }
-        cr_assert(*p == '\n', "block %d row %zu: more than %zu columns", k, rows, cols);
-        p++;
-        rows++;
-    }
-    return rows;
-}
-
 /* Numbers are written with 10 significant digits. */
 static void near(const char *what, double got, double want)
 {
@@ -235,15 +176,8 @@ Test(plot, figure_content, .init = make_dir, .fini = remove_dir)
     if (!have_gnuplot())
         cr_skip_test("gnuplot is not installed (make deps installs gnuplot-nox)");
     char *path = default_sweep("run_1.h5");
-    char *out = path_in("figs"), *wrapper = path_in("gnuplot-keep");
+    char *out = path_in("figs"), *wrapper = keeping_gnuplot();
     char *gp = path_in("kept.gp"), *dat = path_in("kept.dat");
-    FILE *w = fopen(wrapper, "w");
-    cr_assert(w);
-    fprintf(w, "#!/bin/sh\ncp \"$1\" '%s' || exit 1\n"
-               "cp \"$(sed -n \"s/^DATA = '\\(.*\\)'$/\\1/p\" \"$1\")\" '%s' || exit 1\n"
-               "exec gnuplot \"$@\"\n", gp, dat);
-    fclose(w);
-    cr_assert_eq(chmod(wrapper, 0755), 0);
     struct xb_ctx *ctx = xb_ctx_create(NULL);
     struct xb_sweep_result r;
     struct xb_plot_params params = {out, wrapper};

@@ -289,9 +289,10 @@ Test(study, the_nd_view_is_the_sweep_grid_reshaped_with_scales, .timeout = 600)
     xb_free(v);
     /* What xbar info reads back and prints: the axes with key, units,
      * role and values, and one row per point. */
-    struct xb_study_view view;
+    struct xb_study_result view;
     cr_assert_eq(xb_study_read(ctx, e.output, &view), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert(view.rank == 4 && view.cells == 16 && view.repeats == 2 && view.votes == 3);
+    cr_assert(view.n_axes == 4 && view.n_points == 16 && view.n_repeat == 2 &&
+              view.n_votes == 3 && view.energy);
     cr_assert(xb_study_is_study(&view));
     char *text = xb_study_text(&view);
     cr_assert(strstr(text, "xbar.adc_bits [bits], evaluated: 5, 8\n") &&
@@ -306,7 +307,7 @@ Test(study, the_nd_view_is_the_sweep_grid_reshaped_with_scales, .timeout = 600)
         rows++;
     cr_assert_eq(rows, 16 + 1, "one row per point and the footnote:\n%s", text);
     xb_free(text);
-    xb_study_view_free(&view);
+    xb_study_result_free(&view);
 }
 
 /* Without a study group the view is the sweep's two axes: sigma_train,
