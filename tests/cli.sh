@@ -406,8 +406,46 @@ run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/att.h5"
     ok "attack -o writes accuracy [attacks x eps]" || bad "attack -o: exit $rc, $(head -c 300 "$tmp/err")"
 "$XBAR" info --datasets "$tmp/att.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
     bad "attack -o wrote an object the layout lacks" || ok "every object of attack -o is a layout row"
-expect_usage "attack: unknown kind" 'unknown attack "nattack"' attack "$tmp/att.cfg" \
-    --model "$tmp/model.h5" --set attack.attacks=fgsm,nattack
+# Paper 000's seven columns (Tables 2-3), NAttack, DIM and TIM sized for 8 x 8.
+expect_ok "xbar attack: the seven attacks" attack "$tmp/att.cfg" --model "$tmp/model.h5" -q \
+    --set attack.attacks=fgsm,bim,pgd,mim,nattack,dim,tim --set attack.nattack_pop=20 \
+    --set attack.nattack_iters=10 --set attack.dim_min=6 --set attack.tim_kernel=3
+grep -Eq '^eps +Ori\. +FGSM +BIM +PGD +MIM +NAttack +DIM +TIM$' "$tmp/out" &&
+    awk '$1 == "0.3" { seen = 1; for (i = 3; i <= NF; i++) if ($i >= $2) bad = 1 }
+         END { exit !(seen && !bad) }' "$tmp/out" &&
+    ok "attack prints paper 000's seven columns, each below Ori. at eps 0.3" ||
+    bad "attack, seven kinds: $(cat "$tmp/out")"
+# The obfuscated-gradient checklist (paper 002 Table 4): the trained model
+# passes all five tests (exit 0); a model that fails one exits 3
+# (tests/models/test_attack_checklist.c has a masked-gradient one).
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q --check --set attack.nattack_pop=20 \
+    --set attack.nattack_iters=10
+[ "$rc" -eq 0 ] && [ "$(grep -cE '^(one_step|black_box|unbounded|monotone|random) +pass ' "$tmp/out")" -eq 5 ] &&
+    grep -q '^all 5 tests passed$' "$tmp/out" && ok "attack --check: five tests passed, exit 0" ||
+    bad "attack --check: exit $rc, $(cat "$tmp/out") $(head -c 300 "$tmp/err")"
+same_threads "attack --check 1 vs 2 threads" attack "$tmp/att.cfg" --model "$tmp/model.h5" -q \
+    --check --set attack.nattack_pop=20 --set attack.nattack_iters=10
+# A noisy target (sigma 0.5, one vote) attacked with 2 draws per gradient:
+# PGD's accuracy rises from eps 0.225 to 0.3 (5.00 to 6.67 %), the
+# checklist says so and exits 3; the same bits for 1 and 2 threads.
+for t in 1 2; do
+    OMP_NUM_THREADS=$t "$XBAR" attack "$tmp/att.cfg" --model "$tmp/model.h5" -q --check \
+        --set attack.nattack_pop=20 --set attack.nattack_iters=10 --set attack.noise=mult \
+        --set attack.sigma=0.5 --set attack.eot=2 >"$tmp/t$t" 2>"$tmp/err"
+    eval "rc$t=\$?"
+done
+[ "$rc1" -eq 3 ] && [ "$rc2" -eq 3 ] && cmp -s "$tmp/t1" "$tmp/t2" &&
+    grep -Eq '^monotone +FAIL  PGD at eps' "$tmp/t1" && grep -q '^1 of 5 tests failed' "$tmp/t1" &&
+    ok "attack --check on a noisy target: monotone fails, exit 3, 1 and 2 threads identical" ||
+    bad "attack --check, noisy: exit $rc1/$rc2, $(cat "$tmp/t1")"
+expect_usage "attack --check writes no file" "writes no file" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --check -o "$tmp/chk.h5"
+expect_usage "attack: dim_min must shrink the image" "dim_min = 25" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=dim
+expect_usage "attack: nattack keys without nattack" "attack.attacks has no nattack" attack \
+    "$tmp/att.cfg" --model "$tmp/model.h5" --set attack.nattack_pop=20
+expect_usage "attack: unknown kind" 'unknown attack "cw"' attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.attacks=fgsm,cw
 expect_usage "attack: eps out of range" "attack.eps" attack "$tmp/att.cfg" --model "$tmp/model.h5" \
     --set attack.eps=1.5
 expect_usage "attack: eot on a noiseless target" "one draw is its gradient" attack "$tmp/att.cfg" \

@@ -419,6 +419,8 @@ attack | --output  | acts     | attack $T/att.cfg --model $T/model.h5 --output $
 attack | --output  | rejects  | attack $T/att.cfg --model $T/model.h5 --output $T/att-again.h5 | msg:att-again.h5 exists; use --force to replace it && keeps:$T/att-again.h5
 attack | --force   | acts     | attack $T/att.cfg --model $T/model.h5 --seed 9 --force --output $T/att-force.h5 | attr:$T/att-force.h5:seed:\(0\): 9$
 attack | --force   | rejects  | attack $T/att.cfg --model $T/model.h5 --force | msg:no -o FILE.h5
+attack | --check   | acts     | attack $T/att.cfg --model $T/model.h5 --check --set attack.nattack_pop=10 --set attack.nattack_iters=5 | out:^one_step +(pass|FAIL)  FGSM && out:^random +(pass|FAIL)  random
+attack | --check   | rejects  | attack $T/att.cfg --model $T/model.h5 --check -o $T/att-check.h5 | msg:the checklist (--check) writes no file
 attack | --native  | acts     | attack $T/att.cfg --model $T/model.h5 --native | out:^gemm: native$
 attack | --seed    | acts     | attack $T/att.cfg --model $T/model.h5 --seed 5 --set attack.attacks=pgd | differs:attack $T/att.cfg --model $T/model.h5 --set attack.attacks=pgd
 attack | --threads | acts     | attack $T/att.cfg --model $T/model.h5 --threads 2 | same:attack $T/att.cfg --model $T/model.h5 --threads 1

@@ -16,6 +16,10 @@ static const struct xb_attack_type *const attack_types[] = {
     &xb_attack_bim,
     &xb_attack_pgd,
     &xb_attack_mim,
+    &xb_attack_nattack,
+    &xb_attack_dim,
+    &xb_attack_tim,
+    &xb_attack_random,
 };
 
 const struct xb_attack_type *xb_attack_type_at(size_t k)
@@ -35,7 +39,10 @@ void xb_attack_params_default(struct xb_attack_params *p)
 {
     *p = (struct xb_attack_params){.eps = 0.1, .step = 0.01, .steps = 15, .restarts = 1,
                                    .mu = 1.0, .eot = 1, .noise = XB_NOISE_NONE, .sigma = 0.0,
-                                   .votes = 1, .surrogate = -1};
+                                   .votes = 1, .surrogate = -1, .transfer_mu = 0.9, .dim_p = 0.5,
+                                   .dim_min = 25, .tim_kernel = 7, .nattack_pop = 100,
+                                   .nattack_sigma = 0.1, .nattack_lr = 0.02,
+                                   .nattack_iters = 50};
 }
 
 int xb_attack_random_target(const struct xb_attack_params *p)
@@ -109,6 +116,11 @@ enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net
     if ((uint64_t)p->votes > XB_ATTACK_VOTE0)
         return xb_error(ctx, XB_ERANGE, "attack votes = %d: evaluation reads votes below %u, "
                         "where the attack's own draws begin", p->votes, XB_ATTACK_VOTE0);
+    if (t->validate) {
+        enum xb_status st = t->validate(ctx, net, p);
+        if (st || t->run)
+            return st;
+    }
     const uint64_t restarts = t->random_start ? (uint64_t)p->restarts : 1;
     const uint64_t used =
         restarts * ((uint64_t)t->steps(p) + 1) * (uint64_t)xb_attack_draws(net, p);
@@ -155,6 +167,9 @@ struct xb_attack {
     double *w;     /* [draws · max_batch] the weight of each row's gradient */
     double *prob, *pbar; /* [C] a row's softmax, the mean over draws */
     int *surrogates;     /* [layers] the lif layers' own, while p.surrogate is set */
+    int side;                   /* the image's side (DIM, TIM) */
+    struct xb_attack_resize *tf; /* [max_batch] DIM's transform of each image at this step */
+    float *tmp;                 /* [F] scratch of the adjoint and the filter */
 };
 
 enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
@@ -165,6 +180,9 @@ enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
     enum xb_status st = xb_attack_params_validate(ctx, net, t, p);
     if (st)
         return st;
+    if (t->run)
+        return xb_error(ctx, XB_EINVAL, "attack %s does not take gradient steps; run it whole "
+                        "(xb_attack_run)", t->name);
     struct xb_attack *a = xb_calloc(1, sizeof *a);
     a->net = net;
     a->type = t;
@@ -187,6 +205,9 @@ enum xb_status xb_attack_create(struct xb_ctx *ctx, struct xb_net *net,
     a->prob = xb_malloc(a->C, sizeof(double));
     a->pbar = xb_malloc(a->C, sizeof(double));
     a->surrogates = xb_calloc(xb_net_n_layers(net), sizeof(int));
+    a->side = xb_attack_image_side(net);
+    a->tf = xb_malloc(a->max_batch, sizeof *a->tf);
+    a->tmp = xb_aligned(a->F, sizeof(float));
     *out = a;
     return XB_OK;
 }
@@ -198,6 +219,7 @@ void xb_attack_free(struct xb_attack *a)
     xb_free(a->x), xb_free(a->xr), xb_free(a->dx), xb_free(a->g), xb_free(a->d);
     xb_free(a->yr), xb_free(a->w), xb_free(a->prob), xb_free(a->pbar);
     xb_free(a->surrogates);
+    xb_free(a->tf), xb_free(a->tmp);
     xb_free(a);
 }
 
@@ -266,13 +288,20 @@ static void softmax_row(const float *z, size_t C, double *p)
 }
 
 /* The forward of the iterate's copies at step k: rows d·b + s is draw d of
- * image s. Returns the logits. */
+ * image s, through DIM's transform of image s at the step when the kind
+ * has one (xb_attack_step draws it; never in the check). Returns the
+ * logits. */
 static const float *forward_copies(struct xb_attack *a, int k, int backward,
                                    struct xb_pass *pass)
 {
     const size_t n = a->b * a->F;
-    for (int d = 0; d < a->draws; d++)
-        memcpy(a->xr + (size_t)d * n, a->x, n * sizeof(float));
+    if (backward && a->type->diversity)
+        for (size_t s = 0; s < a->b; s++)
+            xb_attack_resize_apply(a->side, &a->tf[s], a->x + s * a->F, a->xr + s * a->F);
+    else
+        memcpy(a->xr, a->x, n * sizeof(float));
+    for (int d = 1; d < a->draws; d++)
+        memcpy(a->xr + (size_t)d * n, a->xr, n * sizeof(float));
     *pass = pass_at(a, k, backward);
     return xb_net_forward(a->net, pass, a->xr);
 }
@@ -281,6 +310,14 @@ double xb_attack_step(struct xb_attack *a)
 {
     XB_ASSERT(a->k < a->steps);
     const size_t b = a->b, F = a->F, D = (size_t)a->draws;
+    /* DIM's transform of image s at step k: stream ATTACK {sample, vote =
+     * restart, step = k} (ARCHITECTURE.md §6). */
+    for (size_t s = 0; a->type->diversity && s < b; s++) {
+        struct xb_addr ad = {.purpose = XB_PURPOSE_ATTACK, .sample = a->sample0 + (uint32_t)s,
+                             .vote = (uint32_t)a->restart, .step = (uint32_t)a->k};
+        struct xb_stream st = xb_stream_at(a->seed, &ad);
+        a->type->diversity(&a->p, &st, a->side, &a->tf[s]);
+    }
     struct xb_pass pass;
     const float *z = forward_copies(a, a->k, 1, &pass);
     const double loss = xb_net_loss(a->net, a->yr, pass.rows);
@@ -313,6 +350,14 @@ double xb_attack_step(struct xb_attack *a)
             for (size_t d = 0; d < D; d++)
                 sum += a->w[d * b + s] * (double)a->dx[(d * b + s) * F + i];
             g[i] = (float)sum;
+        }
+        if (a->type->diversity) {
+            xb_attack_resize_adjoint(a->side, &a->tf[s], g, a->tmp);
+            memcpy(g, a->tmp, F * sizeof(float));
+        }
+        if (a->type->filter) {
+            a->type->filter(&a->p, a->side, g, a->tmp);
+            memcpy(g, a->tmp, F * sizeof(float));
         }
         if (a->type->direction)
             a->type->direction(&a->p, g, dir, F);
@@ -352,6 +397,10 @@ enum xb_status xb_attack_run(struct xb_ctx *ctx, struct xb_net *net,
                              const struct xb_attack_type *t, const struct xb_attack_params *p,
                              const float *X, const uint8_t *y, size_t n, float *X_adv)
 {
+    if (t->run) {
+        enum xb_status st = xb_attack_params_validate(ctx, net, t, p);
+        return st ? st : t->run(ctx, net, p, X, y, n, X_adv);
+    }
     struct xb_attack *a;
     enum xb_status st = xb_attack_create(ctx, net, t, p, &a);
     if (st)

@@ -5,7 +5,8 @@
  * layer kind that has an input gradient can be attacked.
  *
  * An attack kind is a const row of a table, one file each
- * (models/attack/attack_<name>.c): FGSM, BIM, PGD, MIM. A kind says how
+ * (models/attack/attack_<name>.c): FGSM, BIM, PGD, MIM, NAttack, DIM, TIM
+ * (paper 000's order) and random sampling. A kind says how
  * many steps it takes and of what size, whether it starts at a random point
  * of the eps-ball, and how it turns the gradient into the direction whose
  * sign it steps along (MIM: momentum over the L1-normalised gradient). The
@@ -18,7 +19,10 @@
  *   P(x)    = clip(x, max(x0 - eps, 0), min(x0 + eps, 1))
  *
  * so every iterate is in the eps-ball of x0 and in [0, 1] (float
- * arithmetic: the bounds x0 ± eps are rounded once).
+ * arithmetic: the bounds x0 ± eps are rounded once). DIM takes g^k at a
+ * random transform T(x^k) and maps it back by T's adjoint; TIM filters
+ * g^k before the direction; NAttack (xb_nattack.h) is query-based and
+ * runs its own loop.
  *
  * Random targets (abstract inference noise, device read noise on a
  * programmed net, rate-coded input spikes) are attacked with EOT (Athalye, Engstrom, Ilyas & Kwok
@@ -57,6 +61,7 @@
 #include <stdint.h>
 
 #include "xb_net.h"
+#include "xb_rng.h"
 
 /* The first vote of the attack's draws (see above); evaluation of an
  * attacked target must read votes below it. */
@@ -79,12 +84,58 @@ struct xb_attack_params {
     int surrogate;          /* the surrogate ds/du of every lif layer in the attack's
                                backward (enum xb_surrogate, models/layers/xb_spike.h), or
                                -1: each layer's own. The forward never changes. */
+    /* The transfer kinds (attack_dim.c, attack_tim.c) and NAttack
+     * (attack_nattack.c); each is read by its kind only. */
+    double transfer_mu;     /* DIM's and TIM's momentum decay, >= 0 */
+    double dim_p;           /* DIM: probability of the resize-and-pad at a step, [0, 1] */
+    int dim_min;            /* DIM: smallest side of the resize, < the image's side */
+    int tim_kernel;         /* TIM: side of the Gaussian kernel, odd, >= 1 (1: none) */
+    int nattack_pop;        /* NAttack: samples per iteration, >= 1 */
+    double nattack_sigma;   /* NAttack: std of the search distribution (tanh space), > 0 */
+    double nattack_lr;      /* NAttack: learning rate of its mean, > 0 */
+    int nattack_iters;      /* NAttack: iterations (the query budget), >= 1 */
 };
 
 /* Defaults: paper 000's setting (eps 0.1, step 0.01, 15 steps), 1 restart,
  * mu = 1 (Dong et al. 2018), 1 draw, a noiseless target, 1 vote, the lif
- * layers' own surrogates. */
+ * layers' own surrogates; DIM and
+ * TIM with paper 000's momentum 0.9, DIM's p = 0.5 and smallest side 25
+ * (torchattacks' resize rate 0.9 of 28), TIM's 7 × 7 kernel (sigma 1 px);
+ * NAttack with paper 000's 100 samples × 50 iterations, sigma 0.1 and
+ * learning rate 0.02 (Li et al. 2019's code). */
 void xb_attack_params_default(struct xb_attack_params *p);
+
+/* DIM's transform of a side × side image: bilinear resize to r × r
+ * (half-pixel centres, as torch's interpolate with align_corners = false),
+ * then zero padding back to side × side with the resized image's top-left
+ * corner at (top, left). r = side, top = left = 0: the identity. */
+struct xb_attack_resize {
+    int r, top, left;
+};
+
+/* The largest image side DIM and TIM take. */
+#define XB_ATTACK_MAX_SIDE 1024
+
+/* y = T x and its adjoint gx = T^T gy, both side × side; T^T is the map
+ * the gradient at T x takes back to x (the chain rule). */
+void xb_attack_resize_apply(int side, const struct xb_attack_resize *t, const float *x,
+                            float *y);
+void xb_attack_resize_adjoint(int side, const struct xb_attack_resize *t, const float *gy,
+                              float *gx);
+
+/* TIM's kernel: outer(k, k) with k_i the normal density at the i-th of
+ * `len` points evenly spread over [-3, 3], normalised to sum 1
+ * (torchattacks' gaussian kernel, nsig = 3); out = K ∗ g, "same" size,
+ * zero outside the image. len = 1 is the identity. */
+void xb_attack_smooth(int side, int len, const float *g, float *out);
+
+/* The momentum of L1-normalised gradients (MIM, DIM, TIM):
+ * d = mu · d + g / ||g||_1, nothing added for an all-zero g. */
+void xb_attack_momentum(double mu, const float *g, float *d, size_t n);
+
+/* The side of the net's input as a square single-channel image (1 × s ×
+ * s, or s² features of a dense input), or 0 if it is not one. */
+int xb_attack_image_side(const struct xb_net *net);
 
 struct xb_attack_type {
     const char *name;   /* "pgd": the config's name */
@@ -97,6 +148,23 @@ struct xb_attack_type {
      * the kind's state between steps (MIM's accumulated momentum), zero at
      * the start. NULL: d = g. Pure, single-threaded. */
     void (*direction)(const struct xb_attack_params *p, const float *g, float *d, size_t n);
+    /* Input diversity (DIM): draws from st the transform of one image of
+     * side × side pixels at one step; the gradient is taken at the
+     * transformed image and mapped back by the transform's adjoint. NULL:
+     * none. */
+    void (*diversity)(const struct xb_attack_params *p, const struct xb_stream *st, int side,
+                      struct xb_attack_resize *t);
+    /* A linear filter of one image's gradient g[side × side] into out,
+     * before the direction (TIM). NULL: none. */
+    void (*filter)(const struct xb_attack_params *p, int side, const float *g, float *out);
+    /* A kind that does not follow the step loop (NAttack, query-based):
+     * the whole of xb_attack_run. NULL: the loop. */
+    enum xb_status (*run)(struct xb_ctx *ctx, struct xb_net *net,
+                          const struct xb_attack_params *p, const float *X, const uint8_t *y,
+                          size_t n, float *X_adv);
+    /* Kind-specific checks of p (the shared ones are done). NULL: none. */
+    enum xb_status (*validate)(struct xb_ctx *ctx, const struct xb_net *net,
+                               const struct xb_attack_params *p);
 };
 
 /* The kind called name ("fgsm", "bim", "pgd", "mim"), or NULL. */
@@ -108,6 +176,10 @@ extern const struct xb_attack_type xb_attack_fgsm;
 extern const struct xb_attack_type xb_attack_bim;
 extern const struct xb_attack_type xb_attack_pgd;
 extern const struct xb_attack_type xb_attack_mim;
+extern const struct xb_attack_type xb_attack_nattack;
+extern const struct xb_attack_type xb_attack_dim;
+extern const struct xb_attack_type xb_attack_tim;
+extern const struct xb_attack_type xb_attack_random;
 
 /* 1 if a forward of the target under p draws anything at random from p's
  * settings (noise, a programmed chip's read noise). */

@@ -5,13 +5,15 @@
  * attack.eps (models/attack/xb_attack.h), the target noiseless or with the
  * noise and votes of the attack group (EOT over attack.eot draws). Prints
  * the settings as `key: value` lines, then accuracy in % per eps × attack
- * in the layout of paper 000's Tables 2-3 (Ori., FGSM, BIM, PGD, MIM);
- * -o writes it as HDF5 (sim/io/xb_layout.h).
+ * in the layout of paper 000's Tables 2-3 (Ori., FGSM, BIM, PGD, MIM,
+ * NAttack, DIM, TIM); -o writes it as HDF5 (sim/io/xb_layout.h). --check:
+ * the obfuscated-gradient checklist instead (sim/cli/xb_attack_check.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_attack_check.h"
 #include "xb_cli.h"
 #include "xb_cmd.h"
 #include "xb_data.h"
@@ -23,7 +25,7 @@
 #include "xb_spike.h"
 #include "xb_sweep_run.h"
 
-enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE };
+enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE, OPT_CHECK };
 
 static const struct xb_cli_opt attack_opts[] = {
     [OPT_MODEL] = {"model", 0, "MODEL.h5", NULL, "required",
@@ -32,6 +34,9 @@ static const struct xb_cli_opt attack_opts[] = {
     [OPT_OUTPUT] = {"output", 'o', "FILE.h5", NULL, "none",
                     "write the accuracies and the settings (HDF5)"},
     [OPT_FORCE] = {"force", 0, NULL, NULL, "false", "-o may replace an existing FILE.h5"},
+    [OPT_CHECK] = {"check", 0, NULL, NULL, "false",
+                   "the obfuscated-gradient checklist at the largest attack.eps instead; exit "
+                   "0 if all pass, 3 if one fails"},
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
@@ -47,12 +52,15 @@ static const struct xb_cli_unused attack_unused[] = {
 static const struct xb_cli_spec attack_spec = {
     .name = "attack",
     .args = "CONFIG",
-    .summary = "Attacks a trained model on the experiment's test images with FGSM, BIM, PGD\n"
-               "and MIM at every eps; prints accuracy per attack and eps.",
+    .summary = "Attacks a trained model on the experiment's test images with FGSM, BIM, PGD,\n"
+               "MIM, NAttack, DIM and TIM at every eps; prints accuracy per attack and eps.",
     .details = "The experiment file gives the model, the data and the attack group:\n"
-               "  attack = { attacks = \"fgsm, bim, pgd, mim\"; eps = [0.1, 0.3]; step = 0.01;\n"
-               "             steps = 15; restarts = 1; mu = 1.0; eot = 1; noise = \"none\";\n"
-               "             sigma = 0.0; votes = 1; images = 1000; };\n"
+               "  attack = { attacks = \"fgsm, bim, pgd, mim, nattack, dim, tim\"; eps = [0.1];\n"
+               "             step = 0.01; steps = 15; restarts = 1; mu = 1.0; eot = 1;\n"
+               "             noise = \"none\"; sigma = 0.0; votes = 1; transfer_mu = 0.9;\n"
+               "             dim_p = 0.5; dim_min = 25; tim_kernel = 7; nattack_pop = 100;\n"
+               "             nattack_iters = 50; nattack_sigma = 0.1; nattack_lr = 0.02;\n"
+               "             images = 1000; };\n"
                "(--set attack.KEY=VALUE overrides them; every key and its default is listed\n"
                "above). L-infinity, pixels in [0, 1]. A noisy target (attack.noise, sigma) is\n"
                "attacked with EOT over attack.eot draws per gradient, a voting one\n"
@@ -65,12 +73,22 @@ static const struct xb_cli_spec attack_spec = {
                "Keys the attack does not use (train.*, model.init, data.validation,\n"
                "sweep.sigma_train, sigma_test, noise, repeats, votes, output, t), device\n"
                "settings and attack keys that change nothing (eot or votes on a noiseless\n"
-               "target, sigma without noise, mu without mim, restarts without pgd, step and\n"
-               "steps with fgsm alone, surrogates without lif layers) are an error (exit 2).\n"
+               "target, sigma without noise, mu without mim, restarts without pgd or\n"
+               "random, step and steps without an iterative kind, transfer_mu without dim or\n"
+               "tim, dim_*, tim_kernel and nattack_* without their kind, surrogates without\n"
+               "lif layers) are an error (exit 2).\n"
+               "--check runs the obfuscated-gradient checklist (paper 002 Table 4) at the\n"
+               "largest attack.eps instead: one-step weaker than iterative, black-box\n"
+               "(NAttack) weaker than white-box, PGD at eps 1 reaching <= 1 %, accuracy\n"
+               "non-increasing in eps, random sampling (20 points) no stronger than PGD; one\n"
+               "line per test with pass or FAIL and its numbers; exit 0 if all pass, 3 if\n"
+               "one fails. attack.attacks is not run then.\n"
                "Examples:\n"
                "  xbar attack configs/attacks/paper000_mlp.cfg --model results/mlp.h5\n"
                "  xbar attack configs/attacks/paper001_mlp.cfg --model results/mlp.h5 \\\n"
-               "      --set attack.noise=mult --set attack.sigma=0.5 --set attack.eot=8\n",
+               "      --set attack.noise=mult --set attack.sigma=0.5 --set attack.eot=8\n"
+               "  xbar attack configs/attacks/paper000_mlp_mnist.cfg --model results/mlp.h5 "
+               "--check\n",
     .opts = attack_opts,
     .n_opts = sizeof attack_opts / sizeof attack_opts[0],
     .config_keys = XB_CLI_EXPERIMENT_KEYS,
@@ -80,7 +98,7 @@ static const struct xb_cli_spec attack_spec = {
 struct attack_run {
     const char *model, *output, *output_origin;
     long point;
-    int force;
+    int force, check;
 };
 
 /* The accuracy xbar attack reports: the K-vote majority of noisy
@@ -175,9 +193,17 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     char **sets = xb_cli_assignments(cli);
     const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
     size_t n_kinds = 0;
-    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
-        xb_run_check_given(ctx, e, XB_RUN_ATTACK, "attack", 0, &cli->settings) != XB_OK)
+    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK)
         goto done;
+    /* The checklist runs its own kinds (and validates them): none of their
+     * keys is unused, and attack.attacks is not run. */
+    char names[sizeof e->attack_names];
+    snprintf(names, sizeof names, "%s", e->attack_names);
+    if (o->check)
+        snprintf(e->attack_names, sizeof e->attack_names, "%s", XB_ATTACK_CHECK_KINDS);
+    if (xb_run_check_given(ctx, e, XB_RUN_ATTACK, "attack", 0, &cli->settings) != XB_OK)
+        goto done;
+    snprintf(e->attack_names, sizeof e->attack_names, "%s", names);
     e->have_attack = 1; /* the defaults are the settings then; /config shows them */
     if (e->test_device) {
         xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": %s", config, ATTACK_NO_DEVICE);
@@ -201,7 +227,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     /* Every kind at every eps checked before the work. */
     struct xb_attack_params p = e->attack;
     p.surrogate = sur[0];
-    for (size_t k = 0; k < n_kinds; k++)
+    for (size_t k = 0; k < n_kinds && !o->check; k++)
         for (size_t j = 0; j < e->n_attack_eps; j++) {
             p.eps = e->attack_eps[j];
             if (xb_attack_params_validate(ctx, net, types[k], &p) != XB_OK) {
@@ -214,6 +240,13 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     code = XB_EXIT_FAIL;
     const size_t n = e->attack_images && e->attack_images < test->n ? e->attack_images
                                                                       : test->n;
+    if (o->check) {
+        double eps = 0.0;
+        for (size_t j = 0; j < e->n_attack_eps; j++)
+            eps = e->attack_eps[j] > eps ? e->attack_eps[j] : eps;
+        code = xb_attack_check_print(ctx, net, &p, eps, test->x, test->y, n);
+        goto done;
+    }
     const size_t F = test->dim;
     adv = xb_aligned(n * F, sizeof(float));
     acc = xb_malloc(n_kinds * e->n_attack_eps, sizeof *acc);
@@ -307,6 +340,8 @@ int xb_cmd_attack(int argc, char **argv)
         } else if (i == OPT_OUTPUT) {
             o.output = cli.arg;
             snprintf(origin, sizeof origin, "%s", cli.origin);
+        } else if (i == OPT_CHECK) {
+            o.check = 1;
         } else if (i == OPT_FORCE) {
             o.force = 1;
             snprintf(force, sizeof force, "%s", cli.origin);
@@ -324,8 +359,16 @@ int xb_cmd_attack(int argc, char **argv)
                  "replace", force);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
+    if (o.check && o.output) {
+        xb_error(cli.ctx, XB_EINVAL, "%s: the checklist (--check) writes no file", origin);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
     o.output_origin = origin;
     int code = run_attack(&cli, argv[cli.optind], &o);
+    if (code == XB_EXIT_CHECK_FAILED) {
+        xb_cli_free(&cli);
+        return code;
+    }
     if (code != XB_EXIT_OK)
         return xb_cli_fail(&cli, code);
     xb_cli_free(&cli);

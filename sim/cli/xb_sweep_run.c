@@ -138,15 +138,36 @@ static int attack_no_mim(const struct xb_experiment *e, int has_sigma)
     (void)has_sigma;
     return !attacks_name(e, "mim");
 }
-static int attack_no_pgd(const struct xb_experiment *e, int has_sigma)
-{
-    (void)has_sigma;
-    return !attacks_name(e, "pgd");
-}
 static int attack_one_step(const struct xb_experiment *e, int has_sigma)
 {
     (void)has_sigma;
-    return !attacks_name(e, "bim") && !attacks_name(e, "pgd") && !attacks_name(e, "mim");
+    return !attacks_name(e, "bim") && !attacks_name(e, "pgd") && !attacks_name(e, "mim") &&
+           !attacks_name(e, "dim") && !attacks_name(e, "tim");
+}
+static int attack_no_random_start(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "pgd") && !attacks_name(e, "random");
+}
+static int attack_no_transfer(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "dim") && !attacks_name(e, "tim");
+}
+static int attack_no_dim(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "dim");
+}
+static int attack_no_tim(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "tim");
+}
+static int attack_no_nattack(const struct xb_experiment *e, int has_sigma)
+{
+    (void)has_sigma;
+    return !attacks_name(e, "nattack");
 }
 
 #define ATTACK_DETERMINISTIC "the target is deterministic (attack.noise = \"none\" or " \
@@ -202,12 +223,20 @@ static const struct {
     {XB_RUN_ATTACK, "attack.sigma", attack_no_noise, "attack.noise = \"none\""},
     {XB_RUN_ATTACK, "attack.noise", attack_no_sigma, "needs attack.sigma > 0"},
     {XB_RUN_ATTACK, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
-    {XB_RUN_ATTACK, "attack.restarts", attack_no_pgd, "attack.attacks has no pgd (the one kind "
-     "with a random start)"},
+    {XB_RUN_ATTACK, "attack.restarts", attack_no_random_start, "attack.attacks has no pgd or "
+     "random (the kinds with a random start)"},
     {XB_RUN_ATTACK, "attack.step", attack_one_step, "attack.attacks has only fgsm (one step "
-     "of eps)"},
+     "of eps) and kinds without gradient steps"},
     {XB_RUN_ATTACK, "attack.steps", attack_one_step, "attack.attacks has only fgsm (one step "
-     "of eps)"},
+     "of eps) and kinds without gradient steps"},
+    {XB_RUN_ATTACK, "attack.transfer_mu", attack_no_transfer, "attack.attacks has no dim or tim"},
+    {XB_RUN_ATTACK, "attack.dim_p", attack_no_dim, "attack.attacks has no dim"},
+    {XB_RUN_ATTACK, "attack.dim_min", attack_no_dim, "attack.attacks has no dim"},
+    {XB_RUN_ATTACK, "attack.tim_kernel", attack_no_tim, "attack.attacks has no tim"},
+    {XB_RUN_ATTACK, "attack.nattack_pop", attack_no_nattack, "attack.attacks has no nattack"},
+    {XB_RUN_ATTACK, "attack.nattack_sigma", attack_no_nattack, "attack.attacks has no nattack"},
+    {XB_RUN_ATTACK, "attack.nattack_lr", attack_no_nattack, "attack.attacks has no nattack"},
+    {XB_RUN_ATTACK, "attack.nattack_iters", attack_no_nattack, "attack.attacks has no nattack"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},
