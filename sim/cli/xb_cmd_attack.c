@@ -51,11 +51,12 @@ static const struct xb_cli_spec attack_spec = {
     .details = "The experiment file gives the model, the data and the attack group:\n"
                "  attack = { attacks = \"fgsm, bim, pgd, mim\"; eps = [0.1, 0.3]; step = 0.01;\n"
                "             steps = 15; restarts = 1; mu = 1.0; eot = 1; noise = \"none\";\n"
-               "             sigma = 0.0; votes = 1; images = 1000; };\n"
+               "             sigma = 0.0; votes = 1; vote = \"majority\"; images = 1000; };\n"
                "(--set attack.KEY=VALUE overrides them; every key and its default is listed\n"
                "above). L-infinity, pixels in [0, 1]. A noisy target (attack.noise, sigma) is\n"
                "attacked with EOT over attack.eot draws per gradient, a voting one\n"
-               "(attack.votes > 1) through the averaged softmax of its votes; the accuracy\n"
+               "(attack.votes > 1) through the averaged softmax of its votes, which\n"
+               "attack.vote = \"softmax\" also scores it by (M-sample averaging); the accuracy\n"
                "is scored with the target's noise and votes at draws the attack never saw.\n"
                "Keys the attack does not use (train.*, model.init, data.validation,\n"
                "sweep.sigma_train, sigma_test, noise, repeats, votes, output, t), device\n"
@@ -78,14 +79,14 @@ struct attack_run {
     int force;
 };
 
-/* The accuracy xbar attack reports: the K-vote majority of noisy
- * inferences (a single one for K = 1) at votes 0 .. K-1. */
+/* The accuracy xbar attack reports: the K votes of noisy inferences (a
+ * single one for K = 1) at votes 0 .. K-1, combined by attack.vote. */
 static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
-                            const struct xb_attack_params *p, const float *X, const uint8_t *y,
-                            size_t n, double *vote, double *acc)
+                            const struct xb_attack_params *p, int rule, const float *X,
+                            const uint8_t *y, size_t n, double *vote, double *acc)
 {
     struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = p->noise,
-                                .sigma = p->sigma};
+                                .sigma = p->sigma, .vote = (enum xb_vote)rule};
     double single;
     enum xb_status st = xb_eval_run(ctx, net, &ep, X, y, n, &single, vote);
     *acc = vote[p->votes - 1];
@@ -186,7 +187,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
                  types[k]->label);
     }
     double clean;
-    if (score(ctx, net, &p, test->x, test->y, n, vote, &clean) != XB_OK)
+    if (score(ctx, net, &p, e->attack_vote, test->x, test->y, n, vote, &clean) != XB_OK)
         goto done;
     for (size_t k = 0; k < n_kinds; k++)
         for (size_t j = 0; j < e->n_attack_eps; j++) {
@@ -194,7 +195,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
             p.eps = e->attack_eps[j];
             double *a = &acc[k * e->n_attack_eps + j];
             if (xb_attack_run(ctx, net, types[k], &p, test->x, test->y, n, adv) != XB_OK ||
-                score(ctx, net, &p, adv, test->y, n, vote, a) != XB_OK)
+                score(ctx, net, &p, e->attack_vote, adv, test->y, n, vote, a) != XB_OK)
                 goto done;
             if (!cli->quiet)
                 fprintf(stderr, "xbar attack: %s at eps %g: %.2f %% (%.1f s)\n",
@@ -202,9 +203,11 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         }
     printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
            "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
-           "gemm: %s\n\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
+           "%sgemm: %s\n\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
            p.restarts, p.mu, xb_attack_random_target(&p) ? p.eot : 1,
-           xb_noise_kind_name(p.noise), p.sigma, p.votes, xb_gemm_impl_name(e->model.gemm));
+           xb_noise_kind_name(p.noise), p.sigma, p.votes,
+           e->attack_vote == XB_VOTE_SOFTMAX ? "vote: softmax\n" : "",
+           xb_gemm_impl_name(e->model.gemm));
     printf("accuracy (%%)\n%-8s %8s%s\n", "eps", "Ori.", labels);
     for (size_t j = 0; j < e->n_attack_eps; j++) {
         printf("%-8g %8.2f", e->attack_eps[j], 100.0 * clean);

@@ -13,6 +13,7 @@
 #include "xb_cfgfile.h"
 #include "xb_cfgint.h"
 #include "xb_data.h"
+#include "xb_eval.h"
 #include "xb_params.h"
 
 /* ---- the key table ------------------------------------------------------ */
@@ -20,6 +21,7 @@
 static const char *const optim_names[] = {"adam", "sgd", NULL};
 static const char *const noise_names[] = {"none", "add", "mult", NULL};
 static const char *const test_names[] = {"noise", "device", NULL};
+static const char *const vote_names[] = {"majority", "softmax", NULL}; /* enum xb_vote */
 
 static int is_strokes(const void *base)
 {
@@ -174,6 +176,11 @@ static const struct xb_key keys[] = {
     {.group = "attack", .name = "images", .type = XB_KEY_INT, .unit = "1", .def = 1000,
      .min = 0, .max = 1 << 30, OFF(attack_images), .store = XB_STORE_SIZE,
      .help = "the first N test images attacked; 0 = all", .source = "paper 000 (1,000)"},
+    {.group = "attack", .name = "vote", .type = XB_KEY_ENUM, .def = XB_VOTE_MAJORITY,
+     .choices = vote_names, OFF(attack_vote), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "how the target's votes combine: majority, or softmax (the arg max of their "
+             "mean softmax: M-sample averaging, paper 003)", .source = "models/eval/xb_eval.h"},
 };
 #define N_KEYS (sizeof keys / sizeof *keys)
 

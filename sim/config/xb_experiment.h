@@ -110,6 +110,7 @@ struct xb_experiment {
     double attack_eps[XB_EXP_MAX_GRID]; /* attack.eps: the budgets, pixel units */
     size_t n_attack_eps;
     size_t attack_images;       /* attack.images: the first N test images, 0 = all */
+    int attack_vote;            /* attack.vote: how the votes combine (enum xb_vote) */
     struct xb_attack_params attack; /* the rest; eps set per budget */
 };
 
