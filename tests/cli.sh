@@ -456,6 +456,38 @@ expect_usage "attack: steps with fgsm alone" "only fgsm" attack "$tmp/att.cfg" \
     --model "$tmp/model.h5" --set attack.attacks=fgsm --set attack.steps=3
 expect_usage "sweep: attack keys are xbar attack's" "read by xbar attack only" sweep "$tmp/syn.cfg" \
     --set attack.eps=0.2
+# MFDV (paper 003): a feature layer with learned noise, trained with it on, attacked with
+# M-sample (softmax-averaged) votes and EOT; the same bits for 1 and 2 threads, training included.
+cat >"$tmp/mfdv.cfg" <<EOT
+model = { name = "tiny_mfdv"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "flatten"; }, { type = "dense"; units = 16; }, { type = "relu"; },
+             { type = "dense"; units = 8; }, { type = "batchnorm"; fixed = true; },
+             { type = "mfdv"; variance_weight = 0.5; }, { type = "dense"; units = 10; } ); };
+data = { set = "synthetic"; validation = 0.1; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 2; };
+sweep = { noise = "add"; sigma_train = [1.0]; eval_rows = 96; };
+attack = { attacks = "pgd"; eps = [0.1]; images = 40; step = 0.05; steps = 3; };
+EOT
+noisy="--set attack.noise=add --set attack.sigma=1 --set attack.eot=4 --set attack.votes=4"
+OMP_NUM_THREADS=2 "$XBAR" train "$tmp/mfdv.cfg" -o "$tmp/mfdv2.h5" -q 2>"$tmp/err"
+run train "$tmp/mfdv.cfg" -o "$tmp/mfdv.h5" --threads 1 -q
+[ "$rc" -eq 0 ] && [ -n "$(h5dump -d /models/0/params "$tmp/mfdv.h5" 2>/dev/null | grep DATA)" ] &&
+    [ "$(h5dump -d /models/0/params "$tmp/mfdv.h5")" = "$(h5dump -d /models/0/params "$tmp/mfdv2.h5" | sed "s#mfdv2.h5#mfdv.h5#")" ] &&
+    ok "xbar train with an mfdv layer: 1 and 2 threads give the same parameters" ||
+    bad "xbar train with an mfdv layer: exit $rc or parameters differ for 1 and 2 threads"
+# shellcheck disable=SC2086
+same_threads "xbar attack, softmax votes of an mfdv target, 1 vs 2 threads" attack "$tmp/mfdv.cfg" \
+    --model "$tmp/mfdv.h5" -q $noisy --set attack.vote=softmax
+# shellcheck disable=SC2086
+expect_ok "xbar attack prints the vote rule" attack "$tmp/mfdv.cfg" --model "$tmp/mfdv.h5" -q \
+    $noisy --set attack.vote=softmax
+grep -qx "vote: softmax" "$tmp/out" && ok "attack names the softmax vote" ||
+    bad "attack output lacks 'vote: softmax': $(head -c 400 "$tmp/out")"
+expect_usage "attack: a vote rule on a noiseless target" "attack.vote=softmax: not used" attack \
+    "$tmp/mfdv.cfg" --model "$tmp/mfdv.h5" --set attack.vote=softmax
+# shellcheck disable=SC2086
+expect_usage "attack: an unknown vote rule" "attack.vote" attack "$tmp/mfdv.cfg" \
+    --model "$tmp/mfdv.h5" $noisy --set attack.vote=mean
 expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"
 expect_usage "sweep: unknown --set key" "train.nope" sweep "$tmp/syn.cfg" --set train.nope=1
 expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --set sweep.votes=0

@@ -8,6 +8,7 @@
 
 #include "xb_alloc.h"
 #include "xb_spike.h"
+#include "xb_eval.h"
 
 /* Every kind, in the order of paper 000's Tables 2-3. Adding a kind is one
  * file and one line here. */
@@ -275,18 +276,6 @@ static struct xb_pass pass_at(const struct xb_attack *a, int k, int backward)
                             .backward = backward};
 }
 
-/* softmax(z) of one row of C logits into p[C], in double. */
-static void softmax_row(const float *z, size_t C, double *p)
-{
-    double m = z[0], sum = 0.0;
-    for (size_t c = 1; c < C; c++)
-        m = (double)z[c] > m ? (double)z[c] : m;
-    for (size_t c = 0; c < C; c++)
-        sum += p[c] = exp((double)z[c] - m);
-    for (size_t c = 0; c < C; c++)
-        p[c] /= sum;
-}
-
 /* The forward of the iterate's copies at step k: rows d·b + s is draw d of
  * image s, through DIM's transform of image s at the step when the kind
  * has one (xb_attack_step draws it; never in the check). Returns the
@@ -331,7 +320,7 @@ double xb_attack_step(struct xb_attack *a)
             const size_t r = d * b + s;
             a->w[r] = 1.0;
             if (a->p.votes > 1 && D > 1) {
-                softmax_row(z + r * a->C, a->C, a->prob);
+                xb_softmax_row(z + r * a->C, a->C, a->prob);
                 a->w[r] = a->prob[a->y[s]];
             }
             total += a->w[r];
@@ -380,7 +369,7 @@ void xb_attack_check(struct xb_attack *a, uint8_t *fooled)
     for (size_t s = 0; s < b; s++) {
         memset(a->pbar, 0, C * sizeof(double));
         for (size_t d = 0; d < D; d++) {
-            softmax_row(z + (d * b + s) * C, C, a->prob);
+            xb_softmax_row(z + (d * b + s) * C, C, a->prob);
             for (size_t c = 0; c < C; c++)
                 a->pbar[c] += a->prob[c];
         }

@@ -1,8 +1,38 @@
 #include "xb_eval.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "xb_alloc.h"
+
+void xb_softmax_row(const float *z, size_t n, double *p)
+{
+    double m = z[0], sum = 0.0;
+    for (size_t c = 1; c < n; c++)
+        m = (double)z[c] > m ? (double)z[c] : m;
+    for (size_t c = 0; c < n; c++)
+        sum += p[c] = exp((double)z[c] - m);
+    for (size_t c = 0; c < n; c++)
+        p[c] /= sum;
+}
+
+/* For k = 1 .. votes: hit[k-1] += 1 if the arg max of the mean softmax of
+ * inferences 0 .. k-1 of sample s (rows v·m + s of logits) is label.
+ * prob, mean: scratch of C doubles. */
+static void softmax_votes(const float *logits, size_t m, size_t s, int votes, int C,
+                          uint8_t label, double *prob, double *mean, uint64_t *hit)
+{
+    memset(mean, 0, (size_t)C * sizeof *mean);
+    for (int k = 1; k <= votes; k++) {
+        xb_softmax_row(logits + ((size_t)(k - 1) * m + s) * (size_t)C, (size_t)C, prob);
+        int best = 0;
+        for (int c = 0; c < C; c++) {
+            mean[c] += prob[c];
+            best = mean[c] > mean[best] ? c : best;
+        }
+        hit[k - 1] += best == label;
+    }
+}
 
 int xb_majority(const uint8_t *preds, int n_votes, int n_classes, int *counts)
 {
@@ -48,6 +78,8 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
     float *xr = xb_aligned(max_rows * F, sizeof(float));
     uint8_t *pred = xb_malloc(max_rows, 1), *pv = xb_malloc((size_t)V, 1);
     int *counts = xb_malloc((size_t)C, sizeof(int));
+    double *prob = xb_malloc((size_t)C, sizeof(double)), *mean = xb_malloc((size_t)C,
+                                                                          sizeof(double));
     uint64_t *hit_r = xb_calloc((size_t)p->repeats, sizeof(uint64_t));
     uint64_t *hit_v = xb_calloc((size_t)p->votes, sizeof(uint64_t));
     float *scratch = p->snr ? xb_aligned(xb_snr_scratch(net, p->snr) + 1, sizeof(float)) : NULL;
@@ -64,23 +96,27 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
                                .replicas = (uint32_t)V};
         const float *logits = xb_net_forward(net, &pass, xr);
         xb_net_predict(logits, (size_t)V * m, C, pred);
-        if (p->snr && b0 == 0) /* after the prediction: it overwrites no logits */
-            xb_snr_add(p->snr, net, &pass, xr, scratch);
         for (size_t s = 0; s < m; s++) {
             uint8_t label = y[b0 + s];
             for (int v = 0; v < V; v++)
                 pv[v] = pred[(size_t)v * m + s];
             for (int r = 0; r < p->repeats; r++)
                 hit_r[r] += pv[noisy ? r : 0] == label;
-            for (int k = 1; k <= p->votes; k++)
-                hit_v[k - 1] += xb_majority(pv, noisy ? k : 1, C, counts) == label;
+            if (p->vote == XB_VOTE_SOFTMAX && noisy)
+                softmax_votes(logits, m, s, p->votes, C, label, prob, mean, hit_v);
+            else
+                for (int k = 1; k <= p->votes; k++)
+                    hit_v[k - 1] += xb_majority(pv, noisy ? k : 1, C, counts) == label;
         }
+        if (p->snr && b0 == 0) /* after the scoring: it overwrites the logits */
+            xb_snr_add(p->snr, net, &pass, xr, scratch);
     }
     for (int r = 0; r < p->repeats; r++)
         acc_repeat[r] = (double)hit_r[r] / (double)n;
     for (int k = 0; k < p->votes; k++)
         acc_vote[k] = (double)hit_v[k] / (double)n;
     xb_free(scratch), xb_free(xr), xb_free(pred), xb_free(pv), xb_free(counts);
+    xb_free(prob), xb_free(mean);
     xb_free(hit_r), xb_free(hit_v);
     return XB_OK;
 }

@@ -12,6 +12,11 @@
  * Majority tie rule: among the classes with the most votes, the one that
  * an earlier vote chose first wins (for k = 1 the single prediction; no
  * preference for low class indices).
+ * With vote = XB_VOTE_SOFTMAX the K inferences combine as the mean of their
+ * softmax instead (M-sample averaging, as stochastic networks such as
+ * MFDV's predict; the smooth surrogate attacks take of a vote,
+ * models/attack/xb_attack.h): accuracy_vote[k-1] is that of the arg max
+ * of (1/k) Σ_{v<k} softmax(z_v), lowest class index on ties.
  * Without any noise source (noise none, not on device, no random layer such
  * as a rate encoder: xb_net_random) all inferences agree, and one is run.
  */
@@ -24,9 +29,13 @@
 #include "xb_net.h"
 #include "xb_snr.h"
 
+/* How the votes of an inference combine. */
+enum xb_vote { XB_VOTE_MAJORITY = 0, XB_VOTE_SOFTMAX = 1 };
+
 struct xb_eval_params {
     int repeats;               /* R >= 1 */
     int votes;                 /* K_max >= 1 */
+    enum xb_vote vote;         /* majority (default) or mean softmax */
     enum xb_noise_kind noise;  /* sigma_test of the noise layers */
     double sigma;
     int on_device;             /* the net is programmed (xb_net_program) */
@@ -73,6 +82,9 @@ struct xb_chip_eval_params {
 enum xb_status xb_eval_chips(struct xb_ctx *ctx, struct xb_net *net,
                              const struct xb_chip_eval_params *p, const float *X,
                              const uint8_t *y, size_t n, double *acc_instance, double *acc_vote);
+
+/* softmax(z) of one row of n logits into p[n], in double. */
+void xb_softmax_row(const float *z, size_t n, double *p);
 
 /* The majority class of preds[k] (k < n_votes, classes < n_classes) by the
  * tie rule above. counts: scratch of n_classes ints. */

@@ -70,7 +70,8 @@ struct xb_pass {
  * at their default (0); each field is a row of xb_layer_keys. */
 struct xb_layer_config {
     char type[32];     /* "dense", "conv2d", "batchnorm", "relu", "maxpool",
-                          "flatten", "dropout", "noise", "lstm", "encode", "lif" */
+                          "flatten", "dropout", "noise", "lstm", "encode", "lif",
+                          "mfdv" */
     int units;         /* dense: outputs; conv2d: output channels; lstm: hidden size */
     int kernel;        /* conv2d: k × k kernel; maxpool: window */
     int stride;        /* conv2d, maxpool; 0 = 1 for conv2d, = kernel for maxpool */
@@ -95,6 +96,8 @@ struct xb_layer_config {
     int learn_sigma;   /* noise, lif: a learned std per neuron (initialised to 1) that
                           scales the pass's sigma; likelihood-ratio training
                           needs it (models/train/xb_lr.h) */
+    double variance_weight; /* mfdv: lambda of the variance reward */
+    double sigma_init; /* mfdv: the learned stds' start (0: 1) */
     int line;          /* config line, for error messages (0 = unknown) */
 };
 
@@ -224,6 +227,10 @@ struct xb_layer_type {
      * with its parameter views set (the trainer calls its backward through
      * xb_net_layer_backward). NULL: w is the layer before. */
     struct xb_layer *(*lr_product)(struct xb_layer *l);
+    /* A term the layer adds to the objective (mfdv: the variance reward):
+     * its value after the last forward, which xb_net_loss adds to the
+     * loss; the layer's backward adds its gradient. NULL: none. */
+    double (*penalty)(const struct xb_layer *l);
     /* Frees l->state (NULL-safe inside). */
     void (*destroy)(struct xb_layer *l);
 };
@@ -258,5 +265,6 @@ extern const struct xb_layer_type xb_layer_noise;
 extern const struct xb_layer_type xb_layer_lstm;
 extern const struct xb_layer_type xb_layer_encode;
 extern const struct xb_layer_type xb_layer_lif;
+extern const struct xb_layer_type xb_layer_mfdv;
 
 #endif

@@ -133,6 +133,13 @@ static const struct xb_key layer_keys[] = {
      .help = "a learned std per neuron (initialised to 1) scaling sigma: likelihood-ratio "
              "training (train.algorithm = nit, nit-s, nit-s+) needs it",
      .source = "paper 000 (Algorithm 1)"},
+    {.name = "variance_weight", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1e6,
+     XB_LOFF(variance_weight), .flags = XB_KEY_OMIT_DEFAULT, .group = "mfdv",
+     .help = "lambda: the objective gets -lambda (1/D) sum_d ln s_d^2, a reward for large "
+             "learned variances", .source = "paper 003 (MFDV)"},
+    {.name = "sigma_init", .type = XB_KEY_REAL, .unit = "1", .min = 0, .max = 1e6,
+     XB_LOFF(sigma_init), .flags = XB_KEY_OMIT_DEFAULT, .group = "mfdv",
+     .help = "the learned stds s_d at initialisation (unset: 1)", .source = "xbar"},
 };
 
 const struct xb_key *xb_layer_keys(size_t *n)

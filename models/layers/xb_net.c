@@ -322,8 +322,12 @@ double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows)
 {
     XB_ASSERT(rows >= 1 && rows <= net->fwd_rows);
     net->loss_rows = rows;
-    return net->loss->eval(net->out[net->n_layers - 1], labels, rows, (size_t)net->classes,
-                           net->dlogits);
+    double loss = net->loss->eval(net->out[net->n_layers - 1], labels, rows,
+                                  (size_t)net->classes, net->dlogits);
+    for (size_t k = 0; k < net->n_layers; k++)
+        if (net->layers[k].type->penalty)
+            loss += net->layers[k].type->penalty(&net->layers[k]);
+    return loss;
 }
 
 const struct xb_loss_type *xb_net_loss_type(const struct xb_net *net) { return net->loss; }

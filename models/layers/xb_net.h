@@ -70,7 +70,8 @@ void xb_net_init(struct xb_net *net, uint64_t seed);
 const float *xb_net_forward(struct xb_net *net, const struct xb_pass *p, const float *x);
 
 /* The net's loss (mean over the first `rows` rows of the last forward's
- * outputs against labels, one per row), and its gradient, kept for
+ * outputs against labels, one per row, plus the terms of layers with a
+ * penalty: mfdv's variance reward), and its gradient, kept for
  * backward. */
 double xb_net_loss(struct xb_net *net, const uint8_t *labels, size_t rows);
 const struct xb_loss_type *xb_net_loss_type(const struct xb_net *net);

@@ -15,7 +15,8 @@
  * chosen by `algorithm`: backprop (train_backprop.c), hardware-aware
  * backprop (train_hw_aware.c; hw_aware = 1 with algorithm backprop picks it
  * too, as before the table), and the likelihood-ratio trainers of paper 000
- * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only).
+ * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only) —
+ * and HIRE-SNN's crafted input noise (train_hire.c).
  *
  * Chip instances: hardware-aware training programs instance
  * XB_TRAIN_INSTANCE0 + step % XB_TRAIN_INSTANCES, the upper half of the
@@ -46,10 +47,11 @@ enum xb_train_algorithm {
     XB_TRAIN_NIT,          /* likelihood ratio, paper 000 eq. 2 */
     XB_TRAIN_NIT_S,        /* the sign of the weight score, eq. 3 */
     XB_TRAIN_NIT_S_PLUS,   /* NIT-S before lr.switch_epoch, NIT after (§4.4) */
+    XB_TRAIN_HIRE,         /* HIRE-SNN: crafted input noise over periods (train_hire.c) */
     XB_TRAIN_ALGORITHMS
 };
 
-/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", NULL: index = value. */
+/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", "hire", NULL: index = value. */
 extern const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1];
 
 /* Likelihood-ratio training (xb_lr.h). */
@@ -59,6 +61,13 @@ struct xb_lr_params {
     double sigma_min;   /* the learned stds are projected onto [min, max] */
     double sigma_max;
     int switch_epoch;   /* nit-s+: epochs 0 .. switch_epoch - 1 take NIT-S */
+};
+
+/* HIRE-SNN (train_hire.c; Kundu et al. 2021, Algorithm 1, eq. 6). */
+struct xb_hire_params {
+    int periods;        /* N periods per batch, each one forward and update */
+    double noise_step;  /* eps_s: kappa's step per period, pixel units */
+    double noise_bound; /* eps_t: |kappa| <= eps_t */
 };
 
 struct xb_train_params {
@@ -71,6 +80,7 @@ struct xb_train_params {
     double device_t;               /* read time of those crossbars [s] */
     enum xb_train_algorithm algorithm;
     struct xb_lr_params lr;        /* nit, nit-s, nit-s+ */
+    struct xb_hire_params hire;    /* hire */
 };
 
 /* backprop, batch 32, Adam; lr: 32 copies, no baseline, stds in

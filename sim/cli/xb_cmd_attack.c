@@ -61,10 +61,14 @@ static const struct xb_cli_spec attack_spec = {
                "             dim_p = 0.5; dim_min = 25; tim_kernel = 7; nattack_pop = 100;\n"
                "             nattack_iters = 50; nattack_sigma = 0.1; nattack_lr = 0.02;\n"
                "             images = 1000; };\n"
+               "  attack = { attacks = \"fgsm, bim, pgd, mim\"; eps = [0.1, 0.3]; step = 0.01;\n"
+               "             steps = 15; restarts = 1; mu = 1.0; eot = 1; noise = \"none\";\n"
+               "             sigma = 0.0; votes = 1; vote = \"majority\"; images = 1000; };\n"
                "(--set attack.KEY=VALUE overrides them; every key and its default is listed\n"
                "above). L-infinity, pixels in [0, 1]. A noisy target (attack.noise, sigma) is\n"
                "attacked with EOT over attack.eot draws per gradient, a voting one\n"
-               "(attack.votes > 1) through the averaged softmax of its votes; the accuracy\n"
+               "(attack.votes > 1) through the averaged softmax of its votes, which\n"
+               "attack.vote = \"softmax\" also scores it by (M-sample averaging); the accuracy\n"
                "is scored with the target's noise and votes at draws the attack never saw.\n"
                "A spiking target's gradients are its lif layers' surrogates: with\n"
                "attack.surrogates = \"rectangular, triangle, fast-sigmoid, arctan\" every\n"
@@ -101,14 +105,14 @@ struct attack_run {
     int force, check;
 };
 
-/* The accuracy xbar attack reports: the K-vote majority of noisy
- * inferences (a single one for K = 1) at votes 0 .. K-1. */
+/* The accuracy xbar attack reports: the K votes of noisy inferences (a
+ * single one for K = 1) at votes 0 .. K-1, combined by attack.vote. */
 static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
-                            const struct xb_attack_params *p, const float *X, const uint8_t *y,
-                            size_t n, double *vote, double *acc)
+                            const struct xb_attack_params *p, int rule, const float *X,
+                            const uint8_t *y, size_t n, double *vote, double *acc)
 {
     struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = p->noise,
-                                .sigma = p->sigma};
+                                .sigma = p->sigma, .vote = (enum xb_vote)rule};
     double single;
     enum xb_status st = xb_eval_run(ctx, net, &ep, X, y, n, &single, vote);
     *acc = vote[p->votes - 1];
@@ -116,22 +120,23 @@ static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
 }
 
 /* Attack t on X with each lif surrogate of sur[n_sur] in turn (-1: the
- * layers' own), each scored as score() scores: per[i] of surrogate i, and
+ * layers' own), each scored as score() scores (votes combined by rule):
+ * per[i] of surrogate i, and
  * in *acc the lowest (issue 12: a spiking target's robustness is the
  * minimum over the surrogates an attacker could pick). */
 static enum xb_status attack_surrogates(struct xb_ctx *ctx, struct xb_net *net,
                                         const struct xb_attack_type *t,
                                         struct xb_attack_params *p, const int *sur,
                                         size_t n_sur, const float *X, const uint8_t *y,
-                                        size_t n, float *adv, double *vote, double *per,
-                                        double *acc)
+                                        size_t n, int rule, float *adv, double *vote,
+                                        double *per, double *acc)
 {
     enum xb_status st = XB_OK;
     for (size_t i = 0; i < n_sur && !st; i++) {
         p->surrogate = sur[i];
         st = xb_attack_run(ctx, net, t, p, X, y, n, adv);
         if (!st)
-            st = score(ctx, net, p, adv, y, n, vote, &per[i]);
+            st = score(ctx, net, p, rule, adv, y, n, vote, &per[i]);
         if (!st && (i == 0 || per[i] < *acc))
             *acc = per[i];
     }
@@ -260,7 +265,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
                  types[k]->label);
     }
     double clean;
-    if (score(ctx, net, &p, test->x, test->y, n, vote, &clean) != XB_OK)
+    if (score(ctx, net, &p, e->attack_vote, test->x, test->y, n, vote, &clean) != XB_OK)
         goto done;
     for (size_t k = 0; k < n_kinds; k++)
         for (size_t j = 0; j < e->n_attack_eps; j++) {
@@ -268,8 +273,8 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
             p.eps = e->attack_eps[j];
             double *a = &acc[k * e->n_attack_eps + j];
             if (attack_surrogates(ctx, net, types[k], &p, sur, n_runs, test->x, test->y, n,
-                                  adv, vote, &per[(k * e->n_attack_eps + j) * n_runs],
-                                  a) != XB_OK)
+                                  e->attack_vote, adv, vote,
+                                  &per[(k * e->n_attack_eps + j) * n_runs], a) != XB_OK)
                 goto done;
             if (!cli->quiet)
                 fprintf(stderr, "xbar attack: %s at eps %g: %.2f %% (%.1f s)\n",
@@ -277,9 +282,10 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         }
     printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
            "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
-           "gemm: %s\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
-           p.restarts, p.mu, xb_attack_draws(net, &p),
-           xb_noise_kind_name(p.noise), p.sigma, p.votes, xb_gemm_impl_name(e->model.gemm));
+           "%sgemm: %s\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
+           p.restarts, p.mu, xb_attack_draws(net, &p), xb_noise_kind_name(p.noise), p.sigma,
+           p.votes, e->attack_vote == XB_VOTE_SOFTMAX ? "vote: softmax\n" : "",
+           xb_gemm_impl_name(e->model.gemm));
     char surrogates[128] = "";
     for (size_t i = 0; i < n_sur; i++)
         snprintf(surrogates + strlen(surrogates), sizeof surrogates - strlen(surrogates),

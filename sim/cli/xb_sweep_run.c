@@ -220,6 +220,7 @@ static const struct {
      "attack.* keys are read by xbar attack only"},
     {XB_RUN_ATTACK, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
     {XB_RUN_ATTACK, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK, "attack.vote", attack_deterministic, ATTACK_DETERMINISTIC},
     {XB_RUN_ATTACK, "attack.sigma", attack_no_noise, "attack.noise = \"none\""},
     {XB_RUN_ATTACK, "attack.noise", attack_no_sigma, "needs attack.sigma > 0"},
     {XB_RUN_ATTACK, "attack.mu", attack_no_mim, "attack.attacks has no mim"},

@@ -13,6 +13,7 @@
 #include "xb_cfgfile.h"
 #include "xb_cfgint.h"
 #include "xb_data.h"
+#include "xb_eval.h"
 #include "xb_params.h"
 #include "xb_spike.h"
 
@@ -21,6 +22,7 @@
 static const char *const optim_names[] = {"adam", "sgd", NULL};
 static const char *const noise_names[] = {"none", "add", "mult", NULL};
 static const char *const test_names[] = {"noise", "device", NULL};
+static const char *const vote_names[] = {"majority", "softmax", NULL}; /* enum xb_vote */
 
 static int is_strokes(const void *base)
 {
@@ -120,6 +122,18 @@ static const struct xb_key keys[] = {
      .min = 0, .max = 100000, OFF(train.lr.switch_epoch), .store = XB_STORE_INT,
      .flags = XB_KEY_OMIT_DEFAULT, .help = "nit-s+: epochs of NIT-S before NIT",
      .source = "paper 000 §4.4 (70 of 100)"},
+    {.group = "train", .name = "periods", .type = XB_KEY_INT, .unit = "1", .def = 1, .min = 1,
+     .max = 65536, OFF(train.hire.periods), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "hire: periods N of a batch (the model's encode steps are T/N), each one update",
+     .source = "HIRE-SNN, Algorithm 1"},
+    {.group = "train", .name = "noise_step", .type = XB_KEY_REAL, .unit = "1", .def = 0.0,
+     .min = 0.0, .max = 1.0, OFF(train.hire.noise_step), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "hire: eps_s, the crafted input noise's step per period, pixel units",
+     .source = "HIRE-SNN, eq. 6"},
+    {.group = "train", .name = "noise_bound", .type = XB_KEY_REAL, .unit = "1", .def = 0.0,
+     .min = 0.0, .max = 1.0, OFF(train.hire.noise_bound), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "hire: eps_t, the bound of the crafted input noise, pixel units",
+     .source = "HIRE-SNN, eq. 6"},
     {.group = "sweep", .name = "noise", .type = XB_KEY_ENUM, .def = XB_NOISE_MULT,
      .min = XB_NOISE_ADD, .max = XB_NOISE_MULT, .choices = noise_names, OFF(noise),
      .store = XB_STORE_INT, .help = "add or mult", .source = "paper 001"},
@@ -226,6 +240,11 @@ static const struct xb_key keys[] = {
              "(rectangular, triangle, fast-sigmoid, arctan; comma-separated), the lowest "
              "accuracy reported (\"\": each layer's own)",
      .source = "issue 12"},
+    {.group = "attack", .name = "vote", .type = XB_KEY_ENUM, .def = XB_VOTE_MAJORITY,
+     .choices = vote_names, OFF(attack_vote), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "how the target's votes combine: majority, or softmax (the arg max of their "
+             "mean softmax: M-sample averaging, paper 003)", .source = "models/eval/xb_eval.h"},
 };
 #define N_KEYS (sizeof keys / sizeof *keys)
 
@@ -537,7 +556,7 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
     if (xb_train_rows(&e->train) > XB_EXP_MAX_TRAIN_ROWS)
         return xb_error(ctx, XB_ERANGE, "%s: train.copies x train.batch = %zu rows: at most %d",
                         e->path, xb_train_rows(&e->train), XB_EXP_MAX_TRAIN_ROWS);
-    if (alg >= XB_TRAIN_NIT) {
+    if (alg >= XB_TRAIN_NIT && alg <= XB_TRAIN_NIT_S_PLUS) {
         if (e->noise != XB_NOISE_ADD)
             return xb_error(ctx, XB_EINVAL, "%s: train.algorithm = \"%s\" needs sweep.noise = "
                             "\"add\": the estimator is the score of additive Gaussian noise",

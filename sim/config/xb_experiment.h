@@ -119,6 +119,7 @@ struct xb_experiment {
     size_t attack_images;       /* attack.images: the first N test images, 0 = all */
     char attack_surrogates[128]; /* attack.surrogates: lif surrogates, comma-separated;
                                     "" = each layer's own */
+    int attack_vote;            /* attack.vote: how the votes combine (enum xb_vote) */
     struct xb_attack_params attack; /* the rest; eps set per budget */
 };
 
