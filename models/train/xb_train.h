@@ -15,7 +15,10 @@
  * chosen by `algorithm`: backprop (train_backprop.c), hardware-aware
  * backprop (train_hw_aware.c; hw_aware = 1 with algorithm backprop picks it
  * too, as before the table), and the likelihood-ratio trainers of paper 000
- * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only).
+ * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only);
+ * adversarial training (train_adversarial.c: Madry et al. 2018 with the
+ * half natural, half adversarial batches of paper 001 §4, the attack
+ * through p->adversary).
  *
  * Chip instances: hardware-aware training programs instance
  * XB_TRAIN_INSTANCE0 + step % XB_TRAIN_INSTANCES, the upper half of the
@@ -46,10 +49,12 @@ enum xb_train_algorithm {
     XB_TRAIN_NIT,          /* likelihood ratio, paper 000 eq. 2 */
     XB_TRAIN_NIT_S,        /* the sign of the weight score, eq. 3 */
     XB_TRAIN_NIT_S_PLUS,   /* NIT-S before lr.switch_epoch, NIT after (§4.4) */
+    XB_TRAIN_ADVERSARIAL,  /* backprop on half natural, half adversarial batches */
     XB_TRAIN_ALGORITHMS
 };
 
-/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", NULL: index = value. */
+/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", "adversarial", NULL:
+ * index = value. */
 extern const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1];
 
 /* Likelihood-ratio training (xb_lr.h). */
@@ -59,6 +64,21 @@ struct xb_lr_params {
     double sigma_min;   /* the learned stds are projected onto [min, max] */
     double sigma_max;
     int switch_epoch;   /* nit-s+: epochs 0 .. switch_epoch - 1 take NIT-S */
+};
+
+/* The attack of adversarial training (train_adversarial.c). Attacks sit
+ * above training (models/attack/, ARCHITECTURE.md §2), so the trainer
+ * calls one through this hook; models/attack/xb_advtrain.h makes it from
+ * an attack kind and its parameters. */
+struct xb_train_adversary {
+    /* Adversarial examples of X[n × features] (labels y) against net into
+     * X_adv[n × features]; the images are positions sample0 .. sample0 +
+     * n - 1 of the order of epoch `epoch` (their random addresses). The
+     * net's passes are the hook's until it returns. */
+    enum xb_status (*make)(struct xb_ctx *ctx, const void *self, struct xb_net *net,
+                           const float *X, const uint8_t *y, size_t n, uint32_t sample0,
+                           uint32_t epoch, float *X_adv);
+    const void *self;
 };
 
 struct xb_train_params {
@@ -71,6 +91,7 @@ struct xb_train_params {
     double device_t;               /* read time of those crossbars [s] */
     enum xb_train_algorithm algorithm;
     struct xb_lr_params lr;        /* nit, nit-s, nit-s+ */
+    struct xb_train_adversary adversary; /* adversarial */
 };
 
 /* backprop, batch 32, Adam; lr: 32 copies, no baseline, stds in

@@ -113,6 +113,10 @@ enum xb_ds {
     XB_DS_ATTACK_EPS,
     XB_DS_ATTACK_CLEAN,
     XB_DS_ATTACK_ACCURACY,
+    /* xbar attack --source -o: black-box transfer */
+    XB_DS_ATTACK_SOURCE_ACCURACY,
+    XB_DS_ATTACK_SIGMA_TEST,
+    XB_DS_ATTACK_NOISY,
     XB_DS_N
 };
 
