@@ -404,7 +404,8 @@ expect_ok "xbar attack --source" attack "$tmp/att.cfg" --model "$tmp/model.h5" \
 awk 'NR == FNR { if ($1 == "eps") for (i = 3; i <= NF; i++) col[i] = $i;
                  else if ($1 ~ /^[0-9.]+$/ && NF >= 3) for (i = 3; i <= NF; i++) w[$1 " " col[i]] = $i;
                  next }
-     $4 == "0" && ($1 " " $2) in w { n++; if ($3 != w[$1 " " $2] || $5 != w[$1 " " $2]) bad = 1 }
+     $5 == "0" && ($1 " " $2) in w { n++; k = $1 " " $2
+                                     if ($3 != w[k] || $4 != w[k] || $6 != w[k]) bad = 1 }
      END { exit !(n == 12 && !bad) }' "$tmp/white" "$tmp/out" &&
     ok "transfer from the model to itself gives the white-box numbers" ||
     bad "transfer to itself: $(cat "$tmp/out") against $(cat "$tmp/white")"

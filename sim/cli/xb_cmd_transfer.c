@@ -137,18 +137,20 @@ static void print_result(const struct xb_transfer_run *o, const struct xb_experi
            xb_noise_kind_name(p->noise), p->sigma, xb_noise_kind_name(e->noise), r->R,
            xb_gemm_impl_name(e->model.gemm));
     printf("target accuracy on clean images: %.2f %%\n\n", 100.0 * r->clean);
-    printf("accuracy (%%) on the source's adversarial images: the source's own, then the "
-           "target's at each sigma_test (mean of %zu runs +- 95 %% CI)\n", r->R);
-    printf("%-8s %-8s %8s %12s %10s %10s\n", "eps", "attack", "source", "sigma_test", "target",
-           "ci95");
+    printf("accuracy (%%) on the source's adversarial images: the source's own, the target's "
+           "noiseless, then the target's at each sigma_test (mean of %zu runs +- 95 %% CI)\n",
+           r->R);
+    printf("%-8s %-8s %8s %10s %12s %10s %10s\n", "eps", "attack", "source", "noiseless",
+           "sigma_test", "target", "ci95");
     for (size_t k = 0; k < r->K; k++)
         for (size_t j = 0; j < r->J; j++)
             for (size_t s = 0; s < r->S; s++) {
                 struct xb_ci ci;
                 xb_ci_mean(r->noisy + ((k * r->J + j) * r->S + s) * r->R, r->R, 1, 0.95, &ci);
-                printf("%-8g %-8s %8.2f %12g %10.2f %10.2f\n", e->attack_eps[j],
-                       types[k]->label, 100.0 * r->source[k * r->J + j], e->sigma_test[s],
-                       100.0 * ci.mean, r->R > 1 ? 100.0 * ci.half : 0.0);
+                printf("%-8g %-8s %8.2f %10.2f %12g %10.2f %10.2f\n", e->attack_eps[j],
+                       types[k]->label, 100.0 * r->source[k * r->J + j],
+                       100.0 * r->target[k * r->J + j], e->sigma_test[s], 100.0 * ci.mean,
+                       r->R > 1 ? 100.0 * ci.half : 0.0);
             }
 }
 
