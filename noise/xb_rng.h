@@ -99,7 +99,9 @@ enum xb_purpose {
  *           row's, step: the time step t, element: feature index (uniform).
  *  ATTACK   an attack's random start (models/attack/xb_attack.h): sample:
  *           the image's index in the attacked set, vote: the restart,
- *           element: the pixel (uniform); all else 0. (The target's own
+ *           element: the pixel (uniform); all else 0 — but in adversarial
+ *           training (models/attack/xb_advtrain.h) layer 1, step: the
+ *           epoch, sample: the row's position in the epoch's order. (The target's own
  *           noise under attack draws from NOISE / READ at votes from
  *           XB_ATTACK_VOTE0 up, as that header lays out.)
  *  TEST     tests and benchmarks: any.

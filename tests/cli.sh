@@ -488,6 +488,46 @@ expect_usage "attack: a vote rule on a noiseless target" "attack.vote=softmax: n
 # shellcheck disable=SC2086
 expect_usage "attack: an unknown vote rule" "attack.vote" attack "$tmp/mfdv.cfg" \
     --model "$tmp/mfdv.h5" $noisy --set attack.vote=mean
+# ---- xbar attack --source: black-box transfer -----------------------------------
+# Source = target: the source's own accuracy and the target's noiseless one
+# are the white-box numbers of xbar attack, kind by kind and eps by eps.
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q
+cp "$tmp/out" "$tmp/white"
+expect_ok "xbar attack --source" attack "$tmp/att.cfg" --model "$tmp/model.h5" \
+    --source "$tmp/model.h5" -q
+awk 'NR == FNR { if ($1 == "eps") for (i = 3; i <= NF; i++) col[i] = $i;
+                 else if ($1 ~ /^[0-9.]+$/ && NF >= 3) for (i = 3; i <= NF; i++) w[$1 " " col[i]] = $i;
+                 next }
+     $5 == "0" && ($1 " " $2) in w { n++; k = $1 " " $2
+                                     if ($3 != w[k] || $4 != w[k] || $6 != w[k]) bad = 1 }
+     END { exit !(n == 12 && !bad) }' "$tmp/white" "$tmp/out" &&
+    ok "transfer from the model to itself gives the white-box numbers" ||
+    bad "transfer to itself: $(cat "$tmp/out") against $(cat "$tmp/white")"
+same_threads "xbar attack --source 1 vs 2 threads" attack "$tmp/att.cfg" --model "$tmp/model.h5" \
+    --source "$tmp/model.h5" -q --set attack.restarts=2
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" -q -o "$tmp/tr.h5"
+[ "$rc" -eq 0 ] && h5dump -d /attack/accuracy_noisy "$tmp/tr.h5" 2>/dev/null |
+    grep -q "DATASPACE  SIMPLE { ( 4, 3, 2, 2 )" &&
+    ok "attack --source -o writes accuracy_noisy [attacks x eps x sigma_test x repeats]" ||
+    bad "attack --source -o: exit $rc, $(head -c 300 "$tmp/err")"
+"$XBAR" info --datasets "$tmp/tr.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
+    bad "attack --source -o wrote an object the layout lacks" || ok "every object of attack --source -o is a layout row"
+sed 's/input = \[1, 8, 8\]/input = [1, 4, 16]/' "$tmp/syn.cfg" >"$tmp/shape.cfg"
+expect_usage "attack --source: another input shape" "the source must take the target's images" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \
+    --source-config "$tmp/shape.cfg"
+sed 's/set = "synthetic"/set = "mnist"/' "$tmp/syn.cfg" >"$tmp/mnist_src.cfg"
+expect_usage "attack --source: another data set" "a transfer attack reads one data set" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \
+    --source-config "$tmp/mnist_src.cfg"
+sed 's/units = 16/units = 20/' "$tmp/syn.cfg" >"$tmp/wide.cfg"
+expect_usage "attack --source: a model file of another model" "expected 1536" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \
+    --source-config "$tmp/wide.cfg"
+expect_usage "attack: --source-config without --source" "not used without --source" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source-config "$tmp/wide.cfg"
+expect_usage "attack --source: sweep.votes" "not used by xbar attack --source" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" --set sweep.votes=3
 expect_usage "eval: no such model" "$tmp/nosuch.h5" eval "$tmp/syn.cfg" --model "$tmp/nosuch.h5"
 expect_usage "sweep: unknown --set key" "train.nope" sweep "$tmp/syn.cfg" --set train.nope=1
 expect_usage "sweep: bad --set value" "sweep.votes = 0" sweep "$tmp/syn.cfg" --set sweep.votes=0

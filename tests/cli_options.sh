@@ -430,6 +430,10 @@ attack | --set     | rejects  | attack $T/att.cfg --model $T/model.h5 --set swee
 attack | --set     | rejects  | attack $T/att.cfg --model $T/model.h5 --set train.epochs=3 | msg:xbar attack trains nothing
 attack | --config  | rejects  | attack $T/att.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not supported by xbar attack yet
 attack | --help    | acts     | attack --help                              | out:^usage: xbar attack
+attack | --source  | acts     | attack $T/att.cfg --model $T/model.h5 --source $T/model.h5 | out:^source: .*/model.h5$ && out:^eps +attack +source +noiseless +sigma_test
+attack | --source  | rejects  | attack $T/att.cfg --model $T/model.h5 --source $T/nosuch.h5 | msg:nosuch.h5
+attack | --source-config | acts | attack $T/att.cfg --model $T/model.h5 --source $T/model.h5 --source-config $T/syn.cfg | out:^source_config: .*/syn.cfg$
+attack | --source-config | rejects | attack $T/att.cfg --model $T/model.h5 --source-config $T/syn.cfg | msg:not used without --source
 EOF
 
 # ---- the table covers the program ---------------------------------------------------------

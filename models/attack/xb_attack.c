@@ -114,6 +114,9 @@ enum xb_status xb_attack_params_validate(struct xb_ctx *ctx, const struct xb_net
     if ((size_t)xb_attack_draws(net, p) > xb_net_max_rows(net))
         return xb_error(ctx, XB_ERANGE, "attack eot = %d: the draws of one step do not fit "
                         "the net's %zu rows per pass", p->eot, xb_net_max_rows(net));
+    if (p->stream > XB_RNG_MAX_LAYER || p->epoch > XB_RNG_MAX_STEP)
+        return xb_error(ctx, XB_ERANGE, "attack stream %u, epoch %u: expected at most %u and "
+                        "%u", p->stream, p->epoch, XB_RNG_MAX_LAYER, XB_RNG_MAX_STEP);
     if ((uint64_t)p->votes > XB_ATTACK_VOTE0)
         return xb_error(ctx, XB_ERANGE, "attack votes = %d: evaluation reads votes below %u, "
                         "where the attack's own draws begin", p->votes, XB_ATTACK_VOTE0);
@@ -251,8 +254,9 @@ void xb_attack_begin(struct xb_attack *a, const float *x0, const uint8_t *y, siz
         return;
     /* Uniform on (-eps, eps) per pixel, then into [0, 1]. */
     for (size_t s = 0; s < b; s++) {
-        struct xb_addr ad = {.purpose = XB_PURPOSE_ATTACK, .sample = sample0 + (uint32_t)s,
-                             .vote = (uint32_t)r};
+        struct xb_addr ad = {.purpose = XB_PURPOSE_ATTACK, .layer = a->p.stream,
+                             .sample = sample0 + (uint32_t)s, .vote = (uint32_t)r,
+                             .step = a->p.epoch};
         struct xb_stream st = xb_stream_at(a->seed, &ad);
         float *u = a->g + s * F; /* scratch until the first step */
         xb_uniform_fill(&st, 0, F, u);
@@ -394,9 +398,10 @@ enum xb_status xb_attack_run(struct xb_ctx *ctx, struct xb_net *net,
     enum xb_status st = xb_attack_create(ctx, net, t, p, &a);
     if (st)
         return st;
-    if (n > UINT32_MAX) {
+    if (n > UINT32_MAX - p->sample0) {
         xb_attack_free(a);
-        return xb_error(ctx, XB_ERANGE, "%zu images: at most 2^32 are addressable", n);
+        return xb_error(ctx, XB_ERANGE, "%zu images from sample %u: at most 2^32 are "
+                        "addressable", n, p->sample0);
     }
     const size_t F = a->F, B = a->max_batch;
     const int restarts = t->random_start ? p->restarts : 1;
@@ -404,7 +409,7 @@ enum xb_status xb_attack_run(struct xb_ctx *ctx, struct xb_net *net,
     for (size_t b0 = 0; b0 < n; b0 += B) {
         const size_t b = n - b0 < B ? n - b0 : B;
         for (int r = 0; r < restarts; r++) {
-            xb_attack_begin(a, X + b0 * F, y + b0, b, (uint32_t)b0, r);
+            xb_attack_begin(a, X + b0 * F, y + b0, b, p->sample0 + (uint32_t)b0, r);
             for (int k = 0; k < a->steps; k++)
                 xb_attack_step(a);
             if (restarts > 1)

@@ -44,7 +44,9 @@
  *
  * Randomness is addressed (ARCHITECTURE.md §6, noise/xb_rng.h): the random
  * start of image s in restart r is stream ATTACK {sample s, vote r},
- * element = pixel; the target's noise in the attack's forward passes draws
+ * element = pixel (in adversarial training also layer
+ * XB_ATTACK_STREAM_TRAIN and step = the epoch, s = the position in the
+ * epoch's order: struct xb_attack_params); the target's noise in the attack's forward passes draws
  * at the images' own sample addresses and at votes of the attack's own
  * range, XB_ATTACK_VOTE0 + (r · (steps + 1) + k) · eot + d for step k (k =
  * steps: the check of a restart's result) and draw d, apart from the votes
@@ -94,7 +96,15 @@ struct xb_attack_params {
     double nattack_sigma;   /* NAttack: std of the search distribution (tanh space), > 0 */
     double nattack_lr;      /* NAttack: learning rate of its mean, > 0 */
     int nattack_iters;      /* NAttack: iterations (the query budget), >= 1 */
+    /* Where xb_attack_run's random starts draw (stream ATTACK): image i at
+     * sample sample0 + i, layer `stream` (0: an attacked set;
+     * XB_ATTACK_STREAM_TRAIN: adversarial training, models/attack/
+     * xb_advtrain.h), step `epoch`. All 0 but in training. */
+    uint32_t sample0, stream, epoch;
 };
+
+/* The ATTACK stream's layer field in adversarial training. */
+#define XB_ATTACK_STREAM_TRAIN 1u
 
 /* Defaults: paper 000's setting (eps 0.1, step 0.01, 15 steps), 1 restart,
  * mu = 1 (Dong et al. 2018), 1 draw, a noiseless target, 1 vote, the lif

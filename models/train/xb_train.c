@@ -10,13 +10,14 @@
 const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1] = {
     [XB_TRAIN_BACKPROP] = "backprop", [XB_TRAIN_HW_AWARE] = "hw-aware",
     [XB_TRAIN_NIT] = "nit", [XB_TRAIN_NIT_S] = "nit-s", [XB_TRAIN_NIT_S_PLUS] = "nit-s+",
-    [XB_TRAIN_HIRE] = "hire", NULL};
+    [XB_TRAIN_HIRE] = "hire", [XB_TRAIN_ADVERSARIAL] = "adversarial", NULL};
 
 /* The table: index = enum xb_train_algorithm. */
 static const struct xb_train_algo *const algos[XB_TRAIN_ALGORITHMS] = {
     [XB_TRAIN_BACKPROP] = &xb_train_backprop, [XB_TRAIN_HW_AWARE] = &xb_train_hw_aware,
     [XB_TRAIN_NIT] = &xb_train_nit, [XB_TRAIN_NIT_S] = &xb_train_nit_s,
-    [XB_TRAIN_NIT_S_PLUS] = &xb_train_nit_s_plus, [XB_TRAIN_HIRE] = &xb_train_hire};
+    [XB_TRAIN_NIT_S_PLUS] = &xb_train_nit_s_plus, [XB_TRAIN_HIRE] = &xb_train_hire,
+    [XB_TRAIN_ADVERSARIAL] = &xb_train_adversarial};
 
 void xb_train_params_default(struct xb_train_params *p)
 {

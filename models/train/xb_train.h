@@ -15,8 +15,10 @@
  * chosen by `algorithm`: backprop (train_backprop.c), hardware-aware
  * backprop (train_hw_aware.c; hw_aware = 1 with algorithm backprop picks it
  * too, as before the table), and the likelihood-ratio trainers of paper 000
- * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only) —
- * and HIRE-SNN's crafted input noise (train_hire.c).
+ * — nit, nit-s, nit-s+ (train_nit*.c over xb_lr.h: forward passes only) —,
+ * HIRE-SNN's crafted input noise (train_hire.c), and adversarial training
+ * (train_adversarial.c: Madry et al. 2018 with the half natural, half
+ * adversarial batches of paper 001 §4, the attack through p->adversary).
  *
  * Chip instances: hardware-aware training programs instance
  * XB_TRAIN_INSTANCE0 + step % XB_TRAIN_INSTANCES, the upper half of the
@@ -48,10 +50,12 @@ enum xb_train_algorithm {
     XB_TRAIN_NIT_S,        /* the sign of the weight score, eq. 3 */
     XB_TRAIN_NIT_S_PLUS,   /* NIT-S before lr.switch_epoch, NIT after (§4.4) */
     XB_TRAIN_HIRE,         /* HIRE-SNN: crafted input noise over periods (train_hire.c) */
+    XB_TRAIN_ADVERSARIAL,  /* backprop on half natural, half adversarial batches */
     XB_TRAIN_ALGORITHMS
 };
 
-/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", "hire", NULL: index = value. */
+/* "backprop", "hw-aware", "nit", "nit-s", "nit-s+", "hire", "adversarial", NULL:
+ * index = value. */
 extern const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1];
 
 /* Likelihood-ratio training (xb_lr.h). */
@@ -70,6 +74,21 @@ struct xb_hire_params {
     double noise_bound; /* eps_t: |kappa| <= eps_t */
 };
 
+/* The attack of adversarial training (train_adversarial.c). Attacks sit
+ * above training (models/attack/, ARCHITECTURE.md §2), so the trainer
+ * calls one through this hook; models/attack/xb_advtrain.h makes it from
+ * an attack kind and its parameters. */
+struct xb_train_adversary {
+    /* Adversarial examples of X[n × features] (labels y) against net into
+     * X_adv[n × features]; the images are positions sample0 .. sample0 +
+     * n - 1 of the order of epoch `epoch` (their random addresses). The
+     * net's passes are the hook's until it returns. */
+    enum xb_status (*make)(struct xb_ctx *ctx, const void *self, struct xb_net *net,
+                           const float *X, const uint8_t *y, size_t n, uint32_t sample0,
+                           uint32_t epoch, float *X_adv);
+    const void *self;
+};
+
 struct xb_train_params {
     size_t batch;                  /* samples per step (paper 001: 32) */
     struct xb_optim_params optim;
@@ -81,6 +100,7 @@ struct xb_train_params {
     enum xb_train_algorithm algorithm;
     struct xb_lr_params lr;        /* nit, nit-s, nit-s+ */
     struct xb_hire_params hire;    /* hire */
+    struct xb_train_adversary adversary; /* adversarial */
 };
 
 /* backprop, batch 32, Adam; lr: 32 copies, no baseline, stds in

@@ -48,6 +48,7 @@ extern const struct xb_train_algo xb_train_nit;
 extern const struct xb_train_algo xb_train_nit_s;
 extern const struct xb_train_algo xb_train_nit_s_plus;
 extern const struct xb_train_algo xb_train_hire;
+extern const struct xb_train_algo xb_train_adversarial;
 
 /* XB_ENUMERIC naming the epoch, step and the first layer with a non-finite
  * activation unless loss is finite. */

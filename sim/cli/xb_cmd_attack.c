@@ -16,6 +16,7 @@
 #include "xb_attack_check.h"
 #include "xb_cli.h"
 #include "xb_cmd.h"
+#include "xb_cmd_transfer.h"
 #include "xb_data.h"
 #include "xb_eval.h"
 #include "xb_experiment.h"
@@ -25,7 +26,7 @@
 #include "xb_spike.h"
 #include "xb_sweep_run.h"
 
-enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE, OPT_CHECK };
+enum { OPT_MODEL, OPT_POINT, OPT_OUTPUT, OPT_FORCE, OPT_CHECK, OPT_SOURCE, OPT_SOURCE_CONFIG };
 
 static const struct xb_cli_opt attack_opts[] = {
     [OPT_MODEL] = {"model", 0, "MODEL.h5", NULL, "required",
@@ -37,6 +38,11 @@ static const struct xb_cli_opt attack_opts[] = {
     [OPT_CHECK] = {"check", 0, NULL, NULL, "false",
                    "the obfuscated-gradient checklist at the largest attack.eps instead; exit "
                    "0 if all pass, 3 if one fails"},
+    [OPT_SOURCE] = {"source", 0, "SOURCE.h5", NULL, "none",
+                    "transfer (black-box): make the adversarial images on this model (point "
+                    "0) and evaluate them on --model at each sweep.sigma_test"},
+    [OPT_SOURCE_CONFIG] = {"source-config", 0, "SRC.cfg", NULL, "CONFIG",
+                           "the experiment file of the --source model (its model group)"},
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
@@ -335,6 +341,7 @@ int xb_cmd_attack(int argc, char **argv)
 {
     struct xb_cli cli;
     struct attack_run o = {0};
+    struct xb_transfer_run transfer = {0};
     char origin[sizeof cli.origin] = "", force[sizeof cli.origin] = "";
     xb_cli_init(&cli, &attack_spec, argc, argv);
     for (int i; (i = xb_cli_next(&cli)) >= 0;) {
@@ -351,6 +358,10 @@ int xb_cmd_attack(int argc, char **argv)
         } else if (i == OPT_FORCE) {
             o.force = 1;
             snprintf(force, sizeof force, "%s", cli.origin);
+        } else if (i == OPT_SOURCE) {
+            transfer.source = cli.arg;
+        } else if (i == OPT_SOURCE_CONFIG) {
+            transfer.source_config = cli.arg;
         }
     }
     if (cli.state != XB_CLI_DONE)
@@ -358,6 +369,10 @@ int xb_cmd_attack(int argc, char **argv)
     if (cli.optind != argc - 1 || !o.model) {
         xb_error(cli.ctx, XB_EINVAL, "expected an experiment file and --model MODEL.h5; see "
                  "'xbar attack --help'");
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    if (transfer.source_config && !transfer.source) {
+        xb_error(cli.ctx, XB_EINVAL, "--source-config: not used without --source SOURCE.h5");
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
     if (o.force && !o.output) {
@@ -370,7 +385,15 @@ int xb_cmd_attack(int argc, char **argv)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
     o.output_origin = origin;
-    int code = run_attack(&cli, argv[cli.optind], &o);
+    if (o.check && transfer.source) {
+        xb_error(cli.ctx, XB_EINVAL, "--check: not used with --source: the checklist attacks "
+                 "the --model itself");
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
+    transfer.config = argv[cli.optind], transfer.model = o.model, transfer.point = o.point;
+    transfer.output = o.output, transfer.output_origin = origin, transfer.force = o.force;
+    int code = transfer.source ? xb_transfer_run(&cli, &transfer)
+                               : run_attack(&cli, argv[cli.optind], &o);
     if (code == XB_EXIT_CHECK_FAILED) {
         xb_cli_free(&cli);
         return code;

@@ -238,6 +238,33 @@ static const struct {
     {XB_RUN_ATTACK, "attack.nattack_sigma", attack_no_nattack, "attack.attacks has no nattack"},
     {XB_RUN_ATTACK, "attack.nattack_lr", attack_no_nattack, "attack.attacks has no nattack"},
     {XB_RUN_ATTACK, "attack.nattack_iters", attack_no_nattack, "attack.attacks has no nattack"},
+    {XB_RUN_TRANSFER, "device.", always, ATTACK_NO_DEVICE},
+    {XB_RUN_TRANSFER, "xbar.", always, ATTACK_NO_DEVICE},
+    {XB_RUN_TRANSFER, "train.", always, "xbar attack trains nothing"},
+    {XB_RUN_TRANSFER, "energy.", always, "it reports no energy"},
+    {XB_RUN_TRANSFER, "data.validation", always, "the validation split is used in training only"},
+    {XB_RUN_TRANSFER, "model.init", always, "the weights come from --model and --source"},
+    {XB_RUN_TRANSFER, "sweep.sigma_train", always, "the models come from --model and --source"},
+    {XB_RUN_TRANSFER, "sweep.output", always, "-o FILE.h5 names the file of xbar attack"},
+    {XB_RUN_TRANSFER, "sweep.t", always, "read times belong to sweep.test = \"device\""},
+    {XB_RUN_TRANSFER, "sweep.votes", always, "the target's runs are single noisy inferences "
+     "(sweep.repeats of them at each sweep.sigma_test)"},
+    {XB_RUN_TRANSFER, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_TRANSFER, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_TRANSFER, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
+    {XB_RUN_TRANSFER, "attack.restarts", attack_no_random_start, "attack.attacks has no pgd or "
+     "random (the kinds with a random start)"},
+    {XB_RUN_TRANSFER, "attack.transfer_mu", attack_no_transfer, "attack.attacks has no dim or "
+     "tim"},
+    {XB_RUN_TRANSFER, "attack.dim_p", attack_no_dim, "attack.attacks has no dim"},
+    {XB_RUN_TRANSFER, "attack.dim_min", attack_no_dim, "attack.attacks has no dim"},
+    {XB_RUN_TRANSFER, "attack.tim_kernel", attack_no_tim, "attack.attacks has no tim"},
+    {XB_RUN_TRANSFER, "attack.nattack_pop", attack_no_nattack, "attack.attacks has no nattack"},
+    {XB_RUN_TRANSFER, "attack.nattack_sigma", attack_no_nattack, "attack.attacks has no "
+     "nattack"},
+    {XB_RUN_TRANSFER, "attack.nattack_lr", attack_no_nattack, "attack.attacks has no nattack"},
+    {XB_RUN_TRANSFER, "attack.nattack_iters", attack_no_nattack, "attack.attacks has no "
+     "nattack"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},

@@ -52,7 +52,8 @@ enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long poin
 
 /* What an experiment subcommand does with it. */
 enum xb_run_kind {
-    XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_SNRREQ = 8, XB_RUN_ATTACK = 16
+    XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_SNRREQ = 8, XB_RUN_ATTACK = 16,
+    XB_RUN_TRANSFER = 32 /* xbar attack --source */
 };
 
 /* A key given on the command line (--set, or a --config file) that kind

@@ -24,6 +24,11 @@ static const char *const noise_names[] = {"none", "add", "mult", NULL};
 static const char *const test_names[] = {"noise", "device", NULL};
 static const char *const vote_names[] = {"majority", "softmax", NULL}; /* enum xb_vote */
 
+static int is_adversarial(const void *base)
+{
+    return ((const struct xb_experiment *)base)->train.algorithm == XB_TRAIN_ADVERSARIAL;
+}
+
 static int is_strokes(const void *base)
 {
     return !strcmp(((const struct xb_experiment *)base)->dataset, "mnist-strokes");
@@ -134,6 +139,23 @@ static const struct xb_key keys[] = {
      .min = 0.0, .max = 1.0, OFF(train.hire.noise_bound), .flags = XB_KEY_OMIT_DEFAULT,
      .help = "hire: eps_t, the bound of the crafted input noise, pixel units",
      .source = "HIRE-SNN, eq. 6"},
+    {.group = "train", .name = "adv_attack", .type = XB_KEY_STRING, CHARS(adv_attack),
+     .def_text = "pgd", .flags = XB_KEY_OMIT_DEFAULT, .written = is_adversarial,
+     .help = "adversarial: the attack kind making the adversarial half of each batch (pgd: "
+             "random start; bim: none; fgsm; mim)",
+     .source = "Madry et al. 2018; paper 001 §4"},
+    {.group = "train", .name = "adv_eps", .type = XB_KEY_REAL, .unit = "1", .def = 0.3,
+     .min = 0.0, .max = 1.0, OFF(adv.eps), .flags = XB_KEY_OMIT_DEFAULT,
+     .written = is_adversarial, .help = "adversarial: its L-infinity budget, pixel units",
+     .source = "Madry et al. 2018, MNIST (0.3)"},
+    {.group = "train", .name = "adv_step", .type = XB_KEY_REAL, .unit = "1", .def = 0.01,
+     .min = 1e-9, .max = 1.0, OFF(adv.step), .flags = XB_KEY_OMIT_DEFAULT,
+     .written = is_adversarial, .help = "adversarial: its step size, pixel units",
+     .source = "Madry et al. 2018, MNIST (0.01)"},
+    {.group = "train", .name = "adv_steps", .type = XB_KEY_INT, .unit = "1", .def = 40,
+     .min = 1, .max = 1000, OFF(adv.steps), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT, .written = is_adversarial,
+     .help = "adversarial: its gradient steps", .source = "Madry et al. 2018, MNIST (40)"},
     {.group = "sweep", .name = "noise", .type = XB_KEY_ENUM, .def = XB_NOISE_MULT,
      .min = XB_NOISE_ADD, .max = XB_NOISE_MULT, .choices = noise_names, OFF(noise),
      .store = XB_STORE_INT, .help = "add or mult", .source = "paper 001"},
@@ -358,6 +380,7 @@ static void defaults(struct xb_experiment *e)
     memset(e, 0, sizeof *e);
     xb_train_params_default(&e->train);
     xb_attack_params_default(&e->attack);
+    xb_attack_params_default(&e->adv);
     xb_key_defaults(keys, N_KEYS, e);
 }
 
@@ -576,6 +599,10 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
     if (e->train.hw_aware && !e->have_device)
         return xb_error(ctx, XB_EINVAL, "%s: train.hw_aware = true needs a device = { ... } "
                         "group", e->path);
+    if (alg == XB_TRAIN_ADVERSARIAL && !xb_attack_type_find(e->adv_attack))
+        return xb_error(ctx, XB_ENOTFOUND, "%s: train.adv_attack = \"%s\": unknown attack "
+                        "kind; expected one of attack.attacks' kinds (e.g. pgd)", e->path,
+                        e->adv_attack);
     return xb_optim_params_validate(ctx, &e->train.optim);
 }
 

@@ -92,6 +92,9 @@ struct xb_experiment {
     /* training */
     struct xb_train_params train; /* noise kind set from the sweep; sigma per point */
     int epochs;
+    /* adversarial training (train.adv_*; models/attack/xb_advtrain.h) */
+    char adv_attack[16];        /* the attack kind's name */
+    struct xb_attack_params adv; /* eps, step, steps; the rest at their defaults */
     /* sweep */
     enum xb_noise_kind noise;   /* add | mult */
     double sigma_train[XB_EXP_MAX_GRID];

@@ -307,6 +307,19 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         XB_H5_F64, 2, "[n_points x n_tiles]", "dB", NULL,
         "measured SNR of each tile's ADC output [point, tile]",
         "device mode, dense layers on tiles"},
+    [XB_DS_ATTACK_SOURCE_ACCURACY] = {XB_DS_ATTACK_SOURCE_ACCURACY, A,
+        "/attack/accuracy_source", XB_FORM_ARRAY, XB_H5_F64, 2, "[n_attacks x n_eps]", "1",
+        NULL, "transfer (--source): the source model's own accuracy on the adversarial images "
+        "made on it (white-box, scored as attack.* says); accuracy is then the target's, "
+        "noiseless", NULL},
+    [XB_DS_ATTACK_SIGMA_TEST] = {XB_DS_ATTACK_SIGMA_TEST, A, "/attack/sigma_test",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_sigma]", "1", NULL,
+        "transfer (--source): the target's inference noise std (sweep.noise's kind) of the "
+        "columns of accuracy_noisy", NULL},
+    [XB_DS_ATTACK_NOISY] = {XB_DS_ATTACK_NOISY, A, "/attack/accuracy_noisy", XB_FORM_ARRAY,
+        XB_H5_F64, 4, "[n_attacks x n_eps x n_sigma x n_repeats]", "1", NULL,
+        "transfer (--source): the target's accuracy on the source's adversarial images, one "
+        "single noisy inference per repeat (sweep.repeats) at each sigma_test", NULL},
 };
 
 #undef S

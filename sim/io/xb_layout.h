@@ -137,6 +137,10 @@ enum xb_ds {
     XB_DS_EVAL_TILE_SNR,
     XB_DS_ATTACK_SURROGATES,
     XB_DS_ATTACK_ACCURACY_SURROGATE,
+    /* xbar attack --source -o: black-box transfer */
+    XB_DS_ATTACK_SOURCE_ACCURACY,
+    XB_DS_ATTACK_SIGMA_TEST,
+    XB_DS_ATTACK_NOISY,
     XB_DS_N
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xb_advtrain.h"
 #include "xb_alloc.h"
 #include "xb_cost.h"
 #include "xb_eval.h"
@@ -67,6 +68,7 @@ struct xb_sweep {
     double *energy, *lat_pipe, *lat_seq; /* [K]: per inference by k + 1 votes (xb_cost.h) */
     struct slot *slots;
     int n_slots;
+    struct xb_advtrain adv; /* train.algorithm = "adversarial": the slots' attack */
 };
 
 static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
@@ -80,6 +82,11 @@ static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct s
         return st;
     struct xb_train_params tp = s->e->train;
     tp.noise = s->e->noise;
+    if (xb_train_algorithm_of(&tp) == XB_TRAIN_ADVERSARIAL) {
+        s->adv = (struct xb_advtrain){.type = xb_attack_type_find(s->e->adv_attack),
+                                      .p = s->e->adv};
+        tp.adversary = xb_advtrain_hook(&s->adv);
+    }
     return xb_trainer_create(ctx, sl->net, &tp, &sl->trainer);
 }
 

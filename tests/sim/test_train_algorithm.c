@@ -105,3 +105,30 @@ Test(train_algorithm, hw_aware_is_the_hw_aware_entry)
     cr_assert(e.train.hw_aware, "algorithm = hw-aware did not set the device training");
     cr_assert_eq(xb_train_algorithm_of(&e.train), XB_TRAIN_HW_AWARE);
 }
+
+/* train.algorithm = "adversarial" with its attack keys (paper 001 §4's
+ * configs); they round-trip through the stored text; an unknown attack
+ * kind is refused naming the key; backprop configs keep their text. */
+Test(train_algorithm, adversarial_reads_its_attack_keys)
+{
+    const char *file = "configs/paper001/advtrain_cnn4_mnist.cfg";
+    cr_assert_eq(xb_experiment_read(ctx, file, NULL, 0, &e), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_train_algorithm_of(&e.train), XB_TRAIN_ADVERSARIAL);
+    cr_assert_str_eq(e.adv_attack, "pgd");
+    cr_assert(e.adv.eps == 0.3 && e.adv.step == 0.075 && e.adv.steps == 8);
+    char *text = xb_experiment_text(&e);
+    cr_assert(strstr(text, "adv_eps = 0.29999999999999999") && strstr(text, "adv_steps = 8") &&
+              strstr(text, "adv_attack = \"pgd\""), "%s", text);
+    xb_free(text);
+    const char *bad[] = {"train.adv_attack=pgdx"};
+    cr_assert_eq(xb_experiment_read(ctx, file, bad, 1, &e), XB_ENOTFOUND);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.adv_attack") &&
+              strstr(xb_ctx_error(ctx), "pgdx"), "%s", xb_ctx_error(ctx));
+    const char *range[] = {"train.adv_eps=1.5"};
+    cr_assert_neq(xb_experiment_read(ctx, file, range, 1, &e), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "adv_eps"), "%s", xb_ctx_error(ctx));
+    cr_assert_eq(read_with(NULL, 0), XB_OK, "%s", xb_ctx_error(ctx));
+    text = xb_experiment_text(&e);
+    cr_assert(!strstr(text, "adv_"), "%s", text);
+    xb_free(text);
+}
