@@ -73,7 +73,7 @@ CPPFLAGS := -D_GNU_SOURCE -I$(OPENBLAS_INC) $(PKG_CFLAGS) -MMD -MP
 CFLAGS   := -std=c11 -O2 -g -fno-math-errno $(WARN)
 LDFLAGS  := -L$(OPENBLAS_LIB) -Wl,-rpath,$(OPENBLAS_LIB) $(shell pkg-config --libs-only-L hdf5 2>/dev/null)
 # -lopenblas before -lgsl, and never -lgslcblas (ARCHITECTURE.md §10, header clash).
-LDLIBS   := -lopenblas -lgsl -lhdf5_hl -lhdf5 -lconfig -lz -lnettle -lm
+LDLIBS   := -lopenblas -lgsl -lhdf5_hl -lhdf5 -lconfig -lcjson -lz -lnettle -lm
 
 ifeq ($(OPENMP),1)
 CFLAGS  += -fopenmp

@@ -374,6 +374,28 @@ fi
 run sweep "$tmp/syn.cfg" --quiet
 [ "$rc" -eq 0 ] && h5ls -r "$tmp/syn.h5" | grep -q "/sweep/accuracy_vote" && ok "xbar sweep writes the layout" ||
     bad "xbar sweep: exit $rc, $(head -c 300 "$tmp/err")"
+# info --csv: tidy rows; each point's accuracy rows average to /sweep/accuracy over the repeats
+# (2 x 2 points, 2 repeats; h5dump prints them in the same order).
+run info "$tmp/syn.h5" --csv
+h5dump -d /sweep/accuracy -y -w 0 -m '%.17g' -o "$tmp/acc.txt" "$tmp/syn.h5" >/dev/null 2>&1
+tr -s ', \n' '\n\n\n' <"$tmp/acc.txt" | grep . | awk '{ s += $1 } NR % 2 == 0 { printf "%.17g\n", s / 2; s = 0 }' >"$tmp/want"
+tr -d '\r' <"$tmp/out" | awk -F, 'NR == 1 { n = NF; next } NF != n { exit 1 }
+    { s += $4 } (NR - 1) % 2 == 0 { printf "%.17g\n", s / 2; s = 0 }' >"$tmp/got"
+if [ "$rc" -eq 0 ] && head -1 "$tmp/out" | grep -q '^sweep.sigma_train \[1\],sweep.sigma_test \[1\],repeat,accuracy \[1\],' &&
+    [ "$(wc -l <"$tmp/out")" -eq 9 ] && [ -s "$tmp/want" ] && cmp -s "$tmp/got" "$tmp/want"; then
+    ok "info --csv: 8 rows whose means per point are /sweep/accuracy's over repeats"
+else
+    bad "info --csv: exit $rc, $(head -c 300 "$tmp/out") means $(tr '\n' ' ' <"$tmp/got") vs $(tr '\n' ' ' <"$tmp/want")"
+fi
+run info "$tmp/syn.h5" --json
+if [ "$rc" -eq 0 ] && grep -q '"rows":' "$tmp/out" && [ "$(grep -c '"repeat":' "$tmp/out")" -eq 8 ] &&
+    grep -q '"key":[[:space:]]*"sweep.sigma_test"' "$tmp/out"; then
+    ok "info --json: axes and 8 rows"
+else
+    bad "info --json: exit $rc, $(head -c 300 "$tmp/out")"
+fi
+expect_usage "info: --csv and --json" "one export at a time" info "$tmp/syn.h5" --csv --json
+expect_usage "info: --csv with --datasets" "which writes only the export" info "$tmp/syn.h5" --datasets --csv
 # The resolved initialisation of every weighted layer is in the file's /config.
 [ "$(h5dump -d /config "$tmp/syn.h5" 2>/dev/null | grep -c 'type = "dense"; units = [0-9]*; init = "he-uniform"; }')" -eq 2 ] &&
     ok "/config names each dense layer's init" || bad "/config lacks init: $(h5dump -d /config "$tmp/syn.h5" | head -c 600)"

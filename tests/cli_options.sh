@@ -260,6 +260,10 @@ devices | --help    | acts    | devices --help                             | out
 # ---- xbar info --------------------------------------------------------------------------
 info | --show-config | acts   | info $T/syn.h5 --show-config               | out:^config \(/config\) && differs:info $T/syn.h5
 info | --datasets  | acts     | info $T/syn.h5 --datasets                  | out:^/sweep/accuracy: float64 \[.*\]; units 1; test accuracy && differs:info $T/syn.h5
+info | --csv       | acts     | info $T/syn.h5 --csv                       | out:^sweep.sigma_train \[1\],sweep.sigma_test \[1\],repeat,accuracy && differs:info $T/syn.h5
+info | --csv       | rejects  | info $T/model.h5 --csv                     | msg:not a sweep or study result
+info | --json      | acts     | info $T/syn.h5 --json                      | out:rows.: && out:provenance.: && differs:info $T/syn.h5 --csv
+info | --json      | rejects  | info $T/syn.h5 --json --show-config        | msg:which writes only the export
 info | --seed      | rejects  | info $T/syn.h5 --seed 3                    | msg:not used by xbar info
 info | --threads   | rejects  | info $T/syn.h5 --threads 1                 | msg:not used by xbar info
 info | --quiet     | rejects  | info $T/syn.h5 --quiet                     | msg:not used by xbar info

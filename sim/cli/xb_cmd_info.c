@@ -9,13 +9,15 @@
 #include "xb_alloc.h"
 #include "xb_cli.h"
 #include "xb_cmd.h"
+#include "xb_export.h"
 #include "xb_layout.h"
 #include "xb_provenance.h"
+#include "xb_study_read.h"
 #include "xb_study_text.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
-enum { OPT_SHOW_CONFIG, OPT_DATASETS };
+enum { OPT_SHOW_CONFIG, OPT_DATASETS, OPT_CSV, OPT_JSON };
 
 static const struct xb_cli_opt info_opts[] = {
     [OPT_SHOW_CONFIG] = {"show-config", 0, NULL, NULL, NULL,
@@ -23,6 +25,11 @@ static const struct xb_cli_opt info_opts[] = {
     [OPT_DATASETS] = {"datasets", 0, NULL, NULL, NULL,
                       "also list every group and dataset of FILE.h5: its type and shape, "
                       "and the units and description of xbar's result layout"},
+    [OPT_CSV] = {"csv", 0, NULL, NULL, NULL,
+                 "instead, the sweep's or study's tidy rows as CSV: one row per point and "
+                 "repeat, a column per axis named KEY [UNITS] (sim/report/xb_export.h)"},
+    [OPT_JSON] = {"json", 0, NULL, NULL, NULL,
+                  "instead, one JSON document: provenance, config, axes and the same rows"},
 };
 
 static const struct xb_cli_unused info_unused[] = {
@@ -47,33 +54,88 @@ static const struct xb_cli_spec info_spec = {
     .details = "The accuracy of a point is the mean over its repeats; ties for best go to the\n"
                "smaller sigma_train. A sigma_test marked '*' has sigma_train not done yet.\n"
                "Exit status 2 if FILE.h5 is missing or not an xbar result, or a broken sweep\n"
-               "result (the file and the dataset are named). Example:\n"
-               "  xbar info results/quickstart.h5\n",
+               "result (the file and the dataset are named). --csv and --json write only\n"
+               "the export (to stdout; a sweep or study result, not a model of xbar train),\n"
+               "and take neither each other nor --show-config or --datasets. Examples:\n"
+               "  xbar info results/quickstart.h5\n"
+               "  xbar info results/quickstart.h5 --csv > quickstart.csv\n",
     .opts = info_opts,
     .n_opts = sizeof info_opts / sizeof info_opts[0],
     .config_keys = 0,
     .unused = info_unused,
 };
 
+/* --csv / --json: the tidy rows of a sweep or study (sim/report/xb_export.h). */
+static int export_rows(struct xb_cli *cli, const char *file, int json)
+{
+    struct xb_provenance prov;
+    if (xb_provenance_read(cli->ctx, file, &prov) != XB_OK)
+        return xb_cli_fail(cli, XB_EXIT_USAGE);
+    if (!xb_layout_exists(file, XB_DS_SWEEP, 0) || xb_sweep_is_model(file)) {
+        xb_provenance_free(&prov);
+        xb_error(cli->ctx, XB_EINVAL, "%s: %s: not a sweep or study result (a model of xbar "
+                 "train, or another command's file); rows are exported for sweeps and studies",
+                 json ? "--json" : "--csv", file);
+        return xb_cli_fail(cli, XB_EXIT_USAGE);
+    }
+    struct xb_study_result r;
+    char *config = NULL;
+    if (xb_study_read(cli->ctx, file, &r) != XB_OK ||
+        (json && xb_layout_read_text(cli->ctx, file, XB_DS_CONFIG, &config) != XB_OK)) {
+        xb_provenance_free(&prov);
+        xb_study_result_free(&r);
+        return xb_cli_fail(cli, XB_EXIT_USAGE);
+    }
+    char *prov_text = xb_provenance_text(&prov, XB_PROVENANCE_FILES_SHOWN);
+    enum xb_status st = json ? xb_export_json(cli->ctx, &r, prov_text, config, stdout)
+                             : xb_export_csv(cli->ctx, &r, stdout);
+    xb_free(prov_text);
+    xb_free(config);
+    xb_provenance_free(&prov);
+    xb_study_result_free(&r);
+    if (st != XB_OK)
+        return xb_cli_fail(cli, XB_EXIT_FAIL);
+    xb_cli_free(cli);
+    return XB_EXIT_OK;
+}
+
 int xb_cmd_info(int argc, char **argv)
 {
     struct xb_cli cli;
     struct xb_sweep_result r;
-    int show_config = 0, datasets = 0;
+    int show_config = 0, datasets = 0, csv = 0, json = 0;
     char *listing = NULL;
+    char export_origin[sizeof cli.origin] = "", other_origin[sizeof cli.origin] = "";
 
     xb_cli_init(&cli, &info_spec, argc, argv);
     for (int i; (i = xb_cli_next(&cli)) >= 0;) {
-        if (i == OPT_SHOW_CONFIG)
-            show_config = 1;
-        else if (i == OPT_DATASETS)
-            datasets = 1;
+        if (i == OPT_SHOW_CONFIG || i == OPT_DATASETS) {
+            show_config |= i == OPT_SHOW_CONFIG;
+            datasets |= i == OPT_DATASETS;
+            snprintf(other_origin, sizeof other_origin, "%s", cli.origin);
+        } else if (i == OPT_CSV || i == OPT_JSON) {
+            if (export_origin[0]) {
+                xb_error(cli.ctx, XB_EINVAL, "%s: contradicts %s: one export at a time",
+                         cli.origin, export_origin);
+                xb_cli_stop(&cli);
+            }
+            csv |= i == OPT_CSV;
+            json |= i == OPT_JSON;
+            snprintf(export_origin, sizeof export_origin, "%s", cli.origin);
+        }
     }
     if (cli.state != XB_CLI_DONE)
         return xb_cli_exit(&cli);
+    if (export_origin[0] && other_origin[0]) {
+        xb_error(cli.ctx, XB_EINVAL, "%s: not used with %s, which writes only the export",
+                 other_origin, export_origin);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
     const char *file = xb_cli_result_file(&cli, argc, argv);
     if (!file)
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    if (csv || json)
+        return export_rows(&cli, file, json);
     /* Everything is read before anything is printed. */
     struct xb_provenance prov;
     if (xb_provenance_read(cli.ctx, file, &prov) != XB_OK)
