@@ -543,7 +543,7 @@ expect_usage "attack --source: another data set" "a transfer attack reads one da
     attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \
     --source-config "$tmp/mnist_src.cfg"
 sed 's/units = 16/units = 20/' "$tmp/syn.cfg" >"$tmp/wide.cfg"
-expect_usage "attack --source: a model file of another model" "expected 1536" \
+expect_usage "attack --source: a model file of another model" "the model needs 1536" \
     attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \
     --source-config "$tmp/wide.cfg"
 expect_usage "attack: --source-config without --source" "not used without --source" \
