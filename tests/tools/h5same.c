@@ -6,7 +6,10 @@
  * Every object path of A is in B and the other way round; every dataset
  * and every attribute (of the root, groups and datasets) has the same
  * datatype, the same shape and the same bytes (variable-length strings:
- * the same text; compounds, arrays and sequences member by member);
+ * the same text; compounds, arrays and sequences member by member;
+ * object references — HDF5 dimension scales' DIMENSION_LIST and
+ * REFERENCE_LIST — by the path of the object they name, since the
+ * addresses they hold depend on where each file put its objects);
  * except the root attributes named by -x, which may differ (provenance
  * such as the creation time). Exit 0 if the same, 1 with the first
  * difference on stderr, 2 if a file cannot be read. Prints how many
@@ -36,13 +39,23 @@ static int differs(struct walk *w, const char *fmt, const char *name)
     return -1;
 }
 
-/* Whether n elements of memory type t at x and y are equal: numbers and
- * fixed-size data as bytes, variable-length strings as text, variable-
- * length sequences, compounds and arrays member by member. */
-static int equal(hid_t t, const char *x, const char *y, size_t n)
+/* Whether n elements of memory type t at x (of file fx) and y (of file
+ * fy) are equal: numbers and fixed-size data as bytes, variable-length
+ * strings as text, object references by the paths they name,
+ * variable-length sequences, compounds and arrays member by member. */
+static int equal(hid_t t, const char *x, const char *y, size_t n, hid_t fx, hid_t fy)
 {
     size_t size = H5Tget_size(t);
     H5T_class_t c = H5Tget_class(t);
+    if (c == H5T_REFERENCE && H5Tequal(t, H5T_STD_REF_OBJ) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            char px[1024], py[1024];
+            if (H5Rget_name(fx, H5R_OBJECT, x + i * size, px, sizeof px) < 0 ||
+                H5Rget_name(fy, H5R_OBJECT, y + i * size, py, sizeof py) < 0 || strcmp(px, py))
+                return 0;
+        }
+        return 1;
+    }
     if (c == H5T_STRING && H5Tis_variable_str(t) > 0) {
         for (size_t i = 0; i < n; i++) {
             const char *p = ((char *const *)x)[i], *q = ((char *const *)y)[i];
@@ -58,18 +71,18 @@ static int equal(hid_t t, const char *x, const char *y, size_t n)
         if (c == H5T_VLEN) {
             const hvl_t *p = (const hvl_t *)x, *q = (const hvl_t *)y;
             hid_t base = H5Tget_super(t);
-            same = p->len == q->len && equal(base, p->p, q->p, p->len);
+            same = p->len == q->len && equal(base, p->p, q->p, p->len, fx, fy);
             H5Tclose(base);
         } else if (c == H5T_ARRAY) {
             hid_t base = H5Tget_super(t);
-            same = equal(base, x, y, size / H5Tget_size(base));
+            same = equal(base, x, y, size / H5Tget_size(base), fx, fy);
             H5Tclose(base);
         } else {
             int members = H5Tget_nmembers(t);
             for (int m = 0; m < members && same; m++) {
                 hid_t mt = H5Tget_member_type(t, (unsigned)m);
                 size_t off = H5Tget_member_offset(t, (unsigned)m);
-                same = equal(mt, x + off, y + off, 1);
+                same = equal(mt, x + off, y + off, 1, fx, fy);
                 H5Tclose(mt);
             }
         }
@@ -101,7 +114,7 @@ static int same_values(struct walk *w, hid_t x, hid_t y, int attr, const char *n
     herr_t ey = attr ? H5Aread(y, mem, by) : H5Dread(y, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, by);
     if (ex < 0 || ey < 0)
         rc = differs(w, "%s: cannot be read", name);
-    else if (!equal(mem, bx, by, n))
+    else if (!equal(mem, bx, by, n, w->a, w->b))
         rc = differs(w, "%s: the values differ", name);
     if (ex >= 0 && ey >= 0 && H5Tdetect_class(mem, H5T_VLEN) + H5Tis_variable_str(mem) > 0) {
         H5Dvlen_reclaim(mem, sx, H5P_DEFAULT, bx);
