@@ -80,10 +80,9 @@ static void setup(void)
     struct xb_sweep *s;
     if (xb_experiment_read(ctx, cfg, NULL, 0, e) || xb_run_load_data(ctx, e, &train, &val, &test))
         die("experiment");
-    data = (struct xb_sweep_data){{train->x, train->y, train->n},
-                                  {val->x, val->y, val->n},
-                                  {test->x, test->y, test->n},
-                                  NULL};
+    data = (struct xb_sweep_data){.train = {train->x, train->y, train->n},
+                                  .val = {val->x, val->y, val->n},
+                                  .test = {test->x, test->y, test->n}};
     if (xb_sweep_create(ctx, e, &data, "fuzz", 0, &s))
         die("sweep");
     while (xb_sweep_pending(s))
