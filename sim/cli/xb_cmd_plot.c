@@ -57,6 +57,9 @@ static const struct xb_cli_spec plot_spec = {
                "  _study_acc_vs_axis  accuracy vs --x, one curve per value of --curves\n"
                "  _study_heatmap      accuracy over the two --heatmap axes\n"
                "  _study_acc_vs_snr   accuracy vs measured SNR of every point, per --curves\n"
+               "  _study_acc_vs_energy, _study_acc_vs_latency  every point's accuracy vs its\n"
+               "                      energy (pipelined latency) per inference, and the front\n"
+               "                      of the points no other point beats\n"
                "  _files_acc_vs_snr   several files: accuracy vs measured SNR, a curve each\n"
                "  _files_acc_vs_axis  several files: accuracy vs --x (an axis all have)\n"
                "Prints the path of each figure written on stdout.",

@@ -328,6 +328,11 @@ enum xb_status xb_study_read(struct xb_ctx *ctx, const char *path, struct xb_stu
             goto done;
         r->energy = v;
     }
+    if (!st && xb_layout_exists(path, XB_DS_STUDY_LATENCY_PIPELINED, 0)) {
+        if ((st = read_grid(ctx, r, XB_DS_STUDY_LATENCY_PIPELINED, 0, &v, NULL)) != XB_OK)
+            goto done;
+        r->latency = v;
+    }
 done:
     if (st)
         xb_study_result_free(r);
@@ -351,6 +356,7 @@ void xb_study_result_free(struct xb_study_result *r)
     xb_free(r->accuracy_vote);
     xb_free(r->snr_db);
     xb_free(r->energy);
+    xb_free(r->latency);
     xb_free(r->done);
     xb_free(r->path);
     memset(r, 0, sizeof *r);

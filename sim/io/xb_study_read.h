@@ -44,6 +44,7 @@ struct xb_study_result {
     double *accuracy_vote;  /* [n_points][n_votes], or NULL (n_votes 0) */
     double *snr_db;         /* [n_points], dB; NaN where not measured */
     double *energy;         /* [n_points], J per inference by K votes; NULL if the file has none */
+    double *latency;        /* [n_points], s, pipelined, by K votes; NULL if the file has none */
     uint8_t *done;          /* [n_points] */
 };
 

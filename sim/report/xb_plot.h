@@ -46,7 +46,7 @@
 #include "xb_sweep_layout.h"
 
 /* Seven figures in two formats. */
-#define XB_PLOT_MAX_FILES 14
+#define XB_PLOT_MAX_FILES 14 /* the most figures one call draws, PNG and SVG */
 
 struct xb_plot_params {
     const char *out_dir; /* where the figures go; NULL: the result file's directory */
@@ -89,6 +89,12 @@ enum xb_status xb_plot_sweep(struct xb_ctx *ctx, const struct xb_sweep_result *r
  *   STEM_study_acc_vs_snr   accuracy vs the measured SNR of every done
  *                           point (/study/snr_db_measured; NaN and inf
  *                           left out), one curve per value of `curves`
+ *   STEM_study_acc_vs_energy   accuracy vs the energy per inference
+ *                           (/study/energy, log axis) of every done point,
+ *                           and the front of the points no other point
+ *                           beats (xb_pareto.h) as a line; skipped when
+ *                           the file has no energy
+ *   STEM_study_acc_vs_latency  the same against the pipelined latency
  * Several files (STEM that of the first):
  *   STEM_files_acc_vs_snr   the same, one curve per file
  *   STEM_files_acc_vs_axis  accuracy vs axis x, which every file has,

@@ -50,7 +50,7 @@ struct plotter {
 
 /* The output formats, and every figure name xb_plot_figures.c emits
  * (xb_plot_emit checks), so the output paths can be checked before work. */
-#define XB_PLOT_N_FIGURES 14
+#define XB_PLOT_N_FIGURES 16
 extern const char *const xb_plot_formats[2];
 extern const char *const xb_plot_figure_names[XB_PLOT_N_FIGURES];
 

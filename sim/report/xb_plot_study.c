@@ -12,6 +12,7 @@
 
 #include "xb_alloc.h"
 #include "xb_ci.h"
+#include "xb_pareto.h"
 #include "xb_plot_impl.h"
 #include "xb_summary.h"
 
@@ -634,6 +635,84 @@ static void fig_vs_snr(struct plotter *p, const char *name)
     xb_free(block);
 }
 
+/* A point and its cost, to sort the front by cost (ties: by point). */
+struct by_cost {
+    double cost, acc;
+    size_t q;
+};
+
+static int cmp_cost(const void *a, const void *b)
+{
+    const struct by_cost *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? -1 : 1;
+    return x->q < y->q ? -1 : x->q > y->q;
+}
+
+/* Accuracy vs energy (or pipelined latency) per inference of every done
+ * point of the study, and the front of the points no other point beats
+ * (xb_pareto.h): the architect's trade-off across ADC bits, read noise,
+ * tile sizes... Blocks: every point "cost acc" in point order, then the
+ * front by increasing cost. */
+static void fig_vs_cost(struct plotter *p, int latency)
+{
+    const struct xb_study_result *r = &p->study[0];
+    const double *cost = latency ? r->latency : r->energy;
+    const char *name = latency ? "study_acc_vs_latency" : "study_acc_vs_energy";
+    if (!cost) {
+        skip(p, latency ? "study_acc_vs_latency (no /study/latency_pipelined in the file)"
+                        : "study_acc_vs_energy (no /study/energy in the file)");
+        return;
+    }
+    struct by_cost *pt = xb_malloc(r->n_points, sizeof *pt);
+    size_t n = 0;
+    for (size_t q = 0; q < r->n_points; q++) {
+        double m, lo, hi;
+        if (isfinite(cost[q]) && cost[q] > 0 && point_value(p, r, q, &m, &lo, &hi))
+            pt[n++] = (struct by_cost){cost[q], m, q};
+    }
+    if (n == 0) {
+        skip(p, latency ? "study_acc_vs_latency (no done point with a latency)"
+                        : "study_acc_vs_energy (no done point with an energy)");
+        xb_free(pt);
+        return;
+    }
+    double *c = xb_malloc(n, sizeof *c), *a = xb_malloc(n, sizeof *a);
+    unsigned char *on = xb_malloc(n, 1);
+    for (size_t i = 0; i < n; i++)
+        c[i] = pt[i].cost, a[i] = pt[i].acc;
+    xb_pareto_front(c, a, n, on);
+    for (size_t i = 0; i < n; i++)
+        fprintf(p->dat, "%.17g %.17g\n", pt[i].cost, pt[i].acc);
+    int all = end_block(p);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (on[i])
+            pt[m++] = pt[i];
+    qsort(pt, m, sizeof *pt, cmp_cost);
+    for (size_t i = 0; i < m; i++)
+        fprintf(p->dat, "%.17g %.17g\n", pt[i].cost, pt[i].acc);
+    int front = end_block(p);
+    char *body;
+    size_t len;
+    FILE *f = xb_plot_mem_open(&body, &len);
+    char *what = xb_plot_str_printf("%s: accuracy vs %s per inference, every point", p->stem,
+                                    latency ? "pipelined latency" : "energy");
+    title(f, what, "");
+    fprintf(f, XB_PLOT_PALETTE "unset colorbox\nset grid\nset key bottom right noenhanced\n"
+            "set logscale x\nset format x \"%%g\"\nset xlabel \"%s\"\nset yrange [0<*:*<100]\n",
+            latency ? "latency per inference, pipelined (s)" : "energy per inference (J)");
+    fprintf(f, "set ylabel \"%s\"\n", y_label(p));
+    fprintf(f, "plot DATA index %d using 1:2 with points pt 6 ps 0.8 title \"every point\", \\\n"
+            "     DATA index %d using 1:2 with linespoints lw 2 pt 7 title \"no other point "
+            "beats\"\n", all, front);
+    fclose(f);
+    xb_plot_emit(p, name, body, PLOT_W);
+    free(body);
+    xb_free(what);
+    xb_free(c), xb_free(a), xb_free(on), xb_free(pt);
+}
+
 /* ---- several files -------------------------------------------------------- */
 
 static void fig_files_vs_axis(struct plotter *p)
@@ -676,4 +755,6 @@ void xb_plot_write_study(struct plotter *p)
     fig_acc_vs_axis(p);
     fig_heatmap(p);
     fig_vs_snr(p, "study_acc_vs_snr");
+    fig_vs_cost(p, 0);
+    fig_vs_cost(p, 1);
 }

@@ -46,6 +46,11 @@ static double acc_of(size_t p, size_t r) { return (100.0 + 3.0 * (double)p + (do
 static double vote_of(size_t p, size_t k) { return (150.0 + (double)p + 8.0 * (double)k) / 256.0; }
 static double snr_of(size_t p) { return 40.0 - 1.5 * (double)p; }
 
+/* Energy (J) and pipelined latency (s) per inference of point p: spread
+ * so that some points beat others and some do not. */
+static double energy_of(size_t p) { return 1e-9 * (double)(1 + (p * 7) % 11); }
+static double latency_of(size_t p) { return 1e-6 * (double)(1 + (p * 5) % 7); }
+
 /* The mean and 95 % interval of point p's repeats, as the figures compute them. */
 static struct xb_ci ci_of(size_t p)
 {
@@ -144,9 +149,12 @@ static void write_a(const char *path, const struct study_fault *fault)
         cr_assert(H5Adelete(ax[1], "key") >= 0);
     size_t n[3] = {A_N0, A_N1, A_N2};
     double acc[A_POINTS * REPEATS], vote[A_POINTS * VOTES], snr[A_POINTS];
+    double energy[A_POINTS], latency[A_POINTS];
     uint8_t done[A_POINTS];
     for (size_t p = 0; p < A_POINTS; p++) {
         done[p] = p != A_NOT_DONE;
+        energy[p] = energy_of(p);
+        latency[p] = latency_of(p);
         for (size_t r = 0; r < REPEATS; r++)
             acc[p * REPEATS + r] = done[p] ? acc_of(p, r) : (double)NAN;
         for (size_t k = 0; k < VOTES; k++)
@@ -165,6 +173,9 @@ static void write_a(const char *path, const struct study_fault *fault)
     grid(fid, "/study/accuracy_vote", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ax, n, 3, VOTES, vote);
     grid(fid, "/study/snr_db_measured", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ax, n, 3, 0, snr);
     grid(fid, "/study/done", H5T_STD_U8LE, H5T_NATIVE_UINT8, ax, n, 3, 0, done);
+    grid(fid, "/study/energy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ax, n, 3, 0, energy);
+    grid(fid, "/study/latency_pipelined", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, ax, n, 3, 0,
+         latency);
     for (int k = 0; k < 3; k++)
         H5Dclose(ax[k]);
     H5Fclose(fid);
@@ -509,7 +520,7 @@ Test(plot_study, slices_hold_the_exact_means, .init = make_dir, .fini = remove_d
     struct xb_study_view v = {.at = at, .n_at = 1};
     struct xb_plot_files files;
     draw(paths, 1, &v, &files, &script, &dat);
-    cr_assert_eq(files.n, 6, "three figures, PNG and SVG");
+    cr_assert_eq(files.n, 10, "five figures, PNG and SVG");
     cr_assert_eq(files.n_skipped, 0);
     xb_plot_files_free(&files);
 
@@ -573,6 +584,51 @@ Test(plot_study, slices_hold_the_exact_means, .init = make_dir, .fini = remove_d
             want++;
         }
         cr_assert_eq(rows, want, "curve %zu: %zu rows, want %zu", c, rows, want);
+    }
+    /* Accuracy vs energy and vs latency: every done point in point order,
+     * then the front -- each done point that no other done point beats
+     * (no more cost, at least as accurate, better in one), found here by
+     * brute force -- by increasing cost. */
+    for (int which = 0; which < 2; which++) {
+        double (*cost)(size_t) = which ? latency_of : energy_of;
+        cr_assert_eq(figure_blocks(script, "a", which ? "study_acc_vs_latency"
+                                                      : "study_acc_vs_energy", block, 8), 2);
+        double all[2 * A_POINTS], front[2 * A_POINTS];
+        size_t n_all = block_rows(dat, block[0], 2, all, A_POINTS), k = 0;
+        for (size_t p = 0; p < A_POINTS; p++) {
+            if (p == A_NOT_DONE)
+                continue;
+            cr_assert_lt(k, n_all);
+            cr_assert(all[2 * k] == cost(p) && all[2 * k + 1] == mean_of(p), "point %zu", p);
+            k++;
+        }
+        cr_assert_eq(n_all, k);
+        size_t n_front = block_rows(dat, block[1], 2, front, A_POINTS), want = 0;
+        double last = 0;
+        for (size_t i = 0; i < n_front; i++) {
+            cr_assert_geq(front[2 * i], last, "the front is sorted by cost");
+            last = front[2 * i];
+        }
+        for (size_t p = 0; p < A_POINTS; p++) {
+            if (p == A_NOT_DONE)
+                continue;
+            int beaten = 0;
+            for (size_t o = 0; o < A_POINTS && !beaten; o++)
+                beaten = o != A_NOT_DONE && o != p && cost(o) <= cost(p) &&
+                         mean_of(o) >= mean_of(p) &&
+                         (cost(o) < cost(p) || mean_of(o) > mean_of(p));
+            if (beaten)
+                continue;
+            want++;
+            int found = 0;
+            for (size_t i = 0; i < n_front && !found; i++)
+                found = front[2 * i] == cost(p) && front[2 * i + 1] == mean_of(p);
+            cr_assert(found, "point %zu (cost %g) is beaten by none but not on the front", p,
+                      cost(p));
+        }
+        cr_assert_eq(n_front, want, "%zu points on the front, want %zu", n_front, want);
+        cr_assert_gt(want, 1, "the test data make a front of several points");
+        cr_assert_lt(want, n_all, "and some points off it");
     }
     xb_free(script), xb_free(dat);
 
