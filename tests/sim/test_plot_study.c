@@ -776,20 +776,20 @@ Test(cli, plot_study_errors_and_figures, .init = make_dir, .fini = remove_dir)
         /* A study file alone gives the study figures by default. */
         snprintf(args, sizeof args, "plot '%s' -o '%s'", pa, out);
         cr_assert_eq(run_xbar(args, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(count_entries(out), 6, "three study figures");
+        cr_assert_eq(count_entries(out), 10, "five study figures (energy and latency included)");
         snprintf(args, sizeof args, "plot '%s' '%s' -o '%s'", pa, pb, out);
         cr_assert_eq(run_xbar(args, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(count_entries(out), 10, "and two comparison figures");
+        cr_assert_eq(count_entries(out), 14, "and two comparison figures");
         /* A sweep file made before /study: its seven figures as always;
          * with --x, the study figures of its two axes. */
         char *sweep = default_sweep("old.h5");
         snprintf(args, sizeof args, "plot '%s' -o '%s'", sweep, out);
         cr_assert_eq(run_xbar(args, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(count_entries(out), 24, "and the sweep's seven");
+        cr_assert_eq(count_entries(out), 28, "and the sweep's seven");
         snprintf(args, sizeof args, "plot '%s' -o '%s' --x sweep.sigma_test --votes 5", sweep,
                  out);
         cr_assert_eq(run_xbar(args, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(count_entries(out), 30, "and its three study figures");
+        cr_assert_eq(count_entries(out), 34, "and its three study figures (no energy in /sweep's view)");
         xb_free(sweep);
     }
     xb_free(pa), xb_free(pb), xb_free(pc), xb_free(old), xb_free(out);
