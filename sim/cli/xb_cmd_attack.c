@@ -155,41 +155,25 @@ static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
                                    size_t n_kinds, double clean, const double *acc,
                                    const char *surrogates, size_t n_sur, const double *per)
 {
-    struct xb_h5_file *f = NULL;
-    enum xb_status st = xb_h5_create(ctx, o->output, &f);
+    struct xb_h5_file *f;
+    enum xb_status st = xb_run_result_open(ctx, cli, o->output, e, &test->files, XB_DS_ATTACK,
+                                           o->model, o->point, &f);
     if (st)
         return st;
-    struct xb_h5_meta meta = {cli->command_line, cli->seed, xb_cli_threads_in_use(),
-                              &test->files, e->model.gemm == XB_GEMM_PORTABLE};
-    char *config = xb_experiment_text(e), point[32];
-    snprintf(point, sizeof point, "%ld", o->point);
     const size_t ne[1] = {e->n_attack_eps}, one[1] = {1}, nd[2] = {n_kinds, e->n_attack_eps};
-    st = xb_h5_write_meta(ctx, f, &meta);
-    if (!st)
-        st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, config);
-    if (!st)
-        st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_KINDS, kinds);
+    const size_t ns[3] = {n_kinds, e->n_attack_eps, n_sur};
+    st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_KINDS, kinds);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_EPS, 0, e->attack_eps, ne, 0);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_CLEAN, 0, &clean, one, 0);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY, 0, acc, nd, 0);
-    const size_t ns[3] = {n_kinds, e->n_attack_eps, n_sur};
     if (!st && surrogates[0])
         st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_SURROGATES, surrogates);
     if (!st && surrogates[0])
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY_SURROGATE, 0, per, ns, 0);
-    if (!st)
-        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "model", o->model);
-    if (!st)
-        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "point", point);
-    xb_free(config);
-    if (st) {
-        xb_h5_discard(f);
-        return st;
-    }
-    return xb_h5_commit(ctx, f);
+    return xb_run_result_close(ctx, f, st);
 }
 
 static int run_attack(struct xb_cli *cli, const char *config, const struct attack_run *o)

@@ -207,24 +207,17 @@ static enum xb_status out_write(struct xb_ctx *ctx, struct xb_cli *cli, const st
                                 const struct xb_experiment *e, const struct xb_dataset *test,
                                 const char *model, long point)
 {
-    struct xb_h5_file *f = NULL;
-    enum xb_status st = xb_h5_create(ctx, o->path, &f);
+    struct xb_h5_file *f;
+    enum xb_status st = xb_run_result_open(ctx, cli, o->path, e, &test->files, XB_DS_EVAL,
+                                           model, point, &f);
     if (st)
         return st;
-    struct xb_h5_meta meta = {cli->command_line, cli->seed, xb_cli_threads_in_use(),
-                              &test->files, e->model.gemm == XB_GEMM_PORTABLE};
-    char *config = xb_experiment_text(e), pt[32];
-    snprintf(pt, sizeof pt, "%ld", point);
     const int add = !e->test_device && e->noise == XB_NOISE_ADD;
     const size_t n1[1] = {o->n}, nr[2] = {o->n, (size_t)e->repeats},
                  nk[2] = {o->n, (size_t)e->votes}, nl1[1] = {o->n_layers},
                  nl[2] = {o->n, o->n_layers}, nt1[1] = {o->n_tiles}, nt[2] = {o->n, o->n_tiles};
-    st = xb_h5_write_meta(ctx, f, &meta);
-    if (!st)
-        st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, config);
-    if (!st)
-        st = xb_layout_write(ctx, f, e->test_device ? XB_DS_EVAL_T : XB_DS_EVAL_SIGMA, 0, o->x,
-                             n1, add);
+    st = xb_layout_write(ctx, f, e->test_device ? XB_DS_EVAL_T : XB_DS_EVAL_SIGMA, 0, o->x, n1,
+                         add);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_EVAL_ACCURACY, 0, o->acc, nr, 0);
     if (!st)
@@ -240,19 +233,10 @@ static enum xb_status out_write(struct xb_ctx *ctx, struct xb_cli *cli, const st
     if (!st && o->n_tiles)
         st = xb_layout_write(ctx, f, XB_DS_EVAL_TILE_SNR, 0, o->tile, nt, 0);
     if (!st)
-        st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "model", model);
-    if (!st)
-        st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "point", pt);
-    if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "mode",
                                   e->test_device ? e->device.xbar.device.type->name
                                                  : xb_noise_kind_name(e->noise));
-    xb_free(config);
-    if (st) {
-        xb_h5_discard(f);
-        return st;
-    }
-    return xb_h5_commit(ctx, f);
+    return xb_run_result_close(ctx, f, st);
 }
 
 static int run_eval(struct xb_cli *cli, const char *config, const char *model, long point,

@@ -58,21 +58,14 @@ static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
                                    const struct xb_dataset *test, const char *kinds,
                                    const struct result *r)
 {
-    struct xb_h5_file *f = NULL;
-    enum xb_status st = xb_h5_create(ctx, o->output, &f);
+    struct xb_h5_file *f;
+    enum xb_status st = xb_run_result_open(ctx, cli, o->output, e, &test->files, XB_DS_ATTACK,
+                                           o->model, o->point, &f);
     if (st)
         return st;
-    struct xb_h5_meta meta = {cli->command_line, cli->seed, xb_cli_threads_in_use(),
-                              &test->files, e->model.gemm == XB_GEMM_PORTABLE};
-    char *config = xb_experiment_text(e), point[32];
-    snprintf(point, sizeof point, "%ld", o->point);
     const size_t nj[1] = {r->J}, one[1] = {1}, kj[2] = {r->K, r->J}, ns[1] = {r->S},
                  all[4] = {r->K, r->J, r->S, r->R};
-    st = xb_h5_write_meta(ctx, f, &meta);
-    if (!st)
-        st = xb_layout_write_text(ctx, f, XB_DS_CONFIG, config);
-    if (!st)
-        st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_KINDS, kinds);
+    st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_KINDS, kinds);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_EPS, 0, e->attack_eps, nj, 0);
     if (!st)
@@ -86,20 +79,11 @@ static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_NOISY, 0, r->noisy, all, 0);
     if (!st)
-        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "model", o->model);
-    if (!st)
-        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "point", point);
-    if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "source", o->source);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "source_config",
                                   o->source_config ? o->source_config : o->config);
-    xb_free(config);
-    if (st) {
-        xb_h5_discard(f);
-        return st;
-    }
-    return xb_h5_commit(ctx, f);
+    return xb_run_result_close(ctx, f, st);
 }
 
 /* One noiseless inference of net on X[n]. */

@@ -58,6 +58,42 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
     return XB_OK;
 }
 
+enum xb_status xb_run_result_open(struct xb_ctx *ctx, const struct xb_cli *cli,
+                                  const char *path, const struct xb_experiment *e,
+                                  const struct xb_data_files *files, int group,
+                                  const char *model, long point, struct xb_h5_file **f)
+{
+    enum xb_status st = xb_h5_create(ctx, path, f);
+    if (st)
+        return st;
+    const struct xb_h5_meta meta = {cli->command_line, cli->seed, xb_cli_threads_in_use(),
+                                    files, e->model.gemm == XB_GEMM_PORTABLE};
+    char *config = xb_experiment_text(e), pt[32];
+    snprintf(pt, sizeof pt, "%ld", point);
+    st = xb_h5_write_meta(ctx, *f, &meta);
+    if (!st)
+        st = xb_layout_write_text(ctx, *f, XB_DS_CONFIG, config);
+    if (!st)
+        st = xb_layout_write_attr(ctx, *f, (enum xb_ds)group, 0, "model", model);
+    if (!st)
+        st = xb_layout_write_attr(ctx, *f, (enum xb_ds)group, 0, "point", pt);
+    xb_free(config);
+    if (st) {
+        xb_h5_discard(*f);
+        *f = NULL;
+    }
+    return st;
+}
+
+enum xb_status xb_run_result_close(struct xb_ctx *ctx, struct xb_h5_file *f, enum xb_status st)
+{
+    if (st) {
+        xb_h5_discard(f);
+        return st;
+    }
+    return xb_h5_commit(ctx, f);
+}
+
 enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
                                  const struct xb_net_config *cfg, struct xb_net *net)
 {
@@ -203,10 +239,10 @@ static const struct {
      "(sweep.noise is the training noise)"},
     {XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always,
      "it reports no energy (xbar energy and the result files of xbar sweep do)"},
-    {XB_RUN_ATTACK, "device.", always, ATTACK_NO_DEVICE},
-    {XB_RUN_ATTACK, "xbar.", always, ATTACK_NO_DEVICE},
-    {XB_RUN_ATTACK, "train.", always, "xbar attack trains nothing"},
-    {XB_RUN_ATTACK, "data.validation", always,
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "device.", always, ATTACK_NO_DEVICE},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "xbar.", always, ATTACK_NO_DEVICE},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "train.", always, "xbar attack trains nothing"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "data.validation", always,
      "the validation split is used in training only"},
     {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
      "the file of xbar attack"},
@@ -218,53 +254,40 @@ static const struct {
     {XB_RUN_ATTACK, "sweep.votes", always, ATTACK_TARGET},
     {XB_RUN_SWEEP | XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ, "attack.", always,
      "attack.* keys are read by xbar attack only"},
-    {XB_RUN_ATTACK, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
-    {XB_RUN_ATTACK, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
     {XB_RUN_ATTACK, "attack.vote", attack_deterministic, ATTACK_DETERMINISTIC},
     {XB_RUN_ATTACK, "attack.sigma", attack_no_noise, "attack.noise = \"none\""},
     {XB_RUN_ATTACK, "attack.noise", attack_no_sigma, "needs attack.sigma > 0"},
-    {XB_RUN_ATTACK, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
-    {XB_RUN_ATTACK, "attack.restarts", attack_no_random_start, "attack.attacks has no pgd or "
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.restarts", attack_no_random_start,
+     "attack.attacks has no pgd or "
      "random (the kinds with a random start)"},
     {XB_RUN_ATTACK, "attack.step", attack_one_step, "attack.attacks has only fgsm (one step "
      "of eps) and kinds without gradient steps"},
     {XB_RUN_ATTACK, "attack.steps", attack_one_step, "attack.attacks has only fgsm (one step "
      "of eps) and kinds without gradient steps"},
-    {XB_RUN_ATTACK, "attack.transfer_mu", attack_no_transfer, "attack.attacks has no dim or tim"},
-    {XB_RUN_ATTACK, "attack.dim_p", attack_no_dim, "attack.attacks has no dim"},
-    {XB_RUN_ATTACK, "attack.dim_min", attack_no_dim, "attack.attacks has no dim"},
-    {XB_RUN_ATTACK, "attack.tim_kernel", attack_no_tim, "attack.attacks has no tim"},
-    {XB_RUN_ATTACK, "attack.nattack_pop", attack_no_nattack, "attack.attacks has no nattack"},
-    {XB_RUN_ATTACK, "attack.nattack_sigma", attack_no_nattack, "attack.attacks has no nattack"},
-    {XB_RUN_ATTACK, "attack.nattack_lr", attack_no_nattack, "attack.attacks has no nattack"},
-    {XB_RUN_ATTACK, "attack.nattack_iters", attack_no_nattack, "attack.attacks has no nattack"},
-    {XB_RUN_TRANSFER, "device.", always, ATTACK_NO_DEVICE},
-    {XB_RUN_TRANSFER, "xbar.", always, ATTACK_NO_DEVICE},
-    {XB_RUN_TRANSFER, "train.", always, "xbar attack trains nothing"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.transfer_mu", attack_no_transfer,
+     "attack.attacks has no dim or tim"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.dim_p", attack_no_dim, "attack.attacks has no dim"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.dim_min", attack_no_dim, "attack.attacks has no dim"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.tim_kernel", attack_no_tim,
+     "attack.attacks has no tim"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.nattack_pop", attack_no_nattack,
+     "attack.attacks has no nattack"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.nattack_sigma", attack_no_nattack,
+     "attack.attacks has no nattack"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.nattack_lr", attack_no_nattack,
+     "attack.attacks has no nattack"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.nattack_iters", attack_no_nattack,
+     "attack.attacks has no nattack"},
     {XB_RUN_TRANSFER, "energy.", always, "it reports no energy"},
-    {XB_RUN_TRANSFER, "data.validation", always, "the validation split is used in training only"},
     {XB_RUN_TRANSFER, "model.init", always, "the weights come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.sigma_train", always, "the models come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.output", always, "-o FILE.h5 names the file of xbar attack"},
     {XB_RUN_TRANSFER, "sweep.t", always, "read times belong to sweep.test = \"device\""},
     {XB_RUN_TRANSFER, "sweep.votes", always, "the target's runs are single noisy inferences "
      "(sweep.repeats of them at each sweep.sigma_test)"},
-    {XB_RUN_TRANSFER, "attack.eot", attack_deterministic, ATTACK_DETERMINISTIC},
-    {XB_RUN_TRANSFER, "attack.votes", attack_deterministic, ATTACK_DETERMINISTIC},
-    {XB_RUN_TRANSFER, "attack.mu", attack_no_mim, "attack.attacks has no mim"},
-    {XB_RUN_TRANSFER, "attack.restarts", attack_no_random_start, "attack.attacks has no pgd or "
-     "random (the kinds with a random start)"},
-    {XB_RUN_TRANSFER, "attack.transfer_mu", attack_no_transfer, "attack.attacks has no dim or "
-     "tim"},
-    {XB_RUN_TRANSFER, "attack.dim_p", attack_no_dim, "attack.attacks has no dim"},
-    {XB_RUN_TRANSFER, "attack.dim_min", attack_no_dim, "attack.attacks has no dim"},
-    {XB_RUN_TRANSFER, "attack.tim_kernel", attack_no_tim, "attack.attacks has no tim"},
-    {XB_RUN_TRANSFER, "attack.nattack_pop", attack_no_nattack, "attack.attacks has no nattack"},
-    {XB_RUN_TRANSFER, "attack.nattack_sigma", attack_no_nattack, "attack.attacks has no "
-     "nattack"},
-    {XB_RUN_TRANSFER, "attack.nattack_lr", attack_no_nattack, "attack.attacks has no nattack"},
-    {XB_RUN_TRANSFER, "attack.nattack_iters", attack_no_nattack, "attack.attacks has no "
-     "nattack"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.repeats", always, TRAIN_NO_TEST},
     {XB_RUN_TRAIN, "sweep.t", always, TRAIN_NO_TEST},

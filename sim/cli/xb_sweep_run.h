@@ -40,6 +40,25 @@ enum xb_status xb_run_load_data(struct xb_ctx *ctx, const struct xb_experiment *
                                 struct xb_dataset **train, struct xb_dataset **val,
                                 struct xb_dataset **test);
 
+/* The result file of a command that read a model (xbar eval, xbar attack,
+ * its --source transfer) at path: created crash-safely (xb_h5.h), with the
+ * run's provenance (cli's command line, seed and threads, the data files,
+ * portable or not), the resolved experiment e as /config, and the
+ * attributes model and point on the group `group` (XB_DS_EVAL,
+ * XB_DS_ATTACK) of xb_layout.h. The caller writes its datasets into *f and
+ * ends with xb_run_result_close. On error nothing is left at path. */
+struct xb_h5_file;
+struct xb_data_files;
+enum xb_status xb_run_result_open(struct xb_ctx *ctx, const struct xb_cli *cli,
+                                  const char *path, const struct xb_experiment *e,
+                                  const struct xb_data_files *files, int group,
+                                  const char *model, long point, struct xb_h5_file **f);
+
+/* Commits f when st is XB_OK, else discards it (the temporary removed, an
+ * earlier file at the path untouched); returns the first error. */
+enum xb_status xb_run_result_close(struct xb_ctx *ctx, struct xb_h5_file *f,
+                                   enum xb_status st);
+
 /* Reads the parameters of model `point` into net, built from cfg: a file
  * of xbar train or xbar sweep, or one another program wrote in xbar's
  * layout or as Keras weights (sim/io/xb_import.h): counts and shapes

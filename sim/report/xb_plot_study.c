@@ -562,18 +562,18 @@ static void fig_heatmap(struct plotter *p)
     free(where);
 }
 
-/* A point and its SNR, to sort by SNR (ties: by point, so the order is
- * fixed). */
-struct by_snr {
-    double snr;
+/* A point q, the value to sort it by (its SNR, energy or latency) and its
+ * accuracy; sorted by key, ties by point, so the order is fixed. */
+struct by_key {
+    double key, acc;
     size_t q;
 };
 
-static int cmp_snr(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
-    const struct by_snr *x = a, *y = b;
-    if (x->snr != y->snr)
-        return x->snr < y->snr ? -1 : 1;
+    const struct by_key *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
     return x->q < y->q ? -1 : x->q > y->q;
 }
 
@@ -582,20 +582,20 @@ static int cmp_snr(const void *a, const void *b)
  * if there is none. */
 static int block_vs_snr(struct plotter *p, const struct xb_study_result *r, int axis, size_t c)
 {
-    struct by_snr *pt = xb_malloc(r->n_points, sizeof *pt);
+    struct by_key *pt = xb_malloc(r->n_points, sizeof *pt);
     size_t n = 0, rows = 0, inner = 1; /* inner: the stride of axis in the flat index */
     for (size_t k = axis >= 0 ? (size_t)axis + 1 : r->n_axes; k < r->n_axes; k++)
         inner *= r->axis[k].n;
     for (size_t q = 0; q < r->n_points; q++)
         if (isfinite(r->snr_db[q]) && r->done[q] &&
             (axis < 0 || (q / inner) % r->axis[axis].n == c))
-            pt[n++] = (struct by_snr){r->snr_db[q], q};
-    qsort(pt, n, sizeof *pt, cmp_snr);
+            pt[n++] = (struct by_key){r->snr_db[q], 0.0, q};
+    qsort(pt, n, sizeof *pt, cmp_key);
     for (size_t i = 0; i < n; i++) {
         double m, lo, hi;
         if (!point_value(p, r, pt[i].q, &m, &lo, &hi))
             continue;
-        fprintf(p->dat, "%.17g %.17g %.17g %.17g\n", pt[i].snr, m, lo, hi);
+        fprintf(p->dat, "%.17g %.17g %.17g %.17g\n", pt[i].key, m, lo, hi);
         rows++;
     }
     xb_free(pt);
@@ -635,20 +635,6 @@ static void fig_vs_snr(struct plotter *p, const char *name)
     xb_free(block);
 }
 
-/* A point and its cost, to sort the front by cost (ties: by point). */
-struct by_cost {
-    double cost, acc;
-    size_t q;
-};
-
-static int cmp_cost(const void *a, const void *b)
-{
-    const struct by_cost *x = a, *y = b;
-    if (x->cost != y->cost)
-        return x->cost < y->cost ? -1 : 1;
-    return x->q < y->q ? -1 : x->q > y->q;
-}
-
 /* Accuracy vs energy (or pipelined latency) per inference of every done
  * point of the study, and the front of the points no other point beats
  * (xb_pareto.h): the architect's trade-off across ADC bits, read noise,
@@ -664,12 +650,12 @@ static void fig_vs_cost(struct plotter *p, int latency)
                         : "study_acc_vs_energy (no /study/energy in the file)");
         return;
     }
-    struct by_cost *pt = xb_malloc(r->n_points, sizeof *pt);
+    struct by_key *pt = xb_malloc(r->n_points, sizeof *pt);
     size_t n = 0;
     for (size_t q = 0; q < r->n_points; q++) {
         double m, lo, hi;
         if (isfinite(cost[q]) && cost[q] > 0 && point_value(p, r, q, &m, &lo, &hi))
-            pt[n++] = (struct by_cost){cost[q], m, q};
+            pt[n++] = (struct by_key){cost[q], m, q};
     }
     if (n == 0) {
         skip(p, latency ? "study_acc_vs_latency (no done point with a latency)"
@@ -680,18 +666,18 @@ static void fig_vs_cost(struct plotter *p, int latency)
     double *c = xb_malloc(n, sizeof *c), *a = xb_malloc(n, sizeof *a);
     unsigned char *on = xb_malloc(n, 1);
     for (size_t i = 0; i < n; i++)
-        c[i] = pt[i].cost, a[i] = pt[i].acc;
+        c[i] = pt[i].key, a[i] = pt[i].acc;
     xb_pareto_front(c, a, n, on);
     for (size_t i = 0; i < n; i++)
-        fprintf(p->dat, "%.17g %.17g\n", pt[i].cost, pt[i].acc);
+        fprintf(p->dat, "%.17g %.17g\n", pt[i].key, pt[i].acc);
     int all = end_block(p);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (on[i])
             pt[m++] = pt[i];
-    qsort(pt, m, sizeof *pt, cmp_cost);
+    qsort(pt, m, sizeof *pt, cmp_key);
     for (size_t i = 0; i < m; i++)
-        fprintf(p->dat, "%.17g %.17g\n", pt[i].cost, pt[i].acc);
+        fprintf(p->dat, "%.17g %.17g\n", pt[i].key, pt[i].acc);
     int front = end_block(p);
     char *body;
     size_t len;
