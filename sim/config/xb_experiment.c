@@ -527,6 +527,47 @@ enum xb_status xb_experiment_attack_surrogates(struct xb_ctx *ctx, const struct 
     return XB_OK;
 }
 
+/* The train.* keys only some algorithms read (issue 8: no option is
+ * ignored): set away from its default with another algorithm, a key is a
+ * usage error rather than a silent no-op. */
+#define ALG(a) (1u << (a))
+#define LR_ALGS (ALG(XB_TRAIN_NIT) | ALG(XB_TRAIN_NIT_S) | ALG(XB_TRAIN_NIT_S_PLUS))
+static const struct {
+    const char *name;
+    unsigned algorithms;
+    const char *readers;
+} algorithm_keys[] = {
+    {"copies", LR_ALGS, "nit, nit-s and nit-s+"},
+    {"baseline", LR_ALGS, "nit, nit-s and nit-s+"},
+    {"sigma_min", LR_ALGS, "nit, nit-s and nit-s+"},
+    {"sigma_max", LR_ALGS, "nit, nit-s and nit-s+"},
+    {"switch_epoch", ALG(XB_TRAIN_NIT_S_PLUS), "nit-s+"},
+    {"periods", ALG(XB_TRAIN_HIRE), "hire"},
+    {"noise_step", ALG(XB_TRAIN_HIRE), "hire"},
+    {"noise_bound", ALG(XB_TRAIN_HIRE), "hire"},
+    {"adv_attack", ALG(XB_TRAIN_ADVERSARIAL), "adversarial"},
+    {"adv_eps", ALG(XB_TRAIN_ADVERSARIAL), "adversarial"},
+    {"adv_step", ALG(XB_TRAIN_ADVERSARIAL), "adversarial"},
+    {"adv_steps", ALG(XB_TRAIN_ADVERSARIAL), "adversarial"},
+};
+
+static enum xb_status check_algorithm_keys(struct xb_ctx *ctx, const struct xb_experiment *e,
+                                           enum xb_train_algorithm alg)
+{
+    for (size_t i = 0; i < sizeof algorithm_keys / sizeof algorithm_keys[0]; i++) {
+        const struct xb_key *k = xb_key_find(keys, sizeof keys / sizeof keys[0], "train",
+                                             algorithm_keys[i].name);
+        if (!(algorithm_keys[i].algorithms & ALG(alg)) && !xb_key_at_default(k, e)) {
+            char v[128];
+            xb_key_get(k, e, v, sizeof v);
+            return xb_error(ctx, XB_EINVAL, "%s: train.%s = %s is read by train.algorithm = %s "
+                            "only, not by \"%s\"", e->path, k->name, v,
+                            algorithm_keys[i].readers, xb_train_algorithm_names[alg]);
+        }
+    }
+    return XB_OK;
+}
+
 static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e)
 {
     if (e->have_attack) {
@@ -576,6 +617,9 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
         return xb_error(ctx, XB_EINVAL, "%s: train.hw_aware = true with train.algorithm = "
                         "\"%s\": hw_aware is the hw-aware algorithm", e->path,
                         xb_train_algorithm_names[alg]);
+    enum xb_status ast = check_algorithm_keys(ctx, e, alg);
+    if (ast)
+        return ast;
     if (xb_train_rows(&e->train) > XB_EXP_MAX_TRAIN_ROWS)
         return xb_error(ctx, XB_ERANGE, "%s: train.copies x train.batch = %zu rows: at most %d",
                         e->path, xb_train_rows(&e->train), XB_EXP_MAX_TRAIN_ROWS);

@@ -2,6 +2,7 @@
  * Experiment files: the shipped configs parse; bad ones fail before any
  * work, naming the file, the line and the key.
  */
+#include <glob.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,21 +72,17 @@ static char *round_trip(const char *name)
 
 Test(experiment, shipped_configs_parse)
 {
-    const char *files[] = {"configs/quickstart.cfg", "configs/paper001/cnn6_mnist_mult.cfg",
-                           "configs/paper001/cnn6_mnist_add.cfg",
-                           "configs/paper001/mlp_fashion_mult.cfg",
-                           "configs/paper001/lstm128_mnist_mult.cfg",
-                           "configs/paper001/lstm128_fashion_mult.cfg",
-                           "configs/paper001/lstm128_strokes_mult.cfg",
-                           "configs/pcm_mlp_mnist.cfg", "configs/pcm_lstm_mnist.cfg",
-                           "configs/paper000/snn50_mnist_stbp.cfg",
-                           "configs/paper000/snn50_mnist_stbpn.cfg",
-                           "configs/paper002/snn50_mnist_stbp.cfg",
-                           "configs/paper002/snn50_mnist_hire.cfg",
-                           "configs/paper003/mlp_mfdv_mnist.cfg"};
-    for (size_t k = 0; k < sizeof files / sizeof *files; k++)
-        cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s: %s", files[k],
-                     xb_ctx_error(ctx));
+    /* Every experiment file shipped, found by pattern so a new one cannot
+     * be missed (configs/models/ and configs/devices/ hold fragments that
+     * experiments include). */
+    glob_t g;
+    cr_assert_eq(glob("configs/*.cfg", 0, NULL, &g), 0);
+    cr_assert_eq(glob("configs/[!dm]*/*.cfg", GLOB_APPEND, NULL, &g), 0);
+    cr_assert_geq(g.gl_pathc, 30, "only %zu shipped experiment files found", g.gl_pathc);
+    for (size_t k = 0; k < g.gl_pathc; k++)
+        cr_assert_eq(xb_experiment_read(ctx, g.gl_pathv[k], NULL, 0, &e), XB_OK, "%s: %s",
+                     g.gl_pathv[k], xb_ctx_error(ctx));
+    globfree(&g);
     cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
     cr_assert_eq(e.n_train, 3);
     cr_assert_eq(e.n_test, 6);
@@ -390,4 +387,23 @@ Test(experiment, text_without_sigma_test)
     char *text = xb_experiment_text(&e);
     cr_assert(strstr(text, "  sigma_test = [];\n"), "%s", text);
     xb_free(text);
+}
+
+/* A train.* key that only other algorithms read is refused, naming the key
+ * and its readers; at its default, or with its own algorithm, it is not. */
+Test(experiment, algorithm_keys_refused_with_other_algorithms)
+{
+    const char *body = "train = { epochs = 1; };\n";
+    const char *copies[] = {"train.copies=4"};
+    expect(read_text(body, copies, 1), "train.copies = 4", "nit, nit-s and nit-s+");
+    const char *periods[] = {"train.periods=2"};
+    expect(read_text(body, periods, 1), "train.periods = 2", "\"backprop\"");
+    const char *sw[] = {"train.algorithm=nit-s", "train.switch_epoch=3"};
+    expect(read_text(body, sw, 2), "train.switch_epoch = 3", "\"nit-s\"");
+    const char *adv[] = {"train.algorithm=hire", "train.adv_eps=0.1"};
+    expect(read_text(body, adv, 2), "train.adv_eps = 0.1", "adversarial");
+    const char *at_default[] = {"train.copies=32", "train.periods=1"};
+    cr_assert_eq(read_text(body, at_default, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    const char *own[] = {"train.algorithm=hire", "train.periods=2", "train.noise_bound=0.1"};
+    cr_assert_eq(read_text(body, own, 3), XB_OK, "%s", xb_ctx_error(ctx));
 }
