@@ -1,11 +1,13 @@
 /*
  * fuzz_h5_result — the result-file readers: `xbar info` (xb_sweep_read),
+ * `xbar plot` and the exports (xb_study_read of the N-D view /study),
  * `xbar sweep --resume` (xb_sweep_create reading the checkpoint back) and
  * `xbar eval --model` (xb_layout_read of /models/N/params, as
  * sim/cli/xb_cmd_eval.c calls it).
  *
- * At start-up the harness runs a real sweep (synthetic data, a 640-weight
- * MLP, 2 x 2 points, one epoch) into result.h5 and keeps its bytes. Each input is a list of
+ * At start-up the harness runs a real study (synthetic data, a 640-weight
+ * MLP, a train.lr axis of 2 values x 2 sigma_train x 2 sigma_test, one
+ * epoch) into result.h5 and keeps its bytes. Each input is a list of
  * structural edits of a copy of it (xb_fuzz.h): up to 8 times, a byte
  * picks one of the file's datasets or attributes, and the following bytes
  * say what it becomes — gone, a group, or a dataset or attribute of any
@@ -26,6 +28,7 @@
 #include "xb_h5.h"
 #include "xb_layout.h"
 #include "xb_net.h"
+#include "xb_study_read.h"
 #include "xb_sweep.h"
 #include "xb_sweep_layout.h"
 #include "xb_sweep_run.h"
@@ -35,13 +38,18 @@ static const char *const datasets[] = {
     "/sweep/votes", "/sweep/accuracy", "/sweep/accuracy_vote", "/sweep/done",
     "/models/0/params", "/models/0/epochs_done", "/models/0/steps", "/models/0/optimizer_m",
     "/models/0/optimizer_v", "/train/0/loss", "/train/0/val_accuracy", "/models/1/epochs_done",
-    "/models/1/params", "/models/1/steps", "/train/1/loss", "/models"};
+    "/models/1/params", "/models/1/steps", "/train/1/loss", "/models",
+    "/study/accuracy", "/study/accuracy_vote", "/study/axis_0", "/study/axis_1",
+    "/study/axis_2", "/study/done", "/study/snr_db_measured", "/study/energy",
+    "/study/latency_pipelined", "/study"};
 #define N_DATASETS (sizeof datasets / sizeof *datasets)
 static const char *const attrs[][2] = {
     {"/", "xbar_version"}, {"/", "git_commit"},      {"/", "created"},
     {"/", "seed"},         {"/", "threads"},         {"/", "command_line"},
     {"/sweep", "noise_model"}, {"/sweep", "dataset"}, {"/sweep", "model"},
-    {"/sweep", "test_axis"}, {"/sweep/accuracy", "units"}, {"/config", "description"}};
+    {"/sweep", "test_axis"}, {"/sweep/accuracy", "units"}, {"/config", "description"},
+    {"/study/axis_0", "key"}, {"/study/axis_0", "trains"}, {"/study/axis_1", "units"},
+    {"/study/axis_2", "key"}};
 #define N_ATTRS (sizeof attrs / sizeof *attrs)
 
 static struct xb_ctx *ctx;
@@ -74,7 +82,8 @@ static void setup(void)
         "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 10; } ); };\n"
         "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 1; };\n"
         "sweep = { noise = \"mult\"; sigma_train = [0.0, 0.5]; sigma_test = [0.0, 0.5];\n"
-        "  repeats = 2; votes = 3; eval_rows = 64; output = \"%s\"; };\n", path);
+        "  repeats = 2; votes = 3; eval_rows = 64; output = \"%s\"; };\n"
+        "study = { axes = ( { key = \"train.lr\"; values = [0.01, 0.02]; } ); };\n", path);
     xb_fuzz_write(cfg, text, (size_t)len);
     e = xb_malloc(1, sizeof *e);
     struct xb_sweep *s;
@@ -148,6 +157,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
     if (xb_fuzz_outcome(ctx, "info", xb_sweep_read(ctx, path, &r)) == XB_OK) {
         xb_fuzz_check(r.n_train >= 1 && r.n_test >= 1, "info: an empty grid", NULL);
         xb_sweep_result_free(&r);
+    }
+    /* xbar plot, info --csv/--json */
+    struct xb_study_result sr;
+    if (xb_fuzz_outcome(ctx, "study", xb_study_read(ctx, path, &sr)) == XB_OK) {
+        size_t n = 1;
+        for (size_t k = 0; k < sr.n_axes; k++)
+            n *= sr.axis[k].n;
+        xb_fuzz_check(sr.n_axes >= 1 && sr.n_axes <= XB_STUDY_MAX_AXES && n == sr.n_points,
+                      "study: the points are not the product of the axes", NULL);
+        for (size_t i = 0; i < sr.n_points * sr.n_repeat; i++)
+            xb_fuzz_check(!sr.done[i / sr.n_repeat] || (sr.accuracy[i] >= 0.0 &&
+                                                         sr.accuracy[i] <= 1.0),
+                          "study: a done accuracy outside [0, 1]", NULL);
+        xb_study_result_free(&sr);
     }
     /* xbar sweep --resume */
     struct xb_sweep *s = NULL;
