@@ -74,7 +74,7 @@ struct lif {
     const float *x;
     struct xb_spike_activity act;
     double power;
-    size_t power_count;
+    double power_units; /* Σ (std / sigma)² over the currents noise met */
 };
 
 static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
@@ -359,9 +359,18 @@ static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float
     else
         a->mac = (double)n * (double)s->in * (double)U;
     s->power = 0.0;
-    s->power_count = measure ? n * U : 0;
+    s->power_units = 0.0;
     for (size_t r = 0; measure && r < rows; r++)
         s->power += row_power[r];
+    if (measure) { /* neuron j's noise is sigma · sigma_j with learned stds */
+        double s2 = (double)U;
+        if (sig) {
+            s2 = 0.0;
+            for (size_t j = 0; j < U; j++)
+                s2 += (double)sig[j] * (double)sig[j];
+        }
+        s->power_units = (double)n * s2;
+    }
 }
 
 static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
@@ -502,11 +511,11 @@ static int lif_deterministic(const struct xb_layer *l, const struct xb_pass *p)
     return !p->on_device && pass_noise(p) == XB_NOISE_NONE;
 }
 
-static void lif_noise_power(const struct xb_layer *l, double *sum, size_t *count)
+static void lif_noise_power(const struct xb_layer *l, double *sum, double *units)
 {
     const struct lif *s = l->state;
     *sum += s->power;
-    *count += s->power_count;
+    *units += s->power_units;
 }
 
 /* The dense product inside, read once per time step (models/eval/xb_cost.h). */

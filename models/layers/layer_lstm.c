@@ -418,11 +418,11 @@ static void lstm_destroy(struct xb_layer *l)
     l->state = NULL;
 }
 
-static void lstm_noise_power(const struct xb_layer *l, double *sum, size_t *count)
+static void lstm_noise_power(const struct xb_layer *l, double *sum, double *units)
 {
     const struct lstm *s = l->state;
     *sum += s->power;
-    *count += s->power_count;
+    *units += (double)s->power_count;
 }
 
 const struct xb_layer_type xb_layer_lstm = {

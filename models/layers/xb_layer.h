@@ -175,11 +175,13 @@ struct xb_layer_type {
     /* 1 if the forward of this pass draws nothing at random (equal inputs
      * give equal outputs). NULL: always, in EVAL. */
     int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);
-    /* Layers that inject noise inside (lstm: on its gates): adds the sum of
-     * squares of the noise-free values their noise met in the last forward,
-     * if it was run with measure_power, to *sum and their number to *count
-     * (nothing otherwise). NULL: no noise inside. */
-    void (*noise_power)(const struct xb_layer *l, double *sum, size_t *count);
+    /* Layers that inject noise inside (lstm: on its gates; lif: on its
+     * currents): adds the sum of squares of the noise-free values their
+     * noise met in the last forward, if it was run with measure_power, to
+     * *sum, and Σ (std / sigma)² over those values to *units — their number,
+     * or with learned stds (learn_sigma) Σ sigma_i² (nothing otherwise).
+     * NULL: no noise inside. */
+    void (*noise_power)(const struct xb_layer *l, double *sum, double *units);
     /* Weighted layers on a chip: the tiles of the programmed crossbar (0 if
      * not programmed); with signal not NULL, also adds each tile's energies
      * (devices/engine/xb_xbar.h, xb_xbar_tile_energy) for input x of the

@@ -294,9 +294,7 @@ double xb_net_noise_input_power(const struct xb_net *net)
     for (size_t k = 0; k < net->n_layers; k++) {
         const struct xb_layer *l = &net->layers[k];
         if (l->type->noise_power) {
-            size_t count = 0;
-            l->type->noise_power(l, &sum, &count);
-            units += (double)count;
+            l->type->noise_power(l, &sum, &units);
             continue;
         }
         if (k == 0 || strcmp(l->type->name, "noise"))

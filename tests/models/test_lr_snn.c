@@ -247,3 +247,39 @@ Test(lr_snn, refuses_lif_without_learned_stds)
               xb_ctx_error(ctx));
     xb_net_free(net);
 }
+
+/* The SNR of a sweep over a lif net with learned stds is the pooled one,
+ * as for the noise layer's (test_lr.c): P = Σ I² / Σ s_j² over the currents
+ * noise meets. Read without noise (the currents do not depend on the
+ * stds), P with every std 1 gives Σ I² = P₁·rows·T·(H + K); with the hidden
+ * stds 2 and the output stds 0.5 the units are rows·T·(4H + K/4). A layer
+ * that counted its currents without their stds would give P₁ again. */
+Test(lr_snn, noise_input_power_in_units_of_the_learned_stds)
+{
+    enum { F = 6, T = 5, H = 7, K = 3, ROWS = 4 };
+    struct xb_net *net = snn(F, T, H, K, ROWS, 1);
+    float X[ROWS * F];
+    struct xb_addr a = {.purpose = XB_PURPOSE_INPUTS};
+    struct xb_stream st = xb_stream_at(5, &a);
+    xb_normal_fill(&st, 0, ROWS * F, X);
+    struct xb_pass p = {.phase = XB_PHASE_EVAL, .rows = ROWS, .addr = {.batch = ROWS},
+                       .noise = XB_NOISE_NONE, .measure_power = 1};
+    xb_net_forward(net, &p, X);
+    const double p1 = xb_net_noise_input_power(net);
+    cr_assert(p1 > 0.0);
+    const double sum = p1 * ROWS * T * (H + K);
+    const float std[3] = {0.0f, 2.0f, 0.5f};
+    for (size_t k = 1; k < 3; k++) {
+        const struct xb_layer *l = xb_net_layer(net, k);
+        const size_t U = k == 1 ? H : K, in = k == 1 ? F : H;
+        float *sig = (float *)l->params + U * in + U;
+        for (size_t j = 0; j < U; j++)
+            sig[j] = std[k];
+    }
+    xb_net_forward(net, &p, X);
+    const double want = sum / (ROWS * T * (4.0 * H + K / 4.0));
+    const double got = xb_net_noise_input_power(net);
+    cr_assert(fabs(got - want) <= 1e-12 * want, "P = %.17g, want %.17g (P with unit stds %.17g)",
+              got, want, p1);
+    xb_net_free(net);
+}
