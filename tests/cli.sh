@@ -395,6 +395,23 @@ else
     bad "info --json: exit $rc, $(head -c 300 "$tmp/out")"
 fi
 expect_usage "info: --csv and --json" "one export at a time" info "$tmp/syn.h5" --csv --json
+# xbar run on a study (a train.lr axis): the study's figures and its table of
+# points, not paper 001's tables of the flat grid (which would list its
+# four models under two sigma_train rows); xbar info prints the same table.
+mkdir "$tmp/runstudy"
+{ cat "$tmp/syn.cfg"
+  echo 'study = { axes = ( { key = "train.lr"; values = [0.01, 0.02]; } ); };'
+} | sed "s|$tmp/syn.h5|$tmp/runstudy/st.h5|" >"$tmp/runstudy/st.cfg"
+run run "$tmp/runstudy/st.cfg" --quiet
+if [ "$rc" -eq 0 ] && grep -q '^study  *3 axes, 8 points, 8 done' "$tmp/out" &&
+    [ "$(grep -c '^0\.5  *0\.0[12]  *0   ' "$tmp/out")" -eq 2 ] && ! grep -q 'paper 001' "$tmp/out" &&
+    [ -s "$tmp/runstudy/st_study_heatmap.svg" ] && [ ! -e "$tmp/runstudy/st_heatmap.svg" ] &&
+    "$XBAR" info "$tmp/runstudy/st.h5" | grep -q '^study  *3 axes' &&
+    ! "$XBAR" info "$tmp/runstudy/st.h5" | grep -q 'paper 001'; then
+    ok "run and info on a study: the study's table and figures, no paper-001 tables"
+else
+    bad "run on a study: exit $rc, $(head -c 300 "$tmp/err") $(grep -c . "$tmp/out") lines, $(ls "$tmp/runstudy" | tr '\n' ' ')"
+fi
 expect_usage "info: --csv with --datasets" "which writes only the export" info "$tmp/syn.h5" --datasets --csv
 # The resolved initialisation of every weighted layer is in the file's /config.
 [ "$(h5dump -d /config "$tmp/syn.h5" 2>/dev/null | grep -c 'type = "dense"; units = [0-9]*; init = "he-uniform"; }')" -eq 2 ] &&

@@ -164,14 +164,12 @@ int xb_cmd_info(int argc, char **argv)
     xb_free(text);
     xb_provenance_free(&prov);
     if (sweep) {
-        text = xb_summary_text(&r);
+        /* The paper-001 tables are of the two-axis sweep; a study's flat
+         * /sweep would repeat its points under one sigma_train. */
+        text = have_study && xb_study_is_study(&study) ? xb_study_text(&study)
+                                                       : xb_summary_text(&r);
         printf("\n%s", text);
         xb_free(text);
-        if (have_study && xb_study_is_study(&study)) {
-            text = xb_study_text(&study);
-            printf("\n%s", text);
-            xb_free(text);
-        }
         if (show_config)
             printf("\nconfig (%s)\n%s%s", xb_layout_row(XB_DS_CONFIG)->path, r.config,
                    r.config[0] && r.config[strlen(r.config) - 1] != '\n' ? "\n" : "");

@@ -13,6 +13,7 @@
 #include "xb_cli.h"
 #include "xb_cmd.h"
 #include "xb_plot.h"
+#include "xb_study_text.h"
 #include "xb_sweep_layout.h"
 
 enum { OPT_OUTPUT, OPT_GNUPLOT, OPT_X, OPT_CURVES, OPT_AT, OPT_HEATMAP, OPT_VOTES };
@@ -99,14 +100,6 @@ static int report(struct xb_cli *cli, struct xb_plot_files *files)
     }
     xb_cli_free(cli);
     return XB_EXIT_OK;
-}
-
-/* 1 if r's axes are those of a sweep without a study group: sigma_train,
- * then sigma_test or t; its figures are then the sweep's. */
-static int sweep_axes(const struct xb_study_result *r)
-{
-    return r->n_axes == 2 && !strcmp(r->axis[0].key, "sweep.sigma_train") &&
-           (!strcmp(r->axis[1].key, "sweep.sigma_test") || !strcmp(r->axis[1].key, "sweep.t"));
 }
 
 /* The study figures of files[n]. */
@@ -201,7 +194,7 @@ int xb_cmd_plot(int argc, char **argv)
             code = xb_cli_fail(&cli, XB_EXIT_USAGE);
             goto out;
         }
-        study_opts = !sweep_axes(&s);
+        study_opts = xb_study_is_study(&s);
         xb_study_result_free(&s);
     }
     if (n > 1 || study_opts) {

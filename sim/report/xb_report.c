@@ -3,6 +3,8 @@
 #include "xb_alloc.h"
 #include "xb_plot.h"
 #include "xb_provenance.h"
+#include "xb_study_read.h"
+#include "xb_study_text.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
@@ -12,30 +14,66 @@ enum xb_status xb_report_check(struct xb_ctx *ctx, const char *path, const char 
     return xb_plot_check_dir(ctx, path, &pp, "plots");
 }
 
-enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_dir, int quiet,
-                         FILE *out)
+/* A study (xb_study_is_study): its figures and its table of points; the
+ * paper-001 tables are of the two-axis sweep, and on a study's flat /sweep
+ * they would repeat points under one sigma_train. *is_study is 0 (and
+ * nothing is done) for a sweep. */
+static enum xb_status report_study(struct xb_ctx *ctx, const char *path,
+                                   const struct xb_plot_params *pp, FILE *out,
+                                   struct xb_plot_files *files, int *is_study)
 {
-    struct xb_sweep_result r;
-    enum xb_status st = xb_sweep_read(ctx, path, &r);
-    if (st)
+    *is_study = 0;
+    if (!xb_study_exists(path))
+        return XB_OK;
+    struct xb_study_result s;
+    enum xb_status st = xb_study_read(ctx, path, &s);
+    if (st || !(*is_study = xb_study_is_study(&s))) {
+        if (!st)
+            xb_study_result_free(&s);
         return st;
-    struct xb_plot_params pp = {.out_dir = out_dir};
-    struct xb_plot_files files = {0};
-    st = xb_report_check(ctx, path, out_dir);
-    if (!st)
-        st = xb_plot_sweep(ctx, &r, &pp, &files);
+    }
+    const struct xb_study_view view = {0};
+    st = xb_plot_study(ctx, &s, 1, &view, pp, files);
     if (!st)
         st = xb_provenance_print(ctx, path, out);
     if (!st) {
-        char *text = xb_summary_text(&r);
+        char *text = xb_study_text(&s);
         fputs("\n", out);
         fputs(text, out);
         xb_free(text);
-        if (!quiet)
-            for (size_t k = 0; k < files.n; k++)
-                fprintf(stderr, "wrote %s\n", files.path[k]);
     }
+    xb_study_result_free(&s);
+    return st;
+}
+
+enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_dir, int quiet,
+                         FILE *out)
+{
+    struct xb_plot_params pp = {.out_dir = out_dir};
+    struct xb_plot_files files = {0};
+    enum xb_status st = xb_report_check(ctx, path, out_dir);
+    int is_study = 0;
+    if (!st)
+        st = report_study(ctx, path, &pp, out, &files, &is_study);
+    if (!st && !is_study) {
+        struct xb_sweep_result r;
+        st = xb_sweep_read(ctx, path, &r);
+        if (st)
+            return st;
+        st = xb_plot_sweep(ctx, &r, &pp, &files);
+        if (!st)
+            st = xb_provenance_print(ctx, path, out);
+        if (!st) {
+            char *text = xb_summary_text(&r);
+            fputs("\n", out);
+            fputs(text, out);
+            xb_free(text);
+        }
+        xb_sweep_result_free(&r);
+    }
+    if (!st && !quiet)
+        for (size_t k = 0; k < files.n; k++)
+            fprintf(stderr, "wrote %s\n", files.path[k]);
     xb_plot_files_free(&files);
-    xb_sweep_result_free(&r);
     return st;
 }
