@@ -12,7 +12,9 @@
 #     is a screenshot of some size;
 #   - the accuracy table's cells are the file's numbers: each data-value
 #     equals the mean over repeats of /sweep/accuracy as h5dump prints it,
-#     and the voting table's equal /sweep/accuracy_vote at K_max.
+#     and the voting table's equal /sweep/accuracy_vote at K_max;
+#   - a study's page has the study's figures and one row per point, its
+#     accuracy the mean over repeats of /study/accuracy.
 # The last line is "report: N passed, M failed"; exit 1 if any failed.
 set -u
 
@@ -109,4 +111,31 @@ grep -q '<pre id="config">' "$tmp/dom.html" && grep -q 'name = &quot;tiny&quot;\
     ok "the resolved config is on the page" || bad "no config on the page"
 grep -q '<th>command_line</th>' "$tmp/dom.html" && ok "the provenance is on the page" ||
     bad "no provenance on the page"
+
+# A study (a train.lr axis over the same sweep): the study's figures, as
+# xbar plot draws them, and one table row per point whose accuracy is the
+# mean over repeats of /study/accuracy [2 x 2 x 3 x 3] — not the paper-001
+# tables of the flat grid.
+{ sed "s|$tmp/syn.h5|$tmp/study.h5|" "$tmp/syn.cfg"
+  echo 'study = { axes = ( { key = "train.lr"; values = [0.01, 0.02]; } ); };'
+} >"$tmp/study.cfg"
+"$XBAR" sweep "$tmp/study.cfg" --quiet >/dev/null 2>"$tmp/err" &&
+    "$XBAR" report "$tmp/study.h5" -o "$tmp/study.html" --quiet 2>"$tmp/err" ||
+    { bad "study report: $(head -c 300 "$tmp/err")"; finish; }
+chrome --dump-dom "file://$tmp/study.html" >"$tmp/dom.html" 2>"$tmp/browser.log"
+"$XBAR" plot "$tmp/study.h5" -o "$tmp/sfigs" --quiet >/dev/null 2>&1
+want=$(ls "$tmp/sfigs"/*_study_*.svg 2>/dev/null | wc -l)
+got=$(grep -o '<figure id="fig-study_[a-z_]*"' "$tmp/dom.html" | wc -l)
+[ "$want" -gt 0 ] && [ "$got" -eq "$want" ] && ! grep -q 'CONSOLE' "$tmp/browser.log" &&
+    ok "study page: $got study figures, as xbar plot draws" ||
+    bad "study page: $got figures, xbar plot draws $want; $(grep CONSOLE "$tmp/browser.log" | head -2)"
+h5dump -d /study/accuracy -y -w 0 -m '%.17g' -o "$tmp/d.txt" "$tmp/study.h5" >/dev/null 2>&1
+tr -s ', \n' '\n\n\n' <"$tmp/d.txt" | grep . |
+    awk '{ s += $1 } NR % 3 == 0 { printf "%.17g\n", s / 3; s = 0 }' >"$tmp/want"
+awk 'index($0, "<table id=\"points\"") { on = 1 } on && /^<tr>/ {
+        if (match($0, /<td data-value="[^"]*"/)) print substr($0, RSTART + 16, RLENGTH - 17) }
+     on && /<\/table>/ { exit }' "$tmp/dom.html" >"$tmp/got"
+compare "study points table"
+grep -q '<table id="summary"\|<table id="accuracy"' "$tmp/dom.html" &&
+    bad "study page: the flat grid's tables are shown" || ok "study page: no flat-grid tables"
 finish

@@ -33,8 +33,11 @@ static const struct xb_cli_spec report_spec = {
                "paragraph, every figure of xbar plot as inline SVG, the accuracy tables\n"
                "(mean +/- 95% interval over repeats, and with K_max votes), paper 001's\n"
                "summary, energy and latency by votes, the resolved configuration and the\n"
-               "provenance. No script and no outside resource: it reads the same offline.\n"
-               "Every number in a table carries its exact value as data-value.",
+               "provenance. A study (axes other than sigma_train x sigma_test or t): its\n"
+               "axes, the study figures of xbar plot's default view and one table row per\n"
+               "point instead of the two-axis tables. No script and no outside resource:\n"
+               "it reads the same offline. Every number in a table carries its exact value\n"
+               "as data-value.",
     .details = "The page is written to a temporary beside it and renamed, so a failed run\n"
                "leaves an earlier page as it was. Exit status 2 if FILE.h5 is not a sweep\n"
                "result or the page cannot be written there; 1 if gnuplot is missing or\n"

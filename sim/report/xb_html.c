@@ -12,10 +12,13 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_ci.h"
 #include "xb_outfile.h"
 #include "xb_plot.h"
 #include "xb_plot_impl.h"
 #include "xb_provenance.h"
+#include "xb_study_read.h"
+#include "xb_study_text.h"
 #include "xb_summary.h"
 #include "xb_sweep_layout.h"
 
@@ -138,7 +141,9 @@ static size_t points_done(const struct xb_sweep_result *r)
     return n;
 }
 
-static void intro(FILE *f, const struct xb_sweep_result *r)
+/* study: the grid sentence is study_intro's (the flat /sweep's counts
+ * would be the study's points folded into two axes). */
+static void intro(FILE *f, const struct xb_sweep_result *r, int study)
 {
     fputs("<h1>xbar study: ", f);
     esc(f, r->path);
@@ -148,10 +153,13 @@ static void intro(FILE *f, const struct xb_sweep_result *r)
     esc(f, r->dataset);
     fputs("</b>, tested under <b>", f);
     esc(f, r->noise_model);
-    fprintf(f, "</b>: %zu &sigma;<sub>train</sub> &times; %zu %s, %zu repeats, up to %zu votes; "
-            "<span id=\"done\">%zu</span> of %zu points done. Created ",
-            r->n_train, r->n_test, r->test_is_t ? "read times t" : "&sigma;<sub>test</sub>",
-            r->n_repeat, r->n_votes, points_done(r), r->n_train * r->n_test);
+    if (study)
+        fputs("</b>. Created ", f);
+    else
+        fprintf(f, "</b>: %zu &sigma;<sub>train</sub> &times; %zu %s, %zu repeats, up to %zu "
+                "votes; <span id=\"done\">%zu</span> of %zu points done. Created ", r->n_train,
+                r->n_test, r->test_is_t ? "read times t" : "&sigma;<sub>test</sub>",
+                r->n_repeat, r->n_votes, points_done(r), r->n_train * r->n_test);
     esc(f, r->created);
     fputs(" by xbar ", f);
     esc(f, r->xbar_version);
@@ -250,6 +258,68 @@ static void summary_table(FILE *f, const struct xb_sweep_result *r)
     xb_summary_free(&s);
 }
 
+/* A study's page (xb_study_is_study): its axes, then one row per point —
+ * the axis values, accuracy over the repeats ± the 95 % interval, the
+ * majority of the most votes, the measured SNR, the energy per
+ * inference. The paper-001 tables of the flat /sweep are not shown: they
+ * would repeat the study's models under one sigma_train. */
+static void study_intro(FILE *f, const struct xb_study_result *s)
+{
+    size_t done = 0;
+    for (size_t c = 0; c < s->n_points; c++)
+        done += s->done[c] != 0;
+    fprintf(f, "<h2>Study</h2>\n<p id=\"axes\">%zu axes, %zu repeats, up to %zu votes; "
+            "<span id=\"study-done\">%zu</span> of %zu points done.</p>\n<ul>\n", s->n_axes,
+            s->n_repeat, s->n_votes, done, s->n_points);
+    for (size_t k = 0; k < s->n_axes; k++) {
+        const struct xb_study_axis *a = &s->axis[k];
+        fputs("<li><code>", f);
+        esc(f, a->key);
+        fprintf(f, "</code> [%s], %s:", a->units[0] ? a->units : "1",
+                a->trains ? "trains" : "evaluated");
+        for (size_t i = 0; i < a->n; i++) {
+            fputs(i ? ", " : " ", f);
+            esc(f, a->label[i]);
+        }
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+}
+
+static void study_table(FILE *f, const struct xb_study_result *s)
+{
+    fputs("<table id=\"points\">\n<caption>Every point: accuracy (%) mean over repeats "
+          "&plusmn; 95 % interval, voted by the most votes</caption>\n<thead><tr>", f);
+    for (size_t k = 0; k < s->n_axes; k++) {
+        fputs("<th>", f);
+        esc(f, s->axis[k].key);
+        fputs("</th>", f);
+    }
+    fprintf(f, "<th>accuracy</th><th>voted (K = %zu)</th><th>SNR [dB]</th><th>energy [J]</th>"
+            "</tr></thead>\n<tbody>\n", s->n_votes);
+    for (size_t c = 0; c < s->n_points; c++) {
+        size_t idx[XB_STUDY_MAX_AXES], rest = c;
+        for (size_t k = s->n_axes; k-- > 0;)
+            idx[k] = rest % s->axis[k].n, rest /= s->axis[k].n;
+        fputs("<tr>", f);
+        for (size_t k = 0; k < s->n_axes; k++) {
+            fprintf(f, "<th data-value=\"%.17g\">", s->axis[k].value[idx[k]]);
+            esc(f, s->axis[k].label[idx[k]]);
+            fputs("</th>", f);
+        }
+        struct xb_ci ci = {.mean = NAN, .half = NAN};
+        if (s->done[c])
+            xb_ci_mean(s->accuracy + c * s->n_repeat, s->n_repeat, 1, 0.95, &ci);
+        cell(f, ci.mean, 100.0, ci.half);
+        cell(f, s->done[c] && s->accuracy_vote ? s->accuracy_vote[c * s->n_votes + s->n_votes - 1]
+                                               : (double)NAN, 100.0, (double)NAN);
+        cell(f, s->snr_db[c], 1.0, (double)NAN);
+        cell(f, s->energy ? s->energy[c] : (double)NAN, 1.0, (double)NAN);
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
 static void cost_table(FILE *f, const struct xb_sweep_result *r)
 {
     if (!r->energy || !r->latency || r->n_votes == 0)
@@ -325,7 +395,8 @@ static void figs_free(struct figs *g)
 /* Draws the SVG figures of r into a hidden folder beside target, reads
  * them into g, removes the folder. */
 static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
-                           const char *target, const char *gnuplot, struct figs *g)
+                           const struct xb_study_result *study, const char *target,
+                           const char *gnuplot, struct figs *g)
 {
     char *dir = xb_outfile_dir(target);
     char *tmpl = xb_malloc(strlen(dir) + 32, 1);
@@ -339,7 +410,9 @@ static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
     }
     struct xb_plot_params pp = {.out_dir = tmpl, .gnuplot = gnuplot};
     struct xb_plot_files files;
-    enum xb_status st = xb_plot_sweep(ctx, r, &pp, &files);
+    const struct xb_study_view view = {0}; /* the default view, as xbar plot's */
+    enum xb_status st = study ? xb_plot_study(ctx, study, 1, &view, &pp, &files)
+                              : xb_plot_sweep(ctx, r, &pp, &files);
     for (size_t k = 0; st == XB_OK && k < files.n; k++) {
         const char *p = files.path[k];
         size_t len = strlen(p);
@@ -355,7 +428,9 @@ static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
         const char *base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
         const char *stem_end = base + strlen(base) - 4;
         const char *name = base;
-        for (size_t s = 0; s < XB_PLOT_N_FIGURES; s++) {
+        for (const char *hit = base; study && (hit = strstr(hit, "_study_")); hit++)
+            name = hit + 1; /* "STEM_study_heatmap" -> "study_heatmap" */
+        for (size_t s = 0; !study && s < XB_PLOT_N_FIGURES; s++) {
             size_t fl = strlen(xb_plot_figure_names[s]);
             if ((size_t)(stem_end - base) > fl && stem_end[-(long)fl - 1] == '_' &&
                 !strncmp(stem_end - fl, xb_plot_figure_names[s], fl))
@@ -385,7 +460,8 @@ enum xb_status xb_html_check(struct xb_ctx *ctx, const char *path, const char *p
 }
 
 static enum xb_status write_page(struct xb_ctx *ctx, const struct xb_sweep_result *r,
-                                 const struct figs *g, const char *prov, const char *target)
+                                 const struct xb_study_result *study, const struct figs *g,
+                                 const char *prov, const char *target)
 {
     char *tmp;
     enum xb_status st = xb_outfile_temp(ctx, target, &tmp);
@@ -394,11 +470,18 @@ static enum xb_status write_page(struct xb_ctx *ctx, const struct xb_sweep_resul
     FILE *f = fopen(tmp, "w");
     if (f) {
         head(f, r);
-        intro(f, r);
+        intro(f, r, study != NULL);
+        if (study)
+            study_intro(f, study);
         figures(f, g->svg, g->name, g->n);
-        accuracy_tables(f, r);
-        summary_table(f, r);
-        cost_table(f, r);
+        if (study) {
+            fputs("<h2>Tables</h2>\n", f);
+            study_table(f, study);
+        } else { /* a study's energies are per point, in its table */
+            accuracy_tables(f, r);
+            summary_table(f, r);
+            cost_table(f, r);
+        }
         config_and_provenance(f, r, prov);
     }
     int bad = !f || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
@@ -430,17 +513,22 @@ enum xb_status xb_html_report(struct xb_ctx *ctx, const char *path, const char *
     struct xb_provenance prov = {0};
     struct figs g = {0};
     char *prov_text = NULL;
+    struct xb_study_result study = {0};
+    int is_study = 0;
     st = xb_outfile_check(ctx, page, origin);
+    if (st == XB_OK && xb_study_exists(path) && (st = xb_study_read(ctx, path, &study)) == XB_OK)
+        is_study = xb_study_is_study(&study);
     if (st == XB_OK)
         st = xb_outfile_target(ctx, page, origin, &target);
     if (st == XB_OK)
         st = xb_provenance_read(ctx, path, &prov);
     if (st == XB_OK) {
         prov_text = xb_provenance_text(&prov, XB_PROVENANCE_FILES_SHOWN);
-        st = draw(ctx, &r, target, gnuplot, &g);
+        st = draw(ctx, &r, is_study ? &study : NULL, target, gnuplot, &g);
     }
     if (st == XB_OK)
-        st = write_page(ctx, &r, &g, prov_text, target);
+        st = write_page(ctx, &r, is_study ? &study : NULL, &g, prov_text, target);
+    xb_study_result_free(&study);
     figs_free(&g);
     xb_free(prov_text);
     xb_provenance_free(&prov);
