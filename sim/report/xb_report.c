@@ -14,6 +14,18 @@ enum xb_status xb_report_check(struct xb_ctx *ctx, const char *path, const char 
     return xb_plot_check_dir(ctx, path, &pp, "plots");
 }
 
+/* The provenance, then the summary text (taken: xb_free'd here). */
+static enum xb_status print_summary(struct xb_ctx *ctx, const char *path, FILE *out, char *text)
+{
+    enum xb_status st = xb_provenance_print(ctx, path, out);
+    if (!st) {
+        fputs("\n", out);
+        fputs(text, out);
+    }
+    xb_free(text);
+    return st;
+}
+
 /* A study (xb_study_is_study): its figures and its table of points; the
  * paper-001 tables are of the two-axis sweep, and on a study's flat /sweep
  * they would repeat points under one sigma_train. *is_study is 0 (and
@@ -35,13 +47,7 @@ static enum xb_status report_study(struct xb_ctx *ctx, const char *path,
     const struct xb_study_view view = {0};
     st = xb_plot_study(ctx, &s, 1, &view, pp, files);
     if (!st)
-        st = xb_provenance_print(ctx, path, out);
-    if (!st) {
-        char *text = xb_study_text(&s);
-        fputs("\n", out);
-        fputs(text, out);
-        xb_free(text);
-    }
+        st = print_summary(ctx, path, out, xb_study_text(&s));
     xb_study_result_free(&s);
     return st;
 }
@@ -62,13 +68,7 @@ enum xb_status xb_report(struct xb_ctx *ctx, const char *path, const char *out_d
             return st;
         st = xb_plot_sweep(ctx, &r, &pp, &files);
         if (!st)
-            st = xb_provenance_print(ctx, path, out);
-        if (!st) {
-            char *text = xb_summary_text(&r);
-            fputs("\n", out);
-            fputs(text, out);
-            xb_free(text);
-        }
+            st = print_summary(ctx, path, out, xb_summary_text(&r));
         xb_sweep_result_free(&r);
     }
     if (!st && !quiet)
