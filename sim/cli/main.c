@@ -20,7 +20,7 @@ static const struct xb_subcommand subcommands[] = {
     {"train", xb_cmd_train, "train one model of an experiment file, checkpointed each epoch"},
     {"eval", xb_cmd_eval, "evaluate a trained model with votes, per sigma_test or on device chips per t"},
     {"snr-req", xb_cmd_snrreq, "the lowest SNR a trained model tolerates for a given accuracy loss"},
-    {"attack", xb_cmd_attack, "FGSM, BIM, PGD and MIM on a trained model: accuracy per eps"},
+    {"attack", xb_cmd_attack, "white-box, transfer and query attacks on a trained model: accuracy per eps"},
     {"sweep", xb_cmd_sweep, "train per sigma_train, evaluate per sigma_test with votes, to HDF5"},
     {"devices", xb_cmd_devices, "list the device presets, or every parameter of one"},
     {"mvm", xb_cmd_mvm, "one crossbar matrix-vector product against the ideal GEMM"},
