@@ -34,12 +34,16 @@ static const struct xb_cli_spec report_spec = {
                "(mean +/- 95% interval over repeats, and with K_max votes), paper 001's\n"
                "summary, energy and latency by votes, the resolved configuration and the\n"
                "provenance. No script and no outside resource: it reads the same offline.\n"
+               "An attack result (xbar attack -o) gives its page: the accuracy-vs-eps\n"
+               "figure and the robustness tables in paper 000's layout (Ori., FGSM, BIM,\n"
+               "PGD, MIM, NAttack, DIM, TIM), with the 95% intervals over a device's chips.\n"
                "Every number in a table carries its exact value as data-value.",
     .details = "The page is written to a temporary beside it and renamed, so a failed run\n"
                "leaves an earlier page as it was. Exit status 2 if FILE.h5 is not a sweep\n"
-               "result or the page cannot be written there; 1 if gnuplot is missing or\n"
-               "fails. Example:\n"
-               "  xbar report results/quickstart.h5 -o quickstart.html\n",
+               "or attack result or the page cannot be written there; 1 if gnuplot is\n"
+               "missing or fails. Examples:\n"
+               "  xbar report results/quickstart.h5 -o quickstart.html\n"
+               "  xbar report results/attack.h5\n",
     .opts = report_opts,
     .n_opts = sizeof report_opts / sizeof report_opts[0],
     .config_keys = 0,
