@@ -445,6 +445,25 @@ run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/att.h5"
     ok "attack -o writes accuracy [attacks x eps]" || bad "attack -o: exit $rc, $(head -c 300 "$tmp/err")"
 "$XBAR" info --datasets "$tmp/att.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
     bad "attack -o wrote an object the layout lacks" || ok "every object of attack -o is a layout row"
+# attack.examples: -o holds the images [attacks x eps x images x pixels] and labels; at eps 0
+# every kind's are the same (the clean images), each within its eps of them and in [0, 1].
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/attex.h5" --set attack.examples=true
+h5dump -d /attack/examples -y -w 0 -m %.9g -o "$tmp/ex.txt" "$tmp/attex.h5" >/dev/null 2>&1
+if [ "$rc" -eq 0 ] && h5dump -d /attack/labels "$tmp/attex.h5" 2>/dev/null | grep -q "DATASPACE  SIMPLE { ( 60 )" &&
+    tr -s ', \n' '\n\n\n' <"$tmp/ex.txt" | grep . | awk -v K=4 -v J=3 -v NF0=3840 '
+    { v[NR - 1] = $1 }
+    END { if (NR != K * J * NF0) exit 1; split("0 0.1 0.3", eps, " ")
+          for (k = 0; k < K; k++) for (j = 0; j < J; j++) for (i = 0; i < NF0; i++) {
+              x = v[(k * J + j) * NF0 + i]; d = x - v[i]; if (d < 0) d = -d
+              if (x < 0 || x > 1 || d > eps[j + 1] + 1e-6 || (j == 0 && d != 0)) exit 1
+              moved += j > 0 && d > 0 }
+          exit !(moved > 0) }'; then
+    ok "attack.examples: -o holds every kind's images at every eps, within eps of the clean ones"
+else
+    bad "attack.examples: exit $rc, $(h5ls -r "$tmp/attex.h5" 2>&1 | head -c 300)"
+fi
+expect_usage "attack.examples without -o" "the images go to -o FILE.h5" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set attack.examples=true
 # Paper 000's seven columns (Tables 2-3), NAttack, DIM and TIM sized for 8 x 8.
 expect_ok "xbar attack: the seven attacks" attack "$tmp/att.cfg" --model "$tmp/model.h5" -q \
     --set attack.attacks=fgsm,bim,pgd,mim,nattack,dim,tim --set attack.nattack_pop=20 \
@@ -495,6 +514,68 @@ expect_usage "attack: steps with fgsm alone" "only fgsm" attack "$tmp/att.cfg" \
     --model "$tmp/model.h5" --set attack.attacks=fgsm --set attack.steps=3
 expect_usage "sweep: attack keys are xbar attack's" "read by xbar attack only" sweep "$tmp/syn.cfg" \
     --set attack.eps=0.2
+# ---- xbar attack on a device ---------------------------------------------------
+# The ideal device with ideal converters reads the noiseless products bit for bit, so
+# its chips (sweep.repeats = 2 of syn.cfg) give the noiseless target's accuracies
+# exactly (the doubles of -o), with a zero interval; a PCM chip is attacked with EOT
+# over its reads, the same bits for 1 and 2 threads, and -o keeps each chip's table.
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/att0.h5"
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/attideal.h5" --set device.type=ideal
+for d in accuracy accuracy_clean; do
+    h5dump -d /attack/$d -m %.17g "$tmp/att0.h5" 2>/dev/null | sed 1,2d >"$tmp/want"
+    h5dump -d /attack/$d -m %.17g "$tmp/attideal.h5" 2>/dev/null | sed 1,2d >"$tmp/got"
+    [ "$rc" -eq 0 ] && grep -q DATA "$tmp/want" && cmp -s "$tmp/want" "$tmp/got" &&
+        ok "attack on ideal chips: /attack/$d the noiseless target's, bit for bit" ||
+        bad "attack on ideal chips: exit $rc, /attack/$d $(tr -s ' \n' ' ' <"$tmp/got") vs $(tr -s ' \n' ' ' <"$tmp/want")"
+done
+grep -q '^chips: 2$' "$tmp/out" && grep -q '^device: ideal$' "$tmp/out" &&
+    awk '/^95 % interval/ { on = 1; next } on && $1 ~ /^[0-9]/ { n++; for (i = 2; i <= NF; i++) if ($i != "0.00") bad = 1 }
+         END { exit !(n == 3 && !bad) }' "$tmp/out" &&
+    ok "attack on ideal chips: 2 chips, every 95 % interval 0" || bad "attack on ideal chips: $(cat "$tmp/out")"
+same_threads "xbar attack on PCM chips, EOT over reads, 1 vs 2 threads" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" -q --config "$root/configs/devices/pcm_1h.cfg" --set device.read_scale=10 \
+    --set attack.eot=3 --set attack.attacks=pgd,mim
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/attpcm.h5" \
+    --config "$root/configs/devices/pcm_1h.cfg" --set sweep.repeats=3
+[ "$rc" -eq 0 ] && h5dump -d /attack/accuracy_chip "$tmp/attpcm.h5" 2>/dev/null | grep -q "DATASPACE  SIMPLE { ( 3, 4, 3 )" &&
+    h5dump -d /attack/accuracy_clean_chip "$tmp/attpcm.h5" 2>/dev/null | grep -q "DATASPACE  SIMPLE { ( 3 )" &&
+    ok "attack on PCM chips -o writes accuracy_chip [chips x attacks x eps]" ||
+    bad "attack on PCM chips -o: exit $rc, $(head -c 300 "$tmp/err")"
+# Each chip is programmed with its own noise: the chips' tables are not all the same.
+h5dump -d /attack/accuracy_chip -y -w 0 -m %.17g -o "$tmp/chips.txt" "$tmp/attpcm.h5" >/dev/null 2>&1
+tr -s ', \n' '\n\n\n' <"$tmp/chips.txt" | grep . |
+    awk '{ v[NR - 1] = $1 } END { for (i = 0; i < 12; i++) if (v[i] != v[12 + i] || v[i] != v[24 + i]) d++
+                                  exit !(NR == 36 && d > 0) }' &&
+    ok "attack on PCM chips: the chips' accuracies differ" || bad "attack on PCM chips: every chip the same"
+"$XBAR" info --datasets "$tmp/attpcm.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
+    bad "attack on a device -o wrote an object the layout lacks" || ok "every object of attack on a device -o is a layout row"
+expect_usage "attack: abstract noise on a device" "on a device the noise layers inject nothing" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --set device.type=pcm --set attack.sigma=0.5
+expect_usage "attack: chips without a device" "sweep.repeats counts the chips" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set sweep.repeats=3
+expect_usage "attack: one read time per chip" "reads each chip at one time" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --set device.type=pcm --set "sweep.t=1,2"
+# xbar info on an attack file: the table xbar attack printed (paper 000's layout), and
+# on a device the chips' 95 % intervals; xbar plot: accuracy vs eps, one file or several.
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q --config "$root/configs/devices/pcm_1h.cfg" \
+    --set sweep.repeats=3
+sed -n '/^accuracy (%)/,/^$/p' "$tmp/out" | sed 1d | grep . >"$tmp/want"
+run info "$tmp/attpcm.h5"
+sed -n '/^robustness (paper 000 Tables 2-3)/,/^$/p' "$tmp/out" | sed 1d | grep . >"$tmp/got"
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/want")" -eq 4 ] && cmp -s "$tmp/want" "$tmp/got" &&
+    grep -q '^95 % interval half-width over 3 chips (%)$' "$tmp/out" &&
+    ok "info on an attack file: the table xbar attack printed, and the chips' intervals" ||
+    bad "info on an attack file: exit $rc, $(cat "$tmp/got") vs $(cat "$tmp/want")"
+run plot "$tmp/attpcm.h5" -o "$tmp/attfigs"
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ] && [ -s "$tmp/attfigs/attpcm_attack_acc_vs_eps.png" ] &&
+    grep -q '</svg>' "$tmp/attfigs/attpcm_attack_acc_vs_eps.svg" &&
+    ok "plot on an attack file: accuracy vs eps, PNG and SVG" || bad "plot on an attack file: exit $rc, $(head -c 300 "$tmp/err")"
+run plot "$tmp/att0.h5" "$tmp/attpcm.h5" -o "$tmp/attfigs"
+[ "$rc" -eq 0 ] && grep -q 'att0_attack_acc_vs_eps.svg$' "$tmp/out" &&
+    ok "plot on two attack files: one figure named after the first" || bad "plot on two attack files: exit $rc, $(head -c 300 "$tmp/err")"
+expect_usage "plot: an attack file beside a sweep" "not an attack result" plot "$tmp/att0.h5" "$tmp/syn.h5"
+expect_usage "plot: study options on an attack file" "are for sweeps and studies" plot "$tmp/att0.h5" \
+    --x sweep.sigma_test
 # MFDV (paper 003): a feature layer with learned noise, trained with it on, attacked with
 # M-sample (softmax-averaged) votes and EOT; the same bits for 1 and 2 threads, training included.
 cat >"$tmp/mfdv.cfg" <<EOT
@@ -551,6 +632,14 @@ run attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" -q -o
     bad "attack --source -o: exit $rc, $(head -c 300 "$tmp/err")"
 "$XBAR" info --datasets "$tmp/tr.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
     bad "attack --source -o wrote an object the layout lacks" || ok "every object of attack --source -o is a layout row"
+run info "$tmp/tr.h5"
+[ "$rc" -eq 0 ] && grep -q "^the source's own accuracy on its adversarial images (%)$" "$tmp/out" &&
+    grep -q '^the target at sigma_test 0.5: 95 % interval half-width (%)$' "$tmp/out" &&
+    ok "info on a transfer file: the source's table and the target's at each sigma_test" ||
+    bad "info on a transfer file: exit $rc, $(head -c 600 "$tmp/out")"
+run plot "$tmp/tr.h5" -o "$tmp/attfigs"
+[ "$rc" -eq 0 ] && [ -s "$tmp/attfigs/tr_attack_acc_vs_eps.png" ] && ok "plot on a transfer file" ||
+    bad "plot on a transfer file: exit $rc, $(head -c 300 "$tmp/err")"
 sed 's/input = \[1, 8, 8\]/input = [1, 4, 16]/' "$tmp/syn.cfg" >"$tmp/shape.cfg"
 expect_usage "attack --source: another input shape" "the source must take the target's images" \
     attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \

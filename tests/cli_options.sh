@@ -432,7 +432,8 @@ attack | --quiet   | acts     | attack $T/att.cfg --model $T/model.h5 --quiet | 
 attack | --set     | acts     | attack $T/att.cfg --model $T/model.h5 --set attack.steps=2 | out:^steps: 2$
 attack | --set     | rejects  | attack $T/att.cfg --model $T/model.h5 --set sweep.sigma_test=0.5 | msg:attack.noise, attack.sigma
 attack | --set     | rejects  | attack $T/att.cfg --model $T/model.h5 --set train.epochs=3 | msg:xbar attack trains nothing
-attack | --config  | rejects  | attack $T/att.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg | msg:not supported by xbar attack yet
+attack | --config  | acts     | attack $T/att.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg --set attack.attacks=fgsm | out:^device: pcm$ && out:^t: 3600$
+attack | --config  | rejects  | attack $T/att.cfg --model $T/model.h5 --config $ROOT/configs/devices/pcm_1h.cfg --set sweep.test=noise | msg:a device given to xbar attack attacks chips
 attack | --help    | acts     | attack --help                              | out:^usage: xbar attack
 attack | --source  | acts     | attack $T/att.cfg --model $T/model.h5 --source $T/model.h5 | out:^source: .*/model.h5$ && out:^eps +attack +source +noiseless +sigma_test
 attack | --source  | rejects  | attack $T/att.cfg --model $T/model.h5 --source $T/nosuch.h5 | msg:nosuch.h5

@@ -138,4 +138,29 @@ awk 'index($0, "<table id=\"points\"") { on = 1 } on && /^<tr>/ {
 compare "study points table"
 grep -q '<table id="summary"\|<table id="accuracy"' "$tmp/dom.html" &&
     bad "study page: the flat grid's tables are shown" || ok "study page: no flat-grid tables"
+# An attack result (xbar attack -o on 2 PCM chips): its page loads with no console
+# message, holds the accuracy-vs-eps figure, and its robustness table (a row per eps:
+# Ori., then each attack) is /attack/accuracy_clean and /attack/accuracy, the means over
+# the chips.
+cat >"$tmp/att.cfg" <<EOT
+@include "syn.cfg"
+attack = { attacks = "fgsm, pgd"; eps = [0.0, 0.1, 0.3]; images = 40; step = 0.05; steps = 3; };
+EOT
+"$XBAR" attack "$tmp/att.cfg" --model "$tmp/syn.h5" -q -o "$tmp/att.h5" --set device.type=pcm \
+    --set sweep.repeats=2 >/dev/null 2>"$tmp/err" &&
+    "$XBAR" report "$tmp/att.h5" -o "$tmp/att.html" --quiet 2>>"$tmp/err" && [ -s "$tmp/att.html" ] &&
+    ok "xbar report writes an attack result's page" || bad "attack report: $(head -c 300 "$tmp/err")"
+chrome --dump-dom "file://$tmp/att.html" >"$tmp/dom.html" 2>"$tmp/browser.log"
+tail -c 200 "$tmp/dom.html" | grep -q '</html>' && ! grep -q 'CONSOLE' "$tmp/browser.log" &&
+    ok "the browser loads the attack page with no console message" ||
+    bad "attack page: $(tail -3 "$tmp/browser.log")"
+[ "$(grep -o '<figure id="fig-attack_acc_vs_eps"' "$tmp/dom.html" | wc -l)" -eq 1 ] &&
+    ok "the attack page holds the accuracy-vs-eps figure" || bad "no accuracy-vs-eps figure on the attack page"
+h5dump -d /attack/accuracy_clean -y -w 0 -m '%.17g' -o "$tmp/c.txt" "$tmp/att.h5" >/dev/null 2>&1
+h5dump -d /attack/accuracy -y -w 0 -m '%.17g' -o "$tmp/d.txt" "$tmp/att.h5" >/dev/null 2>&1
+{ tr -s ', \n' '\n\n\n' <"$tmp/c.txt" | grep .; tr -s ', \n' '\n\n\n' <"$tmp/d.txt" | grep .; } |
+    awk 'NR == 1 { clean = $1; next } { a[NR - 2] = $1 }
+         END { for (j = 0; j < 3; j++) { print clean; for (k = 0; k < 2; k++) print a[k * 3 + j] } }' >"$tmp/want"
+cells accuracy >"$tmp/got"
+compare "attack robustness table"
 finish

@@ -121,6 +121,24 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
     return XB_OK;
 }
 
+enum xb_status xb_chip_prepare(struct xb_ctx *ctx, struct xb_net *net,
+                               const struct xb_xbar_params *xbar, uint32_t instance, double t,
+                               const float *cal_X, size_t cal_n)
+{
+    if (cal_n == 0)
+        return xb_error(ctx, XB_ESHAPE, "no calibration inputs");
+    struct xb_xbar_params xp = *xbar;
+    xp.instance = instance;
+    size_t n_cal = xb_net_max_rows(net);
+    n_cal = cal_n < n_cal ? cal_n : n_cal;
+    enum xb_status st = xb_net_program(ctx, net, &xp);
+    if (!st)
+        st = xb_net_calibrate(ctx, net, cal_X, n_cal);
+    if (!st)
+        st = xb_net_age(ctx, net, t);
+    return st;
+}
+
 enum xb_status xb_eval_chips(struct xb_ctx *ctx, struct xb_net *net,
                              const struct xb_chip_eval_params *p, const float *X,
                              const uint8_t *y, size_t n, double *acc_instance, double *acc_vote)
@@ -130,20 +148,12 @@ enum xb_status xb_eval_chips(struct xb_ctx *ctx, struct xb_net *net,
                         p->instances, p->votes);
     if (p->cal_n == 0)
         return xb_error(ctx, XB_ESHAPE, "no calibration inputs");
-    struct xb_xbar_params xp = *p->xbar;
-    size_t n_cal = xb_net_max_rows(net);
-    n_cal = p->cal_n < n_cal ? p->cal_n : n_cal;
     double *kv = xb_malloc((size_t)p->votes, sizeof *kv), a0;
     for (int k = 0; k < p->votes; k++)
         acc_vote[k] = 0.0;
     enum xb_status st = XB_OK;
     for (int r = 0; r < p->instances && !st; r++) {
-        xp.instance = (uint32_t)r;
-        st = xb_net_program(ctx, net, &xp);
-        if (!st)
-            st = xb_net_calibrate(ctx, net, p->cal_X, n_cal);
-        if (!st)
-            st = xb_net_age(ctx, net, p->t);
+        st = xb_chip_prepare(ctx, net, p->xbar, (uint32_t)r, p->t, p->cal_X, p->cal_n);
         struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = XB_NOISE_NONE,
                                     .on_device = 1, .instance = (uint32_t)r, .snr = p->snr};
         if (!st)

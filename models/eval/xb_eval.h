@@ -75,6 +75,16 @@ struct xb_chip_eval_params {
                                every instance */
 };
 
+/* Programs net's current weights onto chip instance `instance` of xbar's
+ * device and converters (xbar->instance is ignored), calibrates its
+ * converter ranges on the first min(cal_n, max_rows) rows of cal_X and
+ * ages it to t: the chip xb_eval_chips reads, ready for passes with
+ * on_device = 1 and that instance (xbar attack attacks it). The caller
+ * unprograms the net. */
+enum xb_status xb_chip_prepare(struct xb_ctx *ctx, struct xb_net *net,
+                               const struct xb_xbar_params *xbar, uint32_t instance, double t,
+                               const float *cal_X, size_t cal_n);
+
 /* acc_instance[instances] = the accuracy of instance r's first read;
  * acc_vote[votes] = the mean over instances of the accuracy of the
  * majority of its first k+1 reads. The net is unprogrammed on return;

@@ -6,7 +6,9 @@
  * noise and votes of the attack group (EOT over attack.eot draws). Prints
  * the settings as `key: value` lines, then accuracy in % per eps × attack
  * in the layout of paper 000's Tables 2-3 (Ori., FGSM, BIM, PGD, MIM,
- * NAttack, DIM, TIM); -o writes it as HDF5 (sim/io/xb_layout.h). --check:
+ * NAttack, DIM, TIM); -o writes it as HDF5 (sim/io/xb_layout.h). On a
+ * device the target is the model programmed on sweep.repeats chips (as
+ * xbar eval's), each attacked; the mean and 95 % interval over them. --check:
  * the obfuscated-gradient checklist instead (sim/cli/xb_attack_check.h).
  */
 #include <stdio.h>
@@ -14,9 +16,11 @@
 
 #include "xb_alloc.h"
 #include "xb_attack_check.h"
+#include "xb_ci.h"
 #include "xb_cli.h"
 #include "xb_cmd.h"
 #include "xb_cmd_transfer.h"
+#include "xb_config.h"
 #include "xb_data.h"
 #include "xb_eval.h"
 #include "xb_experiment.h"
@@ -46,15 +50,6 @@ static const struct xb_cli_opt attack_opts[] = {
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},
 };
 
-#define ATTACK_NO_DEVICE                                                                   \
-    "attacking a model on a device is not supported by xbar attack yet; attack.noise and " \
-    "attack.sigma give the target abstract inference noise"
-
-static const struct xb_cli_unused attack_unused[] = {
-    {"config", ATTACK_NO_DEVICE},
-    {NULL, NULL},
-};
-
 static const struct xb_cli_spec attack_spec = {
     .name = "attack",
     .args = "CONFIG",
@@ -71,8 +66,9 @@ static const struct xb_cli_spec attack_spec = {
                "             steps = 15; restarts = 1; mu = 1.0; eot = 1; noise = \"none\";\n"
                "             sigma = 0.0; votes = 1; vote = \"majority\"; images = 1000; };\n"
                "(--set attack.KEY=VALUE overrides them; every key and its default is listed\n"
-               "above). L-infinity, pixels in [0, 1]. A noisy target (attack.noise, sigma) is\n"
-               "attacked with EOT over attack.eot draws per gradient, a voting one\n"
+               "above; attack.examples = true makes -o also hold the adversarial images and\n"
+               "their labels). L-infinity, pixels in [0, 1]. A noisy target (attack.noise,\n"
+               "sigma) is attacked with EOT over attack.eot draws per gradient, a voting one\n"
                "(attack.votes > 1) through the averaged softmax of its votes, which\n"
                "attack.vote = \"softmax\" also scores it by (M-sample averaging); the accuracy\n"
                "is scored with the target's noise and votes at draws the attack never saw.\n"
@@ -80,9 +76,17 @@ static const struct xb_cli_spec attack_spec = {
                "attack.surrogates = \"rectangular, triangle, fast-sigmoid, arctan\" every\n"
                "attack runs once per surrogate, the lowest accuracy is reported and each\n"
                "surrogate's is printed in a second table (and written by -o).\n"
-               "Keys the attack does not use (train.*, model.init, data.validation,\n"
-               "sweep.sigma_train, sigma_test, noise, repeats, votes, output, t), device\n"
-               "settings and attack keys that change nothing (eot or votes on a noiseless\n"
+               "On a device — sweep.test = \"device\", or a device given here with --config\n"
+               "FILE (configs/devices/*.cfg) or --set device.* / xbar.* — the target is the\n"
+               "model programmed on sweep.repeats chip instances, each calibrated on the\n"
+               "training split and read at one time (sweep.t = [T], or xbar.t) as xbar eval's\n"
+               "chips: its programming noise fixed per chip, read noise per read (EOT over\n"
+               "attack.eot reads, attack.votes reads voting). Every attack runs on every\n"
+               "chip; the table is the mean over the chips, then their 95 % intervals; -o\n"
+               "also writes each chip's. attack.noise and attack.sigma are then an error.\n"
+               "Keys the attack does not use (train.*, model.init, sweep.sigma_train,\n"
+               "sigma_test, noise, votes, output; data.validation, repeats and t without a\n"
+               "device) and attack keys that change nothing (eot or votes on a noiseless\n"
                "target, sigma without noise, mu without mim, restarts without pgd or\n"
                "random, step and steps without an iterative kind, transfer_mu without dim or\n"
                "tim, dim_*, tim_kernel and nattack_* without their kind, surrogates without\n"
@@ -92,17 +96,18 @@ static const struct xb_cli_spec attack_spec = {
                "(NAttack) weaker than white-box, PGD at eps 1 reaching <= 1 %, accuracy\n"
                "non-increasing in eps, random sampling (20 points) no stronger than PGD; one\n"
                "line per test with pass or FAIL and its numbers; exit 0 if all pass, 3 if\n"
-               "one fails. attack.attacks is not run then.\n"
+               "one fails (on a device: on chip instance 0). attack.attacks is not run then.\n"
                "Examples:\n"
                "  xbar attack configs/attacks/paper000_mlp.cfg --model results/mlp.h5\n"
                "  xbar attack configs/attacks/paper001_mlp.cfg --model results/mlp.h5 \\\n"
                "      --set attack.noise=mult --set attack.sigma=0.5 --set attack.eot=8\n"
+               "  xbar attack configs/attacks/paper000_mlp_mnist.cfg --model results/mlp.h5 \\\n"
+               "      --config configs/devices/pcm_1h.cfg --set attack.eot=8\n"
                "  xbar attack configs/attacks/paper000_mlp_mnist.cfg --model results/mlp.h5 "
                "--check\n",
     .opts = attack_opts,
     .n_opts = sizeof attack_opts / sizeof attack_opts[0],
     .config_keys = XB_CLI_EXPERIMENT_KEYS,
-    .unused = attack_unused,
 };
 
 struct attack_run {
@@ -129,13 +134,14 @@ static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
  * layers' own), each scored as score() scores (votes combined by rule):
  * per[i] of surrogate i, and
  * in *acc the lowest (issue 12: a spiking target's robustness is the
- * minimum over the surrogates an attacker could pick). */
+ * minimum over the surrogates an attacker could pick), its images
+ * (n × F) in keep unless NULL. */
 static enum xb_status attack_surrogates(struct xb_ctx *ctx, struct xb_net *net,
                                         const struct xb_attack_type *t,
                                         struct xb_attack_params *p, const int *sur,
                                         size_t n_sur, const float *X, const uint8_t *y,
-                                        size_t n, int rule, float *adv, double *vote,
-                                        double *per, double *acc)
+                                        size_t n, size_t F, int rule, float *adv,
+                                        double *vote, double *per, double *acc, float *keep)
 {
     enum xb_status st = XB_OK;
     for (size_t i = 0; i < n_sur && !st; i++) {
@@ -143,37 +149,215 @@ static enum xb_status attack_surrogates(struct xb_ctx *ctx, struct xb_net *net,
         st = xb_attack_run(ctx, net, t, p, X, y, n, adv);
         if (!st)
             st = score(ctx, net, p, rule, adv, y, n, vote, &per[i]);
-        if (!st && (i == 0 || per[i] < *acc))
+        if (!st && (i == 0 || per[i] < *acc)) {
             *acc = per[i];
+            if (keep) /* the images of the accuracy reported (attack.examples) */
+                memcpy(keep, adv, n * F * sizeof(float));
+        }
     }
     return st;
+}
+
+/* What xbar attack measured: per chip r (R = 1 without a device) the
+ * clean accuracy, and the accuracy per kind × eps (and surrogate run). */
+struct attack_result {
+    size_t K, J, S, R;   /* kinds, eps, surrogate runs, chips */
+    double *clean;       /* [R] */
+    double *acc;         /* [R × K × J] */
+    double *per;         /* [R × K × J × S] */
+    double *mean;        /* [K × J], then clean at [K × J]: the means over the chips */
+    double *per_mean;    /* [K × J × S] */
+    float *examples;     /* [K × J × n × F] chip 0's images (attack.examples), or NULL */
+    size_t n, F;         /* images and their features */
+};
+
+static void result_alloc(struct attack_result *r, size_t K, size_t J, size_t S, size_t R)
+{
+    *r = (struct attack_result){.K = K, .J = J, .S = S, .R = R};
+    r->clean = xb_malloc(R, sizeof *r->clean);
+    r->acc = xb_malloc(R * K * J, sizeof *r->acc);
+    r->per = xb_malloc(R * K * J * S, sizeof *r->per);
+    r->mean = xb_malloc(K * J + 1, sizeof *r->mean);
+    r->per_mean = xb_malloc(K * J * S, sizeof *r->per_mean);
+}
+
+static void result_free(struct attack_result *r)
+{
+    xb_free(r->clean), xb_free(r->acc), xb_free(r->per), xb_free(r->mean);
+    xb_free(r->per_mean), xb_free(r->examples);
+}
+
+/* The means over the chips, summed in chip order (the same bits for any
+ * thread count; one chip's mean is its value). */
+static void result_means(struct attack_result *r)
+{
+    const size_t KJ = r->K * r->J, KJS = KJ * r->S;
+    for (size_t i = 0; i <= KJ; i++) {
+        double s = 0.0;
+        for (size_t c = 0; c < r->R; c++)
+            s += i < KJ ? r->acc[c * KJ + i] : r->clean[c];
+        r->mean[i] = s / (double)r->R;
+    }
+    for (size_t i = 0; i < KJS; i++) {
+        double s = 0.0;
+        for (size_t c = 0; c < r->R; c++)
+            s += r->per[c * KJS + i];
+        r->per_mean[i] = s / (double)r->R;
+    }
 }
 
 static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
                                    const struct attack_run *o, const struct xb_experiment *e,
                                    const struct xb_dataset *test, const char *kinds,
-                                   size_t n_kinds, double clean, const double *acc,
-                                   const char *surrogates, size_t n_sur, const double *per)
+                                   const struct attack_result *r, const char *surrogates)
 {
     struct xb_h5_file *f;
     enum xb_status st = xb_run_result_open(ctx, cli, o->output, e, &test->files, XB_DS_ATTACK,
                                            o->model, o->point, &f);
     if (st)
         return st;
-    const size_t ne[1] = {e->n_attack_eps}, one[1] = {1}, nd[2] = {n_kinds, e->n_attack_eps};
-    const size_t ns[3] = {n_kinds, e->n_attack_eps, n_sur};
+    const size_t ne[1] = {r->J}, one[1] = {1}, nd[2] = {r->K, r->J};
+    const size_t ns[3] = {r->K, r->J, r->S}, nr[1] = {r->R}, nc[3] = {r->R, r->K, r->J};
     st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_KINDS, kinds);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_EPS, 0, e->attack_eps, ne, 0);
     if (!st)
-        st = xb_layout_write(ctx, f, XB_DS_ATTACK_CLEAN, 0, &clean, one, 0);
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_CLEAN, 0, &r->mean[r->K * r->J], one, 0);
     if (!st)
-        st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY, 0, acc, nd, 0);
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY, 0, r->mean, nd, 0);
     if (!st && surrogates[0])
         st = xb_layout_write_text(ctx, f, XB_DS_ATTACK_SURROGATES, surrogates);
     if (!st && surrogates[0])
-        st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY_SURROGATE, 0, per, ns, 0);
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_ACCURACY_SURROGATE, 0, r->per_mean, ns, 0);
+    if (!st && e->test_device)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_CHIP_CLEAN, 0, r->clean, nr, 0);
+    if (!st && e->test_device)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_CHIP_ACCURACY, 0, r->acc, nc, 0);
+    if (!st && e->test_device)
+        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "device",
+                                  e->device.xbar.device.type->name);
+    const size_t nx[4] = {r->K, r->J, r->n, r->F}, ny[1] = {r->n};
+    if (!st && r->examples)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_EXAMPLES, 0, r->examples, nx, 0);
+    if (!st && r->examples)
+        st = xb_layout_write(ctx, f, XB_DS_ATTACK_LABELS, 0, test->y, ny, 0);
     return xb_run_result_close(ctx, f, st);
+}
+
+/* Every kind at every eps on the target as it stands (p: noiseless, with
+ * abstract noise, or chip p->instance of a programmed net), scored by
+ * score(): chip c's clean accuracy and its rows of r. */
+static enum xb_status attack_target(struct xb_ctx *ctx, const struct xb_cli *cli,
+                                    struct xb_net *net, const struct xb_experiment *e,
+                                    const struct xb_attack_type *const *types,
+                                    struct xb_attack_params *p, const int *sur,
+                                    const struct xb_dataset *test, size_t n, float *adv,
+                                    double *vote, struct attack_result *r, size_t c)
+{
+    const size_t KJ = r->K * r->J;
+    enum xb_status st = score(ctx, net, p, e->attack_vote, test->x, test->y, n, vote,
+                              &r->clean[c]);
+    for (size_t k = 0; k < r->K && !st; k++)
+        for (size_t j = 0; j < r->J && !st; j++) {
+            const double t0 = xb_now();
+            p->eps = e->attack_eps[j];
+            double *a = &r->acc[c * KJ + k * r->J + j];
+            float *keep = r->examples && c == 0
+                              ? r->examples + (k * r->J + j) * n * r->F : NULL;
+            st = attack_surrogates(ctx, net, types[k], p, sur, r->S, test->x, test->y, n,
+                                   test->dim, e->attack_vote, adv, vote,
+                                   &r->per[(c * KJ + k * r->J + j) * r->S], a, keep);
+            if (!st && !cli->quiet) {
+                if (e->test_device)
+                    fprintf(stderr, "xbar attack: chip %zu: ", c);
+                else
+                    fprintf(stderr, "xbar attack: ");
+                fprintf(stderr, "%s at eps %g: %.2f %% (%.1f s)\n", types[k]->label, p->eps,
+                        100.0 * *a, xb_now() - t0);
+            }
+        }
+    return st;
+}
+
+/* The device mode's checks: one read time, and no abstract noise (the
+ * noise layers inject nothing on a chip). */
+static enum xb_status check_device(struct xb_ctx *ctx, const char *config,
+                                   const struct xb_experiment *e)
+{
+    if (e->n_t != 1)
+        return xb_error(ctx, XB_EINVAL, "%s: sweep.t has %zu read times: xbar attack reads "
+                        "each chip at one time (sweep.t = [T] or xbar.t)", config, e->n_t);
+    if (e->attack.noise != XB_NOISE_NONE || e->attack.sigma != 0.0)
+        return xb_error(ctx, XB_EINVAL, "%s: attack.noise = \"%s\", attack.sigma = %g: on a "
+                        "device the target's noise is the chip's (its programming noise per "
+                        "chip, read noise per read); set neither", config,
+                        xb_noise_kind_name(e->attack.noise), e->attack.sigma);
+    return XB_OK;
+}
+
+/* One table in paper 000's layout: eps, Ori., a column per kind. */
+static void print_table(const struct xb_experiment *e, const char *labels, double clean,
+                        const double *acc, size_t K)
+{
+    printf("%-8s %8s%s\n", "eps", "Ori.", labels);
+    for (size_t j = 0; j < e->n_attack_eps; j++) {
+        printf("%-8g %8.2f", e->attack_eps[j], 100.0 * clean);
+        for (size_t k = 0; k < K; k++)
+            printf(" %8.2f", 100.0 * acc[k * e->n_attack_eps + j]);
+        printf("\n");
+    }
+}
+
+/* The 95 % Student-t half-widths over the chips, in print_table's layout. */
+static void print_chip_ci(const struct xb_experiment *e, const char *labels,
+                          const struct attack_result *r)
+{
+    const size_t KJ = r->K * r->J;
+    double *half = xb_malloc(KJ + 1, sizeof *half);
+    struct xb_ci ci;
+    for (size_t i = 0; i <= KJ; i++) {
+        if (i < KJ)
+            xb_ci_mean(r->acc + i, r->R, KJ, 0.95, &ci);
+        else
+            xb_ci_mean(r->clean, r->R, 1, 0.95, &ci);
+        half[i] = ci.half;
+    }
+    printf("\n95 %% interval half-width over %zu chips (%%)\n", r->R);
+    print_table(e, labels, half[KJ], half, r->K);
+    xb_free(half);
+}
+
+static void print_result(const struct attack_run *o, const struct xb_experiment *e,
+                         const struct xb_net *net, const struct xb_attack_params *p, size_t n,
+                         const char *kinds, const char *labels, const char *surrogates,
+                         const int *sur, const struct attack_result *r)
+{
+    printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
+           "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
+           "%sgemm: %s\n", o->model, o->point, e->dataset, n, kinds, p->step, p->steps,
+           p->restarts, p->mu, xb_attack_draws(net, p), xb_noise_kind_name(p->noise), p->sigma,
+           p->votes, e->attack_vote == XB_VOTE_SOFTMAX ? "vote: softmax\n" : "",
+           xb_gemm_impl_name(e->model.gemm));
+    if (e->test_device)
+        printf("device: %s\nt: %.17g\nchips: %zu\n", e->device.xbar.device.type->name,
+               e->t_test[0], r->R);
+    if (surrogates[0])
+        printf("surrogates: %s (accuracy: the lowest)\n", surrogates);
+    printf("\n");
+    printf("accuracy (%%)%s\n", e->test_device ? ", the mean over the chips" : "");
+    print_table(e, labels, r->mean[r->K * r->J], r->mean, r->K);
+    if (e->test_device && r->R > 1)
+        print_chip_ci(e, labels, r);
+    if (surrogates[0]) {
+        printf("\naccuracy by surrogate (%%)\n%-8s %-14s%s\n", "eps", "surrogate", labels);
+        for (size_t j = 0; j < r->J; j++)
+            for (size_t i = 0; i < r->S; i++) {
+                printf("%-8g %-14s", e->attack_eps[j], xb_surrogate_names[sur[i]]);
+                for (size_t k = 0; k < r->K; k++)
+                    printf(" %8.2f", 100.0 * r->per_mean[(k * r->J + j) * r->S + i]);
+                printf("\n");
+            }
+    }
 }
 
 static int run_attack(struct xb_cli *cli, const char *config, const struct attack_run *o)
@@ -182,14 +366,17 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     struct xb_experiment *e = xb_malloc(1, sizeof *e);
     struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
     struct xb_net *net = NULL;
-    double *acc = NULL, *vote = NULL, *per = NULL;
+    struct attack_result r = {0};
+    double *vote = NULL;
     float *adv = NULL;
     int code = XB_EXIT_USAGE;
     char **sets = xb_cli_assignments(cli);
     const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
     size_t n_kinds = 0;
-    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK)
+    if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
+        xb_run_choose_device(ctx, &cli->settings, e, "attack", "attacks chips") != XB_OK)
         goto done;
+    e->attack.on_device = e->test_device; /* a chip is a random target (EOT applies) */
     /* The checklist runs its own kinds (and validates them): none of their
      * keys is unused, and attack.attacks is not run. */
     char names[sizeof e->attack_names];
@@ -200,8 +387,11 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         goto done;
     snprintf(e->attack_names, sizeof e->attack_names, "%s", names);
     e->have_attack = 1; /* the defaults are the settings then; /config shows them */
-    if (e->test_device) {
-        xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": %s", config, ATTACK_NO_DEVICE);
+    if (e->test_device && check_device(ctx, config, e) != XB_OK)
+        goto done;
+    if (e->attack_examples && !o->output) {
+        xb_error(ctx, XB_EINVAL, "%s: attack.examples = true: the images go to -o FILE.h5, "
+                 "and none is given%s", config, o->check ? " (--check writes no file)" : "");
         goto done;
     }
     if (xb_experiment_attack_types(ctx, e, types, XB_EXP_MAX_ATTACKS, &n_kinds) != XB_OK)
@@ -235,17 +425,26 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     code = XB_EXIT_FAIL;
     const size_t n = e->attack_images && e->attack_images < test->n ? e->attack_images
                                                                       : test->n;
+    struct xb_xbar_params xp;
+    if (e->test_device)
+        xb_config_xbar_params(&e->device, &xp);
     if (o->check) {
         double eps = 0.0;
         for (size_t j = 0; j < e->n_attack_eps; j++)
             eps = e->attack_eps[j] > eps ? e->attack_eps[j] : eps;
+        /* On a device: chip instance 0. */
+        if (e->test_device && xb_chip_prepare(ctx, net, &xp, 0, e->t_test[0], train->x,
+                                              train->n) != XB_OK)
+            goto done;
         code = xb_attack_check_print(ctx, net, &p, eps, test->x, test->y, n);
         goto done;
     }
-    const size_t F = test->dim;
+    const size_t F = test->dim, R = e->test_device ? (size_t)e->repeats : 1;
     adv = xb_aligned(n * F, sizeof(float));
-    acc = xb_malloc(n_kinds * e->n_attack_eps, sizeof *acc);
-    per = xb_malloc(n_kinds * e->n_attack_eps * n_runs, sizeof *per);
+    result_alloc(&r, n_kinds, e->n_attack_eps, n_runs, R);
+    r.n = n, r.F = F;
+    if (e->attack_examples)
+        r.examples = xb_malloc(n_kinds * e->n_attack_eps * n * F, sizeof(float));
     vote = xb_malloc((size_t)p.votes, sizeof *vote);
     char kinds[256] = "", labels[256] = "";
     for (size_t k = 0; k < n_kinds; k++) {
@@ -254,59 +453,29 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         snprintf(labels + strlen(labels), sizeof labels - strlen(labels), " %8s",
                  types[k]->label);
     }
-    double clean;
-    if (score(ctx, net, &p, e->attack_vote, test->x, test->y, n, vote, &clean) != XB_OK)
-        goto done;
-    for (size_t k = 0; k < n_kinds; k++)
-        for (size_t j = 0; j < e->n_attack_eps; j++) {
-            const double t0 = xb_now();
-            p.eps = e->attack_eps[j];
-            double *a = &acc[k * e->n_attack_eps + j];
-            if (attack_surrogates(ctx, net, types[k], &p, sur, n_runs, test->x, test->y, n,
-                                  e->attack_vote, adv, vote,
-                                  &per[(k * e->n_attack_eps + j) * n_runs], a) != XB_OK)
-                goto done;
-            if (!cli->quiet)
-                fprintf(stderr, "xbar attack: %s at eps %g: %.2f %% (%.1f s)\n",
-                        types[k]->label, p.eps, 100.0 * *a, xb_now() - t0);
-        }
-    printf("model: %s\npoint: %ld\ndataset: %s\ntest_images: %zu\nattacks: %s\nstep: %.17g\n"
-           "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
-           "%sgemm: %s\n", o->model, o->point, e->dataset, n, kinds, p.step, p.steps,
-           p.restarts, p.mu, xb_attack_draws(net, &p), xb_noise_kind_name(p.noise), p.sigma,
-           p.votes, e->attack_vote == XB_VOTE_SOFTMAX ? "vote: softmax\n" : "",
-           xb_gemm_impl_name(e->model.gemm));
+    for (size_t c = 0; c < R; c++) {
+        /* Chip c: programmed (its programming noise), calibrated on the
+         * training split and aged as xbar eval's chips; read noise per read. */
+        if (e->test_device && xb_chip_prepare(ctx, net, &xp, (uint32_t)c, e->t_test[0],
+                                              train->x, train->n) != XB_OK)
+            goto done;
+        p.instance = (uint32_t)c;
+        if (attack_target(ctx, cli, net, e, types, &p, sur, test, n, adv, vote, &r, c) != XB_OK)
+            goto done;
+    }
+    xb_net_unprogram(net);
+    result_means(&r);
     char surrogates[128] = "";
     for (size_t i = 0; i < n_sur; i++)
         snprintf(surrogates + strlen(surrogates), sizeof surrogates - strlen(surrogates),
                  "%s%s", i ? "," : "", xb_surrogate_names[sur[i]]);
-    if (n_sur)
-        printf("surrogates: %s (accuracy: the lowest)\n", surrogates);
-    printf("\n");
-    printf("accuracy (%%)\n%-8s %8s%s\n", "eps", "Ori.", labels);
-    for (size_t j = 0; j < e->n_attack_eps; j++) {
-        printf("%-8g %8.2f", e->attack_eps[j], 100.0 * clean);
-        for (size_t k = 0; k < n_kinds; k++)
-            printf(" %8.2f", 100.0 * acc[k * e->n_attack_eps + j]);
-        printf("\n");
-    }
-    if (n_sur) {
-        printf("\naccuracy by surrogate (%%)\n%-8s %-14s%s\n", "eps", "surrogate", labels);
-        for (size_t j = 0; j < e->n_attack_eps; j++)
-            for (size_t i = 0; i < n_sur; i++) {
-                printf("%-8g %-14s", e->attack_eps[j], xb_surrogate_names[sur[i]]);
-                for (size_t k = 0; k < n_kinds; k++)
-                    printf(" %8.2f", 100.0 * per[(k * e->n_attack_eps + j) * n_runs + i]);
-                printf("\n");
-            }
-    }
+    print_result(o, e, net, &p, n, kinds, labels, surrogates, sur, &r);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         xb_error(ctx, XB_EIO, "cannot write the results to stdout");
         goto done;
     }
     if (o->output) {
-        if (write_result(ctx, cli, o, e, test, kinds, n_kinds, clean, acc, surrogates, n_sur,
-                         per) != XB_OK)
+        if (write_result(ctx, cli, o, e, test, kinds, &r, surrogates) != XB_OK)
             goto done;
         if (!cli->quiet)
             fprintf(stderr, "xbar attack: wrote %s\n", o->output);
@@ -314,7 +483,8 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     code = XB_EXIT_OK;
 done:
     xb_cli_assignments_free(cli, sets);
-    xb_free(acc), xb_free(vote), xb_free(adv), xb_free(per);
+    result_free(&r);
+    xb_free(vote), xb_free(adv);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);

@@ -113,48 +113,6 @@ static void print_accuracy(const double *acc, int repeats, const double *vote, i
     printf("accuracy_vote_k%d: %.6f\n", votes, vote[votes - 1]);
 }
 
-/* The last setting of key in s, or -1. */
-static long given_at(const struct xb_settings *s, const char *key)
-{
-    for (size_t i = s->n; i-- > 0;)
-        if (!strcmp(s->v[i].key, key))
-            return (long)i;
-    return -1;
-}
-
-/* Decides noise or device mode and the read times (see the usage text).
- * A device given on the command line makes it device mode; a sweep.test
- * given there that says otherwise contradicts it. */
-static enum xb_status choose_mode(struct xb_ctx *ctx, const struct xb_settings *s,
-                                  struct xb_experiment *e)
-{
-    long dev = -1;
-    for (size_t i = 0; i < s->n; i++)
-        if (!strncmp(s->v[i].key, "device.", 7) || !strncmp(s->v[i].key, "xbar.", 5))
-            dev = (long)i;
-    long test = given_at(s, "sweep.test"), xt = given_at(s, "xbar.t"), st = given_at(s, "sweep.t");
-    if (dev >= 0 && test >= 0 && !e->test_device)
-        return xb_error(ctx, XB_EINVAL, "%s: contradicts %s: a device given to xbar eval "
-                        "evaluates on chips (sweep.test = \"device\")", s->v[test].origin,
-                        s->v[dev].origin);
-    if (dev >= 0)
-        e->test_device = 1;
-    if (!e->test_device)
-        return XB_OK;
-    if (xt >= 0 && st >= 0)
-        return xb_error(ctx, XB_EINVAL, "%s: contradicts %s: both give the read times; set "
-                        "one", s->v[xt].origin, s->v[st].origin);
-    if (xt >= 0 || e->n_t == 0) {
-        e->t_test[0] = e->device.t;
-        e->n_t = 1;
-    }
-    if (e->repeats > (int)XB_TRAIN_INSTANCE0)
-        return xb_error(ctx, XB_ERANGE, "%s: sweep.repeats = %d: on a device each repeat is "
-                        "a chip instance, at most %d", e->path, e->repeats,
-                        (int)XB_TRAIN_INSTANCE0);
-    return XB_OK;
-}
-
 /* What -o asks for, and the numbers of every point for it. */
 struct eval_out {
     const char *path, *origin;
@@ -250,7 +208,7 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     int code = XB_EXIT_USAGE;
     char **sets = xb_cli_assignments(cli);
     if (xb_experiment_read(ctx, config, (const char *const *)sets, cli->settings.n, e) != XB_OK ||
-        choose_mode(ctx, &cli->settings, e) != XB_OK ||
+        xb_run_choose_device(ctx, &cli->settings, e, "eval", "evaluates on chips") != XB_OK ||
         xb_run_check_given(ctx, e, XB_RUN_EVAL, "eval", 0, &cli->settings) != XB_OK)
         goto done;
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK ||

@@ -1,12 +1,15 @@
 /*
  * xb_cmd_info.c — `xbar info FILE.h5`: the provenance of any xbar result
  * file (sim/io/xb_provenance.h) as `key: value` lines and, for a sweep result,
- * the tables of paper 001 (sim/report/xb_summary.c) after it.
+ * the tables of paper 001 (sim/report/xb_summary.c) after it; for an attack
+ * result, the robustness table of paper 000 (sim/report/xb_attack_text.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_attack_read.h"
+#include "xb_attack_text.h"
 #include "xb_cli.h"
 #include "xb_cmd.h"
 #include "xb_export.h"
@@ -50,7 +53,11 @@ static const struct xb_cli_spec info_spec = {
                "data file read) and, for a sweep result (not a model of xbar train), the\n"
                "grid and the tables of paper 001 — accuracy without voting (rows sigma_train\n"
                "= 0, best over sigma_train, the sigma_train that gave it; Tables 2, 3) and\n"
-               "with K_max votes (Table 7) — one column per sigma_test, in percent.",
+               "with K_max votes (Table 7) — one column per sigma_test, in percent; for\n"
+               "an attack result (xbar attack -o) the robustness table in the layout of\n"
+               "paper 000's Tables 2-3 (Ori., FGSM, BIM, PGD, MIM, NAttack, DIM, TIM),\n"
+               "with the 95 % intervals over the chips of a device or the repeats of a\n"
+               "transfer's noisy target.",
     .details = "The accuracy of a point is the mean over its repeats; ties for best go to the\n"
                "smaller sigma_train. A sigma_test marked '*' has sigma_train not done yet.\n"
                "Exit status 2 if FILE.h5 is missing or not an xbar result, or a broken sweep\n"
@@ -149,12 +156,23 @@ int xb_cmd_info(int argc, char **argv)
         xb_provenance_free(&prov);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
+    /* An attack result: its robustness table (sim/report/xb_attack_text.h). */
+    struct xb_attack_file att = {0};
+    const int attack = xb_layout_kind_of_file(file) == XB_LAYOUT_ATTACK;
+    if (attack && xb_attack_file_read(cli.ctx, file, &att) != XB_OK) {
+        xb_attack_file_free(&att);
+        if (have_study)
+            xb_study_result_free(&study);
+        xb_provenance_free(&prov);
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    }
     if ((sweep && xb_sweep_read(cli.ctx, file, &r) != XB_OK) ||
         (datasets && xb_layout_list(cli.ctx, file, &listing) != XB_OK)) {
         if (sweep)
             xb_sweep_result_free(&r);
         if (have_study)
             xb_study_result_free(&study);
+        xb_attack_file_free(&att);
         xb_provenance_free(&prov);
         return xb_cli_fail(&cli, XB_EXIT_USAGE);
     }
@@ -176,6 +194,12 @@ int xb_cmd_info(int argc, char **argv)
         xb_sweep_result_free(&r);
         if (have_study)
             xb_study_result_free(&study);
+    }
+    if (attack) {
+        text = xb_attack_text(&att);
+        fputs(text, stdout);
+        xb_free(text);
+        xb_attack_file_free(&att);
     }
     if (listing) {
         printf("\ndatasets (path: type [shape]; units; description)\n%s", listing);

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_attack_read.h"
 #include "xb_cli.h"
+#include "xb_layout.h"
 #include "xb_cmd.h"
 #include "xb_plot.h"
 #include "xb_study_text.h"
@@ -63,6 +65,10 @@ static const struct xb_cli_spec plot_spec = {
                "                      of the points no other point beats\n"
                "  _files_acc_vs_snr   several files: accuracy vs measured SNR, a curve each\n"
                "  _files_acc_vs_axis  several files: accuracy vs --x (an axis all have)\n"
+               "An attack result (xbar attack -o; several compare models) gives instead:\n"
+               "  _attack_acc_vs_eps  accuracy vs eps, a curve per attack, the clean\n"
+               "                      accuracy dashed; 95% CI over a device's chips or a\n"
+               "                      transfer's repeats at each sigma_test\n"
                "Prints the path of each figure written on stdout.",
     .details = "Figures are written under temporary names and renamed once gnuplot succeeded,\n"
                "so a failed run leaves earlier figures as they were and a successful one\n"
@@ -100,6 +106,40 @@ static int report(struct xb_cli *cli, struct xb_plot_files *files)
     }
     xb_cli_free(cli);
     return XB_EXIT_OK;
+}
+
+/* The attack figure of files[n], all attack results (xbar attack -o). */
+static int plot_attack(struct xb_cli *cli, char **paths, size_t n,
+                       const struct xb_plot_params *params, const char *origin)
+{
+    struct xb_attack_file *f = xb_calloc(n, sizeof *f);
+    struct xb_plot_files files;
+    int code = XB_EXIT_USAGE;
+    size_t read = 0;
+    for (; read < n; read++) {
+        if (xb_layout_kind_of_file(paths[read]) != XB_LAYOUT_ATTACK) {
+            xb_error(cli->ctx, XB_EINVAL, "%s: not an attack result, but %s is: one figure "
+                     "draws attack results (xbar attack -o) alone", paths[read], paths[0]);
+            goto done;
+        }
+        if (xb_attack_file_read(cli->ctx, paths[read], &f[read]) != XB_OK) {
+            read++; /* freed below */
+            goto done;
+        }
+    }
+    if (xb_plot_check_dir(cli->ctx, paths[0], params, origin) != XB_OK)
+        goto done;
+    code = XB_EXIT_FAIL;
+    if (xb_plot_attack(cli->ctx, f, n, params, &files) != XB_OK)
+        goto done;
+    code = XB_EXIT_OK;
+done:
+    for (size_t k = 0; k < read; k++)
+        xb_attack_file_free(&f[k]);
+    xb_free(f);
+    if (code != XB_EXIT_OK)
+        return xb_cli_fail(cli, code);
+    return report(cli, &files);
 }
 
 /* The study figures of files[n]. */
@@ -188,6 +228,18 @@ int xb_cmd_plot(int argc, char **argv)
     }
     if (!origin[0])
         snprintf(origin, sizeof origin, "%s", path);
+    if (xb_layout_kind_of_file(path) == XB_LAYOUT_ATTACK) {
+        if (study_opts) {
+            xb_error(cli.ctx, XB_EINVAL, "%s: an attack result: --x, --curves, --at, "
+                     "--heatmap and --votes are for sweeps and studies", path);
+            code = xb_cli_fail(&cli, XB_EXIT_USAGE);
+        } else {
+            char *one[1] = {(char *)path};
+            code = plot_attack(&cli, n > 1 ? argv + cli.optind : one, n > 1 ? n : 1, &params,
+                               origin);
+        }
+        goto out;
+    }
     if (n == 1 && !study_opts && xb_study_exists(path)) {
         struct xb_study_result s;
         if (xb_study_read(cli.ctx, path, &s) != XB_OK) {

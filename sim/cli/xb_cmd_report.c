@@ -35,14 +35,17 @@ static const struct xb_cli_spec report_spec = {
                "summary, energy and latency by votes, the resolved configuration and the\n"
                "provenance. A study (axes other than sigma_train x sigma_test or t): its\n"
                "axes, the study figures of xbar plot's default view and one table row per\n"
-               "point instead of the two-axis tables. No script and no outside resource:\n"
-               "it reads the same offline. Every number in a table carries its exact value\n"
-               "as data-value.",
+               "point instead of the two-axis tables. An attack result (xbar attack -o):\n"
+               "the accuracy-vs-eps figure and the robustness tables in paper 000's layout\n"
+               "(Ori., FGSM, BIM, PGD, MIM, NAttack, DIM, TIM), with the 95% intervals over\n"
+               "a device's chips. No script and no outside resource: it reads the same\n"
+               "offline. Every number in a table carries its exact value as data-value.",
     .details = "The page is written to a temporary beside it and renamed, so a failed run\n"
                "leaves an earlier page as it was. Exit status 2 if FILE.h5 is not a sweep\n"
-               "result or the page cannot be written there; 1 if gnuplot is missing or\n"
-               "fails. Example:\n"
-               "  xbar report results/quickstart.h5 -o quickstart.html\n",
+               "or attack result or the page cannot be written there; 1 if gnuplot is\n"
+               "missing or fails. Examples:\n"
+               "  xbar report results/quickstart.h5 -o quickstart.html\n"
+               "  xbar report results/attack.h5\n",
     .opts = report_opts,
     .n_opts = sizeof report_opts / sizeof report_opts[0],
     .config_keys = 0,

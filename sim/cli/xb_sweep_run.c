@@ -106,6 +106,46 @@ enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long poin
     return st;
 }
 
+/* The last setting of key in s, or -1. */
+static long given_at(const struct xb_settings *s, const char *key)
+{
+    for (size_t i = s->n; i-- > 0;)
+        if (!strcmp(s->v[i].key, key))
+            return (long)i;
+    return -1;
+}
+
+enum xb_status xb_run_choose_device(struct xb_ctx *ctx, const struct xb_settings *s,
+                                    struct xb_experiment *e, const char *name,
+                                    const char *what)
+{
+    long dev = -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strncmp(s->v[i].key, "device.", 7) || !strncmp(s->v[i].key, "xbar.", 5))
+            dev = (long)i;
+    long test = given_at(s, "sweep.test"), xt = given_at(s, "xbar.t"), st = given_at(s, "sweep.t");
+    if (dev >= 0 && test >= 0 && !e->test_device)
+        return xb_error(ctx, XB_EINVAL, "%s: contradicts %s: a device given to xbar %s "
+                        "%s (sweep.test = \"device\")", s->v[test].origin,
+                        s->v[dev].origin, name, what);
+    if (dev >= 0)
+        e->test_device = 1;
+    if (!e->test_device)
+        return XB_OK;
+    if (xt >= 0 && st >= 0)
+        return xb_error(ctx, XB_EINVAL, "%s: contradicts %s: both give the read times; set "
+                        "one", s->v[xt].origin, s->v[st].origin);
+    if (xt >= 0 || e->n_t == 0) {
+        e->t_test[0] = e->device.t;
+        e->n_t = 1;
+    }
+    if (e->repeats > (int)XB_TRAIN_INSTANCE0)
+        return xb_error(ctx, XB_ERANGE, "%s: sweep.repeats = %d: on a device each repeat is "
+                        "a chip instance, at most %d", e->path, e->repeats,
+                        (int)XB_TRAIN_INSTANCE0);
+    return XB_OK;
+}
+
 /* ---- keys that a subcommand would not use ------------------------------ */
 
 static int always(const struct xb_experiment *e, int has_sigma)
@@ -212,8 +252,10 @@ static int attack_no_nattack(const struct xb_experiment *e, int has_sigma)
 
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 #define SNRREQ_NO_DEVICE "the SNR requirement is of the abstract noise of sweep.noise"
-#define ATTACK_NO_DEVICE "attacking a model on a device is not supported by xbar attack yet; " \
-                         "attack.noise and attack.sigma give the target abstract inference noise"
+#define TRANSFER_NO_DEVICE "a transfer attack's target is read under abstract noise " \
+                           "(sweep.noise, sweep.sigma_test)"
+#define ATTACK_ON_DEVICE "on a device the noise layers inject nothing: the target's noise is " \
+                         "the chip's (programming noise per chip, read noise per read)"
 #define ATTACK_TARGET "the attacked target's noise and votes are attack.noise, attack.sigma " \
                       "and attack.votes"
 
@@ -239,18 +281,23 @@ static const struct {
      "(sweep.noise is the training noise)"},
     {XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always,
      "it reports no energy (xbar energy and the result files of xbar sweep do)"},
-    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "device.", always, ATTACK_NO_DEVICE},
-    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "xbar.", always, ATTACK_NO_DEVICE},
+    {XB_RUN_TRANSFER, "device.", always, TRANSFER_NO_DEVICE},
+    {XB_RUN_TRANSFER, "xbar.", always, TRANSFER_NO_DEVICE},
+    {XB_RUN_ATTACK, "attack.noise", device_mode, ATTACK_ON_DEVICE},
+    {XB_RUN_ATTACK, "attack.sigma", device_mode, ATTACK_ON_DEVICE},
     {XB_RUN_ATTACK | XB_RUN_TRANSFER, "train.", always, "xbar attack trains nothing"},
-    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "data.validation", always,
+    {XB_RUN_ATTACK, "data.validation", noise_mode, "the validation split is used in "
+     "training, and on a device to choose the calibration inputs; this target is no chip"},
+    {XB_RUN_TRANSFER, "data.validation", always,
      "the validation split is used in training only"},
     {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
      "the file of xbar attack"},
-    {XB_RUN_ATTACK, "sweep.t", always,
-     "read times belong to sweep.test = \"device\" (xbar sweep)"},
+    {XB_RUN_ATTACK, "sweep.t", noise_mode, "read times belong to an attack on a device "
+     "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
     {XB_RUN_ATTACK, "sweep.sigma_test", always, ATTACK_TARGET},
     {XB_RUN_ATTACK, "sweep.noise", always, ATTACK_TARGET},
-    {XB_RUN_ATTACK, "sweep.repeats", always, ATTACK_TARGET},
+    {XB_RUN_ATTACK, "sweep.repeats", noise_mode, ATTACK_TARGET "; sweep.repeats counts the "
+     "chips of an attack on a device"},
     {XB_RUN_ATTACK, "sweep.votes", always, ATTACK_TARGET},
     {XB_RUN_SWEEP | XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ, "attack.", always,
      "attack.* keys are read by xbar attack only"},
@@ -282,6 +329,8 @@ static const struct {
     {XB_RUN_ATTACK | XB_RUN_TRANSFER, "attack.nattack_iters", attack_no_nattack,
      "attack.attacks has no nattack"},
     {XB_RUN_TRANSFER, "energy.", always, "it reports no energy"},
+    {XB_RUN_TRANSFER, "attack.examples", always, "a transfer attack writes its accuracies "
+     "only (xbar attack on the source model writes the images)"},
     {XB_RUN_TRANSFER, "model.init", always, "the weights come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.sigma_train", always, "the models come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.output", always, "-o FILE.h5 names the file of xbar attack"},
@@ -346,8 +395,8 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
         }
     }
     /* The device is in use: its keys as xbar mvm holds them. */
-    if (given && e->have_device && !(kind & (XB_RUN_SNRREQ | XB_RUN_ATTACK)) &&
-        (kind != XB_RUN_EVAL || e->test_device))
+    if (given && e->have_device && !(kind & XB_RUN_SNRREQ) &&
+        (!(kind & (XB_RUN_EVAL | XB_RUN_ATTACK)) || e->test_device))
         return xb_config_check_used(ctx, given, &e->device);
     return XB_OK;
 }

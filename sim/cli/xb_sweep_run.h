@@ -69,6 +69,19 @@ struct xb_net_config;
 enum xb_status xb_run_load_model(struct xb_ctx *ctx, const char *path, long point,
                                  const struct xb_net_config *cfg, struct xb_net *net);
 
+/* Decides noise or device mode and the read times of a command that
+ * reads a model on chips (xbar eval, xbar attack): a device given on the
+ * command line (--config DEVICE.cfg, --set device.* / xbar.*) makes it
+ * device mode (e->test_device), and a sweep.test given there that says
+ * otherwise contradicts it ("a device given to xbar NAME WHAT"); in device
+ * mode the read times are sweep.t, or xbar.t (the device's t) when that is
+ * given or sweep.t is not (both given: an error), and sweep.repeats (the
+ * chip instances) is at most XB_TRAIN_INSTANCE0. */
+struct xb_settings;
+enum xb_status xb_run_choose_device(struct xb_ctx *ctx, const struct xb_settings *s,
+                                    struct xb_experiment *e, const char *name,
+                                    const char *what);
+
 /* What an experiment subcommand does with it. */
 enum xb_run_kind {
     XB_RUN_SWEEP = 1, XB_RUN_TRAIN = 2, XB_RUN_EVAL = 4, XB_RUN_SNRREQ = 8, XB_RUN_ATTACK = 16,

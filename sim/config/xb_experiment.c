@@ -267,6 +267,11 @@ static const struct xb_key keys[] = {
      .flags = XB_KEY_OMIT_DEFAULT,
      .help = "how the target's votes combine: majority, or softmax (the arg max of their "
              "mean softmax: M-sample averaging, paper 003)", .source = "models/eval/xb_eval.h"},
+    {.group = "attack", .name = "examples", .type = XB_KEY_BOOL, OFF(attack_examples),
+     .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "-o also holds the adversarial images of every attack and eps (on a device, "
+             "chip 0's; with surrogates, the reported one's) and their labels",
+     .source = "issue 12"},
 };
 #define N_KEYS (sizeof keys / sizeof *keys)
 

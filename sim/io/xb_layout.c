@@ -320,6 +320,23 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         XB_H5_F64, 4, "[n_attacks x n_eps x n_sigma x n_repeats]", "1", NULL,
         "transfer (--source): the target's accuracy on the source's adversarial images, one "
         "single noisy inference per repeat (sweep.repeats) at each sigma_test", NULL},
+    [XB_DS_ATTACK_CHIP_CLEAN] = {XB_DS_ATTACK_CHIP_CLEAN, A, "/attack/accuracy_clean_chip",
+        XB_FORM_ARRAY, XB_H5_F64, 1, "[n_chips]", "1", NULL,
+        "on a device: each chip instance's accuracy on the clean images (sweep.repeats "
+        "chips); accuracy_clean is their mean", "on a device"},
+    [XB_DS_ATTACK_CHIP_ACCURACY] = {XB_DS_ATTACK_CHIP_ACCURACY, A, "/attack/accuracy_chip",
+        XB_FORM_ARRAY, XB_H5_F64, 3, "[n_chips x n_attacks x n_eps]", "1", NULL,
+        "on a device: each chip instance's accuracy on the adversarial images made against "
+        "it [chip, attack, eps]; accuracy is their mean", "on a device"},
+    [XB_DS_ATTACK_EXAMPLES] = {XB_DS_ATTACK_EXAMPLES, A, "/attack/examples", XB_FORM_ARRAY,
+        XB_H5_F32, 4, "[n_attacks x n_eps x n_images x n_features]", "1", NULL,
+        "the adversarial images [attack, eps, image, pixel] of the first n_images test images, "
+        "pixels in [0, 1] (on a device, chip 0's; with attack.surrogates, those of the "
+        "surrogate whose accuracy is reported)", "with attack.examples = true"},
+    [XB_DS_ATTACK_LABELS] = {XB_DS_ATTACK_LABELS, A, "/attack/labels", XB_FORM_ARRAY,
+        XB_H5_U8, 1, "[n_images]", "1", NULL,
+        "the true class of each image of examples (the test set's first n_images)",
+        "with attack.examples = true"},
 };
 
 #undef S

@@ -141,6 +141,12 @@ enum xb_ds {
     XB_DS_ATTACK_SOURCE_ACCURACY,
     XB_DS_ATTACK_SIGMA_TEST,
     XB_DS_ATTACK_NOISY,
+    /* xbar attack on a device -o: per chip */
+    XB_DS_ATTACK_CHIP_CLEAN,
+    XB_DS_ATTACK_CHIP_ACCURACY,
+    /* xbar attack -o with attack.examples */
+    XB_DS_ATTACK_EXAMPLES,
+    XB_DS_ATTACK_LABELS,
     XB_DS_N
 };
 

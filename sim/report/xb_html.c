@@ -1,5 +1,5 @@
 /*
- * xb_html.c — the report page of a sweep result (xb_html.h).
+ * xb_html.c — the report page of a sweep or attack result (xb_html.h).
  */
 #include "xb_html.h"
 
@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_attack_read.h"
 #include "xb_ci.h"
+#include "xb_layout.h"
 #include "xb_outfile.h"
 #include "xb_plot.h"
 #include "xb_plot_impl.h"
@@ -117,11 +119,11 @@ static void axis_head(FILE *f, const struct xb_sweep_result *r, const char *corn
 
 /* ---- the parts of the page ------------------------------------------------------ */
 
-static void head(FILE *f, const struct xb_sweep_result *r)
+static void head(FILE *f, const char *path)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>xbar "
           "report: ", f);
-    esc(f, r->path);
+    esc(f, path);
     fputs("</title>\n<style>\n"
           "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}\n"
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
@@ -334,10 +336,10 @@ static void cost_table(FILE *f, const struct xb_sweep_result *r)
     fputs("</tbody>\n</table>\n", f);
 }
 
-static void config_and_provenance(FILE *f, const struct xb_sweep_result *r, const char *prov)
+static void config_and_provenance(FILE *f, const char *config, const char *prov)
 {
     fputs("<h2>Configuration</h2>\n<pre id=\"config\">", f);
-    esc(f, r->config);
+    esc(f, config);
     fputs("</pre>\n<h2>Provenance</h2>\n<table id=\"provenance\">\n<tbody>\n", f);
     for (const char *line = prov; line && *line;) {
         const char *end = strchr(line, '\n');
@@ -357,6 +359,76 @@ static void config_and_provenance(FILE *f, const struct xb_sweep_result *r, cons
         line = end ? end + 1 : line + len;
     }
     fputs("</tbody>\n</table>\n</body>\n</html>\n", f);
+}
+
+/* ---- an attack result (xbar attack -o) ------------------------------------------ */
+
+static void attack_intro(FILE *f, const struct xb_attack_file *a)
+{
+    fputs("<h1>xbar attack: ", f);
+    esc(f, a->path);
+    fputs("</h1>\n<p id=\"study\">Attacks <b>", f);
+    esc(f, a->kinds_text);
+    fprintf(f, "</b> at %zu L<sub>&infin;</sub> budgets &epsilon;", a->J);
+    if (a->R)
+        fprintf(f, " on %zu chips of a device: each chip attacked, the mean over them "
+                "&plusmn; 95 %% interval", a->R);
+    else if (a->noisy)
+        fprintf(f, ", made on a source model and read by the target noiselessly and at %zu "
+                "&sigma;<sub>test</sub> (%zu runs each)", a->S, a->N);
+    fputs(".</p>\n", f);
+}
+
+/* One robustness table in paper 000's layout (Tables 2-3): a row per eps,
+ * Ori. (NaN: none), a column per kind; kind k at eps j is the mean (and
+ * 95 % interval) of x[(k·J + j)·stride + i·step], i < n. */
+static void attack_table(FILE *f, const struct xb_attack_file *a, const char *id,
+                         const char *caption, double ori, const double *x, size_t n,
+                         size_t stride, size_t step)
+{
+    fprintf(f, "<table id=\"%s\">\n<caption>%s</caption>\n<thead><tr><th>&epsilon;</th>"
+            "<th>Ori.</th>", id, caption);
+    for (size_t k = 0; k < a->K; k++) {
+        fputs("<th>", f);
+        esc(f, a->label[k]);
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (size_t j = 0; j < a->J; j++) {
+        fprintf(f, "<tr><th data-value=\"%.17g\">%g</th>", a->eps[j], a->eps[j]);
+        cell(f, ori, 100.0, (double)NAN);
+        for (size_t k = 0; k < a->K; k++) {
+            struct xb_ci ci;
+            xb_ci_mean(x + (k * a->J + j) * stride, n, step, 0.95, &ci);
+            cell(f, ci.mean, 100.0, n > 1 ? ci.half : (double)NAN);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
+static void attack_tables(FILE *f, const struct xb_attack_file *a)
+{
+    fputs("<h2>Tables</h2>\n", f);
+    if (a->R)
+        attack_table(f, a, "accuracy", "Accuracy (%): mean over the chips &plusmn; 95 % "
+                     "interval", a->clean, a->acc_chip, a->R, 1, a->K * a->J);
+    else
+        attack_table(f, a, "accuracy", a->noisy ? "Accuracy (%) of the target, noiseless"
+                                                : "Accuracy (%)",
+                     a->clean, a->acc, 1, 1, 1);
+    if (!a->noisy)
+        return;
+    attack_table(f, a, "accuracy_source", "The source's own accuracy (%) on its adversarial "
+                 "images", (double)NAN, a->source, 1, 1, 1);
+    for (size_t s = 0; s < a->S; s++) {
+        char id[48], caption[160];
+        snprintf(id, sizeof id, "accuracy_noisy_%zu", s);
+        snprintf(caption, sizeof caption, "The target at &sigma;<sub>test</sub> = %g: accuracy "
+                 "(%%), mean of %zu runs &plusmn; 95 %% interval", a->sigma_test[s], a->N);
+        attack_table(f, a, id, caption, (double)NAN, a->noisy + s * a->N, a->N, a->S * a->N,
+                     1);
+    }
 }
 
 /* ---- the figures' temporary folder -------------------------------------------- */
@@ -392,9 +464,10 @@ static void figs_free(struct figs *g)
     g->n = 0;
 }
 
-/* Draws the SVG figures of r into a hidden folder beside target, reads
- * them into g, removes the folder. */
+/* Draws the SVG figures of r (or of the attack result a) into a hidden
+ * folder beside target, reads them into g, removes the folder. */
 static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
+                           const struct xb_attack_file *a,
                            const struct xb_study_result *study, const char *target,
                            const char *gnuplot, struct figs *g)
 {
@@ -411,8 +484,9 @@ static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
     struct xb_plot_params pp = {.out_dir = tmpl, .gnuplot = gnuplot};
     struct xb_plot_files files;
     const struct xb_study_view view = {0}; /* the default view, as xbar plot's */
-    enum xb_status st = study ? xb_plot_study(ctx, study, 1, &view, &pp, &files)
-                              : xb_plot_sweep(ctx, r, &pp, &files);
+    enum xb_status st = a       ? xb_plot_attack(ctx, a, 1, &pp, &files)
+                        : study ? xb_plot_study(ctx, study, 1, &view, &pp, &files)
+                                : xb_plot_sweep(ctx, r, &pp, &files);
     for (size_t k = 0; st == XB_OK && k < files.n; k++) {
         const char *p = files.path[k];
         size_t len = strlen(p);
@@ -450,26 +524,59 @@ static enum xb_status draw(struct xb_ctx *ctx, const struct xb_sweep_result *r,
 
 /* ---- entry ------------------------------------------------------------------------ */
 
+/* The result at path: an attack result into *a (with its /config text),
+ * else a sweep result into *r; *is_attack says which. */
+static enum xb_status read_result(struct xb_ctx *ctx, const char *path, int *is_attack,
+                                  struct xb_sweep_result *r, struct xb_attack_file *a,
+                                  char **config)
+{
+    *is_attack = xb_layout_kind_of_file(path) == XB_LAYOUT_ATTACK;
+    if (!*is_attack)
+        return xb_sweep_read(ctx, path, r);
+    enum xb_status st = xb_attack_file_read(ctx, path, a);
+    return st ? st : xb_layout_read_text(ctx, path, XB_DS_CONFIG, config);
+}
+
+static void result_free(int is_attack, struct xb_sweep_result *r, struct xb_attack_file *a,
+                        char *config)
+{
+    if (is_attack)
+        xb_attack_file_free(a);
+    else
+        xb_sweep_result_free(r);
+    xb_free(config);
+}
+
 enum xb_status xb_html_check(struct xb_ctx *ctx, const char *path, const char *page,
                              const char *origin)
 {
-    struct xb_sweep_result r;
-    enum xb_status st = xb_sweep_read(ctx, path, &r);
-    xb_sweep_result_free(&r);
+    struct xb_sweep_result r = {0};
+    struct xb_attack_file a = {0};
+    char *config = NULL;
+    int is_attack;
+    enum xb_status st = read_result(ctx, path, &is_attack, &r, &a, &config);
+    result_free(is_attack, &r, &a, config);
     return st != XB_OK ? st : xb_outfile_check(ctx, page, origin);
 }
 
 static enum xb_status write_page(struct xb_ctx *ctx, const struct xb_sweep_result *r,
-                                 const struct xb_study_result *study, const struct figs *g,
-                                 const char *prov, const char *target)
+                                 const struct xb_attack_file *a,
+                                 const struct xb_study_result *study, const char *config,
+                                 const struct figs *g, const char *prov, const char *target)
 {
     char *tmp;
     enum xb_status st = xb_outfile_temp(ctx, target, &tmp);
     if (st != XB_OK)
         return st;
     FILE *f = fopen(tmp, "w");
-    if (f) {
-        head(f, r);
+    if (f && a) {
+        head(f, a->path);
+        attack_intro(f, a);
+        figures(f, g->svg, g->name, g->n);
+        attack_tables(f, a);
+        config_and_provenance(f, config, prov);
+    } else if (f) {
+        head(f, r->path);
         intro(f, r, study != NULL);
         if (study)
             study_intro(f, study);
@@ -482,7 +589,7 @@ static enum xb_status write_page(struct xb_ctx *ctx, const struct xb_sweep_resul
             summary_table(f, r);
             cost_table(f, r);
         }
-        config_and_provenance(f, r, prov);
+        config_and_provenance(f, r->config, prov);
     }
     int bad = !f || fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
     int err = errno;
@@ -505,10 +612,16 @@ static enum xb_status write_page(struct xb_ctx *ctx, const struct xb_sweep_resul
 enum xb_status xb_html_report(struct xb_ctx *ctx, const char *path, const char *page,
                               const char *origin, const char *gnuplot)
 {
-    struct xb_sweep_result r;
-    enum xb_status st = xb_sweep_read(ctx, path, &r);
-    if (st != XB_OK)
+    struct xb_sweep_result r = {0};
+    struct xb_attack_file a = {0};
+    char *config = NULL;
+    int is_attack;
+    enum xb_status st = read_result(ctx, path, &is_attack, &r, &a, &config);
+    if (st != XB_OK) {
+        result_free(is_attack, &r, &a, config);
         return st;
+    }
+    const struct xb_attack_file *att = is_attack ? &a : NULL;
     char *target = NULL;
     struct xb_provenance prov = {0};
     struct figs g = {0};
@@ -524,15 +637,15 @@ enum xb_status xb_html_report(struct xb_ctx *ctx, const char *path, const char *
         st = xb_provenance_read(ctx, path, &prov);
     if (st == XB_OK) {
         prov_text = xb_provenance_text(&prov, XB_PROVENANCE_FILES_SHOWN);
-        st = draw(ctx, &r, is_study ? &study : NULL, target, gnuplot, &g);
+        st = draw(ctx, &r, att, is_study ? &study : NULL, target, gnuplot, &g);
     }
     if (st == XB_OK)
-        st = write_page(ctx, &r, is_study ? &study : NULL, &g, prov_text, target);
+        st = write_page(ctx, &r, att, is_study ? &study : NULL, config, &g, prov_text, target);
     xb_study_result_free(&study);
     figs_free(&g);
     xb_free(prov_text);
     xb_provenance_free(&prov);
     xb_free(target);
-    xb_sweep_result_free(&r);
+    result_free(is_attack, &r, &a, config);
     return st;
 }

@@ -18,6 +18,12 @@
  *     against the file;
  *   - the resolved configuration (/config) and the provenance (xbar info's
  *     key: value lines, xb_provenance.h).
+ * An attack result (`xbar attack -o`, sim/io/xb_attack_read.h) gives a page
+ * of the same frame: the attacks in one paragraph, the accuracy-vs-eps
+ * figure, the robustness tables in paper 000's layout (a row per eps, Ori.,
+ * a column per attack; mean ± 95 % interval over a device's chips; a
+ * transfer's source and its target at each sigma_test), the configuration
+ * and the provenance.
  * No script, no external resource: the page renders the same offline.
  *
  * The page is written as every output is (sim/io/xb_outfile.h): checked
@@ -29,7 +35,7 @@
 
 #include "xb_ctx.h"
 
-/* The page of the sweep result at path into page (origin names the
+/* The page of the sweep or attack result at path into page (origin names the
  * option that gave page, for messages); gnuplot: the program, NULL for
  * "gnuplot" in PATH. XB_EINVAL / XB_EFORMAT / XB_ENOTFOUND for bad input
  * (the file, the page path) before any work; XB_EIO if gnuplot or a write
@@ -38,7 +44,7 @@ enum xb_status xb_html_report(struct xb_ctx *ctx, const char *path, const char *
                               const char *origin, const char *gnuplot);
 
 /* Checks the input and output of xb_html_report before any work: the
- * result file is a sweep result, the page can be written. */
+ * result file is a sweep or attack result, the page can be written. */
 enum xb_status xb_html_check(struct xb_ctx *ctx, const char *path, const char *page,
                              const char *origin);
 

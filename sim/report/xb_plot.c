@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "xb_alloc.h"
+#include "xb_attack_read.h"
 #include "xb_outfile.h"
 #include "xb_plot_impl.h"
 #include "xb_summary.h"
@@ -311,6 +312,19 @@ enum xb_status xb_plot_study(struct xb_ctx *ctx, const struct xb_study_result *f
     }
     xb_free(p.sel);
     return st;
+}
+
+enum xb_status xb_plot_attack(struct xb_ctx *ctx, const struct xb_attack_file *files, size_t n,
+                              const struct xb_plot_params *params, struct xb_plot_files *out)
+{
+    memset(out, 0, sizeof *out);
+    XB_ASSERT(n >= 1 && n <= XB_PLOT_MAX_INPUTS);
+    struct plotter p = {.ctx = ctx, .source = files[0].path, .files = out, .attack = files,
+                        .n_attack = n};
+    p.dir = params && params->out_dir ? xb_strdup(params->out_dir)
+                                      : xb_outfile_dir(files[0].path);
+    p.stem = xb_plot_stem(files[0].path);
+    return draw(&p, params, xb_plot_write_attack);
 }
 
 void xb_plot_files_free(struct xb_plot_files *f)

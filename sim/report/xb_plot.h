@@ -142,6 +142,24 @@ enum xb_status xb_plot_study(struct xb_ctx *ctx, const struct xb_study_result *f
                              const struct xb_study_view *view,
                              const struct xb_plot_params *params, struct xb_plot_files *out);
 
+/* ---- attack results (sim/io/xb_attack_read.h) -----------------------------
+ *
+ *   STEM_attack_acc_vs_eps  accuracy (%) vs eps, one curve per attack kind
+ *                           (per file and kind with several files: paper
+ *                           000's models side by side), the clean accuracy
+ *                           (Ori.) as a dashed line; on a device the mean
+ *                           over the chips with 95 % Student-t intervals;
+ *                           a transfer file's target noiseless and at each
+ *                           sigma_test (mean and 95 % interval over the
+ *                           repeats)
+ * STEM is the first file's. */
+
+/* Draws the attack figure of files[n] (1 .. XB_PLOT_MAX_INPUTS) as
+ * xb_plot_sweep draws its own. */
+struct xb_attack_file;
+enum xb_status xb_plot_attack(struct xb_ctx *ctx, const struct xb_attack_file *files, size_t n,
+                              const struct xb_plot_params *params, struct xb_plot_files *out);
+
 /* Accepts NULL and a zeroed struct. */
 void xb_plot_files_free(struct xb_plot_files *f);
 

@@ -29,6 +29,8 @@ struct plotter {
     const struct xb_study_result *study; /* a study's figures: study[n_study] */
     size_t n_study;
     const struct xb_study_view *view;
+    const struct xb_attack_file *attack; /* an attack figure's files: attack[n_attack] */
+    size_t n_attack;
     struct xb_study_sel *sel;          /* [n_study] */
     const char *source; /* the file named in messages */
     char *dir;          /* output directory */
@@ -50,7 +52,7 @@ struct plotter {
 
 /* The output formats, and every figure name xb_plot_figures.c emits
  * (xb_plot_emit checks), so the output paths can be checked before work. */
-#define XB_PLOT_N_FIGURES 16
+#define XB_PLOT_N_FIGURES 17
 extern const char *const xb_plot_formats[2];
 extern const char *const xb_plot_figure_names[XB_PLOT_N_FIGURES];
 
@@ -86,5 +88,10 @@ void xb_plot_write_figures(struct plotter *p);
 
 /* The same for the study figures of xb_plot.h (p->sel resolved). */
 void xb_plot_write_study(struct plotter *p);
+
+/* ---- xb_plot_attack.c --------------------------------------------------- */
+
+/* The same for the attack figure of xb_plot.h. */
+void xb_plot_write_attack(struct plotter *p);
 
 #endif

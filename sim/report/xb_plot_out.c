@@ -22,6 +22,7 @@ const char *const xb_plot_figure_names[XB_PLOT_N_FIGURES] = {
     "acc_vs_sigma", "acc_vs_t", "err_vs_sigma", "err_vs_t", "acc_vs_snr", "heatmap", "acc_vs_votes",
     "acc_vs_energy", "acc_vs_latency", "study_acc_vs_axis", "study_heatmap", "study_acc_vs_snr",
     "files_acc_vs_snr", "files_acc_vs_axis", "study_acc_vs_energy", "study_acc_vs_latency",
+    "attack_acc_vs_eps",
 };
 
 char *xb_plot_stem(const char *path)

@@ -28,6 +28,7 @@
 #include "xb_net.h"
 #include "xb_rng.h"
 #include "xb_test_net.h"
+#include "xb_test_trained.h"
 #include "xb_train.h"
 
 static struct xb_ctx *ctx;
@@ -227,50 +228,7 @@ Test(attack, every_iterate_stays_in_the_eps_ball_and_the_box)
     xb_net_free(net);
 }
 
-/* ---- a small trained model ------------------------------------------------ */
-
-struct trained {
-    struct xb_net *net;
-    struct xb_dataset *train, *test;
-};
-
-/* 8 × 8 synthetic digits (sim/data/xb_data_synth.c, pixel noise 0.35),
- * 64-32-10 MLP with a noise layer after each product, 4 epochs of Adam. */
-static struct trained train_mlp(size_t rows)
-{
-    struct trained m;
-    struct xb_data_synth_params sp;
-    xb_data_synth_default(&sp);
-    sp.n_train = 1000, sp.n_test = 200, sp.sigma = 0.35;
-    cr_assert_eq(xb_data_synth(ctx, &sp, 7, &m.train, &m.test), XB_OK);
-    struct xb_net_config cfg = {.input = {1, 8, 8}, .classes = 10, .n_layers = 6};
-    cfg.layers[0] = xb_test_layer("flatten", 0);
-    cfg.layers[1] = xb_test_layer("dense", 32);
-    cfg.layers[2] = xb_test_layer("noise", 0);
-    cfg.layers[3] = xb_test_layer("relu", 0);
-    cfg.layers[4] = xb_test_layer("dense", 10);
-    cfg.layers[5] = xb_test_layer("noise", 0);
-    m.net = xb_test_net(ctx, &cfg, rows);
-    xb_net_init(m.net, 11);
-    struct xb_train_params tp;
-    xb_train_params_default(&tp);
-    tp.optim.lr = 0.01;
-    struct xb_trainer *tr;
-    cr_assert_eq(xb_trainer_create(ctx, m.net, &tp, &tr), XB_OK);
-    for (int e = 0; e < 4; e++) {
-        double loss;
-        cr_assert_eq(xb_trainer_epoch(ctx, tr, m.train->x, m.train->y, m.train->n, &loss),
-                     XB_OK);
-    }
-    xb_trainer_free(tr);
-    return m;
-}
-
-static void trained_free(struct trained *m)
-{
-    xb_net_free(m->net);
-    xb_dataset_free(m->train), xb_dataset_free(m->test);
-}
+/* ---- a small trained model (xb_test_trained.h) --------------------------- */
 
 /* Accuracy of the K-vote majority (single inference for K = 1) under p's
  * noise on X[n], as xbar attack scores. */
@@ -292,7 +250,7 @@ static double accuracy(struct xb_net *net, const struct xb_attack_params *p, con
  * item 6) asks for, on a fixed seed. */
 Test(attack, accuracy_never_rises_with_eps_on_a_trained_model)
 {
-    struct trained m = train_mlp(256);
+    struct xb_test_trained m = xb_test_train_mlp(ctx, 256);
     const size_t n = m.test->n, F = m.test->dim;
     float *adv = xb_aligned(n * F, sizeof(float));
     const double eps[] = {0.0, 0.02, 0.05, 0.1, 0.2, 0.3};
@@ -324,7 +282,7 @@ Test(attack, accuracy_never_rises_with_eps_on_a_trained_model)
             cr_assert_lt(last, 0.6 * clean, "%s at eps 0.3: %.3f", t->name, last);
     }
     xb_free(adv);
-    trained_free(&m);
+    xb_test_trained_free(&m);
 }
 
 /* ---- restarts --------------------------------------------------------------- */
@@ -336,7 +294,7 @@ Test(attack, accuracy_never_rises_with_eps_on_a_trained_model)
  * more. */
 Test(attack, restarts_never_lower_the_success)
 {
-    struct trained m = train_mlp(256);
+    struct xb_test_trained m = xb_test_train_mlp(ctx, 256);
     const size_t n = m.test->n, F = m.test->dim;
     float *a1 = xb_aligned(n * F, sizeof(float)), *a4 = xb_aligned(n * F, sizeof(float));
     uint8_t *p1 = xb_malloc(n, 1), *p4 = xb_malloc(n, 1);
@@ -391,7 +349,7 @@ Test(attack, restarts_never_lower_the_success)
                  fooled1);
     cr_assert_lt(fooled4, n, "every image fooled: the test cannot see restarts matter");
     xb_free(a1), xb_free(a4), xb_free(p1), xb_free(p4);
-    trained_free(&m);
+    xb_test_trained_free(&m);
 }
 
 /* ---- EOT -------------------------------------------------------------------- */
@@ -402,7 +360,7 @@ Test(attack, restarts_never_lower_the_success)
  * well. */
 Test(attack, eot_lowers_noisy_accuracy_at_least_as_much)
 {
-    struct trained m = train_mlp(512);
+    struct xb_test_trained m = xb_test_train_mlp(ctx, 512);
     const size_t n = m.test->n, F = m.test->dim;
     float *adv = xb_aligned(n * F, sizeof(float));
     struct xb_attack_params p = noiseless(0.1);
@@ -421,7 +379,7 @@ Test(attack, eot_lowers_noisy_accuracy_at_least_as_much)
     cr_assert_lt(acc[0], clean);
     cr_assert_leq(acc[1], acc[0], "EOT %.3f above one draw %.3f", acc[1], acc[0]);
     xb_free(adv);
-    trained_free(&m);
+    xb_test_trained_free(&m);
 }
 
 /* ---- the EOT gradient -------------------------------------------------------- */
