@@ -82,6 +82,11 @@ Test(experiment, shipped_configs_parse)
                            "configs/paper000/snn50_mnist_stbpn.cfg",
                            "configs/paper002/snn50_mnist_stbp.cfg",
                            "configs/paper002/snn50_mnist_hire.cfg",
+                           "configs/paper002/csnn_mnist_stbp.cfg",
+                           "configs/paper002/csnn_mnist_hire.cfg",
+                           "configs/paper002/csnn_fashion_stbp.cfg",
+                           "configs/paper002/csnn_fashion_hire.cfg",
+                           "configs/paper002/csnn_mnist_ann.cfg",
                            "configs/paper003/mlp_mfdv_mnist.cfg"};
     for (size_t k = 0; k < sizeof files / sizeof *files; k++)
         cr_assert_eq(xb_experiment_read(ctx, files[k], NULL, 0, &e), XB_OK, "%s: %s", files[k],
