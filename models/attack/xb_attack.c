@@ -63,7 +63,7 @@ static int has_lif(const struct xb_net *net)
 {
     struct xb_net *n = (struct xb_net *)net; /* xb_net_layer is not const; read only */
     for (size_t i = 0; i < xb_net_n_layers(n); i++)
-        if (xb_net_layer(n, i)->type == &xb_layer_lif)
+        if (xb_layer_is_lif(xb_net_layer(n, i)))
             return 1;
     return 0;
 }
@@ -76,7 +76,7 @@ static void swap_surrogates(struct xb_net *net, int kind, int *old)
         return;
     for (size_t i = 0; i < xb_net_n_layers(net); i++) {
         struct xb_layer *l = xb_net_layer(net, i);
-        if (l->type == &xb_layer_lif)
+        if (xb_layer_is_lif(l))
             old[i] = (int)xb_lif_swap_surrogate(l, (enum xb_surrogate)kind);
     }
 }
@@ -88,7 +88,7 @@ static void restore_surrogates(struct xb_net *net, int kind, const int *old)
         return;
     for (size_t i = 0; i < xb_net_n_layers(net); i++) {
         struct xb_layer *l = xb_net_layer(net, i);
-        if (l->type == &xb_layer_lif)
+        if (xb_layer_is_lif(l))
             xb_lif_swap_surrogate(l, (enum xb_surrogate)old[i]);
     }
 }

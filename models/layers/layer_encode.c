@@ -1,7 +1,8 @@
 /*
  * encode — the input of a spiking network: T steps of the F = c·h·w input
  * values, {T, 1, F}, directly (the analog value at every step) or as
- * rate-coded spikes (bernoulli, poisson). The convention, the random
+ * rate-coded spikes (bernoulli, poisson); with `image`, the same values
+ * as {T·c, h, w}, T images for conv_lif. The convention, the random
  * addresses and the backward are xb_spike.h's.
  *
  * The random encoders compute p = P(spike) once per row (in a [max_rows ×
@@ -51,7 +52,10 @@ static enum xb_status encode_create(struct xb_ctx *ctx, struct xb_layer *l,
     e->gain = cfg->gain == 0.0 ? 1.0f : (float)cfg->gain;
     if (e->kind != XB_ENCODE_DIRECT)
         e->p = xb_aligned((l->max_rows ? l->max_rows : 1) * F, sizeof(float));
-    l->out = (struct xb_shape){(int)T, 1, (int)F};
+    /* image: the same memory (step t's copy after step t-1's) read as T
+     * images one after the other, the input conv_lif convolves */
+    l->out = cfg->image ? (struct xb_shape){(int)T * l->in.c, l->in.h, l->in.w}
+                        : (struct xb_shape){(int)T, 1, (int)F};
     l->n_params = 0;
     l->state = e;
     return XB_OK;

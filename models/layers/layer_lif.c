@@ -4,7 +4,7 @@
  * the readouts, the surrogates and the noise addresses are xb_spike.h's.
  *
  * The product is a dense layer's (layer_dense.c, held inside as `sub` on
- * the same parameters): the next layer's inputs of all T steps are known
+ * the same parameters; conv_lif's is a conv2d layer's, layer_conv_lif.c): the next layer's inputs of all T steps are known
  * once the layer below has run, so the T steps of a pass are one product
  * of rows·T rows, [rows × T × in] read as [rows·T × in]; off the device
  * the exact GEMM, on it the crossbar, input t of sample s read as sample
@@ -44,6 +44,7 @@
 #include "xb_layer_impl.h"
 #include "xb_net.h"
 #include "xb_rng.h"
+#include "xb_lif_impl.h"
 #include "xb_spike.h"
 
 struct lif {
@@ -77,14 +78,11 @@ struct lif {
     double power_units; /* Σ (std / sigma)² over the currents noise met */
 };
 
-static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
-                                 const struct xb_layer_config *cfg)
+enum xb_status xb_lif_create_on(struct xb_ctx *ctx, struct xb_layer *l,
+                                const struct xb_layer_config *cfg,
+                                const struct xb_layer_type *product, size_t T,
+                                struct xb_shape step)
 {
-    const size_t T = (size_t)l->in.c * (size_t)l->in.h, in = (size_t)l->in.w;
-    if (T < 1 || in < 1 || T - 1 > XB_RNG_MAX_STEP)
-        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "input shape %d x %d x %d: expected T = "
-                              "c*h of 1 to %u steps of w features (an encode layer gives "
-                              "{T, 1, F})", l->in.c, l->in.h, l->in.w, XB_RNG_MAX_STEP + 1u);
     if (cfg->reset < 0 || cfg->reset > XB_LIF_RESET_SUBTRACT)
         return xb_layer_error(ctx, XB_EINVAL, l, cfg, "reset = %d: expected zero or subtract",
                               cfg->reset);
@@ -105,22 +103,29 @@ static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
                               "(unset: 1) to 1e6", cfg->surrogate_width);
     const size_t m = l->max_rows ? l->max_rows : 1;
     enum xb_status st;
-    if (cfg->units >= 1 &&
+    if (cfg->units >= 1 && product == &xb_layer_dense &&
         (st = xb_layer_check_size(ctx, l, cfg, "rows x steps x units (membrane cache)", m,
                                   T * (size_t)cfg->units, XB_NET_MAX_ACTIVATIONS)))
         return st;
     struct lif *s = xb_calloc(1, sizeof *s);
-    s->sub.type = &xb_layer_dense;
+    s->sub.type = product;
     s->sub.id = l->id;
-    s->sub.in = (struct xb_shape){(int)in, 1, 1};
+    s->sub.in = step;
     s->sub.max_rows = m * T;
-    if ((st = xb_layer_dense.create(ctx, &s->sub, cfg))) { /* checks the fields and units */
+    if ((st = product->create(ctx, &s->sub, cfg))) { /* checks the fields and units */
         xb_free(s);
         return st;
     }
-    const size_t U = (size_t)cfg->units;
+    /* the neurons of a step: the product's outputs (conv: units x OH x OW) */
+    const size_t U = xb_shape_size(s->sub.out);
+    if ((st = xb_layer_check_size(ctx, l, cfg, "rows x steps x neurons (membrane cache)", m,
+                                  T * U, XB_NET_MAX_ACTIVATIONS))) {
+        product->destroy(&s->sub);
+        xb_free(s);
+        return st;
+    }
     s->T = T;
-    s->in = in;
+    s->in = xb_shape_size(step);
     s->units = U;
     s->vth = cfg->threshold == 0.0 ? 1.0f : (float)cfg->threshold;
     s->k = (float)(1.0 - cfg->leak);
@@ -159,11 +164,32 @@ static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
     s->base = xb_malloc(T, sizeof *s->base);
     s->row_count = xb_malloc(m, sizeof(uint64_t));
     s->row_power = xb_malloc(m, sizeof(double));
-    l->out = s->readout == XB_READOUT_SPIKES ? (struct xb_shape){(int)T, 1, (int)U}
-                                             : (struct xb_shape){(int)U, 1, 1};
+    /* spikes: T steps of the product's output shape, one after the other */
+    const struct xb_shape o = s->sub.out;
+    l->out = s->readout != XB_READOUT_SPIKES ? (struct xb_shape){(int)U, 1, 1}
+             : product == &xb_layer_dense   ? (struct xb_shape){(int)T, 1, (int)U}
+                                            : (struct xb_shape){(int)T * o.c, o.h, o.w};
     l->n_params = n;
     l->state = s;
     return XB_OK;
+}
+
+static enum xb_status lif_create(struct xb_ctx *ctx, struct xb_layer *l,
+                                 const struct xb_layer_config *cfg)
+{
+    const size_t T = (size_t)l->in.c * (size_t)l->in.h, in = (size_t)l->in.w;
+    if (T < 1 || in < 1 || T - 1 > XB_RNG_MAX_STEP)
+        return xb_layer_error(ctx, XB_EINVAL, l, cfg, "input shape %d x %d x %d: expected T = "
+                              "c*h of 1 to %u steps of w features (an encode layer gives "
+                              "{T, 1, F})", l->in.c, l->in.h, l->in.w, XB_RNG_MAX_STEP + 1u);
+    return xb_lif_create_on(ctx, l, cfg, &xb_layer_dense, T, (struct xb_shape){(int)in, 1, 1});
+}
+
+/* The product's kind: dense (lif) or conv2d (conv_lif). */
+static const struct xb_layer_type *lif_kind(const struct xb_layer *l)
+{
+    const struct lif *s = l->state;
+    return s->sub.type;
 }
 
 /* The sub-layer works on the net's views of W and b. */
@@ -175,10 +201,10 @@ static struct xb_layer *lif_sub(struct xb_layer *l)
     return &s->sub;
 }
 
-static void lif_init(struct xb_layer *l, uint64_t seed)
+void xb_lif_init(struct xb_layer *l, uint64_t seed)
 {
     struct lif *s = l->state;
-    xb_layer_dense.init(lif_sub(l), seed);
+    lif_kind(l)->init(lif_sub(l), seed);
     for (size_t j = 0; j < s->units; j++) {
         if (s->learn_vth)
             l->params[s->off_vth + j] = s->vth;
@@ -243,12 +269,12 @@ static void input_spikes(const float *x, size_t n, uint64_t *ones, int *binary)
     *binary = !other;
 }
 
-static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y)
+void xb_lif_forward(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y)
 {
     struct lif *s = l->state;
     const size_t rows = p->rows, T = s->T, U = s->units, n = rows * T;
     const struct xb_pass q = steps_pass(p, T);
-    xb_layer_dense.forward(lif_sub(l), &q, x, s->u);
+    lif_kind(l)->forward(lif_sub(l), &q, x, s->u);
 
     const enum xb_noise_kind kind = pass_noise(p);
     const float sigma = (float)p->sigma;
@@ -353,11 +379,17 @@ static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float
     for (size_t r = 0; r < rows; r++)
         a->out_spikes += row_count[r];
     a->rate = (double)a->out_spikes / ((double)n * (double)U);
-    a->ann_mac = (double)rows * (double)s->in * (double)U;
+    /* the product's multiply-accumulates per sample and step (dense: in ·
+     * units; conv2d: units · C·k·k per output position); an input spike
+     * accumulates its share of them (dense: a weight column, units) */
+    struct xb_layer_mvm mv;
+    lif_kind(l)->mvm(&s->sub, &mv);
+    const double macs = (double)mv.out * (double)mv.in * (double)mv.reads;
+    a->ann_mac = (double)rows * macs;
     if (a->in_binary)
-        a->ac = (double)a->in_spikes * (double)U;
+        a->ac = (double)a->in_spikes * (macs / (double)s->in);
     else
-        a->mac = (double)n * (double)s->in * (double)U;
+        a->mac = (double)n * macs;
     s->power = 0.0;
     s->power_units = 0.0;
     for (size_t r = 0; measure && r < rows; r++)
@@ -373,8 +405,8 @@ static void lif_forward(struct xb_layer *l, const struct xb_pass *p, const float
     }
 }
 
-static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
-                         const float *y, const float *dy, float *dx)
+void xb_lif_backward(struct xb_layer *l, const struct xb_pass *p, const float *x,
+                     const float *y, const float *dy, float *dx)
 {
     (void)y;
     struct lif *s = l->state;
@@ -462,7 +494,7 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
         }
     }
     const struct xb_pass q = steps_pass(p, T);
-    xb_layer_dense.backward(lif_sub(l), &q, x, NULL, u, dx);
+    lif_kind(l)->backward(lif_sub(l), &q, x, NULL, u, dx);
     for (size_t j = 0; (learn_vth || learn_k) && j < U; j++) {
         double av = 0.0, ak = 0.0;
         for (size_t r = 0; r < rows; r++)
@@ -481,37 +513,37 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
     s->fwd_rows = 0; /* the membrane cache now holds dL/dI */
 }
 
-static enum xb_status lif_program(struct xb_ctx *ctx, struct xb_layer *l,
-                                  const struct xb_xbar_params *params)
+enum xb_status xb_lif_program(struct xb_ctx *ctx, struct xb_layer *l,
+                              const struct xb_xbar_params *params)
 {
-    return xb_layer_dense.program(ctx, lif_sub(l), params);
+    return lif_kind(l)->program(ctx, lif_sub(l), params);
 }
 
-static enum xb_status lif_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
+enum xb_status xb_lif_age(struct xb_ctx *ctx, struct xb_layer *l, double t)
 {
-    return xb_layer_dense.age(ctx, lif_sub(l), t);
+    return lif_kind(l)->age(ctx, lif_sub(l), t);
 }
 
 /* The crossbar sees the inputs of every step: rows·T rows of x. */
-static enum xb_status lif_calibrate(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
-                                    size_t rows)
+enum xb_status xb_lif_calibrate(struct xb_ctx *ctx, struct xb_layer *l, const float *x,
+                                size_t rows)
 {
     const struct lif *s = l->state;
-    return xb_layer_dense.calibrate(ctx, lif_sub(l), x, rows * s->T);
+    return lif_kind(l)->calibrate(ctx, lif_sub(l), x, rows * s->T);
 }
 
-static void lif_unprogram(struct xb_layer *l)
+void xb_lif_unprogram(struct xb_layer *l)
 {
-    xb_layer_dense.unprogram(lif_sub(l));
+    lif_kind(l)->unprogram(lif_sub(l));
 }
 
-static int lif_deterministic(const struct xb_layer *l, const struct xb_pass *p)
+int xb_lif_deterministic(const struct xb_layer *l, const struct xb_pass *p)
 {
     (void)l;
     return !p->on_device && pass_noise(p) == XB_NOISE_NONE;
 }
 
-static void lif_noise_power(const struct xb_layer *l, double *sum, double *units)
+void xb_lif_noise_power(const struct xb_layer *l, double *sum, double *units)
 {
     const struct lif *s = l->state;
     *sum += s->power;
@@ -519,25 +551,25 @@ static void lif_noise_power(const struct xb_layer *l, double *sum, double *units
 }
 
 /* The dense product inside, read once per time step (models/eval/xb_cost.h). */
-static void lif_mvm(const struct xb_layer *l, struct xb_layer_mvm *m)
+void xb_lif_mvm(const struct xb_layer *l, struct xb_layer_mvm *m)
 {
     const struct lif *s = l->state;
-    xb_layer_dense.mvm(&s->sub, m);
+    lif_kind(l)->mvm(&s->sub, m);
     m->reads *= (size_t)s->T;
 }
 
-static void lif_activity(const struct xb_layer *l, struct xb_spike_activity *a)
+void xb_lif_activity(const struct xb_layer *l, struct xb_spike_activity *a)
 {
     const struct lif *s = l->state;
     *a = s->act;
 }
 
-static void lif_destroy(struct xb_layer *l)
+void xb_lif_destroy(struct xb_layer *l)
 {
     struct lif *s = l->state;
     if (!s)
         return;
-    xb_layer_dense.destroy(&s->sub);
+    lif_kind(l)->destroy(&s->sub);
     xb_free(s->vth_c), xb_free(s->k_c);
     xb_free(s->u), xb_free(s->s), xb_free(s->se);
     xb_free(s->amax), xb_free(s->dv), xb_free(s->dk), xb_free(s->dsg), xb_free(s->ic);
@@ -594,9 +626,15 @@ static float *lif_lr_sigma(struct xb_layer *l, size_t *n)
 
 static struct xb_layer *lif_lr_product(struct xb_layer *l) { return lif_sub(l); }
 
+/* The lif family (lif, conv_lif) is the kinds whose forward is this one. */
+int xb_layer_is_lif(const struct xb_layer *l)
+{
+    return l->type && l->type->forward == xb_lif_forward;
+}
+
 int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr)
 {
-    if (l->type != &xb_layer_lif)
+    if (!xb_layer_is_lif(l))
         return 0;
     const struct lif *s = l->state;
     *tr = (struct xb_lif_trace){.rows = s->act.rows, .steps = s->T, .in = s->in,
@@ -608,14 +646,55 @@ int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr)
 
 void xb_lif_set_relaxed(struct xb_layer *l, int on)
 {
-    XB_ASSERT(l->type == &xb_layer_lif);
+    XB_ASSERT(xb_layer_is_lif(l));
     struct lif *s = l->state;
     s->relaxed = on != 0;
 }
 
+int xb_lif_fires(const struct xb_layer *l)
+{
+    XB_ASSERT(xb_layer_is_lif(l));
+    const struct lif *s = l->state;
+    return s->fire;
+}
+
+int xb_lif_learns_threshold(const struct xb_layer *l)
+{
+    XB_ASSERT(xb_layer_is_lif(l));
+    const struct lif *s = l->state;
+    return s->learn_vth;
+}
+
+size_t xb_lif_product_params(const struct xb_layer *l)
+{
+    XB_ASSERT(xb_layer_is_lif(l));
+    const struct lif *s = l->state;
+    return s->sub.n_params;
+}
+
+void xb_lif_currents(struct xb_layer *l, const struct xb_pass *p, const float *x, float *I)
+{
+    XB_ASSERT(xb_layer_is_lif(l));
+    struct lif *s = l->state;
+    const struct xb_pass q = steps_pass(p, s->T);
+    lif_kind(l)->forward(lif_sub(l), &q, x, I);
+}
+
+void xb_lif_set_threshold(struct xb_layer *l, float v)
+{
+    XB_ASSERT(xb_layer_is_lif(l));
+    struct lif *s = l->state;
+    s->vth = v;
+    for (size_t j = 0; j < s->units; j++) {
+        s->vth_c[j] = v;
+        if (s->learn_vth)
+            l->params[s->off_vth + j] = v;
+    }
+}
+
 enum xb_surrogate xb_lif_swap_surrogate(struct xb_layer *l, enum xb_surrogate kind)
 {
-    XB_ASSERT(l->type == &xb_layer_lif);
+    XB_ASSERT(xb_layer_is_lif(l));
     XB_ASSERT(kind >= XB_SURROGATE_RECT && kind <= XB_SURROGATE_ARCTAN);
     struct lif *s = l->state;
     const enum xb_surrogate old = s->surrogate;
@@ -627,19 +706,19 @@ const struct xb_layer_type xb_layer_lif = {
     .name = "lif",
     .init_default = XB_INIT_HE_UNIFORM,
     .create = lif_create,
-    .init = lif_init,
-    .forward = lif_forward,
-    .backward = lif_backward,
-    .program = lif_program,
-    .age = lif_age,
-    .calibrate = lif_calibrate,
-    .unprogram = lif_unprogram,
-    .deterministic = lif_deterministic,
-    .noise_power = lif_noise_power,
-    .mvm = lif_mvm,
-    .activity = lif_activity,
+    .init = xb_lif_init,
+    .forward = xb_lif_forward,
+    .backward = xb_lif_backward,
+    .program = xb_lif_program,
+    .age = xb_lif_age,
+    .calibrate = xb_lif_calibrate,
+    .unprogram = xb_lif_unprogram,
+    .deterministic = xb_lif_deterministic,
+    .noise_power = xb_lif_noise_power,
+    .mvm = xb_lif_mvm,
+    .activity = xb_lif_activity,
     .lr_score = lif_lr_score,
     .lr_sigma = lif_lr_sigma,
     .lr_product = lif_lr_product,
-    .destroy = lif_destroy,
+    .destroy = xb_lif_destroy,
 };

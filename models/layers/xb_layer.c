@@ -13,7 +13,8 @@
 static const struct xb_layer_type *const layer_types[] = {
     &xb_layer_dense,   &xb_layer_conv2d,  &xb_layer_batchnorm, &xb_layer_relu,
     &xb_layer_maxpool, &xb_layer_flatten, &xb_layer_dropout,   &xb_layer_noise,
-    &xb_layer_lstm,    &xb_layer_encode,  &xb_layer_lif,       &xb_layer_mfdv,
+    &xb_layer_lstm,    &xb_layer_encode,  &xb_layer_lif,       &xb_layer_conv_lif,
+    &xb_layer_mfdv,
 };
 
 const struct xb_layer_type *xb_layer_type_find(const char *name)

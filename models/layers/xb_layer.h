@@ -71,7 +71,7 @@ struct xb_pass {
 struct xb_layer_config {
     char type[32];     /* "dense", "conv2d", "batchnorm", "relu", "maxpool",
                           "flatten", "dropout", "noise", "lstm", "encode", "lif",
-                          "mfdv" */
+                          "conv_lif", "mfdv" */
     int units;         /* dense: outputs; conv2d: output channels; lstm: hidden size */
     int kernel;        /* conv2d: k × k kernel; maxpool: window */
     int stride;        /* conv2d, maxpool; 0 = 1 for conv2d, = kernel for maxpool */
@@ -83,7 +83,9 @@ struct xb_layer_config {
                           (models/layers/xb_init.h); AUTO = the kind's default */
     /* Spiking layers (models/layers/xb_spike.h). Every field's default is 0,
      * read as the documented value where 0 is not a valid one. */
-    int steps;         /* encode: time steps T (required) */
+    int steps;         /* encode, conv_lif: time steps T (required); flatten: T
+                          images to T vectors (0: one) */
+    int image;         /* encode: the steps as images {T·c, h, w} (for conv_lif) */
     int encoding;      /* encode: enum xb_encoding (direct, poisson, bernoulli) */
     double gain;       /* encode: spike probability per unit input (0: 1) */
     double threshold;  /* lif: V_th (0: 1) */
@@ -267,6 +269,7 @@ extern const struct xb_layer_type xb_layer_noise;
 extern const struct xb_layer_type xb_layer_lstm;
 extern const struct xb_layer_type xb_layer_encode;
 extern const struct xb_layer_type xb_layer_lif;
+extern const struct xb_layer_type xb_layer_conv_lif;
 extern const struct xb_layer_type xb_layer_mfdv;
 
 #endif

@@ -103,7 +103,8 @@ enum xb_status xb_net_create(struct xb_ctx *ctx, const struct xb_net_config *cfg
         if (!l->type) {
             st = xb_error(ctx, XB_ENOTFOUND, "%s, layer %zu: type = \"%.32s\": unknown; "
                           "expected dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm, "
-                          "noise, encode or lif", where_line(lc, where, sizeof where), k, lc->type);
+                          "noise, encode, lif, conv_lif or mfdv",
+                          where_line(lc, where, sizeof where), k, lc->type);
             goto fail;
         }
         l->id = (uint32_t)k;

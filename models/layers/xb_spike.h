@@ -46,6 +46,13 @@
  * init) that backward differentiates and likelihood-ratio training
  * (models/train/xb_lr.h) estimates.
  *
+ * conv_lif (layer_conv_lif.c) is the same neuron on a conv2d product: its
+ * input is T images {T·C, H, W} (encode with image = true: step t's image
+ * is channels t·C .. (t+1)·C − 1, the same memory as {T, 1, C·H·W}), its
+ * neurons the units × OH × OW outputs of a step, its spikes {T·units, OH,
+ * OW}; maxpool pools them step by step, and flatten with steps = T gives
+ * the {T, 1, F} of a lif layer.
+ *
  * Readouts (`readout`): spikes (the default: all T steps out, {T, 1,
  * units}, for hidden layers); last (s_{T−1}, the X^(T,L) paper 000 reads);
  * count (Σ_t s_t); membrane-sum (Σ_t u_t) and membrane-max (max_t u_t), for
@@ -105,7 +112,10 @@ float xb_surrogate_step(enum xb_surrogate kind, float a, float x);
  * with binary inputs the layer accumulates a weight column per input
  * spike, ac = in_spikes · units; with analog inputs (direct encoding) it
  * multiplies at every step, mac = rows · T · in · units; the same layer in
- * an ANN does ann_mac = rows · in · units. */
+ * an ANN does ann_mac = rows · in · units. conv_lif: in · units becomes
+ * its conv2d's units · C·k·k · OH·OW, and an input spike accumulates
+ * in · units / in of them, its mean fan-out (exact for inputs away from a
+ * padded border). */
 struct xb_spike_activity {
     size_t rows, steps, in, units;
     uint64_t in_spikes;  /* ones among the inputs (all of them 0 or 1: in_binary) */
@@ -136,11 +146,29 @@ struct xb_lif_trace {
 };
 int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr);
 
+/* 1 if l is of the lif family (lif, conv_lif: layer_conv_lif.c), whose
+ * neurons, readouts and surrogates the functions here and below read. */
+int xb_layer_is_lif(const struct xb_layer *l);
+
 /* Relaxed forward: s_t = S(u_t − V_th) instead of the step, so the layer
  * computes the differentiable function whose exact gradient its STBP
  * backward is (the gradient checks of tests/models/test_lif.c). Off by
  * default; l must be a lif layer. */
 void xb_lif_set_relaxed(struct xb_layer *l, int on);
+
+/* What threshold initialisation from a trained ANN needs of a lif-family
+ * layer l (models/train/xb_threshold.h): whether its neurons fire (not the
+ * membrane readouts) and learn their thresholds; how many of its leading parameters are its product's
+ * (W then b, as the same dense or conv2d layer of an ANN holds them); its
+ * input currents I_t = W x_t + b of every step for x, the input of a
+ * forward of pass p ([rows·T × units], step t of row r at r·T + t; no
+ * noise, on the device if p is); and setting every neuron's V_th to v (the
+ * learned parameters when learn_threshold, else the fixed values). */
+int xb_lif_fires(const struct xb_layer *l);
+int xb_lif_learns_threshold(const struct xb_layer *l);
+size_t xb_lif_product_params(const struct xb_layer *l);
+void xb_lif_currents(struct xb_layer *l, const struct xb_pass *p, const float *x, float *I);
+void xb_lif_set_threshold(struct xb_layer *l, float v);
 
 /* Sets the surrogate of lif layer l's STBP backward to kind (its width
  * stays the layer's surrogate_width) and returns the kind it had. Only

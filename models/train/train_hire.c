@@ -17,11 +17,13 @@
  * with sign(0) = 0, so each period sees a different noisy variant of the
  * image at no extra cost (the input gradient comes from the backward the
  * update needs anyway). kappa of a batch's first period is the previous
- * batch's last (row r to row r, as Algorithm 1 carries it); every epoch
- * starts from kappa = 0 — the paper carries it on, but xbar checkpoints
- * between epochs, and a run resumed there must equal the uninterrupted one
- * to the bit. The batch's loss is the mean over its periods. Nothing is
- * random beyond what the net draws: bit-identical for any thread count.
+ * batch's last (row r to row r, as Algorithm 1 carries it), and it runs on
+ * from epoch to epoch: Algorithm 1 sets kappa = 0 once, before the epochs.
+ * It is the trainer's carried state (xb_trainer_carried), which a
+ * checkpoint saves beside the optimiser's moments, so a run resumed
+ * between epochs equals the uninterrupted one to the bit. The batch's loss
+ * is the mean over its periods. Nothing is random beyond what the net
+ * draws: bit-identical for any thread count.
  */
 #include <math.h>
 #include <string.h>
@@ -84,10 +86,11 @@ static enum xb_status hire_step(struct xb_ctx *ctx, struct xb_trainer *t, struct
     return XB_OK;
 }
 
-static void hire_epoch_end(struct xb_trainer *t)
+static float *hire_carried(struct xb_trainer *t, size_t *n)
 {
     struct hire *h = t->state;
-    memset(h->kappa, 0, t->p.batch * t->features * sizeof(float));
+    *n = t->p.batch * t->features;
+    return h->kappa;
 }
 
 static void hire_destroy(struct xb_trainer *t)
@@ -104,6 +107,6 @@ const struct xb_train_algo xb_train_hire = {
     .name = "hire",
     .create = hire_create,
     .step = hire_step,
-    .epoch_end = hire_epoch_end,
+    .carried = hire_carried,
     .destroy = hire_destroy,
 };

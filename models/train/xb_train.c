@@ -104,6 +104,15 @@ int xb_trainer_epochs(const struct xb_trainer *t) { return t->epochs; }
 void xb_trainer_set_epochs(struct xb_trainer *t, int epochs) { t->epochs = epochs; }
 struct xb_optim *xb_trainer_optim(struct xb_trainer *t) { return t->optim; }
 const char *xb_trainer_algorithm(const struct xb_trainer *t) { return t->algo->name; }
+
+float *xb_trainer_carried(struct xb_trainer *t, size_t *n)
+{
+    *n = 0;
+    float *c = t->algo->carried ? t->algo->carried(t, n) : NULL;
+    if (!c)
+        *n = 0;
+    return c;
+}
 void xb_trainer_set_sigma(struct xb_trainer *t, double sigma) { t->p.sigma = sigma; }
 
 void xb_epoch_permutation(uint64_t seed, uint32_t epoch, size_t n, uint32_t *perm)

@@ -136,6 +136,11 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
 int xb_trainer_epochs(const struct xb_trainer *t);
 void xb_trainer_set_epochs(struct xb_trainer *t, int epochs);
 struct xb_optim *xb_trainer_optim(struct xb_trainer *t);
+/* The algorithm's state carried from epoch to epoch (hire: the crafted
+ * input noise), *n floats that a caller may read and overwrite between
+ * epochs: a checkpoint saves it and a resumed run puts it back, as it does
+ * the optimiser's moments. NULL with *n = 0 if the algorithm has none. */
+float *xb_trainer_carried(struct xb_trainer *t, size_t *n);
 /* The name of the algorithm the trainer runs (xb_train_algorithm_names). */
 const char *xb_trainer_algorithm(const struct xb_trainer *t);
 /* sigma_train of the following epochs (one trainer serves several). */

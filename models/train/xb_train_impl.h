@@ -38,6 +38,11 @@ struct xb_train_algo {
                            size_t step, double *loss);
     /* After the last step of an epoch. NULL: nothing. */
     void (*epoch_end)(struct xb_trainer *t);
+    /* The algorithm's state that carries from one epoch into the next
+     * (hire: the crafted noise kappa), *n floats, read and written in
+     * place between epochs; NULL (or *n = 0): none. Checkpoints save it,
+     * so a resumed run equals the uninterrupted one. */
+    float *(*carried)(struct xb_trainer *t, size_t *n);
     /* Frees t->state. NULL: nothing. */
     void (*destroy)(struct xb_trainer *t);
 };

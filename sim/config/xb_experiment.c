@@ -139,6 +139,27 @@ static const struct xb_key keys[] = {
      .min = 0.0, .max = 1.0, OFF(train.hire.noise_bound), .flags = XB_KEY_OMIT_DEFAULT,
      .help = "hire: eps_t, the bound of the crafted input noise, pixel units",
      .source = "HIRE-SNN, eq. 6"},
+    {.group = "train", .name = "ann", .type = XB_KEY_STRING, CHARS(ann),
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "spiking nets: start from the weights of this trained ANN (a model file of xbar "
+             "train; its model in train.ann_config): each lif, conv_lif layer's product gets "
+             "its dense, conv2d layer's weights, in order (\"\": none)",
+     .source = "HIRE-SNN, Algorithm 1 line 5"},
+    {.group = "train", .name = "ann_config", .type = XB_KEY_STRING, CHARS(ann_config),
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "the experiment file whose model group is train.ann's net (required with it)",
+     .source = XB_SRC},
+    {.group = "train", .name = "threshold_percentile", .type = XB_KEY_REAL, .unit = "%",
+     .def = 0.0, .min = 0.0, .max = 100.0, OFF(threshold_percentile),
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "spiking nets: set each firing layer's V_th, in order, to the max over steps of "
+             "this percentile of its input currents on the first 512 training images (99.7: "
+             "Rathi & Roy's; 0: as configured)",
+     .source = "HIRE-SNN, Algorithm 1 line 6; DIET-SNN"},
+    {.group = "train", .name = "threshold_scale", .type = XB_KEY_REAL, .unit = "1", .def = 1.0,
+     .min = 1e-6, .max = 1e6, OFF(threshold_scale), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "the percentile's factor (Rathi & Roy's code: 0.7 for short latencies)",
+     .source = "DIET-SNN"},
     {.group = "train", .name = "adv_attack", .type = XB_KEY_STRING, CHARS(adv_attack),
      .def_text = "pgd", .flags = XB_KEY_OMIT_DEFAULT, .written = is_adversarial,
      .help = "adversarial: the attack kind making the adversarial half of each batch (pgd: "
@@ -304,8 +325,9 @@ static enum xb_status read_layer(struct xb_ctx *ctx, const char *path, const con
     if (!xb_layer_type_find(lc->type))
         return xb_error(ctx, XB_ENOTFOUND, "%s:%d: %s.type = \"%s\": unknown layer; expected "
                         "dense, conv2d, batchnorm, relu, maxpool, flatten, dropout, lstm, "
-                        "noise, encode or lif", path, config_setting_source_line(config_setting_get_member(g,
-                        "type")), label, lc->type);
+                        "noise, encode, lif, conv_lif or mfdv", path,
+                        config_setting_source_line(config_setting_get_member(g, "type")), label,
+                        lc->type);
     return XB_OK;
 }
 

@@ -95,6 +95,11 @@ struct xb_experiment {
     /* adversarial training (train.adv_*; models/attack/xb_advtrain.h) */
     char adv_attack[16];        /* the attack kind's name */
     struct xb_attack_params adv; /* eps, step, steps; the rest at their defaults */
+    /* a spiking net started from a trained ANN (models/train/xb_threshold.h) */
+    char ann[4096];             /* train.ann: the ANN's model file ("": none) */
+    char ann_config[4096];      /* train.ann_config: its experiment file (model group) */
+    double threshold_percentile; /* train.threshold_percentile: 0 = thresholds as configured */
+    double threshold_scale;     /* train.threshold_scale */
     /* sweep */
     enum xb_noise_kind noise;   /* add | mult */
     double sigma_train[XB_EXP_MAX_GRID];

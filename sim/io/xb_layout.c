@@ -107,6 +107,11 @@ static const struct xb_layout_row rows[XB_DS_N] = {
     [XB_DS_OPTIMIZER_V] = {XB_DS_OPTIMIZER_V, S, "/models/{point}/optimizer_v", XB_FORM_ARRAY,
         XB_H5_F32, 1, "[n_params]", "1", NULL, "Adam second moment, for resuming",
         "epochs_done > 0 and train.optimizer = \"adam\""},
+    [XB_DS_TRAIN_CARRY] = {XB_DS_TRAIN_CARRY, S, "/models/{point}/train_carry", XB_FORM_ARRAY,
+        XB_H5_F32, 1, "[n_carry]", "1", NULL,
+        "the training algorithm's state carried between epochs, for resuming (hire: the "
+        "crafted input noise kappa, train.batch x input size, pixel units)",
+        "epochs_done > 0 and train.algorithm = \"hire\""},
     [XB_DS_TRAIN] = {XB_DS_TRAIN, S, "/train", XB_FORM_GROUP, 0, -1, "", NULL, NULL, NULL,
         "epochs_done > 0 for some point"},
     [XB_DS_TRAIN_POINT] = {XB_DS_TRAIN_POINT, S, "/train/{point}", XB_FORM_GROUP, 0, -1, "",

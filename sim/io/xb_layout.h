@@ -76,6 +76,7 @@ enum xb_ds {
     XB_DS_PARAMS,
     XB_DS_OPTIMIZER_M,
     XB_DS_OPTIMIZER_V,
+    XB_DS_TRAIN_CARRY,
     XB_DS_TRAIN,
     XB_DS_TRAIN_POINT,
     XB_DS_LOSS,

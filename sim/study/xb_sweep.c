@@ -10,15 +10,19 @@
 #include "xb_cost.h"
 #include "xb_eval.h"
 #include "xb_h5.h"
+#include "xb_import.h"
 #include "xb_layout.h"
 #include "xb_omp.h"
 #include "xb_provenance.h"
 #include "xb_study_grid.h"
 #include "xb_sweep_layout.h"
+#include "xb_threshold.h"
 
 /* The state of one training point's model, enough to continue it exactly. */
 struct point {
     float *params, *m, *v; /* v NULL for SGD */
+    float *carry;          /* the trainer's carried state (xb_trainer_carried); NULL: none */
+    size_t n_carry;
     uint64_t steps;
     double sigma;          /* its sigma_train */
     int n_epochs;          /* its train.epochs */
@@ -219,6 +223,8 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
             st = read_into(ctx, path, XB_DS_OPTIMIZER_M, i, p->m, s->n_params, 1);
         if (!st && p->v)
             st = read_into(ctx, path, XB_DS_OPTIMIZER_V, i, p->v, s->n_params, 1);
+        if (!st && p->carry)
+            st = read_into(ctx, path, XB_DS_TRAIN_CARRY, i, p->carry, p->n_carry, 1);
         if (!st)
             st = read_into(ctx, path, XB_DS_LOSS, i, p->loss, (size_t)ep, 0);
         if (!st)
@@ -231,6 +237,47 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
 }
 
 /* ---- create ------------------------------------------------------------- */
+
+/* Images the thresholds are set from (Rathi & Roy's code: one batch of 512
+ * training images). */
+#define XB_THRESHOLD_IMAGES 512
+
+/* train.ann and train.threshold_percentile: where a spiking net starts
+ * (models/train/xb_threshold.h), before every training point copies it. */
+static enum xb_status start_from_ann(struct xb_ctx *ctx, struct xb_sweep *s)
+{
+    const struct xb_experiment *e = s->e;
+    struct xb_net *net = s->slots[0].net;
+    enum xb_status st = XB_OK;
+    if (e->ann[0]) {
+        if (!e->ann_config[0])
+            return xb_error(ctx, XB_EINVAL, "train.ann = \"%s\": train.ann_config must name "
+                            "the experiment file of its model", e->ann);
+        struct xb_experiment *ae = xb_malloc(1, sizeof *ae);
+        struct xb_net *ann = NULL;
+        st = xb_experiment_read(ctx, e->ann_config, NULL, 0, ae);
+        if (!st)
+            st = xb_net_create(ctx, &ae->model, 1, &ann);
+        if (!st)
+            st = xb_import_params(ctx, e->ann, 0, &ae->model, ann);
+        if (!st)
+            st = xb_snn_copy_ann(ctx, net, ann);
+        xb_net_free(ann);
+        xb_free(ae);
+        if (st) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", xb_ctx_error(ctx));
+            return xb_error(ctx, st, "train.ann = \"%s\": %s", e->ann, msg);
+        }
+    }
+    if (e->threshold_percentile > 0.0) {
+        const struct xb_split *tr = &s->data->train;
+        st = xb_snn_init_thresholds(ctx, net, tr->X,
+                                    tr->n < XB_THRESHOLD_IMAGES ? tr->n : XB_THRESHOLD_IMAGES,
+                                    e->threshold_percentile, e->threshold_scale, s->seed, NULL);
+    }
+    return st;
+}
 
 /* Energy and latency of an inference by 1 .. K votes on the crossbars of
  * the experiment's engine: the same at every point of the grid. */
@@ -417,6 +464,10 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     }
     /* Every training point starts from the same initial weights. */
     xb_net_init(s->slots[0].net, s->seed);
+    if (!resume_flag && (st = start_from_ann(ctx, s))) {
+        xb_sweep_free(s);
+        return st;
+    }
     for (size_t i = 0; i < s->NT; i++) {
         struct point *p = &s->pt[i];
         p->params = xb_aligned(s->n_params, sizeof(float));
@@ -425,6 +476,8 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         p->loss = xb_calloc((size_t)p->n_epochs + 1, sizeof(double));
         p->val_acc = xb_calloc((size_t)p->n_epochs + 1, sizeof(double));
         memcpy(p->params, xb_net_params(s->slots[0].net), s->n_params * sizeof(float));
+        xb_trainer_carried(s->slots[0].trainer, &p->n_carry);
+        p->carry = p->n_carry ? xb_calloc(p->n_carry, sizeof(float)) : NULL;
     }
     if (resume_flag) {
         st = resume(ctx, s);
@@ -447,6 +500,7 @@ void xb_sweep_free(struct xb_sweep *s)
     if (s->pt)
         for (size_t i = 0; i < s->NT; i++) {
             xb_free(s->pt[i].params), xb_free(s->pt[i].m), xb_free(s->pt[i].v);
+            xb_free(s->pt[i].carry);
             xb_free(s->pt[i].loss), xb_free(s->pt[i].val_acc);
         }
     xb_free(s->pt);
@@ -544,6 +598,14 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
         if (p->v)
             memcpy(xb_optim_v(o), p->v, s->n_params * sizeof(float));
         xb_optim_set_steps(o, p->steps);
+        size_t nc;
+        float *carried = xb_trainer_carried(t, &nc);
+        if (nc != p->n_carry)
+            return xb_error(ctx, XB_EINVAL, "sigma_train = %g: the training algorithm carries "
+                            "%zu values between epochs, the point %zu", p->sigma, nc,
+                            p->n_carry);
+        if (nc)
+            memcpy(carried, p->carry, nc * sizeof(float));
         xb_trainer_set_epochs(t, p->epochs);
         xb_trainer_set_sigma(t, p->sigma);
         double loss;
@@ -566,6 +628,8 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
         memcpy(p->m, xb_optim_m(o), s->n_params * sizeof(float));
         if (p->v)
             memcpy(p->v, xb_optim_v(o), s->n_params * sizeof(float));
+        if (nc)
+            memcpy(p->carry, carried, nc * sizeof(float));
         p->steps = xb_optim_steps(o);
         p->loss[p->epochs] = loss;
         p->val_acc[p->epochs] = val;
@@ -789,6 +853,8 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
             st = xb_layout_write(ctx, f, XB_DS_OPTIMIZER_M, i, p->m, &np, add);
         if (!st && p->v)
             st = xb_layout_write(ctx, f, XB_DS_OPTIMIZER_V, i, p->v, &np, add);
+        if (!st && p->carry)
+            st = xb_layout_write(ctx, f, XB_DS_TRAIN_CARRY, i, p->carry, &p->n_carry, add);
         if (!st)
             st = xb_layout_write(ctx, f, XB_DS_LOSS, i, p->loss, &ne, add);
         if (!st)

@@ -5,7 +5,7 @@
  * written here from the algorithm's text — per batch N periods of
  * forward on clip(x + kappa), backward to parameters and input, an
  * optimiser step, kappa = clip(kappa + eps_s sign(dL/dx), ±eps_t), kappa
- * carried to the next batch — parameter for parameter; with eps_s = 0 it
+ * carried to the next batch and the next epoch — parameter for parameter; with eps_s = 0 it
  * is N plain updates per batch; the crafted noise changes the result; the
  * same bits for 1 and 2 threads; bad settings refused.
  */
@@ -97,8 +97,8 @@ static void reference(struct xb_net *net, const struct xb_train_params *p, const
     float kappa[B * F], xb[B * F], xp[B * F], dx[B * F];
     uint8_t yb[B];
     uint32_t perm[N];
+    memset(kappa, 0, sizeof kappa); /* once: kappa runs on across epochs (line 3) */
     for (int e = 0; e < epochs; e++) {
-        memset(kappa, 0, sizeof kappa); /* every epoch from kappa = 0 */
         xb_epoch_permutation(SEED, (uint32_t)e, N, perm);
         for (size_t b0 = 0; b0 < N; b0 += B) {
             const size_t m = N - b0 < B ? N - b0 : B;

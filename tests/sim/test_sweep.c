@@ -17,9 +17,11 @@
 #include "xb_data.h"
 #include "xb_experiment.h"
 #include "xb_h5.h"
+#include "xb_import.h"
 #include "xb_sweep.h"
 #include "xb_test_synth.h"
 #include "xb_sweep_layout.h"
+#include "xb_threshold.h"
 #include "xb_train.h"
 #include "xb_eval.h"
 
@@ -62,6 +64,18 @@ TestSuite(sweep, .init = setup, .fini = teardown);
     "    { type = \"noise\"; } ); };\n"                                                      \
     "data = { set = \"synthetic\"; };\n"                                                     \
     "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 12; };\n"
+
+/* A spiking net trained by HIRE-SNN (models/train/train_hire.c), whose
+ * crafted input noise carries from epoch to epoch: the checkpoint must
+ * hold it for a resumed run to equal the uninterrupted one. */
+#define TINY_HIRE                                                                         \
+    "model = { name = \"tiny-hire\"; input = [1, 8, 8]; classes = 10;\n"                 \
+    "  layers = ( { type = \"encode\"; steps = 2; encoding = \"direct\"; },\n"          \
+    "    { type = \"lif\"; units = 32; leak = 0.5; learn_threshold = true; },\n"          \
+    "    { type = \"lif\"; units = 10; leak = 0.5; readout = \"membrane-sum\"; } ); };\n" \
+    "data = { set = \"synthetic\"; };\n"                                                     \
+    "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 4;\n"                 \
+    "  algorithm = \"hire\"; periods = 2; noise_step = 0.02; noise_bound = 0.05; };\n"
 
 /* A multiplicative sweep of `model` (TINY or TINY_LSTM) over the grid
  * sigma_test (sigma_train = [0, 0.8]) into dir/out. */
@@ -163,6 +177,115 @@ Test(sweep, learns_and_is_reproducible_and_resumable, .timeout = 300)
     cr_assert_geq(p5, p1 - 3 * se, "5 votes %.4f, 1 vote %.4f (3 se = %.4f, n = %zu)", p5, p1,
                   3 * se, test->n);
     xb_free(acc), xb_free(vote);
+}
+
+/* HIRE's crafted noise runs on across epochs (paper 002 Algorithm 1 sets
+ * it to 0 once): the file keeps it per point (/models/{point}/train_carry,
+ * within the bound eps_t and not all zero), and a run interrupted between
+ * epochs and resumed equals the uninterrupted one, for two points trained
+ * in turn. Mutant (tests/mutate/catalogue): hire-carry-not-restored. */
+Test(sweep, hire_noise_carried_and_resumed_exactly, .timeout = 300)
+{
+    struct xb_experiment e1;
+    three_runs_agree(TINY_HIRE, &e1);
+    for (int pt = 0; pt < 2; pt++) {
+        char name[64];
+        snprintf(name, sizeof name, "/models/%d/train_carry", pt);
+        void *d;
+        int rank;
+        size_t dims[8];
+        cr_assert_eq(xb_h5_read_array(ctx, e1.output, name, XB_H5_F32, &d, &rank, dims), XB_OK,
+                     "%s", xb_ctx_error(ctx));
+        cr_assert(rank == 1 && dims[0] == 32 * 64, "%s: rank %d, %zu values", name, rank,
+                  dims[0]);
+        const float *k = d;
+        size_t nz = 0;
+        for (size_t i = 0; i < dims[0]; i++) {
+            cr_assert(fabsf(k[i]) <= 0.05f, "%s[%zu] = %g beyond eps_t", name, i, (double)k[i]);
+            nz += k[i] != 0.0f;
+        }
+        cr_assert_gt(nz, dims[0] / 4, "%s: %zu of %zu nonzero", name, nz, dims[0]);
+        xb_free(d);
+    }
+}
+
+/* One experiment file dir/name with body and a noiseless 1 x 1 sweep into
+ * dir/out; read back into *e. */
+static void experiment_file(struct xb_experiment *e, const char *name, const char *body,
+                            const char *out)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%ssweep = { noise = \"add\"; sigma_train = [0.0]; sigma_test = [0.0];\n"
+            "  eval_rows = 160; output = \"%s/%s\"; };\n", body, dir, out);
+    fclose(f);
+    cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, e), XB_OK, "%s", xb_ctx_error(ctx));
+}
+
+/* Model point 0 of the file `out` of experiment e, as a net. */
+static struct xb_net *model_of(const struct xb_experiment *e)
+{
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &e->model, 600, &net), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_import_params(ctx, e->output, 0, &e->model, net), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    return net;
+}
+
+/* train.ann and train.threshold_percentile end to end: an SNN trained for
+ * one epoch at the smallest learning rate (Adam moves a weight by about
+ * 1e-12) keeps the trained ANN's weights in its products and, as its
+ * thresholds, what xb_snn_init_thresholds gives that net on the first 512
+ * training images, all 500 here (models/train/xb_threshold.h; tests/models/test_threshold.c
+ * checks the percentile itself). */
+Test(sweep, snn_starts_from_an_ann, .timeout = 300)
+{
+    static struct xb_experiment ea, es;
+    experiment_file(&ea, "ann.cfg",
+                    "model = { name = \"ann\"; input = [1, 8, 8]; classes = 10;\n"
+                    "  layers = ( { type = \"flatten\"; }, { type = \"dense\"; units = 16; },\n"
+                    "    { type = \"relu\"; }, { type = \"dense\"; units = 10; } ); };\n"
+                    "data = { set = \"synthetic\"; };\n"
+                    "train = { optimizer = \"adam\"; lr = 0.01; batch = 32; epochs = 2; };\n",
+                    "ann.h5");
+    run(&ea, 2, 0, 0);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "model = { name = \"snn\"; input = [1, 8, 8]; classes = 10;\n"
+             "  layers = ( { type = \"encode\"; steps = 3; encoding = \"direct\"; },\n"
+             "    { type = \"lif\"; units = 16; leak = 0.5; learn_threshold = true; },\n"
+             "    { type = \"lif\"; units = 10; readout = \"membrane-sum\"; } ); };\n"
+             "data = { set = \"synthetic\"; };\n"
+             "train = { optimizer = \"adam\"; lr = 1e-12; batch = 32; epochs = 1;\n"
+             "  ann = \"%s/ann.h5\"; ann_config = \"%s/ann.cfg\"; threshold_percentile = 99.7; "
+             "};\n", dir, dir);
+    experiment_file(&es, "snn.cfg", body, "snn.h5");
+    run(&es, 2, 0, 0);
+    struct xb_net *ann = model_of(&ea), *snn = model_of(&es), *ref;
+    cr_assert_eq(xb_net_create(ctx, &es.model, 64, &ref), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_net_init(ref, 1);
+    cr_assert_eq(xb_snn_copy_ann(ctx, ref, ann), XB_OK, "%s", xb_ctx_error(ctx));
+    double th[3];
+    const size_t n = data.train.n < 512 ? data.train.n : 512; /* 500 here */
+    cr_assert_eq(xb_snn_init_thresholds(ctx, ref, data.train.X, n, 99.7, 1.0, 1, th), XB_OK,
+                 "%s", xb_ctx_error(ctx));
+    const size_t pair[2][2] = {{1, 1}, {2, 3}};
+    for (int k = 0; k < 2; k++) {
+        const struct xb_layer *s = xb_net_layer(snn, pair[k][0]);
+        const struct xb_layer *a = xb_net_layer(ann, pair[k][1]);
+        for (size_t j = 0; j < a->n_params; j++)
+            cr_assert(fabs((double)s->params[j] - (double)a->params[j]) <= 1e-6,
+                      "layer %zu weight %zu: %g, the ANN's %g", pair[k][0], j,
+                      (double)s->params[j], (double)a->params[j]);
+    }
+    const struct xb_layer *l1 = xb_net_layer(snn, 1);
+    cr_assert(th[1] > 0.0 && th[1] != 1.0, "threshold %g", th[1]);
+    for (size_t j = 0; j < 16; j++)
+        cr_assert(fabs((double)l1->params[16 * 64 + 16 + j] - th[1]) <= 1e-6 * th[1],
+                  "threshold %zu: %g, want %g", j, (double)l1->params[16 * 64 + 16 + j], th[1]);
+    xb_net_free(ann), xb_net_free(snn), xb_net_free(ref);
 }
 
 /* The LSTM in the same sweep machinery: bit-identical for 1 and 2 threads
