@@ -119,9 +119,9 @@ Test(train_algorithm, adversarial_reads_its_attack_keys)
     cr_assert_eq(xb_experiment_read(ctx, file, NULL, 0, &e), XB_OK, "%s", xb_ctx_error(ctx));
     cr_assert_eq(xb_train_algorithm_of(&e.train), XB_TRAIN_ADVERSARIAL);
     cr_assert_str_eq(e.adv_attack, "pgd");
-    cr_assert(e.adv.eps == 0.3 && e.adv.step == 0.075 && e.adv.steps == 8);
+    cr_assert(e.adv.eps == 0.3 && e.adv.step == 0.04 && e.adv.steps == 10);
     char *text = xb_experiment_text(&e);
-    cr_assert(strstr(text, "adv_eps = 0.29999999999999999") && strstr(text, "adv_steps = 8") &&
+    cr_assert(strstr(text, "adv_eps = 0.29999999999999999") && strstr(text, "adv_steps = 10") &&
               strstr(text, "adv_attack = \"pgd\""), "%s", text);
     xb_free(text);
     const char *bad[] = {"train.adv_attack=pgdx"};
