@@ -102,17 +102,30 @@ static void *receive(int source, int tag, int wait, int *from, size_t *bytes)
  * the message. From rank 0: int64 {kind, n, n × (point, test)}, then the
  * state each unit starts from (result 0). */
 
-static enum xb_status send_results(struct xb_ctx *ctx, struct xb_sweep *s, enum xb_status st,
-                                   int cap, const struct xb_sweep_unit *u, int n)
+/* The bytes of the messages to rank 0 and back for units u: over MPI's
+ * int count is an error naming the size, not a crash or a lost message. */
+static enum xb_status fits(struct xb_ctx *ctx, struct xb_sweep *s,
+                           const struct xb_sweep_unit *u, int n, int result, size_t *bytes)
 {
-    size_t head = (3 + 2 * (size_t)n) * sizeof(int64_t), bytes = head;
+    *bytes = ((result ? 3 : 2) + 2 * (size_t)n) * sizeof(int64_t);
+    for (int k = 0; k < n; k++)
+        *bytes += xb_sweep_unit_bytes(s, &u[k], result);
+    if (*bytes > INT_MAX)
+        return xb_error(ctx, XB_ERANGE, "%d units of work need a message of %zu bytes, over "
+                        "MPI's limit of %d; run with fewer --threads per rank", n, *bytes,
+                        INT_MAX);
+    return XB_OK;
+}
+
+static void send_results(struct xb_ctx *ctx, struct xb_sweep *s, enum xb_status st, int cap,
+                         const struct xb_sweep_unit *u, int n)
+{
+    size_t head = (3 + 2 * (size_t)n) * sizeof(int64_t), bytes;
+    if (!st)
+        st = fits(ctx, s, u, n, 1, &bytes);
     const char *msg = xb_ctx_error(ctx);
-    for (int k = 0; k < n && !st; k++)
-        bytes += xb_sweep_unit_bytes(s, &u[k], 1);
     if (st)
-        bytes += strlen(msg) + 1;
-    if (bytes > INT_MAX)
-        return xb_error(ctx, XB_ERANGE, "a message of %zu bytes is over MPI's 2 GiB", bytes);
+        bytes = head + strlen(msg) + 1;
     int64_t *h = xb_malloc(bytes, 1);
     h[0] = st, h[1] = cap, h[2] = n;
     for (int k = 0; k < n; k++)
@@ -126,7 +139,6 @@ static enum xb_status send_results(struct xb_ctx *ctx, struct xb_sweep *s, enum 
         memcpy(b, msg, strlen(msg) + 1);
     MPI_Send(h, (int)bytes, MPI_BYTE, 0, TAG_TO_RANK0, MPI_COMM_WORLD);
     xb_free(h);
-    return XB_OK;
 }
 
 static enum xb_status work_loop(struct xb_ctx *ctx, struct xb_sweep *s)
@@ -137,9 +149,7 @@ static enum xb_status work_loop(struct xb_ctx *ctx, struct xb_sweep *s)
     int n = 0;
     enum xb_status st = XB_OK;
     for (;;) {
-        enum xb_status sent = send_results(ctx, s, st, cap, u, n);
-        if (sent)
-            st = sent; /* rank 0 stops the run when it sees no answer: never */
+        send_results(ctx, s, st, cap, u, n);
         int from;
         size_t bytes;
         int64_t *h = receive(0, TAG_TO_WORKER, 1, &from, &bytes);
@@ -208,6 +218,8 @@ struct serve {
     char msg[1024];
 };
 
+/* kind to rank `to`, with its units' states for MSG_WORK (their size
+ * checked by assign). */
 static void post(struct serve *sv, int to, int kind)
 {
     struct rank *r = &sv->r[to];
@@ -219,7 +231,6 @@ static void post(struct serve *sv, int to, int kind)
     size_t head = (2 + 2 * (size_t)n) * sizeof(int64_t), bytes = head;
     for (int k = 0; k < n; k++)
         bytes += xb_sweep_unit_bytes(sv->s, &r->u[k], 0);
-    XB_ASSERT(bytes <= INT_MAX);
     int64_t *h = xb_malloc(bytes, 1);
     h[0] = kind, h[1] = n;
     char *b = (char *)h + head;
@@ -234,18 +245,25 @@ static void post(struct serve *sv, int to, int kind)
 
 /* A waiting rank gets ready units, or stop once there is no work left, or
  * abort after a failure; with nothing ready yet it waits on. */
-static void assign(struct serve *sv, int to)
+static void assign(struct xb_ctx *ctx, struct serve *sv, int to)
 {
     struct rank *r = &sv->r[to];
     if (!r->waiting)
         return;
+    size_t bytes;
+    if (!sv->failed && xb_sweep_pending(sv->s)) {
+        r->n = (int)xb_sweep_ready(sv->s, sv->busy, r->u, (size_t)r->cap);
+        /* Both ways: the states out, what the units computed back. */
+        if ((sv->failed = fits(ctx, sv->s, r->u, r->n, 0, &bytes)) ||
+            (sv->failed = fits(ctx, sv->s, r->u, r->n, 1, &bytes)))
+            snprintf(sv->msg, sizeof sv->msg, "%s", xb_ctx_error(ctx));
+    }
     if (sv->failed || !xb_sweep_pending(sv->s)) {
         post(sv, to, sv->failed ? MSG_ABORT : MSG_STOP);
         r->waiting = 0;
         sv->active--;
         return;
     }
-    r->n = (int)xb_sweep_ready(sv->s, sv->busy, r->u, (size_t)r->cap);
     if (r->n == 0)
         return;
     for (int k = 0; k < r->n; k++)
@@ -316,14 +334,14 @@ enum xb_status xb_mpi_sweep_serve(struct xb_ctx *ctx, struct xb_sweep *s,
          * rank's own worker waits for it, so that the save (which may run
          * a forward pass) never shares the cores' threads with a unit. */
         for (int k = 1; k < sv.size; k++)
-            assign(&sv, k);
+            assign(ctx, &sv, k);
         if (sv.dirty && !sv.failed && (!local || sv.r[0].waiting)) {
             if ((sv.failed = xb_sweep_save(ctx, s)))
                 snprintf(sv.msg, sizeof sv.msg, "%s", xb_ctx_error(ctx));
             sv.dirty = 0;
         }
         if (local)
-            assign(&sv, 0);
+            assign(ctx, &sv, 0);
     }
     if (local)
         pthread_join(thread, NULL);

@@ -98,8 +98,9 @@ size_t xb_sweep_unit_id(const struct xb_sweep *s, const struct xb_sweep_unit *u)
 
 /* Up to max units that can run now and are not busy, into out: the next
  * epoch of every point still training first (the costly units, which
- * gate the evaluations), then the evaluations of trained points not done,
- * in grid order. Returns their count. */
+ * gate the evaluations), the least trained points first, then the
+ * evaluations of trained points not done, in grid order. Returns their
+ * count. */
 size_t xb_sweep_ready(const struct xb_sweep *s, const uint8_t *busy, struct xb_sweep_unit *out,
                       size_t max);
 

@@ -14,10 +14,21 @@ size_t xb_sweep_ready(const struct xb_sweep *s, const uint8_t *busy, struct xb_s
                       size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->NT && n < max; i++) {
+    /* Epochs of the points least trained first: the training points
+     * advance together, so none is left to train alone at the end while
+     * the other ranks have only its evaluations to wait for. */
+    for (size_t i = 0; i < s->NT; i++) {
         const struct xb_sweep_unit u = {i, XB_SWEEP_EPOCH};
-        if (s->pt[i].epochs < s->pt[i].n_epochs && !busy[xb_sweep_unit_id(s, &u)])
-            out[n++] = u;
+        if (s->pt[i].epochs < s->pt[i].n_epochs && !busy[xb_sweep_unit_id(s, &u)]) {
+            size_t at = n < max ? n++ : max;
+            while (at > 0 && s->pt[out[at - 1].point].epochs > s->pt[i].epochs) {
+                if (at < max)
+                    out[at] = out[at - 1];
+                at--;
+            }
+            if (at < max)
+                out[at] = u;
+        }
     }
     for (size_t i = 0; i < s->NT && n < max; i++) {
         if (s->pt[i].epochs < s->pt[i].n_epochs)
