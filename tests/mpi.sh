@@ -120,13 +120,14 @@ LONG="--set train.epochs=40"
 sweep ref 0 $LONG
 [ "$rc" -eq 0 ] || bad "one process, 40 epochs: exit $rc, $(head -c 300 "$tmp/err")"
 
-# rank_pid RANK: the pid of that rank of the sweep running in folder kill
-# (its working folder, and the rank Open MPI puts in its environment).
+# rank_pid RANK: the pid of that rank of the sweep running in folder kill:
+# the process working there with the rank Open MPI puts in its environment
+# (read from /proc, so that no procps is needed).
 rank_pid() {
-    for p in $(pgrep -f "sweep ../st.cfg" 2>/dev/null); do
-        [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$tmp/kill" ] || continue
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
-            echo "$p"
+    for d in /proc/[0-9]*; do
+        [ "$(readlink "$d/cwd" 2>/dev/null)" = "$tmp/kill" ] || continue
+        if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+            echo "${d#/proc/}"
             return
         fi
     done
