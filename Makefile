@@ -4,6 +4,7 @@
 #   make test         install what is missing, build, run every test
 #   make killtest     kill -9 campaign: sweep, train and mvm killed at seeded moments (~1-2 min)
 #   make bench        performance ratios measured in one run
+#   make bench-mpi    a sweep by 2 MPI ranks against one process of 2 threads
 #   make demo         the main job: xbar run configs/quickstart.cfg (sweep, plots, tables)
 #   make demo-devices the xbar mvm study over devices and ADC bits
 #   make data         fetch and convert the data sets into data/ (once; make test and demo run it)
@@ -12,6 +13,8 @@
 #   make mutate       does the suite kill every mutant of tests/mutate/catalogue?
 #   make mutate-quick the few mutants CI runs (tests/README.md, "Mutation testing")
 #   make OPENMP=0     a build without OpenMP
+#   make MPI=1|0      sweeps over MPI ranks (sim/README.md "Sweeps over MPI"): on by
+#                     default where mpicc is found, except in the sanitizer and fuzz builds
 #   make fuzz         every libFuzzer target (tests/fuzz/) for FUZZ_SECONDS each (build-fuzz/)
 #   make fuzz-smoke   each target replays its seed corpus and fuzzes a few seconds
 #   make install PREFIX=/usr/local   xbar, libxbar.a, the headers (include/xbar.h), xbar.pc,
@@ -24,7 +27,8 @@ WERROR   ?= 1
 
 DEB_PACKAGES := gcc make pkg-config groff-base libgsl-dev libhdf5-dev libopenblas-openmp-dev \
                 librandom123-dev libconfig-dev libcriterion-dev zlib1g-dev hdf5-tools gnuplot-nox \
-                libcjson-dev dataset-fashion-mnist nettle-dev clang libclang-rt-dev chromium
+                libcjson-dev dataset-fashion-mnist nettle-dev clang libclang-rt-dev chromium \
+                libopenmpi-dev openmpi-bin
 
 ifeq ($(SANITIZE),)
 BUILD := build
@@ -98,7 +102,24 @@ CPPFLAGS += -DXB_NO_CLONES
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(filter-out sim/cli/main.c,$(foreach d,$(LAYER_DIRS),$(wildcard $(d)/*.c)))
+# MPI (sim/cli/xb_mpi.h): only sim/cli/xb_sweep_mpi.c includes <mpi.h>; a build
+# without it has xb_sweep_mpi_none.c instead, which refuses a launch over ranks.
+# Off under the sanitizers and the fuzzer, where Open MPI's own allocations
+# would be reported as leaks of xbar's.
+ifeq ($(SANITIZE)$(FUZZ),)
+MPI ?= $(shell command -v mpicc >/dev/null 2>&1 && echo 1 || echo 0)
+else
+MPI ?= 0
+endif
+ifeq ($(MPI),1)
+MPI_OFF  := sim/cli/xb_sweep_mpi_none.c
+LDLIBS   += $(shell mpicc --showme:link) -lpthread
+$(BUILD)/sim/cli/xb_sweep_mpi.o: CPPFLAGS += $(shell mpicc --showme:compile)
+else
+MPI_OFF  := sim/cli/xb_sweep_mpi.c
+endif
+
+LIB_SRC  := $(filter-out sim/cli/main.c $(MPI_OFF),$(foreach d,$(LAYER_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libxbar.a
 BIN      := $(BUILD)/xbar
@@ -107,7 +128,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH    := $(BUILD)/tests/bench/bench
 H5SAME   := $(BUILD)/tests/tools/h5same
 
-.PHONY: all test check killtest bench demo demo-devices deps clean data mutate mutate-quick \
+.PHONY: all test check killtest bench bench-mpi demo demo-devices deps clean data mutate mutate-quick \
         fuzz fuzz-smoke fuzz-build install
 all: $(BIN)
 
@@ -161,11 +182,11 @@ $(BENCH): $(BUILD)/tests/bench/bench.o $(BUILD)/tests/bench/bench_gsl.o \
 
 # Every test binary runs; the suite fails if any does. Criterion prints a
 # "Synthesis: Tested: N | Passing: N | Failing: N" line per binary.
-check: $(BIN) $(TESTS)
+check: $(BIN) $(TESTS) $(H5SAME)
 	@fail=0; for t in $(TESTS); do \
 	  echo "== $$t"; XBAR=$(abspath $(BIN)) $$t --jobs 1 || fail=1; \
 	done; \
-	XBAR=$(abspath $(BIN)) sh tests/cli.sh || fail=1; \
+	XBAR=$(abspath $(BIN)) H5SAME=$(abspath $(H5SAME)) sh tests/cli.sh || fail=1; \
 	XBAR=$(abspath $(BIN)) sh tests/faults.sh || fail=1; \
 	MAKE="$(MAKE)" BUILD=$(BUILD) sh tests/install.sh || fail=1; \
 	XBAR=$(abspath $(BIN)) sh tests/report.sh || fail=1; \
@@ -231,6 +252,12 @@ mutate-quick: $(BIN) $(TESTS)
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH) $(BIN)
 	$(BENCH)
+
+# Issue 13's MPI goal: 2 ranks of 1 thread against 1 process of 2 threads
+# on the quickstart sweep (tests/bench/mpi_sweep.sh; a few minutes).
+bench-mpi: $(BIN) $(H5SAME)
+	@$(MAKE) --no-print-directory data
+	XBAR=$(abspath $(BIN)) H5SAME=$(abspath $(H5SAME)) sh tests/bench/mpi_sweep.sh
 
 # The main job: the quickstart sweep (MNIST, mlp, multiplicative noise),
 # its plots and the paper-001 tables. --resume: a second `make demo` reuses

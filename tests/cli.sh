@@ -10,7 +10,7 @@
 # tests/cli_options.sh: every option of every subcommand acts or is
 # rejected, and a rerun replaces no result file; tests/cli_snn.sh: a
 # spiking network through sweep, kill and --resume, info, plot and eval on
-# chips. The last line is
+# chips; tests/mpi.sh: sweeps over MPI ranks. The last line is
 # "cli: N passed, M failed"; the exit status is 1 if any failed.
 set -u
 
@@ -872,6 +872,13 @@ if XBAR="$XBAR" sh "$root/tests/cli_snn.sh"; then
     ok "tests/cli_snn.sh"
 else
     bad "tests/cli_snn.sh (its FAIL lines above)"
+fi
+
+# ---- sweeps over MPI ranks: 2 and 3 ranks, killed ranks, --resume ------------------
+if XBAR="$XBAR" sh "$root/tests/mpi.sh"; then
+    ok "tests/mpi.sh"
+else
+    bad "tests/mpi.sh (its FAIL lines above)"
 fi
 
 # ---- faults: a full disk, sizes read from outside, one-line errors ----------------

@@ -11,6 +11,7 @@
 #include "xb_cli.h"
 #include "xb_cmd.h"
 #include "xb_data.h"
+#include "xb_mpi.h"
 #include "xb_progress.h"
 #include "xb_sweep.h"
 #include "xb_sweep_run.h"
@@ -70,7 +71,12 @@ int xb_sweep_command(int argc, char **argv, const struct xb_cli_spec *spec, int 
     }
     struct xb_run_options ro = {.config = argv[cli.optind], .resume = resume, .force = force,
                                 .report = then_report, .name = spec->name};
-    return xb_run_with_settings(&cli, &ro);
+    /* mpirun -np N / srun -n N: the grid spread over the ranks (xb_mpi.h). */
+    if (xb_mpi_launched() > 1 && xb_mpi_begin(cli.ctx) != XB_OK)
+        return xb_cli_fail(&cli, XB_EXIT_USAGE);
+    int code = xb_run_with_settings(&cli, &ro);
+    xb_mpi_end();
+    return code;
 }
 
 int xb_cmd_sweep(int argc, char **argv) { return xb_sweep_command(argc, argv, &sweep_spec, 0); }

@@ -9,6 +9,7 @@
 #include "xb_h5.h"
 #include "xb_import.h"
 #include "xb_layout.h"
+#include "xb_mpi.h"
 #include "xb_progress.h"
 #include "xb_report.h"
 #include "xb_study_grid.h"
@@ -405,9 +406,13 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
 {
     struct xb_experiment *e = xb_malloc(1, sizeof *e);
     struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
-    struct xb_sweep *sw = NULL;
+    struct xb_sweep *sw = NULL, *local = NULL;
     struct xb_data_files files = {0};
     int code = 2; /* bad input until the work starts */
+    /* Over MPI (xb_mpi.h) rank 0 alone checks, resumes and writes the
+     * result file; every rank reads the experiment and the data. */
+    const int rank = xb_mpi_rank(), ranks = xb_mpi_size();
+    int agreed = ranks == 1;
     double t0 = xb_now();
     if (xb_experiment_read(ctx, o->config, o->sets, o->n_sets, e) != XB_OK ||
         xb_run_check_given(ctx, e, o->train_only ? XB_RUN_TRAIN : XB_RUN_SWEEP, o->name,
@@ -425,7 +430,8 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
         snprintf(origin, sizeof origin, "-o %s", o->output);
     else
         snprintf(origin, sizeof origin, "%s: sweep.output", e->path);
-    if (!o->resume && !o->force && xb_cli_check_new(ctx, e->output, origin, 1) != XB_OK)
+    if (rank == 0 && !o->resume && !o->force &&
+        xb_cli_check_new(ctx, e->output, origin, 1) != XB_OK)
         goto done;
     if (o->train_only) {
         /* One model of the grid (or the sigma asked for) and no test axis:
@@ -438,8 +444,9 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
     }
     /* Every file the run will write is checked before the data are loaded
      * (sim/io/xb_outfile.h): a bad path must not fail after the work. */
-    if (xb_h5_check_writable(ctx, e->output, o->output ? "--output" : "sweep.output") != XB_OK ||
-        (o->report && xb_report_check(ctx, e->output, NULL) != XB_OK))
+    if (rank == 0 &&
+        (xb_h5_check_writable(ctx, e->output, o->output ? "--output" : "sweep.output") != XB_OK ||
+         (o->report && xb_report_check(ctx, e->output, NULL) != XB_OK)))
         goto done;
     if (xb_run_load_data(ctx, e, &train, &val, &test) != XB_OK)
         goto done;
@@ -455,15 +462,29 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
         .sets = o->sets,
         .n_sets = o->n_sets,
     };
-    if (xb_sweep_create(ctx, e, &data, o->command_line, o->resume, &sw) != XB_OK)
+    if (xb_sweep_create(ctx, e, &data, o->command_line, o->resume && rank == 0, &sw) != XB_OK ||
+        (ranks > 1 && rank == 0 &&
+         xb_sweep_create(ctx, e, &data, o->command_line, 0, &local) != XB_OK))
+        goto done;
+    agreed = 1;
+    if (xb_mpi_agree(ctx, 1) != XB_OK)
         goto done;
     code = 1;
+    if (rank > 0) {
+        if (xb_mpi_sweep_work(ctx, sw) == XB_OK)
+            code = 0;
+        goto done;
+    }
     size_t done_units, total;
     xb_sweep_progress(sw, &done_units, &total);
     struct xb_progress bar;
     char label[64];
     snprintf(label, sizeof label, "xbar %s", o->name);
     xb_progress_start(&bar, label, done_units, o->quiet);
+    if (ranks > 1 && xb_mpi_sweep_serve(ctx, sw, local, &bar) != XB_OK) {
+        xb_progress_end(&bar);
+        goto done;
+    }
     while (xb_sweep_pending(sw)) {
         if (xb_sweep_step(ctx, sw, 0) != XB_OK || xb_sweep_save(ctx, sw) != XB_OK) {
             xb_progress_end(&bar);
@@ -484,7 +505,10 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
         fprintf(stderr, "xbar %s: %.1f s wall time\n", o->name, xb_now() - t0);
     code = 0;
 done:
+    if (!agreed)
+        xb_mpi_agree(ctx, 0);
     xb_sweep_free(sw);
+    xb_sweep_free(local);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_data_files_free(&files);
     xb_free(e);

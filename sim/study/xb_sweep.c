@@ -15,65 +15,9 @@
 #include "xb_omp.h"
 #include "xb_provenance.h"
 #include "xb_study_grid.h"
+#include "xb_sweep_impl.h"
 #include "xb_sweep_layout.h"
 #include "xb_threshold.h"
-
-/* The state of one training point's model, enough to continue it exactly. */
-struct point {
-    float *params, *m, *v; /* v NULL for SGD */
-    float *carry;          /* the trainer's carried state (xb_trainer_carried); NULL: none */
-    size_t n_carry;
-    uint64_t steps;
-    double sigma;          /* its sigma_train */
-    int n_epochs;          /* its train.epochs */
-    int epochs;            /* trained so far */
-    int evals;             /* sigma_test points evaluated (in order) */
-    double *loss, *val_acc; /* [e->epochs] */
-};
-
-/* What one thread needs to work on a point. */
-struct slot {
-    struct xb_ctx *ctx;
-    struct xb_net *net;
-    struct xb_trainer *trainer;
-    size_t trainer_of;      /* 1 + the training-axes coordinate its trainer was made
-                             * for; 0: the experiment's own training parameters */
-    struct xb_experiment *pe; /* a study: the experiment of the unit at hand */
-};
-
-struct xb_sweep {
-    const struct xb_experiment *e;
-    const struct xb_sweep_data *data;
-    char *command_line;
-    char *config_text;
-    uint64_t seed;
-    size_t n_params;
-    size_t NT, NS, R, K;
-    struct xb_study_grid g; /* the training and evaluation points (xb_study_grid.h) */
-    int study;              /* the experiment has a study group */
-    size_t rows;            /* rows of the slots' nets: eval_rows or the largest training step */
-    double *test_x;         /* [NS]: each evaluation point's sigma_test, or read time t [s] */
-    /* A study's cost of every study point by K votes (xb_cost.h). */
-    double *pt_energy, *pt_lat_pipe, *pt_lat_seq;
-    struct point *pt;
-    double *acc, *acc_vote, *snr_db;
-    /* Measured SNR (models/eval/xb_snr.h) of every point: the pooled
-     * figure [NT × NS] and each analog layer's [NT × NS × NL]. */
-    double *snr_net, *snr_layer;
-    size_t NL;
-    int32_t *snr_layers;   /* [NL]: their positions in the model */
-    /* Device mode: each tile's SNR at its ADC output [NT × NS × NTI], the
-     * tiles of the layers that give them (xb_snr.h), and their layers. */
-    double *snr_tile;
-    size_t NTI;
-    int32_t *tile_layers;
-    uint8_t *done;
-    int snr_measured;      /* additive: snr_db filled from model 0 */
-    double *energy, *lat_pipe, *lat_seq; /* [K]: per inference by k + 1 votes (xb_cost.h) */
-    struct slot *slots;
-    int n_slots;
-    struct xb_advtrain adv; /* train.algorithm = "adversarial": the slots' attack */
-};
 
 static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
 {
@@ -230,8 +174,7 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         if (!st)
             st = read_into(ctx, path, XB_DS_VAL_ACCURACY, i, p->val_acc, (size_t)ep, 0);
         p->evals = 0;
-        while ((size_t)p->evals < s->NS && s->done[i * s->NS + (size_t)p->evals])
-            p->evals++;
+        xb_sweep_count_evals(s, i);
     }
     return st;
 }
@@ -532,9 +475,13 @@ void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total)
 {
     *done = 0;
     *total = 0;
+    /* Evaluations done counted one by one: a runner over processes
+     * (xb_sweep_units.c) finishes them out of order. */
     for (size_t i = 0; i < s->NT; i++) {
         *total += (size_t)s->pt[i].n_epochs + s->NS;
-        *done += (size_t)s->pt[i].epochs + (size_t)s->pt[i].evals;
+        *done += (size_t)s->pt[i].epochs;
+        for (size_t j = 0; j < s->NS; j++)
+            *done += s->done[i * s->NS + j];
     }
 }
 
@@ -584,14 +531,15 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
     return XB_OK;
 }
 
-/* One unit of point i on slot sl: an epoch, or the next sigma_test (or t). */
-static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
+/* One unit of point i on slot sl: an epoch (j = XB_SWEEP_EPOCH), or its
+ * evaluation at test point j; xb_sweep_run_units counts the evaluation. */
+static enum xb_status work(struct xb_sweep *s, size_t i, size_t j, struct slot *sl)
 {
     const struct xb_experiment *e = s->e;
     struct point *p = &s->pt[i];
     struct xb_ctx *ctx = sl->ctx;
     memcpy(xb_net_params(sl->net), p->params, s->n_params * sizeof(float));
-    if (p->epochs < p->n_epochs) {
+    if (j == XB_SWEEP_EPOCH) {
         struct xb_trainer *t = sl->trainer;
         struct xb_optim *o = xb_trainer_optim(t);
         memcpy(xb_optim_m(o), p->m, s->n_params * sizeof(float));
@@ -636,13 +584,11 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
         p->epochs++;
         return XB_OK;
     }
-    size_t j = (size_t)p->evals;
     if (e->test_device) {
         enum xb_status st = eval_device(s, i, j, sl);
         if (st)
             return st;
         s->done[i * s->NS + j] = 1;
-        p->evals++;
         return XB_OK;
     }
     struct xb_snr snr;
@@ -658,20 +604,35 @@ static enum xb_status work(struct xb_sweep *s, size_t i, struct slot *sl)
         return st;
     keep_snr(s, i, j, &snr);
     s->done[i * s->NS + j] = 1;
-    p->evals++;
     return XB_OK;
+}
+
+void xb_sweep_count_evals(struct xb_sweep *s, size_t i)
+{
+    struct point *p = &s->pt[i];
+    while ((size_t)p->evals < s->NS && s->done[i * s->NS + (size_t)p->evals])
+        p->evals++;
 }
 
 enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads)
 {
     if (threads <= 0)
         threads = xb_omp_max_threads();
-    size_t pick[64];
+    struct xb_sweep_unit u[XB_SWEEP_MAX_UNITS];
     int n = 0;
-    for (size_t i = 0; i < s->NT && n < threads && n < 64; i++)
-        if (point_pending(s, i))
-            pick[n++] = i;
-    if (n == 0)
+    for (size_t i = 0; i < s->NT && n < threads && n < XB_SWEEP_MAX_UNITS; i++)
+        if (point_pending(s, i)) {
+            const struct point *p = &s->pt[i];
+            u[n].point = i;
+            u[n++].test = p->epochs < p->n_epochs ? XB_SWEEP_EPOCH : (size_t)p->evals;
+        }
+    return xb_sweep_run_units(ctx, s, u, n);
+}
+
+enum xb_status xb_sweep_run_units(struct xb_ctx *ctx, struct xb_sweep *s,
+                                  const struct xb_sweep_unit *u, int n)
+{
+    if (n <= 0)
         return XB_OK;
     while (s->n_slots < n) {
         struct slot *grown = xb_calloc((size_t)s->n_slots + 1, sizeof *grown);
@@ -687,13 +648,12 @@ enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads
      * device for evaluation; its training parameters for an epoch). */
     for (int k = 0; k < n && s->study; k++) {
         struct slot *sl = &s->slots[k];
-        const struct point *p = &s->pt[pick[k]];
-        int training = p->epochs < p->n_epochs;
-        size_t j = training ? 0 : (size_t)p->evals;
+        int training = u[k].test == XB_SWEEP_EPOCH;
+        size_t j = training ? 0 : u[k].test;
         const struct xb_experiment *pe;
-        enum xb_status st = point_exp(ctx, s, xb_study_grid_point(&s->g, pick[k], j), sl->pe,
+        enum xb_status st = point_exp(ctx, s, xb_study_grid_point(&s->g, u[k].point, j), sl->pe,
                                       &pe);
-        size_t coord = 1 + pick[k] % s->g.NTs;
+        size_t coord = 1 + u[k].point % s->g.NTs;
         if (!st && training && s->g.NTs > 1 && sl->trainer_of != coord) {
             /* The point's own training parameters (train.* axes, and the
              * device of hardware-aware training); the state is restored
@@ -708,19 +668,21 @@ enum xb_status xb_sweep_step(struct xb_ctx *ctx, struct xb_sweep *s, int threads
         if (st)
             return st;
     }
-    enum xb_status status[64];
+    enum xb_status status[XB_SWEEP_MAX_UNITS];
     /* One point per thread (nested regions inside run on one thread); a
      * single point keeps all threads for itself, called outside any
      * region: inside even a serialised one, libgomp starts and ends fresh
      * threads for every region of the layers (measured: ~30 per training
      * step of lstm128, a third of its time). */
     if (n == 1) {
-        status[0] = work(s, pick[0], &s->slots[0]);
+        status[0] = work(s, u[0].point, u[0].test, &s->slots[0]);
     } else {
-#pragma omp parallel for schedule(static) num_threads(n) default(none) shared(s, pick, n, status)
+#pragma omp parallel for schedule(static) num_threads(n) default(none) shared(s, u, n, status)
         for (int k = 0; k < n; k++)
-            status[k] = work(s, pick[k], &s->slots[k]);
+            status[k] = work(s, u[k].point, u[k].test, &s->slots[k]);
     }
+    for (int k = 0; k < n; k++)
+        xb_sweep_count_evals(s, u[k].point);
     for (int k = 0; k < n; k++)
         if (status[k])
             return xb_error(ctx, status[k], "%s", xb_ctx_error(s->slots[k].ctx));

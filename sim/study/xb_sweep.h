@@ -69,4 +69,50 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s);
 
 void xb_sweep_progress(const struct xb_sweep *s, size_t *done, size_t *total);
 
+/* ---- units of work, for a runner that spreads them over processes ------
+ * (sim/cli/xb_sweep_mpi.c). A unit is an epoch of training point `point`
+ * (test = XB_SWEEP_EPOCH) or the evaluation of trained point `point` at
+ * test point `test`. Everything a unit computes is fixed by its addresses
+ * and the point state it starts from, so a process holding its own sweep
+ * of the same experiment and data, given that state, computes the same
+ * bits as the one-process run: the coordinator packs the state
+ * (xb_sweep_unit_pack, result 0), a worker unpacks it, runs the unit
+ * (xb_sweep_run_units) and packs what it computed (result 1), which the
+ * coordinator unpacks into its own sweep, counting the unit done. */
+#define XB_SWEEP_EPOCH ((size_t)-1)
+#define XB_SWEEP_MAX_UNITS 64 /* units run at once, one per thread */
+
+struct xb_sweep_unit {
+    size_t point, test;
+};
+
+/* Runs n <= XB_SWEEP_MAX_UNITS units of distinct points at once, one per
+ * thread (one unit: all threads), as xb_sweep_step does; an evaluation
+ * unit's point must be trained. */
+enum xb_status xb_sweep_run_units(struct xb_ctx *ctx, struct xb_sweep *s,
+                                  const struct xb_sweep_unit *u, int n);
+
+/* busy[] flags of xb_sweep_unit_slots(s) units, indexed by xb_sweep_unit_id. */
+size_t xb_sweep_unit_slots(const struct xb_sweep *s);
+size_t xb_sweep_unit_id(const struct xb_sweep *s, const struct xb_sweep_unit *u);
+
+/* Up to max units that can run now and are not busy, into out: the next
+ * epoch of every point still training first (the costly units, which
+ * gate the evaluations), the least trained points first, then the
+ * evaluations of trained points not done, in grid order. Returns their
+ * count. */
+size_t xb_sweep_ready(const struct xb_sweep *s, const uint8_t *busy, struct xb_sweep_unit *out,
+                      size_t max);
+
+/* The bytes of the point state unit u starts from (result 0), or of what
+ * it computed (result 1). pack writes them from s; unpack reads them into
+ * s, and with result 1 counts u done (an epoch more, or the evaluation
+ * cell done). For result 1, pack after running u on s, unpack on the sweep
+ * that packed its state. */
+size_t xb_sweep_unit_bytes(const struct xb_sweep *s, const struct xb_sweep_unit *u, int result);
+void xb_sweep_unit_pack(const struct xb_sweep *s, const struct xb_sweep_unit *u, int result,
+                        void *buf);
+void xb_sweep_unit_unpack(struct xb_sweep *s, const struct xb_sweep_unit *u, int result,
+                          const void *buf);
+
 #endif

@@ -211,6 +211,80 @@ Test(study, three_axes_resumed_and_threaded_are_bit_identical, .timeout = 600)
     H5Fclose(fid);
 }
 
+/* The units of work as a runner over MPI ranks moves them
+ * (sim/cli/xb_sweep_mpi.c), in one process: a coordinating sweep hands the
+ * state of each unit it picks to a second sweep of the same experiment,
+ * which runs it and hands back what it computed. Picked two at a time from
+ * the end of the ready list (a training point's later evaluations before
+ * its earlier ones, as ranks may finish them), every number of the file is
+ * the step-by-step run's, bit for bit. */
+Test(study, units_moved_to_another_sweep_give_the_same_numbers, .timeout = 600)
+{
+    write_config("s3.cfg", 32, 2, STUDY3);
+    static struct xb_experiment e1, e2;
+    study3(&e1, "stepped.h5");
+    study3(&e2, "moved.h5");
+    run(&e1, 1, 0, 0);
+    struct xb_sweep *a, *b;
+    cr_assert_eq(xb_sweep_create(ctx, &e2, &data, "test", 0, &a), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_sweep_create(ctx, &e2, &data, "test", 0, &b), XB_OK, "%s", xb_ctx_error(ctx));
+    uint8_t *busy = xb_calloc(xb_sweep_unit_slots(a), 1);
+    struct xb_sweep_unit ready[XB_SWEEP_MAX_UNITS], u[2];
+    size_t units = 0, out_of_order = 0;
+    while (xb_sweep_pending(a)) {
+        size_t n = xb_sweep_ready(a, busy, ready, XB_SWEEP_MAX_UNITS);
+        cr_assert(n > 0, "work pending but none ready");
+        int m = 0;
+        for (size_t k = n; k-- > 0 && m < 2;)
+            u[m++] = ready[k];
+        out_of_order += m == 2 && u[0].point == u[1].point && u[0].test > u[1].test;
+        for (int k = 0; k < m; k++) {
+            void *buf = xb_malloc(xb_sweep_unit_bytes(a, &u[k], 0), 1);
+            xb_sweep_unit_pack(a, &u[k], 0, buf);
+            xb_sweep_unit_unpack(b, &u[k], 0, buf);
+            xb_free(buf);
+        }
+        cr_assert_eq(xb_sweep_run_units(ctx, b, u, m), XB_OK, "%s", xb_ctx_error(ctx));
+        for (int k = 0; k < m; k++) {
+            void *buf = xb_malloc(xb_sweep_unit_bytes(b, &u[k], 1), 1);
+            xb_sweep_unit_pack(b, &u[k], 1, buf);
+            xb_sweep_unit_unpack(a, &u[k], 1, buf);
+            xb_free(buf);
+        }
+        units += (size_t)m;
+    }
+    /* 2 training points x (2 epochs + 8 evaluation points), each once. */
+    cr_assert_eq(units, 20);
+    cr_assert(out_of_order > 0);
+    cr_assert_eq(xb_sweep_save(ctx, a), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_sweep_free(a);
+    xb_sweep_free(b);
+    xb_free(busy);
+    const char *names[] = {"/study/accuracy", "/study/accuracy_vote", "/study/snr_db_measured",
+                           "/sweep/layer_snr_db", "/sweep/tile_snr_db", "/models/0/params",
+                           "/models/1/params", "/models/1/optimizer_v", "/train/1/loss"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        size_t n1, n2, dims[8];
+        int rank;
+        void *x, *y;
+        enum xb_h5_type type = strstr(names[k], "params") || strstr(names[k], "optimizer")
+                                   ? XB_H5_F32 : XB_H5_F64;
+        cr_assert_eq(xb_h5_read_array(ctx, e1.output, names[k], type, &x, &rank, dims), XB_OK,
+                     "%s", xb_ctx_error(ctx));
+        n1 = 1;
+        for (int d = 0; d < rank; d++)
+            n1 *= dims[d];
+        cr_assert_eq(xb_h5_read_array(ctx, e2.output, names[k], type, &y, &rank, dims), XB_OK,
+                     "%s", xb_ctx_error(ctx));
+        n2 = 1;
+        for (int d = 0; d < rank; d++)
+            n2 *= dims[d];
+        cr_assert(n1 == n2 && n1 > 0, "%s: %zu vs %zu values", names[k], n1, n2);
+        cr_assert(memcmp(x, y, n1 * xb_h5_type_size(type)) == 0, "%s differs", names[k]);
+        xb_free(x), xb_free(y);
+    }
+}
+
 /* The /study view is /sweep's [training point x evaluation point] grid
  * reshaped: dims (adc_bits, lr, read_scale, t); training point i = lr's
  * index, evaluation point j = (adc_bits index · 2 + read_scale index) · 2
