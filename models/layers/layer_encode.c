@@ -125,14 +125,19 @@ static void encode_backward(struct xb_layer *l, const struct xb_pass *p, const f
             for (size_t j = 0; j < F; j++)
                 d[j] += dt[j];
         }
+        /* At p's kinks (g·x = 0, and 1 for Bernoulli) the derivative taken
+         * is the one-sided one pointing into the pixel range [0, 1]: an
+         * attack can only move a 0 pixel up and a 1 pixel down, and most
+         * MNIST pixels sit exactly there, so a zero would mask the input
+         * gradient (xb_spike.h). */
         if (kind == XB_ENCODE_BERNOULLI) {
             for (size_t j = 0; j < F; j++) {
                 const float v = g * xr[j];
-                d[j] *= v > 0.0f && v < 1.0f ? g : 0.0f;
+                d[j] *= v >= 0.0f && v <= 1.0f ? g : 0.0f;
             }
         } else if (kind == XB_ENCODE_POISSON) {
             for (size_t j = 0; j < F; j++)
-                d[j] *= xr[j] > 0.0f ? g * expf(-g * xr[j]) : 0.0f;
+                d[j] *= xr[j] >= 0.0f ? g * expf(-g * xr[j]) : 0.0f;
         }
     }
 }

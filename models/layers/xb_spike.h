@@ -23,7 +23,10 @@
  * encoder's layer id, the row's sample and vote, step t, the feature).
  * P(s_t = 1) = p to within 2^-23. Backward (input gradients for attacks):
  * direct Σ_t dL/ds_t; the random encoders pass the gradient of their mean,
- * dp/dx · Σ_t dL/ds_t (BPDA through E[s] = p).
+ * dp/dx · Σ_t dL/ds_t (BPDA through E[s] = p), at p's kinks (g·x = 0;
+ * g·x = 1 for bernoulli) the one-sided derivative into the pixel range:
+ * g at a 0 or 1 pixel, not 0, which would hide the gradient of every
+ * blank and saturated pixel from an attack.
  *
  * LIF neuron i of a layer (paper 000 eq. 7), steps t = 0 .. T−1, with
  * u_{−1} = 0, s_{−1} = 0:

@@ -442,6 +442,44 @@ Test(lif, encoder_addressing_and_backward)
     layer_free(&l), layer_free(&d);
 }
 
+/* The encoders' backward at the edges of the pixel range: a 0 pixel (and
+ * a 1 pixel under Bernoulli gain 1) passes Σ_t dy times the one-sided
+ * derivative into [0, 1] (g, Poisson g·e^0), not 0 — a zero there hid the
+ * gradient of every blank MNIST pixel from FGSM, BIM and MIM, which start
+ * at the clean image; outside the range (p flat on both sides) it is 0. */
+static void edge_check(enum xb_encoding enc, double gain, const float *xv, const float *mult,
+                       int F)
+{
+    enum { T = 3 };
+    struct xb_layer_config c;
+    encode_config(&c, T, enc, gain);
+    struct xb_layer l;
+    layer_make(&l, &c, (struct xb_shape){1, 1, F}, 1);
+    float y[T * 8], dy[T * 8], dx[8];
+    struct xb_pass p = pass_of(1, XB_PHASE_EVAL);
+    l.type->forward(&l, &p, xv, y);
+    fill_normal(dy, T * F, 51, 1.0f);
+    l.type->backward(&l, &p, xv, y, dy, dx);
+    for (int j = 0; j < F; j++) {
+        float s = 0.0f;
+        for (int t = 0; t < T; t++)
+            s += dy[t * F + j];
+        cr_assert(dx[j] == s * mult[j], "x = %g: dx %g, expected %g", (double)xv[j],
+                  (double)dx[j], (double)(s * mult[j]));
+    }
+    layer_free(&l);
+}
+
+Test(lif, encoder_backward_at_the_pixel_range_edges)
+{
+    static const float xb[5] = {0.0f, 1.0f, 0.5f, -0.4f, 1.7f}, mb[5] = {1, 1, 1, 0, 0};
+    edge_check(XB_ENCODE_BERNOULLI, 1.0, xb, mb, 5);
+    static const float x2[4] = {0.0f, 0.5f, 0.7f, -0.1f}, m2[4] = {2, 2, 0, 0};
+    edge_check(XB_ENCODE_BERNOULLI, 2.0, x2, m2, 4); /* g·x = 1 at 0.5: the edge */
+    const float xp[3] = {0.0f, 0.5f, -0.4f}, mp[3] = {2.0f, 2.0f * expf(-2.0f * 0.5f), 0.0f};
+    edge_check(XB_ENCODE_POISSON, 2.0, xp, mp, 3);
+}
+
 /* ---- nets: activity, threads, replicas, device ---------------------------- */
 
 static void snn_config(struct xb_net_config *cfg, enum xb_lif_readout readout)

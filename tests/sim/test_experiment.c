@@ -83,6 +83,28 @@ Test(experiment, shipped_configs_parse)
         cr_assert_eq(xb_experiment_read(ctx, g.gl_pathv[k], NULL, 0, &e), XB_OK, "%s: %s",
                      g.gl_pathv[k], xb_ctx_error(ctx));
     globfree(&g);
+    /* Paper 000's spiking attack files: each model group (snn50 for STBP and
+     * STBP-N, snn50_lr for the NIT rows), its data and the shared attack
+     * group with the paper's settings (§4) and the four surrogates. */
+    const char *atk[] = {"configs/attacks/paper000_snn50_mnist.cfg",
+                         "configs/attacks/paper000_snn50_lr_mnist.cfg",
+                         "configs/attacks/paper000_snn50_fashion.cfg",
+                         "configs/attacks/paper000_snn50_lr_fashion.cfg"};
+    for (size_t k = 0; k < sizeof atk / sizeof *atk; k++) {
+        cr_assert_eq(xb_experiment_read(ctx, atk[k], NULL, 0, &e), XB_OK, "%s: %s", atk[k],
+                     xb_ctx_error(ctx));
+        cr_assert(e.have_attack && e.n_attack_eps == 1 && e.attack_eps[0] == 0.1, "%s", atk[k]);
+        cr_assert(e.attack.step == 0.01 && e.attack.steps == 15 && e.attack_images == 1000 &&
+                  e.attack.nattack_pop == 100 && e.attack.nattack_iters == 50 &&
+                  e.attack.transfer_mu == 0.9, "%s", atk[k]);
+        int sur[XB_EXP_MAX_SURROGATES];
+        size_t n_sur = 0;
+        cr_assert_eq(xb_experiment_attack_surrogates(ctx, &e, sur, XB_EXP_MAX_SURROGATES, &n_sur),
+                     XB_OK);
+        cr_assert_eq(n_sur, 4, "%s", atk[k]);
+        cr_assert_str_eq(e.model_name, k % 2 ? "snn50_lr" : "snn50");
+        cr_assert_str_eq(e.dataset, k < 2 ? "mnist" : "fashion-mnist");
+    }
     cr_assert_eq(xb_experiment_read(ctx, "configs/quickstart.cfg", NULL, 0, &e), XB_OK);
     cr_assert_eq(e.n_train, 3);
     cr_assert_eq(e.n_test, 6);
