@@ -173,6 +173,7 @@ static double nattack_step_size(const struct xb_attack_params *p) { return p->na
 const struct xb_attack_type xb_attack_nattack = {
     .name = "nattack",
     .label = "NAttack",
+    .gradient_free = 1,
     .steps = nattack_steps,
     .step_size = nattack_step_size,
     .run = nattack_run,

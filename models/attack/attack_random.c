@@ -19,6 +19,7 @@ const struct xb_attack_type xb_attack_random = {
     .name = "random",
     .label = "Random",
     .random_start = 1,
+    .gradient_free = 1,
     .steps = random_steps,
     .step_size = random_step_size,
 };

@@ -151,6 +151,8 @@ struct xb_attack_type {
     const char *name;   /* "pgd": the config's name */
     const char *label;  /* "PGD": the table's column */
     int random_start;   /* starts at a uniform point of the eps-ball; restarts apply */
+    int gradient_free;  /* takes no gradient (NAttack, random sampling): a spiking
+                           target's surrogate cannot change its images */
     /* Steps taken and their size under p (FGSM: one step of eps). */
     int (*steps)(const struct xb_attack_params *p);
     double (*step_size)(const struct xb_attack_params *p);

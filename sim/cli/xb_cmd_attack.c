@@ -145,6 +145,10 @@ static enum xb_status attack_surrogates(struct xb_ctx *ctx, struct xb_net *net,
 {
     enum xb_status st = XB_OK;
     for (size_t i = 0; i < n_sur && !st; i++) {
+        if (i > 0 && t->gradient_free) { /* the same images whatever the surrogate */
+            per[i] = per[0];
+            continue;
+        }
         p->surrogate = sur[i];
         st = xb_attack_run(ctx, net, t, p, X, y, n, adv);
         if (!st)
