@@ -453,8 +453,9 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
         }
     }
     const struct xb_pass q = steps_pass(p, T);
-    xb_layer_dense.backward(lif_sub(l), &q, x, NULL, u, dx);
-    for (size_t j = 0; (learn_vth || learn_k) && j < U; j++) {
+    xb_layer_dense.backward(lif_sub(l), &q, x, NULL, u, dx); /* dx alone if input_only */
+    const int params = !p->input_only;
+    for (size_t j = 0; params && (learn_vth || learn_k) && j < U; j++) {
         double av = 0.0, ak = 0.0;
         for (size_t r = 0; r < rows; r++)
             av += (double)dv[r * U + j], ak += (double)dk[r * U + j];
@@ -463,7 +464,7 @@ static void lif_backward(struct xb_layer *l, const struct xb_pass *p, const floa
         if (learn_k)
             l->grads[s->off_k + j] += (float)ak;
     }
-    for (size_t j = 0; sig && j < U; j++) {
+    for (size_t j = 0; params && sig && j < U; j++) {
         double a = 0.0;
         for (size_t r = 0; r < rows; r++)
             a += dsg[r * U + j];

@@ -180,10 +180,10 @@ static void one_model(struct xb_ctx *ctx, const char *config, size_t batch, size
  * (random weights: the work of a step does not depend on them), native
  * mode, all threads, best of ROUNDS. A step is a forward and the input
  * gradient: 2 products per weighted layer, 4 FLOPs per multiply-
- * accumulate of the forward (macs), the rate the goal counts (issue 12);
- * _executed_ adds the weight gradient xb_net_backward_input also forms
- * (6 per MAC, less the first layer's dX it skips in training and needs
- * here: nothing). Returns the counted fraction of the sgemm rate. */
+ * accumulate of the forward (macs), the rate the goal counts (issue 12),
+ * and what a step executes: the attack's backward is input-only
+ * (xb_net_backward_input_only), no weight gradient. Returns that fraction
+ * of the sgemm rate. */
 static double pgd_model(struct xb_ctx *ctx, const char *config, size_t n)
 {
     struct xb_experiment e;
@@ -212,8 +212,6 @@ static double pgd_model(struct xb_ctx *ctx, const char *config, size_t n)
     printf("%s_pgd_image_steps_per_s: %.1f\n", e.model_name, steps_per_s);
     printf("%s_pgd_gflops: %.1f\n", e.model_name, 4.0 * m * steps_per_s * 1e-9);
     printf("%s_pgd_fraction_of_sgemm: %.3f\n", e.model_name, frac);
-    printf("%s_pgd_executed_fraction_of_sgemm: %.3f\n", e.model_name,
-           6.0 * m * steps_per_s * 1e-9 / sgemm_gflops);
     xb_net_free(net);
     xb_free(X), xb_free(y), xb_free(adv);
     return frac;
@@ -316,8 +314,8 @@ void bench_models(struct xb_ctx *ctx, struct bench_models_result *out)
 
     printf("\n[PGD] native mode, all threads, random weights and 28 x 28 inputs, 15 steps "
            "of eps 0.1 on 640 images in one batch, no noise, best of %d rounds; a step is a "
-           "forward and the input gradient (4 FLOPs per forward multiply-accumulate; "
-           "_executed_ adds the weight gradient the net's input backward forms too, 6)\n",
+           "forward and the input gradient alone (4 FLOPs per forward multiply-accumulate, "
+           "all executed: the attack's backward forms no weight gradient)\n",
            ROUNDS);
     out->mlp_pgd_frac = pgd_model(ctx, "configs/quickstart.cfg", 640);
     out->snn_pgd_frac = pgd_model(ctx, "configs/paper000/snn50_mnist_stbp.cfg", 640);
