@@ -207,7 +207,7 @@ static const float *lif_sig(const struct xb_layer *l)
     return s->learn_sigma ? l->params + s->off_sig : NULL;
 }
 
-static float clamp01(float v) { return fminf(fmaxf(v, 0.0f), 1.0f); }
+static float clamp01(float v) { return xb_clamp01(v); }
 
 /* The rows·T-row pass of the product: step t of row r is row r·T + t,
  * addressed on a device as sample s·T + t. */
