@@ -138,11 +138,14 @@ all: $(BIN)
 # packing loops run ~10 % faster at -O3 (devices/engine/xb_fgemm.c), conv2d so that
 # its im2col copies and col2im sums run in vectors (models/layers/layer_conv2d.c),
 # batchnorm's affine maps and input gradients and max-pool's window scans likewise
-# (models/layers/layer_batchnorm.c, layer_maxpool.c), and the quantiser so that its
-# roundings and clamps do (devices/convert/xb_quant.c).
+# (models/layers/layer_batchnorm.c, layer_maxpool.c), the quantiser so that its
+# roundings and clamps do (devices/convert/xb_quant.c), and the spiking layers so that
+# the membrane recursion's per-neuron loops and the encoder's sums over steps do
+# (models/layers/layer_lif.c, layer_encode.c: a spiking net's attack step 8 % faster).
 O3_SRC := noise/xb_gauss.c models/layers/xb_act.c models/layers/xb_gemm.c devices/engine/xb_fgemm.c \
           models/layers/layer_conv2d.c models/layers/layer_batchnorm.c \
-          models/layers/layer_maxpool.c devices/convert/xb_quant.c
+          models/layers/layer_maxpool.c devices/convert/xb_quant.c \
+          models/layers/layer_lif.c models/layers/layer_encode.c
 $(O3_SRC:%.c=$(BUILD)/%.o): CFLAGS += -O3
 
 # The commit a binary was built from, written into every result file, with

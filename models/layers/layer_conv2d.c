@@ -474,25 +474,29 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
     (void)nt; /* unused without OpenMP */
     float *g = l->grads, *gt = cv->gt;
     const size_t units = (size_t)cv->units, ckk = cv->ckk;
+    const int params = !p->input_only; /* else dx alone */
     /* gt: the gradient with W's part transposed to the partials' layout
      * (element (o, q) at q·units + o); the bias as it is. */
-    for (size_t o = 0; o < units; o++)
+    for (size_t o = 0; params && o < units; o++)
         for (size_t q = 0; q < ckk; q++)
             gt[q * units + o] = g[o * ckk + q];
-    memcpy(gt + nw, g + nw, units * sizeof(float));
+    if (params)
+        memcpy(gt + nw, g + nw, units * sizeof(float));
     for (size_t s0 = 0; s0 < rows; s0 += XB_CONV_ROUND) {
         const size_t n = rows - s0 < XB_CONV_ROUND ? rows - s0 : XB_CONV_ROUND;
 #pragma omp parallel for schedule(static) num_threads(nt) default(none) \
-    firstprivate(gemm, cv, W, x, dy, dx, s0, n, nw, np, in_sz, out_sz)
+    firstprivate(gemm, cv, W, x, dy, dx, s0, n, nw, np, in_sz, out_sz, params)
         for (size_t j = 0; j < n; j++) {
             const int t = xb_omp_thread_num();
             const size_t s = s0 + j;
             const float *dys = dy + s * out_sz;
             float *part = cv->partial + j * np;
-            im2col_slot(cv, x + s * in_sz, t);
-            xb_sgemm(gemm, 0, 1, cv->ckk, (size_t)cv->units, cv->P, 1.0f, cv->cols[t], cv->P, dys,
-                     cv->P, 0.0f, part, (size_t)cv->units);
-            bias_sums(dys, (size_t)cv->units, cv->P, part + nw);
+            if (params) {
+                im2col_slot(cv, x + s * in_sz, t);
+                xb_sgemm(gemm, 0, 1, cv->ckk, (size_t)cv->units, cv->P, 1.0f, cv->cols[t],
+                         cv->P, dys, cv->P, 0.0f, part, (size_t)cv->units);
+                bias_sums(dys, (size_t)cv->units, cv->P, part + nw);
+            }
             if (dx) {
                 xb_sgemm(gemm, 1, 0, cv->ckk, cv->P, (size_t)cv->units, 1.0f, W, cv->ckk, dys,
                          cv->P, 0.0f, cv->dcols[t], cv->P);
@@ -505,6 +509,7 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
         /* Partials into the gradient in sample order, each element
          * gt[e] + partial 0 + partial 1 + ...; a block of elements at a
          * time, so both are read contiguously. */
+        if (params)
 #pragma omp parallel for schedule(static) default(none) \
     firstprivate(cv, gt, n, np) if (np * n > XB_LAYER_PAR_MIN)
         for (size_t e0 = 0; e0 < np; e0 += XB_CONV_SUM_BLOCK) {
@@ -516,6 +521,8 @@ static void conv_backward(struct xb_layer *l, const struct xb_pass *p, const flo
             }
         }
     }
+    if (!params)
+        return;
     for (size_t o = 0; o < units; o++)
         for (size_t q = 0; q < ckk; q++)
             g[o * ckk + q] = gt[q * units + o];

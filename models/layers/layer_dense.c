@@ -10,7 +10,8 @@
  * thread count and equal to the engine's ideal path); once programmed and
  * asked for (p->on_device), the crossbar of the chip instance, its rows
  * addressed by p->addr so each (sample, vote) gets its own read noise.
- * Backward is digital and exact: dW = dyᵀ x, db = Σ dy, dx = dy W.
+ * Backward is digital and exact: dW = dyᵀ x, db = Σ dy, dx = dy W (dx
+ * alone for an input-only pass, xb_pass.input_only).
  */
 #include <math.h>
 
@@ -72,7 +73,8 @@ static void dense_backward(struct xb_layer *l, const struct xb_pass *p, const fl
     (void)y;
     struct dense *d = l->state;
     const size_t nw = d->units * d->in;
-    xb_gemm_dw(p->gemm, dy, x, l->grads, l->grads + nw, p->rows, d->units, d->in);
+    if (!p->input_only)
+        xb_gemm_dw(p->gemm, dy, x, l->grads, l->grads + nw, p->rows, d->units, d->in);
     if (dx)
         xb_gemm_dx(p->gemm, dy, l->params, dx, p->rows, d->units, d->in);
 }

@@ -86,8 +86,7 @@ static void encode_forward(struct xb_layer *l, const struct xb_pass *p, const fl
         float *pr = pb + r * F;
         const float *xr = x + r * F;
         for (size_t j = 0; j < F; j++)
-            pr[j] = poisson ? 1.0f - expf(-g * fmaxf(xr[j], 0.0f))
-                            : fminf(fmaxf(g * xr[j], 0.0f), 1.0f);
+            pr[j] = poisson ? 1.0f - expf(-g * xb_max0(xr[j])) : xb_clamp01(g * xr[j]);
         for (size_t t = 0; t < T; t++) {
             struct xb_addr a = {.purpose = XB_PURPOSE_SPIKES, .layer = layer,
                                 .sample = xb_rows_sample(addr, r),

@@ -233,7 +233,7 @@ static const float *lif_sig(const struct xb_layer *l)
     return s->learn_sigma ? l->params + s->off_sig : NULL;
 }
 
-static float clamp01(float v) { return fminf(fmaxf(v, 0.0f), 1.0f); }
+static float clamp01(float v) { return xb_clamp01(v); }
 
 /* The rows·T-row pass of the product: step t of row r is row r·T + t,
  * addressed on a device as sample s·T + t. */
@@ -494,8 +494,9 @@ void xb_lif_backward(struct xb_layer *l, const struct xb_pass *p, const float *x
         }
     }
     const struct xb_pass q = steps_pass(p, T);
-    lif_kind(l)->backward(lif_sub(l), &q, x, NULL, u, dx);
-    for (size_t j = 0; (learn_vth || learn_k) && j < U; j++) {
+    lif_kind(l)->backward(lif_sub(l), &q, x, NULL, u, dx); /* dx alone if input_only */
+    const int params = !p->input_only;
+    for (size_t j = 0; params && (learn_vth || learn_k) && j < U; j++) {
         double av = 0.0, ak = 0.0;
         for (size_t r = 0; r < rows; r++)
             av += (double)dv[r * U + j], ak += (double)dk[r * U + j];
@@ -504,7 +505,7 @@ void xb_lif_backward(struct xb_layer *l, const struct xb_pass *p, const float *x
         if (learn_k)
             l->grads[s->off_k + j] += (float)ak;
     }
-    for (size_t j = 0; sig && j < U; j++) {
+    for (size_t j = 0; params && sig && j < U; j++) {
         double a = 0.0;
         for (size_t r = 0; r < rows; r++)
             a += dsg[r * U + j];

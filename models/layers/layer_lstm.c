@@ -345,7 +345,8 @@ static void lstm_backward(struct xb_layer *l, const struct xb_pass *p, const flo
             memcpy(dx + r * T * F, dxh + r * K, F * sizeof(float));
     /* dW += Σ_t dz_tᵀ [x_t, h_{t-1}], db += Σ_t dz_t: one reduction over
      * the T × rows rows of the contiguous slots */
-    xb_gemm_dw(p->gemm, s->z, s->xh, l->grads, l->grads + G * K, T * rows, G, K);
+    if (!p->input_only)
+        xb_gemm_dw(p->gemm, s->z, s->xh, l->grads, l->grads + G * K, T * rows, G, K);
     s->fwd_rows = 0; /* the gates were overwritten */
 }
 

@@ -60,6 +60,11 @@ struct xb_pass {
      * replicas). TRAIN passes always keep it; the numbers of the forward
      * do not change. */
     int backward;
+    /* Backward only, set by the net (xb_net_backward_input_only): the
+     * caller wants dL/dx alone, so layers may skip their parameter
+     * gradients (dW, db: a third of a dense layer's backward). Their
+     * dL/dx is the same bits either way. */
+    int input_only;
     /* Layers with noise inside (lstm) sum the squares of the values their
      * noise meets, for xb_net_noise_input_power; off by default (it costs
      * a pass over every gate). */

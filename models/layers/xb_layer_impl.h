@@ -17,6 +17,17 @@
  * and use XB_LAYER_PAR_MIN / 8. */
 #define XB_LAYER_PAR_MIN 16384
 
+/* fmaxf(v, 0) and fminf(v, 1) as comparisons, the same bits for every v
+ * (glibc's are maxss and minss: a NaN v gives the bound, of two zeros the
+ * bound, +0), but inline: the libm calls took ~4 % of a spiking net's
+ * attack step at -O2. */
+static inline float xb_max0(float v) { return v > 0.0f ? v : 0.0f; }
+static inline float xb_clamp01(float v)
+{
+    const float a = xb_max0(v);
+    return a < 1.0f ? a : 1.0f;
+}
+
 /* Records an error about the layer described by cfg and returns status. The
  * message is prefixed with where the layer was configured, e.g.
  * "model line 12, layer 3 (conv2d): ", then fmt follows (it should name the

@@ -336,10 +336,12 @@ const struct xb_loss_type *xb_net_loss_type(const struct xb_net *net) { return n
  * of a step). dx given: down to the input, the lowest layer that is not a
  * view writing straight into dx. Either way each layer's backward gets the
  * same dy and adds the same parameter gradients. */
-static void backward(struct xb_net *net, const struct xb_pass *pass, const float *x, float *dx)
+static void backward(struct xb_net *net, const struct xb_pass *pass, const float *x, float *dx,
+                     int input_only)
 {
     struct xb_pass own = *pass;
     own.gemm = net->gemm;
+    own.input_only = input_only;
     const struct xb_pass *p = &own;
     XB_ASSERT(p->rows == net->loss_rows && p->rows == net->fwd_rows);
     XB_ASSERT(net->fwd_kept); /* a TRAIN forward, or EVAL with p->backward */
@@ -384,14 +386,21 @@ void xb_net_layer_backward(struct xb_net *net, size_t k, const struct xb_pass *p
 
 void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x)
 {
-    backward(net, p, x, NULL);
+    backward(net, p, x, NULL, 0);
 }
 
 void xb_net_backward_input(struct xb_net *net, const struct xb_pass *p, const float *x,
                            float *dx)
 {
     XB_ASSERT(dx != NULL);
-    backward(net, p, x, dx);
+    backward(net, p, x, dx, 0);
+}
+
+void xb_net_backward_input_only(struct xb_net *net, const struct xb_pass *p, const float *x,
+                                float *dx)
+{
+    XB_ASSERT(dx != NULL);
+    backward(net, p, x, dx, 1);
 }
 
 double xb_net_input_grad(struct xb_net *net, const struct xb_pass *pass, const float *x,

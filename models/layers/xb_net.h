@@ -94,6 +94,15 @@ void xb_net_backward(struct xb_net *net, const struct xb_pass *p, const float *x
 void xb_net_backward_input(struct xb_net *net, const struct xb_pass *p, const float *x,
                            float *dx);
 
+/* dL/dx alone, for callers that never read the parameter gradients
+ * (attacks): dx is bit-identical to xb_net_backward_input's, but the
+ * weighted products (dense, conv2d, lstm, lif) skip their dW and db
+ * (xb_pass.input_only) — a third of a dense backward — and leave those
+ * gradients at the zero grads is cleared to; other parameters' (batchnorm,
+ * learned thresholds or stds) may be filled. grads is no gradient after. */
+void xb_net_backward_input_only(struct xb_net *net, const struct xb_pass *p, const float *x,
+                                float *dx);
+
 /* Forward x (with p->backward set, so an EVAL pass works), the loss
  * against labels[rows] and xb_net_backward_input: dL/dx into dx[rows ×
  * input size]. Returns the loss. Overwrites grads and the activations. */

@@ -366,3 +366,58 @@ Test(input_grad, parameter_gradients_and_logits_unchanged)
     grads_untouched(small, 4);
     xb_net_free(small);
 }
+
+/* The input-only backward (xb_net_backward_input_only, what attacks call)
+ * gives the bits of the full one's dL/dx, and skips the products' weight
+ * gradients: after it every dense, conv2d, lstm and lif layer's W and b
+ * gradient is still the zero the backward starts from (the full backward
+ * makes them nonzero). Each net in TRAIN with noise and in EVAL; snn50's
+ * lif layers with their learned stds (snn50_lr). */
+static void input_only_matches(struct xb_net *net, size_t rows, enum xb_phase phase)
+{
+    const size_t n = rows * in_size(net), np = xb_net_n_params(net);
+    float *x = inputs(n, 31), *full = xb_aligned(n, sizeof(float));
+    float *only = xb_aligned(n, sizeof(float));
+    uint8_t y[64];
+    labels_for(y, rows, xb_net_classes(net));
+    struct xb_pass p = pass_for(rows, phase);
+    if (phase == XB_PHASE_EVAL)
+        p.noise = XB_NOISE_NONE, p.sigma = 0.0;
+    xb_net_input_grad(net, &p, x, y, full);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < np; i++)
+        nonzero += xb_net_grads(net)[i] != 0.0f;
+    cr_assert_gt(nonzero, 0, "the full backward formed no parameter gradient");
+    xb_net_forward(net, &p, x);
+    xb_net_loss(net, y, rows);
+    xb_net_backward_input_only(net, &p, x, only);
+    cr_assert(!memcmp(full, only, n * sizeof(float)), "input-only dL/dx differs");
+    for (size_t k = 0; k < xb_net_n_layers(net); k++) {
+        const struct xb_layer *l = xb_net_layer(net, k);
+        const char *kind = l->type->name;
+        if (strcmp(kind, "dense") && strcmp(kind, "conv2d") && strcmp(kind, "lstm") &&
+            strcmp(kind, "lif"))
+            continue;
+        struct xb_layer_mvm m;
+        l->type->mvm(l, &m);
+        const size_t nwb = m.out * m.in + m.out; /* W then b, every kind's layout */
+        for (size_t i = 0; i < nwb; i++)
+            cr_assert(l->grads[i] == 0.0f, "layer %zu (%s): weight gradient %zu is %g after "
+                      "an input-only backward", k, kind, i, (double)l->grads[i]);
+    }
+    xb_free(x), xb_free(full), xb_free(only);
+}
+
+Test(input_grad, input_only_backward_gives_the_same_dx_and_no_weight_gradient)
+{
+    const char *configs[] = {"configs/paper001/mlp_fashion_mult.cfg",
+                             "configs/paper001/cnn6_mnist_mult.cfg",
+                             "configs/paper001/lstm128_mnist_mult.cfg",
+                             "configs/paper000/snn50_mnist_nit.cfg"};
+    for (size_t k = 0; k < 4; k++) {
+        struct xb_net *net = model_net(configs[k], 4);
+        input_only_matches(net, 4, XB_PHASE_TRAIN);
+        input_only_matches(net, 4, XB_PHASE_EVAL);
+        xb_net_free(net);
+    }
+}

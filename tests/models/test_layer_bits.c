@@ -33,6 +33,7 @@
 #include "xb_test_layers.h"
 #include "xb_alloc.h"
 #include "xb_layer.h"
+#include "xb_layer_impl.h"
 #include "xb_sgemm.h"
 
 TestSuite(bits, .init = setup, .fini = teardown);
@@ -352,5 +353,28 @@ Test(bits, maxpool_as_scalar_window_scan)
         bits_eq("dx", dx, rdx, R * in_sz, where);
         l.type->destroy(&l);
         xb_free(x), xb_free(y), xb_free(dy), xb_free(dx), xb_free(ry), xb_free(rdx);
+    }
+}
+
+/* xb_clamp01 and xb_max0 (models/layers/xb_layer_impl.h), the comparisons
+ * the spiking layers use for libm's fminf(fmaxf(v, 0), 1) and fmaxf(v, 0):
+ * the same bits on the values where the two could part — signed zeros,
+ * NaN, infinities, denormals, the bounds and their neighbours — and on a
+ * spread of normals. */
+Test(bits, clamps_are_libms)
+{
+    const float special[] = {0.0f, -0.0f, NAN, -NAN, INFINITY, -INFINITY, 1.0f, -1.0f,
+                             0x1p-149f, -0x1p-149f, 0x1p-126f, nextafterf(1.0f, 2.0f),
+                             nextafterf(1.0f, 0.0f), nextafterf(0.0f, -1.0f), 0.5f, 3.0f};
+    float v[4096];
+    fill_normal(v, 4096, 70, 2.0f);
+    memcpy(v, special, sizeof special);
+    for (size_t i = 0; i < 4096; i++) {
+        const float got = xb_clamp01(v[i]), want = fminf(fmaxf(v[i], 0.0f), 1.0f);
+        const float g0 = xb_max0(v[i]), w0 = fmaxf(v[i], 0.0f);
+        cr_assert(!memcmp(&got, &want, sizeof got), "clamp01(%a) = %a, libm %a",
+                  (double)v[i], (double)got, (double)want);
+        cr_assert(!memcmp(&g0, &w0, sizeof g0), "max0(%a) = %a, libm %a", (double)v[i],
+                  (double)g0, (double)w0);
     }
 }
