@@ -176,9 +176,9 @@ Test(lstm, one_step_by_hand)
     cr_assert(fabs((double)y - h) < 1e-6, "h = %.8g, expected %.8g", (double)y, h);
     /* the signal the gate noise meets: the four noise-free pre-activations */
     double zf = 0.1 * x0 + 0.2 * x1 + 1.0, sum = 0.0;
-    size_t count = 0;
+    double count = 0.0;
     l.type->noise_power(&l, &sum, &count);
-    cr_assert_eq(count, 4);
+    cr_assert_eq(count, 4.0);
     double want = zi * zi + zf * zf + zg * zg + zo * zo;
     cr_assert(fabs(sum - want) < 1e-5 * want, "sum z^2 = %.8g, expected %.8g", sum, want);
     layer_free(&l);
@@ -312,21 +312,21 @@ Test(lstm, noise_input_power_counts_the_gates)
     struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
     const float *out = xb_net_forward(net, &p, x);
     double s_none = 0.0;
-    size_t n_none = 0;
+    double n_none = 0.0;
     xb_net_layer(net, 0)->type->noise_power(xb_net_layer(net, 0), &s_none, &n_none);
-    cr_assert_eq(n_none, 0, "nothing measured unless asked");
+    cr_assert_eq(n_none, 0.0, "nothing measured unless asked");
     p.measure_power = 1;
     out = xb_net_forward(net, &p, x);
     double s_out = 0.0;
     for (size_t i = 0; i < R * 10; i++)
         s_out += (double)out[i] * (double)out[i];
     double s_gates = 0.0;
-    size_t n_gates = 0;
+    double n_gates = 0.0;
     const struct xb_layer *l = xb_net_layer(net, 0);
     l->type->noise_power(l, &s_gates, &n_gates);
-    cr_assert_eq(n_gates, (size_t)R * 6 * 4 * 8, "steps x rows x 4H");
+    cr_assert_eq(n_gates, (double)(R * 6 * 4 * 8), "steps x rows x 4H");
     cr_assert_gt(s_gates, 0.0);
-    double want = (s_gates + s_out) / (double)(n_gates + R * 10);
+    double want = (s_gates + s_out) / (n_gates + R * 10);
     double got = xb_net_noise_input_power(net);
     cr_assert(fabs(got - want) <= 1e-12 * want, "power %.15g, expected %.15g", got, want);
     xb_net_free(net);
