@@ -1,7 +1,7 @@
 /*
  * xb_test_layers.h — helpers the layer and network tests share
  * (tests/models/test_layers.c, tests/models/test_layers_net.c,
- * tests/models/test_lif.c; header-only: every
+ * tests/models/test_lif.c, tests/models/test_conv_lif.c; header-only: every
  * tests/<folder>/test_*.c is its own binary).
  */
 #ifndef XB_TEST_LAYERS_H
@@ -12,7 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
+#include "xb_alloc.h"
+#include "xb_device.h"
 #include "xb_layer.h"
+#include "xb_net.h"
+#include "xb_spike.h"
 #include "xb_test_util.h"
 
 /* The context of a test, made and freed by its suite's fixture: each test
@@ -74,6 +80,55 @@ static inline double layer_num_diff(struct xb_layer *l, const struct xb_pass *p,
     const double Lm = layer_objective(l, p, x, c, y);
     *v = v0;
     return (Lp - Lm) / ((double)vp - (double)vm);
+}
+
+/* A spiking layer on a crossbar reads every step on its own (lif and
+ * conv_lif, layer 1 of net): net's input x[R × F] is direct-encoded, so the
+ * T steps of a sample present the same input, and with leak 1 the layer's
+ * membranes u_t = I_t (N per step) are its products. Off the device and on
+ * the ideal device steps 0 and 1 agree; on a PCM chip (aged age_s seconds,
+ * 0: not aged) they differ, and differ from the ideal; a sample read alone
+ * (sample 2) gets the reads it got in the batch. Leaves net unprogrammed. */
+static inline void check_device_reads_each_step(struct xb_net *net, const float *x, size_t R,
+                                                size_t T, size_t N, size_t F, double age_s)
+{
+    float *ref = xb_malloc(R * T * N, sizeof(float)), *dev = xb_malloc(R * T * N, sizeof(float));
+    struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
+    struct xb_lif_trace tr;
+    xb_net_forward(net, &p, x);
+    cr_assert(xb_lif_trace_of(xb_net_layer(net, 1), &tr));
+    memcpy(ref, tr.u, R * T * N * sizeof(float));
+    for (size_t r = 0; r < R; r++)
+        cr_assert(!memcmp(ref + r * T * N, ref + (r * T + 1) * N, N * sizeof(float)));
+    struct xb_xbar_params xp;
+    xb_xbar_params_default(&xp);
+    cr_assert_eq(xb_net_program(ctx, net, &xp), XB_OK, "%s", xb_ctx_error(ctx));
+    p.on_device = 1;
+    xb_net_forward(net, &p, x);
+    for (size_t i = 0; i < R * T * N; i++)
+        cr_assert(fabs((double)tr.u[i] - (double)ref[i]) <= 1e-5, "ideal device, %zu", i);
+    cr_assert_eq(xb_net_calibrate(ctx, net, x, R), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_device_init(ctx, &xp.device, "pcm"), XB_OK);
+    cr_assert_eq(xb_net_program(ctx, net, &xp), XB_OK, "%s", xb_ctx_error(ctx));
+    if (age_s > 0.0)
+        cr_assert_eq(xb_net_age(ctx, net, age_s), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_net_forward(net, &p, x);
+    memcpy(dev, tr.u, R * T * N * sizeof(float));
+    double d01 = 0.0, dref = 0.0;
+    for (size_t r = 0; r < R; r++)
+        for (size_t j = 0; j < N; j++) {
+            d01 = fmax(d01, fabs((double)dev[r * T * N + j] - (double)dev[(r * T + 1) * N + j]));
+            dref = fmax(dref, fabs((double)dev[r * T * N + j] - (double)ref[r * T * N + j]));
+        }
+    cr_assert_gt(d01, 1e-4, "steps 0 and 1 read the same");
+    cr_assert_gt(dref, 1e-4, "pcm equals ideal");
+    struct xb_pass q = pass_of(1, XB_PHASE_EVAL); /* sample 2 alone */
+    q.on_device = 1;
+    q.addr.sample0 = 2;
+    xb_net_forward(net, &q, x + 2 * F);
+    cr_assert(!memcmp(tr.u, dev + 2 * T * N, T * N * sizeof(float)), "batch split moved a read");
+    xb_net_unprogram(net);
+    xb_free(ref), xb_free(dev);
 }
 
 #endif

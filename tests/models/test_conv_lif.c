@@ -374,41 +374,9 @@ Test(conv_lif, device_reads_each_step)
     struct xb_net *net;
     cr_assert_eq(xb_net_create(ctx, &cfg, R, &net), XB_OK, "%s", xb_ctx_error(ctx));
     xb_net_init(net, 9);
-    float x[R * F], ref[R * T * N], dev[R * T * N];
+    float x[R * F];
     pixels(x, R * F);
-    struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
-    struct xb_lif_trace tr;
-    xb_net_forward(net, &p, x);
-    cr_assert(xb_lif_trace_of(xb_net_layer(net, 1), &tr));
-    memcpy(ref, tr.u, sizeof ref);
-    for (int r = 0; r < R; r++)
-        cr_assert(!memcmp(ref + r * T * N, ref + (r * T + 1) * N, N * sizeof(float)));
-    struct xb_xbar_params xp;
-    xb_xbar_params_default(&xp);
-    cr_assert_eq(xb_net_program(ctx, net, &xp), XB_OK, "%s", xb_ctx_error(ctx));
-    p.on_device = 1;
-    xb_net_forward(net, &p, x);
-    for (int i = 0; i < R * T * N; i++)
-        cr_assert(fabs((double)tr.u[i] - (double)ref[i]) <= 1e-5, "ideal device, %d", i);
-    cr_assert_eq(xb_net_calibrate(ctx, net, x, R), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(xb_device_init(ctx, &xp.device, "pcm"), XB_OK);
-    cr_assert_eq(xb_net_program(ctx, net, &xp), XB_OK, "%s", xb_ctx_error(ctx));
-    xb_net_forward(net, &p, x);
-    memcpy(dev, tr.u, sizeof dev);
-    double d01 = 0.0, dref = 0.0;
-    for (int r = 0; r < R; r++)
-        for (int j = 0; j < N; j++) {
-            d01 = fmax(d01, fabs((double)dev[r * T * N + j] - (double)dev[(r * T + 1) * N + j]));
-            dref = fmax(dref, fabs((double)dev[r * T * N + j] - (double)ref[r * T * N + j]));
-        }
-    cr_assert_gt(d01, 1e-4, "steps 0 and 1 read the same");
-    cr_assert_gt(dref, 1e-4, "pcm equals ideal");
-    struct xb_pass q = pass_of(1, XB_PHASE_EVAL); /* sample 2 alone */
-    q.on_device = 1;
-    q.addr.sample0 = 2;
-    xb_net_forward(net, &q, x + 2 * F);
-    cr_assert(!memcmp(tr.u, dev + 2 * T * N, T * N * sizeof(float)), "batch split moved a read");
-    xb_net_unprogram(net);
+    check_device_reads_each_step(net, x, R, T, N, F, 0.0);
     xb_net_free(net);
 }
 

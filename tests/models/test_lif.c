@@ -719,41 +719,8 @@ Test(lif, device_reads_each_step)
     struct xb_net *net;
     cr_assert_eq(xb_net_create(ctx, &cfg, R, &net), XB_OK, "%s", xb_ctx_error(ctx));
     xb_net_init(net, 9);
-    float x[R * 36], ref[R * T * U], dev[R * T * U];
+    float x[R * 36];
     pixels(x, R * 36, 65);
-    struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
-    struct xb_lif_trace tr;
-    xb_net_forward(net, &p, x);
-    cr_assert(xb_lif_trace_of(xb_net_layer(net, 1), &tr));
-    memcpy(ref, tr.u, sizeof ref);
-    for (int r = 0; r < R; r++)
-        cr_assert(!memcmp(ref + r * T * U, ref + (r * T + 1) * U, U * sizeof(float)));
-    struct xb_xbar_params xp;
-    xb_xbar_params_default(&xp);
-    cr_assert_eq(xb_net_program(ctx, net, &xp), XB_OK, "%s", xb_ctx_error(ctx));
-    p.on_device = 1;
-    xb_net_forward(net, &p, x);
-    for (int i = 0; i < R * T * U; i++)
-        cr_assert(fabs((double)tr.u[i] - (double)ref[i]) <= 1e-5, "ideal device, %d", i);
-    cr_assert_eq(xb_net_calibrate(ctx, net, x, R), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(xb_device_init(ctx, &xp.device, "pcm"), XB_OK);
-    cr_assert_eq(xb_net_program(ctx, net, &xp), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert_eq(xb_net_age(ctx, net, 3600.0), XB_OK, "%s", xb_ctx_error(ctx));
-    xb_net_forward(net, &p, x);
-    memcpy(dev, tr.u, sizeof dev);
-    double d01 = 0.0, dref = 0.0;
-    for (int r = 0; r < R; r++)
-        for (int j = 0; j < U; j++) {
-            d01 = fmax(d01, fabs((double)dev[r * T * U + j] - (double)dev[(r * T + 1) * U + j]));
-            dref = fmax(dref, fabs((double)dev[r * T * U + j] - (double)ref[r * T * U + j]));
-        }
-    cr_assert_gt(d01, 1e-4, "steps 0 and 1 read the same");
-    cr_assert_gt(dref, 1e-4, "pcm equals ideal");
-    struct xb_pass q = pass_of(1, XB_PHASE_EVAL); /* sample 2 alone */
-    q.on_device = 1;
-    q.addr.sample0 = 2;
-    xb_net_forward(net, &q, x + 2 * 36);
-    cr_assert(!memcmp(tr.u, dev + 2 * T * U, T * U * sizeof(float)), "batch split moved a read");
-    xb_net_unprogram(net);
+    check_device_reads_each_step(net, x, R, T, U, 36, 3600.0);
     xb_net_free(net);
 }
