@@ -360,7 +360,7 @@ static void step_image(struct xb_attack *a, size_t s)
 double xb_attack_step(struct xb_attack *a)
 {
     XB_ASSERT(a->k < a->steps);
-    const size_t b = a->b, F = a->F, D = (size_t)a->draws;
+    const size_t b = a->b, D = (size_t)a->draws;
     /* DIM's transform of image s at step k: stream ATTACK {sample, vote =
      * restart, step = k} (ARCHITECTURE.md §6). */
     for (size_t s = 0; a->type->diversity && s < b; s++) {
@@ -394,8 +394,8 @@ double xb_attack_step(struct xb_attack *a)
      * projection, image by image: each image's own pixels and state, so
      * the images run in parallel with the same bits for any thread count. */
     struct xb_attack *const at = a;
-#pragma omp parallel for schedule(static) default(none) firstprivate(at, b, F) \
-    if (b * F >= PAR_MIN_PIXELS)
+#pragma omp parallel for schedule(static) default(none) firstprivate(at, b) \
+    if (b * at->F >= PAR_MIN_PIXELS)
     for (size_t s = 0; s < b; s++)
         step_image(at, s);
     a->k++;
