@@ -82,6 +82,33 @@ static inline double layer_num_diff(struct xb_layer *l, const struct xb_pass *p,
     return (Lp - Lm) / ((double)vp - (double)vm);
 }
 
+/* One layer of kind cfg->type on input shape in, outside a net: its
+ * parameters (initialised with seed 5) and zeroed gradients owned by the
+ * test, freed by layer_free. */
+static inline void layer_make(struct xb_layer *l, const struct xb_layer_config *cfg,
+                              struct xb_shape in, size_t max_rows)
+{
+    memset(l, 0, sizeof *l);
+    l->type = xb_layer_type_find(cfg->type);
+    cr_assert(l->type != NULL, "%s", cfg->type);
+    l->id = 3;
+    l->in = in;
+    l->max_rows = max_rows;
+    cr_assert_eq(l->type->create(ctx, l, cfg), XB_OK, "%s", xb_ctx_error(ctx));
+    l->params = xb_aligned(l->n_params ? l->n_params : 1, sizeof(float));
+    l->grads = xb_aligned(l->n_params ? l->n_params : 1, sizeof(float));
+    memset(l->grads, 0, (l->n_params ? l->n_params : 1) * sizeof(float));
+    if (l->type->init)
+        l->type->init(l, 5);
+}
+
+static inline void layer_free(struct xb_layer *l)
+{
+    l->type->destroy(l);
+    xb_free(l->params);
+    xb_free(l->grads);
+}
+
 /* A spiking layer on a crossbar reads every step on its own (lif and
  * conv_lif, layer 1 of net): net's input x[R × F] is direct-encoded, so the
  * T steps of a sample present the same input, and with leak 1 the layer's

@@ -37,30 +37,6 @@ static void conv_lif_config(struct xb_layer_config *c, int steps, int units, int
     c->pad = pad;
 }
 
-static void layer_make(struct xb_layer *l, const struct xb_layer_config *cfg, struct xb_shape in,
-                       size_t max_rows)
-{
-    memset(l, 0, sizeof *l);
-    l->type = xb_layer_type_find(cfg->type);
-    cr_assert(l->type != NULL, "%s", cfg->type);
-    l->id = 3;
-    l->in = in;
-    l->max_rows = max_rows;
-    cr_assert_eq(l->type->create(ctx, l, cfg), XB_OK, "%s", xb_ctx_error(ctx));
-    l->params = xb_aligned(l->n_params ? l->n_params : 1, sizeof(float));
-    l->grads = xb_aligned(l->n_params ? l->n_params : 1, sizeof(float));
-    memset(l->grads, 0, (l->n_params ? l->n_params : 1) * sizeof(float));
-    if (l->type->init)
-        l->type->init(l, 5);
-}
-
-static void layer_free(struct xb_layer *l)
-{
-    l->type->destroy(l);
-    xb_free(l->params);
-    xb_free(l->grads);
-}
-
 /* ---- the recursion on a conv2d's outputs, by hand ------------------------ */
 
 /* T = 5 steps of 2 × 6 × 6 images, 3 units of 3 × 3 (pad 1): 108 neurons.

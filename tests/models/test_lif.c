@@ -36,30 +36,6 @@ static void lif_config(struct xb_layer_config *c, int units)
     c->units = units;
 }
 
-static void layer_make(struct xb_layer *l, const struct xb_layer_config *cfg, struct xb_shape in,
-                       size_t max_rows)
-{
-    memset(l, 0, sizeof *l);
-    l->type = xb_layer_type_find(cfg->type);
-    cr_assert(l->type != NULL);
-    l->id = 3;
-    l->in = in;
-    l->max_rows = max_rows;
-    cr_assert_eq(l->type->create(ctx, l, cfg), XB_OK, "%s", xb_ctx_error(ctx));
-    l->params = xb_aligned(l->n_params ? l->n_params : 1, sizeof(float));
-    l->grads = xb_aligned(l->n_params ? l->n_params : 1, sizeof(float));
-    memset(l->grads, 0, (l->n_params ? l->n_params : 1) * sizeof(float));
-    if (l->type->init)
-        l->type->init(l, 5);
-}
-
-static void layer_free(struct xb_layer *l)
-{
-    l->type->destroy(l);
-    xb_free(l->params);
-    xb_free(l->grads);
-}
-
 /* ---- traces by hand ---------------------------------------------------- */
 
 enum { HT = 12 };
