@@ -55,6 +55,8 @@ struct xb_optim *xb_optim_create(const struct xb_optim_params *p, size_t n)
     return o;
 }
 
+void xb_optim_set_lr(struct xb_optim *o, double lr) { o->p.lr = lr; }
+
 void xb_optim_free(struct xb_optim *o)
 {
     if (!o)

@@ -38,6 +38,9 @@ void xb_optim_free(struct xb_optim *o);
 /* One update of params[0..n) from grads. Parallel inside; deterministic. */
 void xb_optim_step(struct xb_optim *o, float *params, const float *grads);
 
+/* Sets the step size of the steps that follow (a schedule's; > 0). */
+void xb_optim_set_lr(struct xb_optim *o, double lr);
+
 /* The state, for checkpoints: moment arrays (n floats each; v is NULL for
  * SGD) and the number of steps taken. */
 float *xb_optim_m(struct xb_optim *o);

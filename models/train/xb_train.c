@@ -24,12 +24,21 @@ void xb_train_params_default(struct xb_train_params *p)
     memset(p, 0, sizeof *p);
     p->batch = 32;
     xb_optim_params_default(&p->optim);
+    p->lr_decay = 1.0;
+    p->lr_decay_every = 1;
     p->noise = XB_NOISE_NONE;
     xb_xbar_params_default(&p->device);
     p->algorithm = XB_TRAIN_BACKPROP;
     p->lr = (struct xb_lr_params){.copies = 32, .baseline = 0, .sigma_min = 0.01,
                                   .sigma_max = 10.0, .switch_epoch = 70};
     p->hire = (struct xb_hire_params){.periods = 1};
+}
+
+double xb_train_step_size(const struct xb_train_params *p, int epoch)
+{
+    if (p->lr_decay == 1.0)
+        return p->optim.lr; /* the same bits as before schedules existed */
+    return p->optim.lr * pow(p->lr_decay, (double)(epoch / p->lr_decay_every));
 }
 
 enum xb_train_algorithm xb_train_algorithm_of(const struct xb_train_params *p)
@@ -65,6 +74,12 @@ enum xb_status xb_trainer_create(struct xb_ctx *ctx, struct xb_net *net,
     if (!(p->sigma >= 0.0) || !isfinite(p->sigma))
         return xb_error(ctx, XB_ERANGE, "sigma_train = %g: expected a finite value >= 0",
                         p->sigma);
+    if (!(p->lr_decay > 0.0 && p->lr_decay <= 1.0))
+        return xb_error(ctx, XB_ERANGE, "lr_decay = %g: expected a factor in (0, 1]",
+                        p->lr_decay);
+    if (p->lr_decay_every < 1)
+        return xb_error(ctx, XB_ERANGE, "lr_decay_every = %d: expected >= 1 epochs",
+                        p->lr_decay_every);
     enum xb_status st = xb_optim_params_validate(ctx, &p->optim);
     if (!st && a == XB_TRAIN_HW_AWARE)
         st = xb_xbar_params_validate(ctx, &p->device);
@@ -137,6 +152,7 @@ enum xb_status xb_trainer_epoch(struct xb_ctx *ctx, struct xb_trainer *t, const 
         t->perm_n = n;
     }
     xb_epoch_permutation(t->seed, epoch, n, t->perm);
+    xb_optim_set_lr(t->optim, xb_train_step_size(&t->p, t->epochs));
     double sum = 0.0;
     size_t steps = 0;
     for (size_t b0 = 0; b0 < n; b0 += B) {

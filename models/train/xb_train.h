@@ -92,6 +92,13 @@ struct xb_train_adversary {
 struct xb_train_params {
     size_t batch;                  /* samples per step (paper 001: 32) */
     struct xb_optim_params optim;
+    /* Step-size schedule: epoch e trains at optim.lr ·
+     * lr_decay^floor(e / lr_decay_every) (STBP's code halves every 40
+     * epochs, paper 000's likelihood-ratio code takes 0.8 every 20). It is
+     * a function of the epoch alone, so a resumed or MPI-moved epoch trains
+     * at the step it would have had. lr_decay = 1: a constant step. */
+    double lr_decay;               /* in (0, 1] */
+    int lr_decay_every;            /* epochs, >= 1 */
     enum xb_noise_kind noise;      /* noise-injected training */
     double sigma;                  /* sigma_train */
     int hw_aware;                  /* 1: forward on crossbars of `device` */
@@ -103,9 +110,12 @@ struct xb_train_params {
     struct xb_train_adversary adversary; /* adversarial */
 };
 
-/* backprop, batch 32, Adam; lr: 32 copies, no baseline, stds in
+/* backprop, batch 32, Adam at a constant step; lr: 32 copies, no baseline, stds in
  * [0.01, 10], switch at epoch 70 (paper 000 §4.4: 70 of 100). */
 void xb_train_params_default(struct xb_train_params *p);
+
+/* The step size of epoch `epoch` (0-based) under p's schedule. */
+double xb_train_step_size(const struct xb_train_params *p, int epoch);
 
 /* The algorithm p selects: p->algorithm, or hw-aware when p->hw_aware is
  * set with algorithm backprop (configs from before the table). */

@@ -87,6 +87,14 @@ static const struct xb_key keys[] = {
     {.group = "train", .name = "lr", .type = XB_KEY_REAL, .unit = "1", .def = 1e-3,
      .min = 1e-12, .max = 10.0, OFF(train.optim.lr), .help = "learning rate",
      .source = XB_SRC_TRAIN},
+    {.group = "train", .name = "lr_decay", .type = XB_KEY_REAL, .unit = "1", .def = 1.0,
+     .min = 1e-6, .max = 1.0, OFF(train.lr_decay), .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "step-size schedule: lr times lr_decay every lr_decay_every epochs (1: constant)",
+     .source = "STBP's code (x0.5 every 40 epochs); paper 000's LR code (x0.8 every 20)"},
+    {.group = "train", .name = "lr_decay_every", .type = XB_KEY_INT, .unit = "1", .def = 1,
+     .min = 1, .max = 100000, OFF(train.lr_decay_every), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT, .help = "epochs between two lr_decay steps",
+     .source = "STBP's code (x0.5 every 40 epochs); paper 000's LR code (x0.8 every 20)"},
     {.group = "train", .name = "momentum", .type = XB_KEY_REAL, .unit = "1", .def = 0.9,
      .min = 0.0, .max = 0.999999, OFF(train.optim.beta1), .flags = XB_KEY_ALIAS,
      .help = "SGD momentum (Adam beta1)", .source = XB_SRC_TRAIN},
@@ -647,6 +655,10 @@ static enum xb_status validate(struct xb_ctx *ctx, const struct xb_experiment *e
     enum xb_status ast = check_algorithm_keys(ctx, e, alg);
     if (ast)
         return ast;
+    if (e->train.lr_decay == 1.0 && e->train.lr_decay_every != 1)
+        return xb_error(ctx, XB_EINVAL, "%s: train.lr_decay_every = %d with train.lr_decay = 1 "
+                        "(a constant step): set lr_decay < 1, or drop lr_decay_every", e->path,
+                        e->train.lr_decay_every);
     if (xb_train_rows(&e->train) > XB_EXP_MAX_TRAIN_ROWS)
         return xb_error(ctx, XB_ERANGE, "%s: train.copies x train.batch = %zu rows: at most %d",
                         e->path, xb_train_rows(&e->train), XB_EXP_MAX_TRAIN_ROWS);

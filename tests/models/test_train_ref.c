@@ -132,6 +132,88 @@ Test(train_ref, noisy_epochs_equal_steps_by_hand)
     xb_free(X);
 }
 
+/* The step-size schedule (train.lr_decay every lr_decay_every epochs):
+ * known step sizes; three epochs at decay 0.5 every 2 equal the same steps
+ * by hand with the step halved before epoch 2, bit for bit; a trainer
+ * resumed at epoch 2 from the first one's state (parameters, moments,
+ * step count) trains that epoch at the halved step too (the schedule is a
+ * function of the epoch, not of the trainer's history); and a constant
+ * step ends elsewhere (the case has power). */
+Test(train_ref, step_schedule_equals_steps_by_hand)
+{
+    struct xb_train_params tp;
+    xb_train_params_default(&tp);
+    cr_assert_eq(xb_train_step_size(&tp, 57), tp.optim.lr, "the default step is constant");
+    tp.optim.lr = 1e-3;
+    tp.lr_decay = 0.5;
+    tp.lr_decay_every = 25;
+    const double want[][2] = {{0, 1e-3}, {24, 1e-3}, {25, 5e-4}, {49, 5e-4}, {50, 2.5e-4},
+                              {99, 1.25e-4}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(fabs(xb_train_step_size(&tp, (int)want[i][0]) - want[i][1]) < 1e-15,
+                  "epoch %g: step %.6g, want %.6g", want[i][0],
+                  xb_train_step_size(&tp, (int)want[i][0]), want[i][1]);
+
+    enum { N = 70, F = 12, C = 4, B = 32, HID = 16, EPOCHS = 3 };
+    const double sigma = 0.5;
+    struct xb_net_config cfg;
+    mlp(&cfg, (struct xb_shape){F, 1, 1}, HID, C);
+    float *X = xb_malloc(N * F, 4);
+    uint8_t y[N];
+    xb_test_fill_normal(X, N * F, 4, 2, 1.0f);
+    for (int s = 0; s < N; s++)
+        y[s] = (uint8_t)(s % C);
+    struct xb_net *a = make_net(&cfg, B), *h = make_net(&cfg, B), *c = make_net(&cfg, B);
+    struct xb_net *r = make_net(&cfg, B);
+    const size_t np = xb_net_n_params(a);
+    xb_train_params_default(&tp);
+    tp.batch = B;
+    tp.noise = XB_NOISE_MULT;
+    tp.sigma = sigma;
+    tp.optim.lr = 1e-2;
+    struct xb_train_params tc = tp; /* constant step */
+    tp.lr_decay = 0.5;
+    tp.lr_decay_every = 2;
+    struct xb_trainer *ta, *tcst;
+    cr_assert_eq(xb_trainer_create(ctx, a, &tp, &ta), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(xb_trainer_create(ctx, c, &tc, &tcst), XB_OK, "%s", xb_ctx_error(ctx));
+    struct xb_optim *oh = xb_optim_create(&tp.optim, np);
+    for (uint32_t e = 0; e < EPOCHS; e++) {
+        double loss, lc;
+        if (e == 2) { /* the state a checkpoint after epoch 2 holds, resumed */
+            struct xb_trainer *tr;
+            cr_assert_eq(xb_trainer_create(ctx, r, &tp, &tr), XB_OK, "%s", xb_ctx_error(ctx));
+            memcpy(xb_net_params(r), xb_net_params(a), np * 4);
+            memcpy(xb_optim_m(xb_trainer_optim(tr)), xb_optim_m(xb_trainer_optim(ta)), np * 4);
+            memcpy(xb_optim_v(xb_trainer_optim(tr)), xb_optim_v(xb_trainer_optim(ta)), np * 4);
+            xb_optim_set_steps(xb_trainer_optim(tr), xb_optim_steps(xb_trainer_optim(ta)));
+            xb_trainer_set_epochs(tr, 2);
+            cr_assert_eq(xb_trainer_epoch(ctx, tr, X, y, N, &loss), XB_OK, "%s",
+                         xb_ctx_error(ctx));
+            xb_trainer_free(tr);
+            xb_optim_set_lr(oh, tp.optim.lr * 0.5);
+        }
+        cr_assert_eq(xb_trainer_epoch(ctx, ta, X, y, N, &loss), XB_OK, "%s", xb_ctx_error(ctx));
+        cr_assert_eq(xb_trainer_epoch(ctx, tcst, X, y, N, &lc), XB_OK, "%s", xb_ctx_error(ctx));
+        epoch_by_hand(h, oh, X, y, N, F, B, e, sigma);
+        size_t k = 0;
+        while (k < np && xb_net_params(a)[k] == xb_net_params(h)[k])
+            k++;
+        cr_assert_eq(k, np, "epoch %u: parameter %zu is %.9g after the trainer's epoch, %.9g "
+                     "after the same steps by hand", e, k, (double)xb_net_params(a)[k],
+                     (double)xb_net_params(h)[k]);
+        const int same = !memcmp(xb_net_params(a), xb_net_params(c), np * 4);
+        cr_assert(e < 2 ? same : !same, "epoch %u: the schedule %s the constant step", e,
+                  same ? "equals" : "differs from");
+    }
+    cr_assert(!memcmp(xb_net_params(r), xb_net_params(a), np * 4),
+              "the resumed epoch 2 differs from the uninterrupted one");
+    xb_trainer_free(ta), xb_trainer_free(tcst);
+    xb_optim_free(oh);
+    xb_net_free(a), xb_net_free(h), xb_net_free(c), xb_net_free(r);
+    xb_free(X);
+}
+
 /* A small sweep on the synthetic set: σ_train = 0.8 against 0, both
  * evaluated at σ_test = 0.8 (multiplicative noise after both dense layers;
  * Adam 10⁻², 15 epochs of 1,000 images: 0.54 against 0.72 when written).

@@ -429,3 +429,18 @@ Test(experiment, algorithm_keys_refused_with_other_algorithms)
     const char *own[] = {"train.algorithm=hire", "train.periods=2", "train.noise_bound=0.1"};
     cr_assert_eq(read_text(body, own, 3), XB_OK, "%s", xb_ctx_error(ctx));
 }
+
+/* The step-size schedule: lr_decay_every without a decaying lr_decay would
+ * be ignored, so it is refused naming both keys; with one it is read. */
+Test(experiment, lr_decay_every_needs_lr_decay)
+{
+    const char *body = "train = { epochs = 1; };\n";
+    const char *every[] = {"train.lr_decay_every=20"};
+    expect(read_text(body, every, 1), "train.lr_decay_every = 20", "lr_decay");
+    const char *both[] = {"train.lr_decay=0.8", "train.lr_decay_every=20"};
+    cr_assert_eq(read_text(body, both, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_eq(e.train.lr_decay, 0.8);
+    cr_assert_eq(e.train.lr_decay_every, 20);
+    const char *zero[] = {"train.lr_decay=0"};
+    expect(read_text(body, zero, 1), "lr_decay", "0");
+}

@@ -364,6 +364,10 @@ static size_t algorithm_of(const struct xb_key *k, const char **sets)
     static const char *const hire[] = {"periods", "noise_step", "noise_bound"};
     if (strcmp(k->group, "train"))
         return 0;
+    if (!strcmp(k->name, "lr_decay_every")) { /* read under a decaying step only */
+        sets[0] = "train.lr_decay=0.5";
+        return 1;
+    }
     for (size_t i = 0; i < sizeof lr / sizeof *lr; i++)
         if (!strcmp(k->name, lr[i])) {
             sets[0] = "train.algorithm=nit-s+";
