@@ -203,6 +203,18 @@ h5dump -d /attack/accuracy_surrogate "$tmp/att.h5" 2>/dev/null | grep -q "DATASP
     h5dump -d /attack/surrogates "$tmp/att.h5" 2>/dev/null | grep -q '"rectangular,triangle,fast-sigmoid,arctan"' &&
     ok "attack -o writes accuracy_surrogate [attacks x eps x surrogates]" ||
     bad "attack -o: $(h5ls -r "$tmp/att.h5" 2>&1 | head -c 400)"
+# --check on the spiking target runs its gradient attacks through the four
+# surrogates too: the PGD it tests is the lowest of the four it prints.
+attack --check --set attack.eps=0.1 --set attack.nattack_pop=8 --set attack.nattack_iters=4 \
+    >"$tmp/chk"
+rc=$?
+awk '/^surrogates \(each gradient attack/ { n = 0; line = $0; sub(/.*: PGD /, "", line)
+       k = split(line, parts, ", "); for (i = 1; i <= k; i++) { split(parts[i], f, " ")
+       v = f[2] + 0; if (i == 1 || v < low) low = v } found = (k == 4) }
+     /^one_step/ { for (i = 1; i <= NF; i++) if ($i == "PGD") { p = $(i + 1); sub(/\)/, "", p) } }
+     END { exit !(found && p + 0 == low) }' "$tmp/chk" && [ "$rc" -eq 0 -o "$rc" -eq 3 ] &&
+    ok "attack --check on the SNN: PGD is the lowest of its four surrogates" ||
+    bad "attack --check on the SNN: exit $rc, $(cat "$tmp/chk") $(head -c 300 "$tmp/err")"
 for bad_set in "attack.surrogates=sigmoid:unknown surrogate \"sigmoid\"" \
     "attack.surrogates=arctan,arctan:arctan twice"; do
     attack --set "${bad_set%%:*}" >"$tmp/out"

@@ -34,14 +34,30 @@ static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
     return st;
 }
 
-/* One attack of kind t under q, scored; adv is scratch [n × features]. */
+/* One attack of kind t under q, scored: through each surrogate of c (a
+ * gradient-free kind once), the lowest accuracy; each one's in per unless
+ * NULL. adv is scratch [n × features]. */
 static enum xb_status attack(struct xb_ctx *ctx, struct xb_net *net,
                              const struct xb_attack_type *t, const struct xb_attack_params *q,
-                             const float *X, const uint8_t *y, size_t n, float *adv,
-                             double *acc)
+                             const struct xb_checklist *c, const float *X, const uint8_t *y,
+                             size_t n, float *adv, double *acc, double *per)
 {
-    const enum xb_status st = xb_attack_run(ctx, net, t, q, X, y, n, adv);
-    return st ? st : score(ctx, net, q, adv, y, n, acc);
+    const size_t runs = c->n_surrogates && !t->gradient_free ? c->n_surrogates : 1;
+    enum xb_status st = XB_OK;
+    for (size_t i = 0; i < runs && !st; i++) {
+        struct xb_attack_params qs = *q;
+        if (c->n_surrogates && !t->gradient_free)
+            qs.surrogate = c->surrogate[i];
+        double a = 0.0;
+        st = xb_attack_run(ctx, net, t, &qs, X, y, n, adv);
+        if (!st)
+            st = score(ctx, net, &qs, adv, y, n, &a);
+        if (!st && per)
+            per[i] = a;
+        if (!st && (i == 0 || a < *acc))
+            *acc = a;
+    }
+    return st;
 }
 
 /* The parameters of each run of the checklist: at eps, unbounded, the
@@ -57,10 +73,17 @@ static void variants(const struct xb_attack_params *p, double eps, struct xb_att
 }
 
 enum xb_status xb_checklist_run(struct xb_ctx *ctx, struct xb_net *net,
-                                const struct xb_attack_params *p, double eps, const float *X,
+                                const struct xb_attack_params *p, const int *surrogates,
+                                size_t n_surrogates, double eps, const float *X,
                                 const uint8_t *y, size_t n, struct xb_checklist *out)
 {
     *out = (struct xb_checklist){.eps = eps};
+    if (n_surrogates > XB_CHECKLIST_MAX_SURROGATES)
+        return xb_error(ctx, XB_ERANGE, "checklist: %zu surrogates, at most %d", n_surrogates,
+                        XB_CHECKLIST_MAX_SURROGATES);
+    out->n_surrogates = n_surrogates;
+    for (size_t i = 0; i < n_surrogates; i++)
+        out->surrogate[i] = surrogates[i];
     struct xb_attack_params at, unb, rnd;
     variants(p, eps, &at, &unb, &rnd);
     const struct xb_attack_type *const kinds[] = {&xb_attack_fgsm, &xb_attack_bim,
@@ -68,6 +91,11 @@ enum xb_status xb_checklist_run(struct xb_ctx *ctx, struct xb_net *net,
     enum xb_status st = XB_OK;
     for (size_t k = 0; !st && k < sizeof kinds / sizeof *kinds; k++)
         st = xb_attack_params_validate(ctx, net, kinds[k], &at);
+    for (size_t i = 0; !st && i < n_surrogates; i++) { /* each names a surrogate the net has */
+        struct xb_attack_params q = at;
+        q.surrogate = surrogates[i];
+        st = xb_attack_params_validate(ctx, net, &xb_attack_pgd, &q);
+    }
     if (!st)
         st = xb_attack_params_validate(ctx, net, &xb_attack_pgd, &unb);
     if (!st)
@@ -79,17 +107,19 @@ enum xb_status xb_checklist_run(struct xb_ctx *ctx, struct xb_net *net,
     st = score(ctx, net, &at, X, y, n, &out->clean);
     double *acc[] = {&out->fgsm, &out->bim, &out->pgd, &out->nattack};
     for (size_t k = 0; !st && k < sizeof kinds / sizeof *kinds; k++)
-        st = attack(ctx, net, kinds[k], &at, X, y, n, adv, acc[k]);
+        st = attack(ctx, net, kinds[k], &at, out, X, y, n, adv, acc[k],
+                    kinds[k] == &xb_attack_pgd ? out->pgd_by_surrogate : NULL);
     if (!st)
-        st = attack(ctx, net, &xb_attack_pgd, &unb, X, y, n, adv, &out->unbounded);
+        st = attack(ctx, net, &xb_attack_pgd, &unb, out, X, y, n, adv, &out->unbounded, NULL);
     if (!st)
-        st = attack(ctx, net, &xb_attack_random, &rnd, X, y, n, adv, &out->random);
+        st = attack(ctx, net, &xb_attack_random, &rnd, out, X, y, n, adv, &out->random, NULL);
     for (int k = 0; !st && k < XB_CHECKLIST_GRID; k++) {
         struct xb_attack_params g = at;
         g.eps = out->grid[k] = eps * (double)k / (double)(XB_CHECKLIST_GRID - 1);
         st = k == XB_CHECKLIST_GRID - 1
                  ? (out->curve[k] = out->pgd, XB_OK)
-                 : attack(ctx, net, &xb_attack_pgd, &g, X, y, n, adv, &out->curve[k]);
+                 : attack(ctx, net, &xb_attack_pgd, &g, out, X, y, n, adv, &out->curve[k],
+                          NULL);
     }
     xb_free(adv);
     if (st)

@@ -7,13 +7,14 @@
 
 #include "xb_attack_checklist.h"
 #include "xb_cli.h"
+#include "xb_spike.h"
 
 int xb_attack_check_print(struct xb_ctx *ctx, struct xb_net *net,
-                          const struct xb_attack_params *p, double eps, const float *X,
-                          const uint8_t *y, size_t n)
+                          const struct xb_attack_params *p, const int *sur, size_t n_sur,
+                          double eps, const float *X, const uint8_t *y, size_t n)
 {
     struct xb_checklist c;
-    if (xb_checklist_run(ctx, net, p, eps, X, y, n, &c) != XB_OK)
+    if (xb_checklist_run(ctx, net, p, sur, n_sur, eps, X, y, n, &c) != XB_OK)
         return XB_EXIT_FAIL;
     const double it = c.bim < c.pgd ? c.bim : c.pgd, wb = c.fgsm < it ? c.fgsm : it;
     const char *v[XB_CHECK_COUNT];
@@ -24,6 +25,13 @@ int xb_attack_check_print(struct xb_ctx *ctx, struct xb_net *net,
     }
     printf("checklist (paper 002 Table 4, Athalye et al. 2018) at eps %g on %zu images, "
            "accuracy in %%\nclean: %.2f\n", eps, n, 100.0 * c.clean);
+    if (c.n_surrogates) { /* the gradient attacks' numbers are their lowest over these */
+        printf("surrogates (each gradient attack's lowest accuracy): PGD");
+        for (size_t i = 0; i < c.n_surrogates; i++)
+            printf("%s %s %.2f", i ? "," : "", xb_surrogate_names[c.surrogate[i]],
+                   100.0 * c.pgd_by_surrogate[i]);
+        printf("\n");
+    }
     printf("%-10s %s  FGSM %.2f >= min(BIM %.2f, PGD %.2f) = %.2f\n",
            xb_checklist_name(XB_CHECK_ONE_STEP), v[XB_CHECK_ONE_STEP], 100.0 * c.fgsm,
            100.0 * c.bim, 100.0 * c.pgd, 100.0 * it);

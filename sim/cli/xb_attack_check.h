@@ -20,11 +20,12 @@
  * dim_*, tim_kernel, ...) are not reported as unused. */
 #define XB_ATTACK_CHECK_KINDS "fgsm, bim, pgd, mim, nattack, dim, tim, random"
 
-/* Runs the checklist on the first n of X (labels y) at eps under p and
- * prints it to stdout; returns the exit status (0, XB_EXIT_CHECK_FAILED,
- * or 1 with the error in ctx). */
+/* Runs the checklist on the first n of X (labels y) at eps under p, the
+ * gradient attacks through each of sur[0 .. n_sur) (attack.surrogates; none:
+ * p's), and prints it to stdout; returns the exit status (0,
+ * XB_EXIT_CHECK_FAILED, or 1 with the error in ctx). */
 int xb_attack_check_print(struct xb_ctx *ctx, struct xb_net *net,
-                          const struct xb_attack_params *p, double eps, const float *X,
-                          const uint8_t *y, size_t n);
+                          const struct xb_attack_params *p, const int *sur, size_t n_sur,
+                          double eps, const float *X, const uint8_t *y, size_t n);
 
 #endif

@@ -440,7 +440,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
         if (e->test_device && xb_chip_prepare(ctx, net, &xp, 0, e->t_test[0], train->x,
                                               train->n) != XB_OK)
             goto done;
-        code = xb_attack_check_print(ctx, net, &p, eps, test->x, test->y, n);
+        code = xb_attack_check_print(ctx, net, &p, sur, n_sur, eps, test->x, test->y, n);
         goto done;
     }
     const size_t F = test->dim, R = e->test_device ? (size_t)e->repeats : 1;

@@ -103,7 +103,7 @@ Test(checklist, a_trained_mlp_passes_and_its_masked_copy_fails)
     struct xb_net *net = trained(&test);
     const struct xb_attack_params p = params();
     struct xb_checklist c;
-    cr_assert_eq(xb_checklist_run(ctx, net, &p, 0.2, test->x, test->y, test->n, &c), XB_OK,
+    cr_assert_eq(xb_checklist_run(ctx, net, &p, NULL, 0, 0.2, test->x, test->y, test->n, &c), XB_OK,
                  "%s", xb_ctx_error(ctx));
     log_checklist("trained", &c);
     verdicts_follow_the_numbers(&c);
@@ -116,7 +116,7 @@ Test(checklist, a_trained_mlp_passes_and_its_masked_copy_fails)
     float *w = xb_net_params(net);
     for (size_t i = 0; i < xb_net_n_params(net); i++)
         w[i] *= 30.0f;
-    cr_assert_eq(xb_checklist_run(ctx, net, &p, 0.5, test->x, test->y, test->n, &c), XB_OK);
+    cr_assert_eq(xb_checklist_run(ctx, net, &p, NULL, 0, 0.5, test->x, test->y, test->n, &c), XB_OK);
     log_checklist("masked", &c);
     verdicts_follow_the_numbers(&c);
     cr_assert(!c.pass[XB_CHECK_UNBOUNDED], "PGD at eps 1 on the masked model: %.3f",
@@ -134,7 +134,7 @@ Test(checklist, bad_parameters_are_named)
     struct xb_attack_params p = params();
     p.nattack_pop = 1000;
     struct xb_checklist c;
-    cr_assert_eq(xb_checklist_run(ctx, net, &p, 0.2, test->x, test->y, test->n, &c), XB_ERANGE);
+    cr_assert_eq(xb_checklist_run(ctx, net, &p, NULL, 0, 0.2, test->x, test->y, test->n, &c), XB_ERANGE);
     cr_assert(strstr(xb_ctx_error(ctx), "nattack_pop = 1000"), "%s", xb_ctx_error(ctx));
     xb_dataset_free(test);
     xb_net_free(net);

@@ -15,6 +15,11 @@
  * place after the step (the net's own surrogate lost); the swap skipped
  * (every surrogate attacks alike); the forward reading the surrogate; a
  * rate encoder not counted as random (one draw whatever eot says).
+ *
+ * The obfuscated-gradient checklist on a spiking target runs each gradient
+ * attack through every surrogate of attack.surrogates and tests the lowest
+ * accuracy (xb_attack_checklist.h): a checklist on the first surrogate
+ * alone passed a last-step-readout SNN that another surrogate broke.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -22,6 +27,7 @@
 
 #include "xb_alloc.h"
 #include "xb_attack.h"
+#include "xb_attack_checklist.h"
 #include "xb_net.h"
 #include "xb_rng.h"
 #include "xb_spike.h"
@@ -258,4 +264,62 @@ Test(attack_snn, eot_over_rate_coded_spikes)
     cr_assert(memcmp(xb_attack_x(a), want, sizeof want), "one draw steps as four do");
     xb_attack_free(a);
     xb_net_free(net), xb_net_free(direct);
+}
+
+/* The checklist through {rectangular, arctan}: every gradient attack's
+ * number (FGSM, BIM, PGD, the unbounded PGD, the eps grid) is exactly the
+ * lower of the two one-surrogate checklists', PGD's per-surrogate numbers
+ * are theirs, and the gradient-free ones (NAttack, random) are the same in
+ * all three. The two surrogates must disagree somewhere on these images,
+ * or taking the lower would be untested (they do: the case has power). */
+Test(attack_snn, checklist_takes_the_lowest_over_surrogates)
+{
+    enum { N = 48 };
+    struct xb_net *net = snn_net(XB_SURROGATE_RECT, N);
+    float *x = xb_malloc(N * F, sizeof(float));
+    uint8_t y[N];
+    struct xb_addr a = {.purpose = XB_PURPOSE_TEST, .layer = 8};
+    struct xb_stream st = xb_stream_at(19, &a);
+    xb_uniform_fill(&st, 0, N * F, x);
+    struct xb_pass p0 = {.phase = XB_PHASE_EVAL, .rows = N, .addr = {.batch = N},
+                         .seed = 20261129};
+    const float *z = xb_net_forward(net, &p0, x);
+    for (int i = 0; i < N; i++) { /* the net's own answers: 100 % clean */
+        int best = 0;
+        for (int k = 1; k < C; k++)
+            best = z[i * C + k] > z[i * C + best] ? k : best;
+        y[i] = (uint8_t)best;
+    }
+    struct xb_attack_params p;
+    xb_attack_params_default(&p);
+    p.step = 0.02, p.steps = 6, p.nattack_pop = 8, p.nattack_iters = 4;
+    const int rect = XB_SURROGATE_RECT, atan_ = XB_SURROGATE_ARCTAN, both[] = {rect, atan_};
+    struct xb_checklist cr, ca, cb;
+    cr_assert_eq(xb_checklist_run(ctx, net, &p, &rect, 1, 0.08, x, y, N, &cr), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert_eq(xb_checklist_run(ctx, net, &p, &atan_, 1, 0.08, x, y, N, &ca), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert_eq(xb_checklist_run(ctx, net, &p, both, 2, 0.08, x, y, N, &cb), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert_eq(cb.clean, 1.0);
+    const double *r[] = {&cr.fgsm, &cr.bim, &cr.pgd, &cr.unbounded, &cr.curve[1], &cr.curve[2],
+                         &cr.curve[3]};
+    const double *t[] = {&ca.fgsm, &ca.bim, &ca.pgd, &ca.unbounded, &ca.curve[1], &ca.curve[2],
+                         &ca.curve[3]};
+    const double *b[] = {&cb.fgsm, &cb.bim, &cb.pgd, &cb.unbounded, &cb.curve[1], &cb.curve[2],
+                         &cb.curve[3]};
+    int differ = 0;
+    for (size_t k = 0; k < sizeof r / sizeof *r; k++) {
+        cr_assert_eq(*b[k], fmin(*r[k], *t[k]), "gradient number %zu: %.4f with both "
+                     "surrogates, %.4f rectangular, %.4f arctan", k, *b[k], *r[k], *t[k]);
+        differ += *r[k] != *t[k];
+    }
+    cr_assert(differ > 0, "rectangular and arctan give the same accuracies: no power");
+    cr_assert_eq(cb.pgd_by_surrogate[0], cr.pgd);
+    cr_assert_eq(cb.pgd_by_surrogate[1], ca.pgd);
+    cr_assert_eq(cb.n_surrogates, 2);
+    cr_assert(cb.nattack == cr.nattack && cb.nattack == ca.nattack);
+    cr_assert(cb.random == cr.random && cb.random == ca.random);
+    xb_free(x);
+    xb_net_free(net);
 }
