@@ -97,6 +97,9 @@ enum xb_purpose {
  *  SPIKES   rate-encoded inputs (poisson, bernoulli): layer: the encoder's
  *           layer id, instance 0, sample and vote (= epoch in training): the
  *           row's, step: the time step t, element: feature index (uniform).
+ *           Likelihood-ratio training's C copies of a sample (vote field
+ *           epoch·C + c) draw at vote = the epoch, all C the same spikes
+ *           (struct xb_pass's copies, models/layers/xb_layer.h).
  *  ATTACK   an attack's random start (models/attack/xb_attack.h): sample:
  *           the image's index in the attacked set, vote: the restart,
  *           element: the pixel (uniform); all else 0 — but in adversarial

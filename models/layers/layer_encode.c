@@ -79,8 +79,10 @@ static void encode_forward(struct xb_layer *l, const struct xb_pass *p, const fl
     const struct xb_rows *addr = &p->addr;
     const uint64_t seed = p->seed;
     const uint32_t layer = l->id;
+    /* likelihood-ratio copies share their sample's spikes (xb_pass.copies) */
+    const uint32_t copies = p->copies > 1 ? p->copies : 1;
 #pragma omp parallel for schedule(static) default(none) \
-    firstprivate(x, y, pb, rows, T, F, poisson, g, addr, seed, layer) \
+    firstprivate(x, y, pb, rows, T, F, poisson, g, addr, seed, layer, copies) \
     if (rows * T * F > XB_LAYER_PAR_MIN / 8)
     for (size_t r = 0; r < rows; r++) {
         float *pr = pb + r * F;
@@ -90,7 +92,8 @@ static void encode_forward(struct xb_layer *l, const struct xb_pass *p, const fl
         for (size_t t = 0; t < T; t++) {
             struct xb_addr a = {.purpose = XB_PURPOSE_SPIKES, .layer = layer,
                                 .sample = xb_rows_sample(addr, r),
-                                .vote = xb_rows_vote(addr, r), .step = (uint32_t)t};
+                                .vote = xb_rows_vote(addr, r) / copies,
+                                .step = (uint32_t)t};
             const struct xb_stream s = xb_stream_at(seed, &a);
             float *yr = y + (r * T + t) * F;
             xb_uniform_fill(&s, 0, F, yr);
@@ -141,11 +144,12 @@ static void encode_backward(struct xb_layer *l, const struct xb_pass *p, const f
     }
 }
 
+/* With copies > 1 the draws are the sample's: its copies get equal spikes
+ * (what likelihood-ratio training reads to sum their scores first). */
 static int encode_deterministic(const struct xb_layer *l, const struct xb_pass *p)
 {
-    (void)p;
     const struct encode *e = l->state;
-    return e->kind == XB_ENCODE_DIRECT;
+    return e->kind == XB_ENCODE_DIRECT || p->copies > 1;
 }
 
 static void encode_destroy(struct xb_layer *l)

@@ -54,6 +54,14 @@ struct xb_pass {
      * every copy run once; the first random layer ends the sharing. 0 or 1:
      * no sharing. */
     uint32_t replicas;
+    /* TRAIN, likelihood-ratio passes only (models/train/xb_lr.h): the rows
+     * are `copies` noisy copies of rows / copies samples (copy c of sample b
+     * at row c·rows/copies + b, vote field epoch·copies + c), and the random
+     * input encoders draw a row's spikes at vote field vote / copies (the
+     * epoch), so every copy of a sample sees the same input spikes
+     * (xb_spike.h): the encoding is part of the data, the copies differ by
+     * the injected noise alone. 0 or 1: every row draws at its own vote. */
+    uint32_t copies;
     /* A backward pass follows this forward even though it is EVAL (input
      * gradients of a trained net, as attacks take them): layers keep what
      * backward needs as in TRAIN, and the net computes every row (no
@@ -180,7 +188,9 @@ struct xb_layer_type {
      * lstm: 4H × (F + H), once per step). NULL: a digital layer. */
     void (*mvm)(const struct xb_layer *l, struct xb_layer_mvm *m);
     /* 1 if the forward of this pass draws nothing at random (equal inputs
-     * give equal outputs). NULL: always, in EVAL. */
+     * give equal outputs), or nothing that tells the rows of one sample
+     * apart (a rate encoder in a pass with copies > 1: its draws are the
+     * sample's, whatever the copy). NULL: always, in EVAL. */
     int (*deterministic)(const struct xb_layer *l, const struct xb_pass *p);
     /* Layers that inject noise inside (lstm: on its gates; lif: on its
      * currents): adds the sum of squares of the noise-free values their

@@ -21,7 +21,11 @@
  *              if at least one event fell in the step)
  * with u uniform in (0, 1) from stream SPIKES (noise/xb_rng.h: the
  * encoder's layer id, the row's sample and vote, step t, the feature).
- * P(s_t = 1) = p to within 2^-23. Backward (input gradients for attacks):
+ * P(s_t = 1) = p to within 2^-23. In a likelihood-ratio pass (xb_pass
+ * copies = C > 1: models/train/xb_lr.h) the vote field is the row's vote
+ * / C, the epoch: the C noisy copies of a sample see the spikes a
+ * training pass draws for that sample and epoch, the encoding being part
+ * of the data and the injected noise the estimator's only randomness. Backward (input gradients for attacks):
  * direct Σ_t dL/ds_t; the random encoders pass the gradient of their mean,
  * dp/dx · Σ_t dL/ds_t (BPDA through E[s] = p), at p's kinks (g·x = 0;
  * g·x = 1 for bernoulli) the one-sided derivative into the pixel range:

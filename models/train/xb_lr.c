@@ -141,6 +141,38 @@ static float *grow(float **buf, size_t *have, size_t n)
     return *buf;
 }
 
+/* 1 if the input of site s's affine layer w is the same for all copies of
+ * a sample in pass q: every layer before w computes the same for them
+ * (deterministic(), which a rate encoder is in a pass with copies, xb_pass;
+ * a view changes nothing). NULL says nothing of TRAIN passes (dropout):
+ * not shared. */
+static int site_shared(const struct xb_lr *lr, size_t s, const struct xb_pass *q)
+{
+    for (size_t k = 0; k < lr->site[s].w; k++) {
+        const struct xb_layer *l = xb_net_layer(lr->net, k);
+        if (!l->type->view && !(l->type->deterministic && l->type->deterministic(l, q)))
+            return 0;
+    }
+    return 1;
+}
+
+/* dy[i] = Σ_c dy[c·n + i] for i < n, c = 0 .. C − 1 in this order, in
+ * double: the score of a sample's C copies, whose rows of dy are blocks of
+ * n values one after the other (copy c of sample b is row c·m + b, and a
+ * lif layer's row r·T + t is step t of row r). The same bits for any
+ * thread count: each i is one thread's, its sum in a fixed order. */
+static void sum_copies(float *dy, size_t n, size_t C)
+{
+#pragma omp parallel for simd schedule(static) default(none) shared(dy, n, C) \
+    if (parallel : n * C > XB_LAYER_PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        double a = (double)dy[i];
+        for (size_t c = 1; c < C; c++)
+            a += (double)dy[c * n + i];
+        dy[i] = (float)a;
+    }
+}
+
 /* The weight of each row's loss: (L_r − β_r) / (C·m). */
 static void coefficients(const struct xb_lr *lr, size_t m, double *coef)
 {
@@ -179,6 +211,7 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
     q.rows = n;
     q.addr.batch = (uint32_t)m;
     q.addr.vote0 = pass->addr.epoch * (uint32_t)C;
+    q.copies = (uint32_t)C; /* the copies see their sample's input spikes */
     const float *out = xb_net_forward(net, &q, lr->xc);
 
     /* Each row's own loss (the kinds are pure: safe from any thread; each
@@ -207,9 +240,17 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
         struct xb_layer *wl = xb_net_layer(net, w);
         if (nl->type->lr_product)
             wl = nl->type->lr_product(nl);
-        const size_t rows_w = nl->type->lr_score(nl, &q, lr->coef, sign, NULL);
+        size_t rows_w = nl->type->lr_score(nl, &q, lr->coef, sign, NULL);
         float *dy = grow(&lr->dy, &lr->dy_n, rows_w * xb_shape_size(wl->out));
         nl->type->lr_score(nl, &q, lr->coef, sign, dy);
+        /* w's input the same for every copy: Σ_c coef_c x ε_c = x Σ_c
+         * coef_c ε_c, so the copies' scores are summed first and w's
+         * backward runs over copy 0's rows alone (a C-th of the product;
+         * NIT-S: sgn(x) Σ_c coef_c sgn(ε_c) alike). */
+        if (site_shared(lr, s, &q)) {
+            rows_w /= C;
+            sum_copies(dy, rows_w * xb_shape_size(wl->out), C);
+        }
         const float *x = xb_net_layer_input(net, w, lr->xc);
         if (sign) {
             const size_t nx = rows_w * xb_shape_size(wl->in);

@@ -18,6 +18,30 @@
  * gradient flows through later layers — and the result is the same for
  * any thread count.
  *
+ *  - The copies of a sample share its input: the image (copied), and for
+ *    a rate-coded spiking net its input spikes — the pass sets xb_pass
+ *    copies = C, so the encoder draws them by the sample and the epoch,
+ *    not the copy (models/layers/xb_spike.h); the spikes are the data's
+ *    randomness, the injected noise the estimator's. It stays unbiased:
+ *    conditional on the shared encoding, copy r's score has mean zero
+ *    given everything but its own noise, so E[L_r · score_r | spikes] is
+ *    eq. 8's gradient for those spikes, and averaging over the spikes
+ *    gives the gradient of the expected loss; the leave-one-out baseline
+ *    (the other copies' losses) does not depend on copy r's noise given
+ *    the spikes, so E[β_r · score_r | spikes] = 0 still. Sharing makes the
+ *    copies' estimates of one sample correlated through the spikes (the
+ *    part of the variance due to the encoding no longer falls as 1/C),
+ *    not biased.
+ *  - A site whose affine layer's input is the same for all C copies (every
+ *    layer before it computes the same for them, deterministic() in the
+ *    pass: the first lif layer after the shared encoder, the first dense
+ *    layer of a dense net) needs Σ_c coef_c x ε_c = x Σ_c coef_c ε_c: the
+ *    copies' scores are summed first (double, copies in order: the same
+ *    bits for any thread count) and the parameter backward runs over m·T
+ *    rows (m for dense) instead of C·m·T — a C-th of a product as large
+ *    as the forward's. NIT-S alike: sgn(x ε_c) = sgn(x) sgn(ε_c), so it
+ *    is sgn(x) Σ_c coef_c sgn(ε_c). Later sites (inputs that differ per
+ *    copy) keep the product over all rows.
  *  - β_r = 0, or with `baseline` the leave-one-out mean of the other C − 1
  *    copies of the same sample: independent of copy r's noise, so
  *    E[β_r · score_r] = E[β_r] E[score_r] = 0 and the estimate stays

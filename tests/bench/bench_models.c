@@ -278,9 +278,14 @@ static double pgd_model(struct xb_ctx *ctx, const char *config, size_t n)
 
 /* Likelihood-ratio training (NIT) of config's model against the plain
  * forward passes it is made of: per step of m samples one TRAIN forward of
- * C·m rows (the C noisy copies, each T steps). The estimator's own work —
- * copying the inputs, the losses, the scores and the products that form the
- * gradient, the optimiser — is what the ratio shows beyond 1. Native
+ * C·m rows (the C noisy copies, each T steps, sharing their sample's input
+ * spikes as the trainer's pass has them: xb_pass copies). The estimator's
+ * own work — copying the inputs, the losses, the scores and the products
+ * that form the gradient, the optimiser — is what the ratio shows beyond
+ * 1. Its largest part, the first lif layer's weight score (784 × 50 per
+ * row, as large as the forward's product), runs over m·T rows: the copies
+ * see the same spikes, so their scores are summed first (models/train/
+ * xb_lr.h); the second lif layer's (50 × 10) over all C·m·T. Native
  * products, all threads, best of ROUNDS. Returns time(LR) / time(forwards). */
 static double lr_overhead(struct xb_ctx *ctx, const char *config, size_t n_train)
 {
@@ -314,7 +319,8 @@ static double lr_overhead(struct xb_ctx *ctx, const char *config, size_t n_train
                 memcpy(Xc + c * m * dim, X + s * m * dim, m * dim * sizeof(float));
             struct xb_pass p = {.phase = XB_PHASE_TRAIN, .rows = rows,
                                 .addr = {.sample0 = (uint32_t)(s * m), .batch = (uint32_t)m},
-                                .seed = 1, .noise = e.noise, .sigma = tp.sigma};
+                                .seed = 1, .noise = e.noise, .sigma = tp.sigma,
+                                .copies = (uint32_t)C};
             xb_net_forward(net, &p, Xc);
         }
         tf = fmin(tf, now() - t0);

@@ -3,9 +3,13 @@
  * lif layer's lr_score, models/layers/layer_lif.c): the estimate against a
  * brute-force computation of paper 000 eq. 8 from the forward's own trace
  * (inputs x^t and normals ε^t of every step, xb_lif_trace_of), for NIT and
- * NIT-S, with and without the leave-one-out baseline; bit identity of NIT
- * and NIT-S training for 1 and 2 threads; the refusal of a lif layer
- * without learned stds.
+ * NIT-S, with and without the leave-one-out baseline, direct and
+ * rate-coded inputs; the first lif layer's product formed from the copies'
+ * scores summed first (its input is the same for every copy), exactly and
+ * against the per-row product, the second's per row (check_products);
+ * the copies of a sample sharing its input spikes (and nothing else
+ * changing its spikes); bit identity of NIT and NIT-S training for 1 and 2
+ * threads; the refusal of a lif layer without learned stds.
  *
  * Brute force, per lif layer with learned stds sigma_i, s_i = sigma ·
  * sigma_i, for rows r (copy c of sample b is row c·m + b) with loss L_r and
@@ -14,13 +18,16 @@
  *   dW_ij = Σ_r coef_r Σ_t x^t_rj ε^t_ri / s_i   (NIT-S: sgn(x^t_rj) sgn(ε^t_ri))
  *   db_i  = Σ_r coef_r Σ_t ε^t_ri / s_i           (NIT-S: sgn(ε^t_ri))
  *   dσ_i  = Σ_r coef_r Σ_t ((ε^t_ri)² − 1) / sigma_i
- * summed here in double. The layer sums the same N = C·m·T terms in float
- * (each term's factor coef_r ε / s rounded to float once, the sum by the
- * fixed-order GEMM, the result rounded to float), so by the standard
- * bound for a recursive float sum, |got − want| ≤ (N + 2) u Σ|terms| with
- * u = 2^-24 (any order of the additions): that is the tolerance. A row or
- * step read from the wrong place changes a coordinate by a whole term,
- * far above it.
+ * summed here in double. Per row, the layer would sum the same N = C·m·T
+ * terms in float (each term's factor coef_r ε / s rounded to float once,
+ * the sum by the fixed-order GEMM, the result rounded to float), so by the
+ * standard bound for a recursive float sum, |got − want| ≤ (N + 2) u
+ * Σ|terms| with u = 2^-24 (any order of the additions): that is the
+ * tolerance. Where the copies' input is shared it sums m·T terms x · d, d
+ * the copies' factors summed (2u each: check_products), within (m·T + 3) u
+ * Σ|terms| <= (N + 2) u Σ|terms| for C >= 2: the same tolerance holds. A
+ * row or step read from the wrong place changes a coordinate by a whole
+ * term, far above it.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -28,6 +35,7 @@
 #include <string.h>
 
 #include "xb_alloc.h"
+#include "xb_gemm.h"
 #include "xb_loss.h"
 #include "xb_lr.h"
 #include "xb_net.h"
@@ -42,16 +50,17 @@ static void teardown(void) { xb_ctx_free(ctx); }
 
 TestSuite(lr_snn, .init = setup, .fini = teardown);
 
-/* encode (T steps, direct: the analog input, signs included, at every
- * step) → lif (H neurons, spikes) → lif (K, membrane sum), both lif layers
- * with learned stds. */
-static struct xb_net *snn(int F, int T, int H, int K, size_t rows, int learn)
+/* encode (T steps; direct: the analog input, signs included, at every
+ * step; or rate-coded spikes) → lif (H neurons, spikes) → lif (K, membrane
+ * sum), both lif layers with learned stds. */
+static struct xb_net *snn_coded(int F, int T, int H, int K, size_t rows, int learn,
+                                enum xb_encoding enc)
 {
     struct xb_net_config cfg = {.input = {F, 1, 1}, .classes = K, .n_layers = 3,
                                 .gemm = XB_GEMM_PORTABLE};
     snprintf(cfg.layers[0].type, sizeof cfg.layers[0].type, "encode");
     cfg.layers[0].steps = T;
-    cfg.layers[0].encoding = XB_ENCODE_DIRECT;
+    cfg.layers[0].encoding = enc;
     for (int k = 1; k < 3; k++) {
         snprintf(cfg.layers[k].type, sizeof cfg.layers[k].type, "lif");
         cfg.layers[k].leak = 0.5;
@@ -65,6 +74,11 @@ static struct xb_net *snn(int F, int T, int H, int K, size_t rows, int learn)
     cr_assert_eq(xb_net_create(ctx, &cfg, rows, &net), XB_OK, "%s", xb_ctx_error(ctx));
     xb_net_init(net, 9);
     return net;
+}
+
+static struct xb_net *snn(int F, int T, int H, int K, size_t rows, int learn)
+{
+    return snn_coded(F, T, H, K, rows, learn, XB_ENCODE_DIRECT);
 }
 
 static double sgn(double v) { return (double)((v > 0.0) - (v < 0.0)); }
@@ -115,11 +129,93 @@ static double check_layer(struct xb_net *net, size_t k, const double *coef, doub
     return total;
 }
 
-static void brute_force(int sign, int baseline)
+/* What lif layer k's W and b gradients are made of, as the old path formed
+ * them for every layer: row r·T + t of the score dy_full = coef_r ε / s_i
+ * (NIT-S: coef_r sgn(ε)) rounded to float as lif_lr_score does, and the
+ * fixed-order GEMM over all R·T rows with the inputs x (NIT-S: sgn(x)). */
+static void per_row_product(const struct xb_layer *l, const double *coef, double sigma, int sign,
+                            float *dy, float *x, float *g)
+{
+    struct xb_lif_trace tr;
+    cr_assert(xb_lif_trace_of(l, &tr));
+    const size_t R = tr.rows, T = tr.steps, in = tr.in, U = tr.units;
+    const float *sig = l->params + U * in + U;
+    for (size_t r = 0; r < R; r++)
+        for (size_t i = 0; i < T * U; i++) {
+            const double e = (double)tr.se[r * T * U + i];
+            dy[r * T * U + i] = sign ? (float)(e > 0.0 ? coef[r] : e < 0.0 ? -coef[r] : 0.0)
+                                     : (float)(coef[r] * e / (sigma * (double)sig[i % U]));
+        }
+    for (size_t i = 0; i < R * T * in; i++)
+        x[i] = sign ? (float)sgn((double)tr.x[i]) : tr.x[i];
+    memset(g, 0, (U * in + U) * sizeof(float));
+    xb_gemm_dw(XB_GEMM_PORTABLE, dy, x, g, g + U * in, R * T, U, in);
+}
+
+/* The products of both lif layers against the per-row product. Layer 1's
+ * input (the encoder's) is the same for the C copies of a sample: the
+ * estimator sums their scores first, d_bt = fl(Σ_c dy_full[(c·m + b)·T +
+ * t]) in double, c in order, and runs the GEMM over copy 0's m·T rows —
+ * exactly these bits. Against the per-row product over all N = C·m·T rows
+ * it agrees to float rounding: the collapsed sum has m·T terms x·d, each d
+ * within 2u Σ_c|term| of its exact value (one rounding per copy's term,
+ * one of the sum), so it is within (m·T + 3) u Σ|terms| of the exact
+ * gradient, the per-row product within (N + 2) u Σ|terms| (check_layer),
+ * and the two within the sum of both. Layer 2's input differs per copy
+ * (layer 1's noisy spikes): its product stays the per-row one, bit for
+ * bit. */
+static void check_products(struct xb_net *net, const double *coef, double sigma, int sign,
+                           size_t C)
+{
+    struct xb_lif_trace tr;
+    const struct xb_layer *l1 = xb_net_layer(net, 1), *l2 = xb_net_layer(net, 2);
+    cr_assert(xb_lif_trace_of(l1, &tr));
+    const size_t R = tr.rows, T = tr.steps, in = tr.in, U = tr.units, n = R / C * T;
+    const size_t big = R * T * (in > U ? in : U);
+    float *dy = xb_malloc(big, sizeof(float)), *x = xb_malloc(big, sizeof(float));
+    float *old = xb_malloc(U * in + U, sizeof(float)), *col = xb_malloc(U * in + U, sizeof(float));
+    per_row_product(l1, coef, sigma, sign, dy, x, old);
+    cr_assert(!memcmp(x, x + n * in, (R * T - n) * in * sizeof(float)),
+              "the copies' inputs of layer 1 differ: nothing to share");
+    for (size_t i = 0; i < n * U; i++) {
+        double a = (double)dy[i];
+        for (size_t c = 1; c < C; c++)
+            a += (double)dy[c * n * U + i];
+        dy[i] = (float)a;
+    }
+    memset(col, 0, (U * in + U) * sizeof(float));
+    xb_gemm_dw(XB_GEMM_PORTABLE, dy, x, col, col + U * in, n, U, in);
+    cr_assert(!memcmp(l1->grads, col, (U * in + U) * sizeof(float)),
+              "layer 1: not the copies' scores summed first (sign %d)", sign);
+    /* to float rounding of the per-row product: Σ|terms| by coordinate */
+    per_row_product(l1, coef, sigma, sign, dy, x, col);
+    const double u = 0x1p-24, N = (double)(R * T), tol = N + (double)n + 5.0;
+    for (size_t i = 0; i < U; i++)
+        for (size_t j = 0; j <= in; j++) {
+            double mag = 0.0;
+            for (size_t r = 0; r < R * T; r++)
+                mag += fabs((double)dy[r * U + i] * (j < in ? (double)x[r * in + j] : 1.0));
+            const size_t k = j < in ? i * in + j : U * in + i;
+            cr_assert(fabs((double)l1->grads[k] - (double)old[k]) <= tol * u * mag + 1e-30,
+                      "layer 1, parameter %zu: collapsed %.9g, per-row %.9g", k,
+                      (double)l1->grads[k], (double)old[k]);
+        }
+    xb_free(old), xb_free(col);
+    struct xb_lif_trace t2;
+    cr_assert(xb_lif_trace_of(l2, &t2));
+    const size_t np2 = t2.units * t2.in + t2.units;
+    float *g2 = xb_malloc(np2, sizeof(float));
+    per_row_product(l2, coef, sigma, sign, dy, x, g2);
+    cr_assert(!memcmp(l2->grads, g2, np2 * sizeof(float)),
+              "layer 2 (inputs differ per copy): not the per-row product");
+    xb_free(g2), xb_free(dy), xb_free(x);
+}
+
+static void brute_force(int sign, int baseline, enum xb_encoding enc)
 {
     enum { F = 5, T = 4, H = 6, K = 3, M = 2, C = 3 };
     xb_omp_set_threads(1);
-    struct xb_net *net = snn(F, T, H, K, M * C, 1);
+    struct xb_net *net = snn_coded(F, T, H, K, M * C, 1, enc);
     for (size_t k = 1; k < 3; k++) { /* stds away from their init, per neuron */
         struct xb_layer *l = xb_net_layer(net, k);
         size_t n;
@@ -166,17 +262,85 @@ static void brute_force(int sign, int baseline)
     const double s = (double)(float)sigma;
     const double total = check_layer(net, 1, coef, s, sign) + check_layer(net, 2, coef, s, sign);
     cr_assert_gt(total, 1e-3); /* not vacuous */
+    check_products(net, coef, s, sign, C);
     xb_lr_free(lr);
     xb_net_free(net);
 }
 
-Test(lr_snn, nit_matches_brute_force) { brute_force(0, 0); }
-Test(lr_snn, nit_baseline_matches_brute_force) { brute_force(0, 1); }
-Test(lr_snn, nit_s_matches_brute_force) { brute_force(1, 1); }
+Test(lr_snn, nit_matches_brute_force) { brute_force(0, 0, XB_ENCODE_DIRECT); }
+Test(lr_snn, nit_baseline_matches_brute_force) { brute_force(0, 1, XB_ENCODE_DIRECT); }
+Test(lr_snn, nit_s_matches_brute_force) { brute_force(1, 1, XB_ENCODE_DIRECT); }
+/* Rate-coded: the copies share their sample's spikes (xb_pass.copies). */
+Test(lr_snn, nit_spikes_matches_brute_force) { brute_force(0, 0, XB_ENCODE_BERNOULLI); }
+Test(lr_snn, nit_spikes_baseline_matches_brute_force) { brute_force(0, 1, XB_ENCODE_BERNOULLI); }
+Test(lr_snn, nit_s_spikes_matches_brute_force) { brute_force(1, 1, XB_ENCODE_POISSON); }
+
+/* The input spikes of a likelihood-ratio pass (the encoder's output, C
+ * copies of M samples, every sample the same image): equal for the copies
+ * of a sample; those of a plain training pass of the M samples at the same
+ * epoch (the sample and the epoch address them, not the copy); different
+ * for different samples and epochs. A pass that is not likelihood-ratio
+ * (copies unset) keeps a draw per vote. */
+Test(lr_snn, copies_share_their_sample_input_spikes)
+{
+    enum { F = 24, T = 5, H = 4, K = 3, M = 3, C = 4 };
+    const size_t n = M * T * F; /* one copy's spikes */
+    struct xb_net *net = snn_coded(F, T, H, K, M * C, 1, XB_ENCODE_BERNOULLI);
+    struct xb_train_params tp;
+    xb_train_params_default(&tp);
+    tp.batch = M;
+    tp.lr.copies = C;
+    struct xb_lr *lr;
+    cr_assert_eq(xb_lr_create(ctx, net, &tp, &lr), XB_OK, "%s", xb_ctx_error(ctx));
+    float X[M * F];
+    for (size_t i = 0; i < M * F; i++)
+        X[i] = 0.5f;
+    const uint8_t y[M] = {0, 1, 2};
+    float *ep[2] = {xb_malloc(n, sizeof(float)), xb_malloc(n, sizeof(float))};
+    for (uint32_t e = 0; e < 2; e++) {
+        struct xb_pass p = {.phase = XB_PHASE_TRAIN, .rows = M,
+                            .addr = {.sample0 = 7, .batch = M, .epoch = 2 + e}, .seed = 3,
+                            .noise = XB_NOISE_ADD, .sigma = 1.0};
+        double loss;
+        cr_assert_eq(xb_lr_gradient(ctx, lr, &p, X, y, 0, &loss), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        const float *s = xb_net_output(net, 0);
+        for (size_t c = 1; c < C; c++)
+            cr_assert(!memcmp(s, s + c * n, n * sizeof(float)),
+                      "epoch %u: copy %zu's input spikes are not copy 0's", 2 + e, c);
+        double ones = 0.0;
+        for (size_t i = 0; i < n; i++)
+            ones += (double)s[i];
+        cr_assert(ones > 0.0 && ones < (double)n, "no spikes to compare");
+        for (size_t b = 1; b < M; b++)
+            cr_assert(memcmp(s, s + b * T * F, T * F * sizeof(float)),
+                      "samples 0 and %zu drew the same spikes", b);
+        memcpy(ep[e], s, n * sizeof(float));
+        /* a plain training pass of the same samples and epoch: the same spikes */
+        xb_net_forward(net, &p, X);
+        cr_assert(!memcmp(xb_net_output(net, 0), ep[e], n * sizeof(float)),
+                  "epoch %u: not the spikes a training pass draws for these samples", 2 + e);
+    }
+    cr_assert(memcmp(ep[0], ep[1], n * sizeof(float)), "epochs 2 and 3 drew the same spikes");
+    float X2[2 * M * F];
+    for (size_t i = 0; i < 2 * M * F; i++)
+        X2[i] = 0.5f;
+    struct xb_pass v = {.phase = XB_PHASE_TRAIN, .rows = 2 * M,
+                        .addr = {.sample0 = 7, .batch = M, .vote0 = 2}, .seed = 3};
+    xb_net_forward(net, &v, X2);
+    const float *s = xb_net_output(net, 0);
+    cr_assert(!memcmp(s, ep[0], n * sizeof(float)), "vote 2's spikes changed");
+    cr_assert(memcmp(s, s + n, n * sizeof(float)), "without copies, votes 2 and 3 share spikes");
+    cr_assert(!memcmp(s + n, ep[1], n * sizeof(float)), "vote 3's spikes changed");
+    xb_free(ep[0]), xb_free(ep[1]);
+    xb_lr_free(lr);
+    xb_net_free(net);
+}
 
 /* 2 epochs of NIT and NIT-S on 64 random samples; sizes past the layers'
  * parallel thresholds (16·8 rows × 8 steps × 40 neurons). */
-static void train(enum xb_train_algorithm alg, int threads, float *out, size_t *n)
+static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int threads, float *out,
+                  size_t *n)
 {
     enum { F = 64, T = 8, H = 40, K = 10, N = 64 };
     xb_omp_set_threads(threads);
@@ -189,7 +353,7 @@ static void train(enum xb_train_algorithm alg, int threads, float *out, size_t *
     tp.noise = XB_NOISE_ADD;
     tp.sigma = 1.0;
     tp.optim.lr = 0.01;
-    struct xb_net *net = snn(F, T, H, K, xb_train_rows(&tp), 1);
+    struct xb_net *net = snn_coded(F, T, H, K, xb_train_rows(&tp), 1, enc);
     float *X = xb_malloc(N * F, sizeof(float));
     uint8_t y[N];
     struct xb_addr a = {.purpose = XB_PURPOSE_INPUTS};
@@ -222,12 +386,14 @@ Test(lr_snn, bit_identical_for_1_and_2_threads)
     static float p[2][8192];
     size_t n[2];
     const enum xb_train_algorithm algs[] = {XB_TRAIN_NIT, XB_TRAIN_NIT_S};
-    for (int a = 0; a < 2; a++) {
+    for (int a = 0; a < 4; a++) { /* direct, then Bernoulli spikes (shared by the copies) */
+        const enum xb_encoding enc = a < 2 ? XB_ENCODE_DIRECT : XB_ENCODE_BERNOULLI;
         for (int th = 0; th < 2; th++)
-            train(algs[a], th + 1, p[th], &n[th]);
+            train(algs[a % 2], enc, th + 1, p[th], &n[th]);
         cr_assert_eq(n[0], n[1]);
-        cr_assert(!memcmp(p[0], p[1], n[0] * sizeof(float)), "%s: parameters differ between 1 "
-                  "and 2 threads", xb_train_algorithm_names[algs[a]]);
+        cr_assert(!memcmp(p[0], p[1], n[0] * sizeof(float)), "%s, %s: parameters differ "
+                  "between 1 and 2 threads", xb_train_algorithm_names[algs[a % 2]],
+                  xb_encoding_names[enc]);
     }
     xb_omp_set_threads(2);
 }
