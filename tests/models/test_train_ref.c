@@ -52,6 +52,17 @@ static struct xb_net *make_net(const struct xb_net_config *cfg, size_t max_rows)
     return net;
 }
 
+/* The toy set of these tests: N × F standard normal features (stream k),
+ * labels s mod C. */
+static float *toy_set(int N, int F, int C, uint32_t k, uint8_t *y)
+{
+    float *X = xb_malloc((size_t)N * F, 4);
+    xb_test_fill_normal(X, (size_t)N * F, 4, k, 1.0f);
+    for (int s = 0; s < N; s++)
+        y[s] = (uint8_t)(s % C);
+    return X;
+}
+
 /* One epoch by hand: the epoch's order, mini-batches of B (the last one
  * partial), each a TRAIN pass addressed (sample = position in the order,
  * vote = epoch) with noise of std sigma, loss, backward, optimiser step.
@@ -94,11 +105,8 @@ Test(train_ref, noisy_epochs_equal_steps_by_hand)
     const double sigma = 0.5;
     struct xb_net_config cfg;
     mlp(&cfg, (struct xb_shape){F, 1, 1}, HID, C);
-    float *X = xb_malloc(N * F, 4);
     uint8_t y[N];
-    xb_test_fill_normal(X, N * F, 4, 1, 1.0f);
-    for (int s = 0; s < N; s++)
-        y[s] = (uint8_t)(s % C);
+    float *X = toy_set(N, F, C, 1, y);
     struct xb_net *a = make_net(&cfg, B), *h = make_net(&cfg, B), *z = make_net(&cfg, B);
     const size_t np = xb_net_n_params(a);
     cr_assert(!memcmp(xb_net_params(a), xb_net_params(h), np * 4));
@@ -158,11 +166,8 @@ Test(train_ref, step_schedule_equals_steps_by_hand)
     const double sigma = 0.5;
     struct xb_net_config cfg;
     mlp(&cfg, (struct xb_shape){F, 1, 1}, HID, C);
-    float *X = xb_malloc(N * F, 4);
     uint8_t y[N];
-    xb_test_fill_normal(X, N * F, 4, 2, 1.0f);
-    for (int s = 0; s < N; s++)
-        y[s] = (uint8_t)(s % C);
+    float *X = toy_set(N, F, C, 2, y);
     struct xb_net *a = make_net(&cfg, B), *h = make_net(&cfg, B), *c = make_net(&cfg, B);
     struct xb_net *r = make_net(&cfg, B);
     const size_t np = xb_net_n_params(a);
