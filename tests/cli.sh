@@ -547,6 +547,20 @@ tr -s ', \n' '\n\n\n' <"$tmp/chips.txt" | grep . |
     awk '{ v[NR - 1] = $1 } END { for (i = 0; i < 12; i++) if (v[i] != v[12 + i] || v[i] != v[24 + i]) d++
                                   exit !(NR == 36 && d > 0) }' &&
     ok "attack on PCM chips: the chips' accuracies differ" || bad "attack on PCM chips: every chip the same"
+# Each chip's clean accuracy is read on that chip: on strong-noise chips (the
+# noiseless weights score far higher) xbar attack's equals xbar eval's per chip,
+# bit for bit, on the same 500 test images.
+strong="--config $root/configs/devices/pcm_1h.cfg --set device.read_scale=10 --set device.prog_scale=10 --set sweep.repeats=3"
+# shellcheck disable=SC2086
+run eval "$tmp/att.cfg" --model "$tmp/model.h5" -o "$tmp/evstrong.h5" $strong
+# shellcheck disable=SC2086
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" -q -o "$tmp/attstrong.h5" $strong \
+    --set attack.images=0 --set attack.attacks=fgsm --set attack.eps=0
+h5dump -d /eval/accuracy -y -w 0 -m %.17g "$tmp/evstrong.h5" 2>/dev/null | sed -n '/^   DATA {/,/^   }/p' >"$tmp/want"
+h5dump -d /attack/accuracy_clean_chip -y -w 0 -m %.17g "$tmp/attstrong.h5" 2>/dev/null | sed -n '/^   DATA {/,/^   }/p' >"$tmp/got"
+[ "$rc" -eq 0 ] && [ "$(grep -c '^ *0\.' "$tmp/want")" -eq 3 ] && cmp -s "$tmp/want" "$tmp/got" &&
+    ok "attack on strong-noise chips: each chip's clean accuracy is xbar eval's, bit for bit" ||
+    bad "attack on strong-noise chips: exit $rc, clean $(tr -s ' \n' ' ' <"$tmp/got") vs eval's $(tr -s ' \n' ' ' <"$tmp/want")"
 "$XBAR" info --datasets "$tmp/attpcm.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
     bad "attack on a device -o wrote an object the layout lacks" || ok "every object of attack on a device -o is a layout row"
 expect_usage "attack: abstract noise on a device" "on a device the noise layers inject nothing" \
@@ -603,6 +617,22 @@ expect_ok "xbar attack prints the vote rule" attack "$tmp/mfdv.cfg" --model "$tm
     $noisy --set attack.vote=softmax
 grep -qx "vote: softmax" "$tmp/out" && ok "attack names the softmax vote" ||
     bad "attack output lacks 'vote: softmax': $(head -c 400 "$tmp/out")"
+# --check scores the target as xbar attack does: its clean line is the Ori.
+# column under either vote rule (on this target the two rules differ).
+for v in softmax majority; do
+    # shellcheck disable=SC2086
+    run attack "$tmp/mfdv.cfg" --model "$tmp/mfdv.h5" -q $noisy --set attack.vote=$v --set attack.images=100
+    eval "ori_$v=\$(awk '/^eps +Ori/ { getline; print \$2 }' \"\$tmp/out\")"
+    # shellcheck disable=SC2086
+    run attack "$tmp/mfdv.cfg" --model "$tmp/mfdv.h5" -q $noisy --set attack.vote=$v --set attack.images=100 \
+        --set attack.nattack_pop=20 --set attack.nattack_iters=5 --check
+    eval "check_$v=\$(awk '/^clean:/ { print \$2 }' \"\$tmp/out\")"
+done
+# shellcheck disable=SC2154
+[ -n "$ori_softmax" ] && [ "$check_softmax" = "$ori_softmax" ] && [ "$check_majority" = "$ori_majority" ] &&
+    [ "$ori_softmax" != "$ori_majority" ] &&
+    ok "attack --check scores by attack.vote: clean $check_softmax (softmax), $check_majority (majority), as xbar attack" ||
+    bad "attack --check clean: $check_softmax / $check_majority (softmax / majority), xbar attack $ori_softmax / $ori_majority"
 expect_usage "attack: a vote rule on a noiseless target" "attack.vote=softmax: not used" attack \
     "$tmp/mfdv.cfg" --model "$tmp/mfdv.h5" --set attack.vote=softmax
 # shellcheck disable=SC2086

@@ -117,6 +117,17 @@ rc=$?
     grep -q "^done  *9 of 9 points$" "$tmp/info" && grep -q "majority of K = 20" "$tmp/info" &&
     grep -q "model tiny-snn, noise add" "$tmp/info" &&
     ok "xbar info shows the SNN sweep" || bad "xbar info: exit $rc, $(head -c 600 "$tmp/info") $(head -c 300 "$tmp/err")"
+# The sweep's spiking activity at (sigma_train 1, sigma_test 1) is what xbar
+# eval measures on that model (issue 11 item 2).
+"$XBAR" eval "$tmp/snn.cfg" --model "$tmp/ref.h5" --point 2 --set sweep.sigma_test=1 >"$tmp/evaln" 2>"$tmp/err"
+rc=$?
+h5v() { h5dump -m "$4" -d "$1" -s "$2" -c "$3" "$tmp/ref.h5" |
+        awk '/^ *\([0-9,]*\): [-0-9.eEinf, ]+$/ { sub(/^ *\([0-9,]*\): /, ""); gsub(/,/, " "); print }'; }
+want="$(h5v /sweep/spike_activity 2,2,0,0 1,1,1,2 %.6f) $(h5v /sweep/spike_energy 2,2,0 1,1,3 %.6g)"
+got="$(awk '/^spike_layer_1:/ { print $3, $5 } /^spike_energy_j:/ { print $3, $5, $7 }' "$tmp/evaln")"
+[ "$rc" -eq 0 ] && [ "$(echo $want)" = "$(echo $got)" ] && [ "$(echo $want | wc -w)" -eq 5 ] &&
+    ok "SNN sweep's spike_activity and spike_energy at a point are xbar eval's: $(echo $got)" ||
+    bad "SNN sweep activity: stored '$(echo $want)', eval printed '$(echo $got)' (exit $rc, $(head -c 200 "$tmp/err"))"
 "$XBAR" plot "$tmp/ref.h5" -o "$tmp/figs" >"$tmp/plot" 2>"$tmp/err"
 rc=$?
 missing=
@@ -165,6 +176,23 @@ grep -q "^t: 3600$" "$tmp/eval1" && [ -n "$want_v" ] && [ "$got_v" = "$want_v" ]
     [ "$got_s" = "$want_s" ] &&
     ok "eval on the SNN's chips after 1 h is the device sweep's: 20 votes $got_v, SNR $got_s dB" ||
     bad "eval on the SNN's chips: vote $got_v SNR $got_s, the sweep stored $want_v, $want_s"
+# Spiking activity (issue 11 item 2): eval prints what the sweep stored at
+# that point; the second layer's input rate is the first's output rate; its
+# reads, driven by the spikes alone, cost less than the full-rate reads of
+# /sweep/energy, and the digital SNN less than the same net as an ANN.
+l1=$(grep '^spike_layer_1:' "$tmp/eval1")
+l2=$(grep '^spike_layer_2:' "$tmp/eval1")
+en=$(grep '^spike_energy_j:' "$tmp/eval1")
+want_r=$(h5at /sweep/spike_activity "0,1,0,0" "1,1,1,1" "%.6f")
+want_a=$(h5at /sweep/spike_activity "0,1,0,2" "1,1,1,1" "%.6g")
+want_e=$(h5at /sweep/spike_energy "0,1,0" "1,1,1" "%.6g")
+full=$(h5at /sweep/energy "0" "1" "%.17g")
+echo "$l1 | $l2 | $en" | awk -v r="$want_r" -v a="$want_a" -v e="$want_e" -v full="$full" '
+    { split($0, p, " [|] "); split(p[1], a1, " "); split(p[2], a2, " "); split(p[3], en, " ") }
+    END { exit !(a1[3] == r && a1[7] == a && a2[5] == a1[3] && a1[3] > 0 && a1[3] < 1 &&
+                 en[3] == e && en[3] + 0 < full + 0 && en[5] + 0 < en[7] + 0) }' &&
+    ok "SNN activity: eval prints the sweep's (rate $want_r, $want_a accumulates, $want_e J), layer 2 reads layer 1's rate" ||
+    bad "SNN activity: eval '$l1' '$l2' '$en'; the sweep stored rate $want_r, ac $want_a, $want_e J of $full"
 
 # ---- attacks through several surrogates (issue 12) ----------------------------------
 # The sweep's sigma_train = 0 model attacked with attack.surrogates: every

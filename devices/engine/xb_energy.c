@@ -38,6 +38,16 @@ static const struct xb_key keys[] = {
      .max = 1e-6, OFF(add_energy),
      .help = "digital addition (partial sums across tiles, accumulate-only operations)",
      .source = SRC_HOROWITZ},
+    {GROUP, .name = "ac_energy", .type = XB_KEY_REAL, .unit = "J", .def = 0.9e-12, .min = 0,
+     .max = 1e-6, OFF(ac_energy),
+     .help = "spiking nets' digital reference: an accumulate-only operation (paper 002 eqs. "
+             "7-8, E_AC)",
+     .source = "paper 002 Table 7 (32-bit FP add, 45 nm; Horowitz ISSCC 2014)"},
+    {GROUP, .name = "mac_energy", .type = XB_KEY_REAL, .unit = "J", .def = 4.6e-12, .min = 0,
+     .max = 1e-6, OFF(mac_energy),
+     .help = "spiking nets' digital reference: a multiply-accumulate (paper 002 eqs. 7-8, "
+             "E_MAC; the ANN's and a direct-input first layer's)",
+     .source = "paper 002 Table 7 (32-bit FP multiply + add, 45 nm; Horowitz ISSCC 2014)"},
     {GROUP, .name = "t_read", .type = XB_KEY_REAL, .unit = "s", .def = 1e-7, .min = 0,
      .max = 1, OFF(t_read), .help = "array read time, the DAC's drive included",
      .source = SRC_ISAAC ": 100 ns crossbar read"},

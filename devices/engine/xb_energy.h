@@ -58,6 +58,10 @@ struct xb_energy_params {
     int adcs_per_tile;  /* ADCs that share the columns of a tile, >= 1 */
     int ideal_dac_bits; /* bits costed for an ideal DAC (xbar.dac_bits = 0); 0: none */
     int ideal_adc_bits; /* bits costed for an ideal ADC (xbar.adc_bits = 0); 0: none */
+    /* The digital reference of a spiking net (models/eval/xb_activity.h,
+     * paper 002 eqs. 7–8): J per accumulate-only and per multiply-
+     * accumulate operation. */
+    double ac_energy, mac_energy;
 };
 
 /* The rows of struct xb_energy_params (offsets into it), group "energy". */

@@ -62,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xb_eval.h"
 #include "xb_net.h"
 #include "xb_rng.h"
 
@@ -81,6 +82,8 @@ struct xb_attack_params {
     enum xb_noise_kind noise; /* the target's noise layers: kind and std */
     double sigma;
     int votes;              /* K: the target votes over K noisy inferences */
+    enum xb_vote vote;      /* how its votes combine in the accuracy scored (xb_attack_score);
+                               the attacker's loss averages their softmax either way */
     int on_device;          /* the net is programmed (xb_net_program): read noise */
     uint32_t instance;      /* chip instance of the abstract noise streams */
     int surrogate;          /* the surrogate ds/du of every lif layer in the attack's
@@ -256,5 +259,30 @@ void xb_attack_check(struct xb_attack *a, uint8_t *fooled);
 enum xb_status xb_attack_run(struct xb_ctx *ctx, struct xb_net *net,
                              const struct xb_attack_type *t, const struct xb_attack_params *p,
                              const float *X, const uint8_t *y, size_t n, float *X_adv);
+
+
+/* ---- what the attacked target reads ---------------------------------------- */
+
+/* The accuracy of the target p describes on X[n × features], labels y[n]:
+ * its noise (p->noise, p->sigma), or chip p->instance of a programmed net
+ * (p->on_device), K = p->votes inferences at votes 0 .. K-1 combined by
+ * p->vote (one forward on a deterministic target). The attack's own draws
+ * lie at XB_ATTACK_VOTE0 and above, so scoring never reuses them. */
+enum xb_status xb_attack_score(struct xb_ctx *ctx, struct xb_net *net,
+                               const struct xb_attack_params *p, const float *X,
+                               const uint8_t *y, size_t n, double *acc);
+
+/* Attack t on X under p once per lif surrogate sur[0 .. n_sur-1] (n_sur = 0,
+ * or a gradient-free kind: once, with p->surrogate), each run's images
+ * scored by xb_attack_score: per[i] of run i (per[0] for every i of a
+ * gradient-free kind) unless per is NULL, and in *acc the lowest — a
+ * spiking target's robustness is the minimum over the surrogates an
+ * attacker could pick (issue 12). The images of that lowest run are copied
+ * to keep [n × features] unless it is NULL; adv is scratch of that size. */
+enum xb_status xb_attack_lowest(struct xb_ctx *ctx, struct xb_net *net,
+                                const struct xb_attack_type *t,
+                                const struct xb_attack_params *p, const int *sur, size_t n_sur,
+                                const float *X, const uint8_t *y, size_t n, float *adv,
+                                double *per, double *acc, float *keep);
 
 #endif

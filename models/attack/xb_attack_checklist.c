@@ -4,7 +4,6 @@
 #include "xb_attack_checklist.h"
 
 #include "xb_alloc.h"
-#include "xb_eval.h"
 
 static const struct {
     const char *name, *claim;
@@ -18,47 +17,6 @@ static const struct {
 
 const char *xb_checklist_name(enum xb_checklist_test k) { return tests[k].name; }
 const char *xb_checklist_claim(enum xb_checklist_test k) { return tests[k].claim; }
-
-/* The accuracy xbar attack reports: the K-vote majority at votes 0 .. K-1. */
-static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
-                            const struct xb_attack_params *p, const float *X, const uint8_t *y,
-                            size_t n, double *acc)
-{
-    const struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = p->noise,
-                                      .sigma = p->sigma, .on_device = p->on_device,
-                                      .instance = p->instance};
-    double single, *vote = xb_malloc((size_t)p->votes, sizeof *vote);
-    const enum xb_status st = xb_eval_run(ctx, net, &ep, X, y, n, &single, vote);
-    *acc = vote[p->votes - 1];
-    xb_free(vote);
-    return st;
-}
-
-/* One attack of kind t under q, scored: through each surrogate of c (a
- * gradient-free kind once), the lowest accuracy; each one's in per unless
- * NULL. adv is scratch [n × features]. */
-static enum xb_status attack(struct xb_ctx *ctx, struct xb_net *net,
-                             const struct xb_attack_type *t, const struct xb_attack_params *q,
-                             const struct xb_checklist *c, const float *X, const uint8_t *y,
-                             size_t n, float *adv, double *acc, double *per)
-{
-    const size_t runs = c->n_surrogates && !t->gradient_free ? c->n_surrogates : 1;
-    enum xb_status st = XB_OK;
-    for (size_t i = 0; i < runs && !st; i++) {
-        struct xb_attack_params qs = *q;
-        if (c->n_surrogates && !t->gradient_free)
-            qs.surrogate = c->surrogate[i];
-        double a = 0.0;
-        st = xb_attack_run(ctx, net, t, &qs, X, y, n, adv);
-        if (!st)
-            st = score(ctx, net, &qs, adv, y, n, &a);
-        if (!st && per)
-            per[i] = a;
-        if (!st && (i == 0 || a < *acc))
-            *acc = a;
-    }
-    return st;
-}
 
 /* The parameters of each run of the checklist: at eps, unbounded, the
  * random sampling's restarts. */
@@ -104,22 +62,25 @@ enum xb_status xb_checklist_run(struct xb_ctx *ctx, struct xb_net *net,
         return st;
     const size_t F = xb_shape_size(xb_net_layer(net, 0)->in);
     float *adv = xb_aligned(n * F, sizeof(float));
-    st = score(ctx, net, &at, X, y, n, &out->clean);
+    st = xb_attack_score(ctx, net, &at, X, y, n, &out->clean);
     double *acc[] = {&out->fgsm, &out->bim, &out->pgd, &out->nattack};
     for (size_t k = 0; !st && k < sizeof kinds / sizeof *kinds; k++)
-        st = attack(ctx, net, kinds[k], &at, out, X, y, n, adv, acc[k],
-                    kinds[k] == &xb_attack_pgd ? out->pgd_by_surrogate : NULL);
+        st = xb_attack_lowest(ctx, net, kinds[k], &at, surrogates, n_surrogates, X, y, n, adv,
+                              kinds[k] == &xb_attack_pgd ? out->pgd_by_surrogate : NULL,
+                              acc[k], NULL);
     if (!st)
-        st = attack(ctx, net, &xb_attack_pgd, &unb, out, X, y, n, adv, &out->unbounded, NULL);
+        st = xb_attack_lowest(ctx, net, &xb_attack_pgd, &unb, surrogates, n_surrogates, X, y, n,
+                              adv, NULL, &out->unbounded, NULL);
     if (!st)
-        st = attack(ctx, net, &xb_attack_random, &rnd, out, X, y, n, adv, &out->random, NULL);
+        st = xb_attack_lowest(ctx, net, &xb_attack_random, &rnd, surrogates, n_surrogates, X, y,
+                              n, adv, NULL, &out->random, NULL);
     for (int k = 0; !st && k < XB_CHECKLIST_GRID; k++) {
         struct xb_attack_params g = at;
         g.eps = out->grid[k] = eps * (double)k / (double)(XB_CHECKLIST_GRID - 1);
         st = k == XB_CHECKLIST_GRID - 1
                  ? (out->curve[k] = out->pgd, XB_OK)
-                 : attack(ctx, net, &xb_attack_pgd, &g, out, X, y, n, adv, &out->curve[k],
-                          NULL);
+                 : xb_attack_lowest(ctx, net, &xb_attack_pgd, &g, surrogates, n_surrogates, X, y,
+                                    n, adv, NULL, &out->curve[k], NULL);
     }
     xb_free(adv);
     if (st)

@@ -1,5 +1,7 @@
 #include "xb_cost.h"
 
+#include "xb_activity.h"
+
 #include <string.h>
 
 /* The totals from the layers, in layer order (the sums are then the same
@@ -35,6 +37,7 @@ void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
         l->analog = 1;
         nl->type->mvm(nl, &l->mvm);
         xb_energy_read(e, x, l->mvm.out, l->mvm.in, &l->read);
+        l->in_rate = 1.0;
         l->e_read = (double)l->mvm.reads * xb_energy_read_total(&l->read);
         l->tau = (double)l->mvm.reads * l->read.tau;
     }
@@ -46,6 +49,41 @@ void xb_cost_set_acc(struct xb_cost *c, size_t i, double ops)
     XB_ASSERT(i < c->n_layers && ops >= 0.0);
     c->layer[i].acc_ops = ops;
     totals(c);
+}
+
+void xb_cost_set_activity(struct xb_cost *c, size_t i, double in_rate, int spikes)
+{
+    XB_ASSERT(i < c->n_layers && c->layer[i].analog && in_rate >= 0.0 && in_rate <= 1.0);
+    struct xb_cost_layer *l = &c->layer[i];
+    const struct xb_energy_read *r = &l->read;
+    l->spikes = spikes;
+    l->in_rate = spikes ? in_rate : 1.0;
+    double e_dac = r->e_dac, e_array = r->e_array;
+    if (spikes) { /* a DAC not costed (r->dac_bits 0) stays so */
+        e_dac = !r->dac_bits ? 0.0 : in_rate * (double)l->mvm.in * (double)r->tiles_out * c->prices.dac_energy;
+        e_array *= in_rate;
+    }
+    l->e_read = (double)l->mvm.reads * (e_dac + e_array + r->e_adc + r->e_add);
+    totals(c);
+}
+
+void xb_cost_set_activities(struct xb_cost *c, const struct xb_activity *a)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const struct xb_activity_layer *s = &a->layer[i];
+        if (s->rows && c->layer[s->layer].analog)
+            xb_cost_set_activity(c, s->layer, xb_activity_in_rate(a, i), s->in_binary);
+    }
+}
+
+void xb_cost_spiking(const struct xb_energy_params *e, const struct xb_xbar_params *x,
+                     struct xb_net *net, const struct xb_activity *a, double out[3])
+{
+    struct xb_cost c;
+    xb_cost_net(&c, e, x, net);
+    xb_cost_set_activities(&c, a);
+    out[0] = xb_cost_energy(&c, 1);
+    xb_activity_energy(a, e->ac_energy, e->mac_energy, &out[1], &out[2]);
 }
 
 double xb_cost_energy(const struct xb_cost *c, int votes)

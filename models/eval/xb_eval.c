@@ -93,8 +93,10 @@ enum xb_status xb_eval_run(struct xb_ctx *ctx, struct xb_net *net, const struct 
                                         .vote0 = p->vote0},
                                .seed = xb_ctx_seed(ctx), .noise = p->noise, .sigma = p->sigma,
                                .instance = p->instance, .on_device = p->on_device,
-                               .replicas = (uint32_t)V};
+                               .replicas = (uint32_t)V, .measure_activity = !!p->activity};
         const float *logits = xb_net_forward(net, &pass, xr);
+        if (p->activity)
+            xb_activity_add(p->activity, net);
         xb_net_predict(logits, (size_t)V * m, C, pred);
         for (size_t s = 0; s < m; s++) {
             uint8_t label = y[b0 + s];
@@ -155,7 +157,8 @@ enum xb_status xb_eval_chips(struct xb_ctx *ctx, struct xb_net *net,
     for (int r = 0; r < p->instances && !st; r++) {
         st = xb_chip_prepare(ctx, net, p->xbar, (uint32_t)r, p->t, p->cal_X, p->cal_n);
         struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = XB_NOISE_NONE,
-                                    .on_device = 1, .instance = (uint32_t)r, .snr = p->snr};
+                                    .on_device = 1, .instance = (uint32_t)r, .snr = p->snr,
+                                    .activity = p->activity};
         if (!st)
             st = xb_eval_run(ctx, net, &ep, X, y, n, &a0, kv);
         if (st)

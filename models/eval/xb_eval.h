@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xb_activity.h"
 #include "xb_net.h"
 #include "xb_snr.h"
 
@@ -48,6 +49,9 @@ struct xb_eval_params {
      * once more) and holds max_rows × outputs values per layer. The
      * accuracies do not change. */
     struct xb_snr *snr;
+    /* When not NULL: every pass's spiking activity is added to it
+     * (xb_activity_init for this net beforehand; models/eval/xb_activity.h). */
+    struct xb_activity *activity;
 };
 
 /* Evaluates X[n × features], labels y[n]. acc_repeat[repeats] and
@@ -73,6 +77,8 @@ struct xb_chip_eval_params {
     size_t cal_n;           /* >= 1 */
     struct xb_snr *snr;     /* NULL, or xb_snr_init(on_device = 1): gets the first pass of
                                every instance */
+    struct xb_activity *activity; /* NULL, or xb_activity_init: every read of every
+                                     instance */
 };
 
 /* Programs net's current weights onto chip instance `instance` of xbar's

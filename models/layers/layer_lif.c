@@ -70,6 +70,7 @@ struct lif {
     double *row_power;   /* [max_rows]: Σ I² per row (measure_power) */
     /* the last forward */
     size_t fwd_rows;     /* rows whose caches hold (0: none) */
+    size_t last_rows;    /* rows of the last forward, kept by a backward (xb_lif_trace_of) */
     enum xb_noise_kind kind;
     float sigma;
     const float *x;
@@ -269,6 +270,30 @@ static void input_spikes(const float *x, size_t n, uint64_t *ones, int *binary)
     *binary = !other;
 }
 
+/* What a forward of rows rows (inputs x) did, summed in row order. */
+static void activity(const struct xb_layer *l, size_t rows, const float *x,
+                     struct xb_spike_activity *a)
+{
+    const struct lif *s = l->state;
+    const size_t T = s->T, U = s->units, n = rows * T;
+    *a = (struct xb_spike_activity){.rows = rows, .steps = T, .in = s->in, .units = U};
+    input_spikes(x, n * s->in, &a->in_spikes, &a->in_binary);
+    for (size_t r = 0; r < rows; r++)
+        a->out_spikes += s->row_count[r];
+    a->rate = (double)a->out_spikes / ((double)n * (double)U);
+    /* the product's multiply-accumulates per sample and step (dense: in ·
+     * units; conv2d: units · C·k·k per output position); an input spike
+     * accumulates its share of them (dense: a weight column, units) */
+    struct xb_layer_mvm mv;
+    lif_kind(l)->mvm(&s->sub, &mv);
+    const double macs = (double)mv.out * (double)mv.in * (double)mv.reads;
+    a->ann_mac = (double)rows * macs;
+    if (a->in_binary)
+        a->ac = (double)a->in_spikes * (macs / (double)s->in);
+    else
+        a->mac = (double)n * macs;
+}
+
 void xb_lif_forward(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y)
 {
     struct lif *s = l->state;
@@ -369,27 +394,14 @@ void xb_lif_forward(struct xb_layer *l, const struct xb_pass *p, const float *x,
         }
     }
     /* what the forward did, summed in row order */
-    s->fwd_rows = rows;
+    s->fwd_rows = s->last_rows = rows;
     s->kind = kind;
     s->sigma = kind == XB_NOISE_NONE ? 0.0f : sigma;
     s->x = x;
     struct xb_spike_activity *a = &s->act;
-    *a = (struct xb_spike_activity){.rows = rows, .steps = T, .in = s->in, .units = U};
-    input_spikes(x, n * s->in, &a->in_spikes, &a->in_binary);
-    for (size_t r = 0; r < rows; r++)
-        a->out_spikes += row_count[r];
-    a->rate = (double)a->out_spikes / ((double)n * (double)U);
-    /* the product's multiply-accumulates per sample and step (dense: in ·
-     * units; conv2d: units · C·k·k per output position); an input spike
-     * accumulates its share of them (dense: a weight column, units) */
-    struct xb_layer_mvm mv;
-    lif_kind(l)->mvm(&s->sub, &mv);
-    const double macs = (double)mv.out * (double)mv.in * (double)mv.reads;
-    a->ann_mac = (double)rows * macs;
-    if (a->in_binary)
-        a->ac = (double)a->in_spikes * (macs / (double)s->in);
-    else
-        a->mac = (double)n * macs;
+    *a = (struct xb_spike_activity){0};
+    if (p->measure_activity)
+        activity(l, rows, x, a);
     s->power = 0.0;
     s->power_units = 0.0;
     for (size_t r = 0; measure && r < rows; r++)
@@ -638,11 +650,11 @@ int xb_lif_trace_of(const struct xb_layer *l, struct xb_lif_trace *tr)
     if (!xb_layer_is_lif(l))
         return 0;
     const struct lif *s = l->state;
-    *tr = (struct xb_lif_trace){.rows = s->act.rows, .steps = s->T, .in = s->in,
+    *tr = (struct xb_lif_trace){.rows = s->last_rows, .steps = s->T, .in = s->in,
                                 .units = s->units, .x = s->x, .se = s->se, .u = s->u, .s = s->s,
                                 .kind = s->kind,
                                 .sigma = s->sigma};
-    return s->act.rows > 0;
+    return s->last_rows > 0;
 }
 
 void xb_lif_set_relaxed(struct xb_layer *l, int on)

@@ -77,6 +77,10 @@ struct xb_pass {
      * noise meets, for xb_net_noise_input_power; off by default (it costs
      * a pass over every gate). */
     int measure_power;
+    /* Spiking layers record what this pass did (xb_spike_activity_of);
+     * off, they record nothing (counting the input spikes is a pass over
+     * every input of every step: ~5 % of an attack's step). */
+    int measure_activity;
 };
 
 /* One layer as a model config describes it. Fields a kind does not use stay

@@ -285,6 +285,7 @@ void xb_net_layer_ideal(struct xb_net *net, const struct xb_pass *p, size_t k, c
     q.replicas = 0;
     q.backward = 0;
     q.measure_power = 0;
+    q.measure_activity = 0; /* the measured pass's record stands */
     q.gemm = net->gemm;
     l->type->forward(l, &q, in, y);
 }

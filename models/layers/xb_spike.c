@@ -17,26 +17,6 @@ const char *const xb_lif_readout_names[] = {"spikes", "last", "count", "membrane
 
 #define XB_PI_F 3.14159265358979323846f
 
-float xb_surrogate_grad(enum xb_surrogate kind, float a, float x)
-{
-    const float ax = fabsf(x);
-    switch (kind) {
-    case XB_SURROGATE_RECT:
-        return ax < 0.5f * a ? 1.0f / a : 0.0f;
-    case XB_SURROGATE_TRIANGLE:
-        return ax < a ? (1.0f - ax / a) / a : 0.0f;
-    case XB_SURROGATE_FAST_SIGMOID: {
-        const float d = 1.0f + ax / a;
-        return 0.5f / (a * d * d);
-    }
-    case XB_SURROGATE_ARCTAN: {
-        const float z = x / a;
-        return 1.0f / (XB_PI_F * a * (1.0f + z * z));
-    }
-    }
-    return 0.0f;
-}
-
 float xb_surrogate_step(enum xb_surrogate kind, float a, float x)
 {
     const float ax = fabsf(x), z = x / a;

@@ -116,52 +116,6 @@ struct attack_run {
     int force, check;
 };
 
-/* The accuracy xbar attack reports: the K votes of noisy inferences (a
- * single one for K = 1) at votes 0 .. K-1, combined by attack.vote. */
-static enum xb_status score(struct xb_ctx *ctx, struct xb_net *net,
-                            const struct xb_attack_params *p, int rule, const float *X,
-                            const uint8_t *y, size_t n, double *vote, double *acc)
-{
-    struct xb_eval_params ep = {.repeats = 1, .votes = p->votes, .noise = p->noise,
-                                .sigma = p->sigma, .vote = (enum xb_vote)rule};
-    double single;
-    enum xb_status st = xb_eval_run(ctx, net, &ep, X, y, n, &single, vote);
-    *acc = vote[p->votes - 1];
-    return st;
-}
-
-/* Attack t on X with each lif surrogate of sur[n_sur] in turn (-1: the
- * layers' own), each scored as score() scores (votes combined by rule):
- * per[i] of surrogate i, and
- * in *acc the lowest (issue 12: a spiking target's robustness is the
- * minimum over the surrogates an attacker could pick), its images
- * (n × F) in keep unless NULL. */
-static enum xb_status attack_surrogates(struct xb_ctx *ctx, struct xb_net *net,
-                                        const struct xb_attack_type *t,
-                                        struct xb_attack_params *p, const int *sur,
-                                        size_t n_sur, const float *X, const uint8_t *y,
-                                        size_t n, size_t F, int rule, float *adv,
-                                        double *vote, double *per, double *acc, float *keep)
-{
-    enum xb_status st = XB_OK;
-    for (size_t i = 0; i < n_sur && !st; i++) {
-        if (i > 0 && t->gradient_free) { /* the same images whatever the surrogate */
-            per[i] = per[0];
-            continue;
-        }
-        p->surrogate = sur[i];
-        st = xb_attack_run(ctx, net, t, p, X, y, n, adv);
-        if (!st)
-            st = score(ctx, net, p, rule, adv, y, n, vote, &per[i]);
-        if (!st && (i == 0 || per[i] < *acc)) {
-            *acc = per[i];
-            if (keep) /* the images of the accuracy reported (attack.examples) */
-                memcpy(keep, adv, n * F * sizeof(float));
-        }
-    }
-    return st;
-}
-
 /* What xbar attack measured: per chip r (R = 1 without a device) the
  * clean accuracy, and the accuracy per kind × eps (and surrogate run). */
 struct attack_result {
@@ -250,17 +204,16 @@ static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
 
 /* Every kind at every eps on the target as it stands (p: noiseless, with
  * abstract noise, or chip p->instance of a programmed net), scored by
- * score(): chip c's clean accuracy and its rows of r. */
+ * xb_attack_score: chip c's clean accuracy and its rows of r. */
 static enum xb_status attack_target(struct xb_ctx *ctx, const struct xb_cli *cli,
                                     struct xb_net *net, const struct xb_experiment *e,
                                     const struct xb_attack_type *const *types,
                                     struct xb_attack_params *p, const int *sur,
                                     const struct xb_dataset *test, size_t n, float *adv,
-                                    double *vote, struct attack_result *r, size_t c)
+                                    struct attack_result *r, size_t c)
 {
     const size_t KJ = r->K * r->J;
-    enum xb_status st = score(ctx, net, p, e->attack_vote, test->x, test->y, n, vote,
-                              &r->clean[c]);
+    enum xb_status st = xb_attack_score(ctx, net, p, test->x, test->y, n, &r->clean[c]);
     for (size_t k = 0; k < r->K && !st; k++)
         for (size_t j = 0; j < r->J && !st; j++) {
             const double t0 = xb_now();
@@ -268,9 +221,8 @@ static enum xb_status attack_target(struct xb_ctx *ctx, const struct xb_cli *cli
             double *a = &r->acc[c * KJ + k * r->J + j];
             float *keep = r->examples && c == 0
                               ? r->examples + (k * r->J + j) * n * r->F : NULL;
-            st = attack_surrogates(ctx, net, types[k], p, sur, r->S, test->x, test->y, n,
-                                   test->dim, e->attack_vote, adv, vote,
-                                   &r->per[(c * KJ + k * r->J + j) * r->S], a, keep);
+            st = xb_attack_lowest(ctx, net, types[k], p, sur, r->S, test->x, test->y, n, adv,
+                                  &r->per[(c * KJ + k * r->J + j) * r->S], a, keep);
             if (!st && !cli->quiet) {
                 if (e->test_device)
                     fprintf(stderr, "xbar attack: chip %zu: ", c);
@@ -340,7 +292,7 @@ static void print_result(const struct attack_run *o, const struct xb_experiment 
            "steps: %d\nrestarts: %d\nmu: %.17g\neot: %d\nnoise: %s\nsigma: %.17g\nvotes: %d\n"
            "%sgemm: %s\n", o->model, o->point, e->dataset, n, kinds, p->step, p->steps,
            p->restarts, p->mu, xb_attack_draws(net, p), xb_noise_kind_name(p->noise), p->sigma,
-           p->votes, e->attack_vote == XB_VOTE_SOFTMAX ? "vote: softmax\n" : "",
+           p->votes, p->vote == XB_VOTE_SOFTMAX ? "vote: softmax\n" : "",
            xb_gemm_impl_name(e->model.gemm));
     if (e->test_device)
         printf("device: %s\nt: %.17g\nchips: %zu\n", e->device.xbar.device.type->name,
@@ -371,7 +323,6 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     struct xb_dataset *train = NULL, *val = NULL, *test = NULL;
     struct xb_net *net = NULL;
     struct attack_result r = {0};
-    double *vote = NULL;
     float *adv = NULL;
     int code = XB_EXIT_USAGE;
     char **sets = xb_cli_assignments(cli);
@@ -449,7 +400,6 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
     r.n = n, r.F = F;
     if (e->attack_examples)
         r.examples = xb_malloc(n_kinds * e->n_attack_eps * n * F, sizeof(float));
-    vote = xb_malloc((size_t)p.votes, sizeof *vote);
     char kinds[256] = "", labels[256] = "";
     for (size_t k = 0; k < n_kinds; k++) {
         snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s", k ? "," : "",
@@ -464,7 +414,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
                                               train->x, train->n) != XB_OK)
             goto done;
         p.instance = (uint32_t)c;
-        if (attack_target(ctx, cli, net, e, types, &p, sur, test, n, adv, vote, &r, c) != XB_OK)
+        if (attack_target(ctx, cli, net, e, types, &p, sur, test, n, adv, &r, c) != XB_OK)
             goto done;
     }
     xb_net_unprogram(net);
@@ -488,7 +438,7 @@ static int run_attack(struct xb_cli *cli, const char *config, const struct attac
 done:
     xb_cli_assignments_free(cli, sets);
     result_free(&r);
-    xb_free(vote), xb_free(adv);
+    xb_free(adv);
     xb_net_free(net);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
     xb_free(e);

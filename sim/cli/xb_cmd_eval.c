@@ -18,6 +18,7 @@
 #include "xb_cli.h"
 #include "xb_cmd.h"
 #include "xb_config.h"
+#include "xb_cost.h"
 #include "xb_data.h"
 #include "xb_eval.h"
 #include "xb_experiment.h"
@@ -62,6 +63,12 @@ static const struct xb_cli_spec eval_spec = {
                "sweep.t, else xbar.t. Each point prints the measured SNR of the chip\n"
                "(snr_db_measured: every analog layer's output against its ideal output,\n"
                "pooled) and of each analog layer (layer_snr_db, positions in snr_layers).\n"
+               "A spiking model also prints, per lif layer, its measured activity\n"
+               "(spike_layer_L: spikes per neuron per step, input rows driven per step,\n"
+               "and per inference accumulates, multiply-accumulates and the ANN's\n"
+               "multiply-accumulates) and spike_energy_j: the energy per inference of that\n"
+               "activity on the crossbars (only spiking rows driven), as paper 002 eqs.\n"
+               "7-8's digital SNN (energy.ac_energy, energy.mac_energy) and as an ANN.\n"
                "Keys evaluation does not use are an error (exit 2): train.*, model.init,\n"
                "sweep.sigma_train, sweep.output; on a device sweep.sigma_test and\n"
                "sweep.noise; without one sweep.t and data.validation (which chooses the\n"
@@ -104,6 +111,21 @@ static void print_snr(const struct xb_snr *m)
     print_list("tile_snr_db", tile, m->n_tiles);
 }
 
+/* A spiking net's activity and the energy it costs (models/eval/
+ * xb_activity.h): "spike_LAYER: figures" lines, then the energies. */
+static void print_activity(const struct xb_activity *a, const double energy[3])
+{
+    for (size_t i = 0; i < a->n; i++) {
+        double f[XB_ACTIVITY_FIGURES];
+        xb_activity_figures(a, i, f);
+        printf("spike_layer_%zu: rate %.6f in_rate %.6f ac %.6g mac %.6g ann_mac %.6g\n",
+               a->layer[i].layer, f[0], f[1], f[2], f[3], f[4]);
+    }
+    if (a->n)
+        printf("spike_energy_j: crossbar %.6g digital_snn %.6g digital_ann %.6g\n", energy[0],
+               energy[1], energy[2]);
+}
+
 static void print_accuracy(const double *acc, int repeats, const double *vote, int votes)
 {
     struct xb_ci ci;
@@ -122,6 +144,9 @@ struct eval_out {
     double *layer, *tile;          /* [points x layers], [points x tiles] */
     int32_t layer_at[XB_NET_MAX_LAYERS], tile_at[XB_SNR_MAX_TILES];
     size_t n_layers, n_tiles;
+    double *spike, *spike_energy;  /* [points x spiking x 5], [points x 3] */
+    int32_t spike_at[XB_NET_MAX_LAYERS];
+    size_t n_spiking;
 };
 
 static void out_alloc(struct eval_out *o, size_t points, int repeats, int votes)
@@ -132,19 +157,30 @@ static void out_alloc(struct eval_out *o, size_t points, int repeats, int votes)
     o->snr = xb_malloc(points, sizeof *o->snr);
     o->layer = xb_malloc(points * XB_NET_MAX_LAYERS, sizeof *o->layer);
     o->tile = xb_malloc(points * XB_SNR_MAX_TILES, sizeof *o->tile);
+    o->spike = xb_malloc(points * XB_NET_MAX_LAYERS * XB_ACTIVITY_FIGURES, sizeof *o->spike);
+    o->spike_energy = xb_malloc(points * 3, sizeof *o->spike_energy);
 }
 
 static void out_free(struct eval_out *o)
 {
     xb_free(o->x), xb_free(o->acc), xb_free(o->vote), xb_free(o->snr);
     xb_free(o->layer), xb_free(o->tile);
+    xb_free(o->spike), xb_free(o->spike_energy);
 }
 
 /* Keeps point j's numbers (x its sigma_test or t) for the file. */
-static void out_keep(struct eval_out *o, const struct xb_snr *m, double x, const double *acc,
-                     int repeats, const double *vote, int votes)
+static void out_keep(struct eval_out *o, const struct xb_snr *m, const struct xb_activity *a,
+                     const double energy[3], double x, const double *acc, int repeats,
+                     const double *vote, int votes)
 {
-    size_t j = o->n++;
+    size_t j = o->n;
+    o->n_spiking = a->n;
+    for (size_t i = 0; i < a->n; i++) {
+        xb_activity_figures(a, i, o->spike + (j * a->n + i) * XB_ACTIVITY_FIGURES);
+        o->spike_at[i] = (int32_t)a->layer[i].layer;
+    }
+    memcpy(o->spike_energy + j * 3, energy, 3 * sizeof *energy);
+    o->n++;
     o->x[j] = x;
     memcpy(o->acc + j * (size_t)repeats, acc, (size_t)repeats * sizeof *acc);
     memcpy(o->vote + j * (size_t)votes, vote, (size_t)votes * sizeof *vote);
@@ -190,6 +226,14 @@ static enum xb_status out_write(struct xb_ctx *ctx, struct xb_cli *cli, const st
         st = xb_layout_write(ctx, f, XB_DS_EVAL_TILE_LAYERS, 0, o->tile_at, nt1, 0);
     if (!st && o->n_tiles)
         st = xb_layout_write(ctx, f, XB_DS_EVAL_TILE_SNR, 0, o->tile, nt, 0);
+    const size_t ns1[1] = {o->n_spiking}, ns[3] = {o->n, o->n_spiking, XB_ACTIVITY_FIGURES},
+                 ne[2] = {o->n, 3};
+    if (!st && o->n_spiking)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_SPIKE_LAYERS, 0, o->spike_at, ns1, 0);
+    if (!st && o->n_spiking)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_SPIKE_ACTIVITY, 0, o->spike, ns, 0);
+    if (!st && o->n_spiking)
+        st = xb_layout_write(ctx, f, XB_DS_EVAL_SPIKE_ENERGY, 0, o->spike_energy, ne, 0);
     if (!st)
         st = xb_layout_write_attr(ctx, f, XB_DS_EVAL, 0, "mode",
                                   e->test_device ? e->device.xbar.device.type->name
@@ -240,22 +284,25 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
     struct xb_xbar_params xp;
     if (e->test_device)
         xb_config_xbar_params(&e->device, &xp);
+    struct xb_activity act;
     for (size_t j = 0; j < (e->test_device ? e->n_t : e->n_test); j++) {
         xb_snr_init(&snr, net, e->test_device);
+        xb_activity_init(&act, net);
         if (e->test_device) {
             /* The device sweep's evaluation (sim/study/xb_sweep.c): calibrated on
              * the training split, which data.validation carves as there. */
             const struct xb_chip_eval_params cp = {.xbar = &xp, .t = e->t_test[j],
                                                    .instances = e->repeats,
                                                    .votes = e->votes, .cal_X = train->x,
-                                                   .cal_n = train->n, .snr = &snr};
+                                                   .cal_n = train->n, .snr = &snr,
+                                                   .activity = &act};
             if (xb_eval_chips(ctx, net, &cp, test->x, test->y, test->n, acc, vote) != XB_OK)
                 goto done;
             printf("\nt: %.17g\n", e->t_test[j]);
         } else {
             struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes,
                                         .noise = e->noise, .sigma = e->sigma_test[j],
-                                        .snr = &snr};
+                                        .snr = &snr, .activity = &act};
             if (xb_eval_run(ctx, net, &ep, test->x, test->y, test->n, acc, vote) != XB_OK)
                 goto done;
             printf("\nsigma_test: %.17g\n", e->sigma_test[j]);
@@ -264,8 +311,11 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         }
         print_snr(&snr);
         print_accuracy(acc, e->repeats, vote, e->votes);
+        double energy[3];
+        xb_cost_spiking(&e->device.energy, &e->device.xbar, net, &act, energy);
+        print_activity(&act, energy);
         if (out->path)
-            out_keep(out, &snr, e->test_device ? e->t_test[j] : e->sigma_test[j], acc,
+            out_keep(out, &snr, &act, energy, e->test_device ? e->t_test[j] : e->sigma_test[j], acc,
                      e->repeats, vote, e->votes);
     }
     if (out->path && out_write(ctx, cli, out, e, test, model, point) != XB_OK)

@@ -23,6 +23,8 @@ static const char *const optim_names[] = {"adam", "sgd", NULL};
 static const char *const noise_names[] = {"none", "add", "mult", NULL};
 static const char *const test_names[] = {"noise", "device", NULL};
 static const char *const vote_names[] = {"majority", "softmax", NULL}; /* enum xb_vote */
+/* attack.vote lives in struct xb_attack_params as its enum, stored as int. */
+_Static_assert(sizeof(enum xb_vote) == sizeof(int), "enum xb_vote is not int-sized");
 
 static int is_adversarial(const void *base)
 {
@@ -292,7 +294,7 @@ static const struct xb_key keys[] = {
              "accuracy reported (\"\": each layer's own)",
      .source = "issue 12"},
     {.group = "attack", .name = "vote", .type = XB_KEY_ENUM, .def = XB_VOTE_MAJORITY,
-     .choices = vote_names, OFF(attack_vote), .store = XB_STORE_INT,
+     .choices = vote_names, OFF(attack.vote), .store = XB_STORE_INT,
      .flags = XB_KEY_OMIT_DEFAULT,
      .help = "how the target's votes combine: majority, or softmax (the arg max of their "
              "mean softmax: M-sample averaging, paper 003)", .source = "models/eval/xb_eval.h"},

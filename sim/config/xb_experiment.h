@@ -127,7 +127,6 @@ struct xb_experiment {
     size_t attack_images;       /* attack.images: the first N test images, 0 = all */
     char attack_surrogates[128]; /* attack.surrogates: lif surrogates, comma-separated;
                                     "" = each layer's own */
-    int attack_vote;            /* attack.vote: how the votes combine (enum xb_vote) */
     int attack_examples;        /* attack.examples: -o also holds the adversarial images */
     struct xb_attack_params attack; /* the rest; eps set per budget */
 };

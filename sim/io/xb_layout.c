@@ -71,6 +71,25 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         "tile output x drift compensation against the tile's exact weights x exact inputs "
         "(xb_xbar_tile_energy), over the first pass of every chip instance; NaN where not "
         "done", "device mode, a dense layer, no tile-size study axis"},
+    [XB_DS_SPIKE_LAYERS] = {XB_DS_SPIKE_LAYERS, S, "/sweep/spike_layers", XB_FORM_ARRAY,
+        XB_H5_I32, 1, "[n_spiking]", "1", NULL,
+        "position in the model's layer list of each spiking (lif, conv_lif) layer of "
+        "spike_activity", "a spiking model"},
+    [XB_DS_SPIKE_ACTIVITY] = {XB_DS_SPIKE_ACTIVITY, S, "/sweep/spike_activity", XB_FORM_ARRAY,
+        XB_H5_F64, 4, "[n_train x n_test x n_spiking x 5]", "1", NULL,
+        "each spiking layer's activity over every inference of each point's evaluation "
+        "(models/eval/xb_activity.h), 5 figures: spikes per neuron per step (paper 002's "
+        "time-averaged spiking activity); the fraction of its input rows a spike drives per "
+        "step (1 for analog inputs); and per inference its accumulate-only operations, its "
+        "multiply-accumulates (analog inputs) and the multiply-accumulates of the same layer "
+        "in an ANN; NaN where not done", "a spiking model"},
+    [XB_DS_SPIKE_ENERGY] = {XB_DS_SPIKE_ENERGY, S, "/sweep/spike_energy", XB_FORM_ARRAY,
+        XB_H5_F64, 3, "[n_train x n_test x 3]", "J", NULL,
+        "energy per inference (one vote) of each point's measured spiking activity: on the "
+        "crossbars (energy, with each spiking layer's reads driving only its spiking rows, "
+        "1-bit DAC pulses); paper 002 eqs. 7-8's digital SNN (energy.ac_energy per "
+        "accumulate, energy.mac_energy per multiply-accumulate); the same net as a digital "
+        "ANN; NaN where not done", "a spiking model"},
     [XB_DS_VOTES] = {XB_DS_VOTES, S, "/sweep/votes", XB_FORM_ARRAY, XB_H5_I32, 1,
         "[n_votes]", "1", NULL, "number of votes K of each column of accuracy_vote", NULL},
     [XB_DS_ACCURACY] = {XB_DS_ACCURACY, S, "/sweep/accuracy", XB_FORM_ARRAY, XB_H5_F64, 3,
@@ -312,6 +331,20 @@ static const struct xb_layout_row rows[XB_DS_N] = {
         XB_H5_F64, 2, "[n_points x n_tiles]", "dB", NULL,
         "measured SNR of each tile's ADC output [point, tile]",
         "device mode, dense layers on tiles"},
+    [XB_DS_EVAL_SPIKE_LAYERS] = {XB_DS_EVAL_SPIKE_LAYERS, E, "/eval/spike_layers",
+        XB_FORM_ARRAY, XB_H5_I32, 1, "[n_spiking]", "1", NULL,
+        "the position in the model of each spiking layer of spike_activity", "a spiking model"},
+    [XB_DS_EVAL_SPIKE_ACTIVITY] = {XB_DS_EVAL_SPIKE_ACTIVITY, E, "/eval/spike_activity",
+        XB_FORM_ARRAY, XB_H5_F64, 3, "[n_points x n_spiking x 5]", "1", NULL,
+        "each spiking layer's activity over every inference of a point [point, layer, "
+        "figure], the 5 figures of /sweep/spike_activity: spikes per neuron per step, input "
+        "rows driven per step, and per inference accumulate-only operations, multiply-"
+        "accumulates and the ANN's multiply-accumulates", "a spiking model"},
+    [XB_DS_EVAL_SPIKE_ENERGY] = {XB_DS_EVAL_SPIKE_ENERGY, E, "/eval/spike_energy",
+        XB_FORM_ARRAY, XB_H5_F64, 2, "[n_points x 3]", "J", NULL,
+        "energy per inference of the measured activity [point, kind]: on the crossbars, paper "
+        "002 eqs. 7-8's digital SNN, the same net as a digital ANN (/sweep/spike_energy)",
+        "a spiking model"},
     [XB_DS_ATTACK_SOURCE_ACCURACY] = {XB_DS_ATTACK_SOURCE_ACCURACY, A,
         "/attack/accuracy_source", XB_FORM_ARRAY, XB_H5_F64, 2, "[n_attacks x n_eps]", "1",
         NULL, "transfer (--source): the source model's own accuracy on the adversarial images "

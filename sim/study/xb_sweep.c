@@ -136,6 +136,11 @@ static enum xb_status resume(struct xb_ctx *ctx, struct xb_sweep *s)
         st = read_into(ctx, path, XB_DS_LAYER_SNR_DB, 0, s->snr_layer, cells * s->NL, 0);
     if (!st && s->NTI)
         st = read_into(ctx, path, XB_DS_TILE_SNR_DB, 0, s->snr_tile, cells * s->NTI, 0);
+    if (!st && s->NA)
+        st = read_into(ctx, path, XB_DS_SPIKE_ACTIVITY, 0, s->spike_act,
+                       cells * s->NA * XB_ACTIVITY_FIGURES, 0);
+    if (!st && s->NA)
+        st = read_into(ctx, path, XB_DS_SPIKE_ENERGY, 0, s->spike_energy, cells * 3, 0);
     if (!st)
         st = check_grid(ctx, s, path);
     for (size_t i = 0; i < s->NT && !st; i++) {
@@ -399,6 +404,18 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
     s->snr_tile = xb_malloc(cells * s->NTI + 1, sizeof(double));
     for (size_t c = 0; c < cells * s->NTI; c++)
         s->snr_tile[c] = NAN;
+    struct xb_activity act;
+    xb_activity_init(&act, s->slots[0].net);
+    s->NA = act.n;
+    s->spike_layers = xb_malloc(s->NA + 1, sizeof *s->spike_layers);
+    for (size_t l = 0; l < s->NA; l++)
+        s->spike_layers[l] = (int32_t)act.layer[l].layer;
+    s->spike_act = xb_malloc(cells * s->NA * XB_ACTIVITY_FIGURES + 1, sizeof(double));
+    s->spike_energy = xb_malloc(cells * 3 + 1, sizeof(double));
+    for (size_t c = 0; c < cells * s->NA * XB_ACTIVITY_FIGURES; c++)
+        s->spike_act[c] = NAN;
+    for (size_t c = 0; c < cells * 3 * (s->NA > 0); c++)
+        s->spike_energy[c] = NAN;
     cost_of_votes(s, s->slots[0].net);
     st = cost_of_points(ctx, s, s->slots[0].net);
     if (st) {
@@ -450,6 +467,7 @@ void xb_sweep_free(struct xb_sweep *s)
     xb_free(s->acc), xb_free(s->acc_vote), xb_free(s->snr_db), xb_free(s->done);
     xb_free(s->snr_net), xb_free(s->snr_layer), xb_free(s->snr_layers);
     xb_free(s->snr_tile), xb_free(s->tile_layers);
+    xb_free(s->spike_layers), xb_free(s->spike_act), xb_free(s->spike_energy);
     xb_free(s->energy), xb_free(s->lat_pipe), xb_free(s->lat_seq);
     xb_free(s->pt_energy), xb_free(s->pt_lat_pipe), xb_free(s->pt_lat_seq), xb_free(s->test_x);
     xb_free(s->command_line), xb_free(s->config_text);
@@ -495,6 +513,20 @@ static void keep_snr(struct xb_sweep *s, size_t i, size_t j, const struct xb_snr
         s->snr_tile[(i * s->NS + j) * s->NTI + t] = xb_snr_tile_db(m, t);
 }
 
+/* The spiking activity of point (i, j) and the energy it costs, on the
+ * point's own device and engine keys. */
+static void keep_activity(struct xb_sweep *s, size_t i, size_t j, const struct slot *sl,
+                          const struct xb_activity *a)
+{
+    if (!s->NA)
+        return;
+    const size_t c = i * s->NS + j;
+    for (size_t l = 0; l < s->NA; l++)
+        xb_activity_figures(a, l, s->spike_act + (c * s->NA + l) * XB_ACTIVITY_FIGURES);
+    const struct xb_config *dev = s->study ? &sl->pe->device : &s->e->device;
+    xb_cost_spiking(&dev->energy, &dev->xbar, sl->net, a, s->spike_energy + c * 3);
+}
+
 /* Device mode, point (i, j): the model programmed onto chip instance r
  * (r < R), its converter ranges calibrated on training data, aged to t_j,
  * and read K times (models/eval/xb_eval.h, xb_eval_chips).
@@ -513,9 +545,12 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
     double *acc = s->acc + (i * s->NS + j) * s->R, *vote = s->acc_vote + (i * s->NS + j) * s->K;
     struct xb_snr snr;
     xb_snr_init(&snr, sl->net, 1);
+    struct xb_activity act;
+    xb_activity_init(&act, sl->net);
     const struct xb_chip_eval_params cp = {.xbar = &xp, .t = s->test_x[j],
                                            .instances = e->repeats, .votes = e->votes,
-                                           .cal_X = tr->X, .cal_n = tr->n, .snr = &snr};
+                                           .cal_X = tr->X, .cal_n = tr->n, .snr = &snr,
+                                           .activity = &act};
     enum xb_status st = xb_eval_chips(ctx, sl->net, &cp, te->X, te->y, te->n, acc, vote);
     if (st) {
         char msg[1024];
@@ -528,6 +563,7 @@ static enum xb_status eval_device(struct xb_sweep *s, size_t i, size_t j, struct
                         s->test_x[j], msg);
     }
     keep_snr(s, i, j, &snr);
+    keep_activity(s, i, j, sl, &act);
     return XB_OK;
 }
 
@@ -593,9 +629,11 @@ static enum xb_status work(struct xb_sweep *s, size_t i, size_t j, struct slot *
     }
     struct xb_snr snr;
     xb_snr_init(&snr, sl->net, 0);
+    struct xb_activity act;
+    xb_activity_init(&act, sl->net);
     struct xb_eval_params ep = {.repeats = e->repeats, .votes = e->votes,
                                 .noise = s->study ? sl->pe->noise : e->noise,
-                                .sigma = s->test_x[j], .snr = &snr};
+                                .sigma = s->test_x[j], .snr = &snr, .activity = &act};
     const struct xb_split *te = &s->data->test;
     enum xb_status st = xb_eval_run(ctx, sl->net, &ep, te->X, te->y, te->n,
                                     s->acc + (i * s->NS + j) * s->R,
@@ -603,6 +641,7 @@ static enum xb_status work(struct xb_sweep *s, size_t i, size_t j, struct slot *
     if (st)
         return st;
     keep_snr(s, i, j, &snr);
+    keep_activity(s, i, j, sl, &act);
     s->done[i * s->NS + j] = 1;
     return XB_OK;
 }
@@ -767,6 +806,14 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
     if (!st && s->NTI) {
         size_t d3t[3] = {s->NT, s->NS, s->NTI};
         st = xb_layout_write(ctx, f, XB_DS_TILE_SNR_DB, 0, s->snr_tile, d3t, add);
+    }
+    if (!st && s->NA)
+        st = xb_layout_write(ctx, f, XB_DS_SPIKE_LAYERS, 0, s->spike_layers, &s->NA, add);
+    if (!st && s->NA) {
+        size_t d4[4] = {s->NT, s->NS, s->NA, XB_ACTIVITY_FIGURES}, d3e[3] = {s->NT, s->NS, 3};
+        st = xb_layout_write(ctx, f, XB_DS_SPIKE_ACTIVITY, 0, s->spike_act, d4, add);
+        if (!st)
+            st = xb_layout_write(ctx, f, XB_DS_SPIKE_ENERGY, 0, s->spike_energy, d3e, add);
     }
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_VOTES, 0, votes, &s->K, add);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xb_activity.h"
 #include "xb_advtrain.h"
 #include "xb_study_grid.h"
 #include "xb_sweep.h"
@@ -63,6 +64,14 @@ struct xb_sweep {
     double *snr_tile;
     size_t NTI;
     int32_t *tile_layers;
+    /* A spiking net: each spiking layer's activity at every point [NT ×
+     * NS × NA × XB_ACTIVITY_FIGURES] (models/eval/xb_activity.h), their
+     * positions in the model [NA], and the energy per inference (one vote)
+     * that activity costs [NT × NS × 3]: on the crossbars (xb_cost with the
+     * measured input rates), and paper 002 eqs. 7–8's digital SNN and ANN. */
+    size_t NA;
+    int32_t *spike_layers;
+    double *spike_act, *spike_energy;
     uint8_t *done;
     int snr_measured;      /* additive: snr_db filled from model 0 */
     double *energy, *lat_pipe, *lat_seq; /* [K]: per inference by k + 1 votes (xb_cost.h) */

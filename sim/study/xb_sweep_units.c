@@ -67,6 +67,9 @@ static size_t fields(const struct xb_sweep *s, const struct xb_sweep_unit *u, in
         f[n++] = (struct field){s->snr_net + c, sizeof(double)};
         f[n++] = (struct field){s->snr_layer + c * s->NL, s->NL * sizeof(double)};
         f[n++] = (struct field){s->snr_tile + c * s->NTI, s->NTI * sizeof(double)};
+        f[n++] = (struct field){s->spike_act + c * s->NA * XB_ACTIVITY_FIGURES,
+                                s->NA * XB_ACTIVITY_FIGURES * sizeof(double)};
+        f[n++] = (struct field){s->spike_energy + c * 3, (s->NA ? 3 : 0) * sizeof(double)};
         return n;
     }
     f[n++] = (struct field){p->params, np};
@@ -85,7 +88,7 @@ static size_t fields(const struct xb_sweep *s, const struct xb_sweep_unit *u, in
     return n;
 }
 
-enum { MAX_FIELDS = 8 };
+enum { MAX_FIELDS = 8 }; /* the most a unit sends: an evaluation's 7 */
 
 size_t xb_sweep_unit_bytes(const struct xb_sweep *s, const struct xb_sweep_unit *u, int result)
 {

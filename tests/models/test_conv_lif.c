@@ -277,6 +277,7 @@ Test(conv_lif, operation_counts)
     float x[R * F];
     pixels(x, R * F);
     struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
+    p.measure_activity = 1;
     xb_net_forward(net, &p, x);
     struct xb_spike_activity a, b;
     cr_assert(xb_spike_activity_of(xb_net_layer(net, 1), &a));

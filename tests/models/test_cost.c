@@ -233,3 +233,39 @@ Test(cost, accumulate_only)
     cr_assert_eq(c.energy, 231.5 + 6.0);
     xb_net_free(net);
 }
+
+/* A spiking layer's reads at a measured input rate (xb_cost_set_activity):
+ * 9 inputs on 4 x 3 tiles (n_to = 2), 2-bit DACs at 2 J a bit, cells at
+ * 0.25 J: a full read pays 9 · 2 · 2 · 2 = 72 J of DAC and 2 · 9 · 5 ·
+ * 0.25 = 22.5 J of array; a quarter of the rows spiking pay 0.25 · 9 · 2
+ * one-bit pulses (9 J) and a quarter of the array (5.625 J); the ADCs and
+ * sums are paid in full. Analog inputs (spikes = 0) keep the full read. */
+Test(cost, spiking_reads_at_the_measured_rate)
+{
+    struct xb_net_config sc = {.input = {1, 3, 3}, .classes = 2};
+    sc.layers[0] = xb_test_layer("encode", 0);
+    sc.layers[0].steps = 6;
+    sc.layers[1] = xb_test_layer("lif", 5);
+    sc.layers[2] = xb_test_layer("lif", 2);
+    sc.layers[2].readout = XB_READOUT_COUNT;
+    sc.n_layers = 3;
+    struct xb_net *net = xb_test_net(ctx, &sc, 4);
+    struct xb_energy_params e = xb_test_binary_prices();
+    struct xb_xbar_params x = tiles(4, 3);
+    struct xb_cost c;
+    xb_cost_net(&c, &e, &x, net);
+    const struct xb_energy_read r = c.layer[1].read;
+    cr_assert(r.e_dac == 72.0 && r.e_array == 22.5);
+    const double full = c.energy, rest = r.e_adc + r.e_add;
+    xb_cost_set_activity(&c, 1, 0.25, 0);
+    cr_assert_eq(c.energy, full);
+    xb_cost_set_activity(&c, 1, 0.25, 1);
+    cr_assert_eq(c.layer[1].e_read, 6.0 * (9.0 + 5.625 + rest));
+    cr_assert_eq(c.energy, 6.0 * (9.0 + 5.625 + rest) + c.layer[2].energy);
+    cr_assert_lt(c.energy, full);
+    cr_assert_eq(c.layer[1].in_rate, 0.25);
+    xb_cost_set_activity(&c, 1, 0.0, 1); /* silence: only the converters' reads remain */
+    cr_assert_eq(c.layer[1].e_read, 6.0 * rest);
+    cr_assert_eq(c.tau_sum, c.layer[1].tau + c.layer[2].tau); /* no time saved */
+    xb_net_free(net);
+}

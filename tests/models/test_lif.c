@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "xb_activity.h"
 #include "xb_alloc.h"
 #include "xb_device.h"
 #include "xb_eval.h"
@@ -80,6 +81,7 @@ static void check_trace(enum xb_lif_reset reset, const float *want_u, const floa
     hand_layer(&l, reset, XB_READOUT_SPIKES);
     float y[HT];
     struct xb_pass p = pass_of(1, XB_PHASE_EVAL);
+    p.measure_activity = 1;
     l.type->forward(&l, &p, hand_x, y);
     struct xb_lif_trace tr;
     cr_assert(xb_lif_trace_of(&l, &tr));
@@ -503,6 +505,7 @@ Test(lif, activity_and_operation_counts)
     float x[R * 36];
     pixels(x, R * 36, 60);
     struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
+    p.measure_activity = 1;
     const float *logits = xb_net_forward(net, &p, x);
     struct xb_spike_activity a, b, none;
     cr_assert(!xb_spike_activity_of(xb_net_layer(net, 0), &none)); /* the encoder */
@@ -522,6 +525,14 @@ Test(lif, activity_and_operation_counts)
     cr_assert(a.in_spikes == in1 && a.out_spikes == out1 && b.in_spikes == out1 &&
               b.out_spikes == out2);
     cr_assert(in1 > 0 && out1 > 0 && out2 > 0, "a silent net tests nothing");
+    {   /* a pass that does not ask records nothing (an attack's or training's) */
+        struct xb_net *quiet = snn_make(XB_READOUT_COUNT, R);
+        struct xb_pass q = pass_of(R, XB_PHASE_EVAL);
+        struct xb_spike_activity z;
+        xb_net_forward(quiet, &q, x);
+        cr_assert(!xb_spike_activity_of(xb_net_layer(quiet, 1), &z));
+        xb_net_free(quiet);
+    }
     cr_assert(a.ac == (double)in1 * 40 && a.mac == 0.0 && a.ann_mac == (double)R * 36 * 40);
     cr_assert(b.ac == (double)out1 * 10 && b.ann_mac == (double)R * 40 * 10);
     cr_assert(fabs(a.rate - (double)out1 / (R * 8.0 * 40)) < 1e-15);
@@ -530,6 +541,117 @@ Test(lif, activity_and_operation_counts)
     for (int i = 0; i < R * 10; i++)
         sum += (double)logits[i];
     cr_assert(sum == (double)out2);
+    xb_net_free(net);
+}
+
+/* An evaluation's activity (models/eval/xb_activity.h) sums every pass.
+ * Pixels of exactly 0 or 1 make the Bernoulli spikes and, without noise,
+ * every neuron deterministic, so: the first layer's input spikes are T ·
+ * the ones among the pixels; its output spikes over three passes of
+ * 16, 16 and 8 rows are those of one 40-row pass; the second layer's input
+ * rate is the first's output rate; the ops per inference follow. */
+Test(lif, activity_of_an_evaluation_sums_its_passes)
+{
+    enum { N = 40, T = 8 };
+    float x[N * 36];
+    uint8_t y[N];
+    pixels(x, N * 36, 65);
+    uint64_t ones = 0;
+    for (int i = 0; i < N * 36; i++) {
+        x[i] = x[i] < 0.4f ? 1.0f : 0.0f;
+        ones += x[i] == 1.0f;
+    }
+    for (int i = 0; i < N; i++)
+        y[i] = (uint8_t)(i % 10);
+    struct xb_net *net = snn_make(XB_READOUT_COUNT, 16), *whole = snn_make(XB_READOUT_COUNT, N);
+    struct xb_activity a;
+    xb_activity_init(&a, net);
+    cr_assert_eq(a.n, 2);
+    cr_assert(a.layer[0].layer == 1 && a.layer[1].layer == 2);
+    cr_assert(isnan(xb_activity_rate(&a, 0)) && isnan(xb_activity_ac(&a, 1)));
+    const struct xb_eval_params ep = {.repeats = 1, .votes = 1, .activity = &a};
+    double acc, vote;
+    cr_assert_eq(xb_eval_run(ctx, net, &ep, x, y, N, &acc, &vote), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    struct xb_pass p = pass_of(N, XB_PHASE_EVAL);
+    p.measure_activity = 1;
+    xb_net_forward(whole, &p, x);
+    struct xb_spike_activity w1, w2;
+    cr_assert(xb_spike_activity_of(xb_net_layer(whole, 1), &w1));
+    cr_assert(xb_spike_activity_of(xb_net_layer(whole, 2), &w2));
+    const struct xb_activity_layer *l1 = &a.layer[0], *l2 = &a.layer[1];
+    cr_assert(l1->rows == N && l2->rows == N && l1->in_binary && l2->in_binary);
+    cr_assert_eq(l1->in_spikes, (uint64_t)T * ones);
+    cr_assert(l1->out_spikes == w1.out_spikes && l2->out_spikes == w2.out_spikes,
+              "three passes: %llu, %llu spikes; one pass %llu, %llu",
+              (unsigned long long)l1->out_spikes, (unsigned long long)l2->out_spikes,
+              (unsigned long long)w1.out_spikes, (unsigned long long)w2.out_spikes);
+    cr_assert(w1.out_spikes > 0 && w2.out_spikes > 0, "a silent net tests nothing");
+    cr_assert(xb_activity_in_rate(&a, 0) == (double)ones / (N * 36.0));
+    cr_assert(xb_activity_in_rate(&a, 1) == xb_activity_rate(&a, 0));
+    cr_assert(xb_activity_rate(&a, 0) == (double)w1.out_spikes / (N * (double)T * 40));
+    cr_assert(xb_activity_ac(&a, 0) == (double)T * (double)ones * 40 / N);
+    cr_assert(xb_activity_ac(&a, 1) == (double)w1.out_spikes * 10 / N);
+    cr_assert(xb_activity_mac(&a, 0) == 0.0 && xb_activity_ann_mac(&a, 0) == 36.0 * 40);
+    cr_assert(xb_activity_ann_mac(&a, 1) == 40.0 * 10);
+    /* paper 002 eqs. 7-8 by hand: accumulates only, against the ANN's MACs */
+    double snn, ann;
+    xb_activity_energy(&a, 2.0, 5.0, &snn, &ann);
+    cr_assert(snn == 2.0 * (xb_activity_ac(&a, 0) + xb_activity_ac(&a, 1)));
+    cr_assert(ann == 5.0 * (36.0 * 40 + 40.0 * 10));
+    xb_net_free(net), xb_net_free(whole);
+}
+
+/* Direct encoding: the first layer's inputs are analog, so it multiplies
+ * at every step (eq. 8's MAC term) and every input row is driven. */
+Test(lif, activity_of_analog_inputs_counts_multiplies)
+{
+    enum { N = 12 };
+    float x[N * 36];
+    uint8_t y[N] = {0};
+    pixels(x, N * 36, 66);
+    struct xb_net_config cfg;
+    snn_config(&cfg, XB_READOUT_COUNT);
+    cfg.layers[0].encoding = XB_ENCODE_DIRECT;
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &cfg, N, &net), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_net_init(net, 7);
+    struct xb_activity a;
+    xb_activity_init(&a, net);
+    const struct xb_eval_params ep = {.repeats = 1, .votes = 1, .activity = &a};
+    double acc, vote, snn, ann;
+    cr_assert_eq(xb_eval_run(ctx, net, &ep, x, y, N, &acc, &vote), XB_OK);
+    cr_assert(!a.layer[0].in_binary && a.layer[1].in_binary);
+    cr_assert(xb_activity_in_rate(&a, 0) == 1.0);
+    cr_assert(xb_activity_ac(&a, 0) == 0.0 && xb_activity_mac(&a, 0) == 8.0 * 36 * 40);
+    xb_activity_energy(&a, 2.0, 5.0, &snn, &ann);
+    cr_assert(snn == 5.0 * 8.0 * 36 * 40 + 2.0 * xb_activity_ac(&a, 1));
+    xb_net_free(net);
+}
+
+/* The activity of a noisy voted evaluation: the same for 1 and 2 threads. */
+Test(lif, activity_bit_identical_1_and_2_threads)
+{
+    enum { N = 300 };
+    float *x = xb_malloc(N * 36, 4);
+    uint8_t y[N];
+    pixels(x, N * 36, 67);
+    for (int i = 0; i < N; i++)
+        y[i] = (uint8_t)(i % 10);
+    struct xb_net *net = snn_make(XB_READOUT_COUNT, 600);
+    struct xb_activity a[2];
+    for (int t = 0; t < 2; t++) {
+        omp_set_num_threads(t + 1);
+        xb_activity_init(&a[t], net);
+        const struct xb_eval_params ep = {.repeats = 3, .votes = 3, .noise = XB_NOISE_ADD,
+                                          .sigma = 0.5, .activity = &a[t]};
+        double acc[3], vote[3];
+        cr_assert_eq(xb_eval_run(ctx, net, &ep, x, y, N, acc, vote), XB_OK);
+    }
+    omp_set_num_threads(2);
+    cr_assert(!memcmp(&a[0], &a[1], sizeof a[0]), "the activity differs for 1 and 2 threads");
+    cr_assert(a[0].layer[0].rows == 3 * N && a[0].layer[0].out_spikes > 0);
+    xb_free(x);
     xb_net_free(net);
 }
 
