@@ -128,6 +128,17 @@ got="$(awk '/^spike_layer_1:/ { print $3, $5 } /^spike_energy_j:/ { print $3, $5
 [ "$rc" -eq 0 ] && [ "$(echo $want)" = "$(echo $got)" ] && [ "$(echo $want | wc -w)" -eq 5 ] &&
     ok "SNN sweep's spike_activity and spike_energy at a point are xbar eval's: $(echo $got)" ||
     bad "SNN sweep activity: stored '$(echo $want)', eval printed '$(echo $got)' (exit $rc, $(head -c 200 "$tmp/err"))"
+# xbar energy prices the SNN at full activity, the sweep's /sweep/energy, and says so;
+# the measured activity costs less on the crossbars.
+"$XBAR" energy "$tmp/snn.cfg" --votes 1 >"$tmp/energy" 2>"$tmp/err"
+rc=$?
+full=$(h5v /sweep/energy 0 1 %.6g)
+got=$(awk '/^energy_per_inference_j:/ { print $2 }' "$tmp/energy")
+meas=$(h5v /sweep/spike_energy 2,2,0 1,1,1 %.17g)
+[ "$rc" -eq 0 ] && [ -n "$full" ] && [ "$got" = "$full" ] && grep -q '^spiking_layers_at_full_activity:' "$tmp/energy" &&
+    awk -v m="$meas" -v f="$got" 'BEGIN { exit !(m + 0 > 0 && m + 0 < f + 0) }' &&
+    ok "xbar energy on the SNN: $got J at full activity (the sweep's), $meas J measured" ||
+    bad "xbar energy on the SNN: exit $rc, $got J vs the sweep's $full, measured $meas, $(tail -n 2 "$tmp/energy")"
 "$XBAR" plot "$tmp/ref.h5" -o "$tmp/figs" >"$tmp/plot" 2>"$tmp/err"
 rc=$?
 missing=

@@ -32,6 +32,7 @@ void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
         const struct xb_layer *nl = xb_net_layer(net, i);
         struct xb_cost_layer *l = &c->layer[i];
         l->kind = nl->type->name;
+        l->spiking = nl->type->activity != NULL;
         if (!nl->type->mvm)
             continue;
         l->analog = 1;

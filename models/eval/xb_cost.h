@@ -37,6 +37,8 @@ struct xb_cost_layer {
     struct xb_energy_read read;  /* analog: one read */
     double in_rate;              /* analog: the fraction of input rows a read drives
                                     (1 until xb_cost_set_activity) */
+    int spiking;                 /* a spiking layer (lif, conv_lif): at full activity, every
+                                    row driven every step, until xb_cost_set_activity */
     int spikes;                  /* analog: its inputs are spikes, a 1-bit DAC pulse each */
     double acc_ops;              /* accumulate-only operations per inference */
     double e_read;               /* J per inference: reads × one read's energy */

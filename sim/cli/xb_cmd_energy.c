@@ -45,6 +45,10 @@ static const struct xb_cli_spec energy_spec = {
         "tiles: tiles down the inputs x across the outputs; dac, adc: the bits costed.\n"
         "K votes cost K inferences; latency pipelined sum(tau_i) + (K-1) max(tau_i),\n"
         "sequential K sum(tau_i): (L + K - 1) tau and K L tau for L equal stages.\n"
+        "A spiking layer (lif, conv_lif) reads once per time step, every row driven:\n"
+        "its cost at full activity. What it costs at the activity a model really has\n"
+        "(only spiking rows driven, 1-bit pulses) needs a run: xbar eval prints it\n"
+        "(spike_energy_j) and sweeps record it per point (/sweep/spike_energy).\n"
         "The device and engine come from the file's device and xbar groups, --config and\n"
         "--set xbar.*; the prices from its energy group and --set energy.*. Keys of\n"
         "data, train and sweep (but sweep.votes) are not used: an error (exit 2).\n",
@@ -100,6 +104,12 @@ static void print_cost(const struct xb_experiment *e, const struct xb_cost *c, i
            c->stages, xb_cost_energy(c, 1), votes, xb_cost_energy(c, votes),
            xb_cost_latency(c, 1, 1), xb_cost_latency(c, votes, 1),
            xb_cost_latency(c, votes, 0));
+    for (size_t i = 0; i < c->n_layers; i++)
+        if (c->layer[i].spiking) {
+            printf("spiking_layers_at_full_activity: every row driven at every step; the "
+                   "measured: xbar eval (spike_energy_j)\n");
+            break;
+        }
 }
 
 static int run_energy(struct xb_cli *cli, const char *config, long votes)

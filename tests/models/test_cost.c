@@ -156,6 +156,19 @@ Test(cost, latency_unequal_stages)
     xb_net_free(net);
 }
 
+/* 3 x 3 inputs, T = 6, lif 5 -> lif 2 (count readout). */
+static struct xb_net *spiking_net(void)
+{
+    struct xb_net_config sc = {.input = {1, 3, 3}, .classes = 2};
+    sc.layers[0] = xb_test_layer("encode", 0);
+    sc.layers[0].steps = 6;
+    sc.layers[1] = xb_test_layer("lif", 5);
+    sc.layers[2] = xb_test_layer("lif", 2);
+    sc.layers[2].readout = XB_READOUT_COUNT;
+    sc.n_layers = 3;
+    return xb_test_net(ctx, &sc, 4);
+}
+
 /* conv2d reads once per output position, lstm once per step. */
 Test(cost, conv_and_lstm_reads)
 {
@@ -192,14 +205,7 @@ Test(cost, conv_and_lstm_reads)
     xb_net_free(net);
 
     /* A spiking layer reads its weights once per time step. */
-    struct xb_net_config sc = {.input = {1, 3, 3}, .classes = 2};
-    sc.layers[0] = xb_test_layer("encode", 0);
-    sc.layers[0].steps = 6;
-    sc.layers[1] = xb_test_layer("lif", 5);
-    sc.layers[2] = xb_test_layer("lif", 2);
-    sc.layers[2].readout = XB_READOUT_COUNT;
-    sc.n_layers = 3;
-    net = xb_test_net(ctx, &sc, 4);
+    net = spiking_net();
     xb_cost_net(&c, &e, &x, net);
     cr_assert_eq(c.layer[1].mvm.out, 5);
     cr_assert_eq(c.layer[1].mvm.in, 9);
@@ -242,14 +248,7 @@ Test(cost, accumulate_only)
  * sums are paid in full. Analog inputs (spikes = 0) keep the full read. */
 Test(cost, spiking_reads_at_the_measured_rate)
 {
-    struct xb_net_config sc = {.input = {1, 3, 3}, .classes = 2};
-    sc.layers[0] = xb_test_layer("encode", 0);
-    sc.layers[0].steps = 6;
-    sc.layers[1] = xb_test_layer("lif", 5);
-    sc.layers[2] = xb_test_layer("lif", 2);
-    sc.layers[2].readout = XB_READOUT_COUNT;
-    sc.n_layers = 3;
-    struct xb_net *net = xb_test_net(ctx, &sc, 4);
+    struct xb_net *net = spiking_net();
     struct xb_energy_params e = xb_test_binary_prices();
     struct xb_xbar_params x = tiles(4, 3);
     struct xb_cost c;
