@@ -294,12 +294,36 @@ static void activity(const struct xb_layer *l, size_t rows, const float *x,
         a->mac = (double)n * macs;
 }
 
+/* The product's currents of every step into s->u (q: the steps' pass).
+ * With q->shared = S equal blocks of input rows (xb_pass; copy c's rows
+ * r·T + t one block after the other) and a deterministic product, the
+ * first block's currents are computed and copied to the others: the
+ * product of one copy instead of S (likelihood-ratio copies, votes of a
+ * direct-coded net). */
+static void currents(struct xb_layer *l, const struct xb_pass *q, const float *x)
+{
+    struct lif *s = l->state;
+    const struct xb_layer_type *k = lif_kind(l);
+    struct xb_layer *sub = lif_sub(l);
+    const size_t S = q->shared;
+    if (S < 2 || q->rows % S || !k->deterministic || !k->deterministic(sub, q)) {
+        k->forward(sub, q, x, s->u);
+        return;
+    }
+    struct xb_pass q1 = *q;
+    q1.rows = q->rows / S;
+    k->forward(sub, &q1, x, s->u);
+    const size_t n = q1.rows * s->units;
+    for (size_t c = 1; c < S; c++)
+        memcpy(s->u + c * n, s->u, n * sizeof(float));
+}
+
 void xb_lif_forward(struct xb_layer *l, const struct xb_pass *p, const float *x, float *y)
 {
     struct lif *s = l->state;
     const size_t rows = p->rows, T = s->T, U = s->units, n = rows * T;
     const struct xb_pass q = steps_pass(p, T);
-    lif_kind(l)->forward(lif_sub(l), &q, x, s->u);
+    currents(l, &q, x);
 
     const enum xb_noise_kind kind = pass_noise(p);
     const float sigma = (float)p->sigma;

@@ -49,11 +49,20 @@ struct xb_pass {
     uint32_t instance;        /* chip instance of the noise streams */
     int on_device;            /* weighted layers run on their programmed crossbars */
     enum xb_gemm_impl gemm;   /* digital products: OpenBLAS or portable (xb_sgemm.h) */
-    /* EVAL only: the rows are `replicas` copies of the first rows / replicas
-     * (the votes of one batch). Layers that would compute the same thing for
-     * every copy run once; the first random layer ends the sharing. 0 or 1:
-     * no sharing. */
+    /* EVAL, and likelihood-ratio TRAIN passes (copies, below: nothing
+     * backpropagates through their layers): the rows are `replicas` copies
+     * of the first rows / replicas (the votes of one batch; the copies of a
+     * likelihood-ratio pass). Layers that would compute the same thing for
+     * every copy run once; the first random layer ends the sharing, and gets
+     * `shared` = replicas to share what comes before its own draws. 0 or 1:
+     * no sharing. The same bits either way with the portable GEMM (row-
+     * independent); OpenBLAS may round a product of fewer rows otherwise. */
     uint32_t replicas;
+    /* Set by the net for the layer that ends a run of replicas: its input
+     * rows are `shared` equal blocks, so a layer whose draws come after a
+     * deterministic product (lif: W x_t, then the neurons' noise) may
+     * compute the product on the first block and copy it. 0 or 1: not. */
+    uint32_t shared;
     /* TRAIN, likelihood-ratio passes only (models/train/xb_lr.h): the rows
      * are `copies` noisy copies of rows / copies samples (copy c of sample b
      * at row c·rows/copies + b, vote field epoch·copies + c), and the random

@@ -232,17 +232,27 @@ const float *xb_net_forward(struct xb_net *net, const struct xb_pass *pass, cons
     const float *in = x;
     const int keep = p->phase == XB_PHASE_TRAIN || p->backward;
     /* A backward pass needs every row's own caches (max-pool's choices,
-     * the lstm's gates): no sharing then. */
-    size_t rep = !keep && p->replicas > 1 ? p->replicas : 1;
+     * the lstm's gates): no sharing then. A likelihood-ratio pass has no
+     * backward through the layers (xb_lr.h): its copies share. */
+    size_t rep = (!keep || p->copies > 1) && p->replicas > 1 ? p->replicas : 1;
     XB_ASSERT(p->rows % rep == 0);
+    own.shared = 0;
     for (size_t k = 0; k < net->n_layers; k++) {
         struct xb_layer *l = &net->layers[k];
         if (l->type->view) { /* same memory, another shape: nothing to compute */
             net->out[k] = in;
             continue;
         }
-        if (rep > 1 && l->type->deterministic && !l->type->deterministic(l, p))
-            rep = 1; /* from here on the copies differ */
+        if (rep > 1 && l->type->deterministic && !l->type->deterministic(l, p)) {
+            /* From here on the copies differ; this layer may still share
+             * what it computes before its draws. */
+            struct xb_pass q = *p;
+            q.shared = (uint32_t)rep;
+            l->type->forward(l, &q, in, net->act[k]);
+            in = net->out[k] = net->act[k];
+            rep = 1;
+            continue;
+        }
         if (rep > 1) {
             /* Every copy would give the same output: compute the first, copy it. */
             struct xb_pass q = *p;

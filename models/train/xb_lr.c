@@ -212,6 +212,7 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
     q.addr.batch = (uint32_t)m;
     q.addr.vote0 = pass->addr.epoch * (uint32_t)C;
     q.copies = (uint32_t)C; /* the copies see their sample's input spikes */
+    q.replicas = (uint32_t)C; /* what is equal across them is computed once */
     const float *out = xb_net_forward(net, &q, lr->xc);
 
     /* Each row's own loss (the kinds are pure: safe from any thread; each

@@ -337,6 +337,60 @@ Test(lr_snn, copies_share_their_sample_input_spikes)
     xb_net_free(net);
 }
 
+/* A pass whose rows are equal blocks shares what is equal (xb_pass
+ * replicas): the encoder's spikes and the first lif's product once, the
+ * neurons' noise per copy. Same bits as computing every copy: the
+ * outputs, and each lif layer's trace (membranes, spikes, inputs, noise),
+ * for a likelihood-ratio TRAIN pass (copies, Bernoulli spikes) and for the
+ * EVAL votes of a direct-coded net. In portable mode: OpenBLAS may round
+ * a product of fewer rows otherwise (native mode promises no bits). */
+static void check_shared(enum xb_phase phase, enum xb_encoding enc)
+{
+    enum { F = 24, T = 5, H = 40, K = 3, M = 6, C = 8, R = M * C };
+    struct xb_net *nets[2];
+    for (int k = 0; k < 2; k++)
+        nets[k] = snn_coded(F, T, H, K, R, 1, enc);
+    float X[R * F];
+    for (size_t b = 0; b < M; b++)
+        for (size_t f = 0; f < F; f++)
+            X[b * F + f] = (float)((b * 7 + f * 3) % 11) / 10.0f;
+    for (size_t c = 1; c < C; c++)
+        memcpy(X + c * M * F, X, M * F * sizeof(float));
+    for (int k = 0; k < 2; k++) {
+        struct xb_pass p = {.phase = phase, .rows = R,
+                            .addr = {.sample0 = 5, .batch = M, .vote0 = 16}, .seed = 3,
+                            .noise = XB_NOISE_ADD, .sigma = 0.7,
+                            .copies = phase == XB_PHASE_TRAIN ? C : 0,
+                            .replicas = k ? C : 0};
+        xb_net_forward(nets[k], &p, X);
+    }
+    const size_t no = (size_t)R * K;
+    cr_assert(!memcmp(xb_net_output(nets[0], 2), xb_net_output(nets[1], 2), no * sizeof(float)),
+              "phase %d: the shared pass's outputs differ", phase);
+    for (size_t l = 1; l < 3; l++) {
+        struct xb_lif_trace a, b;
+        cr_assert(xb_lif_trace_of(xb_net_layer(nets[0], l), &a));
+        cr_assert(xb_lif_trace_of(xb_net_layer(nets[1], l), &b));
+        const size_t nu = a.rows * a.steps * a.units, nx = a.rows * a.steps * a.in;
+        cr_assert(a.rows == R && b.rows == R);
+        cr_assert(!memcmp(a.u, b.u, nu * sizeof(float)), "phase %d, layer %zu: membranes differ", phase, l);
+        cr_assert(!memcmp(a.s, b.s, nu * sizeof(float)), "layer %zu: spikes differ", l);
+        cr_assert(!memcmp(a.se, b.se, nu * sizeof(float)), "layer %zu: noise differs", l);
+        cr_assert(!memcmp(a.x, b.x, nx * sizeof(float)), "layer %zu: inputs differ", l);
+    }
+    /* power: the copies differ (their own noise), so nothing was merely copied */
+    const float *o = xb_net_output(nets[1], 2);
+    cr_assert(memcmp(o, o + (size_t)M * K, (size_t)M * K * sizeof(float)),
+              "copies 0 and 1 read the same: the noise was shared too");
+    xb_net_free(nets[0]), xb_net_free(nets[1]);
+}
+
+Test(lr_snn, shared_copies_are_the_same_bits)
+{
+    check_shared(XB_PHASE_TRAIN, XB_ENCODE_BERNOULLI);
+    check_shared(XB_PHASE_EVAL, XB_ENCODE_DIRECT);
+}
+
 /* 2 epochs of NIT and NIT-S on 64 random samples; sizes past the layers'
  * parallel thresholds (16·8 rows × 8 steps × 40 neurons). */
 static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int threads, float *out,
