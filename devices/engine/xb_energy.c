@@ -112,6 +112,14 @@ void xb_energy_read(const struct xb_energy_params *e, const struct xb_xbar_param
     r->tau = e->t_read + (r->adc_bits ? (double)per_adc / e->adc_rate : 0.0);
 }
 
+double xb_energy_read_spiking(const struct xb_energy_params *e, const struct xb_energy_read *r,
+                              double in_rate)
+{
+    XB_ASSERT(in_rate >= 0.0 && in_rate <= 1.0);
+    const double e_dac = in_rate * (double)r->dac_conv * e->dac_energy;
+    return e_dac + in_rate * r->e_array + r->e_adc + r->e_add;
+}
+
 double xb_energy_read_total(const struct xb_energy_read *r)
 {
     return r->e_dac + r->e_array + r->e_adc + r->e_add;

@@ -88,4 +88,12 @@ void xb_energy_read(const struct xb_energy_params *e, const struct xb_xbar_param
 /* e_dac + e_array + e_adc + e_add. */
 double xb_energy_read_total(const struct xb_energy_read *r);
 
+/* The same read driven by spikes, in_rate (in [0, 1]) of its input rows
+ * carrying one on average: each such row is one 1-bit DAC pulse per tile
+ * across (none if the DAC is not costed) and only its devices conduct;
+ * the ADCs still convert every column and the partial sums are still
+ * added. in_rate = 1 is a read of 1-bit inputs all on. [J] */
+double xb_energy_read_spiking(const struct xb_energy_params *e, const struct xb_energy_read *r,
+                              double in_rate);
+
 #endif

@@ -56,19 +56,16 @@ void xb_cost_set_activity(struct xb_cost *c, size_t i, double in_rate, int spike
 {
     XB_ASSERT(i < c->n_layers && c->layer[i].analog && in_rate >= 0.0 && in_rate <= 1.0);
     struct xb_cost_layer *l = &c->layer[i];
-    const struct xb_energy_read *r = &l->read;
-    l->spikes = spikes;
     l->in_rate = spikes ? in_rate : 1.0;
-    double e_dac = r->e_dac, e_array = r->e_array;
-    if (spikes) { /* a DAC not costed (r->dac_bits 0) stays so */
-        e_dac = !r->dac_bits ? 0.0 : in_rate * (double)l->mvm.in * (double)r->tiles_out * c->prices.dac_energy;
-        e_array *= in_rate;
-    }
-    l->e_read = (double)l->mvm.reads * (e_dac + e_array + r->e_adc + r->e_add);
+    const double read = spikes ? xb_energy_read_spiking(&c->prices, &l->read, in_rate)
+                               : xb_energy_read_total(&l->read);
+    l->e_read = (double)l->mvm.reads * read;
     totals(c);
 }
 
-void xb_cost_set_activities(struct xb_cost *c, const struct xb_activity *a)
+/* xb_cost_set_activity for every spiking layer of a that has run: its
+ * measured input rate, spikes if every input was 0 or 1. */
+static void set_activities(struct xb_cost *c, const struct xb_activity *a)
 {
     for (size_t i = 0; i < a->n; i++) {
         const struct xb_activity_layer *s = &a->layer[i];
@@ -82,7 +79,7 @@ void xb_cost_spiking(const struct xb_energy_params *e, const struct xb_xbar_para
 {
     struct xb_cost c;
     xb_cost_net(&c, e, x, net);
-    xb_cost_set_activities(&c, a);
+    set_activities(&c, a);
     out[0] = xb_cost_energy(&c, 1);
     xb_activity_energy(a, e->ac_energy, e->mac_energy, &out[1], &out[2]);
 }

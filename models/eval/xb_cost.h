@@ -39,7 +39,6 @@ struct xb_cost_layer {
                                     (1 until xb_cost_set_activity) */
     int spiking;                 /* a spiking layer (lif, conv_lif): at full activity, every
                                     row driven every step, until xb_cost_set_activity */
-    int spikes;                  /* analog: its inputs are spikes, a 1-bit DAC pulse each */
     double acc_ops;              /* accumulate-only operations per inference */
     double e_read;               /* J per inference: reads × one read's energy */
     double e_acc;                /* J per inference: acc_ops × add_energy */
@@ -68,25 +67,18 @@ void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
 void xb_cost_set_acc(struct xb_cost *c, size_t i, double ops);
 
 /* Sets the measured input activity of analog layer i (models/eval/
- * xb_activity.h): with spiking inputs (spikes = 1) a read drives only the
- * rows that carry a spike, in_rate of them on average, each by a 1-bit
- * DAC pulse, and only their devices conduct, so the read's DAC and array
- * energies become in_rate · in · n_to · dac_energy and in_rate times the
- * array's; the ADCs still convert every column and the partial sums are
- * still added. Analog inputs (spikes = 0) drive every row at the costed
- * resolution: in_rate is 1 then. Updates the totals; 0 <= in_rate <= 1. */
+ * xb_activity.h): with spiking inputs (spikes = 1) each read is priced as
+ * xb_energy_read_spiking at in_rate (only the spiking rows driven, by
+ * 1-bit pulses); analog inputs (spikes = 0) drive every row at the costed
+ * resolution, in_rate 1. Updates the totals; 0 <= in_rate <= 1. */
 void xb_cost_set_activity(struct xb_cost *c, size_t i, double in_rate, int spikes);
 
-/* xb_cost_set_activity for every spiking layer of a (models/eval/
- * xb_activity.h) that has run: its measured input rate, spikes if every
- * input was 0 or 1. */
 struct xb_activity;
-void xb_cost_set_activities(struct xb_cost *c, const struct xb_activity *a);
 
 /* The energy per inference (one vote) of the activity a measured on net
  * [J]: out[0] on the tiles and converters of x at the prices of e, every
- * spiking layer's reads at its measured input rate
- * (xb_cost_set_activities); out[1] and out[2] paper 002 eqs. 7–8's digital
+ * spiking layer that has run priced at its measured input rate
+ * (xb_cost_set_activity; spikes if every input was 0 or 1); out[1] and out[2] paper 002 eqs. 7–8's digital
  * SNN and ANN at e->ac_energy and e->mac_energy (xb_activity_energy). */
 void xb_cost_spiking(const struct xb_energy_params *e, const struct xb_xbar_params *x,
                      struct xb_net *net, const struct xb_activity *a, double out[3]);

@@ -306,10 +306,11 @@ static void currents(struct xb_layer *l, const struct xb_pass *q, const float *x
     const struct xb_layer_type *k = lif_kind(l);
     struct xb_layer *sub = lif_sub(l);
     const size_t S = q->shared;
-    if (S < 2 || q->rows % S || !k->deterministic || !k->deterministic(sub, q)) {
+    if (S < 2 || !k->deterministic || !k->deterministic(sub, q)) {
         k->forward(sub, q, x, s->u);
         return;
     }
+    XB_ASSERT(q->rows % S == 0);
     struct xb_pass q1 = *q;
     q1.rows = q->rows / S;
     k->forward(sub, &q1, x, s->u);

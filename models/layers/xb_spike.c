@@ -15,7 +15,6 @@ const char *const xb_surrogate_names[] = {"rectangular", "triangle", "fast-sigmo
 const char *const xb_lif_readout_names[] = {"spikes", "last", "count", "membrane-sum",
                                             "membrane-max", NULL};
 
-#define XB_PI_F 3.14159265358979323846f
 
 float xb_surrogate_step(enum xb_surrogate kind, float a, float x)
 {

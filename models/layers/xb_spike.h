@@ -111,8 +111,30 @@ extern const char *const xb_lif_reset_names[];
 extern const char *const xb_surrogate_names[];
 extern const char *const xb_lif_readout_names[];
 
-/* h(x) and S(x) of surrogate kind with width a > 0 (the table above). */
-static inline float xb_surrogate_grad(enum xb_surrogate kind, float a, float x);
+#define XB_PI_F 3.14159265358979323846f
+
+/* h(x) and S(x) of surrogate kind with width a > 0 (the table above).
+ * h is inline: the STBP backward calls it once per neuron and step (~4 %
+ * of an attack step as a call); the same arithmetic either way. */
+static inline float xb_surrogate_grad(enum xb_surrogate kind, float a, float x)
+{
+    const float ax = fabsf(x);
+    switch (kind) {
+    case XB_SURROGATE_RECT:
+        return ax < 0.5f * a ? 1.0f / a : 0.0f;
+    case XB_SURROGATE_TRIANGLE:
+        return ax < a ? (1.0f - ax / a) / a : 0.0f;
+    case XB_SURROGATE_FAST_SIGMOID: {
+        const float d = 1.0f + ax / a;
+        return 0.5f / (a * d * d);
+    }
+    case XB_SURROGATE_ARCTAN: {
+        const float z = x / a;
+        return 1.0f / (XB_PI_F * a * (1.0f + z * z));
+    }
+    }
+    return 0.0f;
+}
 float xb_surrogate_step(enum xb_surrogate kind, float a, float x);
 
 /* What a lif layer's last forward did, per pass (all rows, all steps).
@@ -184,27 +206,5 @@ void xb_lif_set_threshold(struct xb_layer *l, float v);
  * outputs do not change: attacks take the input gradient of one target
  * through several surrogates in turn (models/attack/xb_attack.h). */
 enum xb_surrogate xb_lif_swap_surrogate(struct xb_layer *l, enum xb_surrogate kind);
-
-/* Inline: the STBP backward calls it once per neuron and step (~4 % of an
- * attack step as a call); the same arithmetic either way. */
-static inline float xb_surrogate_grad(enum xb_surrogate kind, float a, float x)
-{
-    const float ax = fabsf(x);
-    switch (kind) {
-    case XB_SURROGATE_RECT:
-        return ax < 0.5f * a ? 1.0f / a : 0.0f;
-    case XB_SURROGATE_TRIANGLE:
-        return ax < a ? (1.0f - ax / a) / a : 0.0f;
-    case XB_SURROGATE_FAST_SIGMOID: {
-        const float d = 1.0f + ax / a;
-        return 0.5f / (a * d * d);
-    }
-    case XB_SURROGATE_ARCTAN: {
-        const float z = x / a;
-        return 1.0f / (3.14159265358979323846f * a * (1.0f + z * z));
-    }
-    }
-    return 0.0f;
-}
 
 #endif

@@ -111,7 +111,7 @@ static void print_snr(const struct xb_snr *m)
     print_list("tile_snr_db", tile, m->n_tiles);
 }
 
-/* A spiking net's activity and the energy it costs (models/eval/
+/* A spiking net's activity (a->n >= 1) and the energy it costs (models/eval/
  * xb_activity.h): "spike_LAYER: figures" lines, then the energies. */
 static void print_activity(const struct xb_activity *a, const double energy[3])
 {
@@ -121,9 +121,8 @@ static void print_activity(const struct xb_activity *a, const double energy[3])
         printf("spike_layer_%zu: rate %.6f in_rate %.6f ac %.6g mac %.6g ann_mac %.6g\n",
                a->layer[i].layer, f[0], f[1], f[2], f[3], f[4]);
     }
-    if (a->n)
-        printf("spike_energy_j: crossbar %.6g digital_snn %.6g digital_ann %.6g\n", energy[0],
-               energy[1], energy[2]);
+    printf("spike_energy_j: crossbar %.6g digital_snn %.6g digital_ann %.6g\n", energy[0],
+           energy[1], energy[2]);
 }
 
 static void print_accuracy(const double *acc, int repeats, const double *vote, int votes)
@@ -311,12 +310,14 @@ static int run_eval(struct xb_cli *cli, const char *config, const char *model, l
         }
         print_snr(&snr);
         print_accuracy(acc, e->repeats, vote, e->votes);
-        double energy[3];
-        xb_cost_spiking(&e->device.energy, &e->device.xbar, net, &act, energy);
-        print_activity(&act, energy);
+        double energy[3] = {NAN, NAN, NAN};
+        if (act.n) {
+            xb_cost_spiking(&e->device.energy, &e->device.xbar, net, &act, energy);
+            print_activity(&act, energy);
+        }
         if (out->path)
-            out_keep(out, &snr, &act, energy, e->test_device ? e->t_test[j] : e->sigma_test[j], acc,
-                     e->repeats, vote, e->votes);
+            out_keep(out, &snr, &act, energy, e->test_device ? e->t_test[j] : e->sigma_test[j],
+                     acc, e->repeats, vote, e->votes);
     }
     if (out->path && out_write(ctx, cli, out, e, test, model, point) != XB_OK)
         goto done;

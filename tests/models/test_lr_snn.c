@@ -373,7 +373,8 @@ static void check_shared(enum xb_phase phase, enum xb_encoding enc)
         cr_assert(xb_lif_trace_of(xb_net_layer(nets[1], l), &b));
         const size_t nu = a.rows * a.steps * a.units, nx = a.rows * a.steps * a.in;
         cr_assert(a.rows == R && b.rows == R);
-        cr_assert(!memcmp(a.u, b.u, nu * sizeof(float)), "phase %d, layer %zu: membranes differ", phase, l);
+        cr_assert(!memcmp(a.u, b.u, nu * sizeof(float)), "phase %d, layer %zu: membranes differ",
+                  phase, l);
         cr_assert(!memcmp(a.s, b.s, nu * sizeof(float)), "layer %zu: spikes differ", l);
         cr_assert(!memcmp(a.se, b.se, nu * sizeof(float)), "layer %zu: noise differs", l);
         cr_assert(!memcmp(a.x, b.x, nx * sizeof(float)), "layer %zu: inputs differ", l);
