@@ -139,6 +139,12 @@ meas=$(h5v /sweep/spike_energy 2,2,0 1,1,1 %.17g)
     awk -v m="$meas" -v f="$got" 'BEGIN { exit !(m + 0 > 0 && m + 0 < f + 0) }' &&
     ok "xbar energy on the SNN: $got J at full activity (the sweep's), $meas J measured" ||
     bad "xbar energy on the SNN: exit $rc, $got J vs the sweep's $full, measured $meas, $(tail -n 2 "$tmp/energy")"
+# xbar info shows the measured energy per point (nJ, 3 digits): sigma_train 1 at sigma_test 1.
+want=$(awk -v m="$meas" 'BEGIN { printf "%.3g", m * 1e9 }')
+got=$(awk '/measured spiking activity/ { on = 1 } on && /^σ_train = 1.0 / { print $NF; exit }' "$tmp/info")
+[ -n "$got" ] && [ "$got" = "$want" ] && grep -q '^full activity .* nJ on the crossbars' "$tmp/info" &&
+    ok "xbar info's spiking energy table: $got nJ at (1, 1), /sweep/spike_energy's" ||
+    bad "xbar info's spiking energy: '$got' nJ, want '$want' from /sweep/spike_energy"
 "$XBAR" plot "$tmp/ref.h5" -o "$tmp/figs" >"$tmp/plot" 2>"$tmp/err"
 rc=$?
 missing=

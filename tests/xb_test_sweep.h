@@ -78,7 +78,18 @@ struct synth {
     int bad_vote_shape;   /* accuracy_vote with n_votes + 1 columns */
     int device;           /* device mode: test_axis "t", /sweep/t_test, pcm */
     int no_cost;          /* no /sweep/energy, /sweep/latency_*: a file made before them */
+    int spiking;          /* /sweep/spike_energy: synth_spike_energy at every done point;
+                             2: and -1 J at the first done point */
 };
+
+/* A spiking sweep's measured energy per inference at sorted point [a, b],
+ * figure f (crossbars, digital SNN, digital ANN) [J]: each point its own,
+ * below the SYNTH_ENERGY of full activity on the crossbars. */
+static inline double synth_spike_energy(size_t a, size_t b, int f)
+{
+    double xbar = (1.0 + (double)a + 3.0 * (double)b) * 1e-11;
+    return f == 0 ? xbar : f == 1 ? 20 * xbar : 1e-9;
+}
 
 /* The cost of one vote: energy [J] and one pipeline stage [s]. */
 #define SYNTH_ENERGY 2.5e-10
@@ -232,6 +243,20 @@ static inline void write_sweep(const char *path, const struct synth *s)
                 lp, "s");
         dataset(fid, s, "/sweep/latency_sequential", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, d1k,
                 ls, "s");
+    }
+    if (s->spiking) {
+        double se[NT * NS * 3];
+        hsize_t d3e[3] = {NT, NS, 3};
+        for (size_t i = 0; i < NT; i++)
+            for (size_t j = 0; j < NS; j++)
+                for (int f = 0; f < 3; f++)
+                    se[(i * NS + j) * 3 + (size_t)f] =
+                        done[i * NS + j] ? synth_spike_energy(TRAIN_PERM[i], TEST_PERM[j], f)
+                                         : (double)NAN;
+        if (s->spiking == 2)
+            se[done[0] ? 0 : 3] = -1;
+        dataset(fid, s, "/sweep/spike_energy", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, d3e, se,
+                "J");
     }
     cr_assert(H5Fclose(fid) >= 0);
 }

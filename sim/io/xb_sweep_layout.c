@@ -301,6 +301,30 @@ static enum xb_status read_grid(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_r
     return XB_OK;
 }
 
+/* A spiking model's measured energy per inference, where the file has it:
+ * finite and >= 0 at every done point (NaN where not done). */
+static enum xb_status read_spike_energy(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_result *s)
+{
+    struct array_spec a = spec_of(XB_DS_SPIKE_ENERGY, XB_EXP_MAX_GRID);
+    hsize_t want[XB_SWEEP_MAX_RANK] = {s->n_train, s->n_test, 3}, got[XB_SWEEP_MAX_RANK];
+    void *p;
+    enum xb_status st;
+    if (H5Lexists(fid, a.name, H5P_DEFAULT) <= 0)
+        return XB_OK;
+    if ((st = read_array(ctx, s->path, fid, &a, want, got, &p)) != XB_OK)
+        return st;
+    s->spike_energy = p;
+    for (size_t c = 0; c < s->n_train * s->n_test; c++)
+        for (size_t k = 0; k < 3 && s->done[c]; k++) {
+            double v = s->spike_energy[c * 3 + k];
+            if (!(isfinite(v) && v >= 0))
+                return xb_error(ctx, XB_ERANGE, "%s: %s[%zu, %zu, %zu] is %g at a done point; "
+                                "expected a finite value >= 0", s->path, a.name, c / s->n_test,
+                                c % s->n_test, k, v);
+        }
+    return XB_OK;
+}
+
 static enum xb_status read_provenance(struct xb_ctx *ctx, hid_t fid, struct xb_sweep_result *s)
 {
     const char *path = s->path;
@@ -383,6 +407,8 @@ enum xb_status xb_sweep_read(struct xb_ctx *ctx, const char *path, struct xb_swe
         st = read_grid(ctx, fid, s);
     if (st == XB_OK)
         st = check_values(ctx, s);
+    if (st == XB_OK)
+        st = read_spike_energy(ctx, fid, s);
     H5Fclose(fid);
     if (st != XB_OK)
         xb_sweep_result_free(s);
@@ -433,5 +459,6 @@ void xb_sweep_result_free(struct xb_sweep_result *s)
     xb_free(s->done);
     xb_free(s->energy);
     xb_free(s->latency);
+    xb_free(s->spike_energy);
     memset(s, 0, sizeof *s);
 }

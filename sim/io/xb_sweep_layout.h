@@ -16,7 +16,8 @@
  * [n_votes] (K = 1..K_max), /sweep/accuracy [n_train, n_test, n_repeat],
  * /sweep/accuracy_vote [n_train, n_test, n_votes], /sweep/done [n_train,
  * n_test], /sweep/energy and /sweep/latency_pipelined [n_votes] (optional:
- * files made before they were recorded lack them); /models/{point}/... and
+ * files made before they were recorded lack them), /sweep/spike_energy
+ * [n_train, n_test, 3] (a spiking model's); /models/{point}/... and
  * /train/{point}/... hold each model,
  * its checkpoint and learning curves (the reader ignores them).
  *
@@ -100,6 +101,12 @@ struct xb_sweep_result {
      * pipelined latency [s], finite and >= 0; NULL in a file made before they
      * were recorded, or without voting. */
     double *energy, *latency;
+    /* A spiking model's energy per inference (one vote) at each point's
+     * measured activity [n_train][n_test][3]: on the crossbars, paper 002
+     * eqs. 7-8's digital SNN, the same net as a digital ANN [J]; NaN where
+     * not done; NULL for other models and older files. energy above prices
+     * the same model at full activity. */
+    double *spike_energy;
 };
 
 /* Reads and checks the sweep file at path into *r (zeroed first; on error

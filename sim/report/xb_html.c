@@ -326,9 +326,11 @@ static void cost_table(FILE *f, const struct xb_sweep_result *r)
 {
     if (!r->energy || !r->latency || r->n_votes == 0)
         return;
-    fputs("<table id=\"cost\">\n<caption>Energy and pipelined latency per inference by K "
-          "votes</caption>\n<thead><tr><th>K</th><th>energy [J]</th><th>latency [s]</th>"
-          "</tr></thead>\n<tbody>\n", f);
+    fprintf(f, "<table id=\"cost\">\n<caption>Energy and pipelined latency per inference by K "
+            "votes%s</caption>\n<thead><tr><th>K</th><th>energy [J]</th><th>latency [s]</th>"
+            "</tr></thead>\n<tbody>\n", r->spike_energy ? ", every spiking layer at full "
+            "activity (the accuracy-vs-energy figure prices each point's measured activity, "
+            "/sweep/spike_energy)" : "");
     for (size_t k = 0; k < r->n_votes; k++)
         fprintf(f, "<tr><th>%d</th><td data-value=\"%.17g\">%.4g</td><td data-value=\"%.17g\">"
                 "%.4g</td></tr>\n", (int)r->votes[k], r->energy[k], r->energy[k],

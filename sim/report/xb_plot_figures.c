@@ -452,23 +452,41 @@ static void fig_votes(struct plotter *p)
 struct cost_figure {
     const char *name, *xlabel, *what;
     const char *no_votes, *no_cost, *none_done;
+    const char *xlabel_measured; /* with a spiking model's measured cost */
 };
 
 static const struct cost_figure cost_figures[2] = {
     {"acc_vs_energy", "energy per inference (J)", "accuracy vs energy",
      "acc_vs_energy (no voting in this sweep)",
      "acc_vs_energy (no /sweep/energy: a file made before energy was recorded)",
-     "acc_vs_energy (no point done)"},
+     "acc_vs_energy (no point done)",
+     "energy per inference at the measured spiking activity (J)"},
     {"acc_vs_latency", "latency per inference, pipelined (s)", "accuracy vs latency",
      "acc_vs_latency (no voting in this sweep)",
      "acc_vs_latency (no /sweep/latency_pipelined: a file made before it was recorded)",
-     "acc_vs_latency (no point done)"},
+     "acc_vs_latency (no point done)", NULL},
 };
+
+/* What K = votes[k] votes cost at point (i, j): per_k[k], the same at every
+ * point, or — for a spiking model's energy — K times the point's measured
+ * energy per inference (point, stride 3: /sweep/spike_energy), since a
+ * point's activity, and so what its reads cost, is its own. */
+struct cost_of {
+    const double *per_k, *point;
+};
+
+static double cost_at(const struct xb_sweep_result *r, const struct cost_of *c, size_t i,
+                      size_t j, size_t k)
+{
+    if (c->point)
+        return (double)r->votes[k] * c->point[(i * r->n_test + j) * 3];
+    return c->per_k[k];
+}
 
 /* Per test point (sorted): block all[c] of every done (σ_train, K) as "cost
  * accuracy%", and front[c] of those no other beats (xb_pareto.h), by
  * increasing cost; -1 when nothing is done. */
-static void blocks_cost(struct plotter *p, const double *cost, int *all, int *front)
+static void blocks_cost(struct plotter *p, const struct cost_of *cost, int *all, int *front)
 {
     const struct xb_sweep_result *r = p->r;
     const size_t n = r->n_train * r->n_votes;
@@ -479,7 +497,7 @@ static void blocks_cost(struct plotter *p, const double *cost, int *all, int *fr
         for (size_t i = 0; i < r->n_train; i++)
             for (size_t k = 0; k < r->n_votes; k++, m++) {
                 int done = xb_sweep_result_done(r, i, j);
-                x[m] = done ? cost[k] : (double)NAN;
+                x[m] = done ? cost_at(r, cost, i, j, k) : (double)NAN;
                 y[m] = done ? 100 * xb_sweep_result_acc_vote(r, i, j, k) : (double)NAN;
                 if (done)
                     fprintf(p->dat, "%.10g %.10g\n", x[m], y[m]);
@@ -504,33 +522,38 @@ static void blocks_cost(struct plotter *p, const double *cost, int *all, int *fr
     xb_free(x), xb_free(y), xb_free(on);
 }
 
-static void fig_vs_cost(struct plotter *p, const struct cost_figure *fig, const double *cost)
+static void fig_vs_cost(struct plotter *p, const struct cost_figure *fig, const double *per_k,
+                        const double *point)
 {
     const struct xb_sweep_result *r = p->r;
     if (!r->n_votes) {
         skip(p, fig->no_votes);
         return;
     }
-    if (!cost) {
+    if (!per_k) {
         skip(p, fig->no_cost);
         return;
     }
+    const struct cost_of cost = {per_k, point};
     int *all = xb_malloc(2 * r->n_test, sizeof *all), *front = all + r->n_test;
-    blocks_cost(p, cost, all, front);
+    blocks_cost(p, &cost, all, front);
     if (!any_block(all, r->n_test)) {
         skip(p, fig->none_done);
         xb_free(all);
         return;
     }
     int positive = 1;
-    for (size_t k = 0; k < r->n_votes; k++)
-        positive &= cost[k] > 0;
+    for (size_t i = 0; i < r->n_train; i++)
+        for (size_t j = 0; j < r->n_test; j++)
+            for (size_t k = 0; k < r->n_votes && xb_sweep_result_done(r, i, j); k++)
+                positive &= cost_at(r, &cost, i, j, k) > 0;
     char *body;
     size_t len;
     FILE *f = xb_plot_mem_open(&body, &len);
     fprintf(f, XB_PLOT_PALETTE "unset colorbox\nset grid\nset key outside right top\n"
             "set xlabel \"%s\"\nset ylabel \"accuracy (%%), majority of K votes\"\n%s",
-            fig->xlabel, positive ? "set logscale x\nset format x \"%g\"\n" : "");
+            point ? fig->xlabel_measured : fig->xlabel,
+            positive ? "set logscale x\nset format x \"%g\"\n" : "");
     title(p, f, fig->what);
     const char *sep = "plot ";
     for (size_t c = 0; c < r->n_test; c++) {
@@ -560,6 +583,6 @@ void xb_plot_write_figures(struct plotter *p)
     fig_vs_snr(p);
     fig_heatmap(p);
     fig_votes(p);
-    fig_vs_cost(p, &cost_figures[0], p->r->energy);
-    fig_vs_cost(p, &cost_figures[1], p->r->latency);
+    fig_vs_cost(p, &cost_figures[0], p->r->energy, p->r->spike_energy);
+    fig_vs_cost(p, &cost_figures[1], p->r->latency, NULL);
 }

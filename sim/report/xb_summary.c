@@ -253,6 +253,49 @@ static void provenance(struct text *t, const struct xb_sweep_result *r,
     appendf(t, "done          %zu of %zu points\n", s->n_done, s->n_points);
 }
 
+/* A spiking model's energy per inference at each point's measured activity
+ * (/sweep/spike_energy), in nJ: a row per σ_train, the columns of the
+ * accuracy tables; then the digital SNN and ANN of paper 002 eqs. 7-8 over
+ * the done points, and the full-activity price of /sweep/energy beside it,
+ * which is what it overstates. */
+static void spike_energy(struct text *t, const struct xb_sweep_result *r,
+                         const struct xb_summary *s)
+{
+    size_t *train = xb_malloc(r->n_train, sizeof *train);
+    xb_summary_order(r->sigma_train, r->n_train, train);
+    double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {0, 0, 0};
+    char cell[48], label[64];
+    appendf(t, "\nEnergy per inference (one vote) at the measured spiking activity, on the "
+            "crossbars, nJ\n");
+    header(t, r, s);
+    for (size_t a = 0; a < r->n_train; a++) {
+        size_t i = train[a];
+        xb_summary_format_sigma(r->sigma_train[i], cell, sizeof cell);
+        snprintf(label, sizeof label, "σ_train = %s", cell);
+        pad(t, label, LABEL_WIDTH, 0);
+        for (size_t c = 0; c < s->n_cols; c++) {
+            size_t j = s->col[c].test;
+            const double *e = &r->spike_energy[(i * r->n_test + j) * 3];
+            if (!xb_sweep_result_done(r, i, j)) {
+                snprintf(cell, sizeof cell, "-");
+            } else {
+                snprintf(cell, sizeof cell, "%.3g", e[0] * 1e9);
+                for (int k = 0; k < 3; k++)
+                    lo[k] = fmin(lo[k], e[k]), hi[k] = fmax(hi[k], e[k]);
+            }
+            pad(t, cell, cell_width(r), 1);
+        }
+        appendf(t, "\n");
+    }
+    if (isfinite(lo[0]))
+        appendf(t, "digital SNN   %.3g..%.3g nJ, the same net as an ANN %.3g nJ (paper 002 eqs. "
+                "7-8, over the done points)\n", lo[1] * 1e9, hi[1] * 1e9, hi[2] * 1e9);
+    if (r->energy)
+        appendf(t, "full activity %.3g nJ on the crossbars (/sweep/energy, K = %d)\n",
+                r->energy[0] * 1e9, (int)r->votes[0]);
+    xb_free(train);
+}
+
 char *xb_summary_text(const struct xb_sweep_result *r)
 {
     struct text t = {0};
@@ -281,6 +324,8 @@ char *xb_summary_text(const struct xb_sweep_result *r)
     } else {
         appendf(&t, "\n(no voting in this sweep: votes is empty)\n");
     }
+    if (r->spike_energy)
+        spike_energy(&t, r, &s);
     if (incomplete)
         appendf(&t, "\n* not every sigma_train is done at this %s; best is over those done\n",
                 r->test_is_t ? "read time" : "sigma_test");

@@ -414,6 +414,95 @@ static void write_tiny(const char *path)
     H5Fclose(fid);
 }
 
+/* A spiking sweep (/sweep/spike_energy): accuracy vs energy puts each done
+ * (σ_train, K) at K times its own point's measured energy, not at
+ * /sweep/energy's full-activity price; `xbar info`'s energy table shows the
+ * same numbers; a negative energy at a done point is refused by name. */
+Test(plot, spiking_energy_is_each_points_measured, .init = make_dir, .fini = remove_dir)
+{
+    struct synth s;
+    synth_default(&s);
+    s.spiking = 1;
+    s.undone_i = 2;
+    s.undone_j = 1;
+    char *path = path_in("run_1.h5"); /* figure_body's stem */
+    write_sweep(path, &s);
+    struct xb_ctx *ctx = xb_ctx_create(NULL);
+    struct xb_sweep_result r;
+    cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(r.spike_energy);
+
+    /* (1 + a + 3b) · 0.01 nJ at sorted point [a, b]; [2, 1] not done. */
+    char *text = xb_summary_text(&r);
+    has_line(text, "Energy per inference (one vote) at the measured spiking activity, on the "
+                   "crossbars, nJ");
+    has_line(text, "σ_train = 0.0     0.01    0.04    0.07");
+    has_line(text, "σ_train = 0.5     0.02    0.05    0.08");
+    has_line(text, "σ_train = 1.0     0.03       -    0.09");
+    has_line(text, "digital SNN   0.2..1.8 nJ, the same net as an ANN 1 nJ (paper 002 eqs. 7-8, "
+                   "over the done points)");
+    has_line(text, "full activity 0.25 nJ on the crossbars (/sweep/energy, K = 1)");
+    xb_free(text);
+
+    if (have_gnuplot()) {
+        char *out = path_in("figs"), *wrapper = keeping_gnuplot(), *gp = path_in("kept.gp"),
+             *dat = path_in("kept.dat");
+        struct xb_plot_params params = {out, wrapper};
+        struct xb_plot_files files;
+        cr_assert_eq(xb_plot_check_dir(ctx, path, &params, "-o figs"), XB_OK, "%s",
+                     xb_ctx_error(ctx));
+        cr_assert_eq(xb_plot_sweep(ctx, &r, &params, &files), XB_OK, "%s", xb_ctx_error(ctx));
+        char *script = slurp(gp), *data = slurp(dat), *body = figure_body(script,
+                                                                           "acc_vs_energy");
+        has_line(body, "set xlabel \"energy per inference at the measured spiking activity (J)\"");
+        int idx[16];
+        double v[64];
+        cr_assert_eq(curves(body, idx, 16), 2 * NS);
+        for (size_t c = 0; c < NS; c++) {
+            size_t rows = block_rows(data, idx[2 * c], 2, v, 32), want = 0;
+            for (size_t t = 0; t < NT; t++)
+                for (size_t k = 0; k < NK && !(t == 2 && c == 1); k++, want++) {
+                    double f = (double)k / (NK - 1), e = (double)(k + 1) *
+                                                         synth_spike_energy(t, c, 0);
+                    double acc = 100 * (MEAN[t][c] + f * (VOTE[t][c] - MEAN[t][c]));
+                    int found = 0;
+                    for (size_t m = 0; m < rows && !found; m++)
+                        found = fabs(v[2 * m] - e) <= 1e-9 * e && fabs(v[2 * m + 1] - acc) <= 1e-6;
+                    cr_assert(found, "sigma_test %zu: no point (%g J, %g %%) for sigma_train "
+                              "%zu, K = %zu", c, e, acc, t, k + 1);
+                }
+            cr_assert_eq(rows, want, "sigma_test %zu: %zu points, want %zu", c, rows, want);
+        }
+        xb_free(body);
+        /* Latency does not depend on the activity: still by K alone. */
+        body = figure_body(script, "acc_vs_latency");
+        has_line(body, "set xlabel \"latency per inference, pipelined (s)\"");
+        xb_free(body), xb_free(script), xb_free(data);
+        xb_plot_files_free(&files);
+        xb_free(out), xb_free(wrapper), xb_free(gp), xb_free(dat);
+    }
+    xb_sweep_result_free(&r);
+
+    s.spiking = 2;
+    write_sweep(path, &s);
+    cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_ERANGE);
+    cr_assert(strstr(xb_ctx_error(ctx), "/sweep/spike_energy[0, 0, 0] is -1 at a done point") &&
+                  strstr(xb_ctx_error(ctx), path),
+              "%s", xb_ctx_error(ctx));
+
+    /* Other models: no spike_energy, no table. */
+    xb_free(path);
+    path = default_sweep("dense.h5");
+    cr_assert_eq(xb_sweep_read(ctx, path, &r), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert_null(r.spike_energy);
+    text = xb_summary_text(&r);
+    cr_assert_null(strstr(text, "spiking"), "%s", text);
+    xb_free(text);
+    xb_sweep_result_free(&r);
+    xb_ctx_free(ctx);
+    xb_free(path);
+}
+
 Test(plot, tiny_grid, .init = make_dir, .fini = remove_dir)
 {
     if (!have_gnuplot())
