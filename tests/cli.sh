@@ -670,6 +670,61 @@ run info "$tmp/tr.h5"
 run plot "$tmp/tr.h5" -o "$tmp/attfigs"
 [ "$rc" -eq 0 ] && [ -s "$tmp/attfigs/tr_attack_acc_vs_eps.png" ] && ok "plot on a transfer file" ||
     bad "plot on a transfer file: exit $rc, $(head -c 300 "$tmp/err")"
+# Transfer onto chips: on ideal chips every chip reads the noiseless target's products
+# bit for bit, so each chip's accuracy is the noiseless target's (the doubles of -o); on
+# PCM chips at two read times -o holds [attacks x eps x t x chips], the chips differ, and
+# 1 and 2 threads agree.
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" -q -o "$tmp/trideal.h5" \
+    --set device.type=ideal
+h5dump -d /attack/accuracy -y -w 0 -m %.17g -o "$tmp/tr_want.txt" "$tmp/trideal.h5" >/dev/null 2>&1
+h5dump -d /attack/accuracy_noisy -y -w 0 -m %.17g -o "$tmp/tr_got.txt" "$tmp/trideal.h5" >/dev/null 2>&1
+tr -s ', \n' '\n\n\n' <"$tmp/tr_want.txt" | grep . >"$tmp/tr_w"
+tr -s ', \n' '\n\n\n' <"$tmp/tr_got.txt" | grep . >"$tmp/tr_g"
+awk 'NR == FNR { w[NR - 1] = $1; nw = NR; next } { g[FNR - 1] = $1; ng = FNR }
+     END { if (nw != 12 || ng != 24) exit 1
+           for (i = 0; i < 24; i++) if (g[i] != w[int(i / 2)]) exit 1 }' "$tmp/tr_w" "$tmp/tr_g" &&
+    [ "$rc" -eq 0 ] && grep -q '^device: ideal$' "$tmp/out" &&
+    ok "attack --source onto ideal chips: each chip's accuracy is the noiseless target's, bit for bit" ||
+    bad "attack --source onto ideal chips: exit $rc, $(tr '\n' ' ' <"$tmp/tr_g") vs $(tr '\n' ' ' <"$tmp/tr_w")"
+pcmt="--set device.type=pcm --set sweep.t=1,86400 --set sweep.repeats=3"
+# shellcheck disable=SC2086
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" -q -o "$tmp/trpcm.h5" $pcmt
+h5dump -d /attack/accuracy_noisy -y -w 0 -m %.17g -o "$tmp/tr_got.txt" "$tmp/trpcm.h5" >/dev/null 2>&1
+[ "$rc" -eq 0 ] && h5dump -d /attack/accuracy_noisy "$tmp/trpcm.h5" 2>/dev/null |
+    grep -q "DATASPACE  SIMPLE { ( 4, 3, 2, 3 )" &&
+    [ "$(h5dump -d /attack/t_test -y -w 0 "$tmp/trpcm.h5" 2>/dev/null | tr -d ' \n' | grep -o '{1,86400}')" = "{1,86400}" ] &&
+    tr -s ', \n' '\n\n\n' <"$tmp/tr_got.txt" | grep . |
+    awk '{ v[NR - 1] = $1 } END { for (i = 0; i < 24; i++) if (v[3 * i] != v[3 * i + 1] || v[3 * i] != v[3 * i + 2]) d++
+                                  exit !(NR == 72 && d > 0) }' &&
+    ok "attack --source onto PCM chips: accuracy_noisy [attacks x eps x t x chips], t_test, the chips differ" ||
+    bad "attack --source onto PCM chips: exit $rc, $(head -c 300 "$tmp/err")"
+# At eps 0 the images are the clean ones: each chip at each read time reads what xbar eval
+# reads on the same chips (programmed, calibrated and aged alike), bit for bit.
+# shellcheck disable=SC2086
+run eval "$tmp/syn.cfg" --model "$tmp/model.h5" -o "$tmp/evpcmt.h5" $pcmt
+h5dump -d /eval/accuracy -y -w 0 -m %.17g "$tmp/evpcmt.h5" 2>/dev/null | sed -n '/^   DATA {/,/^   }/p' >"$tmp/want"
+# shellcheck disable=SC2086
+run attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" -q -o "$tmp/trpcm0.h5" $pcmt \
+    --set attack.attacks=fgsm --set attack.eps=0 --set attack.images=0
+h5dump -d /attack/accuracy_noisy -y -w 0 -m %.17g "$tmp/trpcm0.h5" 2>/dev/null | sed -n '/^   DATA {/,/^   }/p' >"$tmp/got"
+[ "$rc" -eq 0 ] && [ "$(grep -c '^ *0\.' "$tmp/want")" -eq 6 ] && cmp -s "$tmp/want" "$tmp/got" &&
+    ok "attack --source onto PCM chips at eps 0: each chip and read time is xbar eval's, bit for bit" ||
+    bad "attack --source onto PCM chips at eps 0: exit $rc, $(tr -s ' \n' ' ' <"$tmp/got") vs eval's $(tr -s ' \n' ' ' <"$tmp/want")"
+"$XBAR" info --datasets "$tmp/trpcm.h5" 2>/dev/null | grep -q "not in xbar's layout" &&
+    bad "attack --source onto chips -o wrote an object the layout lacks" ||
+    ok "every object of attack --source onto chips -o is a layout row"
+run info "$tmp/trpcm.h5"
+[ "$rc" -eq 0 ] && grep -q '^the target on the chips at t = 86400 s: accuracy (%), the mean of 3 chips$' "$tmp/out" &&
+    ok "info on a transfer onto chips: a table per read time" ||
+    bad "info on a transfer onto chips: exit $rc, $(head -c 600 "$tmp/out")"
+# shellcheck disable=SC2086
+same_threads "xbar attack --source onto PCM chips 1 vs 2 threads" attack "$tmp/att.cfg" \
+    --model "$tmp/model.h5" --source "$tmp/model.h5" -q $pcmt --set attack.attacks=pgd
+expect_usage "attack --source onto chips: sweep.sigma_test" "on a device the target is read at the read times" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" --set device.type=pcm \
+    --set sweep.sigma_test=0.1
+expect_usage "attack --source: read times without a device" "read times belong to a transfer onto a device" \
+    attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" --set sweep.t=1
 sed 's/input = \[1, 8, 8\]/input = [1, 4, 16]/' "$tmp/syn.cfg" >"$tmp/shape.cfg"
 expect_usage "attack --source: another input shape" "the source must take the target's images" \
     attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" \

@@ -44,7 +44,8 @@ static const struct xb_cli_opt attack_opts[] = {
                    "0 if all pass, 3 if one fails"},
     [OPT_SOURCE] = {"source", 0, "SOURCE.h5", NULL, "none",
                     "transfer (black-box): make the adversarial images on this model (point "
-                    "0) and evaluate them on --model at each sweep.sigma_test"},
+                    "0) and evaluate them on --model at each sweep.sigma_test, or on a device "
+                    "on its chips at each read time"},
     [OPT_SOURCE_CONFIG] = {"source-config", 0, "SRC.cfg", NULL, "CONFIG",
                            "the experiment file of the --source model (its model group)"},
     {"native", 0, NULL, "sweep.portable=false", "false", "products by OpenBLAS, not xbar's fixed-order GEMM: fast, but the last bits depend on the machine"},

@@ -6,8 +6,14 @@
  * target model, noiselessly and with the inference noise of sweep.noise at
  * every sweep.sigma_test, sweep.repeats single noisy inferences each: the
  * mean and its 95 % Student-t interval (sim/report/xb_ci.h). Paper 001 §4
- * Table 11's measurement. The source and the target must take the same
- * images (input shape) and classes; their data set is CONFIG's.
+ * Table 11's measurement. On a device (xb_run_choose_device: sweep.test =
+ * "device", --config DEVICE.cfg, --set device.*) the noisy target is the
+ * model programmed on sweep.repeats chip instances instead, each
+ * calibrated on the training split, aged to every read time sweep.t and
+ * read once, as xbar eval's chips (models/eval/xb_eval.h): whether images
+ * made on a software model fool the chip. The source and the target must
+ * take the same images (input shape) and classes; their data set is
+ * CONFIG's.
  */
 #include "xb_cmd_transfer.h"
 
@@ -45,7 +51,7 @@ static enum xb_status check_match(struct xb_ctx *ctx, const struct xb_transfer_r
 }
 
 struct result {
-    size_t K, J, S, R;   /* kinds, eps, sigma_test, repeats */
+    size_t K, J, S, R;   /* kinds, eps, sigma_test (read times), repeats (chips) */
     double clean;        /* the target's, noiseless */
     double *source;      /* [K × J] the source's own (white-box) accuracy */
     double *target;      /* [K × J] the target's, noiseless */
@@ -75,7 +81,12 @@ static enum xb_status write_result(struct xb_ctx *ctx, struct xb_cli *cli,
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_SOURCE_ACCURACY, 0, r->source, kj, 0);
     if (!st)
-        st = xb_layout_write(ctx, f, XB_DS_ATTACK_SIGMA_TEST, 0, e->sigma_test, ns, 0);
+        st = xb_layout_write(ctx, f, e->test_device ? XB_DS_ATTACK_T_TEST
+                                                    : XB_DS_ATTACK_SIGMA_TEST, 0,
+                             e->test_device ? e->t_test : e->sigma_test, ns, 0);
+    if (!st && e->test_device)
+        st = xb_layout_write_attr(ctx, f, XB_DS_ATTACK, 0, "device",
+                                  e->device.xbar.device.type->name);
     if (!st)
         st = xb_layout_write(ctx, f, XB_DS_ATTACK_NOISY, 0, r->noisy, all, 0);
     if (!st)
@@ -109,23 +120,49 @@ static enum xb_status source_score(struct xb_ctx *ctx, struct xb_net *net,
     return st;
 }
 
+/* The noisy target's accuracy on X, rep[R]: R single inferences with the
+ * inference noise of sweep.noise at sigma_test[s], or on a device the first
+ * read of each of R chips aged to t_test[s]. */
+static enum xb_status target_noisy(struct xb_ctx *ctx, struct xb_net *net,
+                                   const struct xb_experiment *e,
+                                   const struct xb_xbar_params *xp, size_t s,
+                                   const struct xb_dataset *train, const float *X,
+                                   const uint8_t *y, size_t n, double *rep)
+{
+    double v1;
+    if (e->test_device) {
+        struct xb_chip_eval_params cp = {.xbar = xp, .t = e->t_test[s], .instances = e->repeats,
+                                         .votes = 1, .cal_X = train->x, .cal_n = train->n};
+        return xb_eval_chips(ctx, net, &cp, X, y, n, rep, &v1);
+    }
+    struct xb_eval_params ep = {.repeats = e->repeats, .votes = 1, .noise = e->noise,
+                                .sigma = e->sigma_test[s]};
+    return xb_eval_run(ctx, net, &ep, X, y, n, rep, &v1);
+}
+
 static void print_result(const struct xb_transfer_run *o, const struct xb_experiment *e,
                          const struct xb_attack_params *p, size_t n, const char *kinds,
                          const struct xb_attack_type *const *types, const struct result *r)
 {
+    const int dev = e->test_device;
     printf("model: %s\npoint: %ld\nsource: %s\nsource_config: %s\ndataset: %s\n"
            "test_images: %zu\nattacks: %s\nstep: %.17g\nsteps: %d\nrestarts: %d\nmu: %.17g\n"
-           "source_noise: %s\nsource_sigma: %.17g\nnoise: %s\nrepeats: %zu\ngemm: %s\n\n",
+           "source_noise: %s\nsource_sigma: %.17g\n",
            o->model, o->point, o->source, o->source_config ? o->source_config : o->config,
            e->dataset, n, kinds, p->step, p->steps, p->restarts, p->mu,
-           xb_noise_kind_name(p->noise), p->sigma, xb_noise_kind_name(e->noise), r->R,
-           xb_gemm_impl_name(e->model.gemm));
+           xb_noise_kind_name(p->noise), p->sigma);
+    if (dev)
+        printf("device: %s\nchips: %zu\n", e->device.xbar.device.type->name, r->R);
+    else
+        printf("noise: %s\nrepeats: %zu\n", xb_noise_kind_name(e->noise), r->R);
+    printf("gemm: %s\n\n", xb_gemm_impl_name(e->model.gemm));
     printf("target accuracy on clean images: %.2f %%\n\n", 100.0 * r->clean);
     printf("accuracy (%%) on the source's adversarial images: the source's own, the target's "
-           "noiseless, then the target's at each sigma_test (mean of %zu runs +- 95 %% CI)\n",
-           r->R);
+           "noiseless, then the target's %s (mean of %zu %s +- 95 %% CI)\n",
+           dev ? "on the chips at each read time t" : "at each sigma_test", r->R,
+           dev ? "chips" : "runs");
     printf("%-8s %-8s %8s %10s %12s %10s %10s\n", "eps", "attack", "source", "noiseless",
-           "sigma_test", "target", "ci95");
+           dev ? "t_s" : "sigma_test", "target", "ci95");
     for (size_t k = 0; k < r->K; k++)
         for (size_t j = 0; j < r->J; j++)
             for (size_t s = 0; s < r->S; s++) {
@@ -133,7 +170,8 @@ static void print_result(const struct xb_transfer_run *o, const struct xb_experi
                 xb_ci_mean(r->noisy + ((k * r->J + j) * r->S + s) * r->R, r->R, 1, 0.95, &ci);
                 printf("%-8g %-8s %8.2f %10.2f %12g %10.2f %10.2f\n", e->attack_eps[j],
                        types[k]->label, 100.0 * r->source[k * r->J + j],
-                       100.0 * r->target[k * r->J + j], e->sigma_test[s], 100.0 * ci.mean,
+                       100.0 * r->target[k * r->J + j],
+                       dev ? e->t_test[s] : e->sigma_test[s], 100.0 * ci.mean,
                        r->R > 1 ? 100.0 * ci.half : 0.0);
             }
 }
@@ -152,16 +190,13 @@ int xb_transfer_run(struct xb_cli *cli, const struct xb_transfer_run *o)
     const struct xb_attack_type *types[XB_EXP_MAX_ATTACKS];
     size_t n_kinds = 0;
     if (xb_experiment_read(ctx, o->config, (const char *const *)sets, cli->settings.n, e) ||
+        xb_run_choose_device(ctx, &cli->settings, e, "attack --source", "reads the target "
+                             "on chips") ||
         xb_run_check_given(ctx, e, XB_RUN_TRANSFER, "attack --source", 0, &cli->settings) ||
         xb_experiment_read(ctx, o->source_config ? o->source_config : o->config, NULL, 0, es) ||
         check_match(ctx, o, e, es))
         goto done;
     e->have_attack = 1;
-    if (e->test_device) {
-        xb_error(ctx, XB_EINVAL, "%s: sweep.test = \"device\": a transfer attack's target is "
-                 "read under abstract noise (sweep.noise, sweep.sigma_test)", o->config);
-        goto done;
-    }
     if (xb_experiment_attack_types(ctx, e, types, XB_EXP_MAX_ATTACKS, &n_kinds) != XB_OK)
         goto done;
     if (o->output && (xb_h5_check_writable(ctx, o->output, o->output_origin) != XB_OK ||
@@ -188,7 +223,11 @@ int xb_transfer_run(struct xb_cli *cli, const struct xb_transfer_run *o)
     const size_t n = e->attack_images && e->attack_images < test->n ? e->attack_images
                                                                       : test->n;
     const size_t F = test->dim;
-    r.K = n_kinds, r.J = e->n_attack_eps, r.S = e->n_test, r.R = (size_t)e->repeats;
+    r.K = n_kinds, r.J = e->n_attack_eps, r.R = (size_t)e->repeats;
+    r.S = e->test_device ? e->n_t : e->n_test;
+    struct xb_xbar_params xp;
+    if (e->test_device)
+        xb_config_xbar_params(&e->device, &xp);
     adv = xb_aligned(n * F, sizeof(float));
     r.source = xb_malloc(r.K * r.J, sizeof(double));
     r.target = xb_malloc(r.K * r.J, sizeof(double));
@@ -211,10 +250,7 @@ int xb_transfer_run(struct xb_cli *cli, const struct xb_transfer_run *o)
                 noiseless(ctx, tgt, adv, test->y, n, &r.target[kj]) != XB_OK)
                 goto done;
             for (size_t s = 0; s < r.S; s++) {
-                struct xb_eval_params ep = {.repeats = (int)r.R, .votes = 1, .noise = e->noise,
-                                            .sigma = e->sigma_test[s]};
-                double v1;
-                if (xb_eval_run(ctx, tgt, &ep, adv, test->y, n, rep, &v1) != XB_OK)
+                if (target_noisy(ctx, tgt, e, &xp, s, train, adv, test->y, n, rep) != XB_OK)
                     goto done;
                 memcpy(r.noisy + (kj * r.S + s) * r.R, rep, r.R * sizeof *rep);
             }

@@ -253,8 +253,6 @@ static int attack_no_nattack(const struct xb_experiment *e, int has_sigma)
 
 #define TRAIN_NO_TEST "xbar train evaluates nothing (xbar eval and xbar sweep do)"
 #define SNRREQ_NO_DEVICE "the SNR requirement is of the abstract noise of sweep.noise"
-#define TRANSFER_NO_DEVICE "a transfer attack's target is read under abstract noise " \
-                           "(sweep.noise, sweep.sigma_test)"
 #define ATTACK_ON_DEVICE "on a device the noise layers inject nothing: the target's noise is " \
                          "the chip's (programming noise per chip, read noise per read)"
 #define ATTACK_TARGET "the attacked target's noise and votes are attack.noise, attack.sigma " \
@@ -282,15 +280,13 @@ static const struct {
      "(sweep.noise is the training noise)"},
     {XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always,
      "it reports no energy (xbar energy and the result files of xbar sweep do)"},
-    {XB_RUN_TRANSFER, "device.", always, TRANSFER_NO_DEVICE},
-    {XB_RUN_TRANSFER, "xbar.", always, TRANSFER_NO_DEVICE},
     {XB_RUN_ATTACK, "attack.noise", device_mode, ATTACK_ON_DEVICE},
     {XB_RUN_ATTACK, "attack.sigma", device_mode, ATTACK_ON_DEVICE},
     {XB_RUN_ATTACK | XB_RUN_TRANSFER, "train.", always, "xbar attack trains nothing"},
     {XB_RUN_ATTACK, "data.validation", noise_mode, "the validation split is used in "
      "training, and on a device to choose the calibration inputs; this target is no chip"},
-    {XB_RUN_TRANSFER, "data.validation", always,
-     "the validation split is used in training only"},
+    {XB_RUN_TRANSFER, "data.validation", noise_mode, "the validation split is used in "
+     "training, and on a device to choose the calibration inputs; this target is no chip"},
     {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
      "the file of xbar attack"},
     {XB_RUN_ATTACK, "sweep.t", noise_mode, "read times belong to an attack on a device "
@@ -335,7 +331,12 @@ static const struct {
     {XB_RUN_TRANSFER, "model.init", always, "the weights come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.sigma_train", always, "the models come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.output", always, "-o FILE.h5 names the file of xbar attack"},
-    {XB_RUN_TRANSFER, "sweep.t", always, "read times belong to sweep.test = \"device\""},
+    {XB_RUN_TRANSFER, "sweep.t", noise_mode, "read times belong to a transfer onto a device "
+     "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
+    {XB_RUN_TRANSFER, "sweep.sigma_test", device_mode, "on a device the target is read at the "
+     "read times t (sweep.t or xbar.t)"},
+    {XB_RUN_TRANSFER, "sweep.noise", device_mode, "on a device the noise layers inject nothing "
+     "(the target's noise is the chip's)"},
     {XB_RUN_TRANSFER, "sweep.votes", always, "the target's runs are single noisy inferences "
      "(sweep.repeats of them at each sweep.sigma_test)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},
@@ -397,7 +398,7 @@ enum xb_status xb_run_check_given(struct xb_ctx *ctx, const struct xb_experiment
     }
     /* The device is in use: its keys as xbar mvm holds them. */
     if (given && e->have_device && !(kind & XB_RUN_SNRREQ) &&
-        (!(kind & (XB_RUN_EVAL | XB_RUN_ATTACK)) || e->test_device))
+        (!(kind & (XB_RUN_EVAL | XB_RUN_ATTACK | XB_RUN_TRANSFER)) || e->test_device))
         return xb_config_check_used(ctx, given, &e->device);
     return XB_OK;
 }

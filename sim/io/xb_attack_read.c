@@ -101,8 +101,10 @@ enum xb_status xb_attack_file_read(struct xb_ctx *ctx, const char *path,
                           dims);
     }
     if (!st && xb_layout_exists(path, XB_DS_ATTACK_NOISY, 0)) {
-        st = read_row(ctx, path, XB_DS_ATTACK_SIGMA_TEST, any, 0.0, INFINITY, &f->sigma_test,
-                      dims);
+        /* The target's test axis: noise stds, or a device's read times. */
+        f->test_is_t = xb_layout_exists(path, XB_DS_ATTACK_T_TEST, 0);
+        st = read_row(ctx, path, f->test_is_t ? XB_DS_ATTACK_T_TEST : XB_DS_ATTACK_SIGMA_TEST,
+                      any, 0.0, INFINITY, &f->sigma_test, dims);
         f->S = st ? 0 : dims[0];
         const size_t kjs[4] = {f->K, f->J, f->S, 0};
         if (!st)

@@ -10,7 +10,9 @@
  *                 accuracy_clean_chip [n_chips] (accuracy is their mean);
  *   transfer      also accuracy_source [n_attacks x n_eps], sigma_test
  *                 [n_sigma] and accuracy_noisy [n_attacks x n_eps x n_sigma
- *                 x n_repeats] (accuracy is the target's, noiseless).
+ *                 x n_repeats] (accuracy is the target's, noiseless); onto a
+ *                 device t_test [n_t] in place of sigma_test, and the
+ *                 repeats are chips.
  * Checked on reading: the rows' types and ranks, shapes that agree with
  * /attack/attacks and /attack/eps, eps in [0, 1], accuracies in [0, 1];
  * errors (XB_EFORMAT, XB_ESHAPE, XB_ERANGE, XB_ENOTFOUND) name the file
@@ -40,7 +42,10 @@ struct xb_attack_file {
     size_t R;                                 /* chips (on a device), else 0 */
     double *acc_chip;                         /* [R × K × J] or NULL */
     double *clean_chip;                       /* [R] or NULL */
-    size_t S, N;                              /* transfer: sigma_test, repeats; else 0 */
+    size_t S, N;                              /* transfer: sigma_test (or t), repeats
+                                                 (or chips); else 0 */
+    int test_is_t;                            /* transfer onto a device: sigma_test holds
+                                                 the read times t [s] */
     double *sigma_test;                       /* [S] or NULL */
     double *source;                           /* [K × J] or NULL */
     double *noisy;                            /* [K × J × S × N] or NULL */

@@ -353,11 +353,17 @@ static const struct xb_layout_row rows[XB_DS_N] = {
     [XB_DS_ATTACK_SIGMA_TEST] = {XB_DS_ATTACK_SIGMA_TEST, A, "/attack/sigma_test",
         XB_FORM_ARRAY, XB_H5_F64, 1, "[n_sigma]", "1", NULL,
         "transfer (--source): the target's inference noise std (sweep.noise's kind) of the "
-        "columns of accuracy_noisy", NULL},
+        "columns of accuracy_noisy", "transfer under abstract noise"},
+    [XB_DS_ATTACK_T_TEST] = {XB_DS_ATTACK_T_TEST, A, "/attack/t_test", XB_FORM_ARRAY,
+        XB_H5_F64, 1, "[n_t]", "s", NULL,
+        "transfer (--source) onto a device: the read times after programming of the columns "
+        "of accuracy_noisy", "transfer onto a device"},
     [XB_DS_ATTACK_NOISY] = {XB_DS_ATTACK_NOISY, A, "/attack/accuracy_noisy", XB_FORM_ARRAY,
         XB_H5_F64, 4, "[n_attacks x n_eps x n_sigma x n_repeats]", "1", NULL,
         "transfer (--source): the target's accuracy on the source's adversarial images, one "
-        "single noisy inference per repeat (sweep.repeats) at each sigma_test", NULL},
+        "single noisy inference per repeat (sweep.repeats) at each sigma_test; onto a device "
+        "[n_attacks x n_eps x n_t x n_chips], chip instance r's one read at each t_test",
+        "transfer"},
     [XB_DS_ATTACK_CHIP_CLEAN] = {XB_DS_ATTACK_CHIP_CLEAN, A, "/attack/accuracy_clean_chip",
         XB_FORM_ARRAY, XB_H5_F64, 1, "[n_chips]", "1", NULL,
         "on a device: each chip instance's accuracy on the clean images (sweep.repeats "

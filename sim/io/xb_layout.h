@@ -147,6 +147,7 @@ enum xb_ds {
     /* xbar attack --source -o: black-box transfer */
     XB_DS_ATTACK_SOURCE_ACCURACY,
     XB_DS_ATTACK_SIGMA_TEST,
+    XB_DS_ATTACK_T_TEST,
     XB_DS_ATTACK_NOISY,
     /* xbar attack on a device -o: per chip */
     XB_DS_ATTACK_CHIP_CLEAN,

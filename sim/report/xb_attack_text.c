@@ -63,12 +63,15 @@ static void transfer(FILE *o, const struct xb_attack_file *f)
             m[i] = stat(x, f->N, 1, 0);
             h[i] = stat(x, f->N, 1, 1);
         }
-        char title[160];
-        snprintf(title, sizeof title, "the target at sigma_test %g: accuracy (%%), the mean "
-                 "of %zu runs", f->sigma_test[s], f->N);
+        char title[160], at[64];
+        if (f->test_is_t)
+            snprintf(at, sizeof at, "on the chips at t = %g s", f->sigma_test[s]);
+        else
+            snprintf(at, sizeof at, "at sigma_test %g", f->sigma_test[s]);
+        snprintf(title, sizeof title, "the target %s: accuracy (%%), the mean of %zu %s", at,
+                 f->N, f->test_is_t ? "chips" : "runs");
         table(o, f, title, NAN, m, f->J, 1);
-        snprintf(title, sizeof title, "the target at sigma_test %g: 95 %% interval "
-                 "half-width (%%)", f->sigma_test[s]);
+        snprintf(title, sizeof title, "the target %s: 95 %% interval half-width (%%)", at);
         table(o, f, title, NAN, h, f->J, 1);
     }
     xb_free(m);

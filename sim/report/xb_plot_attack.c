@@ -55,8 +55,9 @@ static size_t curves_of(struct plotter *p, const struct xb_attack_file *f, const
                  f->noisy ? " (noiseless target)" : "");
         for (size_t s = 0; f->noisy && s < f->S; s++) {
             c[n].block = block_of(p, f, k, f->noisy + s * f->N, f->N, f->S * f->N, 1);
-            snprintf(c[n++].label, sizeof c->label, "%s%s (σ_test = %g)", prefix,
-                     f->label[k], f->sigma_test[s]);
+            snprintf(c[n++].label, sizeof c->label, f->test_is_t ? "%s%s (chips, t = %g s)"
+                                                                  : "%s%s (σ_test = %g)",
+                     prefix, f->label[k], f->sigma_test[s]);
         }
     }
     return n;
