@@ -96,7 +96,7 @@ Test(axes, a_point_is_the_experiment_with_its_values_set)
                         "  { key = \"xbar.adc_bits\"; values = [4, 8]; },\n"
                         "  { key = \"train.lr\"; values = [0.01, 0.1]; } ); };\n";
     cr_assert_eq(read_study(study), XB_OK, "%s", xb_ctx_error(ctx));
-    /* point 6 = (1, 1, 0): reram, 8 bits, lr 0.01 */
+    /* point 6 = (1, 1, 0): adc_range p99, 8 bits, lr 0.01 */
     cr_assert_eq(xb_experiment_read_point(ctx, path, NULL, 0, 6, e), XB_OK, "%s",
                  xb_ctx_error(ctx));
     cr_assert_eq(e->device.xbar.adc_calib, XB_ADC_PERCENTILE);

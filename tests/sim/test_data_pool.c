@@ -203,8 +203,14 @@ Test(pool, limit_of_one_set)
     for (int c = 0; c < CLASSES; c++)
         cr_assert_eq(cnt[c], 10u);
     xb_dataset_free(k);
-    k = xb_dataset_limit(a, 0, 3);
-    cr_assert(k->n == NA && !memcmp(k->x, a->x, NA * DIM * sizeof(float)));
-    xb_dataset_free(k);
+    /* 0, the set's size or more: every image, in its order. */
+    const size_t keep_all[3] = {0, NA, NA + 7};
+    for (size_t t = 0; t < 3; t++) {
+        k = xb_dataset_limit(a, keep_all[t], 3);
+        cr_assert(k->n == NA && !memcmp(k->x, a->x, NA * DIM * sizeof(float)) &&
+                      !memcmp(k->y, a->y, NA),
+                  "limit %zu", keep_all[t]);
+        xb_dataset_free(k);
+    }
     xb_dataset_free(a);
 }

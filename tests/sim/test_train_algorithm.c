@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xb_alloc.h"
 #include "xb_experiment.h"
@@ -48,12 +49,26 @@ Test(train_algorithm, key_selects_the_entry)
         cr_assert_eq(xb_train_algorithm_of(&e.train), want[k], "%s", names[k]);
         cr_assert_eq(e.train.lr.switch_epoch, plus ? 5 : 70);
         cr_assert_eq(xb_train_rows(&e.train), want[k] >= XB_TRAIN_NIT ? 7u * 32u : 32u);
-        /* The stored text reads back to the same choice. */
+        /* The stored text names the choice and reads back to the same
+         * entry and keys. */
         char *text = xb_experiment_text(&e);
         char want_line[64];
         snprintf(want_line, sizeof want_line, "algorithm = \"%s\"", names[k]);
         cr_assert(k == 3 ? !strstr(text, "algorithm") : strstr(text, want_line) != NULL,
                   "%s", text);
+        char path[] = "/tmp/xbar-train-algorithm-XXXXXX";
+        int fd = mkstemp(path);
+        cr_assert(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        cr_assert(f && fputs(text, f) >= 0 && fclose(f) == 0);
+        const struct xb_train_params was = e.train;
+        cr_assert_eq(xb_experiment_read(ctx, path, NULL, 0, &e), XB_OK, "%s\n%s",
+                     xb_ctx_error(ctx), text);
+        unlink(path);
+        cr_assert_eq(xb_train_algorithm_of(&e.train), want[k], "%s read back", names[k]);
+        cr_assert(e.train.lr.copies == was.lr.copies && e.train.lr.baseline == was.lr.baseline &&
+                      e.train.lr.switch_epoch == was.lr.switch_epoch,
+                  "%s: the LR keys read back other values", names[k]);
         xb_free(text);
     }
 }
@@ -103,6 +118,11 @@ Test(train_algorithm, hw_aware_is_the_hw_aware_entry)
     cr_assert(strstr(xb_ctx_error(ctx), "train.hw_aware"), "%s", xb_ctx_error(ctx));
     cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", NULL, 0, &e), XB_OK, "%s",
                  xb_ctx_error(ctx));
+    cr_assert_eq(xb_train_algorithm_of(&e.train), XB_TRAIN_BACKPROP);
+    /* The older name alone selects the entry. */
+    cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", sets, 1, &e), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    cr_assert_eq(xb_train_algorithm_of(&e.train), XB_TRAIN_HW_AWARE);
     const char *alg[] = {"train.algorithm=hw-aware", "train.hw_aware=false"};
     cr_assert_eq(xb_experiment_read(ctx, "configs/pcm_mlp_mnist.cfg", alg, 2, &e), XB_OK, "%s",
                  xb_ctx_error(ctx));
