@@ -139,6 +139,13 @@ meas=$(h5v /sweep/spike_energy 2,2,0 1,1,1 %.17g)
     awk -v m="$meas" -v f="$got" 'BEGIN { exit !(m + 0 > 0 && m + 0 < f + 0) }' &&
     ok "xbar energy on the SNN: $got J at full activity (the sweep's), $meas J measured" ||
     bad "xbar energy on the SNN: exit $rc, $got J vs the sweep's $full, measured $meas, $(tail -n 2 "$tmp/energy")"
+# The /study view prices the SNN at each point's measured activity: 20 votes times the
+# crossbar figure of /sweep/spike_energy, not /sweep/energy's full activity.
+st=$(h5v /study/energy 2,2 1,1 %.17g)
+want=$(awk -v m="$meas" 'BEGIN { printf "%.17g", 20 * m }')
+[ -n "$st" ] && [ "$st" = "$want" ] &&
+    ok "/study/energy of the SNN at (1, 1): $st J, 20 x the measured $meas J" ||
+    bad "/study/energy of the SNN at (1, 1): '$st' J, want 20 x $meas = $want"
 # xbar info shows the measured energy per point (nJ, 3 digits): sigma_train 1 at sigma_test 1.
 want=$(awk -v m="$meas" 'BEGIN { printf "%.3g", m * 1e9 }')
 got=$(awk '/measured spiking activity/ { on = 1 } on && /^σ_train = 1.0 / { print $NF; exit }' "$tmp/info")

@@ -180,7 +180,9 @@ static const struct xb_layout_row rows[XB_DS_N] = {
     [XB_DS_STUDY_ENERGY] = {XB_DS_STUDY_ENERGY, S, "/study/energy", XB_FORM_ARRAY, XB_H5_F64,
         0, "[n_0 x ... x n_{N-1}]", "J", NULL,
         "energy of one inference by sweep.votes votes on the crossbars of each point's device "
-        "and engine keys (as /sweep/energy for the point's settings); NaN where not done",
+        "and engine keys (as /sweep/energy for the point's settings; for a spiking model at "
+        "the point's measured activity, sweep.votes times /sweep/spike_energy's crossbar "
+        "figure); NaN where not done",
         NULL},
     [XB_DS_STUDY_LATENCY_PIPELINED] = {XB_DS_STUDY_LATENCY_PIPELINED, S,
         "/study/latency_pipelined", XB_FORM_ARRAY, XB_H5_F64, 0, "[n_0 x ... x n_{N-1}]", "s",

@@ -209,7 +209,9 @@ enum xb_status xb_study_grid_write(struct xb_ctx *ctx, struct xb_h5_file *f,
         memcpy(vote + nd * s->votes, s->accuracy_vote + c * s->votes, s->votes * sizeof(double));
         done[nd] = s->done[c];
         per[nd] = s->snr[c];
-        per[cells + nd] = done[nd] ? s->energy[p] : (double)NAN;
+        per[cells + nd] = !done[nd]        ? (double)NAN
+                          : s->spike_energy ? (double)s->votes * s->spike_energy[c * 3]
+                                            : s->energy[p];
         per[2 * cells + nd] = done[nd] ? s->latency_pipelined[p] : (double)NAN;
         per[3 * cells + nd] = done[nd] ? s->latency_sequential[p] : (double)NAN;
     }

@@ -89,6 +89,10 @@ struct xb_study_flat {
     const uint8_t *done;         /* [NT x NS] */
     const double *energy, *latency_pipelined, *latency_sequential; /* [study points]: by
                                   * `votes` votes */
+    const double *spike_energy;  /* [NT x NS x 3] a spiking model's energy per inference at
+                                  * each point's measured activity (/sweep/spike_energy), or
+                                  * NULL: /study/energy is then `votes` times its crossbar
+                                  * figure, not energy's full-activity price */
 };
 
 /* Writes the /study view of flat into f (sim/io/xb_study_layout.h): the

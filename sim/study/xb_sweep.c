@@ -843,7 +843,8 @@ enum xb_status xb_sweep_save(struct xb_ctx *ctx, struct xb_sweep *s)
         const struct xb_study_flat flat = {
             .repeats = s->R, .votes = s->K, .accuracy = s->acc, .accuracy_vote = s->acc_vote,
             .snr = s->snr_net, .done = s->done, .energy = s->pt_energy,
-            .latency_pipelined = s->pt_lat_pipe, .latency_sequential = s->pt_lat_seq};
+            .latency_pipelined = s->pt_lat_pipe, .latency_sequential = s->pt_lat_seq,
+            .spike_energy = s->NA ? s->spike_energy : NULL};
         st = xb_study_grid_write(ctx, f, e, &s->g, &flat);
     }
     for (size_t i = 0; i < s->NT && !st; i++) {
