@@ -24,6 +24,7 @@ struct xb_lr {
     float *xc;       /* [C·m × features]: the copies' inputs */
     uint8_t *yc;     /* and labels */
     double *L, *coef; /* [C·m] */
+    double *csum;     /* [m]: a sample's coefficients summed over its copies (sign_zero) */
     float *dy, *sx;  /* scores for w's backward, sgn of w's inputs (grown) */
     size_t dy_n, sx_n;
 };
@@ -108,12 +109,26 @@ enum xb_status xb_lr_create(struct xb_ctx *ctx, struct xb_net *net,
         xb_lr_free(lr);
         return st;
     }
+    for (size_t k = 0; k < lr->n_sites && q->sign_zero_plus && !st; k++) {
+        struct xb_layer *nl = xb_net_layer(net, lr->site[k].noise);
+        const struct xb_layer *wl = nl->type->lr_product ? nl->type->lr_product(nl)
+                                                          : xb_net_layer(net, lr->site[k].w);
+        if (strcmp(wl->type->name, "dense"))
+            st = layer_error(ctx, net, lr->site[k].noise, "takes its product from a layer "
+                             "that is not dense: sign_zero = \"plus\" (sgn(0) = +1) scores "
+                             "the inputs of dense products only");
+    }
+    if (st) {
+        xb_lr_free(lr);
+        return st;
+    }
     lr->features = xb_shape_size(xb_net_layer(net, 0)->in);
     lr->classes = (size_t)xb_net_classes(net);
     lr->xc = xb_aligned(rows * lr->features, sizeof(float));
     lr->yc = xb_malloc(rows, 1);
     lr->L = xb_malloc(rows, sizeof(double));
     lr->coef = xb_malloc(rows, sizeof(double));
+    lr->csum = xb_malloc(p->batch, sizeof(double));
     *out = lr;
     return XB_OK;
 }
@@ -126,6 +141,7 @@ void xb_lr_free(struct xb_lr *lr)
     xb_free(lr->yc);
     xb_free(lr->L);
     xb_free(lr->coef);
+    xb_free(lr->csum);
     xb_free(lr->dy);
     xb_free(lr->sx);
     xb_free(lr);
@@ -170,6 +186,43 @@ static void sum_copies(float *dy, size_t n, size_t C)
         for (size_t c = 1; c < C; c++)
             a += (double)dy[c * n + i];
         dy[i] = (float)a;
+    }
+}
+
+/* Paper 000 eq. 3 read with its sgn(0) = +1: an input x_ρj of exactly 0
+ * scores sgn(0 · ε_i) = +1 for every neuron i whatever its noise, so W_ij's
+ * gradient gains a_j = Σ_ρ c_ρ [x_ρj = 0] for every i — what the sign
+ * product, with sgn(x) = 0 there, leaves out. Row ρ of w's backward is
+ * pass row ρ / k (k = 1 for a noise layer, T for lif: row r·T + t), c_ρ
+ * that row's coefficient; a shared site's rows are copy 0's (ρ / k = the
+ * sample b) and c_ρ = Σ_c coef[c·m + b], summed in copy order. a_j in
+ * double over the rows in order: the same bits for any thread count. */
+static void sign_zero_drift(struct xb_lr *lr, struct xb_layer *wl, const float *x,
+                            size_t rows_w, size_t k, size_t m, int shared)
+{
+    struct xb_layer_mvm mv;
+    wl->type->mvm(wl, &mv);
+    const size_t out = mv.out, in = mv.in, C = lr->p.copies;
+    const double *c = lr->coef;
+    if (shared) {
+        for (size_t b = 0; b < m; b++) {
+            double a = 0.0;
+            for (size_t cc = 0; cc < C; cc++)
+                a += lr->coef[cc * m + b];
+            lr->csum[b] = a;
+        }
+        c = lr->csum;
+    }
+    float *g = wl->grads;
+#pragma omp parallel for schedule(static) default(none) \
+    shared(x, c, g, rows_w, k, in, out) if (rows_w * in > XB_LAYER_PAR_MIN)
+    for (size_t j = 0; j < in; j++) {
+        double a = 0.0;
+        for (size_t r = 0; r < rows_w; r++)
+            if (x[r * in + j] == 0.0f)
+                a += c[r / k];
+        for (size_t i = 0; i < out; i++)
+            g[i * in + j] += (float)a;
     }
 }
 
@@ -248,11 +301,15 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
          * coef_c ε_c, so the copies' scores are summed first and w's
          * backward runs over copy 0's rows alone (a C-th of the product;
          * NIT-S: sgn(x) Σ_c coef_c sgn(ε_c) alike). */
-        if (site_shared(lr, s, &q)) {
+        const size_t k = rows_w / n; /* w's rows per pass row */
+        const int shared = site_shared(lr, s, &q);
+        if (shared) {
             rows_w /= C;
             sum_copies(dy, rows_w * xb_shape_size(wl->out), C);
         }
         const float *x = xb_net_layer_input(net, w, lr->xc);
+        if (sign && lr->p.sign_zero_plus)
+            sign_zero_drift(lr, wl, x, rows_w, k, m, shared);
         if (sign) {
             const size_t nx = rows_w * xb_shape_size(wl->in);
             float *sx = grow(&lr->sx, &lr->sx_n, nx);

@@ -54,9 +54,14 @@
  *  - sign (NIT-S, eq. 3): the weight score of each copy is sgn(x_j ε_i / s_i)
  *    = sgn(x_j) sgn(ε_i) instead, times the same loss; the sigma score is
  *    unchanged. Its expectation is eq. 5's, not the gradient's. sgn(0) = 0
- *    here: with the paper's sgn(0) = +1, an input that is exactly 0 (a
- *    black pixel, a silent ReLU) would push its weight by E[L] whatever the
- *    noise — a drift, not a score; its eq. 5 term, ∂E[L/|Z|], has |Z| = 0.
+ *    by default: with the paper's sgn(0) = +1, an input that is exactly 0
+ *    (a black pixel, a silent neuron, no spike) pushes its weight by E[L]
+ *    whatever the noise — a drift, not a score; its eq. 5 term, ∂E[L/|Z|],
+ *    has |Z| = 0. train.sign_zero = "plus" takes eq. 3 as written (dense
+ *    products only: the drift Σ_ρ coef_ρ [x_ρj = 0] is added to every
+ *    W_ij), to measure what the paper's convention costs: without the
+ *    baseline E[coef] = E[L] / (C·m) > 0, so every weight of a silent
+ *    input is pushed down at every step.
  *  - Spiking nets: a lif layer with learn_sigma injects s_i ε^t into the
  *    current of its own product at every step t (models/layers/xb_spike.h);
  *    its T steps are T·m·C rows of that product, whose parameter backward

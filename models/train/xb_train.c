@@ -7,6 +7,8 @@
 #include "xb_rng.h"
 #include "xb_train_impl.h"
 
+const char *const xb_lr_sign_zero_names[3] = {"zero", "plus", NULL};
+
 const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1] = {
     [XB_TRAIN_BACKPROP] = "backprop", [XB_TRAIN_HW_AWARE] = "hw-aware",
     [XB_TRAIN_NIT] = "nit", [XB_TRAIN_NIT_S] = "nit-s", [XB_TRAIN_NIT_S_PLUS] = "nit-s+",

@@ -65,7 +65,13 @@ struct xb_lr_params {
     double sigma_min;   /* the learned stds are projected onto [min, max] */
     double sigma_max;
     int switch_epoch;   /* nit-s+: epochs 0 .. switch_epoch - 1 take NIT-S */
+    int sign_zero_plus; /* nit-s, nit-s+: sgn(0) = +1 as paper 000 eq. 3 writes it (an
+                           input of exactly 0 then scores +1 whatever the noise),
+                           else sgn(0) = 0 (models/train/xb_lr.h) */
 };
+
+/* train.sign_zero's names: sgn(0) = 0, sgn(0) = +1 (paper 000 eq. 3). */
+extern const char *const xb_lr_sign_zero_names[3];
 
 /* HIRE-SNN (train_hire.c; Kundu et al. 2021, Algorithm 1, eq. 6). */
 struct xb_hire_params {

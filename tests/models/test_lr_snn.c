@@ -103,7 +103,9 @@ static double check_layer(struct xb_net *net, size_t k, const double *coef, doub
                 for (size_t t = 0; t < T; t++) {
                     const double e = (double)tr.se[(r * T + t) * U + i];
                     const double x = j < in ? (double)tr.x[(r * T + t) * in + j] : 1.0;
-                    const double term = sign ? coef[r] * sgn(x) * sgn(e) : coef[r] * x * e / s;
+                    const double term = sign == 2 && x == 0.0 ? coef[r] /* sgn(0) = +1 */
+                                        : sign ? coef[r] * sgn(x) * sgn(e)
+                                               : coef[r] * x * e / s;
                     want += term;
                     mag += fabs(term);
                 }
@@ -211,6 +213,8 @@ static void check_products(struct xb_net *net, const double *coef, double sigma,
     xb_free(g2), xb_free(dy), xb_free(x);
 }
 
+/* sign: 0 NIT, 1 NIT-S, 2 NIT-S with train.sign_zero = "plus" (sgn(0) = +1,
+ * paper 000 eq. 3 as written). */
 static void brute_force(int sign, int baseline, enum xb_encoding enc)
 {
     enum { F = 5, T = 4, H = 6, K = 3, M = 2, C = 3 };
@@ -228,6 +232,7 @@ static void brute_force(int sign, int baseline, enum xb_encoding enc)
     tp.batch = M;
     tp.lr.copies = C;
     tp.lr.baseline = baseline;
+    tp.lr.sign_zero_plus = sign == 2;
     struct xb_lr *lr;
     cr_assert_eq(xb_lr_create(ctx, net, &tp, &lr), XB_OK, "%s", xb_ctx_error(ctx));
     float X[M * F];
@@ -240,7 +245,7 @@ static void brute_force(int sign, int baseline, enum xb_encoding enc)
                         .addr = {.sample0 = 4, .batch = M, .epoch = 1}, .seed = 5,
                         .noise = XB_NOISE_ADD, .sigma = sigma};
     double loss;
-    cr_assert_eq(xb_lr_gradient(ctx, lr, &p, X, y, sign, &loss), XB_OK, "%s",
+    cr_assert_eq(xb_lr_gradient(ctx, lr, &p, X, y, sign != 0, &loss), XB_OK, "%s",
                  xb_ctx_error(ctx));
     /* each row's loss from the output the estimate saw, then coef */
     const float *out = xb_net_output(net, 2);
@@ -262,7 +267,8 @@ static void brute_force(int sign, int baseline, enum xb_encoding enc)
     const double s = (double)(float)sigma;
     const double total = check_layer(net, 1, coef, s, sign) + check_layer(net, 2, coef, s, sign);
     cr_assert_gt(total, 1e-3); /* not vacuous */
-    check_products(net, coef, s, sign, C);
+    if (sign < 2)
+        check_products(net, coef, s, sign, C);
     xb_lr_free(lr);
     xb_net_free(net);
 }
@@ -274,6 +280,13 @@ Test(lr_snn, nit_s_matches_brute_force) { brute_force(1, 1, XB_ENCODE_DIRECT); }
 Test(lr_snn, nit_spikes_matches_brute_force) { brute_force(0, 0, XB_ENCODE_BERNOULLI); }
 Test(lr_snn, nit_spikes_baseline_matches_brute_force) { brute_force(0, 1, XB_ENCODE_BERNOULLI); }
 Test(lr_snn, nit_s_spikes_matches_brute_force) { brute_force(1, 1, XB_ENCODE_POISSON); }
+/* sgn(0) = +1: every silent input (no spike) of both layers scores +1, the
+ * first layer's summed over the copies that share its spikes. */
+Test(lr_snn, nit_s_sign_zero_plus_matches_brute_force) { brute_force(2, 0, XB_ENCODE_BERNOULLI); }
+Test(lr_snn, nit_s_sign_zero_plus_baseline_matches_brute_force)
+{
+    brute_force(2, 1, XB_ENCODE_POISSON);
+}
 
 /* The input spikes of a likelihood-ratio pass (the encoder's output, C
  * copies of M samples, every sample the same image): equal for the copies
@@ -394,8 +407,8 @@ Test(lr_snn, shared_copies_are_the_same_bits)
 
 /* 2 epochs of NIT and NIT-S on 64 random samples; sizes past the layers'
  * parallel thresholds (16·8 rows × 8 steps × 40 neurons). */
-static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int threads, float *out,
-                  size_t *n)
+static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int plus, int threads,
+                  float *out, size_t *n)
 {
     enum { F = 64, T = 8, H = 40, K = 10, N = 64 };
     xb_omp_set_threads(threads);
@@ -404,7 +417,8 @@ static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int threads
     tp.algorithm = alg;
     tp.batch = 16;
     tp.lr.copies = 8;
-    tp.lr.baseline = 1;
+    tp.lr.baseline = !plus; /* plus: its drift whole, as the paper has no baseline */
+    tp.lr.sign_zero_plus = plus;
     tp.noise = XB_NOISE_ADD;
     tp.sigma = 1.0;
     tp.optim.lr = 0.01;
@@ -441,14 +455,17 @@ Test(lr_snn, bit_identical_for_1_and_2_threads)
     static float p[2][8192];
     size_t n[2];
     const enum xb_train_algorithm algs[] = {XB_TRAIN_NIT, XB_TRAIN_NIT_S};
-    for (int a = 0; a < 4; a++) { /* direct, then Bernoulli spikes (shared by the copies) */
+    /* direct, then Bernoulli spikes (shared by the copies), then NIT-S with
+     * sgn(0) = +1 on the spikes */
+    for (int a = 0; a < 5; a++) {
         const enum xb_encoding enc = a < 2 ? XB_ENCODE_DIRECT : XB_ENCODE_BERNOULLI;
+        const enum xb_train_algorithm alg = a == 4 ? XB_TRAIN_NIT_S : algs[a % 2];
         for (int th = 0; th < 2; th++)
-            train(algs[a % 2], enc, th + 1, p[th], &n[th]);
+            train(alg, enc, a == 4, th + 1, p[th], &n[th]);
         cr_assert_eq(n[0], n[1]);
-        cr_assert(!memcmp(p[0], p[1], n[0] * sizeof(float)), "%s, %s: parameters differ "
-                  "between 1 and 2 threads", xb_train_algorithm_names[algs[a % 2]],
-                  xb_encoding_names[enc]);
+        cr_assert(!memcmp(p[0], p[1], n[0] * sizeof(float)), "%s, %s%s: parameters differ "
+                  "between 1 and 2 threads", xb_train_algorithm_names[alg],
+                  xb_encoding_names[enc], a == 4 ? ", sign_zero plus" : "");
     }
     xb_omp_set_threads(2);
 }

@@ -109,6 +109,30 @@ Test(train_algorithm, lr_needs_additive_noise_and_a_positive_sigma)
     cr_assert(strstr(xb_ctx_error(ctx), "train.sigma_min"), "%s", xb_ctx_error(ctx));
 }
 
+/* train.sign_zero: read by the sign entries alone; "plus" is eq. 3's sgn(0)
+ * = +1, any other name refused with the accepted ones. */
+Test(train_algorithm, sign_zero_belongs_to_the_sign_entries)
+{
+    const char *nit[] = {"train.sign_zero=plus"};
+    cr_assert_neq(read_with(nit, 1), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.sign_zero") &&
+                  strstr(xb_ctx_error(ctx), "nit-s and nit-s+"),
+              "%s", xb_ctx_error(ctx));
+    const char *plus[] = {"train.algorithm=nit-s", "train.sign_zero=plus"};
+    cr_assert_eq(read_with(plus, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(e.train.lr.sign_zero_plus);
+    char *text = xb_experiment_text(&e);
+    cr_assert(strstr(text, "sign_zero = \"plus\""), "%s", text);
+    xb_free(text);
+    const char *bad[] = {"train.algorithm=nit-s", "train.sign_zero=one"};
+    cr_assert_neq(read_with(bad, 2), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "zero") && strstr(xb_ctx_error(ctx), "plus"), "%s",
+              xb_ctx_error(ctx));
+    const char *none[] = {"train.algorithm=nit-s"};
+    cr_assert_eq(read_with(none, 1), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(!e.train.lr.sign_zero_plus);
+}
+
 /* hw_aware = true is the hw-aware entry; with another algorithm it is a
  * contradiction, refused. */
 Test(train_algorithm, hw_aware_is_the_hw_aware_entry)
