@@ -413,6 +413,52 @@ else
     bad "run on a study: exit $rc, $(head -c 300 "$tmp/err") $(grep -c . "$tmp/out") lines, $(ls "$tmp/runstudy" | tr '\n' ' ')"
 fi
 expect_usage "info: --csv with --datasets" "which writes only the export" info "$tmp/syn.h5" --datasets --csv
+# A train.* axis gives each training point its own trainer, whatever the algorithm: a
+# point is the plain sweep with the axis value set, parameters bit for bit. HIRE's
+# carried noise is sized by each point's batch (train.batch axis); adversarial
+# training keeps its attack at every point (train.lr axis).
+mkdir "$tmp/trainaxes"
+cat >"$tmp/trainaxes/hire.cfg" <<EOT
+model = { name = "tiny-hire"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "encode"; steps = 2; encoding = "direct"; },
+    { type = "lif"; units = 16; leak = 0.5; learn_threshold = true; },
+    { type = "lif"; units = 10; leak = 0.5; readout = "membrane-sum"; } ); };
+data = { set = "synthetic"; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 2;
+  algorithm = "hire"; periods = 2; noise_step = 0.02; noise_bound = 0.05; };
+sweep = { noise = "add"; sigma_train = [0.5]; sigma_test = [0.0]; eval_rows = 160;
+  output = "$tmp/trainaxes/h.h5"; };
+EOT
+cat >"$tmp/trainaxes/adv.cfg" <<EOT
+model = { name = "tiny"; input = [1, 8, 8]; classes = 10;
+  layers = ( { type = "flatten"; }, { type = "dense"; units = 16; }, { type = "relu"; },
+             { type = "dense"; units = 10; } ); };
+data = { set = "synthetic"; };
+train = { optimizer = "adam"; lr = 0.01; batch = 32; epochs = 2; algorithm = "adversarial";
+  adv_attack = "pgd"; adv_eps = 0.1; adv_step = 0.05; adv_steps = 2; };
+sweep = { noise = "mult"; sigma_train = [0.0]; sigma_test = [0.0]; eval_rows = 96;
+  output = "$tmp/trainaxes/a.h5"; };
+EOT
+# axis_point CFG KEY V0 V1: a study of CFG over KEY = [V0, V1]; its point KEY = V1
+# (model 1) against the plain sweep of CFG with KEY = V1.
+axis_point() {
+    { cat "$tmp/trainaxes/$1.cfg"; echo "study = { axes = ( { key = \"$2\"; values = [$3, $4]; } ); };"; } |
+        sed "s|output = \"$tmp/trainaxes/[a-z]*.h5\"|output = \"$tmp/trainaxes/$1_study.h5\"|" >"$tmp/trainaxes/$1_study.cfg"
+    run sweep "$tmp/trainaxes/$1_study.cfg" --quiet
+    rc_study=$rc
+    run sweep "$tmp/trainaxes/$1.cfg" --quiet --set "$2=$4" --set "sweep.output=$tmp/trainaxes/$1_plain.h5"
+    h5dump -d /models/1/params "$tmp/trainaxes/$1_study.h5" 2>/dev/null | sed 1,2d >"$tmp/want"
+    h5dump -d /models/0/params "$tmp/trainaxes/$1_plain.h5" 2>/dev/null | sed 1,2d >"$tmp/got"
+    [ "$rc_study" -eq 0 ] && [ "$rc" -eq 0 ] && grep -q DATA "$tmp/want" && cmp -s "$tmp/want" "$tmp/got" &&
+        ok "a $1 study over $2: the point $2 = $4 is the plain sweep's model, bit for bit" ||
+        bad "a $1 study over $2: exit $rc_study / $rc, $(head -c 300 "$tmp/err")"
+}
+axis_point hire train.batch 32 16
+axis_point adv train.lr 0.01 0.02
+[ "$(h5dump -H -d /models/0/train_carry "$tmp/trainaxes/hire_study.h5" 2>/dev/null | grep -o 'SIMPLE { ( [0-9]* )')" = "SIMPLE { ( 2048 )" ] &&
+    [ "$(h5dump -H -d /models/1/train_carry "$tmp/trainaxes/hire_study.h5" 2>/dev/null | grep -o 'SIMPLE { ( [0-9]* )')" = "SIMPLE { ( 1024 )" ] &&
+    ok "HIRE's carried noise per training point: 32 x 64 and 16 x 64 values" ||
+    bad "HIRE's carried noise: $(h5ls -r "$tmp/trainaxes/hire_study.h5" | grep carry)"
 # The resolved initialisation of every weighted layer is in the file's /config.
 [ "$(h5dump -d /config "$tmp/syn.h5" 2>/dev/null | grep -c 'type = "dense"; units = [0-9]*; init = "he-uniform"; }')" -eq 2 ] &&
     ok "/config names each dense layer's init" || bad "/config lacks init: $(h5dump -d /config "$tmp/syn.h5" | head -c 600)"

@@ -19,6 +19,22 @@
 #include "xb_sweep_layout.h"
 #include "xb_threshold.h"
 
+/* A trainer of experiment pe on net: its training parameters, noise and
+ * (adversarial training) the sweep's attack, which every point shares. */
+static enum xb_status point_trainer(struct xb_ctx *ctx, struct xb_sweep *s,
+                                    const struct xb_experiment *pe, struct xb_net *net,
+                                    struct xb_trainer **out)
+{
+    struct xb_train_params tp = pe->train;
+    tp.noise = pe->noise;
+    if (xb_train_algorithm_of(&tp) == XB_TRAIN_ADVERSARIAL) {
+        s->adv = (struct xb_advtrain){.type = xb_attack_type_find(s->e->adv_attack),
+                                      .p = s->e->adv};
+        tp.adversary = xb_advtrain_hook(&s->adv);
+    }
+    return xb_trainer_create(ctx, net, &tp, out);
+}
+
 static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct slot *sl)
 {
     struct xb_ctx_params cp = {.seed = s->seed, .threads = 0, .log = XB_LOG_QUIET};
@@ -28,14 +44,7 @@ static enum xb_status make_slot(struct xb_ctx *ctx, struct xb_sweep *s, struct s
     enum xb_status st = xb_net_create(ctx, &s->e->model, s->rows, &sl->net);
     if (st)
         return st;
-    struct xb_train_params tp = s->e->train;
-    tp.noise = s->e->noise;
-    if (xb_train_algorithm_of(&tp) == XB_TRAIN_ADVERSARIAL) {
-        s->adv = (struct xb_advtrain){.type = xb_attack_type_find(s->e->adv_attack),
-                                      .p = s->e->adv};
-        tp.adversary = xb_advtrain_hook(&s->adv);
-    }
-    return xb_trainer_create(ctx, sl->net, &tp, &sl->trainer);
+    return point_trainer(ctx, s, s->e, sl->net, &sl->trainer);
 }
 
 static void free_slot(struct slot *sl)
@@ -282,6 +291,27 @@ static enum xb_status scan_points(struct xb_ctx *ctx, struct xb_sweep *s)
     return st;
 }
 
+/* How many values training point i's algorithm carries between epochs
+ * (HIRE's crafted noise: one per input value of a batch): its own, where a
+ * train.* axis (train.batch) changes it. */
+static enum xb_status carry_size(struct xb_ctx *ctx, struct xb_sweep *s, size_t i, size_t *n)
+{
+    xb_trainer_carried(s->slots[0].trainer, n);
+    if (!*n || !s->study || s->g.NTs == 1)
+        return XB_OK;
+    struct xb_experiment *buf = xb_malloc(1, sizeof *buf);
+    const struct xb_experiment *pe;
+    struct xb_trainer *t = NULL;
+    enum xb_status st = point_exp(ctx, s, xb_study_grid_point(&s->g, i, 0), buf, &pe);
+    if (!st)
+        st = point_trainer(ctx, s, pe, s->slots[0].net, &t);
+    if (!st)
+        xb_trainer_carried(t, n);
+    xb_trainer_free(t);
+    xb_free(buf);
+    return st;
+}
+
 /* The energy and latency by K votes at every study point, on net. */
 static enum xb_status cost_of_points(struct xb_ctx *ctx, struct xb_sweep *s, struct xb_net *net)
 {
@@ -436,7 +466,10 @@ enum xb_status xb_sweep_create(struct xb_ctx *ctx, const struct xb_experiment *e
         p->loss = xb_calloc((size_t)p->n_epochs + 1, sizeof(double));
         p->val_acc = xb_calloc((size_t)p->n_epochs + 1, sizeof(double));
         memcpy(p->params, xb_net_params(s->slots[0].net), s->n_params * sizeof(float));
-        xb_trainer_carried(s->slots[0].trainer, &p->n_carry);
+        if ((st = carry_size(ctx, s, i, &p->n_carry))) {
+            xb_sweep_free(s);
+            return st;
+        }
         p->carry = p->n_carry ? xb_calloc(p->n_carry, sizeof(float)) : NULL;
     }
     if (resume_flag) {
@@ -697,11 +730,9 @@ enum xb_status xb_sweep_run_units(struct xb_ctx *ctx, struct xb_sweep *s,
             /* The point's own training parameters (train.* axes, and the
              * device of hardware-aware training); the state is restored
              * per unit (work). */
-            struct xb_train_params tp = pe->train;
-            tp.noise = pe->noise;
             xb_trainer_free(sl->trainer);
             sl->trainer = NULL;
-            st = xb_trainer_create(ctx, sl->net, &tp, &sl->trainer);
+            st = point_trainer(ctx, s, pe, sl->net, &sl->trainer);
             sl->trainer_of = st ? 0 : coord;
         }
         if (st)
