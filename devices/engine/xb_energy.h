@@ -52,7 +52,7 @@ struct xb_energy_params {
     double dac_energy;  /* J per DAC conversion and bit */
     double cell_energy; /* J per device per read */
     double adc_fom;     /* J per conversion step: an ADC conversion of b bits costs fom · 2^b */
-    double add_energy;  /* J per digital addition (partial sums, accumulate-only ops) */
+    double add_energy;  /* J per digital addition (partial sums across tiles) */
     double t_read;      /* s: array read, DAC drive included */
     double adc_rate;    /* conversions per second of one ADC */
     int adcs_per_tile;  /* ADCs that share the columns of a tile, >= 1 */

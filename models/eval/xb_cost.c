@@ -12,8 +12,7 @@ static void totals(struct xb_cost *c)
     c->energy = c->tau_sum = c->tau_max = 0.0;
     for (size_t i = 0; i < c->n_layers; i++) {
         struct xb_cost_layer *l = &c->layer[i];
-        l->e_acc = l->acc_ops * c->prices.add_energy;
-        l->energy = l->e_read + l->e_acc;
+        l->energy = l->e_read;
         c->energy += l->energy;
         c->stages += (size_t)l->analog;
         c->tau_sum += l->tau;
@@ -42,13 +41,6 @@ void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
         l->e_read = (double)l->mvm.reads * xb_energy_read_total(&l->read);
         l->tau = (double)l->mvm.reads * l->read.tau;
     }
-    totals(c);
-}
-
-void xb_cost_set_acc(struct xb_cost *c, size_t i, double ops)
-{
-    XB_ASSERT(i < c->n_layers && ops >= 0.0);
-    c->layer[i].acc_ops = ops;
     totals(c);
 }
 

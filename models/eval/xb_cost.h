@@ -5,10 +5,11 @@
  * Every weighted layer (its xb_layer_type.mvm) is a matrix read `reads`
  * times per sample; each read costs what devices/engine/xb_energy.h counts
  * for the tiles and converters of the engine parameters. A layer's energy
- * per inference is reads × one read's energy, plus its accumulate-only
- * operations (xb_cost_set_acc) at energy.add_energy each; its time, the
+ * per inference is reads × one read's energy (a spiking layer's at its
+ * measured activity once xb_cost_set_activity has it); its time, the
  * stage it holds in a pipeline, is τ_i = reads × τ of one read. Digital
- * layers (activations, pooling, batchnorm) are not costed.
+ * layers (activations, pooling, batchnorm, a lif layer's membrane
+ * update) are not costed.
  *
  * K votes are K inferences, so K times the energy: voting cannot be made
  * cheaper by parallel copies or pipelining (paper 001 §2). Latency, with
@@ -39,10 +40,8 @@ struct xb_cost_layer {
                                     (1 until xb_cost_set_activity) */
     int spiking;                 /* a spiking layer (lif, conv_lif): at full activity, every
                                     row driven every step, until xb_cost_set_activity */
-    double acc_ops;              /* accumulate-only operations per inference */
     double e_read;               /* J per inference: reads × one read's energy */
-    double e_acc;                /* J per inference: acc_ops × add_energy */
-    double energy;               /* e_read + e_acc */
+    double energy;               /* J per inference: e_read */
     double tau;                  /* s: reads × τ (0 for a digital layer) */
 };
 
@@ -56,15 +55,9 @@ struct xb_cost {
 };
 
 /* The cost of every layer of net on the tiles and converters of x at the
- * prices of e (accumulate-only operations 0). */
+ * prices of e, every row of every read driven. */
 void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
                  const struct xb_xbar_params *x, struct xb_net *net);
-
-/* Sets the accumulate-only operations of layer i per inference — the entry
- * point for layers whose work is additions driven by their input (spiking
- * layers: one addition per incoming spike and synapse) — and updates the
- * totals. ops >= 0. */
-void xb_cost_set_acc(struct xb_cost *c, size_t i, double ops);
 
 /* Sets the measured input activity of analog layer i (models/eval/
  * xb_activity.h): with spiking inputs (spikes = 1) each read is priced as

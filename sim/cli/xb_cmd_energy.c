@@ -77,12 +77,12 @@ static void print_cost(const struct xb_experiment *e, const struct xb_cost *c, i
     const struct xb_xbar_params *x = &e->device.xbar;
     printf("model: %s\ndevice: %s\ntile: %d x %d\n", e->model_name, x->device.type->name,
            x->tile_rows, x->tile_cols);
-    printf("\n%-5s %-8s %13s %6s %7s %4s %4s %12s %12s %12s %12s %12s %12s %11s\n", "layer",
+    printf("\n%-5s %-8s %13s %6s %7s %4s %4s %12s %12s %12s %12s %12s %11s\n", "layer",
            "kind", "out x in", "reads", "tiles", "dac", "adc", "E_dac/pJ", "E_array/pJ",
-           "E_adc/pJ", "E_sum/pJ", "E_acc/pJ", "E/pJ", "tau/ns");
+           "E_adc/pJ", "E_sum/pJ", "E/pJ", "tau/ns");
     for (size_t i = 0; i < c->n_layers; i++) {
         const struct xb_cost_layer *l = &c->layer[i];
-        if (!l->analog && l->acc_ops == 0.0) {
+        if (!l->analog) {
             printf("%-5zu %-8s %13s\n", i, l->kind, "digital");
             continue;
         }
@@ -92,11 +92,10 @@ static void print_cost(const struct xb_experiment *e, const struct xb_cost *c, i
             snprintf(shape, sizeof shape, "%zu x %zu", l->mvm.out, l->mvm.in);
             snprintf(tiles, sizeof tiles, "%zux%zu", l->read.tiles_in, l->read.tiles_out);
         }
-        printf("%-5zu %-8s %13s %6zu %7s %4d %4d %12.6g %12.6g %12.6g %12.6g %12.6g %12.6g "
-               "%11.6g\n",
+        printf("%-5zu %-8s %13s %6zu %7s %4d %4d %12.6g %12.6g %12.6g %12.6g %12.6g %11.6g\n",
                i, l->kind, shape, l->mvm.reads, tiles, l->read.dac_bits, l->read.adc_bits,
                r * l->read.e_dac * 1e12, r * l->read.e_array * 1e12, r * l->read.e_adc * 1e12,
-               r * l->read.e_add * 1e12, l->e_acc * 1e12, l->energy * 1e12, l->tau * 1e9);
+               r * l->read.e_add * 1e12, l->energy * 1e12, l->tau * 1e9);
     }
     printf("\nanalog_layers: %zu\nenergy_per_inference_j: %.6g\nvotes: %d\n"
            "energy_votes_j: %.6g\nlatency_inference_s: %.6g\nlatency_pipelined_s: %.6g\n"

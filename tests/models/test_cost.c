@@ -216,30 +216,6 @@ Test(cost, conv_and_lstm_reads)
     xb_net_free(net);
 }
 
-/* Accumulate-only operations of a layer (spiking inputs) add add_energy
- * each to that layer and the total, and no time. */
-Test(cost, accumulate_only)
-{
-    const int units[] = {5, 2};
-    struct xb_net *net = dense_net(9, units, 2);
-    struct xb_energy_params e = xb_test_binary_prices();
-    struct xb_xbar_params x = tiles(4, 3);
-    struct xb_cost c;
-    xb_cost_net(&c, &e, &x, net);
-    xb_cost_set_acc(&c, 1, 10.0);
-    cr_assert_eq(c.layer[1].e_acc, 30.0);
-    cr_assert_eq(c.layer[1].energy, 30.0);
-    cr_assert_eq(c.energy, 231.5 + 30.0);
-    xb_cost_set_acc(&c, 2, 2.0);
-    cr_assert_eq(c.layer[2].energy, 47.0 + 6.0);
-    cr_assert_eq(c.energy, 231.5 + 36.0);
-    cr_assert_eq(c.tau_sum, 1.75);
-    cr_assert_eq(c.stages, 2);
-    xb_cost_set_acc(&c, 1, 0.0);
-    cr_assert_eq(c.energy, 231.5 + 6.0);
-    xb_net_free(net);
-}
-
 /* A spiking layer's reads at a measured input rate (xb_cost_set_activity):
  * 9 inputs on 4 x 3 tiles (n_to = 2), 2-bit DACs at 2 J a bit, cells at
  * 0.25 J: a full read pays 9 · 2 · 2 · 2 = 72 J of DAC and 2 · 9 · 5 ·
