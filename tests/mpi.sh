@@ -18,8 +18,9 @@
 #   - a HIRE sweep (its crafted noise carried from epoch to epoch) over 2
 #     ranks is the one-process file;
 #   - bad input: other subcommands under mpirun, a sweep whose output exists
-#     (only rank 0 checks it: the others must stop, not wait), and a build
-#     without MPI launched as 2 ranks, each exit 2 with the reason.
+#     (only rank 0 checks it: the others must stop, not wait), a bad --set
+#     every rank reads alike (said once, by rank 0), and a build without MPI
+#     launched as 2 ranks, each exit 2 with the reason.
 # Skipped, with a line saying so, only when mpirun is absent (Debian
 # openmpi-bin; make deps installs it). Nothing depends on timing: a kill that
 # lands after the run ended is reported and the resume check still runs.
@@ -211,6 +212,16 @@ else
     bad "2 ranks, the output exists: exit $rc, $(head -c 400 "$tmp/err")"
 fi
 same "the existing file is untouched" "$tmp/one/st.h5" "$tmp/two/st.h5"
+# Bad input every rank reads alike is said once, by rank 0, not once per rank.
+(cd "$tmp/two" && $MPIRUN -np 3 "$XBAR" sweep ../st.cfg --set train.lr=100 --set sweep.output=bad.h5 --quiet) \
+    >/dev/null 2>"$tmp/err"
+rc=$?
+n=$(grep -c "train.lr = 100: expected a number in" "$tmp/err")
+if [ "$rc" -eq 2 ] && [ "$n" -eq 1 ] && [ ! -e "$tmp/two/bad.h5" ]; then
+    ok "3 ranks, a bad --set: exit 2, said once: $(grep -m1 'train.lr = 100' "$tmp/err")"
+else
+    bad "3 ranks, a bad --set: exit $rc, said $n times, $(head -c 400 "$tmp/err")"
+fi
 (cd "$tmp/two" && $MPIRUN -np 2 "$XBAR" train ../st.cfg -o m.h5 --quiet) >/dev/null 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q "xbar train: started as 2 ranks by mpirun, but only xbar sweep and xbar run spread" "$tmp/err" &&

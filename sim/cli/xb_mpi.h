@@ -45,8 +45,11 @@ int xb_mpi_size(void);
 
 /* Every rank says whether it is ready (ok) before the sweep's work
  * starts; XB_EINVAL unless all are, so that one rank's bad input stops
- * them all (its own message says why). */
-enum xb_status xb_mpi_agree(struct xb_ctx *ctx, int ok);
+ * them all (its own message says why). echo (may be NULL) is set to 1 on a
+ * rank > 0 that failed with rank 0's message word for word — every rank
+ * reads the same config and data, so the same bad input would otherwise be
+ * printed once per rank — else 0. */
+enum xb_status xb_mpi_agree(struct xb_ctx *ctx, int ok, int *echo);
 
 /* Rank 0: hands out the units of s until it is done, each result copied
  * into s and saved crash-safely (xb_sweep_save); local is a second sweep of

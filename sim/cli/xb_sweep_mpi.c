@@ -60,16 +60,27 @@ int xb_mpi_size(void)
     return n;
 }
 
-enum xb_status xb_mpi_agree(struct xb_ctx *ctx, int ok)
+enum xb_status xb_mpi_agree(struct xb_ctx *ctx, int ok, int *echo)
 {
     int all = ok;
+    if (echo)
+        *echo = 0;
     if (xb_mpi_size() > 1)
         MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (all)
         return XB_OK;
+    char said[1024] = ""; /* rank 0's message; a longer one compares on its start */
+    if (xb_mpi_size() > 1) {
+        if (xb_mpi_rank() == 0 && !ok)
+            snprintf(said, sizeof said, "%s", xb_ctx_error(ctx));
+        MPI_Bcast(said, (int)sizeof said, MPI_CHAR, 0, MPI_COMM_WORLD);
+    }
     if (ok) /* this rank's own error says more; else name who stopped it */
         return xb_error(ctx, XB_EINVAL, "rank %d: stopped because another rank could not "
                         "start the sweep (its message says why)", xb_mpi_rank());
+    if (echo && xb_mpi_rank() > 0 && said[0] &&
+        !strncmp(said, xb_ctx_error(ctx), sizeof said - 1))
+        *echo = 1;
     return XB_EINVAL;
 }
 

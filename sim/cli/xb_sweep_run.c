@@ -468,7 +468,7 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
          xb_sweep_create(ctx, e, &data, o->command_line, 0, &local) != XB_OK))
         goto done;
     agreed = 1;
-    if (xb_mpi_agree(ctx, 1) != XB_OK)
+    if (xb_mpi_agree(ctx, 1, NULL) != XB_OK)
         goto done;
     code = 1;
     if (rank > 0) {
@@ -506,8 +506,12 @@ int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o)
         fprintf(stderr, "xbar %s: %.1f s wall time\n", o->name, xb_now() - t0);
     code = 0;
 done:
-    if (!agreed)
-        xb_mpi_agree(ctx, 0);
+    if (!agreed) {
+        int echo;
+        xb_mpi_agree(ctx, 0, &echo);
+        if (echo)
+            code |= XB_RUN_SAID;
+    }
     xb_sweep_free(sw);
     xb_sweep_free(local);
     xb_dataset_free(train), xb_dataset_free(val), xb_dataset_free(test);
@@ -533,6 +537,10 @@ int xb_run_with_settings(struct xb_cli *cli, struct xb_run_options *ro)
     ro->command_line = cli->command_line;
     int code = xb_run_sweep(cli->ctx, ro);
     xb_cli_assignments_free(cli, owned);
+    if (code & XB_RUN_SAID) { /* rank 0 printed this very message */
+        xb_cli_free(cli);
+        return code & ~XB_RUN_SAID;
+    }
     if (code != XB_EXIT_OK)
         return xb_cli_fail(cli, code);
     xb_cli_free(cli);

@@ -29,7 +29,11 @@ struct xb_run_options {
 };
 
 /* Returns an exit code (0, 1 failure while running, 2 bad input); the
- * message is in ctx. Prints progress and the wall time on stderr. */
+ * message is in ctx. Prints progress and the wall time on stderr. Over
+ * MPI, a rank > 0 that failed before the work with rank 0's own message
+ * has XB_RUN_SAID or'ed into the code: its caller exits with the code
+ * without printing the message again. */
+#define XB_RUN_SAID 0x100
 int xb_run_sweep(struct xb_ctx *ctx, const struct xb_run_options *o);
 
 /* The experiment's data: train less the validation share, validation,
