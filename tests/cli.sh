@@ -766,10 +766,10 @@ run info "$tmp/trpcm.h5"
 # shellcheck disable=SC2086
 same_threads "xbar attack --source onto PCM chips 1 vs 2 threads" attack "$tmp/att.cfg" \
     --model "$tmp/model.h5" --source "$tmp/model.h5" -q $pcmt --set attack.attacks=pgd
-expect_usage "attack --source onto chips: sweep.sigma_test" "on a device the target is read at the read times" \
+expect_usage "attack --source onto chips: sweep.sigma_test" "on a device the test points are the read times" \
     attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" --set device.type=pcm \
     --set sweep.sigma_test=0.1
-expect_usage "attack --source: read times without a device" "read times belong to a transfer onto a device" \
+expect_usage "attack --source: read times without a device" "read times belong to a device" \
     attack "$tmp/att.cfg" --model "$tmp/model.h5" --source "$tmp/model.h5" --set sweep.t=1
 sed 's/input = \[1, 8, 8\]/input = [1, 4, 16]/' "$tmp/syn.cfg" >"$tmp/shape.cfg"
 expect_usage "attack --source: another input shape" "the source must take the target's images" \

@@ -369,7 +369,7 @@ eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set train.
 eval | --set       | acts     | eval $T/syn.cfg --model $T/model.h5 --set device.type=pcm --set sweep.t=1,60 | out:^device: pcm$ && out:^t: 60$ && out:^snr_db_measured: [0-9]
 eval | --set       | acts     | eval $T/dev.cfg --model $T/devmodel.h5 --set xbar.t=5 | out:^t: 5$ && differs:eval $T/dev.cfg --model $T/devmodel.h5
 eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set xbar.t=5 --set sweep.t=1 | msg:both give the read times
-eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set sweep.t=1 | msg:read times belong to an evaluation on a device
+eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set sweep.t=1 | msg:read times belong to a device
 eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set sweep.sigma_test=0.5 | msg:on a device the test points are the read times
 eval | --set       | rejects  | eval $T/dev.cfg --model $T/devmodel.h5 --set sweep.noise=add | msg:on a device the noise layers inject nothing
 eval | --set       | rejects  | eval $T/syn.cfg --model $T/model.h5 --set data.validation=0.2 | msg:this evaluation has no device

@@ -12,7 +12,6 @@ static void totals(struct xb_cost *c)
     c->energy = c->tau_sum = c->tau_max = 0.0;
     for (size_t i = 0; i < c->n_layers; i++) {
         struct xb_cost_layer *l = &c->layer[i];
-        l->energy = l->e_read;
         c->energy += l->energy;
         c->stages += (size_t)l->analog;
         c->tau_sum += l->tau;
@@ -38,7 +37,7 @@ void xb_cost_net(struct xb_cost *c, const struct xb_energy_params *e,
         nl->type->mvm(nl, &l->mvm);
         xb_energy_read(e, x, l->mvm.out, l->mvm.in, &l->read);
         l->in_rate = 1.0;
-        l->e_read = (double)l->mvm.reads * xb_energy_read_total(&l->read);
+        l->energy = (double)l->mvm.reads * xb_energy_read_total(&l->read);
         l->tau = (double)l->mvm.reads * l->read.tau;
     }
     totals(c);
@@ -51,7 +50,7 @@ void xb_cost_set_activity(struct xb_cost *c, size_t i, double in_rate, int spike
     l->in_rate = spikes ? in_rate : 1.0;
     const double read = spikes ? xb_energy_read_spiking(&c->prices, &l->read, in_rate)
                                : xb_energy_read_total(&l->read);
-    l->e_read = (double)l->mvm.reads * read;
+    l->energy = (double)l->mvm.reads * read;
     totals(c);
 }
 

@@ -40,8 +40,7 @@ struct xb_cost_layer {
                                     (1 until xb_cost_set_activity) */
     int spiking;                 /* a spiking layer (lif, conv_lif): at full activity, every
                                     row driven every step, until xb_cost_set_activity */
-    double e_read;               /* J per inference: reads × one read's energy */
-    double energy;               /* J per inference: e_read */
+    double energy;               /* J per inference: reads × one read's energy */
     double tau;                  /* s: reads × τ (0 for a digital layer) */
 };
 

@@ -272,25 +272,22 @@ static const struct {
     {XB_RUN_EVAL | XB_RUN_ATTACK, "sweep.sigma_train", always, "the model comes from --model"},
     {XB_RUN_EVAL | XB_RUN_ATTACK, "model.init", always, "the weights come from --model"},
     {XB_RUN_EVAL, "sweep.output", always, "the model comes from --model; xbar eval writes no file"},
-    {XB_RUN_EVAL, "sweep.t", noise_mode, "read times belong to an evaluation on a device "
-     "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
-    {XB_RUN_EVAL, "sweep.sigma_test", device_mode, "on a device the test points are the read "
-     "times t (sweep.t or xbar.t)"},
-    {XB_RUN_EVAL, "sweep.noise", device_mode, "on a device the noise layers inject nothing "
-     "(sweep.noise is the training noise)"},
+    {XB_RUN_EVAL | XB_RUN_ATTACK | XB_RUN_TRANSFER, "sweep.t", noise_mode, "read times belong "
+     "to a device (sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
+    {XB_RUN_EVAL | XB_RUN_TRANSFER, "sweep.sigma_test", device_mode, "on a device the test "
+     "points are the read times t (sweep.t or xbar.t)"},
+    {XB_RUN_EVAL | XB_RUN_TRANSFER, "sweep.noise", device_mode, "on a device the noise layers "
+     "inject nothing (sweep.noise is the training noise)"},
     {XB_RUN_TRAIN | XB_RUN_EVAL | XB_RUN_SNRREQ | XB_RUN_ATTACK, "energy.", always,
      "it reports no energy (xbar energy and the result files of xbar sweep do)"},
     {XB_RUN_ATTACK, "attack.noise", device_mode, ATTACK_ON_DEVICE},
     {XB_RUN_ATTACK, "attack.sigma", device_mode, ATTACK_ON_DEVICE},
     {XB_RUN_ATTACK | XB_RUN_TRANSFER, "train.", always, "xbar attack trains nothing"},
-    {XB_RUN_ATTACK, "data.validation", noise_mode, "the validation split is used in "
-     "training, and on a device to choose the calibration inputs; this target is no chip"},
-    {XB_RUN_TRANSFER, "data.validation", noise_mode, "the validation split is used in "
-     "training, and on a device to choose the calibration inputs; this target is no chip"},
+    {XB_RUN_ATTACK | XB_RUN_TRANSFER, "data.validation", noise_mode, "the validation split is "
+     "used in training, and on a device to choose the calibration inputs; this target is no "
+     "chip"},
     {XB_RUN_ATTACK, "sweep.output", always, "the model comes from --model; -o FILE.h5 names "
      "the file of xbar attack"},
-    {XB_RUN_ATTACK, "sweep.t", noise_mode, "read times belong to an attack on a device "
-     "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
     {XB_RUN_ATTACK, "sweep.sigma_test", always, ATTACK_TARGET},
     {XB_RUN_ATTACK, "sweep.noise", always, ATTACK_TARGET},
     {XB_RUN_ATTACK, "sweep.repeats", noise_mode, ATTACK_TARGET "; sweep.repeats counts the "
@@ -331,12 +328,6 @@ static const struct {
     {XB_RUN_TRANSFER, "model.init", always, "the weights come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.sigma_train", always, "the models come from --model and --source"},
     {XB_RUN_TRANSFER, "sweep.output", always, "-o FILE.h5 names the file of xbar attack"},
-    {XB_RUN_TRANSFER, "sweep.t", noise_mode, "read times belong to a transfer onto a device "
-     "(sweep.test = \"device\", --config DEVICE.cfg or --set device.*)"},
-    {XB_RUN_TRANSFER, "sweep.sigma_test", device_mode, "on a device the target is read at the "
-     "read times t (sweep.t or xbar.t)"},
-    {XB_RUN_TRANSFER, "sweep.noise", device_mode, "on a device the noise layers inject nothing "
-     "(the target's noise is the chip's)"},
     {XB_RUN_TRANSFER, "sweep.votes", always, "the target's runs are single noisy inferences "
      "(sweep.repeats of them at each sweep.sigma_test)"},
     {XB_RUN_TRAIN, "sweep.sigma_test", always, TRAIN_NO_TEST},

@@ -235,12 +235,12 @@ Test(cost, spiking_reads_at_the_measured_rate)
     xb_cost_set_activity(&c, 1, 0.25, 0);
     cr_assert_eq(c.energy, full);
     xb_cost_set_activity(&c, 1, 0.25, 1);
-    cr_assert_eq(c.layer[1].e_read, 6.0 * (9.0 + 5.625 + rest));
+    cr_assert_eq(c.layer[1].energy, 6.0 * (9.0 + 5.625 + rest));
     cr_assert_eq(c.energy, 6.0 * (9.0 + 5.625 + rest) + c.layer[2].energy);
     cr_assert_lt(c.energy, full);
     cr_assert_eq(c.layer[1].in_rate, 0.25);
     xb_cost_set_activity(&c, 1, 0.0, 1); /* silence: only the converters' reads remain */
-    cr_assert_eq(c.layer[1].e_read, 6.0 * rest);
+    cr_assert_eq(c.layer[1].energy, 6.0 * rest);
     cr_assert_eq(c.tau_sum, c.layer[1].tau + c.layer[2].tau); /* no time saved */
     xb_net_free(net);
 }
