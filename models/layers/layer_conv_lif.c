@@ -51,5 +51,6 @@ const struct xb_layer_type xb_layer_conv_lif = {
     .noise_power = xb_lif_noise_power,
     .mvm = xb_lif_mvm,
     .activity = xb_lif_activity,
+    .spikes = xb_lif_spikes,
     .destroy = xb_lif_destroy,
 };

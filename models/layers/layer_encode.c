@@ -152,6 +152,11 @@ static int encode_deterministic(const struct xb_layer *l, const struct xb_pass *
     return e->kind == XB_ENCODE_DIRECT || p->copies > 1;
 }
 
+static int encode_spikes(const struct xb_layer *l)
+{
+    return ((const struct encode *)l->state)->kind != XB_ENCODE_DIRECT;
+}
+
 static void encode_destroy(struct xb_layer *l)
 {
     struct encode *e = l->state;
@@ -168,5 +173,6 @@ const struct xb_layer_type xb_layer_encode = {
     .forward = encode_forward,
     .backward = encode_backward,
     .deterministic = encode_deterministic,
+    .spikes = encode_spikes,
     .destroy = encode_destroy,
 };

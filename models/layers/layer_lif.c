@@ -602,6 +602,13 @@ void xb_lif_activity(const struct xb_layer *l, struct xb_spike_activity *a)
     *a = s->act;
 }
 
+/* The spike trains of every step; a readout's values are not spikes. */
+int xb_lif_spikes(const struct xb_layer *l)
+{
+    const struct lif *s = l->state;
+    return s->readout == XB_READOUT_SPIKES;
+}
+
 void xb_lif_destroy(struct xb_layer *l)
 {
     struct lif *s = l->state;
@@ -755,6 +762,7 @@ const struct xb_layer_type xb_layer_lif = {
     .noise_power = xb_lif_noise_power,
     .mvm = xb_lif_mvm,
     .activity = xb_lif_activity,
+    .spikes = xb_lif_spikes,
     .lr_score = lif_lr_score,
     .lr_sigma = lif_lr_sigma,
     .lr_product = lif_lr_product,

@@ -223,6 +223,11 @@ struct xb_layer_type {
     /* Spiking layers (lif): what the last forward did (struct
      * xb_spike_activity, models/layers/xb_spike.h). NULL: not spiking. */
     void (*activity)(const struct xb_layer *l, struct xb_spike_activity *a);
+    /* 1: every value of the output is a 0/1 spike (a rate-coding encoder,
+     * a lif layer's spike trains) — what NIT-S's bipolar reading of its
+     * inputs needs to know (train.sign_spikes, models/train/xb_lr.h). NULL:
+     * never. */
+    int (*spikes)(const struct xb_layer *l);
     /* Likelihood-ratio training (paper 000 eqs. 1–3 and 8; the trainers of
      * models/train/xb_lr.h). A kind takes part by injecting Gaussian noise
      * N(0, s_i²) on neuron i of the output y = W·x + b of an affine layer

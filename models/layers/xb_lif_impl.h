@@ -39,6 +39,7 @@ int xb_lif_deterministic(const struct xb_layer *l, const struct xb_pass *p);
 void xb_lif_noise_power(const struct xb_layer *l, double *sum, double *units);
 void xb_lif_mvm(const struct xb_layer *l, struct xb_layer_mvm *m);
 void xb_lif_activity(const struct xb_layer *l, struct xb_spike_activity *a);
+int xb_lif_spikes(const struct xb_layer *l);
 void xb_lif_destroy(struct xb_layer *l);
 
 #endif

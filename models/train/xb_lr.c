@@ -13,6 +13,7 @@ struct site {
     size_t noise; /* the layer that injects (lr_score) */
     size_t w;     /* the affine layer whose output it perturbs (= noise: the
                      product inside it, lr_product) */
+    int bipolar;  /* NIT-S reads w's 0/1 spike inputs as −1/+1 (sign_spikes) */
 };
 
 struct xb_lr {
@@ -83,6 +84,34 @@ static enum xb_status find_sites(struct xb_ctx *ctx, struct xb_lr *lr)
     return XB_OK;
 }
 
+/* train.sign_spikes = "bipolar": the sites whose affine layer reads spikes
+ * (the layer before it, past views, says so: a rate-coding encoder, a lif
+ * layer's spike trains) score them as −1/+1; others keep sgn(x). A
+ * net with none would ignore the option, and sgn(0) = +1 has no 0 left to
+ * score on a bipolar site: both refused. */
+static enum xb_status find_spike_sites(struct xb_ctx *ctx, struct xb_lr *lr,
+                                       const struct xb_lr_params *q)
+{
+    if (q->sign_zero_plus)
+        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: train.sign_spikes = \"bipolar\" "
+                        "with sign_zero = \"plus\": a bipolar spike is never 0, so the two "
+                        "are alternative readings of eq. 3; choose one");
+    size_t n = 0;
+    for (size_t s = 0; s < lr->n_sites; s++) {
+        size_t k = lr->site[s].w;
+        while (k-- > 0 && xb_net_layer(lr->net, k)->type->view) {
+        }
+        const struct xb_layer *in = k == (size_t)-1 ? NULL : xb_net_layer(lr->net, k);
+        lr->site[s].bipolar = in && in->type->spikes && in->type->spikes(in);
+        n += (size_t)lr->site[s].bipolar;
+    }
+    if (!n)
+        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: train.sign_spikes = \"bipolar\" "
+                        "but no noisy layer reads spikes (a rate-coding encoder's or a lif "
+                        "layer's): there is nothing to read as -1/+1");
+    return XB_OK;
+}
+
 enum xb_status xb_lr_create(struct xb_ctx *ctx, struct xb_net *net,
                             const struct xb_train_params *p, struct xb_lr **out)
 {
@@ -118,6 +147,8 @@ enum xb_status xb_lr_create(struct xb_ctx *ctx, struct xb_net *net,
                              "that is not dense: sign_zero = \"plus\" (sgn(0) = +1) scores "
                              "the inputs of dense products only");
     }
+    if (!st && q->sign_bipolar)
+        st = find_spike_sites(ctx, lr, q);
     if (st) {
         xb_lr_free(lr);
         return st;
@@ -313,10 +344,11 @@ enum xb_status xb_lr_gradient(struct xb_ctx *ctx, struct xb_lr *lr, const struct
         if (sign) {
             const size_t nx = rows_w * xb_shape_size(wl->in);
             float *sx = grow(&lr->sx, &lr->sx_n, nx);
-#pragma omp parallel for simd schedule(static) default(none) shared(sx, x, nx) \
+            const float lo = lr->site[s].bipolar ? -1.0f : 0.0f; /* what a 0 reads as */
+#pragma omp parallel for simd schedule(static) default(none) shared(sx, x, nx, lo) \
     if (parallel : nx > XB_LAYER_PAR_MIN)
             for (size_t i = 0; i < nx; i++)
-                sx[i] = (float)((x[i] > 0.0f) - (x[i] < 0.0f));
+                sx[i] = x[i] > 0.0f ? 1.0f : x[i] < 0.0f ? -1.0f : lo;
             x = sx;
         }
         struct xb_pass qw = q;

@@ -62,6 +62,15 @@
  *    W_ij), to measure what the paper's convention costs: without the
  *    baseline E[coef] = E[L] / (C·m) > 0, so every weight of a silent
  *    input is pushed down at every step.
+ *  - train.sign_spikes = "bipolar" reads a 0/1 spike input of the sign
+ *    score as −1/+1, as paper 000 §3.3 has it after eq. 8 ("the spike
+ *    signal takes values of ±1, and then we only need to compute
+ *    sign(ε)"): a silent input scores −sgn(ε_i) where the binary reading
+ *    scores nothing. The forward still sends 0/1 spikes, so a silent
+ *    input's weight, which changes no output, is moved against neuron i's
+ *    bias score at every step: what that reading costs is what it
+ *    measures. It applies where the affine layer's input is spikes (the
+ *    layer before says so, xb_layer_type.spikes); sgn(x) elsewhere.
  *  - Spiking nets: a lif layer with learn_sigma injects s_i ε^t into the
  *    current of its own product at every step t (models/layers/xb_spike.h);
  *    its T steps are T·m·C rows of that product, whose parameter backward

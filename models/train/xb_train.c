@@ -8,6 +8,7 @@
 #include "xb_train_impl.h"
 
 const char *const xb_lr_sign_zero_names[3] = {"zero", "plus", NULL};
+const char *const xb_lr_sign_spikes_names[3] = {"binary", "bipolar", NULL};
 
 const char *const xb_train_algorithm_names[XB_TRAIN_ALGORITHMS + 1] = {
     [XB_TRAIN_BACKPROP] = "backprop", [XB_TRAIN_HW_AWARE] = "hw-aware",

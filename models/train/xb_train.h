@@ -68,10 +68,15 @@ struct xb_lr_params {
     int sign_zero_plus; /* nit-s, nit-s+: sgn(0) = +1 as paper 000 eq. 3 writes it (an
                            input of exactly 0 then scores +1 whatever the noise),
                            else sgn(0) = 0 (models/train/xb_lr.h) */
+    int sign_bipolar;   /* nit-s, nit-s+: a 0/1 spike input scores as −1/+1 (paper 000
+                           §3.3 after eq. 8), else as 0/1 (models/train/xb_lr.h) */
 };
 
 /* train.sign_zero's names: sgn(0) = 0, sgn(0) = +1 (paper 000 eq. 3). */
 extern const char *const xb_lr_sign_zero_names[3];
+
+/* train.sign_spikes's names: spikes read as 0/1, as −1/+1 (paper 000 §3.3). */
+extern const char *const xb_lr_sign_spikes_names[3];
 
 /* HIRE-SNN (train_hire.c; Kundu et al. 2021, Algorithm 1, eq. 6). */
 struct xb_hire_params {

@@ -143,6 +143,12 @@ static const struct xb_key keys[] = {
      .help = "nit-s, nit-s+: the sign of a weight score of exactly 0 (an input of 0): zero "
              "scores nothing; plus scores +1 whatever the noise, as eq. 3's sgn(0) = 1 reads",
      .source = "paper 000 eq. 3; models/train/xb_lr.h"},
+    {.group = "train", .name = "sign_spikes", .type = XB_KEY_ENUM, .def = 0,
+     .choices = xb_lr_sign_spikes_names, OFF(train.lr.sign_bipolar), .store = XB_STORE_INT,
+     .flags = XB_KEY_OMIT_DEFAULT,
+     .help = "nit-s, nit-s+: how the sign score reads a 0/1 spike input: binary scores a "
+             "silent input nothing; bipolar reads it as -1 (so it scores -sgn(noise))",
+     .source = "paper 000 §3.3 after eq. 8; models/train/xb_lr.h"},
     {.group = "train", .name = "periods", .type = XB_KEY_INT, .unit = "1", .def = 1, .min = 1,
      .max = 65536, OFF(train.hire.periods), .store = XB_STORE_INT, .flags = XB_KEY_OMIT_DEFAULT,
      .help = "hire: periods N of a batch (the model's encode steps are T/N), each one update",
@@ -586,6 +592,7 @@ static const struct {
     {"sigma_max", LR_ALGS, "nit, nit-s and nit-s+"},
     {"switch_epoch", ALG(XB_TRAIN_NIT_S_PLUS), "nit-s+"},
     {"sign_zero", ALG(XB_TRAIN_NIT_S) | ALG(XB_TRAIN_NIT_S_PLUS), "nit-s and nit-s+"},
+    {"sign_spikes", ALG(XB_TRAIN_NIT_S) | ALG(XB_TRAIN_NIT_S_PLUS), "nit-s and nit-s+"},
     {"periods", ALG(XB_TRAIN_HIRE), "hire"},
     {"noise_step", ALG(XB_TRAIN_HIRE), "hire"},
     {"noise_bound", ALG(XB_TRAIN_HIRE), "hire"},

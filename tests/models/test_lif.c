@@ -420,6 +420,55 @@ Test(lif, encoder_addressing_and_backward)
     layer_free(&l), layer_free(&d);
 }
 
+/* spikes(): 1 exactly for the outputs that are 0/1 spike trains — the rate
+ * encoders' and a lif layer's spikes readout (checked on a forward: every
+ * value 0 or 1, some of each); 0 for the direct encoder and the readouts
+ * (last-step spikes, counts, membranes), which NIT-S's bipolar reading of
+ * spikes must not take for spike trains (models/train/xb_lr.h). */
+Test(lif, spikes_says_which_outputs_are_spike_trains)
+{
+    enum { T = 6, F = 16, R = 2 };
+    struct xb_layer_config c;
+    struct xb_layer l;
+    float x[R * T * F], y[R * T * F];
+    fill_normal(x, R * T * F, 61, 1.0f);
+    for (int i = 0; i < R * T * F; i++)
+        x[i] = 0.5f + 0.5f * x[i];
+    struct xb_pass p = pass_of(R, XB_PHASE_EVAL);
+    for (int e = XB_ENCODE_DIRECT; e <= XB_ENCODE_BERNOULLI; e++) {
+        encode_config(&c, T, (enum xb_encoding)e, 0.0);
+        layer_make(&l, &c, (struct xb_shape){1, 1, F}, R);
+        cr_assert_eq(l.type->spikes(&l), e != XB_ENCODE_DIRECT, "%s", xb_encoding_names[e]);
+        l.type->forward(&l, &p, x, y);
+        int ones = 0, zeros = 0;
+        for (int i = 0; i < R * T * F; i++) {
+            ones += y[i] == 1.0f;
+            zeros += y[i] == 0.0f;
+        }
+        cr_assert_eq(ones + zeros == R * T * F && ones && zeros, e != XB_ENCODE_DIRECT, "%s",
+                     xb_encoding_names[e]);
+        layer_free(&l);
+    }
+    for (int o = XB_READOUT_SPIKES; o <= XB_READOUT_MEMBRANE_MAX; o++) {
+        lif_config(&c, F);
+        c.readout = o;
+        c.threshold = 0.3;
+        layer_make(&l, &c, (struct xb_shape){T, 1, F}, R);
+        cr_assert_eq(l.type->spikes(&l), o == XB_READOUT_SPIKES, "%s", xb_lif_readout_names[o]);
+        if (o == XB_READOUT_SPIKES) {
+            l.type->forward(&l, &p, x, y);
+            int ones = 0, zeros = 0;
+            for (int i = 0; i < R * T * F; i++) {
+                ones += y[i] == 1.0f;
+                zeros += y[i] == 0.0f;
+            }
+            cr_assert(ones + zeros == R * T * F && ones && zeros, "%d ones, %d zeros", ones,
+                      zeros);
+        }
+        layer_free(&l);
+    }
+}
+
 /* The encoders' backward at the edges of the pixel range: a 0 pixel (and
  * a 1 pixel under Bernoulli gain 1) passes Σ_t dy times the one-sided
  * derivative into [0, 1] (g, Poisson g·e^0), not 0 — a zero there hid the

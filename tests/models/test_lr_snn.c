@@ -83,6 +83,11 @@ static struct xb_net *snn(int F, int T, int H, int K, size_t rows, int learn)
 
 static double sgn(double v) { return (double)((v > 0.0) - (v < 0.0)); }
 
+/* What NIT-S multiplies sgn(ε) by for an input x: sgn(x), or with sign 3
+ * (train.sign_spikes = "bipolar", a layer reading spikes) −1 for a silent
+ * input, +1 for a spike. */
+static double sx_of(int sign, double x) { return sign == 3 ? (x > 0.0 ? 1.0 : -1.0) : sgn(x); }
+
 /* Checks layer k's gradients against the brute force; returns Σ|want|. */
 static double check_layer(struct xb_net *net, size_t k, const double *coef, double sigma,
                           int sign)
@@ -104,7 +109,7 @@ static double check_layer(struct xb_net *net, size_t k, const double *coef, doub
                     const double e = (double)tr.se[(r * T + t) * U + i];
                     const double x = j < in ? (double)tr.x[(r * T + t) * in + j] : 1.0;
                     const double term = sign == 2 && x == 0.0 ? coef[r] /* sgn(0) = +1 */
-                                        : sign ? coef[r] * sgn(x) * sgn(e)
+                                        : sign ? coef[r] * sx_of(sign, x) * sgn(e)
                                                : coef[r] * x * e / s;
                     want += term;
                     mag += fabs(term);
@@ -149,7 +154,7 @@ static void per_row_product(const struct xb_layer *l, const double *coef, double
                                      : (float)(coef[r] * e / (sigma * (double)sig[i % U]));
         }
     for (size_t i = 0; i < R * T * in; i++)
-        x[i] = sign ? (float)sgn((double)tr.x[i]) : tr.x[i];
+        x[i] = sign ? (float)sx_of(sign, (double)tr.x[i]) : tr.x[i];
     memset(g, 0, (U * in + U) * sizeof(float));
     xb_gemm_dw(XB_GEMM_PORTABLE, dy, x, g, g + U * in, R * T, U, in);
 }
@@ -167,7 +172,7 @@ static void per_row_product(const struct xb_layer *l, const double *coef, double
  * (layer 1's noisy spikes): its product stays the per-row one, bit for
  * bit. */
 static void check_products(struct xb_net *net, const double *coef, double sigma, int sign,
-                           size_t C)
+                           int sign2, size_t C)
 {
     struct xb_lif_trace tr;
     const struct xb_layer *l1 = xb_net_layer(net, 1), *l2 = xb_net_layer(net, 2);
@@ -207,14 +212,16 @@ static void check_products(struct xb_net *net, const double *coef, double sigma,
     cr_assert(xb_lif_trace_of(l2, &t2));
     const size_t np2 = t2.units * t2.in + t2.units;
     float *g2 = xb_malloc(np2, sizeof(float));
-    per_row_product(l2, coef, sigma, sign, dy, x, g2);
+    per_row_product(l2, coef, sigma, sign2, dy, x, g2);
     cr_assert(!memcmp(l2->grads, g2, np2 * sizeof(float)),
               "layer 2 (inputs differ per copy): not the per-row product");
     xb_free(g2), xb_free(dy), xb_free(x);
 }
 
 /* sign: 0 NIT, 1 NIT-S, 2 NIT-S with train.sign_zero = "plus" (sgn(0) = +1,
- * paper 000 eq. 3 as written). */
+ * paper 000 eq. 3 as written), 3 NIT-S with train.sign_spikes = "bipolar"
+ * (a layer that reads spikes scores a silent input as −1: both layers of a
+ * rate-coded net, the second alone of a direct one; paper 000 §3.3). */
 static void brute_force(int sign, int baseline, enum xb_encoding enc)
 {
     enum { F = 5, T = 4, H = 6, K = 3, M = 2, C = 3 };
@@ -233,12 +240,14 @@ static void brute_force(int sign, int baseline, enum xb_encoding enc)
     tp.lr.copies = C;
     tp.lr.baseline = baseline;
     tp.lr.sign_zero_plus = sign == 2;
+    tp.lr.sign_bipolar = sign == 3;
     struct xb_lr *lr;
     cr_assert_eq(xb_lr_create(ctx, net, &tp, &lr), XB_OK, "%s", xb_ctx_error(ctx));
     float X[M * F];
     struct xb_addr a = {.purpose = XB_PURPOSE_INPUTS};
     struct xb_stream st = xb_stream_at(21, &a);
     xb_normal_fill(&st, 0, M * F, X);
+    X[1] = X[F + 3] = 0.0f; /* black pixels: sgn(0) = 0 where the input is analog */
     const uint8_t y[M] = {2, 0};
     const double sigma = 0.9;
     struct xb_pass p = {.phase = XB_PHASE_TRAIN, .rows = M,
@@ -265,10 +274,11 @@ static void brute_force(int sign, int baseline, enum xb_encoding enc)
     cr_assert(xb_lif_trace_of(xb_net_layer(net, 1), &t1));
     cr_assert(memcmp(t1.se, t1.se + M * T * H, M * T * H * sizeof(float)));
     const double s = (double)(float)sigma;
-    const double total = check_layer(net, 1, coef, s, sign) + check_layer(net, 2, coef, s, sign);
+    const int sign1 = sign == 3 && enc == XB_ENCODE_DIRECT ? 1 : sign; /* analog: sgn(x) */
+    const double total = check_layer(net, 1, coef, s, sign1) + check_layer(net, 2, coef, s, sign);
     cr_assert_gt(total, 1e-3); /* not vacuous */
-    if (sign < 2)
-        check_products(net, coef, s, sign, C);
+    if (sign != 2)
+        check_products(net, coef, s, sign1, sign, C);
     xb_lr_free(lr);
     xb_net_free(net);
 }
@@ -287,6 +297,13 @@ Test(lr_snn, nit_s_sign_zero_plus_baseline_matches_brute_force)
 {
     brute_force(2, 1, XB_ENCODE_POISSON);
 }
+/* Bipolar spikes: a silent input scores −sgn(ε), on the spikes of both
+ * layers of a rate-coded net (the first summed over the copies that share
+ * them), on the second layer's alone where the first reads the analog
+ * image. */
+Test(lr_snn, nit_s_bipolar_matches_brute_force) { brute_force(3, 1, XB_ENCODE_BERNOULLI); }
+Test(lr_snn, nit_s_bipolar_no_baseline_matches_brute_force) { brute_force(3, 0, XB_ENCODE_POISSON); }
+Test(lr_snn, nit_s_bipolar_direct_matches_brute_force) { brute_force(3, 1, XB_ENCODE_DIRECT); }
 
 /* The input spikes of a likelihood-ratio pass (the encoder's output, C
  * copies of M samples, every sample the same image): equal for the copies
@@ -407,7 +424,8 @@ Test(lr_snn, shared_copies_are_the_same_bits)
 
 /* 2 epochs of NIT and NIT-S on 64 random samples; sizes past the layers'
  * parallel thresholds (16·8 rows × 8 steps × 40 neurons). */
-static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int plus, int threads,
+/* read: 1 sign_zero = "plus", 2 sign_spikes = "bipolar" (else neither) */
+static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int read, int threads,
                   float *out, size_t *n)
 {
     enum { F = 64, T = 8, H = 40, K = 10, N = 64 };
@@ -417,8 +435,9 @@ static void train(enum xb_train_algorithm alg, enum xb_encoding enc, int plus, i
     tp.algorithm = alg;
     tp.batch = 16;
     tp.lr.copies = 8;
-    tp.lr.baseline = !plus; /* plus: its drift whole, as the paper has no baseline */
-    tp.lr.sign_zero_plus = plus;
+    tp.lr.baseline = read != 1; /* plus: its drift whole, as the paper has no baseline */
+    tp.lr.sign_zero_plus = read == 1;
+    tp.lr.sign_bipolar = read == 2;
     tp.noise = XB_NOISE_ADD;
     tp.sigma = 1.0;
     tp.optim.lr = 0.01;
@@ -456,16 +475,18 @@ Test(lr_snn, bit_identical_for_1_and_2_threads)
     size_t n[2];
     const enum xb_train_algorithm algs[] = {XB_TRAIN_NIT, XB_TRAIN_NIT_S};
     /* direct, then Bernoulli spikes (shared by the copies), then NIT-S with
-     * sgn(0) = +1 on the spikes */
-    for (int a = 0; a < 5; a++) {
+     * sgn(0) = +1 and with bipolar spikes */
+    for (int a = 0; a < 6; a++) {
         const enum xb_encoding enc = a < 2 ? XB_ENCODE_DIRECT : XB_ENCODE_BERNOULLI;
-        const enum xb_train_algorithm alg = a == 4 ? XB_TRAIN_NIT_S : algs[a % 2];
+        const enum xb_train_algorithm alg = a >= 4 ? XB_TRAIN_NIT_S : algs[a % 2];
+        const int read = a >= 4 ? a - 3 : 0;
         for (int th = 0; th < 2; th++)
-            train(alg, enc, a == 4, th + 1, p[th], &n[th]);
+            train(alg, enc, read, th + 1, p[th], &n[th]);
         cr_assert_eq(n[0], n[1]);
         cr_assert(!memcmp(p[0], p[1], n[0] * sizeof(float)), "%s, %s%s: parameters differ "
                   "between 1 and 2 threads", xb_train_algorithm_names[alg],
-                  xb_encoding_names[enc], a == 4 ? ", sign_zero plus" : "");
+                  xb_encoding_names[enc],
+                  read == 1 ? ", sign_zero plus" : read == 2 ? ", bipolar spikes" : "");
     }
     xb_omp_set_threads(2);
 }
@@ -483,6 +504,44 @@ Test(lr_snn, refuses_lif_without_learned_stds)
     cr_assert_null(t);
     cr_assert(strstr(xb_ctx_error(ctx), "layer 1 (lif) needs learn_sigma = true"), "%s",
               xb_ctx_error(ctx));
+    xb_net_free(net);
+}
+
+/* train.sign_spikes = "bipolar" with nothing to read as −1/+1 (one lif
+ * layer on the analog image), and beside sign_zero = "plus" (no input of a
+ * bipolar site is 0): refused, naming the key, rather than ignored. */
+Test(lr_snn, refuses_bipolar_spikes_it_cannot_apply)
+{
+    struct xb_train_params tp;
+    xb_train_params_default(&tp);
+    tp.algorithm = XB_TRAIN_NIT_S;
+    tp.batch = 2;
+    tp.lr.copies = 2;
+    tp.lr.sign_bipolar = 1;
+    struct xb_net_config cfg = {.input = {4, 1, 1}, .classes = 3, .n_layers = 2};
+    snprintf(cfg.layers[0].type, sizeof cfg.layers[0].type, "encode");
+    cfg.layers[0].steps = 3;
+    snprintf(cfg.layers[1].type, sizeof cfg.layers[1].type, "lif");
+    cfg.layers[1].units = 3;
+    cfg.layers[1].learn_sigma = 1;
+    cfg.layers[1].readout = XB_READOUT_MEMBRANE_SUM;
+    struct xb_net *net;
+    cr_assert_eq(xb_net_create(ctx, &cfg, xb_train_rows(&tp), &net), XB_OK, "%s",
+                 xb_ctx_error(ctx));
+    struct xb_trainer *t = NULL;
+    cr_assert_eq(xb_trainer_create(ctx, net, &tp, &t), XB_EINVAL);
+    cr_assert_null(t);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.sign_spikes = \"bipolar\" but no noisy layer "
+                     "reads spikes"), "%s", xb_ctx_error(ctx));
+    xb_net_free(net);
+    net = snn_coded(4, 3, 5, 3, xb_train_rows(&tp), 1, XB_ENCODE_BERNOULLI);
+    cr_assert_eq(xb_trainer_create(ctx, net, &tp, &t), XB_OK, "%s", xb_ctx_error(ctx));
+    xb_trainer_free(t);
+    tp.lr.sign_zero_plus = 1;
+    t = NULL;
+    cr_assert_eq(xb_trainer_create(ctx, net, &tp, &t), XB_EINVAL);
+    cr_assert_null(t);
+    cr_assert(strstr(xb_ctx_error(ctx), "with sign_zero = \"plus\""), "%s", xb_ctx_error(ctx));
     xb_net_free(net);
 }
 

@@ -360,7 +360,7 @@ static const char base_experiment[] =
 static size_t algorithm_of(const struct xb_key *k, const char **sets)
 {
     static const char *const lr[] = {"copies", "baseline", "sigma_min", "sigma_max",
-                                     "switch_epoch", "sign_zero"};
+                                     "switch_epoch", "sign_zero", "sign_spikes"};
     static const char *const hire[] = {"periods", "noise_step", "noise_bound"};
     if (strcmp(k->group, "train"))
         return 0;

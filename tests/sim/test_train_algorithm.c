@@ -133,6 +133,33 @@ Test(train_algorithm, sign_zero_belongs_to_the_sign_entries)
     cr_assert(!e.train.lr.sign_zero_plus);
 }
 
+/* train.sign_spikes: read by the sign entries alone (nit-s+ too);
+ * "bipolar" (paper 000 §3.3's ±1 spikes) stored, other names refused. */
+Test(train_algorithm, sign_spikes_belongs_to_the_sign_entries)
+{
+    const char *nit[] = {"train.algorithm=nit", "train.sign_spikes=bipolar"};
+    cr_assert_neq(read_with(nit, 2), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "train.sign_spikes") &&
+                  strstr(xb_ctx_error(ctx), "nit-s and nit-s+"),
+              "%s", xb_ctx_error(ctx));
+    const char *bip[] = {"train.algorithm=nit-s+", "train.sign_spikes=bipolar"};
+    cr_assert_eq(read_with(bip, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(e.train.lr.sign_bipolar && !e.train.lr.sign_zero_plus);
+    char *text = xb_experiment_text(&e);
+    cr_assert(strstr(text, "sign_spikes = \"bipolar\""), "%s", text);
+    xb_free(text);
+    const char *bad[] = {"train.algorithm=nit-s", "train.sign_spikes=pm1"};
+    cr_assert_neq(read_with(bad, 2), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), "binary") && strstr(xb_ctx_error(ctx), "bipolar"), "%s",
+              xb_ctx_error(ctx));
+    const char *none[] = {"train.algorithm=nit-s"};
+    cr_assert_eq(read_with(none, 1), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(!e.train.lr.sign_bipolar);
+    text = xb_experiment_text(&e);
+    cr_assert(!strstr(text, "sign_spikes"), "%s", text);
+    xb_free(text);
+}
+
 /* hw_aware = true is the hw-aware entry; with another algorithm it is a
  * contradiction, refused. */
 Test(train_algorithm, hw_aware_is_the_hw_aware_entry)
