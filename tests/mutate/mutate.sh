@@ -21,6 +21,11 @@
 #
 # Environment: MUTATE_TIMEOUT seconds per test binary (default 120; a hang
 # is a kill "by timeout"), MUTATE_JOBS for make -j (default 2), TMPDIR.
+# A mutant's binary gets the larger of MUTATE_TIMEOUT and 4 times (plus
+# 30 s) what the same binary took on the clean tree in this run, so a
+# loaded machine stretches the budget instead of turning slowness into
+# kills; the clean tree itself runs under a hang guard only (30 times
+# MUTATE_TIMEOUT), since its time is what the budgets are measured from.
 #
 # Speed: the clean build (build/ of this tree, brought up to date in the
 # scratch copy once) is restored before each mutant, so only the mutated
@@ -196,16 +201,17 @@ done
 # The commit stamp is fixed so the scratch tree (no .git) rebuilds nothing for it.
 mk() { make -C "$src" -j"$jobs" --no-print-directory GIT_COMMIT=mutate build/xbar "${tests[@]}"; }
 
-# run_one NAME: runs one test binary (or cli.sh) in the scratch tree; leaves
-# rc and the failing test names (one a line) in $scratch/fails.
+# run_one NAME LIMIT: runs one test binary (or cli.sh) in the scratch tree,
+# killed after LIMIT seconds; leaves rc and the failing test names (one a
+# line) in $scratch/fails.
 run_one() {
     local log=$scratch/log
     if [ "$1" = cli.sh ]; then
-        (cd "$src" && XBAR=$src/build/xbar timeout -k 5 "$timeout_s" sh tests/cli.sh) >"$log" 2>&1
+        (cd "$src" && XBAR=$src/build/xbar timeout -k 5 "$2" sh tests/cli.sh) >"$log" 2>&1
         rc=$?
         sed -n 's/^FAIL \([^:]*\).*/\1/p' "$log" >"$scratch/fails"
     else
-        (cd "$src" && XBAR=$src/build/xbar timeout -k 5 "$timeout_s" "${test_path[$1]}" --jobs 1) >"$log" 2>&1
+        (cd "$src" && XBAR=$src/build/xbar timeout -k 5 "$2" "${test_path[$1]}" --jobs 1) >"$log" 2>&1
         rc=$?
         sed -n 's/^\[FAIL\] \([^:]*::[^: ]*\).*/\1/p' "$log" >"$scratch/fails"
     fi
@@ -216,16 +222,19 @@ mk >"$scratch/build.log" 2>&1 || { tail -20 "$scratch/build.log" >&2; die "the c
 suite=()
 for t in "${tests[@]}"; do suite+=("${t##*/}"); done
 suite+=(cli.sh)
-declare -A base_rc base_fails base_time
+declare -A base_rc base_fails base_time base_limit
 for b in "${suite[@]}"; do
     t0=$(date +%s%N)
-    run_one "$b"
+    run_one "$b" $((timeout_s * 30))
     base_time[$b]=$((($(date +%s%N) - t0) / 1000000))
     base_rc[$b]=$rc
     base_fails[$b]=" $(tr '\n' '|' <"$scratch/fails" | sed 's/|/ | /g')"
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        die "$b timed out on the clean tree (MUTATE_TIMEOUT=$timeout_s)"
+        die "$b hangs on the clean tree (over $((timeout_s * 30)) s: 30 x MUTATE_TIMEOUT)"
     fi
+    limit=$((base_time[$b] * 4 / 1000 + 30))
+    [ "$limit" -ge "$timeout_s" ] || limit=$timeout_s
+    base_limit[$b]=$limit
     if [ "$rc" != 0 ]; then
         echo "mutate: on the clean tree $b fails (exit $rc):$(tr '\n' ';' <"$scratch/fails" | sed 's/;$//; s/;/; /g; s/^/ /')"
         echo "        those tests are not counted as kills"
@@ -266,9 +275,9 @@ for k in $(seq 0 "$n"); do
             case $tried in *" $b "*) continue ;; esac
             tried="$tried$b "
             [ -n "${base_rc[$b]+x}" ] || die "mutant '$name': no test binary '$b' (tests line)"
-            run_one "$b"
+            run_one "$b" "${base_limit[$b]}"
             if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-                result=killed by="$b (timeout ${timeout_s}s)"
+                result=killed by="$b (timeout ${base_limit[$b]}s)"
                 break
             fi
             new=''
