@@ -42,6 +42,11 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 OMP_WAIT_POLICY=passive # idle threads sleep: ranks share the cores
 export OMP_WAIT_POLICY
+# Open MPI's session directories under this run's own folder, not the
+# shared /tmp/ompi.HOST.UID: two suites at once on one machine (CI beside a
+# hand run) raced there ("mkdir ... File exists" from a worker rank).
+OMPI_MCA_orte_tmpdir_base=$tmp
+export OMPI_MCA_orte_tmpdir_base
 
 # Open MPI refuses root without being told; 3 ranks on 2 cores need
 # --oversubscribe. A hung rank would hang the suite: 300 s is a hundred
