@@ -37,6 +37,16 @@ static enum xb_status layer_error(struct xb_ctx *ctx, struct xb_net *net, size_t
                     xb_net_layer(net, k)->type->name, what);
 }
 
+/* The nearest layer before k that is not a view (what k reads); NONE: k
+ * reads the net's input. */
+#define NONE ((size_t)-1)
+static size_t reads_from(struct xb_net *net, size_t k)
+{
+    while (k-- > 0 && xb_net_layer(net, k)->type->view) {
+    }
+    return k;
+}
+
 /* Finds the sites; every layer with parameters must be one or feed one. */
 static enum xb_status find_sites(struct xb_ctx *ctx, struct xb_lr *lr)
 {
@@ -57,11 +67,9 @@ static enum xb_status find_sites(struct xb_ctx *ctx, struct xb_lr *lr)
             lr->site[lr->n_sites++] = (struct site){.noise = k, .w = k};
             continue;
         }
-        size_t w = k;
-        while (w-- > 0 && xb_net_layer(net, w)->type->view) {
-        }
-        if (w == (size_t)-1 || !xb_net_layer(net, w)->type->affine) {
-            if (w == (size_t)-1)
+        const size_t w = reads_from(net, k);
+        if (w == NONE || !xb_net_layer(net, w)->type->affine) {
+            if (w == NONE)
                 return layer_error(ctx, net, k, "has no affine layer (dense) before it: its "
                                    "noise would perturb the input, which has no weights");
             char what[320];
@@ -93,22 +101,20 @@ static enum xb_status find_spike_sites(struct xb_ctx *ctx, struct xb_lr *lr,
                                        const struct xb_lr_params *q)
 {
     if (q->sign_zero_plus)
-        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: train.sign_spikes = \"bipolar\" "
-                        "with sign_zero = \"plus\": a bipolar spike is never 0, so the two "
-                        "are alternative readings of eq. 3; choose one");
+        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: train.sign_spikes = "
+                        "\"bipolar\" with sign_zero = \"plus\": a bipolar spike is never 0, "
+                        "so the two are alternative readings of eq. 3; choose one");
     size_t n = 0;
     for (size_t s = 0; s < lr->n_sites; s++) {
-        size_t k = lr->site[s].w;
-        while (k-- > 0 && xb_net_layer(lr->net, k)->type->view) {
-        }
-        const struct xb_layer *in = k == (size_t)-1 ? NULL : xb_net_layer(lr->net, k);
+        const size_t k = reads_from(lr->net, lr->site[s].w);
+        const struct xb_layer *in = k == NONE ? NULL : xb_net_layer(lr->net, k);
         lr->site[s].bipolar = in && in->type->spikes && in->type->spikes(in);
         n += (size_t)lr->site[s].bipolar;
     }
     if (!n)
-        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: train.sign_spikes = \"bipolar\" "
-                        "but no noisy layer reads spikes (a rate-coding encoder's or a lif "
-                        "layer's): there is nothing to read as -1/+1");
+        return xb_error(ctx, XB_EINVAL, "likelihood-ratio training: train.sign_spikes = "
+                        "\"bipolar\" but no noisy layer reads spikes (a rate-coding encoder's "
+                        "or a lif layer's): there is nothing to read as -1/+1");
     return XB_OK;
 }
 

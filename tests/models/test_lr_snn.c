@@ -302,7 +302,10 @@ Test(lr_snn, nit_s_sign_zero_plus_baseline_matches_brute_force)
  * them), on the second layer's alone where the first reads the analog
  * image. */
 Test(lr_snn, nit_s_bipolar_matches_brute_force) { brute_force(3, 1, XB_ENCODE_BERNOULLI); }
-Test(lr_snn, nit_s_bipolar_no_baseline_matches_brute_force) { brute_force(3, 0, XB_ENCODE_POISSON); }
+Test(lr_snn, nit_s_bipolar_no_baseline_matches_brute_force)
+{
+    brute_force(3, 0, XB_ENCODE_POISSON);
+}
 Test(lr_snn, nit_s_bipolar_direct_matches_brute_force) { brute_force(3, 1, XB_ENCODE_DIRECT); }
 
 /* The input spikes of a likelihood-ratio pass (the encoder's output, C

@@ -109,55 +109,58 @@ Test(train_algorithm, lr_needs_additive_noise_and_a_positive_sigma)
     cr_assert(strstr(xb_ctx_error(ctx), "train.sigma_min"), "%s", xb_ctx_error(ctx));
 }
 
+/* A sign key of NIT-S (train.KEY, names NAME0 and NAME1, the second set
+ * as `set`): refused under `other_alg` ("" for the default, backprop)
+ * naming the key and its readers; under `alg` it sets *field (and leaves
+ * *other clear) and is stored in the text; `bad` is refused listing both
+ * names; unset, *field is clear and the text does not write the key. */
+static void check_sign_key(const char *key, const char *name0, const char *name1,
+                           const char *bad, const char *other_alg, const char *alg,
+                           const int *field, const int *other)
+{
+    char full[64], set_key[64], set_bad[64], set_alg[64], set_other[64], stored[64];
+    snprintf(full, sizeof full, "train.%s", key);
+    snprintf(set_key, sizeof set_key, "train.%s=%s", key, name1);
+    snprintf(set_bad, sizeof set_bad, "train.%s=%s", key, bad);
+    snprintf(set_alg, sizeof set_alg, "train.algorithm=%s", alg);
+    snprintf(set_other, sizeof set_other, "train.algorithm=%s", other_alg);
+    snprintf(stored, sizeof stored, "%s = \"%s\"", key, name1);
+    const char *wrong[] = {set_key, set_other};
+    cr_assert_neq(read_with(wrong, *other_alg ? 2 : 1), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), full) && strstr(xb_ctx_error(ctx), "nit-s and nit-s+"),
+              "%s", xb_ctx_error(ctx));
+    const char *good[] = {set_alg, set_key};
+    cr_assert_eq(read_with(good, 2), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(*field && !*other);
+    char *text = xb_experiment_text(&e);
+    cr_assert(strstr(text, stored), "%s", text);
+    xb_free(text);
+    const char *refused[] = {set_alg, set_bad};
+    cr_assert_neq(read_with(refused, 2), XB_OK);
+    cr_assert(strstr(xb_ctx_error(ctx), name0) && strstr(xb_ctx_error(ctx), name1), "%s",
+              xb_ctx_error(ctx));
+    const char *none[] = {set_alg};
+    cr_assert_eq(read_with(none, 1), XB_OK, "%s", xb_ctx_error(ctx));
+    cr_assert(!*field);
+    text = xb_experiment_text(&e);
+    cr_assert(!strstr(text, key), "%s", text);
+    xb_free(text);
+}
+
 /* train.sign_zero: read by the sign entries alone; "plus" is eq. 3's sgn(0)
  * = +1, any other name refused with the accepted ones. */
 Test(train_algorithm, sign_zero_belongs_to_the_sign_entries)
 {
-    const char *nit[] = {"train.sign_zero=plus"};
-    cr_assert_neq(read_with(nit, 1), XB_OK);
-    cr_assert(strstr(xb_ctx_error(ctx), "train.sign_zero") &&
-                  strstr(xb_ctx_error(ctx), "nit-s and nit-s+"),
-              "%s", xb_ctx_error(ctx));
-    const char *plus[] = {"train.algorithm=nit-s", "train.sign_zero=plus"};
-    cr_assert_eq(read_with(plus, 2), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert(e.train.lr.sign_zero_plus);
-    char *text = xb_experiment_text(&e);
-    cr_assert(strstr(text, "sign_zero = \"plus\""), "%s", text);
-    xb_free(text);
-    const char *bad[] = {"train.algorithm=nit-s", "train.sign_zero=one"};
-    cr_assert_neq(read_with(bad, 2), XB_OK);
-    cr_assert(strstr(xb_ctx_error(ctx), "zero") && strstr(xb_ctx_error(ctx), "plus"), "%s",
-              xb_ctx_error(ctx));
-    const char *none[] = {"train.algorithm=nit-s"};
-    cr_assert_eq(read_with(none, 1), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert(!e.train.lr.sign_zero_plus);
+    check_sign_key("sign_zero", "zero", "plus", "one", "", "nit-s", &e.train.lr.sign_zero_plus,
+                   &e.train.lr.sign_bipolar);
 }
 
 /* train.sign_spikes: read by the sign entries alone (nit-s+ too);
  * "bipolar" (paper 000 §3.3's ±1 spikes) stored, other names refused. */
 Test(train_algorithm, sign_spikes_belongs_to_the_sign_entries)
 {
-    const char *nit[] = {"train.algorithm=nit", "train.sign_spikes=bipolar"};
-    cr_assert_neq(read_with(nit, 2), XB_OK);
-    cr_assert(strstr(xb_ctx_error(ctx), "train.sign_spikes") &&
-                  strstr(xb_ctx_error(ctx), "nit-s and nit-s+"),
-              "%s", xb_ctx_error(ctx));
-    const char *bip[] = {"train.algorithm=nit-s+", "train.sign_spikes=bipolar"};
-    cr_assert_eq(read_with(bip, 2), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert(e.train.lr.sign_bipolar && !e.train.lr.sign_zero_plus);
-    char *text = xb_experiment_text(&e);
-    cr_assert(strstr(text, "sign_spikes = \"bipolar\""), "%s", text);
-    xb_free(text);
-    const char *bad[] = {"train.algorithm=nit-s", "train.sign_spikes=pm1"};
-    cr_assert_neq(read_with(bad, 2), XB_OK);
-    cr_assert(strstr(xb_ctx_error(ctx), "binary") && strstr(xb_ctx_error(ctx), "bipolar"), "%s",
-              xb_ctx_error(ctx));
-    const char *none[] = {"train.algorithm=nit-s"};
-    cr_assert_eq(read_with(none, 1), XB_OK, "%s", xb_ctx_error(ctx));
-    cr_assert(!e.train.lr.sign_bipolar);
-    text = xb_experiment_text(&e);
-    cr_assert(!strstr(text, "sign_spikes"), "%s", text);
-    xb_free(text);
+    check_sign_key("sign_spikes", "binary", "bipolar", "pm1", "nit", "nit-s+",
+                   &e.train.lr.sign_bipolar, &e.train.lr.sign_zero_plus);
 }
 
 /* hw_aware = true is the hw-aware entry; with another algorithm it is a
